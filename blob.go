@@ -1,0 +1,32 @@
+package userport
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// BlobStore keeps export files (and uploaded import files).
+//
+// A blob is written through a BlobWriter and becomes visible only when it is
+// committed, atomically: a reader never sees a partial file. Missing blobs are
+// reported as errors wrapping os.ErrNotExist (fs.ErrNotExist).
+type BlobStore interface {
+	// Create starts writing the blob named key.
+	Create(ctx context.Context, key string) (BlobWriter, error)
+	// Open opens a committed blob for reading.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Delete removes a blob; deleting a missing blob is not an error.
+	Delete(ctx context.Context, key string) error
+	// SignedURL returns a download URL for the blob that is valid for ttl.
+	SignedURL(ctx context.Context, key string, ttl time.Duration) (string, error)
+}
+
+// BlobWriter writes one blob. Exactly one of Commit or Abort must be called.
+type BlobWriter interface {
+	io.Writer
+	// Commit makes the written bytes durable and visible under the key.
+	Commit() error
+	// Abort discards what was written.
+	Abort() error
+}

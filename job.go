@@ -1,0 +1,121 @@
+package userport
+
+import (
+	"context"
+	"time"
+)
+
+// JobType is the kind of a job, as Auth0 names it in the `type` key.
+type JobType string
+
+// Job types.
+const (
+	JobUsersExport JobType = "users_export"
+	JobUsersImport JobType = "users_import"
+)
+
+// JobStatus is the state of a job.
+type JobStatus string
+
+// Job statuses. A job moves pending -> processing -> completed | failed; a
+// completed export becomes expired once its file is deleted.
+const (
+	JobPending    JobStatus = "pending"
+	JobProcessing JobStatus = "processing"
+	JobCompleted  JobStatus = "completed"
+	JobFailed     JobStatus = "failed"
+	JobExpired    JobStatus = "expired"
+)
+
+// Format is an export file format.
+type Format string
+
+// Export formats. FormatJSON is NDJSON: one user object per line.
+const (
+	FormatCSV  Format = "csv"
+	FormatJSON Format = "json"
+)
+
+// Field is one exported attribute: a path into the user profile
+// ("email", "user_metadata.consent.given", "identities[0].connection") and the
+// optional name it is exported as.
+type Field struct {
+	Name     string `json:"name"`
+	ExportAs string `json:"export_as,omitempty"`
+}
+
+// ImportSummary counts the outcome of an import job.
+type ImportSummary struct {
+	Failed   int64 `json:"failed"`
+	Updated  int64 `json:"updated"`
+	Inserted int64 `json:"inserted"`
+	Total    int64 `json:"total"`
+}
+
+// Job is an asynchronous export or import of a tenant's users.
+type Job struct {
+	Tenant       string
+	ID           string // "job_" + 16 alphanumerics
+	Type         JobType
+	Status       JobStatus
+	ConnectionID string // "" for all connections (exports only)
+	Connection   string // the connection's name, when ConnectionID is set
+
+	// Export parameters.
+	Format Format
+	Limit  int     // 0: no limit
+	Fields []Field // the effective list
+
+	// Import parameters.
+	Upsert     bool
+	ExternalID string
+	SendEmail  bool
+	Summary    *ImportSummary
+	UploadKey  string // blob key of the uploaded import file
+
+	CreatedAt   time.Time
+	StartedAt   time.Time // zero until processing
+	CompletedAt time.Time // zero until completed or failed
+
+	PercentageDone  int
+	TimeLeftSeconds int
+	StatusDetails   string // why a job failed
+
+	// Result of a completed export.
+	FileKey   string // blob key of the export file
+	FileName  string // "{tenant}.csv.gz"
+	Rows      int64
+	FileBytes int64
+}
+
+// JobFilter selects jobs across tenants, for the cleanup and the limits.
+type JobFilter struct {
+	Tenant        string      // "" for all tenants
+	Type          JobType     // "" for all types
+	Statuses      []JobStatus // empty for all
+	CreatedBefore time.Time   // zero for no bound
+	Limit         int         // 0 for no limit
+}
+
+// Tx is a database transaction of the store's own driver (*sql.Tx for SQLite,
+// pgx.Tx for PostgreSQL), handed to the job queue so that a job row and its queued
+// work are written in one transaction.
+type Tx any
+
+// JobStore keeps jobs.
+type JobStore interface {
+	// CreateJob inserts j and, in the same transaction, calls enqueue with the
+	// transaction; if enqueue fails nothing is written.
+	CreateJob(ctx context.Context, j *Job, enqueue func(ctx context.Context, tx Tx) error) error
+	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
+	FindJob(ctx context.Context, tenant, id string) (*Job, error)
+	// UpdateJob reads the job, lets fn change it and writes it back, in one
+	// transaction. An error from fn aborts the update and is returned.
+	UpdateJob(ctx context.Context, tenant, id string, fn func(j *Job) error) (*Job, error)
+	// ListJobs returns the jobs that match f, oldest first.
+	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)
+	// CountJobs counts the jobs that match f.
+	CountJobs(ctx context.Context, f JobFilter) (int, error)
+	// DeleteJob removes a job record: ENOTFOUND if absent.
+	DeleteJob(ctx context.Context, tenant, id string) error
+}

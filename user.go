@@ -1,0 +1,65 @@
+package userport
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// User is one user of a tenant as the store keeps it: the Auth0 profile document
+// (the JSON the Management API returns for the user, without secrets) plus the
+// columns the store indexes.
+type User struct {
+	Tenant       string
+	UserID       string // "auth0|" + 24 hex for database connections
+	ConnectionID string // the id of the user's (first identity's) connection
+	Email        string // lower-cased; unique within a connection when not empty
+	Username     string // unique within a connection when not empty
+	PasswordHash string // bcrypt; never part of Doc, never returned or exported
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+
+	// Doc is the Auth0 profile as raw JSON: user_id, email, identities,
+	// user_metadata, app_metadata, created_at, ... It is what GET /users/{id}
+	// returns and what exports read.
+	Doc json.RawMessage
+}
+
+// UserFilter selects users for offset paging (GET /api/v2/users).
+type UserFilter struct {
+	Tenant       string
+	ConnectionID string // "" for all connections
+	Offset       int
+	Limit        int
+}
+
+// UserScan selects one keyset page of users in user_id order, for exports.
+type UserScan struct {
+	Tenant       string
+	ConnectionID string // "" for all connections
+	After        string // user_id to start after; "" for the first page
+	Limit        int    // page size, > 0
+}
+
+// UserStore keeps users.
+type UserStore interface {
+	// CreateUsers inserts users in one transaction: all or none. A user whose
+	// user_id, or whose email or username within its connection, exists already
+	// fails the batch with ECONFLICT.
+	CreateUsers(ctx context.Context, users ...*User) error
+	// FindUser returns ENOTFOUND (detail "inexistent_user") when there is none.
+	FindUser(ctx context.Context, tenant, userID string) (*User, error)
+	// ListUsers returns a page of users in user_id order, and the total that
+	// matches the filter.
+	ListUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
+	// CountUsers counts a tenant's users, of one connection when connectionID != "".
+	CountUsers(ctx context.Context, tenant, connectionID string) (int64, error)
+	// UpdateUser replaces the stored user (matched by tenant and user_id):
+	// ENOTFOUND if absent, ECONFLICT on a unique email or username.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser removes a user: ENOTFOUND if absent.
+	DeleteUser(ctx context.Context, tenant, userID string) error
+	// ScanUsers calls fn for each user of one keyset page, in user_id order.
+	// doc is only valid during the call. It returns how many users it passed.
+	ScanUsers(ctx context.Context, s UserScan, fn func(userID string, doc []byte) error) (int, error)
+}
