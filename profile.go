@@ -1,0 +1,70 @@
+package userport
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// TimeFormat is how Auth0 writes timestamps: UTC, ISO-8601, milliseconds.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// FormatTime formats t as Auth0 does ("2017-11-02T23:34:03.803Z").
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// Identity is one entry of a profile's `identities` array.
+type Identity struct {
+	Connection string `json:"connection"`
+	Provider   string `json:"provider"`
+	UserID     string `json:"user_id"`
+	IsSocial   bool   `json:"isSocial"`
+}
+
+// Profile is the Auth0 user profile, the document a User keeps in Doc. Optional
+// attributes are pointers or omitted when empty, so that an absent value stays
+// absent in the document (and exports leave its cell empty).
+type Profile struct {
+	UserID        string          `json:"user_id"`
+	Email         string          `json:"email,omitempty"`
+	EmailVerified *bool           `json:"email_verified,omitempty"`
+	Username      string          `json:"username,omitempty"`
+	PhoneNumber   string          `json:"phone_number,omitempty"`
+	PhoneVerified *bool           `json:"phone_verified,omitempty"`
+	Name          string          `json:"name,omitempty"`
+	GivenName     string          `json:"given_name,omitempty"`
+	FamilyName    string          `json:"family_name,omitempty"`
+	Nickname      string          `json:"nickname,omitempty"`
+	Picture       string          `json:"picture,omitempty"`
+	Identities    []Identity      `json:"identities"`
+	UserMetadata  json.RawMessage `json:"user_metadata,omitempty"`
+	AppMetadata   json.RawMessage `json:"app_metadata,omitempty"`
+	Blocked       *bool           `json:"blocked,omitempty"`
+	CreatedAt     string          `json:"created_at"`
+	UpdatedAt     string          `json:"updated_at"`
+	LastLogin     string          `json:"last_login,omitempty"`
+	LastIP        string          `json:"last_ip,omitempty"`
+	LoginsCount   *int64          `json:"logins_count,omitempty"`
+}
+
+// UserFromProfile builds the stored User for p in tenant, with the given
+// connection id and password hash. CreatedAt and UpdatedAt are parsed from p's
+// timestamps; Email is lower-cased for the uniqueness check.
+func UserFromProfile(tenant, connectionID, passwordHash string, p *Profile) (*User, error) {
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	created, _ := time.Parse(TimeFormat, p.CreatedAt)
+	updated, _ := time.Parse(TimeFormat, p.UpdatedAt)
+	return &User{
+		Tenant:       tenant,
+		UserID:       p.UserID,
+		ConnectionID: connectionID,
+		Email:        strings.ToLower(p.Email),
+		Username:     p.Username,
+		PasswordHash: passwordHash,
+		CreatedAt:    created,
+		UpdatedAt:    updated,
+		Doc:          doc,
+	}, nil
+}
