@@ -18,8 +18,9 @@ type Connection struct {
 	CreatedAt time.Time
 }
 
-// ConnectionFilter selects connections for paging. From is the name of the last
-// connection of the previous page for checkpoint paging ("" for the first page).
+// ConnectionFilter selects connections for paging, ordered by id. From is the id
+// of the last connection of the previous page for checkpoint paging ("" for
+// offset paging or the first page).
 type ConnectionFilter struct {
 	Tenant string
 	Name   string // exact name; "" for all

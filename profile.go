@@ -1,6 +1,7 @@
 package userport
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -50,10 +51,13 @@ type Profile struct {
 // connection id and password hash. CreatedAt and UpdatedAt are parsed from p's
 // timestamps; Email is lower-cased for the uniqueness check.
 func UserFromProfile(tenant, connectionID, passwordHash string, p *Profile) (*User, error) {
-	doc, err := json.Marshal(p)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "&" in picture URLs as Auth0 shows them
+	if err := enc.Encode(p); err != nil {
 		return nil, err
 	}
+	doc := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	created, _ := time.Parse(TimeFormat, p.CreatedAt)
 	updated, _ := time.Parse(TimeFormat, p.UpdatedAt)
 	return &User{

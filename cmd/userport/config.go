@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of every command: flags, each with a USERPORT_*
+// environment twin (the flag wins), validated once and passed down.
+type Config struct {
+	Addr        string // listen address of serve
+	DataDir     string // SQLite file, keys, local export files
+	Tenant      string // the tenant's name; names export files
+	PublicURL   string // base URL clients use; issuer and audience derive from it
+	DatabaseURL string // "" for the SQLite file in DataDir
+	LogLevel    string
+
+	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
+	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
+
+	TokenTTL time.Duration
+}
+
+// tenantPattern is what a tenant name may look like (it names files and URLs).
+var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// env returns the USERPORT_ variable of name, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("USERPORT_" + name); ok {
+		return v
+	}
+	return def
+}
+
+// envDuration returns the USERPORT_ duration variable of name, or def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(name, "")); err == nil {
+		return d
+	}
+	return def
+}
+
+// storageFlags registers the flags every command that opens the store takes.
+func (c *Config) storageFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./userport-data"), "directory of the SQLite file, keys and export files (USERPORT_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "database URL; default: the SQLite file in the data dir (USERPORT_DATABASE_URL)")
+	fs.StringVar(&c.Tenant, "tenant", env("TENANT", "dev"), "tenant name; export files are named after it (USERPORT_TENANT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+}
+
+// serverFlags registers the flags of the commands that serve or sign tokens.
+func (c *Config) serverFlags(fs *flag.FlagSet) {
+	c.storageFlags(fs)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", envDuration("TOKEN_TTL", 24*time.Hour), "access token lifetime (USERPORT_TOKEN_TTL)")
+	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
+	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
+}
+
+// Validate checks the configuration and fills derived defaults.
+func (c *Config) Validate() error {
+	if !tenantPattern.MatchString(c.Tenant) {
+		return fmt.Errorf("invalid tenant %q: use lower-case letters, digits and '-'", c.Tenant)
+	}
+	if c.DataDir == "" {
+		return errors.New("the data dir must not be empty")
+	}
+	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
+		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("invalid public URL %q: want http(s)://host[:port]", c.PublicURL)
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if _, err := c.logLevel(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// logLevel parses LogLevel.
+func (c *Config) logLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("invalid log level %q", c.LogLevel)
+	}
+	return l, nil
+}
+
+// sqlitePath returns the SQLite file the configuration names.
+func (c *Config) sqlitePath() (string, error) {
+	switch u := c.DatabaseURL; {
+	case u == "":
+		return filepath.Join(c.DataDir, "userport.db"), nil
+	case strings.HasPrefix(u, "sqlite://"):
+		return strings.TrimPrefix(u, "sqlite://"), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "", errors.New("PostgreSQL is not supported by this build yet: use the embedded SQLite default")
+	}
+	return "", fmt.Errorf("unsupported database URL %q: want sqlite://PATH", c.DatabaseURL)
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/seed"
+)
+
+// seedBatch is how many generated users go into one transaction.
+const seedBatch = 1000
+
+// seedStart is when the first seeded user was created: fixed, so that a seed
+// gives the same users on every run.
+var seedStart = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// runSeed implements `userport seed`: N generated users written straight into
+// the store, in batches, deterministically for a given --seed.
+func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	cfg.storageFlags(fs)
+	n := fs.Int("users", 1000, "how many users to write")
+	connName := fs.String("connection", userport.DefaultConnectionName, "database connection of the users (created if missing)")
+	seedValue := fs.Int64("seed", 1, "generator seed: the same seed gives the same users; use another to add more")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
+		return err
+	}
+	if *n < 0 {
+		return errors.New("--users must be >= 0")
+	}
+	store, _, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	clock := userport.SystemClock{}
+	if _, err := userport.EnsureTenant(ctx, store, cfg.Tenant, clock); err != nil {
+		return err
+	}
+	conn, err := ensureConnection(ctx, store, cfg.Tenant, *connName, clock)
+	if err != nil {
+		return err
+	}
+	out := io.Discard
+	if !*quiet {
+		out = stderr
+	}
+	start := time.Now()
+	if err := seedUsers(ctx, store, seed.New(*seedValue, cfg.Tenant, conn, seedStart), *n, newBar(out, *n, "seeding users")); err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(stdout, "seeded %d users into %s in %.2fs (%.0f users/s)\n", *n, conn.Name, secs, float64(*n)/secs)
+	return nil
+}
+
+// seedUsers writes n users from g into store in batches.
+func seedUsers(ctx context.Context, store userport.UserStore, g *seed.Generator, n int, bar *progressbar.ProgressBar) error {
+	batch := make([]*userport.User, seedBatch)
+	for done := 0; done < n; {
+		b := batch[:min(seedBatch, n-done)]
+		g.Fill(b)
+		if err := store.CreateUsers(ctx, b...); err != nil {
+			return fmt.Errorf("write users %d to %d: %w", done, done+len(b), err)
+		}
+		done += len(b)
+		_ = bar.Add(len(b))
+	}
+	return bar.Finish()
+}
+
+// ensureConnection finds the named connection, creating a database connection
+// of that name when there is none.
+func ensureConnection(ctx context.Context, s userport.ConnectionStore, tenant, name string, clock userport.Clock) (*userport.Connection, error) {
+	c, err := s.FindConnectionByName(ctx, tenant, name)
+	if userport.ErrorCode(err) != userport.ENOTFOUND {
+		return c, err
+	}
+	c = &userport.Connection{Tenant: tenant, ID: userport.NewConnectionID(), Name: name, Strategy: "auth0", CreatedAt: clock.Now()}
+	return c, s.CreateConnection(ctx, c)
+}
+
+// newBar returns a progress bar of n steps writing to w.
+func newBar(w io.Writer, n int, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("users"),
+		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/sqlite"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish.
+const shutdownTimeout = 30 * time.Second
+
+// Main is the running service: what Open started and Close stops. Tests use it
+// to run the real program on 127.0.0.1:0.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Clock  userport.Clock
+
+	store    *sqlite.DB
+	keys     *auth.KeySet
+	issuer   *auth.Issuer
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+}
+
+// runServe implements `userport serve`.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := &Main{Clock: userport.SystemClock{}}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	m.Config.serverFlags(fs)
+	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
+		return err
+	}
+	m.Logger = newLogger(stderr, &m.Config)
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	m.Logger.Info("userport serving", "url", m.URL(), "tenant", m.Config.Tenant, "data_dir", m.Config.DataDir)
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+	case err := <-m.served:
+		_ = m.Close()
+		return err
+	}
+	return m.Close()
+}
+
+// newLogger returns a text logger at the configured level.
+func newLogger(w io.Writer, cfg *Config) *slog.Logger {
+	level, _ := cfg.logLevel()
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Open opens the store and keys, makes sure the tenant and the admin client
+// exist, and starts serving HTTP.
+func (m *Main) Open(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	if m.Clock == nil {
+		m.Clock = userport.SystemClock{}
+	}
+	defer func() {
+		if err != nil {
+			_ = m.Close()
+		}
+	}()
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if m.Config.PublicURL == "" {
+		m.Config.PublicURL = "http://" + m.listener.Addr().String()
+	}
+	if err := m.openStorage(ctx); err != nil {
+		return err
+	}
+	if err := m.ensureAdminClient(ctx); err != nil {
+		return err
+	}
+	m.server = &http.Server{Handler: m.api().Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	m.served = make(chan error, 1)
+	go func() {
+		if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
+			m.served <- err
+		}
+		close(m.served)
+	}()
+	return nil
+}
+
+// openStorage opens the data dir, the store, the tenant and the signing keys.
+func (m *Main) openStorage(ctx context.Context) (err error) {
+	m.store, m.keys, err = openStore(ctx, &m.Config)
+	if err != nil {
+		return err
+	}
+	if _, err := userport.EnsureTenant(ctx, m.store, m.Config.Tenant, m.Clock); err != nil {
+		return err
+	}
+	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
+	return nil
+}
+
+// openStore opens the configured store and the data dir's signing keys.
+func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, *auth.KeySet, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path, err := cfg.sqlitePath()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, keys, nil
+}
+
+// newIssuer returns the token issuer for the configured public URL.
+func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issuer {
+	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/", TTL: cfg.TokenTTL, Clock: clock}
+}
+
+// api builds the HTTP API over what Open opened.
+func (m *Main) api() *httpapi.Server {
+	return &httpapi.Server{Tenant: m.Config.Tenant, PublicURL: m.Config.PublicURL, Store: m.store,
+		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger}
+}
+
+// URL returns the server's public base URL.
+func (m *Main) URL() string { return m.Config.PublicURL }
+
+// Close stops serving, letting in-flight requests finish, and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.server.Shutdown(ctx))
+		m.server = nil
+	} else if m.listener != nil {
+		errs = append(errs, m.listener.Close())
+	}
+	m.listener = nil
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+		m.store = nil
+	}
+	return errors.Join(errs...)
+}
+
+// adminClientFile is what the first start writes when no admin client is configured.
+type adminClientFile struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Audience     string `json:"audience"`
+	TokenURL     string `json:"token_url"`
+}
+
+// ensureAdminClient makes sure the configured admin client exists with every
+// scope, or, when none is configured and the tenant has no client, creates one
+// and writes its credentials to <data-dir>/admin-client.json (0600).
+func (m *Main) ensureAdminClient(ctx context.Context) error {
+	if m.Config.AdminClientID != "" {
+		return m.putAdminClient(ctx, m.Config.AdminClientID, m.Config.AdminClientSecret)
+	}
+	n, err := m.store.CountClients(ctx, m.Config.Tenant)
+	if err != nil || n > 0 {
+		return err
+	}
+	f := adminClientFile{ClientID: auth.NewClientID(), ClientSecret: auth.NewClientSecret(),
+		Audience: m.Config.PublicURL + "/api/v2/", TokenURL: m.Config.PublicURL + "/oauth/token"}
+	path := filepath.Join(m.Config.DataDir, "admin-client.json")
+	b, _ := json.MarshalIndent(f, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write admin client file: %w", err)
+	}
+	if err := m.putAdminClient(ctx, f.ClientID, f.ClientSecret); err != nil {
+		return err
+	}
+	m.Logger.Info("created admin client", "client_id", f.ClientID, "credentials", path)
+	return nil
+}
+
+// putAdminClient writes the admin client with every scope userport knows.
+func (m *Main) putAdminClient(ctx context.Context, id, secret string) error {
+	c := &userport.Client{Tenant: m.Config.Tenant, ID: id, Name: "userport admin",
+		SecretHash: auth.HashSecret(secret), Scopes: auth.AllScopes(), CreatedAt: m.Clock.Now()}
+	if err := m.store.PutClient(ctx, c); err != nil {
+		return fmt.Errorf("put admin client: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+)
+
+// runToken implements `userport token`: it prints an access token signed with
+// the data dir's key, for the server started with the same flags.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	cfg.serverFlags(fs)
+	scopes := fs.String("scopes", strings.Join(auth.AllScopes(), " "), "space-separated scopes of the token")
+	clientID := fs.String("client-id", "", "the client the token is for; default: the admin client")
+	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
+		return err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+	}
+	want := auth.ParseScope(*scopes)
+	for _, s := range want {
+		if !auth.KnownScope(s) {
+			return fmt.Errorf("unknown scope %q (known: %s)", s, strings.Join(auth.AllScopes(), " "))
+		}
+	}
+	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	id := *clientID
+	if id == "" {
+		id = adminClientID(&cfg)
+	}
+	tok, _, err := newIssuer(&cfg, keys, userport.SystemClock{}).Issue(id, want)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok)
+	return err
+}
+
+// adminClientID names the admin client: the configured one, the one written to
+// the data dir, or "userport-cli".
+func adminClientID(cfg *Config) string {
+	if cfg.AdminClientID != "" {
+		return cfg.AdminClientID
+	}
+	var f adminClientFile
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, "admin-client.json")); err == nil && json.Unmarshal(b, &f) == nil && f.ClientID != "" {
+		return f.ClientID
+	}
+	return "userport-cli"
+}

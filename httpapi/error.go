@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/userport/userport"
+)
+
+// statuses maps each application error code to its HTTP status: the one place
+// where the error vocabulary meets HTTP.
+var statuses = map[string]int{
+	userport.EINVALID:      http.StatusBadRequest,
+	userport.EUNAUTHORIZED: http.StatusUnauthorized,
+	userport.EFORBIDDEN:    http.StatusForbidden,
+	userport.ENOTFOUND:     http.StatusNotFound,
+	userport.ECONFLICT:     http.StatusConflict,
+	userport.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	userport.ETOOMANY:      http.StatusTooManyRequests,
+	userport.EINTERNAL:     http.StatusInternalServerError,
+	userport.EUNAVAILABLE:  http.StatusServiceUnavailable,
+}
+
+// ErrorStatus returns the HTTP status for an application error code.
+func ErrorStatus(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// apiError is the Management API's error body.
+type apiError struct {
+	StatusCode int    `json:"statusCode"`
+	Error      string `json:"error"`
+	Message    string `json:"message"`
+	ErrorCode  string `json:"errorCode,omitempty"`
+}
+
+// writeError answers with the Management API error shape. Only internal errors
+// are logged; their text never reaches the caller.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := userport.ErrorCode(err)
+	if code == userport.EINTERNAL || code == userport.EUNAVAILABLE {
+		s.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	status := ErrorStatus(code)
+	body := apiError{
+		StatusCode: status,
+		Error:      http.StatusText(status),
+		Message:    userport.ErrorMessage(err),
+		ErrorCode:  userport.ErrorDetail(err),
+	}
+	writeJSON(w, status, body)
+}
+
+// oauthError is the OAuth 2.0 error body of /oauth/token.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// writeOAuthError answers /oauth/token failures in the OAuth shape: the
+// application error's Detail is the OAuth `error` value.
+func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	code := userport.ErrorCode(err)
+	if code == userport.EINTERNAL || code == userport.EUNAVAILABLE {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, ErrorStatus(code), oauthError{Error: userport.ErrorDetail(err), Description: userport.ErrorMessage(err)})
+}
+
+// writeJSON writes v as the JSON body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"statusCode":500,"error":"Internal Server Error","message":"Internal error"}`, http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+// writeRaw writes an already encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,142 @@
+// Package httpapi serves userport over HTTP: the Auth0-compatible Management API
+// (/api/v2), the token endpoint (/oauth/token), the JWKS, and health checks. It
+// maps the application's one error vocabulary onto Auth0's error bodies in one
+// place (error.go).
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+)
+
+// Server holds what the handlers need. Set every field, then call Handler.
+type Server struct {
+	Tenant    string         // the tenant this server answers for
+	PublicURL string         // "http://127.0.0.1:8080": issuer and audience derive from it
+	Store     userport.Store // users, connections, clients, jobs
+	Issuer    *auth.Issuer   // signs and verifies access tokens
+	Keys      *auth.KeySet   // published at /.well-known/jwks.json
+	Clock     userport.Clock
+	Logger    *slog.Logger
+
+	// Downloads serves /exports/ (the local blob store's signed URLs); may be nil.
+	Downloads http.Handler
+}
+
+// handlerFunc is a handler that returns its error for the server to answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /readyz", s.handle(s.readyz))
+	mux.Handle("POST /oauth/token", http.HandlerFunc(s.token))
+	mux.Handle("GET /.well-known/jwks.json", s.handle(s.jwks))
+
+	mux.Handle("GET /api/v2/users", s.authorize(s.listUsers, auth.ScopeReadUsers))
+	mux.Handle("POST /api/v2/users", s.authorize(s.createUser, auth.ScopeCreateUsers))
+	mux.Handle("GET /api/v2/users/{id}", s.authorize(s.getUser, auth.ScopeReadUsers))
+	mux.Handle("PATCH /api/v2/users/{id}", s.authorize(s.updateUser, auth.ScopeUpdateUsers))
+	mux.Handle("DELETE /api/v2/users/{id}", s.authorize(s.deleteUser, auth.ScopeDeleteUsers))
+
+	mux.Handle("GET /api/v2/connections", s.authorize(s.listConnections, auth.ScopeReadConnections))
+	mux.Handle("POST /api/v2/connections", s.authorize(s.createConnection, auth.ScopeCreateConnections))
+	mux.Handle("GET /api/v2/connections/{id}", s.authorize(s.getConnection, auth.ScopeReadConnections))
+
+	if s.Downloads != nil {
+		mux.Handle("GET /exports/", s.Downloads)
+		mux.Handle("HEAD /exports/", s.Downloads)
+	}
+	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return userport.Errorf(userport.ENOTFOUND, "", "Not Found")
+	}))
+	return s.recoverer(mux)
+}
+
+// handle turns a handlerFunc into an http.Handler that answers its error.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// recoverer answers a panicking handler with 500 "Internal error" and logs it.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.writeError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// claimsKey keys the verified token claims in a request context.
+type claimsKey struct{}
+
+// authorize checks the bearer token and that it grants any of scopes, then runs h.
+func (s *Server) authorize(h handlerFunc, scopes ...string) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		claims, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if !auth.HasAny(claims.Scopes, scopes...) {
+			return userport.Errorf(userport.EFORBIDDEN, "insufficient_scope",
+				"Insufficient scope, expected any of: %s", strings.Join(scopes, ","))
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
+	})
+}
+
+// authenticate verifies the request's bearer token.
+func (s *Server) authenticate(r *http.Request) (*auth.Claims, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")
+	}
+	scheme, token, ok := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		return nil, userport.Errorf(userport.EINVALID, "Bearer", "Bad HTTP authentication header format")
+	}
+	return s.Issuer.Verify(token)
+}
+
+// healthz answers while the process is up.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers when the database is reachable.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		return &userport.Error{Code: userport.EUNAVAILABLE, Message: "Database unavailable"}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// jwks publishes the token signing keys.
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.Keys.JWKS()
+	if err != nil {
+		return fmt.Errorf("jwks: %w", err)
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeRaw(w, http.StatusOK, b)
+	return nil
+}

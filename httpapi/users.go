@@ -1,0 +1,285 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+)
+
+// userBodyKeys are the keys POST /api/v2/users accepts.
+var userBodyKeys = []string{"connection", "email", "password", "username", "name", "given_name",
+	"family_name", "nickname", "picture", "email_verified", "verify_email", "phone_number",
+	"phone_verified", "user_metadata", "app_metadata", "blocked", "user_id"}
+
+// userPatchKeys are the keys PATCH /api/v2/users/{id} accepts.
+var userPatchKeys = []string{"connection", "email", "password", "username", "name", "given_name",
+	"family_name", "nickname", "picture", "email_verified", "verify_email", "phone_number",
+	"phone_verified", "user_metadata", "app_metadata", "blocked", "client_id", "verify_phone_number"}
+
+var (
+	emailPattern  = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	userIDPattern = regexp.MustCompile(`^[^|\s]+\|\S+$`)
+	idPartPattern = regexp.MustCompile(`^[^\s|]+$`)
+)
+
+// minPasswordLength is userport's password policy (Auth0's "fair" length).
+const minPasswordLength = 8
+
+// createUser handles POST /api/v2/users.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	o, err := readObject(w, r, userBodyKeys...)
+	if err != nil {
+		return err
+	}
+	if err := o.require("connection"); err != nil {
+		return err
+	}
+	p, password, conn, err := s.newProfile(r, o)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := userport.UserFromProfile(s.Tenant, conn.ID, hash, p)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.CreateUsers(r.Context(), u); err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusCreated, u.Doc)
+	return nil
+}
+
+// newProfile validates a create-user body and builds the profile.
+func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, string, *userport.Connection, error) {
+	var p userport.Profile
+	var connName, password, userID string
+	var verifyEmail *bool
+	if err := readProfileFields(o, &p, &connName, &password); err != nil {
+		return nil, "", nil, err
+	}
+	if err := firstError(o.str("user_id", &userID, 255), o.boolean("verify_email", &verifyEmail)); err != nil {
+		return nil, "", nil, err
+	}
+	conn, err := s.findConnectionForBody(r, connName)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := o.require("email", "password"); err != nil {
+		return nil, "", nil, err
+	}
+	if err := checkPassword(password); err != nil {
+		return nil, "", nil, err
+	}
+	id, err := newUserID(userID, s.Clock)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	now := userport.FormatTime(s.Clock.Now())
+	p.UserID, p.CreatedAt, p.UpdatedAt = id, now, now
+	p.Identities = []userport.Identity{{Connection: conn.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}}
+	fillDefaults(&p)
+	return &p, password, conn, nil
+}
+
+// readProfileFields reads the profile attributes shared by create and update.
+func readProfileFields(o object, p *userport.Profile, conn, password *string) error {
+	return firstError(
+		o.str("connection", conn, 128),
+		o.str("email", &p.Email, 254),
+		checkEmail(o, &p.Email),
+		o.str("password", password, 0),
+		o.str("username", &p.Username, 128),
+		o.str("name", &p.Name, 300),
+		o.str("given_name", &p.GivenName, 150),
+		o.str("family_name", &p.FamilyName, 150),
+		o.str("nickname", &p.Nickname, 300),
+		o.str("picture", &p.Picture, 2048),
+		o.str("phone_number", &p.PhoneNumber, 30),
+		o.boolean("email_verified", &p.EmailVerified),
+		o.boolean("phone_verified", &p.PhoneVerified),
+		o.boolean("blocked", &p.Blocked),
+		o.jsonObject("user_metadata", &p.UserMetadata),
+		o.jsonObject("app_metadata", &p.AppMetadata),
+	)
+}
+
+// firstError returns the first non-nil error.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkEmail checks the shape of a given email.
+func checkEmail(o object, email *string) error {
+	if !o.has("email") || *email == "" || emailPattern.MatchString(*email) {
+		return nil
+	}
+	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", *email)
+}
+
+// checkPassword applies the password policy.
+func checkPassword(pw string) error {
+	if len(pw) < minPasswordLength {
+		return userport.Errorf(userport.EINVALID, "invalid_password", "PasswordStrengthError: Password is too weak")
+	}
+	if len(pw) > 72 { // bcrypt reads 72 bytes at most
+		return userport.Errorf(userport.EINVALID, "invalid_password", "PasswordStrengthError: Password is too long")
+	}
+	return nil
+}
+
+// newUserID returns the given id with the "auth0|" prefix, or a new one.
+func newUserID(given string, clock userport.Clock) (string, error) {
+	if given == "" {
+		return userport.NewUserID(clock.Now()), nil
+	}
+	part := strings.TrimPrefix(given, "auth0|")
+	if !idPartPattern.MatchString(part) {
+		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", given)
+	}
+	return "auth0|" + part, nil
+}
+
+// fillDefaults gives name, nickname and picture Auth0's defaults.
+func fillDefaults(p *userport.Profile) {
+	if p.EmailVerified == nil {
+		f := false
+		p.EmailVerified = &f
+	}
+	if p.Name == "" {
+		p.Name = p.Email
+	}
+	if p.Nickname == "" {
+		p.Nickname, _, _ = strings.Cut(p.Email, "@")
+	}
+	if p.Picture == "" {
+		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
+		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
+	}
+}
+
+// findConnectionForBody finds a connection named in a request body: an unknown
+// name is a 400, as Auth0 answers it.
+func (s *Server) findConnectionForBody(r *http.Request, name string) (*userport.Connection, error) {
+	c, err := s.Store.FindConnectionByName(r.Context(), s.Tenant, name)
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil, userport.Errorf(userport.EINVALID, "inexistent_connection", "The connection does not exist.")
+	}
+	return c, err
+}
+
+// userIDParam reads and checks the {id} path parameter.
+func userIDParam(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if len(id) > 300 || !userIDPattern.MatchString(id) {
+		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
+			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", id)
+	}
+	return id, nil
+}
+
+// getUser handles GET /api/v2/users/{id}.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.Store.FindUser(r.Context(), s.Tenant, id)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, u.Doc)
+	return nil
+}
+
+// deleteUser handles DELETE /api/v2/users/{id}.
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteUser(r.Context(), s.Tenant, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listUsers handles GET /api/v2/users.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	q, err := readQuery(r, "page", "per_page", "include_totals", "connection", "search_engine")
+	if err != nil {
+		return err
+	}
+	page, perPage, totals, err := readPaging(q)
+	if err != nil {
+		return err
+	}
+	f := userport.UserFilter{Tenant: s.Tenant, Offset: page * perPage, Limit: perPage}
+	users, total, err := s.usersOf(r, q.Get("connection"), f)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, u := range users {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(u.Doc)
+	}
+	buf.WriteByte(']')
+	if !totals {
+		writeRaw(w, http.StatusOK, buf.Bytes())
+		return nil
+	}
+	writeJSON(w, http.StatusOK, pageOf("users", f.Offset, perPage, len(users), total, json.RawMessage(buf.Bytes())))
+	return nil
+}
+
+// usersOf lists users, of the named connection when name is not empty (an
+// unknown connection has no users).
+func (s *Server) usersOf(r *http.Request, name string, f userport.UserFilter) ([]*userport.User, int, error) {
+	if name != "" {
+		c, err := s.Store.FindConnectionByName(r.Context(), s.Tenant, name)
+		if userport.ErrorCode(err) == userport.ENOTFOUND {
+			return nil, 0, nil
+		} else if err != nil {
+			return nil, 0, err
+		}
+		f.ConnectionID = c.ID
+	}
+	return s.Store.ListUsers(r.Context(), f)
+}
+
+// readPaging reads Auth0's page, per_page and include_totals parameters.
+func readPaging(q query) (page, perPage int, totals bool, err error) {
+	if page, err = q.integer("page", 0, 0, 0); err != nil {
+		return
+	}
+	if perPage, err = q.integer("per_page", 50, 1, 100); err != nil {
+		return
+	}
+	totals, err = q.boolean("include_totals")
+	return
+}
+
+// pageOf builds the include_totals=true answer, the items under name.
+func pageOf(name string, start, limit, length, total int, items any) map[string]any {
+	return map[string]any{"start": start, "limit": limit, "length": length, "total": total, name: items}
+}
