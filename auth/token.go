@@ -1,0 +1,165 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/userport/userport"
+)
+
+const (
+	// DefaultTTL is the lifetime of an access token when Issuer.TTL is zero
+	// (Auth0's default for Management API tokens).
+	DefaultTTL = 24 * time.Hour
+	// Leeway is the clock skew tolerated on exp and iat.
+	Leeway = 30 * time.Second
+	// GrantClientCredentials is the gty claim of the tokens issued here.
+	GrantClientCredentials = "client-credentials"
+	// maxTokenLen bounds what Verify parses; our tokens are about 1 KB.
+	maxTokenLen = 16 << 10
+	// clientSuffix makes the sub claim from a client id, as Auth0 does.
+	clientSuffix = "@clients"
+)
+
+// Issuer issues and verifies the Management API access tokens of one server.
+type Issuer struct {
+	Keys     *KeySet
+	Issuer   string        // the iss claim: "{base}/"
+	Audience string        // the aud claim: "{base}/api/v2/"
+	TTL      time.Duration // token lifetime; DefaultTTL when zero
+	Clock    userport.Clock
+}
+
+// Claims is what a verified token says.
+type Claims struct {
+	ClientID  string   // azp
+	Subject   string   // sub: ClientID + "@clients"
+	Scopes    []string // scope, split
+	ExpiresAt time.Time
+}
+
+// Issue returns a signed RS256 access token for the client with the given
+// scopes, and its lifetime in seconds (the expires_in of the token response).
+// The header carries the signing key's kid. It does not check the scopes:
+// the token endpoint decides what a client may ask for.
+func (i *Issuer) Issue(clientID string, scopes []string) (token string, expiresIn int, err error) {
+	ttl := i.ttl()
+	now := i.now().Truncate(time.Second)
+	tok, err := jwt.NewBuilder().
+		Issuer(i.Issuer).
+		Subject(clientID+clientSuffix).
+		Audience([]string{i.Audience}).
+		IssuedAt(now).
+		Expiration(now.Add(ttl)).
+		Claim("azp", clientID).
+		Claim("gty", GrantClientCredentials).
+		Claim("scope", strings.Join(scopes, " ")).
+		Build()
+	if err != nil {
+		return "", 0, fmt.Errorf("build token: %w", err)
+	}
+	tok.Options().Enable(jwt.FlattenAudience) // "aud": "..." as Auth0 writes it
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256(), i.Keys.signer().private))
+	if err != nil {
+		return "", 0, fmt.Errorf("sign token: %w", err)
+	}
+	return string(signed), int(ttl / time.Second), nil
+}
+
+// Verify checks token and returns its claims. It accepts only compact RS256
+// tokens whose header names (kid) a key of i.Keys, signed by that key, with
+// iss equal to i.Issuer, aud containing i.Audience, exp not passed and iat not
+// in the future (both with Leeway, on i.Clock). Every failure is the same
+// EUNAUTHORIZED "Invalid token" error, wrapping the cause for logs.
+func (i *Issuer) Verify(token string) (*Claims, error) {
+	c, err := i.verify(token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", userport.Errorf(userport.EUNAUTHORIZED, "", "Invalid token"), err)
+	}
+	return c, nil
+}
+
+func (i *Issuer) verify(token string) (*Claims, error) {
+	if len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
+		return nil, errors.New("not a compact JWS")
+	}
+	tok, err := jwt.ParseString(token,
+		jwt.WithKeyProvider(keyProvider{i.Keys}),
+		jwt.WithValidate(true),
+		jwt.WithClock(jwt.ClockFunc(i.now)),
+		jwt.WithAcceptableSkew(Leeway),
+		jwt.WithIssuer(i.Issuer),
+		jwt.WithAudience(i.Audience),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithRequiredClaim(jwt.IssuedAtKey),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return claimsOf(tok)
+}
+
+// claimsOf extracts Claims from a verified token.
+func claimsOf(tok jwt.Token) (*Claims, error) {
+	var c Claims
+	var scope string
+	if err := tok.Get("azp", &c.ClientID); err != nil || c.ClientID == "" {
+		return nil, errors.New("no azp claim")
+	}
+	if sub, _ := tok.Subject(); sub != c.ClientID+clientSuffix {
+		return nil, fmt.Errorf("sub %q does not match azp %q", sub, c.ClientID)
+	}
+	if tok.Has("scope") {
+		if err := tok.Get("scope", &scope); err != nil {
+			return nil, fmt.Errorf("scope claim: %w", err)
+		}
+	}
+	c.Subject = c.ClientID + clientSuffix
+	c.Scopes = ParseScope(scope)
+	c.ExpiresAt, _ = tok.Expiration()
+	return &c, nil
+}
+
+func (i *Issuer) ttl() time.Duration {
+	if i.TTL <= 0 {
+		return DefaultTTL
+	}
+	return i.TTL
+}
+
+func (i *Issuer) now() time.Time {
+	if i.Clock == nil {
+		return userport.SystemClock{}.Now()
+	}
+	return i.Clock.Now()
+}
+
+// keyProvider gives jwx the one key a signature may be checked with: the key
+// of the KeySet named by the protected header's kid, and only for RS256. Any
+// other algorithm (none, HS*, RS384, PS*, ...), a missing kid or an unknown
+// one fails before any cryptography.
+type keyProvider struct{ keys *KeySet }
+
+// FetchKeys implements jws.KeyProvider.
+func (p keyProvider) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
+	h := sig.ProtectedHeaders()
+	if alg, ok := h.Algorithm(); !ok || alg.String() != jwa.RS256().String() {
+		return errors.New("algorithm is not RS256")
+	}
+	kid, ok := h.KeyID()
+	if !ok || kid == "" {
+		return errors.New("no kid in header")
+	}
+	key, ok := p.keys.publicKey(kid)
+	if !ok {
+		return fmt.Errorf("unknown kid %q", kid)
+	}
+	sink.Key(jwa.RS256(), key)
+	return nil
+}
