@@ -1,0 +1,71 @@
+package localblob
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Handler serves GET and HEAD /exports/{key...}: the blob, if the URL's
+// Expires and Signature are those SignedURL made for the key and the link has
+// not expired. Otherwise, or if the blob is missing, it answers 403 with an
+// Auth0-style JSON error body and no file bytes. Mount it at "/exports/" (the
+// path is matched in full; a proxy may strip a base URL's own path first).
+func (s *Store) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /exports/{key...}", s.serveExport)
+	return mux
+}
+
+func (s *Store) serveExport(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if checkKey(key) != nil {
+		forbid(w, "Invalid file name")
+		return
+	}
+	if err := s.verify(key, r.URL.RawQuery); err != nil {
+		forbid(w, err.Error())
+		return
+	}
+	f, fi, err := s.open(r.Context(), key)
+	if err != nil {
+		forbid(w, "The file does not exist or has expired")
+		return
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/gzip")
+	h.Set("Content-Disposition", attachment(path.Base(key)))
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// attachment returns a Content-Disposition header that saves the download as
+// name: quoted as it is when it is plain ASCII, otherwise escaped or RFC
+// 2231-encoded by mime.FormatMediaType.
+func attachment(name string) string {
+	plain := !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' })
+	if plain {
+		return `attachment; filename="` + name + `"`
+	}
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+}
+
+// forbid answers 403 with {"statusCode":403,"error":"Forbidden","message":...}.
+func forbid(w http.ResponseWriter, message string) {
+	body, _ := json.Marshal(struct {
+		StatusCode int    `json:"statusCode"`
+		Error      string `json:"error"`
+		Message    string `json:"message"`
+	}{http.StatusForbidden, "Forbidden", message})
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusForbidden)
+	w.Write(body)
+}
