@@ -109,6 +109,11 @@ type JobStore interface {
 	CreateJob(ctx context.Context, j *Job, enqueue func(ctx context.Context, tx Tx) error) error
 	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
 	FindJob(ctx context.Context, tenant, id string) (*Job, error)
+	// StartJob moves a pending job to processing (StartedAt = now) when fewer
+	// than limit jobs of its tenant and type are processing, as one atomic step.
+	// It returns the job as it is afterwards: still pending when the limit was
+	// reached, unchanged when it was not pending. ENOTFOUND if absent.
+	StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*Job, error)
 	// UpdateJob reads the job, lets fn change it and writes it back, in one
 	// transaction. An error from fn aborts the update and is returned.
 	UpdateJob(ctx context.Context, tenant, id string, fn func(j *Job) error) (*Job, error)

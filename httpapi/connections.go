@@ -103,11 +103,17 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 	checkpoint := q.Has("from") || q.Has("take")
 	f := userport.ConnectionFilter{Tenant: s.Tenant, Name: q.Get("name"), Offset: page * perPage, Limit: perPage}
 	if checkpoint {
-		f.Offset, f.From, f.Limit = 0, q.Get("from"), take
+		// One more than asked for tells whether there is a next page.
+		f.Offset, f.From, f.Limit = 0, q.Get("from"), take+1
 	}
 	conns, total, err := s.connectionsOf(r, q.Get("strategy"), f)
 	if err != nil {
 		return err
+	}
+	next := ""
+	if checkpoint && len(conns) > take {
+		conns = conns[:take]
+		next = conns[take-1].ID
 	}
 	items := make([]connectionBody, len(conns))
 	for i, c := range conns {
@@ -116,8 +122,8 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case checkpoint:
 		body := map[string]any{"connections": items}
-		if len(conns) == f.Limit {
-			body["next"] = conns[len(conns)-1].ID
+		if next != "" {
+			body["next"] = next
 		}
 		writeJSON(w, http.StatusOK, body)
 	case totals:

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -75,13 +76,16 @@ func (s *Server) writeOAuthError(w http.ResponseWriter, r *http.Request, err err
 }
 
 // writeJSON writes v as the JSON body with the given status.
+// HTML characters stay as they are ("&" in signed URLs), as Auth0 writes them.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, `{"statusCode":500,"error":"Internal Server Error","message":"Internal error"}`, http.StatusInternalServerError)
 		return
 	}
-	writeRaw(w, status, b)
+	writeRaw(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 // writeRaw writes an already encoded JSON body.

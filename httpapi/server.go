@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -25,6 +26,14 @@ type Server struct {
 	Clock     userport.Clock
 	Logger    *slog.Logger
 
+	// Queue enqueues job work; nil disables the jobs API.
+	Queue Queue
+	// Blobs signs the download URLs of export files.
+	Blobs userport.BlobStore
+	// DownloadTTL is how long a signed download URL stays valid (60 s).
+	DownloadTTL time.Duration
+	// Lifetimes decides when a job's file and record are gone.
+	Lifetimes userport.Lifetimes
 	// Downloads serves /exports/ (the local blob store's signed URLs); may be nil.
 	Downloads http.Handler
 }
@@ -50,6 +59,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/v2/connections", s.authorize(s.createConnection, auth.ScopeCreateConnections))
 	mux.Handle("GET /api/v2/connections/{id}", s.authorize(s.getConnection, auth.ScopeReadConnections))
 
+	if s.Queue != nil {
+		s.routeJobs(mux)
+	}
 	if s.Downloads != nil {
 		mux.Handle("GET /exports/", s.Downloads)
 		mux.Handle("HEAD /exports/", s.Downloads)

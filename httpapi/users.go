@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -275,6 +276,7 @@ func readPaging(q query) (page, perPage int, totals bool, err error) {
 	if perPage, err = q.integer("per_page", 50, 1, 100); err != nil {
 		return
 	}
+	page = min(page, math.MaxInt/perPage) // far past the end either way; page*perPage must not overflow
 	totals, err = q.boolean("include_totals")
 	return
 }

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/userport/userport"
 )
 
 // Config is the configuration of every command: flags, each with a USERPORT_*
@@ -27,6 +30,15 @@ type Config struct {
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
 
 	TokenTTL time.Duration
+
+	Workers             int           // jobs worked at once by this process
+	MaxExportsPerTenant int           // exports of one tenant processing at once
+	DownloadTTL         time.Duration // lifetime of a signed download URL
+
+	// Not flags: tests shorten them.
+	Lifetimes       userport.Lifetimes
+	CleanupInterval time.Duration
+	PollInterval    time.Duration
 }
 
 // tenantPattern is what a tenant name may look like (it names files and URLs).
@@ -48,6 +60,14 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// envInt returns the USERPORT_ integer variable of name, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(env(name, "")); err == nil {
+		return n
+	}
+	return def
+}
+
 // storageFlags registers the flags every command that opens the store takes.
 func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./userport-data"), "directory of the SQLite file, keys and export files (USERPORT_DATA_DIR)")
@@ -62,6 +82,9 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", envDuration("TOKEN_TTL", 24*time.Hour), "access token lifetime (USERPORT_TOKEN_TTL)")
+	fs.IntVar(&c.Workers, "workers", envInt("WORKERS", 2), "jobs worked at once by this process (USERPORT_WORKERS)")
+	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", envInt("MAX_EXPORTS_PER_TENANT", 2), "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
+	fs.DurationVar(&c.DownloadTTL, "download-ttl", envDuration("DOWNLOAD_TTL", 60*time.Second), "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -84,10 +107,35 @@ func (c *Config) Validate() error {
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
+	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
+		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
+	}
+	c.fillDefaults()
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// fillDefaults gives zero settings their defaults (tests build a Config
+// without flags).
+func (c *Config) fillDefaults() {
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	if c.MaxExportsPerTenant == 0 {
+		c.MaxExportsPerTenant = 2
+	}
+	if c.DownloadTTL == 0 {
+		c.DownloadTTL = 60 * time.Second
+	}
+	if c.TokenTTL == 0 {
+		c.TokenTTL = 24 * time.Hour
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	c.Lifetimes = c.Lifetimes.WithDefaults()
 }
 
 // logLevel parses LogLevel.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,9 +15,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/sqlite"
 )
 
@@ -31,6 +37,8 @@ type Main struct {
 	Clock  userport.Clock
 
 	store    *sqlite.DB
+	blobs    *localblob.Store
+	engine   *jobs.Engine[*sql.Tx]
 	keys     *auth.KeySet
 	issuer   *auth.Issuer
 	listener net.Listener
@@ -93,6 +101,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
 	m.server = &http.Server{Handler: m.api().Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	m.served = make(chan error, 1)
 	go func() {
@@ -137,6 +148,29 @@ func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, *auth.KeySet, erro
 	return db, keys, nil
 }
 
+// openJobs opens the export file store and starts the job engine on the
+// store's database.
+func (m *Main) openJobs(ctx context.Context) error {
+	key, err := localblob.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "download-key"))
+	if err != nil {
+		return fmt.Errorf("download signing key: %w", err)
+	}
+	if m.blobs, err = localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock); err != nil {
+		return err
+	}
+	driver := riversqlite.New(m.store.SQL())
+	if err := jobs.Migrate(ctx, driver); err != nil {
+		return err
+	}
+	deps := jobs.Deps{Store: m.store, Blobs: m.blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger}
+	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
+		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval}
+	if m.engine, err = jobs.New(driver, deps, cfg, true); err != nil {
+		return err
+	}
+	return m.engine.Start(ctx)
+}
+
 // newIssuer returns the token issuer for the configured public URL.
 func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issuer {
 	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/", TTL: cfg.TokenTTL, Clock: clock}
@@ -145,7 +179,9 @@ func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issue
 // api builds the HTTP API over what Open opened.
 func (m *Main) api() *httpapi.Server {
 	return &httpapi.Server{Tenant: m.Config.Tenant, PublicURL: m.Config.PublicURL, Store: m.store,
-		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger}
+		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger,
+		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
+		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.blobs.Handler()}
 }
 
 // URL returns the server's public base URL.
@@ -163,6 +199,12 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
+	if m.engine != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.engine.Stop(ctx))
+		m.engine = nil
+	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 		m.store = nil

@@ -1,0 +1,30 @@
+# userport: run `make help` for the targets.
+GO ?= go
+
+.PHONY: help run test test-race lint bench fuzz fmt
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: ## run the service on the embedded default
+	$(GO) run ./cmd/userport serve
+
+test: ## run every test (the README's test command)
+	$(GO) test ./...
+
+test-race: ## run every test with the race detector
+	$(GO) test -race ./...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+	$(GO) vet ./...
+
+bench: ## run the Go benchmarks once
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## fuzz the field-path parser and resolver for 30 s each
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./fieldpath
+	$(GO) test -run '^$$' -fuzz '^FuzzLookup$$' -fuzztime 30s ./fieldpath
+
+fmt: ## format the code
+	gofmt -w .

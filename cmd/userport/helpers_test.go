@@ -1,0 +1,467 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/userport/userport"
+)
+
+// The admin client credentials of the servers setup starts.
+const (
+	adminID     = "test-admin-client"
+	adminSecret = "test-admin-secret-0123456789"
+)
+
+// upa is the database connection every tenant starts with.
+const upa = userport.DefaultConnectionName
+
+// testClock is a settable clock, safe for concurrent use. Servers under test
+// start it at the current time so that tokens signed with the system clock
+// (the token command) are still valid for them.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Now().UTC().Truncate(time.Millisecond)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Generating a 2048-bit RSA key takes a noticeable part of a second, so the
+// servers of most tests share one, written into their data dir before Open.
+var (
+	sharedKeyOnce sync.Once
+	sharedKey     *rsa.PrivateKey
+	sharedKeyPEM  []byte
+	otherKeyOnce  sync.Once
+	otherKey      *rsa.PrivateKey
+)
+
+// testKey returns the signing key the servers of setup share, and its PEM.
+func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
+	t.Helper()
+	sharedKeyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(err)
+		}
+		sharedKey, sharedKeyPEM = k, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	})
+	return sharedKey, sharedKeyPEM
+}
+
+// foreignKey returns an RSA key that no server knows.
+func foreignKey() *rsa.PrivateKey {
+	otherKeyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		otherKey = k
+	})
+	return otherKey
+}
+
+// installTestKey writes the shared signing key into dataDir.
+func installTestKey(t *testing.T, dataDir string) {
+	t.Helper()
+	_, p := testKey(t)
+	dir := filepath.Join(dataDir, "signing-keys")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key-000001.pem"), p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testConfig returns the configuration of a test server on 127.0.0.1:0 over dataDir.
+func testConfig(dataDir string) Config {
+	return Config{Addr: "127.0.0.1:0", DataDir: dataDir, Tenant: "dev", TokenTTL: time.Hour,
+		LogLevel: "info", AdminClientID: adminID, AdminClientSecret: adminSecret}
+}
+
+// bundle is a running server and what tests need to talk to it.
+type bundle struct {
+	t      *testing.T
+	m      *Main
+	clock  *testClock
+	base   string // where the server listens: http://127.0.0.1:PORT
+	id     string // admin client id
+	secret string // admin client secret
+	logs   *syncBuffer
+	client *http.Client
+	all    string // cached token with every scope
+}
+
+// setup starts a server with the shared signing key on a new data dir.
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	dir := t.TempDir()
+	installTestKey(t, dir)
+	return start(t, testConfig(dir), newTestClock())
+}
+
+// start validates cfg, opens a Main on it and closes it when the test ends.
+func start(t *testing.T, cfg Config, clock *testClock) *bundle {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	logs := &syncBuffer{}
+	m := &Main{Config: cfg, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	tr := &http.Transport{}
+	b := &bundle{t: t, m: m, clock: clock, base: "http://" + m.listener.Addr().String(),
+		id: cfg.AdminClientID, secret: cfg.AdminClientSecret, logs: logs,
+		client: &http.Client{Transport: tr, Timeout: 20 * time.Second}}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return b
+}
+
+// audience is the Management API identifier of the server.
+func (b *bundle) audience() string { return b.m.URL() + "/api/v2/" }
+
+// response is an HTTP answer, read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// request sends method path with body (nil: none; string or []byte: as is;
+// anything else: as JSON) and the given headers (name, value pairs).
+func (b *bundle) request(method, path string, body any, headers ...string) *response {
+	b.t.Helper()
+	var r io.Reader
+	switch v := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(v)
+	case []byte:
+		r = bytes.NewReader(v)
+	default:
+		data, err := json.Marshal(v)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, b.base+path, r)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.send(req)
+}
+
+// send sends req and reads the whole answer.
+func (b *bundle) send(req *http.Request) *response {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// api sends an /api/v2 request with the bearer token tok ("" for none).
+func (b *bundle) api(method, path, tok string, body any) *response {
+	b.t.Helper()
+	if tok == "" {
+		return b.request(method, "/api/v2"+path, body)
+	}
+	return b.request(method, "/api/v2"+path, body, "Authorization", "Bearer "+tok)
+}
+
+// admin sends an /api/v2 request with a token holding every scope.
+func (b *bundle) admin(method, path string, body any) *response {
+	b.t.Helper()
+	if b.all == "" {
+		b.all = b.token()
+	}
+	return b.api(method, path, b.all, body)
+}
+
+// tokenForm posts form values to /oauth/token.
+func (b *bundle) tokenForm(v url.Values, headers ...string) *response {
+	b.t.Helper()
+	return b.request(http.MethodPost, "/oauth/token", v.Encode(),
+		append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
+}
+
+// token asks /oauth/token for an admin token, narrowed to scopes when given.
+func (b *bundle) token(scopes ...string) string {
+	b.t.Helper()
+	v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
+		"client_secret": {b.secret}, "audience": {b.audience()}}
+	if len(scopes) > 0 {
+		v.Set("scope", strings.Join(scopes, " "))
+	}
+	r := b.tokenForm(v)
+	if r.status != http.StatusOK {
+		b.t.Fatalf("POST /oauth/token: %d %s", r.status, r.body)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.decode(b.t, &tr)
+	return tr.AccessToken
+}
+
+// decode unmarshals the body into v.
+func (r *response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// object decodes the body as a JSON object.
+func (r *response) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.decode(t, &m)
+	return m
+}
+
+// want fails unless the status is status and the body is the JSON want
+// (compared after normalizing both: key order and spacing do not matter).
+func (r *response) want(t *testing.T, status int, want string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
+	}
+	if got, w := canon(t, r.body), canon(t, []byte(want)); got != w {
+		t.Fatalf("body =\n%s\nwant\n%s", got, w)
+	}
+}
+
+// wantStatus fails unless the status is status.
+func (r *response) wantStatus(t *testing.T, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
+	}
+}
+
+// wantError fails unless r is the Management API error body of status with
+// the Auth0 errorCode ("" for none) and message, as JSON.
+func (r *response) wantError(t *testing.T, status int, errorCode, message string) {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q, want application/json; charset=utf-8", ct)
+	}
+	body := map[string]any{"statusCode": status, "error": http.StatusText(status), "message": message}
+	if errorCode != "" {
+		body["errorCode"] = errorCode
+	}
+	want, _ := json.Marshal(body)
+	r.want(t, status, string(want))
+}
+
+// wantOAuthError fails unless r is the OAuth error body of /oauth/token.
+func (r *response) wantOAuthError(t *testing.T, status int, code, description string) {
+	t.Helper()
+	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", cc)
+	}
+	want, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
+	r.want(t, status, string(want))
+}
+
+// canon re-encodes a JSON document with sorted keys and no spacing.
+func canon(t *testing.T, data []byte) string {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %q: %v", data, err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// mustJSON encodes v.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// tokenParts decodes the header and payload of a compact JWT.
+func tokenParts(t *testing.T, tok string) (header, payload map[string]any) {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts, want 3: %q", len(parts), tok)
+	}
+	for i, dst := range []*map[string]any{&header, &payload} {
+		data, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
+			t.Fatalf("token part %d: %v", i, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(dst); err != nil {
+			t.Fatalf("token part %d: %v", i, err)
+		}
+	}
+	return header, payload
+}
+
+// ctx is the context of the checks made behind the API.
+func (b *bundle) ctx() context.Context { return context.Background() }
+
+// userCount counts the tenant's users in the store.
+func (b *bundle) userCount() int64 {
+	b.t.Helper()
+	n, err := b.m.store.CountUsers(b.ctx(), b.m.Config.Tenant, "")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// connectionCount counts the tenant's connections in the store.
+func (b *bundle) connectionCount() int {
+	b.t.Helper()
+	_, n, err := b.m.store.ListConnections(b.ctx(), userport.ConnectionFilter{Tenant: b.m.Config.Tenant, Limit: 1})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// connection returns the named connection from the store.
+func (b *bundle) connection(name string) *userport.Connection {
+	b.t.Helper()
+	c, err := b.m.store.FindConnectionByName(b.ctx(), b.m.Config.Tenant, name)
+	if err != nil {
+		b.t.Fatalf("find connection %s: %v", name, err)
+	}
+	return c
+}
+
+// storedUser returns the user from the store.
+func (b *bundle) storedUser(id string) *userport.User {
+	b.t.Helper()
+	u, err := b.m.store.FindUser(b.ctx(), b.m.Config.Tenant, id)
+	if err != nil {
+		b.t.Fatalf("find user %s: %v", id, err)
+	}
+	return u
+}
+
+// putUsers writes users straight into the store (no bcrypt): user i of the
+// list gets the id auth0|<24 hex digits of first+i> and the email
+// user<first+i>@example.com, in the connection conn.
+func (b *bundle) putUsers(conn *userport.Connection, first, n int) []string {
+	b.t.Helper()
+	ids := make([]string, n)
+	users := make([]*userport.User, n)
+	now := userport.FormatTime(b.clock.Now())
+	for i := range n {
+		hex := fmt.Sprintf("%024x", first+i)
+		email := fmt.Sprintf("user%d@example.com", first+i)
+		p := &userport.Profile{UserID: "auth0|" + hex, Email: email, CreatedAt: now, UpdatedAt: now,
+			Identities: []userport.Identity{{Connection: conn.Name, Provider: "auth0", UserID: hex}}}
+		u, err := userport.UserFromProfile(b.m.Config.Tenant, conn.ID, "", p)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		ids[i], users[i] = p.UserID, u
+	}
+	if err := b.m.store.CreateUsers(b.ctx(), users...); err != nil {
+		b.t.Fatal(err)
+	}
+	return ids
+}
+
+// createUser creates a user through the API and returns its decoded body.
+func (b *bundle) createUser(body map[string]any) map[string]any {
+	b.t.Helper()
+	r := b.admin(http.MethodPost, "/users", body)
+	r.wantStatus(b.t, http.StatusCreated)
+	return r.object(b.t)
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}

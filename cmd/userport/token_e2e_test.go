@@ -1,0 +1,366 @@
+package main
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+)
+
+// allScopes is the scope string of an unnarrowed admin token.
+var allScopes = strings.Join(auth.AllScopes(), " ")
+
+func TestTokenClientAuthentication(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	form := func(withSecret bool) string {
+		v := url.Values{"grant_type": {"client_credentials"}, "audience": {b.audience()}}
+		if withSecret {
+			v.Set("client_id", b.id)
+			v.Set("client_secret", b.secret)
+		}
+		return v.Encode()
+	}
+	jsonBody := func(withSecret bool) string {
+		m := map[string]string{"grant_type": "client_credentials", "audience": b.audience()}
+		if withSecret {
+			m["client_id"], m["client_secret"] = b.id, b.secret
+		}
+		return mustJSON(t, m)
+	}
+	const formType, jsonType = "application/x-www-form-urlencoded", "application/json"
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		basic       bool
+	}{
+		{"basic, form", formType, form(false), true},
+		{"basic, JSON", jsonType, jsonBody(false), true},
+		{"post, form", formType, form(true), false},
+		{"post, JSON", jsonType, jsonBody(true), false},
+		{"post, JSON with charset", jsonType + "; charset=utf-8", jsonBody(true), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, b.base+"/oauth/token", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", tt.contentType)
+			if tt.basic {
+				req.SetBasicAuth(url.QueryEscape(b.id), url.QueryEscape(b.secret))
+			}
+			r := b.send(req)
+			checkTokenResponse(t, b, r, allScopes)
+		})
+	}
+}
+
+// checkTokenResponse checks a successful /oauth/token answer, the token's
+// header and claims, and that the token works.
+func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
+	t.Helper()
+	r.wantStatus(t, http.StatusOK)
+	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", cc)
+	}
+	var tr map[string]any
+	r.decode(t, &tr)
+	tok, _ := tr["access_token"].(string)
+	want := mustJSON(t, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "scope": scope})
+	r.want(t, http.StatusOK, want)
+	header, claims := tokenParts(t, tok)
+	if header["alg"] != "RS256" || header["kid"] != b.m.keys.SigningKeyID() {
+		t.Errorf("token header = %v, want alg RS256 and kid %s", header, b.m.keys.SigningKeyID())
+	}
+	now := b.clock.Now().Unix()
+	wantClaims := mustJSON(t, map[string]any{"iss": b.m.URL() + "/", "sub": b.id + "@clients", "aud": b.audience(),
+		"azp": b.id, "gty": "client-credentials", "scope": scope, "iat": now, "exp": now + 3600})
+	if got, w := canon(t, []byte(mustJSON(t, claims))), canon(t, []byte(wantClaims)); got != w {
+		t.Errorf("claims = %s, want %s", got, w)
+	}
+	b.api(http.MethodGet, "/connections", tok, nil).wantStatus(t, http.StatusOK)
+}
+
+func TestTokenErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	good := func(changes ...string) url.Values {
+		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
+			"client_secret": {b.secret}, "audience": {b.audience()}}
+		for i := 0; i+1 < len(changes); i += 2 {
+			if changes[i+1] == "" {
+				v.Del(changes[i])
+			} else {
+				v.Set(changes[i], changes[i+1])
+			}
+		}
+		return v
+	}
+	formReq := func(v url.Values) func() *response {
+		return func() *response { return b.tokenForm(v) }
+	}
+	const badClient = "Client authentication failed"
+	tests := []struct {
+		name   string
+		send   func() *response
+		status int
+		code   string
+		desc   string
+	}{
+		{"wrong secret", formReq(good("client_secret", "wrong")), 401, "invalid_client", badClient},
+		{"wrong secret, basic", func() *response {
+			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic(b.id, "wrong"))
+		}, 401, "invalid_client", badClient},
+		{"unknown client", formReq(good("client_id", "nobody")), 401, "invalid_client", badClient},
+		{"unknown client, basic", func() *response {
+			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic("nobody", b.secret))
+		}, 401, "invalid_client", badClient},
+		{"no credentials", formReq(good("client_id", "", "client_secret", "")), 401, "invalid_client", badClient},
+		{"no secret", formReq(good("client_secret", "")), 401, "invalid_client", badClient},
+		{"missing grant_type", formReq(good("grant_type", "")), 400, "invalid_request", "Missing required parameter: grant_type"},
+		{"password grant", formReq(good("grant_type", "password")), 400, "unsupported_grant_type", "Unsupported grant type: password"},
+		{"authorization_code grant", formReq(good("grant_type", "authorization_code")), 400, "unsupported_grant_type", "Unsupported grant type: authorization_code"},
+		{"wrong audience", formReq(good("audience", "https://example.com/api/v2/")), 403, "access_denied", "Service not found: https://example.com/api/v2/"},
+		{"wrong audience path", formReq(good("audience", b.m.URL()+"/api/v1/")), 403, "access_denied", "Service not found: " + b.m.URL() + "/api/v1/"},
+		{"audience not a URL", formReq(good("audience", "management")), 403, "access_denied", "Service not found: management"},
+		{"no audience", formReq(good("audience", "")), 403, "access_denied", "No audience parameter was provided, and no default audience has been configured"},
+		{"unknown scope", formReq(good("scope", "read:users foo:bar")), 403, "access_denied", "Client has not been granted scopes: foo:bar"},
+		{"malformed JSON", func() *response {
+			return b.request(http.MethodPost, "/oauth/token", `{"grant_type":`)
+		}, 400, "invalid_request", "The request body could not be parsed"},
+		{"JSON array", func() *response {
+			return b.request(http.MethodPost, "/oauth/token", `[]`)
+		}, 400, "invalid_request", "The request body could not be parsed"},
+		{"JSON number grant_type", func() *response {
+			return b.request(http.MethodPost, "/oauth/token", `{"grant_type":1}`)
+		}, 400, "invalid_request", "Invalid parameter: grant_type must be a string"},
+		{"oversized form", func() *response {
+			return b.tokenForm(good("audience", strings.Repeat("a", 1<<20)))
+		}, 400, "invalid_request", "The request body could not be parsed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.send().wantOAuthError(t, tt.status, tt.code, tt.desc)
+		})
+	}
+}
+
+// basic returns an HTTP Basic Authorization value (RFC 6749 2.3.1 encoding).
+func basic(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+func TestTokenAudience(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u, err := url.Parse(b.m.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		audience string
+		host     string // the Host header the client used; "" for the listener's
+		ok       bool
+	}{
+		{"public URL", b.audience(), "", true},
+		{"other scheme", "https://" + u.Host + "/api/v2/", "", true},
+		{"without trailing slash", b.m.URL() + "/api/v2", "", true},
+		{"host the client used", "https://userport.example.com/api/v2/", "userport.example.com", true},
+		{"host the client used, http", "http://userport.example.com/api/v2/", "userport.example.com", true},
+		{"foreign host", "https://userport.example.com/api/v2/", "", false},
+		{"other port", "http://" + u.Hostname() + ":1/api/v2/", "", false},
+		{"query", b.audience() + "?x=1", "", false},
+		{"other scheme entirely", "ftp://" + u.Host + "/api/v2/", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
+				"client_secret": {b.secret}, "audience": {tt.audience}}
+			var headers []string
+			if tt.host != "" {
+				headers = []string{"Host", tt.host}
+			}
+			r := b.tokenForm(v, headers...)
+			if tt.ok {
+				checkTokenResponse(t, b, r, allScopes)
+				return
+			}
+			r.wantOAuthError(t, 403, "access_denied", "Service not found: "+tt.audience)
+		})
+	}
+}
+
+func TestTokenNarrowedScopes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
+		"client_secret": {b.secret}, "audience": {b.audience()}, "scope": {"read:users read:connections"}}
+	r := b.tokenForm(v)
+	checkTokenResponse(t, b, r, "read:users read:connections")
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.decode(t, &tr)
+	b.api(http.MethodGet, "/users", tr.AccessToken, nil).want(t, 200, `[]`)
+	b.api(http.MethodPost, "/users", tr.AccessToken, map[string]any{"connection": upa}).
+		wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: create:users")
+	b.api(http.MethodPost, "/connections", tr.AccessToken, map[string]any{"name": "x", "strategy": "auth0"}).
+		wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: create:connections")
+	if n := b.connectionCount(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}
+
+func TestTokenUngrantedScope(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := &userport.Client{Tenant: "dev", ID: "reader", Name: "reader", SecretHash: auth.HashSecret("reader-secret"),
+		Scopes: []string{auth.ScopeReadUsers, auth.ScopeReadConnections}, CreatedAt: b.clock.Now()}
+	if err := b.m.store.PutClient(b.ctx(), c); err != nil {
+		t.Fatal(err)
+	}
+	ask := func(scope string) *response {
+		v := url.Values{"grant_type": {"client_credentials"}, "audience": {b.audience()}}
+		if scope != "" {
+			v.Set("scope", scope)
+		}
+		return b.tokenForm(v, "Authorization", basic("reader", "reader-secret"))
+	}
+	reader := *b
+	reader.id, reader.secret = "reader", "reader-secret"
+	checkTokenResponse(t, &reader, ask(""), "read:users read:connections")
+	checkTokenResponse(t, &reader, ask("read:connections"), "read:connections")
+	ask("read:users create:users").wantOAuthError(t, 403, "access_denied", "Client has not been granted scopes: create:users")
+	ask("delete:users read:users update:users").wantOAuthError(t, 403, "access_denied", "Client has not been granted scopes: delete:users,update:users")
+}
+
+func TestJWKS(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.request(http.MethodGet, "/.well-known/jwks.json", nil)
+	key, _ := testKey(t)
+	kid := b.m.keys.SigningKeyID()
+	want := mustJSON(t, map[string]any{"keys": []any{map[string]any{"kty": "RSA", "use": "sig", "alg": "RS256",
+		"kid": kid, "n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": "AQAB"}}})
+	r.want(t, http.StatusOK, want)
+
+	// The token's kid names the published key, and the published key checks
+	// the token's signature.
+	tok := b.token()
+	header, _ := tokenParts(t, tok)
+	if header["kid"] != kid {
+		t.Fatalf("token kid = %v, want %s", header["kid"], kid)
+	}
+	var set struct {
+		Keys []struct{ N, E string }
+	}
+	r.decode(t, &set)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(b64(t, set.Keys[0].N)), E: int(new(big.Int).SetBytes(b64(t, set.Keys[0].E)).Int64())}
+	i := strings.LastIndexByte(tok, '.')
+	sum := sha256.Sum256([]byte(tok[:i]))
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], b64(t, tok[i+1:])); err != nil {
+		t.Fatalf("token signature does not verify with the JWKS key: %v", err)
+	}
+}
+
+// b64 decodes base64url without padding.
+func b64(t *testing.T, s string) []byte {
+	t.Helper()
+	data, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatalf("base64url %q: %v", s, err)
+	}
+	return data
+}
+
+// routes are every /api/v2 route with the scope it needs, a request that
+// passes the scope check, and the status of that request.
+var routes = []struct {
+	method, path, scope string
+	body                any
+	status              int
+}{
+	{"GET", "/users", auth.ScopeReadUsers, nil, 200},
+	{"POST", "/users", auth.ScopeCreateUsers, map[string]any{}, 400},
+	{"GET", "/users/auth0|000000000000000000000000", auth.ScopeReadUsers, nil, 404},
+	{"PATCH", "/users/auth0|000000000000000000000000", auth.ScopeUpdateUsers, map[string]any{"name": "x"}, 404},
+	{"DELETE", "/users/auth0|000000000000000000000000", auth.ScopeDeleteUsers, nil, 404},
+	{"GET", "/connections", auth.ScopeReadConnections, nil, 200},
+	{"POST", "/connections", auth.ScopeCreateConnections, map[string]any{}, 400},
+	{"GET", "/connections/con_0000000000000000", auth.ScopeReadConnections, nil, 404},
+}
+
+func TestScopes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, rt := range routes {
+		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			others := slices.DeleteFunc(auth.AllScopes(), func(s string) bool { return s == rt.scope })
+			b.api(rt.method, rt.path, b.token(others...), rt.body).
+				wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: "+rt.scope)
+			if got := b.api(rt.method, rt.path, b.token(rt.scope), rt.body); got.status != rt.status {
+				t.Fatalf("with only %s: status %d, want %d; body %s", rt.scope, got.status, rt.status, got.body)
+			}
+		})
+	}
+}
+
+func TestAuthorizationHeader(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tok := b.token()
+	tests := []struct {
+		name   string
+		header string // "" for none
+		status int
+		code   string
+		msg    string
+	}{
+		{"missing", "", 401, "", "Missing authentication"},
+		{"basic", "Basic eDp5", 400, "Bearer", "Bad HTTP authentication header format"},
+		{"basic x", "Basic x", 400, "Bearer", "Bad HTTP authentication header format"},
+		{"bearer without token", "Bearer", 400, "Bearer", "Bad HTTP authentication header format"},
+		{"bearer with two tokens", "Bearer " + tok + " " + tok, 400, "Bearer", "Bad HTTP authentication header format"},
+		{"token without scheme", tok, 400, "Bearer", "Bad HTTP authentication header format"},
+		{"bearer garbage", "Bearer abc", 401, "", "Invalid token"},
+		{"lower-case scheme", "bearer " + tok, 200, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r *response
+			if tt.header == "" {
+				r = b.request(http.MethodGet, "/api/v2/users", nil)
+			} else {
+				r = b.request(http.MethodGet, "/api/v2/users", nil, "Authorization", tt.header)
+			}
+			if tt.status == 200 {
+				r.want(t, 200, `[]`)
+				return
+			}
+			r.wantError(t, tt.status, tt.code, tt.msg)
+		})
+	}
+}
+
+// encodeJSONPart encodes one part of a compact JWS.
+func encodeJSONPart(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(data)
+}

@@ -1,0 +1,197 @@
+// Package export is the export pipeline: keyset pages of stored profiles are
+// read ahead by one goroutine while another projects and encodes them (CSV or
+// NDJSON) into a gzip stream. Memory is bounded by a few pages, whatever the
+// number of users.
+package export
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/encode"
+)
+
+// Defaults of the pipeline.
+const (
+	DefaultPageSize  = 1000
+	DefaultGzipLevel = gzip.BestSpeed
+	pagesInFlight    = 3 // pages read ahead plus the one being encoded
+	writeBufferSize  = 256 << 10
+)
+
+// Exporter writes export files from a user store.
+type Exporter struct {
+	Users     userport.UserStore
+	PageSize  int // users per keyset page (DefaultPageSize when 0)
+	GzipLevel int // compression level (DefaultGzipLevel when 0)
+}
+
+// Export writes job's users to w as a gzip'd CSV or NDJSON file, calling
+// progress with the number of users of each page it has encoded, and returns
+// how many users it wrote.
+func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (int64, error) {
+	bw := bufio.NewWriterSize(w, writeBufferSize)
+	zw, err := gzip.NewWriterLevel(bw, e.level())
+	if err != nil {
+		return 0, fmt.Errorf("gzip: %w", err)
+	}
+	enc, err := encode.New(zw, job.Format, job.Fields)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := e.encodeAll(ctx, job, enc, progress)
+	if err != nil {
+		return rows, err
+	}
+	if err := enc.Close(); err != nil {
+		return rows, fmt.Errorf("encode: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return rows, fmt.Errorf("gzip: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return rows, fmt.Errorf("write: %w", err)
+	}
+	return rows, nil
+}
+
+// encodeAll encodes the pages the reader sends until the users or the limit
+// run out.
+func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, enc encode.Encoder, progress func(int64)) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := newReader(e.Users, job, e.pageSize())
+	go r.run(ctx)
+	var rows int64
+	for p := range r.full {
+		for i := range p.n {
+			if err := enc.Encode(p.doc(i)); err != nil {
+				cancel()
+				r.drain()
+				return rows, fmt.Errorf("encode: %w", err)
+			}
+		}
+		rows += int64(p.n)
+		if progress != nil {
+			progress(int64(p.n))
+		}
+		r.free <- p
+	}
+	if err := r.err; err != nil {
+		return rows, err
+	}
+	return rows, ctx.Err()
+}
+
+func (e *Exporter) pageSize() int {
+	if e.PageSize > 0 {
+		return e.PageSize
+	}
+	return DefaultPageSize
+}
+
+func (e *Exporter) level() int {
+	if e.GzipLevel != 0 {
+		return e.GzipLevel
+	}
+	return DefaultGzipLevel
+}
+
+// page holds one keyset page of documents in one reused byte arena.
+type page struct {
+	arena []byte
+	ends  []int // ends[i] is where document i ends in arena
+	n     int
+	last  []byte // user_id of the last document
+}
+
+// doc returns document i.
+func (p *page) doc(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.arena[start:p.ends[i]]
+}
+
+// reader reads pages ahead of the encoder.
+type reader struct {
+	users    userport.UserStore
+	job      *userport.Job
+	pageSize int
+	full     chan *page // pages to encode, closed at the end
+	free     chan *page // pages to reuse
+	err      error      // set before full is closed
+}
+
+func newReader(users userport.UserStore, job *userport.Job, pageSize int) *reader {
+	r := &reader{users: users, job: job, pageSize: pageSize,
+		full: make(chan *page, pagesInFlight), free: make(chan *page, pagesInFlight)}
+	for range pagesInFlight {
+		r.free <- &page{ends: make([]int, 0, pageSize)}
+	}
+	return r
+}
+
+// run reads every page in user_id order, honouring the job's limit.
+func (r *reader) run(ctx context.Context) {
+	defer close(r.full)
+	after, remaining := "", int64(r.job.Limit)
+	for remaining > 0 || r.job.Limit == 0 {
+		var p *page
+		select {
+		case p = <-r.free:
+		case <-ctx.Done():
+			r.err = ctx.Err()
+			return
+		}
+		size := r.pageSize
+		if r.job.Limit > 0 {
+			size = int(min(int64(size), remaining))
+		}
+		if err := r.read(ctx, p, after, size); err != nil {
+			r.err = err
+			return
+		}
+		if p.n == 0 {
+			return
+		}
+		after, remaining = string(p.last), remaining-int64(p.n)
+		r.full <- p
+		if p.n < size {
+			return
+		}
+	}
+}
+
+// read fills p with one page.
+func (r *reader) read(ctx context.Context, p *page, after string, size int) error {
+	p.arena, p.ends, p.n = p.arena[:0], p.ends[:0], 0
+	scan := userport.UserScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, After: after, Limit: size}
+	_, err := r.users.ScanUsers(ctx, scan, func(userID string, doc []byte) error {
+		p.arena = append(p.arena, doc...)
+		p.ends = append(p.ends, len(p.arena))
+		p.n++
+		p.last = append(p.last[:0], userID...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	return nil
+}
+
+// drain lets the reader finish after the encoder stopped early.
+func (r *reader) drain() {
+	for p := range r.full {
+		select {
+		case r.free <- p:
+		default:
+		}
+	}
+}

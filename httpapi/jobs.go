@@ -1,0 +1,239 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/encode"
+	"github.com/userport/userport/fieldpath"
+)
+
+// Queue enqueues a job's work inside the store transaction that writes the job.
+type Queue interface {
+	EnqueueTx(ctx context.Context, tx userport.Tx, job *userport.Job) error
+}
+
+// Export body rules.
+const (
+	maxExportFields = 30
+	maxFieldLength  = 100
+)
+
+// containers are the profile attributes that are objects or arrays as a whole:
+// a CSV cell cannot hold them.
+var containers = map[string]bool{"user_metadata": true, "app_metadata": true, "identities": true}
+
+// routeJobs adds the jobs endpoints.
+func (s *Server) routeJobs(mux *http.ServeMux) {
+	mux.Handle("POST /api/v2/jobs/users-exports", s.authorize(s.createExport, auth.ScopeReadUsers))
+	mux.Handle("GET /api/v2/jobs/{id}", s.authorize(s.getJob, auth.ScopeReadUsers, auth.ScopeCreateUsers))
+}
+
+// jobBody is a job as the Management API shows it, keys in Auth0's order.
+type jobBody struct {
+	Type            userport.JobType   `json:"type"`
+	Status          userport.JobStatus `json:"status"`
+	ConnectionID    string             `json:"connection_id,omitempty"`
+	Format          userport.Format    `json:"format,omitempty"`
+	Limit           int                `json:"limit,omitempty"`
+	Fields          []userport.Field   `json:"fields,omitempty"`
+	Connection      string             `json:"connection,omitempty"`
+	CreatedAt       string             `json:"created_at"`
+	ID              string             `json:"id"`
+	PercentageDone  *int               `json:"percentage_done,omitempty"`
+	TimeLeftSeconds *int               `json:"time_left_seconds,omitempty"`
+	Location        string             `json:"location,omitempty"`
+	StatusDetails   string             `json:"status_details,omitempty"`
+}
+
+// createExport handles POST /api/v2/jobs/users-exports.
+func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
+	o, err := readObject(w, r, "connection_id", "format", "limit", "fields")
+	if err != nil {
+		return err
+	}
+	job, err := s.newExportJob(r, o)
+	if err != nil {
+		return err
+	}
+	err = s.Store.CreateJob(r.Context(), job, func(ctx context.Context, tx userport.Tx) error {
+		return s.Queue.EnqueueTx(ctx, tx, job)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.jobJSON(job, job.Status))
+	return nil
+}
+
+// newExportJob validates an export request body into a pending job.
+func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) {
+	job := &userport.Job{Tenant: s.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersExport,
+		Status: userport.JobPending, Format: userport.FormatJSON, CreatedAt: s.Clock.Now().Truncate(time.Millisecond)}
+	var format string
+	if err := firstError(o.str("connection_id", &job.ConnectionID, 0), o.str("format", &format, 0),
+		o.integer("limit", &job.Limit, 1)); err != nil {
+		return nil, err
+	}
+	if err := s.exportConnection(r, job); err != nil {
+		return nil, err
+	}
+	if o.has("format") {
+		if format != string(userport.FormatCSV) && format != string(userport.FormatJSON) {
+			return nil, invalidBody("'No enum match for: \"%s\"' on property format.", format)
+		}
+		job.Format = userport.Format(format)
+	}
+	fields, err := readFields(o, job.Format)
+	if err != nil {
+		return nil, err
+	}
+	job.Fields = fields
+	if len(fields) == 0 && job.Format == userport.FormatCSV {
+		job.Fields = encode.DefaultCSVFields()
+	}
+	return job, nil
+}
+
+// exportConnection checks connection_id and records the connection's name.
+func (s *Server) exportConnection(r *http.Request, job *userport.Job) error {
+	if job.ConnectionID == "" {
+		return nil
+	}
+	if !userport.ValidConnectionID(job.ConnectionID) {
+		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", job.ConnectionID)
+	}
+	c, err := s.Store.FindConnection(r.Context(), s.Tenant, job.ConnectionID)
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return userport.Errorf(userport.EINVALID, "inexistent_connection", "The connection does not exist.")
+	} else if err != nil {
+		return err
+	}
+	job.Connection = c.Name
+	return nil
+}
+
+// readFields validates the `fields` array.
+func readFields(o object, format userport.Format) ([]userport.Field, error) {
+	raw, ok := o["fields"]
+	if !ok {
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if jsonType(raw) != "array" || json.Unmarshal(raw, &items) != nil {
+		return nil, typeError("fields", "array", raw)
+	}
+	if len(items) == 0 {
+		return nil, invalidBody("'Array is too short (0), minimum 1' on property fields.")
+	} else if len(items) > maxExportFields {
+		return nil, invalidBody("'Array is too long (%d), maximum %d' on property fields.", len(items), maxExportFields)
+	}
+	fields := make([]userport.Field, len(items))
+	seen := map[string]bool{}
+	for i, item := range items {
+		f, err := readField(item, fmt.Sprintf("fields[%d]", i), format)
+		if err != nil {
+			return nil, err
+		}
+		key := f.ExportAs
+		if key == "" {
+			key = f.Name
+		}
+		if seen[key] {
+			return nil, invalidBody("'Duplicate field: %s' on property fields[%d].", key, i)
+		}
+		seen[key], fields[i] = true, f
+	}
+	return fields, nil
+}
+
+// readField validates one item of `fields`.
+func readField(raw json.RawMessage, prop string, format userport.Format) (userport.Field, error) {
+	var f userport.Field
+	if jsonType(raw) != "object" {
+		return f, typeError(prop, "object", raw)
+	}
+	o, err := parseObject(raw, []string{"name", "export_as"})
+	if err != nil {
+		return f, invalidBody("%s on property %s.", trimPrefix(err), prop)
+	}
+	if err := firstError(o.require("name"), o.str("name", &f.Name, maxFieldLength), o.str("export_as", &f.ExportAs, maxFieldLength)); err != nil {
+		return f, invalidBody("%s on property %s.", trimPrefix(err), prop)
+	}
+	p, err := fieldpath.Parse(f.Name)
+	if err != nil {
+		return f, invalidBody("'Invalid field path %q: %v' on property %s.name.", f.Name, err, prop)
+	}
+	if format == userport.FormatCSV && isContainer(p) {
+		return f, invalidBody("'%s is an object or an array and cannot be exported to CSV' on property %s.name.", f.Name, prop)
+	}
+	return f, nil
+}
+
+// isContainer reports whether p names a whole object or array of the profile.
+func isContainer(p fieldpath.Path) bool {
+	if p.IsRoot() {
+		return containers[p.Root()]
+	}
+	// identities[n] is one identity: an object.
+	return p.Len() == 2 && p.Root() == "identities" && p.Segment(1).IsIndex()
+}
+
+// trimPrefix strips "Payload validation error: " and a trailing "." from a
+// nested validation message, so it can be re-attributed to a property.
+func trimPrefix(err error) string {
+	msg := userport.ErrorMessage(err)
+	const prefix = "Payload validation error: "
+	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		msg = msg[len(prefix):]
+	}
+	if n := len(msg); n > 0 && msg[n-1] == '.' {
+		msg = msg[:n-1]
+	}
+	return msg
+}
+
+// getJob handles GET /api/v2/jobs/{id}.
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if !userport.ValidJobID(id) {
+		return userport.Errorf(userport.EINVALID, "invalid_uri",
+			"Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: %s' on property id (The id of the job).", id)
+	}
+	job, err := s.Store.FindJob(r.Context(), s.Tenant, id)
+	if err != nil {
+		return err
+	}
+	status, purged := s.Lifetimes.StatusAt(job, s.Clock.Now())
+	if purged {
+		return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
+	}
+	body := s.jobJSON(job, status)
+	if status == userport.JobCompleted && job.Type == userport.JobUsersExport {
+		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, s.DownloadTTL); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// jobJSON renders job with the given (effective) status.
+func (s *Server) jobJSON(job *userport.Job, status userport.JobStatus) jobBody {
+	b := jobBody{Type: job.Type, Status: status, ConnectionID: job.ConnectionID, Format: job.Format,
+		Limit: job.Limit, Fields: job.Fields, Connection: job.Connection,
+		CreatedAt: userport.FormatTime(job.CreatedAt), ID: job.ID}
+	switch status {
+	case userport.JobProcessing:
+		pct, left := job.PercentageDone, job.TimeLeftSeconds
+		b.PercentageDone, b.TimeLeftSeconds = &pct, &left
+	case userport.JobFailed:
+		b.StatusDetails = job.StatusDetails
+	}
+	return b
+}

@@ -1,0 +1,116 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/userport/userport"
+)
+
+// CleanupArgs is the periodic River job that enforces the lifetimes.
+type CleanupArgs struct{}
+
+// Kind names the River job kind.
+func (CleanupArgs) Kind() string { return "userport_cleanup" }
+
+// cleanupWorker runs Cleanup.
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	deps Deps
+	cfg  Config
+}
+
+// Work runs one cleanup pass.
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	return Cleanup(ctx, w.deps, w.cfg.withDefaults().Lifetimes)
+}
+
+// Cleanup fails exports running past their time limit, deletes the files of
+// exports past their file lifetime (the job becomes expired), and purges job
+// records past their record lifetime.
+func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
+	l = l.WithDefaults()
+	now := deps.Clock.Now()
+	return errors.Join(
+		failOverdue(ctx, deps, now, l.Export),
+		expireFiles(ctx, deps, now.Add(-l.File)),
+		purgeRecords(ctx, deps, now.Add(-l.Record)),
+	)
+}
+
+// failOverdue fails the exports that started before the deadline and still run
+// (their worker may have died: nothing else would ever finish them).
+func failOverdue(ctx context.Context, deps Deps, now time.Time, limit time.Duration) error {
+	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{Type: userport.JobUsersExport, Statuses: []userport.JobStatus{userport.JobProcessing}})
+	if err != nil {
+		return fmt.Errorf("list running exports: %w", err)
+	}
+	var errs []error
+	for _, j := range jobs {
+		if now.Sub(j.StartedAt) < limit {
+			continue
+		}
+		_, err := deps.Store.UpdateJob(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
+			if j.Status != userport.JobProcessing {
+				return errNotProcessing
+			}
+			j.Status, j.CompletedAt = userport.JobFailed, deps.Clock.Now()
+			j.StatusDetails = timeoutDetails(limit)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
+			errs = append(errs, fmt.Errorf("fail overdue export %s: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// expireFiles deletes the files of completed exports created before the
+// cutoff and marks their jobs expired.
+func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error {
+	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{Type: userport.JobUsersExport,
+		Statuses: []userport.JobStatus{userport.JobCompleted}, CreatedBefore: createdBefore})
+	if err != nil {
+		return fmt.Errorf("list exports to expire: %w", err)
+	}
+	var errs []error
+	for _, j := range jobs {
+		if err := deps.Blobs.Delete(ctx, j.FileKey); err != nil {
+			errs = append(errs, fmt.Errorf("delete file of %s: %w", j.ID, err))
+			continue
+		}
+		_, err := deps.Store.UpdateJob(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
+			j.Status = userport.JobExpired
+			return nil
+		})
+		if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
+			errs = append(errs, fmt.Errorf("expire %s: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// purgeRecords deletes job records (and any file left) created before the cutoff.
+func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error {
+	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{CreatedBefore: createdBefore})
+	if err != nil {
+		return fmt.Errorf("list jobs to purge: %w", err)
+	}
+	var errs []error
+	for _, j := range jobs {
+		if j.FileKey != "" {
+			if err := deps.Blobs.Delete(ctx, j.FileKey); err != nil {
+				errs = append(errs, fmt.Errorf("delete file of %s: %w", j.ID, err))
+				continue
+			}
+		}
+		if err := deps.Store.DeleteJob(ctx, j.Tenant, j.ID); err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
+			errs = append(errs, fmt.Errorf("purge %s: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}

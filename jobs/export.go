@@ -1,0 +1,221 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/userport/userport"
+)
+
+// ExportArgs is the River job that runs one users_export job.
+type ExportArgs struct {
+	Tenant string `json:"tenant"`
+	JobID  string `json:"job_id"`
+}
+
+// Kind names the River job kind.
+func (ExportArgs) Kind() string { return "userport_export" }
+
+// exportWorker runs exports.
+type exportWorker struct {
+	river.WorkerDefaults[ExportArgs]
+	deps Deps
+	cfg  Config
+}
+
+// Timeout lets an export run until the 8 h limit (plus the time to fail it).
+func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration {
+	return w.cfg.Lifetimes.Export + time.Minute
+}
+
+// Work claims the job (within the tenant's limit), writes the file and
+// completes the job, or fails it with a reason.
+func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) error {
+	a := rj.Args
+	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return river.JobCancel(err) // purged meanwhile: nothing to do
+	} else if err != nil {
+		return err
+	}
+	switch job.Status {
+	case userport.JobPending: // the tenant is at its limit: try again soon
+		return river.JobSnooze(w.cfg.LimitRetry)
+	case userport.JobProcessing:
+		return w.run(ctx, job)
+	}
+	return nil // completed, failed or expired already: a late duplicate
+}
+
+// run exports a claimed job and records the outcome.
+func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
+	started := job.StartedAt
+	ctx, cancel := context.WithDeadline(ctx, started.Add(w.cfg.Lifetimes.Export))
+	defer cancel()
+	total, err := w.total(ctx, job)
+	if err != nil {
+		return w.finish(ctx, job, err)
+	}
+	var done atomic.Int64
+	stop := w.reportProgress(ctx, job, total, &done)
+	rows, bytes, err := w.write(ctx, job, &done)
+	stop()
+	if err != nil {
+		return w.finish(ctx, job, err)
+	}
+	_, err = w.deps.Store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
+		j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
+		j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
+		j.FileKey, j.FileName = job.FileKey, job.FileName
+		return nil
+	})
+	return err
+}
+
+// total is how many users the job will write, for the progress figures.
+func (w *exportWorker) total(ctx context.Context, job *userport.Job) (int64, error) {
+	n, err := w.deps.Store.CountUsers(ctx, job.Tenant, job.ConnectionID)
+	if err != nil {
+		return 0, err
+	}
+	if job.Limit > 0 && int64(job.Limit) < n {
+		n = int64(job.Limit)
+	}
+	return n, nil
+}
+
+// write streams the file into the blob store and commits it.
+func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (rows, size int64, err error) {
+	job.FileName = fmt.Sprintf("%s.%s.gz", job.Tenant, job.Format)
+	job.FileKey = job.ID + "/" + job.FileName
+	bw, err := w.deps.Blobs.Create(ctx, job.FileKey)
+	if err != nil {
+		return 0, 0, err
+	}
+	cw := &countingWriter{w: bw}
+	rows, err = w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
+	if err != nil {
+		return 0, 0, errors.Join(err, bw.Abort())
+	}
+	if err := bw.Commit(); err != nil {
+		return 0, 0, err
+	}
+	return rows, cw.n, nil
+}
+
+// reportProgress writes percentage_done and time_left_seconds every
+// ProgressInterval from its own goroutine, so the pipeline never waits for it.
+func (w *exportWorker) reportProgress(ctx context.Context, job *userport.Job, total int64, done *atomic.Int64) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(w.cfg.ProgressInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				w.writeProgress(ctx, job, total, done.Load())
+			}
+		}
+	}()
+	return func() { cancel(); <-finished }
+}
+
+// writeProgress records one progress figure.
+func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, total, done int64) {
+	pct, left := progress(done, total, w.deps.Clock.Now().Sub(job.StartedAt))
+	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
+		j.PercentageDone, j.TimeLeftSeconds = pct, left
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNotProcessing) && ctx.Err() == nil {
+		w.deps.Logger.Warn("write job progress", "job", job.ID, "err", err)
+	}
+}
+
+// errNotProcessing stops a progress write to a job that is no longer running.
+var errNotProcessing = errors.New("job is not processing")
+
+// progress computes percentage_done (0-99 while running) and
+// time_left_seconds from the users done so far and the time spent.
+func progress(done, total int64, elapsed time.Duration) (pct, left int) {
+	if total <= 0 || done <= 0 {
+		return 0, 0
+	}
+	done = min(done, total)
+	pct = int(done * 100 / total)
+	if pct > 99 {
+		pct = 99
+	}
+	rate := float64(done) / max(elapsed.Seconds(), 0.001)
+	left = int(float64(total-done)/rate + 0.5)
+	return pct, left
+}
+
+// finish records a failed export. A job stopped by shutdown goes back to
+// pending and River retries it; any other failure is final.
+func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
+	bg := context.WithoutCancel(ctx)
+	if errors.Is(cause, context.Canceled) {
+		_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
+			return nil
+		})
+		return errors.Join(cause, err)
+	}
+	details := "The export failed: " + userport.ErrorMessage(cause)
+	if errors.Is(cause, context.DeadlineExceeded) {
+		details = timeoutDetails(w.cfg.Lifetimes.Export)
+	}
+	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export failed", slog.String("job", job.ID), slog.Any("err", cause))
+	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return river.JobCancel(cause)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+// Write implements io.Writer.
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// timeoutDetails is the status_details of an export stopped at its time limit.
+func timeoutDetails(limit time.Duration) string {
+	return fmt.Sprintf("The export job was stopped because it ran longer than %s.", humanDuration(limit))
+}
+
+// humanDuration writes whole hours as "8 hours" and anything else as Go does.
+func humanDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}

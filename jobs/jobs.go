@@ -1,0 +1,155 @@
+// Package jobs runs userport's asynchronous work on River (riverqueue): the
+// export worker, the periodic cleanup, and the queue the HTTP API enqueues
+// into inside the store's transaction. It is generic over the database driver's
+// transaction type, so the SQLite and PostgreSQL drivers run the same workers.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/userport/userport"
+)
+
+// Config tunes the job engine. Zero values take the defaults.
+type Config struct {
+	Workers             int           // concurrent jobs in this process (default 2)
+	MaxExportsPerTenant int           // exports of one tenant processing at once (default 2)
+	Lifetimes           userport.Lifetimes // export timeout, file and record lifetimes (zero: defaults)
+	CleanupInterval     time.Duration // how often the cleanup runs (default 1 min)
+	PollInterval        time.Duration // how often idle workers look for jobs (default 200ms)
+	LimitRetry          time.Duration // how soon a job held back by the tenant limit retries (default 1s)
+	ProgressInterval    time.Duration // how often a running job writes its progress (default 1s)
+}
+
+// withDefaults returns c with every zero value replaced by its default.
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.MaxExportsPerTenant <= 0 {
+		c.MaxExportsPerTenant = 2
+	}
+	c.Lifetimes = c.Lifetimes.WithDefaults()
+	def(&c.CleanupInterval, time.Minute)
+	def(&c.PollInterval, 200*time.Millisecond)
+	def(&c.LimitRetry, time.Second)
+	def(&c.ProgressInterval, time.Second)
+	return c
+}
+
+// Exporter writes one export job's file; export.Exporter implements it.
+type Exporter interface {
+	// Export writes the job's file (gzip'd) to w, reporting written users to
+	// progress as it goes, and returns how many it wrote.
+	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (rows int64, err error)
+}
+
+// Engine is the River client with userport's workers, for one driver.
+type Engine[TTx any] struct {
+	client *river.Client[TTx]
+	driver riverdriver.Driver[TTx]
+	logger *slog.Logger
+}
+
+// Deps is what the workers need.
+type Deps struct {
+	Store    userport.Store
+	Blobs    userport.BlobStore
+	Exporter Exporter
+	Clock    userport.Clock
+	Logger   *slog.Logger
+}
+
+// New builds the engine. workers=false makes an insert-only client (the API of
+// a process that runs no workers).
+func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bool) (*Engine[TTx], error) {
+	cfg = cfg.withDefaults()
+	rc := &river.Config{
+		Logger:               deps.Logger.With("component", "river"),
+		FetchCooldown:        min(50*time.Millisecond, cfg.PollInterval),
+		FetchPollInterval:    cfg.PollInterval,
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: cfg.Lifetimes.Export + 10*time.Minute,
+		MaxAttempts:          25,
+	}
+	if work {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"})}
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &Engine[TTx]{client: client, driver: driver, logger: deps.Logger}, nil
+}
+
+// Migrate brings River's tables up to date.
+func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+// Start starts working jobs (a no-op for an insert-only engine).
+func (e *Engine[TTx]) Start(ctx context.Context) error {
+	if err := e.client.Start(ctx); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones until ctx is done, then
+// cancels them (a cancelled export goes back to pending and is redone later).
+func (e *Engine[TTx]) Stop(ctx context.Context) error {
+	if err := e.client.Stop(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return errors.Join(err, e.client.StopAndCancel(cctx))
+	}
+	return nil
+}
+
+// EnqueueTx queues the work of job inside the store's transaction tx, which
+// must be the driver's transaction type.
+func (e *Engine[TTx]) EnqueueTx(ctx context.Context, tx userport.Tx, job *userport.Job) error {
+	t, ok := tx.(TTx)
+	if !ok {
+		return fmt.Errorf("enqueue %s: transaction is %T, not the driver's", job.ID, tx)
+	}
+	var args river.JobArgs
+	switch job.Type {
+	case userport.JobUsersExport:
+		args = ExportArgs{Tenant: job.Tenant, JobID: job.ID}
+	default:
+		return fmt.Errorf("enqueue %s: unknown job type %q", job.ID, job.Type)
+	}
+	if _, err := e.client.InsertTx(ctx, t, args, nil); err != nil {
+		return fmt.Errorf("enqueue %s: %w", job.ID, err)
+	}
+	return nil
+}
