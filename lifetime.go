@@ -27,15 +27,16 @@ func (l Lifetimes) WithDefaults() Lifetimes {
 	return l
 }
 
-// StatusAt returns the status job has at now, whether or not the periodic
+// StatusAt returns the status job has at now (a lifetime is over once it has
+// fully passed, as JobFilter.CreatedBefore is strict), whether or not the periodic
 // cleanup has caught up yet: a completed export whose file lifetime is over is
 // expired, and a job past its record lifetime is gone (purged=true).
 func (l Lifetimes) StatusAt(job *Job, now time.Time) (status JobStatus, purged bool) {
 	age := now.Sub(job.CreatedAt)
-	if age >= l.Record {
+	if age > l.Record {
 		return job.Status, true
 	}
-	if job.Status == JobCompleted && job.Type == JobUsersExport && age >= l.File {
+	if job.Status == JobCompleted && job.Type == JobUsersExport && age > l.File {
 		return JobExpired, false
 	}
 	return job.Status, false

@@ -56,8 +56,9 @@ func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) erro
 
 // run exports a claimed job and records the outcome.
 func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
-	started := job.StartedAt
-	ctx, cancel := context.WithDeadline(ctx, started.Add(w.cfg.Lifetimes.Export))
+	// The limit counts from StartedAt on the injected clock, so a rescued job
+	// keeps the time it has already used.
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lifetimes.Export-w.deps.Clock.Now().Sub(job.StartedAt))
 	defer cancel()
 	total, err := w.total(ctx, job)
 	if err != nil {

@@ -1,0 +1,351 @@
+package jobs_test
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/export"
+	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/localblob"
+	"github.com/userport/userport/seed"
+	"github.com/userport/userport/sqlite"
+)
+
+// env is a job engine on a real SQLite file and a real blob directory.
+type env struct {
+	store  *sqlite.DB
+	blobs  *localblob.Store
+	clock  *testutil.Clock
+	conn   *userport.Connection
+	deps   jobs.Deps
+	cfg    jobs.Config
+	engine *jobs.Engine[*sql.Tx]
+}
+
+// setup opens the store with n seeded users and starts an engine whose
+// exporter is exp (the real pipeline when nil).
+func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := testutil.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	blobs, err := localblob.New(filepath.Join(dir, "exports"), "http://127.0.0.1:1", make([]byte, 32), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := userport.EnsureTenant(ctx, store, "dev", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := make([]*userport.User, n)
+	seed.New(1, "dev", conn, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).Fill(users)
+	if n > 0 {
+		if err := store.CreateUsers(ctx, users...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if exp == nil {
+		exp = &export.Exporter{Users: store, PageSize: 100}
+	}
+	cfg.PollInterval, cfg.LimitRetry, cfg.ProgressInterval = 20*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
+	e := &env{store: store, blobs: blobs, clock: clock, conn: conn, cfg: cfg,
+		deps: jobs.Deps{Store: store, Blobs: blobs, Exporter: exp, Clock: clock, Logger: slog.New(slog.DiscardHandler)}}
+	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
+		t.Fatal(err)
+	}
+	e.start(t)
+	return e
+}
+
+// start starts a new engine over the env's store.
+func (e *env) start(t *testing.T) {
+	t.Helper()
+	engine, err := jobs.New(riversqlite.New(e.store.SQL()), e.deps, e.cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.engine = engine
+	t.Cleanup(func() { e.stop(t, 5*time.Second) })
+}
+
+// stop stops the engine, waiting at most d for running jobs.
+func (e *env) stop(t *testing.T, d time.Duration) {
+	if e.engine == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_ = e.engine.Stop(ctx)
+	e.engine = nil
+}
+
+// enqueue creates an export job the way the API does.
+func (e *env) enqueue(t *testing.T, job *userport.Job) *userport.Job {
+	t.Helper()
+	job.Tenant, job.ID, job.Type, job.Status = "dev", userport.NewJobID(), userport.JobUsersExport, userport.JobPending
+	job.CreatedAt = e.clock.Now()
+	if job.Format == "" {
+		job.Format = userport.FormatCSV
+	}
+	engine := e.engine
+	if err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, tx userport.Tx) error {
+		return engine.EnqueueTx(ctx, tx, job)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// waitFor polls the job until cond holds, failing after 20 s.
+func (e *env) waitFor(t *testing.T, id string, what string, cond func(*userport.Job) bool) *userport.Job {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j, err := e.store.FindJob(context.Background(), "dev", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cond(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s never became %s; last: status=%s details=%q", id, what, j.Status, j.StatusDetails)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// status is a waitFor condition.
+func status(s userport.JobStatus) func(*userport.Job) bool {
+	return func(j *userport.Job) bool { return j.Status == s }
+}
+
+// readLines gunzips a committed export file into its lines.
+func (e *env) readLines(t *testing.T, key string) []string {
+	t.Helper()
+	f, err := e.blobs.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+func TestExportCompletes(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 2500, jobs.Config{}, nil)
+	tests := []struct {
+		name  string
+		job   userport.Job
+		lines int
+	}{
+		{"all users, NDJSON", userport.Job{Format: userport.FormatJSON}, 2500},
+		{"limit, CSV", userport.Job{Format: userport.FormatCSV, Limit: 7, Fields: []userport.Field{{Name: "email"}}}, 8},
+		{"connection, CSV", userport.Job{Format: userport.FormatCSV, ConnectionID: e.conn.ID, Fields: []userport.Field{{Name: "user_id"}}}, 2501},
+	}
+	for _, tt := range tests {
+		job := e.enqueue(t, &tt.job)
+		done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+		if want := "dev." + string(job.Format) + ".gz"; done.FileName != want || done.FileKey != job.ID+"/"+want {
+			t.Errorf("%s: file %q key %q", tt.name, done.FileName, done.FileKey)
+		}
+		if got := len(e.readLines(t, done.FileKey)); got != tt.lines {
+			t.Errorf("%s: %d lines, want %d", tt.name, got, tt.lines)
+		}
+		if want := int64(tt.lines); job.Format == userport.FormatCSV && done.Rows != want-1 || job.Format == userport.FormatJSON && done.Rows != want {
+			t.Errorf("%s: rows %d for %d lines", tt.name, done.Rows, tt.lines)
+		}
+		size, err := e.blobs.Size(context.Background(), done.FileKey)
+		if err != nil || size != done.FileBytes {
+			t.Errorf("%s: file is %d bytes (%v), job says %d", tt.name, size, err, done.FileBytes)
+		}
+		if done.PercentageDone != 100 || done.CompletedAt.IsZero() || done.StartedAt.IsZero() {
+			t.Errorf("%s: progress %d, started %v, completed %v", tt.name, done.PercentageDone, done.StartedAt, done.CompletedAt)
+		}
+	}
+}
+
+// blockingExporter holds every export until released or cancelled.
+type blockingExporter struct {
+	started chan string
+	release chan struct{}
+}
+
+func newBlockingExporter() *blockingExporter {
+	return &blockingExporter{started: make(chan string, 10), release: make(chan struct{})}
+}
+
+func (b *blockingExporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(int64)) (int64, error) {
+	b.started <- job.ID
+	select {
+	case <-b.release:
+		_, err := io.WriteString(w, "x")
+		return 1, err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func TestTenantLimit(t *testing.T) {
+	t.Parallel()
+	exp := newBlockingExporter()
+	e := setup(t, 0, jobs.Config{Workers: 3, MaxExportsPerTenant: 1}, exp)
+	a, b := e.enqueue(t, &userport.Job{}), e.enqueue(t, &userport.Job{})
+	first := <-exp.started
+	// While the first runs, the second stays pending however often it is tried.
+	for range 20 {
+		n, err := e.store.CountJobs(context.Background(), userport.JobFilter{Tenant: "dev", Statuses: []userport.JobStatus{userport.JobProcessing}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Fatalf("%d exports processing, want 1", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case id := <-exp.started:
+		t.Fatalf("second export %s started while %s ran", id, first)
+	default:
+	}
+	close(exp.release)
+	e.waitFor(t, a.ID, "completed", status(userport.JobCompleted))
+	e.waitFor(t, b.ID, "completed", status(userport.JobCompleted))
+}
+
+func TestShutdownRequeuesAndRestartCompletes(t *testing.T) {
+	t.Parallel()
+	exp := newBlockingExporter()
+	e := setup(t, 50, jobs.Config{}, exp)
+	job := e.enqueue(t, &userport.Job{})
+	<-exp.started
+	e.stop(t, 100*time.Millisecond) // the running export is cancelled
+	e.waitFor(t, job.ID, "pending again", status(userport.JobPending))
+
+	e.deps.Exporter = &export.Exporter{Users: e.store}
+	e.start(t)
+	done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+	if got := len(e.readLines(t, done.FileKey)); got != 51 {
+		t.Errorf("%d lines after restart, want 51", got)
+	}
+}
+
+func TestExportTimeLimit(t *testing.T) {
+	t.Parallel()
+	exp := newBlockingExporter()
+	e := setup(t, 0, jobs.Config{Lifetimes: userport.Lifetimes{Export: 300 * time.Millisecond}}, exp)
+	job := e.enqueue(t, &userport.Job{})
+	failed := e.waitFor(t, job.ID, "failed", status(userport.JobFailed))
+	if !strings.Contains(failed.StatusDetails, "ran longer than 300ms") {
+		t.Errorf("status_details %q", failed.StatusDetails)
+	}
+	if _, err := e.blobs.Open(context.Background(), job.ID+"/dev.csv.gz"); err == nil {
+		t.Error("a failed export left a file")
+	}
+}
+
+func TestCleanupLifetimes(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 10, jobs.Config{}, nil)
+	ctx := context.Background()
+	done := e.waitFor(t, e.enqueue(t, &userport.Job{}).ID, "completed", status(userport.JobCompleted))
+	e.stop(t, time.Second) // the test drives Cleanup itself
+
+	// A job that started 8 h ago and never finished (its worker died).
+	stuck := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending,
+		Format: userport.FormatCSV, CreatedAt: e.clock.Now()}
+	if err := e.store.CreateJob(ctx, stuck, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.StartJob(ctx, "dev", stuck.ID, 5, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	l, start := userport.DefaultLifetimes, e.clock.Now()
+	steps := []struct {
+		age         time.Duration      // since both jobs were created
+		doneStatus  userport.JobStatus // "" once purged
+		stuckStatus userport.JobStatus
+		fileExists  bool
+	}{
+		{l.Export - time.Second, userport.JobCompleted, userport.JobProcessing, true},
+		{l.Export + time.Second, userport.JobCompleted, userport.JobFailed, true},
+		{l.File - time.Second, userport.JobCompleted, userport.JobFailed, true},
+		{l.File + time.Second, userport.JobExpired, userport.JobFailed, false},
+		{l.Record - time.Second, userport.JobExpired, userport.JobFailed, false},
+		{l.Record + time.Second, "", "", false},
+	}
+	for i, s := range steps {
+		e.clock.Set(start.Add(s.age))
+		if err := jobs.Cleanup(ctx, e.deps, userport.Lifetimes{}); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		checkStatus(t, e, done.ID, s.doneStatus, i)
+		checkStatus(t, e, stuck.ID, s.stuckStatus, i)
+		_, err := e.blobs.Open(ctx, done.FileKey)
+		if exists := err == nil; exists != s.fileExists {
+			t.Errorf("step %d: file exists %v, want %v", i, exists, s.fileExists)
+		}
+	}
+}
+
+// checkStatus checks a job's status, "" meaning purged.
+func checkStatus(t *testing.T, e *env, id string, want userport.JobStatus, step int) {
+	t.Helper()
+	j, err := e.store.FindJob(context.Background(), "dev", id)
+	switch {
+	case want == "" && userport.ErrorCode(err) != userport.ENOTFOUND:
+		t.Errorf("step %d: job %s not purged (%v)", step, id, err)
+	case want != "" && err != nil:
+		t.Errorf("step %d: %v", step, err)
+	case want != "" && j.Status != want:
+		t.Errorf("step %d: job %s is %s, want %s", step, id, j.Status, want)
+	}
+}
+
+func TestEnqueueNeedsTheStoreTransaction(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 0, jobs.Config{}, nil)
+	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending, Format: userport.FormatCSV, CreatedAt: e.clock.Now()}
+	err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, _ userport.Tx) error {
+		return e.engine.EnqueueTx(ctx, "not a transaction", job)
+	})
+	if err == nil {
+		t.Fatal("enqueue with a foreign transaction succeeded")
+	}
+	if _, err := e.store.FindJob(context.Background(), "dev", job.ID); userport.ErrorCode(err) != userport.ENOTFOUND {
+		t.Errorf("the job row was written although its enqueue failed: %v", err)
+	}
+}
