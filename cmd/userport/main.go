@@ -19,6 +19,7 @@ Usage:
   userport serve  [flags]    run the Management API on the embedded default
   userport token  [flags]    print an access token signed with the data dir's key
   userport seed   [flags]    write N generated users into the store
+  userport bench  [flags]    measure exports against the limit of scan + gzip
 
 Run 'userport COMMAND -h' for a command's flags.
 `
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"serve": runServe,
 		"token": runToken,
 		"seed":  runSeed,
+		"bench": runBench,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

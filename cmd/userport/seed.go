@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/userport/userport"
@@ -89,8 +91,12 @@ func ensureConnection(ctx context.Context, s userport.ConnectionStore, tenant, n
 	return c, s.CreateConnection(ctx, c)
 }
 
-// newBar returns a progress bar of n steps writing to w.
+// newBar returns a progress bar of n steps writing to w; it draws nothing
+// unless w is a terminal (logs and CI output stay clean).
 func newBar(w io.Writer, n int, what string) *progressbar.ProgressBar {
+	if f, ok := w.(*os.File); !ok || !isatty.IsTerminal(f.Fd()) {
+		w = io.Discard
+	}
 	return progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("users"),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())

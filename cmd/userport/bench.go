@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/export"
+	"github.com/userport/userport/seed"
+)
+
+// benchCSVFields are the five fields the CSV benchmark exports.
+var benchCSVFields = []userport.Field{{Name: "user_id"}, {Name: "email"}, {Name: "name"},
+	{Name: "identities[0].connection"}, {Name: "user_metadata.consent.given"}}
+
+// benchResult is one format's measurement.
+type benchResult struct {
+	Users           int64   `json:"users"`
+	Format          string  `json:"format"`
+	Seconds         float64 `json:"seconds"`
+	UsersPerSec     float64 `json:"users_per_sec"`
+	OutputBytes     int64   `json:"output_bytes"`
+	RawBytes        int64   `json:"raw_bytes"`
+	MBPerSec        float64 `json:"mb_per_sec"`
+	CompressionRate float64 `json:"compression_ratio"`
+	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
+	ScanSeconds     float64 `json:"scan_seconds"`
+	CompressSeconds float64 `json:"compress_seconds"`
+	RatioToLimit    float64 `json:"ratio_to_limit"`
+}
+
+// runBench implements `userport bench`: seed a store, run exports through the
+// real job path (HTTP API, River, blob store), and compare each with the limit
+// measured in the same run: scanning the documents plus gzipping the output.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	cfg.serverFlags(fs)
+	users := fs.Int("users", 100000, "users to seed into a fresh store (0: use the data dir's users as they are)")
+	format := fs.String("format", "both", "csv, json or both")
+	asJSON := fs.Bool("json", false, "print one JSON object per format")
+	keep := fs.Bool("keep", false, "keep the temporary data dir")
+	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
+	dataDirSet := false
+	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		dataDirSet = dataDirSet || f.Name == "data-dir"
+		if f.Name == "blob-url" && f.Value.String() != "" {
+			err := errors.New("--blob-url: only the local blob store is built yet")
+			fmt.Fprintln(stderr, err)
+		}
+	})
+	formats, err := benchFormats(*format)
+	if err != nil {
+		return err
+	}
+	if !dataDirSet {
+		dir, err := os.MkdirTemp("", "userport-bench-")
+		if err != nil {
+			return err
+		}
+		if !*keep {
+			defer os.RemoveAll(dir)
+		}
+		cfg.DataDir = dir
+	}
+	cfg.Addr, cfg.PublicURL, cfg.LogLevel = "127.0.0.1:0", "", "warn"
+	if *users > 0 {
+		if err := benchSeed(ctx, &cfg, *users, stderr); err != nil {
+			return err
+		}
+	}
+	return benchExports(ctx, &cfg, formats, *asJSON, stdout, stderr)
+}
+
+// benchFormats parses --format.
+func benchFormats(s string) ([]userport.Format, error) {
+	switch s {
+	case "csv":
+		return []userport.Format{userport.FormatCSV}, nil
+	case "json":
+		return []userport.Format{userport.FormatJSON}, nil
+	case "both":
+		return []userport.Format{userport.FormatCSV, userport.FormatJSON}, nil
+	}
+	return nil, fmt.Errorf("--format: want csv, json or both, not %q", s)
+}
+
+// benchSeed writes n users with the seed command's generator.
+func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error {
+	store, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	conn, err := userport.EnsureTenant(ctx, store, cfg.Tenant, userport.SystemClock{})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := seedUsers(ctx, store, seed.New(1, cfg.Tenant, conn, seedStart), n, newBar(stderr, n, "seeding users")); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "seeded %d users in %.1fs\n", n, time.Since(start).Seconds())
+	return nil
+}
+
+// benchExports starts the service and measures one export per format.
+func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, asJSON bool, stdout, stderr io.Writer) error {
+	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
+	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg)}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	token, _, err := m.issuer.Issue("bench", []string{"read:users"})
+	if err != nil {
+		return err
+	}
+	for _, f := range formats {
+		r, err := benchOne(ctx, m, token, f)
+		if err != nil {
+			return fmt.Errorf("%s export: %w", f, err)
+		}
+		printBench(stdout, r, asJSON)
+	}
+	return nil
+}
+
+// benchOne runs one export through the API and measures its limit.
+func benchOne(ctx context.Context, m *Main, token string, format userport.Format) (*benchResult, error) {
+	body := map[string]any{"format": format}
+	if format == userport.FormatCSV {
+		body["fields"] = benchCSVFields
+	}
+	debug.FreeOSMemory() // what seeding left behind is not the export's
+	_ = resetPeakRSS()
+	job, err := benchRunJob(ctx, m, token, body)
+	if err != nil {
+		return nil, err
+	}
+	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS()}
+	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
+	if r.ScanSeconds, err = benchScan(ctx, m); err != nil {
+		return nil, err
+	}
+	if r.RawBytes, r.CompressSeconds, err = benchCompress(ctx, m, job.FileKey); err != nil {
+		return nil, err
+	}
+	r.UsersPerSec = float64(r.Users) / r.Seconds
+	r.MBPerSec = float64(r.OutputBytes) / 1e6 / r.Seconds
+	r.CompressionRate = float64(r.RawBytes) / max(float64(r.OutputBytes), 1)
+	r.RatioToLimit = r.Seconds / (r.ScanSeconds + r.CompressSeconds)
+	return r, nil
+}
+
+// benchRunJob creates the export over HTTP and polls until it completes.
+func benchRunJob(ctx context.Context, m *Main, token string, body map[string]any) (*userport.Job, error) {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m.URL()+"/api/v2/jobs/users-exports", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var created struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("create export: status %d (%v)", resp.StatusCode, err)
+	}
+	for {
+		job, err := m.store.FindJob(ctx, m.Config.Tenant, created.ID)
+		switch {
+		case err != nil:
+			return nil, err
+		case job.Status == userport.JobCompleted:
+			return job, nil
+		case job.Status == userport.JobFailed:
+			return nil, errors.New(job.StatusDetails)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// benchScan times reading every stored document in the export's order, with
+// no processing: the first half of the limit.
+func benchScan(ctx context.Context, m *Main) (float64, error) {
+	start := time.Now()
+	after := ""
+	for {
+		var n int
+		_, err := m.store.ScanUsers(ctx, userport.UserScan{Tenant: m.Config.Tenant, After: after, Limit: export.DefaultPageSize},
+			func(userID string, doc []byte) error {
+				n++
+				if n == export.DefaultPageSize {
+					after = strings.Clone(userID)
+				}
+				return nil
+			})
+		if err != nil {
+			return 0, err
+		}
+		if n < export.DefaultPageSize {
+			return time.Since(start).Seconds(), nil
+		}
+	}
+}
+
+// benchCompress decompresses the export into a temporary file, then times
+// gzipping it at the pipeline's level: the second half of the limit.
+func benchCompress(ctx context.Context, m *Main, key string) (raw int64, secs float64, err error) {
+	f, err := m.blobs.Open(ctx, key)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return 0, 0, err
+	}
+	tmp, err := os.CreateTemp(m.Config.DataDir, "bench-raw-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if raw, err = io.Copy(tmp, zr); err != nil {
+		return 0, 0, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	zw, _ := kgzip.NewWriterLevel(io.Discard, export.DefaultGzipLevel)
+	if _, err := io.Copy(zw, bufio.NewReaderSize(tmp, 1<<20)); err != nil {
+		return 0, 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, 0, err
+	}
+	return raw, time.Since(start).Seconds(), nil
+}
+
+// printBench prints one result as text or JSON.
+func printBench(w io.Writer, r *benchResult, asJSON bool) {
+	if asJSON {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(w, string(b))
+		return
+	}
+	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB scan=%.2fs compress=%.2fs ratio_to_limit=%.2f\n",
+		r.Format, r.Users, r.Seconds, r.UsersPerSec, r.MBPerSec, r.OutputBytes, r.CompressionRate,
+		float64(r.PeakRSSBytes)/1e6, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit)
+}
+
+// resetPeakRSS resets the process's peak RSS (Linux: clear_refs 5).
+func resetPeakRSS() error {
+	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(os.Getpid()), "clear_refs"), []byte("5"), 0)
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM), 0 if unknown.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
