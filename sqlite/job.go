@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/userport/userport"
+)
+
+const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
+	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
+	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes`
+
+const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+
+func errJobNotFound() error {
+	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
+}
+
+// CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
+// if enqueue fails, nothing is written and its error is returned.
+func (db *DB) CreateJob(ctx context.Context, j *userport.Job, enqueue func(ctx context.Context, tx userport.Tx) error) error {
+	args, err := jobArgs(j)
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	defer rollback(tx)
+	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	if isConflict(err) {
+		return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
+	} else if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	if enqueue != nil {
+		if err := enqueue(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create job: commit: %w", err)
+	}
+	return nil
+}
+
+// jobArgs are j's values in jobColumns order.
+func jobArgs(j *userport.Job) ([]any, error) {
+	fields := j.Fields
+	if fields == nil {
+		fields = []userport.Field{}
+	}
+	fieldsJSON, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("fields: %w", err)
+	}
+	var summary sql.NullString
+	if j.Summary != nil {
+		b, err := json.Marshal(j.Summary)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
+		}
+		summary = sql.NullString{String: string(b), Valid: true}
+	}
+	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
+		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
+		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes}, nil
+}
+
+// scanJob reads the jobColumns of one row.
+func scanJob(s scanner) (*userport.Job, error) {
+	var j userport.Job
+	var fields string
+	var summary sql.NullString
+	var created, started, completed sql.NullInt64
+	err := s.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
+		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
+		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
+		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
+		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
+	}
+	if len(j.Fields) == 0 {
+		j.Fields = nil
+	}
+	if summary.Valid {
+		j.Summary = new(userport.ImportSummary)
+		if err := json.Unmarshal([]byte(summary.String), j.Summary); err != nil {
+			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		}
+	}
+	j.CreatedAt, j.StartedAt, j.CompletedAt = fromMillis(created), fromMillis(started), fromMillis(completed)
+	return &j, nil
+}
+
+// FindJob returns the job, or ENOTFOUND "inexistent_job".
+func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, error) {
+	j, err := findJob(ctx, db.db, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("find job: %w", err)
+	}
+	return j, nil
+}
+
+// queryer is a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// findJob reads one job through q.
+func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, error) {
+	row := q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
+	j, err := scanJob(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errJobNotFound()
+	}
+	return j, err
+}
+
+// UpdateJob reads the job, lets fn change it and writes it back, in one
+// transaction. An error from fn aborts the update and is returned as is. The
+// job keeps its tenant and id whatever fn does; the job returned is the job
+// stored (times in UTC milliseconds).
+func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update job: %w", err)
+	}
+	defer rollback(tx)
+	j, err := findJob(ctx, tx, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("update job: %w", err)
+	}
+	if err := fn(j); err != nil {
+		return nil, err
+	}
+	j.Tenant, j.ID = tenant, id
+	normalizeTimes(j)
+	if err := writeJob(ctx, tx, j); err != nil {
+		return nil, fmt.Errorf("update job: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("update job: commit: %w", err)
+	}
+	return j, nil
+}
+
+// normalizeTimes makes j's times what the store keeps: UTC milliseconds.
+func normalizeTimes(j *userport.Job) {
+	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt} {
+		*t = fromMillis(toMillis(*t))
+	}
+}
+
+// writeJob replaces the stored job j in tx.
+func writeJob(ctx context.Context, tx *sql.Tx, j *userport.Job) error {
+	args, err := jobArgs(j)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `REPLACE INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	return err
+}
+
+// ListJobs returns the jobs that match f, oldest first.
+func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.Job, error) {
+	where, args := jobWhere(f)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
+		` ORDER BY created_at, tenant, id LIMIT ?`, append(args, limitArg(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []*userport.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// CountJobs counts the jobs that match f, at most f.Limit when it is set.
+func (db *DB) CountJobs(ctx context.Context, f userport.JobFilter) (int, error) {
+	where, args := jobWhere(f)
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE `+where+` LIMIT ?)`,
+		append(args, limitArg(f.Limit))...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
+// jobWhere is the condition and arguments that select the jobs f matches.
+func jobWhere(f userport.JobFilter) (string, []any) {
+	conds, args := []string{"1 = 1"}, []any{}
+	if f.Tenant != "" {
+		conds, args = append(conds, "tenant = ?"), append(args, f.Tenant)
+	}
+	if f.Type != "" {
+		conds, args = append(conds, "type = ?"), append(args, string(f.Type))
+	}
+	if len(f.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		conds = append(conds, "status IN ("+marks+")")
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if !f.CreatedBefore.IsZero() {
+		conds, args = append(conds, "created_at < ?"), append(args, f.CreatedBefore.UnixMilli())
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// DeleteJob removes a job record: ENOTFOUND if absent.
+func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
+	if err != nil {
+		return fmt.Errorf("delete job: %w", err)
+	}
+	return mustAffect(res, errJobNotFound)
+}

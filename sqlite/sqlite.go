@@ -1,0 +1,172 @@
+// Package sqlite implements userport.Store on an embedded SQLite file, with the
+// pure-Go driver modernc.org/sqlite.
+//
+// The file is opened in WAL mode with a 5 s busy timeout and exactly one open
+// connection: the settings under which River's SQLite driver (which shares the
+// file through SQL) is safe across processes. Because there is only one
+// connection, no method holds a cursor open while calling back into caller
+// code.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/userport/userport"
+)
+
+// PageSize is the page size of new database files. Profiles of about 0.9 KB
+// overflow 4 KiB pages; 16 KiB pages keep them in the b-tree leaves.
+const PageSize = 16384
+
+// BusyTimeout is how long a statement waits for another process's lock.
+const BusyTimeout = 5 * time.Second
+
+// scanBuffers is how many page buffers ScanUsers keeps for reuse: one per
+// export running at the same time.
+const scanBuffers = 4
+
+// DB is a userport.Store on one SQLite file.
+type DB struct {
+	db   *sql.DB
+	scan scanStmts
+	// bufs keeps ScanUsers' page buffers between pages. Unlike a sync.Pool,
+	// which every garbage collection empties, it keeps the arenas at their
+	// grown size.
+	bufs chan *scanBuf
+}
+
+var _ userport.Store = (*DB)(nil)
+
+// Open opens the SQLite database at path, creating the file and its parent
+// directory if missing, and applies the embedded migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	sqlDB, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One connection: River's SQLite driver is only safe across processes so.
+	// It is kept open for good, with its page cache.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+	db := &DB{db: sqlDB, bufs: make(chan *scanBuf, scanBuffers)}
+	if err := db.init(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Page cache and memory map of the one connection. The cache keeps the
+// b-tree pages that a batch of inserts touches (the default 2 MB holds 125
+// pages of 16 KiB); the map lets scans read pages without a read(2) and a
+// copy each.
+const (
+	cacheKiB  = 64 << 10
+	mmapBytes = 1 << 30
+)
+
+// dsn is the driver name for path. The driver applies _busy_timeout first,
+// then the _pragma list (sorted; none of cache_size, mmap_size and page_size
+// writes, and page_size must precede the first write), then _journal_mode
+// (whose switch to WAL writes the header), _synchronous and _foreign_keys. Write transactions begin
+// IMMEDIATE so that a read-then-write transaction never fails on a lock
+// upgrade while another process writes.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("page_size(%d)", PageSize))
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -cacheKiB))
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapBytes))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_foreign_keys", "1")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// init checks the connection settings, migrates and prepares statements.
+func (db *DB) init(ctx context.Context) error {
+	var mode string
+	if err := db.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal_mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("journal_mode is %q, want wal", mode)
+	}
+	if err := migrate(ctx, db.db); err != nil {
+		return err
+	}
+	return db.scan.prepare(ctx, db.db)
+}
+
+// SQL returns the database handle, for the job queue to share the file.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.scan.close()
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close sqlite: %w", err)
+	}
+	return nil
+}
+
+// isConflict reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isConflict(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// rollback ends tx after a failure; its own error adds nothing to err.
+func rollback(tx *sql.Tx) { _ = tx.Rollback() }
+
+// toMillis stores t as Unix milliseconds, and the zero time as NULL.
+func toMillis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMillis is the inverse of toMillis, in UTC.
+func fromMillis(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// limitArg turns a Limit of 0 or less into SQLite's "no limit".
+func limitArg(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
+}
