@@ -35,6 +35,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if len(o) == 0 {
 		return invalidBody("'Too few properties defined (0), minimum 1'.")
 	}
+	if o.isNull("email") { // a database user keeps an email
+		return typeError("email", "string", o["email"])
+	}
 	if err := checkIgnoredPatchKeys(o); err != nil {
 		return err
 	}
@@ -99,7 +102,7 @@ func patchDoc(doc map[string]json.RawMessage, o object) error {
 			var v string
 			err := o.str(f.key, &v, f.maxLen)
 			if err == nil && f.key == "email" {
-				err = checkEmail(o, &v)
+				err, v = checkEmail(o, &v), strings.ToLower(v)
 			}
 			return v, err
 		}); err != nil {

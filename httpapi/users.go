@@ -88,6 +88,7 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 	}
 	now := userport.FormatTime(s.Clock.Now())
 	p.UserID, p.CreatedAt, p.UpdatedAt = id, now, now
+	p.Email = strings.ToLower(p.Email) // Auth0 keeps emails lower-cased
 	p.Identities = []userport.Identity{{Connection: conn.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}}
 	fillDefaults(&p)
 	return &p, password, conn, nil

@@ -167,7 +167,7 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 }
 
 // finish records a failed export. A job stopped by shutdown goes back to
-// pending and River retries it; any other failure is final.
+// pending and is redone when a worker runs again; any other failure is final.
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
 	if errors.Is(cause, context.Canceled) {
@@ -175,7 +175,10 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
 			return nil
 		})
-		return errors.Join(cause, err)
+		if err != nil {
+			return errors.Join(cause, err)
+		}
+		return river.JobSnooze(0) // run again as soon as a worker runs, without using an attempt
 	}
 	details := "The export failed: " + userport.ErrorMessage(cause)
 	if errors.Is(cause, context.DeadlineExceeded) {

@@ -21,13 +21,13 @@ import (
 
 // Config tunes the job engine. Zero values take the defaults.
 type Config struct {
-	Workers             int           // concurrent jobs in this process (default 2)
-	MaxExportsPerTenant int           // exports of one tenant processing at once (default 2)
+	Workers             int                // concurrent jobs in this process (default 2)
+	MaxExportsPerTenant int                // exports of one tenant processing at once (default 2)
 	Lifetimes           userport.Lifetimes // export timeout, file and record lifetimes (zero: defaults)
-	CleanupInterval     time.Duration // how often the cleanup runs (default 1 min)
-	PollInterval        time.Duration // how often idle workers look for jobs (default 200ms)
-	LimitRetry          time.Duration // how soon a job held back by the tenant limit retries (default 1s)
-	ProgressInterval    time.Duration // how often a running job writes its progress (default 1s)
+	CleanupInterval     time.Duration      // how often the cleanup runs (default 1 min)
+	PollInterval        time.Duration      // how often idle workers look for jobs (default 200ms)
+	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
+	ProgressInterval    time.Duration      // how often a running job writes its progress (default 1s)
 }
 
 // withDefaults returns c with every zero value replaced by its default.
