@@ -6,11 +6,14 @@ package export
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/pgzip"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/encode"
@@ -20,15 +23,26 @@ import (
 const (
 	DefaultPageSize  = 1000
 	DefaultGzipLevel = gzip.BestSpeed
+	DefaultBlockSize = 1 << 20
 	pagesInFlight    = 3 // pages read ahead plus the one being encoded
 	writeBufferSize  = 256 << 10
 )
 
+// Scanner reads keyset pages of users; userport.UserStore is one.
+type Scanner interface {
+	ScanUsers(ctx context.Context, s userport.UserScan, fn func(userID string, doc []byte) error) (int, error)
+}
+
 // Exporter writes export files from a user store.
 type Exporter struct {
-	Users     userport.UserStore
+	Users     Scanner
 	PageSize  int // users per keyset page (DefaultPageSize when 0)
 	GzipLevel int // compression level (DefaultGzipLevel when 0)
+	// GzipThreads is how many goroutines compress: 1 uses klauspost's gzip
+	// in the encoding goroutine; more (default GOMAXPROCS) use pgzip, which
+	// deflates blocks in parallel into one gzip member.
+	GzipThreads int
+	BlockSize   int // pgzip block size (DefaultBlockSize when 0)
 }
 
 // Export writes job's users to w as a gzip'd CSV or NDJSON file, calling
@@ -36,7 +50,7 @@ type Exporter struct {
 // how many users it wrote.
 func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (int64, error) {
 	bw := bufio.NewWriterSize(w, writeBufferSize)
-	zw, err := gzip.NewWriterLevel(bw, e.level())
+	zw, err := e.newGzip(bw)
 	if err != nil {
 		return 0, fmt.Errorf("gzip: %w", err)
 	}
@@ -88,6 +102,19 @@ func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, enc encode.
 	return rows, ctx.Err()
 }
 
+// newGzip returns the compressor for GzipThreads.
+func (e *Exporter) newGzip(w io.Writer) (io.WriteCloser, error) {
+	threads := cmp.Or(e.GzipThreads, runtime.GOMAXPROCS(0))
+	if threads <= 1 {
+		return gzip.NewWriterLevel(w, e.level())
+	}
+	zw, err := pgzip.NewWriterLevel(w, e.level())
+	if err != nil {
+		return nil, err
+	}
+	return zw, zw.SetConcurrency(cmp.Or(e.BlockSize, DefaultBlockSize), threads)
+}
+
 func (e *Exporter) pageSize() int {
 	if e.PageSize > 0 {
 		return e.PageSize
@@ -121,7 +148,7 @@ func (p *page) doc(i int) []byte {
 
 // reader reads pages ahead of the encoder.
 type reader struct {
-	users    userport.UserStore
+	users    Scanner
 	job      *userport.Job
 	pageSize int
 	full     chan *page // pages to encode, closed at the end
@@ -129,7 +156,7 @@ type reader struct {
 	err      error      // set before full is closed
 }
 
-func newReader(users userport.UserStore, job *userport.Job, pageSize int) *reader {
+func newReader(users Scanner, job *userport.Job, pageSize int) *reader {
 	r := &reader{users: users, job: job, pageSize: pageSize,
 		full: make(chan *page, pagesInFlight), free: make(chan *page, pagesInFlight)}
 	for range pagesInFlight {
