@@ -65,17 +65,40 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// seedUsers writes n users from g into store in batches.
+// seedUsers writes n users from g into store in batches. One goroutine
+// generates the next batch while the current one is written.
 func seedUsers(ctx context.Context, store userport.UserStore, g *seed.Generator, n int, bar *progressbar.ProgressBar) error {
-	batch := make([]*userport.User, seedBatch)
-	for done := 0; done < n; {
-		b := batch[:min(seedBatch, n-done)]
-		g.Fill(b)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full, free := make(chan []*userport.User, 1), make(chan []*userport.User, 2)
+	free <- make([]*userport.User, seedBatch)
+	free <- make([]*userport.User, seedBatch)
+	go func() {
+		defer close(full)
+		for done := 0; done < n; {
+			var b []*userport.User
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return
+			}
+			b = b[:min(seedBatch, n-done)]
+			g.Fill(b)
+			full <- b
+			done += len(b)
+		}
+	}()
+	done := 0
+	for b := range full {
 		if err := store.CreateUsers(ctx, b...); err != nil {
 			return fmt.Errorf("write users %d to %d: %w", done, done+len(b), err)
 		}
 		done += len(b)
 		_ = bar.Add(len(b))
+		free <- b[:cap(b)]
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return bar.Finish()
 }
