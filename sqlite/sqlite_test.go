@@ -57,8 +57,8 @@ func TestPragmas(t *testing.T) {
 		{"busy_timeout", "5000"},
 		{"synchronous", "1"}, // NORMAL
 		{"foreign_keys", "1"},
-		{"cache_size", "-65536"},
-		{"mmap_size", "1073741824"},
+		{"cache_size", "-16384"},
+		{"mmap_size", "0"},
 	}
 	for _, tt := range tests {
 		var got string

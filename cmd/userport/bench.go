@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,13 @@ type benchResult struct {
 	ScanSeconds     float64 `json:"scan_seconds"`
 	CompressSeconds float64 `json:"compress_seconds"`
 	RatioToLimit    float64 `json:"ratio_to_limit"`
+	GetJobCalls     int     `json:"get_job_calls"`
+	GetJobP50Ms     float64 `json:"get_job_p50_ms"`
+	GetJobP99Ms     float64 `json:"get_job_p99_ms"`
 }
+
+// ms converts d to milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // runBench implements `userport bench`: seed a store, run exports through the
 // real job path (HTTP API, River, blob store), and compare each with the limit
@@ -56,6 +63,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	format := fs.String("format", "both", "csv, json or both")
 	asJSON := fs.Bool("json", false, "print one JSON object per format")
 	keep := fs.Bool("keep", false, "keep the temporary data dir")
+	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
 	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
 	dataDirSet := false
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
@@ -88,7 +96,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	return benchExports(ctx, &cfg, formats, *asJSON, stdout, stderr)
+	return benchExports(ctx, &cfg, formats, *paging, *asJSON, stdout, stderr)
 }
 
 // benchFormats parses --format.
@@ -124,7 +132,7 @@ func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error 
 }
 
 // benchExports starts the service and measures one export per format.
-func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, asJSON bool, stdout, stderr io.Writer) error {
+func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, paging int, asJSON bool, stdout, stderr io.Writer) error {
 	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
 	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg)}
 	if err := m.Open(ctx); err != nil {
@@ -142,6 +150,13 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, a
 		}
 		printBench(stdout, r, asJSON)
 	}
+	if paging > 0 {
+		n, secs, err := benchPaging(ctx, m, token, paging)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "paging users=%d seconds=%.2f users/s=%.0f (GET /api/v2/users?per_page=100)\n", n, secs, float64(n)/secs)
+	}
 	return nil
 }
 
@@ -153,11 +168,12 @@ func benchOne(ctx context.Context, m *Main, token string, format userport.Format
 	}
 	debug.FreeOSMemory() // what seeding left behind is not the export's
 	_ = resetPeakRSS()
-	job, err := benchRunJob(ctx, m, token, body)
+	job, latencies, err := benchRunJob(ctx, m, token, body)
 	if err != nil {
 		return nil, err
 	}
-	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS()}
+	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS(),
+		GetJobP50Ms: ms(percentile(latencies, 50)), GetJobP99Ms: ms(percentile(latencies, 99)), GetJobCalls: len(latencies)}
 	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
 	if r.ScanSeconds, err = benchScan(ctx, m); err != nil {
 		return nil, err
@@ -172,37 +188,83 @@ func benchOne(ctx context.Context, m *Main, token string, format userport.Format
 	return r, nil
 }
 
-// benchRunJob creates the export over HTTP and polls until it completes.
-func benchRunJob(ctx context.Context, m *Main, token string, body map[string]any) (*userport.Job, error) {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m.URL()+"/api/v2/jobs/users-exports", bytes.NewReader(b))
+// benchRunJob creates the export over HTTP and polls GET /api/v2/jobs/{id}
+// every 10 ms until it completes, recording how long each GET took.
+func benchRunJob(ctx context.Context, m *Main, token string, body map[string]any) (*userport.Job, []time.Duration, error) {
+	var created struct{ ID string }
+	if status, err := benchCall(ctx, m, token, http.MethodPost, "/api/v2/jobs/users-exports", body, &created); err != nil || status != http.StatusOK {
+		return nil, nil, fmt.Errorf("create export: status %d (%v)", status, err)
+	}
+	var latencies []time.Duration
+	for {
+		var got struct{ Status, StatusDetails string }
+		start := time.Now()
+		status, err := benchCall(ctx, m, token, http.MethodGet, "/api/v2/jobs/"+created.ID, nil, &got)
+		latencies = append(latencies, time.Since(start))
+		switch {
+		case err != nil || status != http.StatusOK:
+			return nil, nil, fmt.Errorf("get job: status %d (%v)", status, err)
+		case got.Status == string(userport.JobCompleted):
+			job, err := m.store.FindJob(ctx, m.Config.Tenant, created.ID)
+			return job, latencies, err
+		case got.Status == string(userport.JobFailed):
+			return nil, nil, errors.New(got.StatusDetails)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// benchCall sends one API request and decodes the JSON answer into out.
+func benchCall(ctx context.Context, m *Main, token, method, path string, body, out any) (int, error) {
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, m.URL()+path, r)
+	if err != nil {
+		return 0, err
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer resp.Body.Close()
-	var created struct{ ID string }
-	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("create export: status %d (%v)", resp.StatusCode, err)
-	}
-	for {
-		job, err := m.store.FindJob(ctx, m.Config.Tenant, created.ID)
-		switch {
-		case err != nil:
-			return nil, err
-		case job.Status == userport.JobCompleted:
-			return job, nil
-		case job.Status == userport.JobFailed:
-			return nil, errors.New(job.StatusDetails)
+	return resp.StatusCode, json.NewDecoder(resp.Body).Decode(out)
+}
+
+// benchPaging times reading the first n users through GET /api/v2/users at
+// per_page=100, the way scripts page without an export.
+func benchPaging(ctx context.Context, m *Main, token string, n int) (int, float64, error) {
+	start, got := time.Now(), 0
+	for page := 0; got < n; page++ {
+		var users []json.RawMessage
+		status, err := benchCall(ctx, m, token, http.MethodGet, fmt.Sprintf("/api/v2/users?per_page=100&page=%d", page), nil, &users)
+		if err != nil || status != http.StatusOK {
+			return got, 0, fmt.Errorf("list users: status %d (%v)", status, err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		got += len(users)
+		if len(users) < 100 {
+			break
 		}
 	}
+	return got, time.Since(start).Seconds(), nil
+}
+
+// percentile returns the p-th percentile (0-100) of ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p/100))]
 }
 
 // benchScan times reading every stored document in the export's order, with
@@ -271,9 +333,9 @@ func printBench(w io.Writer, r *benchResult, asJSON bool) {
 		fmt.Fprintln(w, string(b))
 		return
 	}
-	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB scan=%.2fs compress=%.2fs ratio_to_limit=%.2f\n",
+	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB scan=%.2fs compress=%.2fs ratio_to_limit=%.2f get_job_p50=%.1fms p99=%.1fms (%d calls)\n",
 		r.Format, r.Users, r.Seconds, r.UsersPerSec, r.MBPerSec, r.OutputBytes, r.CompressionRate,
-		float64(r.PeakRSSBytes)/1e6, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit)
+		float64(r.PeakRSSBytes)/1e6, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
 }
 
 // resetPeakRSS resets the process's peak RSS (Linux: clear_refs 5).
