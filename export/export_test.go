@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	kgzip "github.com/klauspost/compress/gzip"
+
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/seed"
@@ -188,3 +190,34 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGzipLevels compresses generated NDJSON and CSV at each level, on
+// one goroutine, reporting speed and ratio: the table behind DefaultGzipLevel.
+func BenchmarkGzipLevels(b *testing.B) {
+	m := newMemStore(20000)
+	for _, f := range []struct {
+		name string
+		job  userport.Job
+	}{{"ndjson", userport.Job{Format: userport.FormatJSON}}, {"csv5", userport.Job{Format: userport.FormatCSV, Fields: benchFields}}} {
+		raw, _ := run(b, m, &f.job, 1000)
+		for _, level := range []int{1, 2, 3, 4, 5, 6, 9} {
+			b.Run(fmt.Sprintf("%s/level=%d", f.name, level), func(b *testing.B) {
+				var out countWriter
+				b.SetBytes(int64(len(raw)))
+				for b.Loop() {
+					out = 0
+					zw, _ := kgzip.NewWriterLevel(&out, level)
+					_, _ = io.WriteString(zw, raw)
+					_ = zw.Close()
+				}
+				b.ReportMetric(float64(len(raw))/float64(out), "ratio")
+				b.ReportMetric(float64(len(m.ids))*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+			})
+		}
+	}
+}
+
+// countWriter counts and discards.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
