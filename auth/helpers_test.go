@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 )
 
 const (
@@ -22,35 +22,17 @@ const (
 	testAudience = "http://127.0.0.1:8080/api/v2/"
 )
 
-// fakeClock is a settable userport.Clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // setup returns an Issuer over a fresh key directory, its clock and the directory.
-func setup(t *testing.T) (*auth.Issuer, *fakeClock, string) {
+func setup(t *testing.T) (*auth.Issuer, *testutil.Clock, string) {
 	t.Helper()
 	dir := t.TempDir()
 	ks, err := auth.LoadOrCreateKeys(dir)
 	if err != nil {
 		t.Fatalf("LoadOrCreateKeys: %v", err)
 	}
-	clock := &fakeClock{now: t0}
+	clock := testutil.NewClock(t0)
 	return &auth.Issuer{Keys: ks, Issuer: testIssuer, Audience: testAudience, Clock: clock}, clock, dir
 }
 

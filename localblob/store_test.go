@@ -9,32 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/localblob"
 )
-
-// fakeClock is a clock the test sets; the handler reads it from the server's
-// goroutines.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 var (
 	t0      = time.Unix(1_700_000_000, 0).UTC()
@@ -44,13 +25,13 @@ var (
 type setup struct {
 	dir   string
 	store *localblob.Store
-	clock *fakeClock
+	clock *testutil.Clock
 }
 
 func newSetup(t *testing.T, baseURL string) *setup {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "exports")
-	clock := &fakeClock{now: t0}
+	clock := testutil.NewClock(t0)
 	s, err := localblob.New(dir, baseURL, testKey, clock)
 	if err != nil {
 		t.Fatal(err)
