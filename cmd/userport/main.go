@@ -16,7 +16,8 @@ import (
 const usage = `userport moves users out of (and into) an identity system in bulk.
 
 Usage:
-  userport serve  [flags]    run the Management API on the embedded default
+  userport serve  [flags]    run the Management API and job workers on the embedded default
+  userport worker [flags]    run job workers only, sharing the queue with serve
   userport token  [flags]    print an access token signed with the data dir's key
   userport seed   [flags]    write N generated users into the store
   userport bench  [flags]    measure exports against the limit of scan + gzip
@@ -42,10 +43,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve": runServe,
-		"token": runToken,
-		"seed":  runSeed,
-		"bench": runBench,
+		"serve":  runServe,
+		"token":  runToken,
+		"seed":   runSeed,
+		"bench":  runBench,
+		"worker": runWorker,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
