@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object per format")
 	keep := fs.Bool("keep", false, "keep the temporary data dir")
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file")
 	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
 	dataDirSet := false
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
@@ -96,7 +98,27 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return benchExports(ctx, &cfg, formats, *paging, *asJSON, stdout, stderr)
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // benchFormats parses --format.
