@@ -33,6 +33,7 @@ type Store interface {
 	ConnectionStore
 	ClientStore
 	JobStore
+	ImportStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.
