@@ -6,6 +6,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,9 @@ const (
 	exAuth0Consent  = `{"connection_id": "CON", "format": "csv", "limit": 5, "fields": [{"name": "email"}, {"name": "user_metadata.consent.given"}, {"name": "user_metadata.consent.date"}, {"name": "user_metadata.consent.text_details"}]}`
 	exAuth0JSON     = `{"connection_id": "CON", "format": "json", "limit": 5, "fields": [{"name": "email"}, {"name": "user_metadata.consent"}]}`
 )
+
+// exTimePattern is how Auth0 writes times: UTC, milliseconds.
+var exTimePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$`)
 
 // exConsentUsers are created through the API, in this order (not the order of
 // their ids), in the connection Consent-DB; they hold the values that CSV and
@@ -115,6 +119,9 @@ func (f *exConsentFixture) run(t *testing.T, body, want string) []byte {
 	}
 	if !exJobIDPattern.MatchString(j.ID) {
 		t.Fatalf("job id %q does not match %s", j.ID, exJobIDPattern)
+	}
+	if !exTimePattern.MatchString(j.CreatedAt) {
+		t.Fatalf("created_at %q is not UTC ISO-8601 with milliseconds", j.CreatedAt)
 	}
 	done := b.exCompleted(j.ID)
 	completed := strings.Replace(strings.TrimSuffix(want, "}"), `"status":"pending"`, `"status":"completed"`, 1) +
