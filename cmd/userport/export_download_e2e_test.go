@@ -99,6 +99,12 @@ func TestExportDownload(t *testing.T) {
 	if again := b.exFetch(loc.url); again.status != 200 || string(again.body) != string(r.body) {
 		t.Errorf("second download: %d, %d bytes; want the same %d bytes", again.status, len(again.body), len(r.body))
 	}
+	head, err := http.NewRequest(http.MethodHead, loc.url, nil)
+	exMust(t, err)
+	if hr := b.send(head); hr.status != 200 || len(hr.body) != 0 || hr.header.Get("Content-Type") != "application/gzip" ||
+		hr.header.Get("Content-Length") != strconv.Itoa(len(r.body)) {
+		t.Errorf("HEAD: %d %v, %d body bytes", hr.status, hr.header, len(hr.body))
+	}
 	jsDone := b.exJob(js.ID)
 	exParseLocation(t, b, jsDone)
 	exCheckNDJSON(t, b.exDownload(jsDone), nil, docs)

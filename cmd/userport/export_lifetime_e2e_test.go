@@ -46,11 +46,11 @@ func TestExportLifetimes(t *testing.T) {
 	at(24*time.Hour + time.Millisecond)
 	b.exGet(first.ID).want(t, 200, strings.ReplaceAll(base, "STATUS", "expired"))
 	exWantKeys(t, b.exGet(first.ID).body, "type", "status", "format", "fields", "created_at", "id")
-	exPoll(t, 10*time.Second, "the cleanup to delete the file", func() bool {
+	exPoll(t, 30*time.Second, "the cleanup to delete the file", func() bool {
 		_, err := os.Stat(file)
 		return errors.Is(err, fs.ErrNotExist)
 	})
-	exPoll(t, 10*time.Second, "the stored job to read expired", func() bool {
+	exPoll(t, 30*time.Second, "the stored job to read expired", func() bool {
 		j, err := b.exStoredJob(first.ID)
 		return err == nil && j.Status == userport.JobExpired
 	})
@@ -69,7 +69,7 @@ func TestExportLifetimes(t *testing.T) {
 	// Just after: gone, and the cleanup purges the record.
 	at(7*24*time.Hour + time.Millisecond)
 	b.exGet(first.ID).wantError(t, http.StatusNotFound, "inexistent_job", "The job does not exist.")
-	exPoll(t, 10*time.Second, "the cleanup to purge the record", func() bool {
+	exPoll(t, 30*time.Second, "the cleanup to purge the record", func() bool {
 		_, err := b.exStoredJob(first.ID)
 		return userport.ErrorCode(err) == userport.ENOTFOUND
 	})

@@ -318,7 +318,7 @@ func exTimeLimit(t *testing.T, tmpl string) {
 	}
 	b.exAdvance(8*time.Hour + time.Second)
 	var failed *exJob
-	exPoll(t, 10*time.Second, "the cleanup to fail the export", func() bool {
+	exPoll(t, 30*time.Second, "the cleanup to fail the export", func() bool {
 		failed = b.exJob(j.ID)
 		return failed.Status != "processing"
 	})
