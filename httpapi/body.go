@@ -117,10 +117,19 @@ func (o object) isNull(key string) bool {
 
 // require fails unless every key is present.
 func (o object) require(keys ...string) error {
+	return o.requireAt("", keys...)
+}
+
+// requireAt is require for an object nested at property prefix.
+func (o object) requireAt(prefix string, keys ...string) error {
 	for _, k := range keys {
-		if !o.has(k) {
-			return invalidBody("'Missing required property: %s'.", k)
+		if o.has(k) {
+			continue
 		}
+		if prefix != "" {
+			return invalidBody("'Missing required property: %s' on property %s.", k, prefix)
+		}
+		return invalidBody("'Missing required property: %s'.", k)
 	}
 	return nil
 }
@@ -128,21 +137,26 @@ func (o object) require(keys ...string) error {
 // str reads key as a string of 1 to maxLen characters into dst; absent keys
 // leave dst alone.
 func (o object) str(key string, dst *string, maxLen int) error {
+	return o.strAt(key, key, dst, maxLen)
+}
+
+// strAt is str whose errors name the property prop (a nested object's key).
+func (o object) strAt(key, prop string, dst *string, maxLen int) error {
 	raw, ok := o[key]
 	if !ok {
 		return nil
 	}
 	if jsonType(raw) != "string" {
-		return typeError(key, "string", raw)
+		return typeError(prop, "string", raw)
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return typeError(key, "string", raw)
+		return typeError(prop, "string", raw)
 	}
 	if n := utf8.RuneCountInString(s); n == 0 {
-		return invalidBody("'String is too short (0 chars), minimum 1' on property %s.", key)
+		return invalidBody("'String is too short (0 chars), minimum 1' on property %s.", prop)
 	} else if maxLen > 0 && n > maxLen {
-		return invalidBody("'String is too long (%d chars), maximum %d' on property %s.", n, maxLen, key)
+		return invalidBody("'String is too long (%d chars), maximum %d' on property %s.", n, maxLen, prop)
 	}
 	*dst = s
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/userport/userport"
@@ -149,7 +150,7 @@ func readFields(o object, format userport.Format) ([]userport.Field, error) {
 		}
 		seen[key], fields[i] = true, f
 	}
-	return fields, nil
+	return fields, checkPlaces(format, fields)
 }
 
 // readField validates one item of `fields`.
@@ -162,17 +163,33 @@ func readField(raw json.RawMessage, prop string, format userport.Format) (userpo
 	if err != nil {
 		return f, invalidBody("%s on property %s.", trimPrefix(err), prop)
 	}
-	if err := firstError(o.require("name"), o.str("name", &f.Name, maxFieldLength), o.str("export_as", &f.ExportAs, maxFieldLength)); err != nil {
-		return f, invalidBody("%s on property %s.", trimPrefix(err), prop)
+	if err := firstError(o.requireAt(prop, "name"), o.strAt("name", prop+".name", &f.Name, maxFieldLength),
+		o.strAt("export_as", prop+".export_as", &f.ExportAs, maxFieldLength)); err != nil {
+		return f, err
 	}
 	p, err := fieldpath.Parse(f.Name)
 	if err != nil {
-		return f, invalidBody("'Invalid field path %q: %v' on property %s.name.", f.Name, err, prop)
+		reason := strings.TrimPrefix(err.Error(), fmt.Sprintf("field path %q: ", f.Name))
+		return f, invalidBody("'Invalid field path %q: %s' on property %s.name.", f.Name, reason, prop)
 	}
 	if format == userport.FormatCSV && isContainer(p) {
 		return f, invalidBody("'%s is an object or an array and cannot be exported to CSV' on property %s.name.", f.Name, prop)
 	}
 	return f, nil
+}
+
+// checkPlaces refuses fields the encoder cannot write together (in NDJSON, two
+// fields writing the same place), naming the first field that conflicts.
+func checkPlaces(format userport.Format, fields []userport.Field) error {
+	if encode.Validate(format, fields) == nil {
+		return nil
+	}
+	for i := range fields {
+		if err := encode.Validate(format, fields[:i+1]); err != nil {
+			return invalidBody("'%v' on property fields[%d].", err, i)
+		}
+	}
+	return nil
 }
 
 // isContainer reports whether p names a whole object or array of the profile.
@@ -213,9 +230,14 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 	if purged {
 		return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
 	}
+	// A link never outlives the file: it expires with the job at the latest.
+	left := job.CreatedAt.Add(s.Lifetimes.File).Sub(s.Clock.Now())
+	if status == userport.JobCompleted && job.Type == userport.JobUsersExport && left <= 0 {
+		status = userport.JobExpired
+	}
 	body := s.jobJSON(job, status)
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport {
-		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, s.DownloadTTL); err != nil {
+		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, min(s.DownloadTTL, left)); err != nil {
 			return err
 		}
 	}

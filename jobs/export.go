@@ -58,25 +58,34 @@ func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) erro
 func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	// The limit counts from StartedAt on the injected clock, so a rescued job
 	// keeps the time it has already used.
-	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lifetimes.Export-w.deps.Clock.Now().Sub(job.StartedAt))
-	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, w.cfg.Lifetimes.Export-w.deps.Clock.Now().Sub(job.StartedAt))
+	defer cancelTimeout()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	total, err := w.total(ctx, job)
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
 	var done atomic.Int64
-	stop := w.reportProgress(ctx, job, total, &done)
+	stop := w.reportProgress(ctx, cancel, job, total, &done)
 	rows, bytes, err := w.write(ctx, job, &done)
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
 	_, err = w.deps.Store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
 		j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
 		j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
 		j.FileKey, j.FileName = job.FileKey, job.FileName
 		return nil
 	})
+	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+		// Failed (by the time limit) or purged meanwhile: the file goes too.
+		return w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
+	}
 	return err
 }
 
@@ -113,8 +122,10 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 
 // reportProgress writes percentage_done and time_left_seconds every
 // ProgressInterval from its own goroutine, so the pipeline never waits for it.
-func (w *exportWorker) reportProgress(ctx context.Context, job *userport.Job, total int64, done *atomic.Int64) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
+// When the job is no longer processing (the cleanup failed it at its time
+// limit), it cancels the export with errNotProcessing.
+func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, total int64, done *atomic.Int64) (stop func()) {
+	ctx, stopTicks := context.WithCancel(ctx)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -125,15 +136,18 @@ func (w *exportWorker) reportProgress(ctx context.Context, job *userport.Job, to
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				w.writeProgress(ctx, job, total, done.Load())
+				if err := w.writeProgress(ctx, job, total, done.Load()); errors.Is(err, errNotProcessing) {
+					cancel(errNotProcessing)
+					return
+				}
 			}
 		}
 	}()
-	return func() { cancel(); <-finished }
+	return func() { stopTicks(); <-finished }
 }
 
 // writeProgress records one progress figure.
-func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, total, done int64) {
+func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, total, done int64) error {
 	pct, left := progress(done, total, w.deps.Clock.Now().Sub(job.StartedAt))
 	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
 		if j.Status != userport.JobProcessing {
@@ -142,9 +156,13 @@ func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, tot
 		j.PercentageDone, j.TimeLeftSeconds = pct, left
 		return nil
 	})
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		err = errNotProcessing
+	}
 	if err != nil && !errors.Is(err, errNotProcessing) && ctx.Err() == nil {
 		w.deps.Logger.Warn("write job progress", "job", job.ID, "err", err)
 	}
+	return err
 }
 
 // errNotProcessing stops a progress write to a job that is no longer running.
@@ -170,6 +188,9 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 // pending and is redone when a worker runs again; any other failure is final.
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
+	if errors.Is(context.Cause(ctx), errNotProcessing) {
+		return nil // ended by someone else (the cleanup, at the time limit)
+	}
 	if errors.Is(cause, context.Canceled) {
 		_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
 			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
@@ -186,10 +207,13 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	}
 	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export failed", slog.String("job", job.ID), slog.Any("err", cause))
 	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
 		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return err
 	}
 	return river.JobCancel(cause)

@@ -97,9 +97,9 @@ func TestExportBadInput(t *testing.T) {
 		exInvalid("duplicate name", exFieldsBody("csv", `[{"name":"email"},{"name":"email"}]`), `'Duplicate field: email' on property fields[1].`),
 		exInvalid("duplicate export_as", exFieldsBody("csv", `[{"name":"email","export_as":"e"},{"name":"username","export_as":"e"}]`), `'Duplicate field: e' on property fields[1].`),
 		exInvalid("export_as equal to a name", exFieldsBody("json", `[{"name":"email"},{"name":"username","export_as":"email"}]`), `'Duplicate field: email' on property fields[1].`),
-		exInvalid("json value and a key inside it", exFieldsBody("json", `[{"name":"user_metadata"},{"name":"user_metadata.consent"}]`), `'…' on property fields[1].`),
-		exInvalid("json export_as over a nested path", exFieldsBody("json", `[{"name":"user_metadata.consent"},{"name":"email","export_as":"user_metadata"}]`), `'…' on property fields[1].`),
-		exInvalid("json key and index at one place", exFieldsBody("json", `[{"name":"app_metadata.a.b"},{"name":"app_metadata.a[0]"}]`), `'…' on property fields[1].`),
+		exInvalid("json value and a key inside it", exFieldsBody("json", `[{"name":"user_metadata"},{"name":"user_metadata.consent"}]`), `'fields "user_metadata" and "user_metadata.consent" both write "user_metadata": give one of them an export_as' on property fields[1].`),
+		exInvalid("json export_as over a nested path", exFieldsBody("json", `[{"name":"user_metadata.consent"},{"name":"email","export_as":"user_metadata"}]`), `'fields "user_metadata.consent" and "email (export_as user_metadata)" both write "user_metadata": give one of them an export_as' on property fields[1].`),
+		exInvalid("json key and index at one place", exFieldsBody("json", `[{"name":"app_metadata.a.b"},{"name":"app_metadata.a[0]"}]`), `'fields "app_metadata.a.b" and "app_metadata.a[0]" disagree: one indexes an array where the other names a key' on property fields[1].`),
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestExportBadInput(t *testing.T) {
 				t.Errorf("the refused request wrote a job: %d jobs, were %d", n, before)
 			}
 			if !ok {
-				exSkipKnownBug(t, c.name, r)
+				t.Fail()
 			}
 		})
 	}
@@ -160,44 +160,6 @@ func exWantError(t *testing.T, r *response, status int, code, msg string) bool {
 	}
 	t.Logf("got %d %s\nwant %d %s", r.status, r.body, status, exErrorBody(status, code, msg))
 	return false
-}
-
-// exKnownBugs are the cases that fail because of a bug reported to the lead
-// (see the report of the export acceptance tests); each is skipped with its
-// reason until the bug is fixed. Remove the entry with the fix.
-var exKnownBugs = map[string]string{
-	"name a number":      exBugNested,
-	"name empty":         exBugNested,
-	"name too long":      exBugNested,
-	"export_as too long": exBugNested,
-	"export_as a number": exBugNested,
-	"export_as empty":    exBugNested,
-	"default format is json: csv rules do not apply, path rules do": exBugPathMessage,
-	"path a..b":                         exBugPathMessage,
-	"path x[":                           exBugPathMessage,
-	"path x[-1]":                        exBugPathMessage,
-	"path [0]":                          exBugPathMessage,
-	"path trailing dot":                 exBugPathMessage,
-	"json value and a key inside it":    exBugJSONConflict,
-	"json export_as over a nested path": exBugJSONConflict,
-	"json key and index at one place":   exBugJSONConflict,
-}
-
-// The known bugs of the export body validation.
-const (
-	exBugNested       = "a field item's property is named \"on property name on property fields[0].\", not \"on property fields[0].name.\""
-	exBugPathMessage  = "a malformed path's message names the path twice: 'Invalid field path \"a..b\": field path \"a..b\": ...'"
-	exBugJSONConflict = "JSON fields that write the same place are accepted (200); the job then fails with \"The export failed: Internal error\""
-)
-
-// exSkipKnownBug skips a case that fails because of a known bug, and fails
-// any other.
-func exSkipKnownBug(t *testing.T, name string, r *response) {
-	t.Helper()
-	if why, ok := exKnownBugs[name]; ok {
-		t.Skipf("known bug: %s (got %d %s)", why, r.status, r.body)
-	}
-	t.Fail()
 }
 
 func TestExportAuthorization(t *testing.T) {
