@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // The admin client credentials of the servers setup starts.
@@ -36,25 +37,10 @@ const upa = userport.DefaultConnectionName
 // testClock is a settable clock, safe for concurrent use. Servers under test
 // start it at the current time so that tokens signed with the system clock
 // (the token command) are still valid for them.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type testClock = testutil.Clock
 
 func newTestClock() *testClock {
-	return &testClock{now: time.Now().UTC().Truncate(time.Millisecond)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testutil.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 }
 
 // Generating a 2048-bit RSA key takes a noticeable part of a second, so the

@@ -22,8 +22,8 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Add moves the clock forward by d.
-func (c *Clock) Add(d time.Duration) {
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
