@@ -136,3 +136,10 @@ func ImportCollision(key string) ImportIssue {
 	}
 	return ImportIssue{Code: ImportConflict, Message: "The user_id belongs to a user of another connection.", Path: key}
 }
+
+// TooManyImports is the error of a new import while limit import jobs of the
+// tenant are pending or processing: 429 with Auth0's message.
+func TooManyImports(limit int) error {
+	return Errorf(ETOOMANY, "too_many_requests",
+		"There are %d active import users jobs, please wait until some of them are finished and try again", limit)
+}

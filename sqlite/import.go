@@ -11,13 +11,6 @@ import (
 	"github.com/userport/userport"
 )
 
-// tooManyImports is the 429 of an import over the tenant's limit, with
-// Auth0's message.
-func tooManyImports(limit int) error {
-	return userport.Errorf(userport.ETOOMANY, "too_many_requests",
-		"There are %d active import users jobs, please wait until some of them are finished and try again", limit)
-}
-
 // CreateImportJob inserts the import job j and its empty cursor, and calls
 // enqueue with the *sql.Tx, in one transaction, unless limit import jobs of
 // the tenant are pending or processing. The transaction begins IMMEDIATE, so
@@ -70,7 +63,7 @@ func checkImportLimit(ctx context.Context, tx *sql.Tx, tenant string, limit int)
 		return fmt.Errorf("create import job: count: %w", err)
 	}
 	if n >= limit {
-		return tooManyImports(limit)
+		return userport.TooManyImports(limit)
 	}
 	return nil
 }

@@ -1,0 +1,189 @@
+package importer
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/buger/jsonparser"
+
+	"github.com/userport/userport"
+)
+
+// Builder turns the records of an import file into users of one connection,
+// or into the per-user errors that say why they cannot be imported.
+type Builder struct {
+	Tenant     string
+	Connection *userport.Connection
+	// Now is every imported user's updated_at, and the created_at of users
+	// the file gives none.
+	Now time.Time
+}
+
+// record is what Build learned from one record.
+type record struct {
+	p      userport.Profile // the attributes given, as given
+	given  attrSet
+	hash   string          // password_hash
+	custom json.RawMessage // custom_password_hash
+	linked []userport.Identity
+	idPart string // user_id without "auth0|"
+	issues []userport.ImportIssue
+	secret bool // the record has a secret attribute: its echo is masked
+}
+
+// Build validates the record at position n of the file. It returns the user
+// to write, or the error that reports it.
+func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *userport.ImportError) {
+	var r record
+	r.parse(raw)
+	if len(r.issues) > 0 {
+		return nil, &userport.ImportError{Record: n, User: echo(raw, r.secret), Errors: r.issues}
+	}
+	u, err := b.user(&r)
+	if err != nil { // only a profile json cannot encode; reported, never fatal
+		return nil, &userport.ImportError{Record: n, User: echo(raw, r.secret), Errors: []userport.ImportIssue{
+			{Code: userport.ImportInvalidFormat, Message: err.Error(), Path: ""}}}
+	}
+	iu := &userport.ImportUser{Record: n, User: u, CustomPasswordHash: r.custom, Echo: echo(raw, r.secret)}
+	iu.Update = func(old *userport.User) (*userport.User, error) { return b.update(&r, old) }
+	return iu, nil
+}
+
+// parse reads every attribute of raw, collecting the issues.
+func (r *record) parse(raw []byte) {
+	if t := valueType(raw); t != jsonparser.Object {
+		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", typeName(t, raw))
+		return
+	}
+	err := jsonparser.ObjectEach(raw, func(key, value []byte, t jsonparser.ValueType, _ int) error {
+		r.attribute(string(key), value, t)
+		return nil
+	})
+	if err != nil {
+		r.issue(userport.ImportInvalidType, "", "Expected type object but found malformed JSON")
+		return
+	}
+	if !r.given.has(attrEmail) && !r.failed("email") {
+		r.issue(userport.ImportMissingProperty, "email", "Missing required property: email")
+	}
+}
+
+// issue records one reason the record cannot be imported.
+func (r *record) issue(code, path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if path != "" {
+		msg = fmt.Sprintf("Error in %s property - %s", path, msg)
+	}
+	r.issues = append(r.issues, userport.ImportIssue{Code: code, Message: msg, Path: path})
+}
+
+// failed reports whether an issue names path.
+func (r *record) failed(path string) bool {
+	for _, is := range r.issues {
+		if is.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// user builds the user inserted for a valid record.
+func (b *Builder) user(r *record) (*userport.User, error) {
+	p := r.p
+	id := "auth0|" + r.idPart
+	if r.idPart == "" {
+		id = userport.NewUserID(b.Now)
+	}
+	p.UserID = id
+	p.Identities = append([]userport.Identity{b.identity(id)}, r.linked...)
+	if !r.given.has(attrCreatedAt) {
+		p.CreatedAt = userport.FormatTime(b.Now)
+	}
+	p.UpdatedAt = userport.FormatTime(b.Now)
+	fillDefaults(&p)
+	return userport.UserFromProfile(b.Tenant, b.Connection.ID, r.hash, &p)
+}
+
+// identity is the database identity of user id in the target connection.
+func (b *Builder) identity(id string) userport.Identity {
+	return userport.Identity{Connection: b.Connection.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}
+}
+
+// update is what the existing user old becomes when the record matches it:
+// every attribute the record gives replaces the stored one (metadata
+// wholesale); old keeps its user_id, its own identity and, unless the record
+// gives a password_hash, its password.
+func (b *Builder) update(r *record, old *userport.User) (*userport.User, error) {
+	var p userport.Profile
+	if err := json.Unmarshal(old.Doc, &p); err != nil {
+		return nil, fmt.Errorf("decode stored user %s: %w", old.UserID, err)
+	}
+	r.given.overlay(&p, &r.p)
+	if r.given.has(attrIdentities) {
+		own := b.identity(old.UserID)
+		if len(p.Identities) > 0 {
+			own = p.Identities[0]
+		}
+		p.Identities = append([]userport.Identity{own}, r.linked...)
+	}
+	p.UserID, p.UpdatedAt = old.UserID, userport.FormatTime(b.Now)
+	hash := old.PasswordHash
+	if r.given.has(attrPasswordHash) {
+		hash = r.hash
+	}
+	return userport.UserFromProfile(old.Tenant, old.ConnectionID, hash, &p)
+}
+
+// fillDefaults gives an imported user what Auth0 gives a new database user:
+// email_verified false, the email as name, its local part as nickname and
+// the Gravatar picture (as httpapi does on POST /users).
+func fillDefaults(p *userport.Profile) {
+	if p.EmailVerified == nil {
+		f := false
+		p.EmailVerified = &f
+	}
+	if p.Name == "" {
+		p.Name = p.Email
+	}
+	if p.Nickname == "" {
+		p.Nickname, _, _ = strings.Cut(p.Email, "@")
+	}
+	if p.Picture == "" {
+		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
+		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
+	}
+}
+
+// secrets are the attributes an error report never shows.
+var secrets = map[string]bool{"password": true, "password_hash": true, "custom_password_hash": true}
+
+// masked replaces a secret's value in error reports.
+const masked = `"*****"`
+
+// echo is the record as an error report shows it: as given, secrets masked.
+func echo(raw []byte, secret bool) json.RawMessage {
+	if !secret {
+		return raw
+	}
+	out := []byte{'{'}
+	_ = jsonparser.ObjectEach(raw, func(key, value []byte, t jsonparser.ValueType, _ int) error {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(append(append(out, '"'), key...), '"', ':')
+		switch {
+		case secrets[string(key)]:
+			out = append(out, masked...)
+		case t == jsonparser.String:
+			out = append(append(append(out, '"'), value...), '"')
+		default:
+			out = append(out, value...)
+		}
+		return nil
+	})
+	return append(out, '}')
+}

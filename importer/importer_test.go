@@ -1,0 +1,267 @@
+package importer_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/localblob"
+	"github.com/userport/userport/seed"
+	"github.com/userport/userport/sqlite"
+)
+
+// env is a store, a blob directory and a target connection.
+type env struct {
+	store *sqlite.DB
+	blobs *localblob.Store
+	conn  *userport.Connection
+	clock *testutil.Clock
+}
+
+// newEnv opens a fresh store and blob directory.
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := testutil.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	blobs, err := localblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1:1", make([]byte, 32), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := userport.EnsureTenant(ctx, store, "dev", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{store: store, blobs: blobs, conn: conn, clock: clock}
+}
+
+// upload stores file and creates a processing import job of it.
+func (e *env) upload(t testing.TB, file []byte, upsert bool) *userport.Job {
+	t.Helper()
+	ctx := context.Background()
+	j := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
+		ConnectionID: e.conn.ID, Connection: e.conn.Name, Upsert: upsert, CreatedAt: e.clock.Now()}
+	j.UploadKey = "imports/" + j.ID + "/users"
+	w, err := e.blobs.Create(ctx, j.UploadKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateImportJob(ctx, j, int64(len(file)), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	j, err = e.store.StartJob(ctx, "dev", j.ID, 10, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// importer returns an importer over the env with the given batch size.
+func (e *env) importer(batch int) *importer.Importer {
+	return &importer.Importer{Store: e.store, Files: e.blobs, Clock: e.clock, BatchSize: batch}
+}
+
+// seedFile returns n seeded users of the default connection as an export
+// writes them (NDJSON, gzip'd).
+func seedFile(t testing.TB, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	src := &userport.Connection{ID: "con_SSSSSSSSSSSSSSSS", Name: userport.DefaultConnectionName}
+	g := seed.New(1, "src", src, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	users := make([]*userport.User, 1000)
+	for done := 0; done < n; done += len(users) {
+		users = users[:min(len(users), n-done)]
+		g.Fill(users)
+		for _, u := range users {
+			zw.Write(u.Doc)
+			zw.Write([]byte{'\n'})
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// runAll runs the import until it is done, with the given budget per run,
+// and returns the final state and how many runs it took.
+func runAll(t *testing.T, im *importer.Importer, job *userport.Job, budget time.Duration) (*userport.ImportState, int) {
+	t.Helper()
+	for runs := 1; ; runs++ {
+		st, done, err := im.Run(context.Background(), job, budget)
+		if err != nil {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+		if done {
+			return st, runs
+		}
+		if runs > 10000 {
+			t.Fatalf("not done after %d runs", runs)
+		}
+	}
+}
+
+func TestRunImportsAFile(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, seedFile(t, 2500), false)
+	st, runs := runAll(t, e.importer(1000), job, 0)
+	want := userport.ImportSummary{Inserted: 2500, Total: 2500}
+	if st.Summary != want || st.Records != 2500 || runs != 1 {
+		t.Errorf("state %+v after %d runs, want %+v in 1", st, runs, want)
+	}
+	if n, _ := e.store.CountUsers(context.Background(), "dev", e.conn.ID); n != 2500 {
+		t.Errorf("%d users in the connection, want 2500", n)
+	}
+	got, err := e.store.FindJob(context.Background(), "dev", job.ID)
+	if err != nil || got.PercentageDone != 99 {
+		t.Errorf("job percentage_done = %d (%v), want 99 after the last batch", got.PercentageDone, err)
+	}
+}
+
+func TestRunResumesBatchByBatch(t *testing.T) {
+	e := newEnv(t)
+	file := seedFile(t, 1234)
+	job := e.upload(t, file, false)
+	// A budget of 1 ns stops every run after its first batch.
+	st, runs := runAll(t, e.importer(100), job, time.Nanosecond)
+	if runs != 13 || st.Summary != (userport.ImportSummary{Inserted: 1234, Total: 1234}) {
+		t.Errorf("state %+v after %d runs, want 1234 inserted in 13", st, runs)
+	}
+	if st.BytesRead != int64(len(file)) {
+		t.Errorf("BytesRead = %d, want %d", st.BytesRead, len(file))
+	}
+	// The same file in one run gives the same users.
+	other := newEnv(t)
+	runAll(t, other.importer(0), other.upload(t, file, false), 0)
+	compareStores(t, e, other)
+}
+
+// compareStores fails unless a and b hold the same users, documents equal
+// but for updated_at.
+func compareStores(t *testing.T, a, b *env) {
+	t.Helper()
+	docs := func(e *env) map[string]string {
+		m := map[string]string{}
+		s := userport.UserScan{Tenant: "dev", Limit: 1000}
+		for {
+			n, err := e.store.ScanUsers(context.Background(), s, func(id string, doc []byte) error {
+				m[id] = string(doc)
+				s.After = id
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < s.Limit {
+				return m
+			}
+		}
+	}
+	da, db := docs(a), docs(b)
+	if len(da) != len(db) {
+		t.Fatalf("%d users, want %d", len(da), len(db))
+	}
+	for id, doc := range da {
+		if db[id] != doc {
+			t.Fatalf("user %s differs:\n%s\n%s", id, doc, db[id])
+		}
+	}
+}
+
+func TestRunStopsOnContext(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, seedFile(t, 3000), false)
+	im := e.importer(100)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := im.Run(ctx, job, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cancelled context: %v", err)
+	}
+	st, err := e.store.FindImportState(context.Background(), "dev", job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.store.CountUsers(context.Background(), "dev", ""); n != st.Records {
+		t.Errorf("%d users but the cursor is at %d", n, st.Records)
+	}
+	st, _ = runAll(t, im, job, 0)
+	if st.Summary.Inserted != 3000 || st.Summary.Total != 3000 {
+		t.Errorf("summary after resuming = %+v", st.Summary)
+	}
+}
+
+func TestRunReportsPerUserErrors(t *testing.T) {
+	e := newEnv(t)
+	file := `[{"email":"a@example.com","user_id":"1"},` +
+		`{"email":"bad"},` +
+		`{"email":"a@example.com"},` +
+		`{"email":"b@example.com","user_id":"1"},` +
+		`{"email":"c@example.com","password_hash":"nope"}]`
+	job := e.upload(t, []byte(file), false)
+	st, _ := runAll(t, e.importer(2), job, 0)
+	if st.Summary != (userport.ImportSummary{Inserted: 1, Failed: 4, Total: 5}) {
+		t.Errorf("summary = %+v", st.Summary)
+	}
+	list, err := e.store.ListImportErrors(context.Background(), "dev", job.ID, -1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range list {
+		got = append(got, fmt.Sprintf("%d %s %s %s", x.Record, x.Errors[0].Code, x.Errors[0].Path, x.User))
+	}
+	want := []string{
+		`1 INVALID_FORMAT email {"email":"bad"}`,
+		`2 DUPLICATED_USER email {"email":"a@example.com"}`,
+		`3 DUPLICATED_USER user_id {"email":"b@example.com","user_id":"1"}`,
+		`4 PATTERN password_hash {"email":"c@example.com","password_hash":"*****"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestRunFailsOnABadFile(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, []byte(`[{"email":"a@example.com"},{"email":"b@example.com"},{"email"`), false)
+	_, done, err := e.importer(1).Run(context.Background(), job, 0)
+	if done || userport.ErrorCode(err) != userport.EINVALID {
+		t.Fatalf("Run = %v, %v; want EINVALID", done, err)
+	}
+	st, _ := e.store.FindImportState(context.Background(), "dev", job.ID)
+	if st.Records != 2 || st.Summary.Inserted != 2 {
+		t.Errorf("state = %+v, want the two batches before the error committed", st)
+	}
+}
+
+func TestRunMissingConnection(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, []byte(`[]`), false)
+	job.ConnectionID = "con_XXXXXXXXXXXXXXXX"
+	_, _, err := e.importer(0).Run(context.Background(), job, 0)
+	if userport.ErrorCode(err) != userport.EINVALID {
+		t.Errorf("Run into a deleted connection = %v, want EINVALID", err)
+	}
+}

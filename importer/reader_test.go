@@ -1,0 +1,179 @@
+package importer_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
+)
+
+// gz compresses s.
+func gz(t testing.TB, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// readAll reads every record of file.
+func readAll(t *testing.T, file string) (*importer.Reader, []string, error) {
+	t.Helper()
+	rd, err := importer.NewReader(strings.NewReader(file))
+	if err != nil {
+		return nil, nil, err
+	}
+	var got []string
+	for {
+		raw, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return rd, got, nil
+		} else if err != nil {
+			return rd, got, err
+		}
+		got = append(got, string(raw))
+	}
+}
+
+func TestReaderFormats(t *testing.T) {
+	ndjson := "{\"a\":1}\n{\"b\":[2]}\n\n{\"c\":\"x\\ny\"}\n"
+	array := "[\n  {\"a\": 1},\n  {\"b\": [2]},\n  {\"c\": \"x\\ny\"}\n]\n"
+	want := []string{`{"a":1}`, `{"b":[2]}`, `{"c":"x\ny"}`}
+	wantArray := []string{`{"a": 1}`, `{"b": [2]}`, `{"c": "x\ny"}`}
+	tests := []struct {
+		name, file string
+		format     importer.Format
+		gzipped    bool
+		want       []string
+	}{
+		{"ndjson", ndjson, importer.FormatNDJSON, false, want},
+		{"ndjson without final newline", strings.TrimSuffix(ndjson, "\n"), importer.FormatNDJSON, false, want},
+		{"ndjson gzip", gz(t, ndjson), importer.FormatNDJSON, true, want},
+		{"ndjson CRLF and BOM", "\ufeff" + strings.ReplaceAll(ndjson, "\n", "\r\n"), importer.FormatNDJSON, false, want},
+		{"array", array, importer.FormatArray, false, wantArray},
+		{"array gzip", gz(t, array), importer.FormatArray, true, wantArray},
+		{"array after white space", " \t\r\n" + array, importer.FormatArray, false, wantArray},
+		{"empty array", "[]", importer.FormatArray, false, nil},
+		{"array of other values", `[1, "x", null, {}]`, importer.FormatArray, false, []string{"1", `"x"`, "null", "{}"}},
+		{"ndjson of other values", "{}\n1\n\"x\"\n", importer.FormatNDJSON, false, []string{"{}", "1", `"x"`}},
+		{"ndjson pretty printed", "{\n \"a\": 1\n}\n{\"b\":2}", importer.FormatNDJSON, false, []string{"{\n \"a\": 1\n}", `{"b":2}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, got, err := readAll(t, tt.file)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if rd.Format() != tt.format || rd.Gzipped() != tt.gzipped {
+				t.Errorf("format %s gzipped %v, want %s %v", rd.Format(), rd.Gzipped(), tt.format, tt.gzipped)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("records = %q, want %q", got, tt.want)
+			}
+			if rd.Records() != int64(len(tt.want)) {
+				t.Errorf("Records = %d, want %d", rd.Records(), len(tt.want))
+			}
+			if rd.BytesRead() != int64(len(tt.file)) {
+				t.Errorf("BytesRead = %d, want %d", rd.BytesRead(), len(tt.file))
+			}
+			if _, err := rd.Next(); !errors.Is(err, io.EOF) {
+				t.Errorf("Next after the end = %v, want io.EOF", err)
+			}
+		})
+	}
+}
+
+func TestReaderInvalid(t *testing.T) {
+	corrupt := []byte(gz(t, `{"a":1}`+"\n"))
+	corrupt[len(corrupt)-6] ^= 0xff // the CRC
+	tests := []struct {
+		name, file string
+		records    int // read before the error
+		message    string
+	}{
+		{"empty", "", 0, "The import file is not valid: the file has no users."},
+		{"white space", " \n\t", 0, "The import file is not valid: the file has no users."},
+		{"empty gzip", gz(t, ""), 0, "The import file is not valid: the file has no users."},
+		{"csv", "email,name\nx@y.z,x\n", 0, `The import file is not valid: the file is neither a JSON array nor NDJSON (it starts with 'e').`},
+		{"a string", `"users"`, 0, `The import file is not valid: the file is neither a JSON array nor NDJSON (it starts with '"').`},
+		{"truncated array", `[{"a":1},{"b":`, 1, "The import file is not valid: record 1, after byte 9 of the JSON: unexpected EOF."},
+		{"unclosed array", `[{"a":1}`, 1, "The import file is not valid: record 1, after byte 8 of the JSON: unexpected EOF."},
+		{"data after the array", `[{"a":1}] {}`, 1, "The import file is not valid: the file has data after its JSON array."},
+		{"missing comma", `[{"a":1} {"b":2}]`, 1, "The import file is not valid: record 1, after byte 9 of the JSON: expected comma after array element."},
+		{"bad ndjson line", "{\"a\":1}\n{\"b\":}\n", 1, "The import file is not valid: record 1, after byte 7 of the JSON: invalid character '}' looking for beginning of value."},
+		{"truncated ndjson", "{\"a\":1}\n{\"b\":2", 1, "The import file is not valid: record 1, after byte 7 of the JSON: unexpected EOF."},
+		{"corrupt gzip", string(corrupt), 1, "The import file is not valid: record 1, after byte 7 of the JSON: gzip: invalid checksum."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got, err := readAll(t, tt.file)
+			if userport.ErrorCode(err) != userport.EINVALID {
+				t.Fatalf("error = %v, want EINVALID", err)
+			}
+			if msg := userport.ErrorMessage(err); msg != tt.message {
+				t.Errorf("message = %q, want %q", msg, tt.message)
+			}
+			if len(got) != tt.records {
+				t.Errorf("read %d records before the error, want %d", len(got), tt.records)
+			}
+		})
+	}
+}
+
+// failingReader returns data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func TestReaderFileError(t *testing.T) {
+	disk := errors.New("disk on fire")
+	for _, file := range []string{`[{"a":1},`, gz(t, `[{"a":1},{"b":2},{"c":3}]`)[:20]} {
+		rd, err := importer.NewReader(&failingReader{data: []byte(file), err: disk})
+		for err == nil {
+			_, err = rd.Next()
+		}
+		if !errors.Is(err, disk) || userport.ErrorCode(err) != userport.EINTERNAL {
+			t.Errorf("error = %v (%s), want the file's own error, internal", err, userport.ErrorCode(err))
+		}
+	}
+}
+
+func TestReaderSkip(t *testing.T) {
+	rd, err := importer.NewReader(strings.NewReader(`[{"n":0},{"n":1},{"n":2}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Skip(2); err != nil {
+		t.Fatalf("Skip: %v", err)
+	}
+	raw, err := rd.Next()
+	if err != nil || string(raw) != `{"n":2}` {
+		t.Fatalf("Next after Skip(2) = %s, %v", raw, err)
+	}
+	rd, _ = importer.NewReader(strings.NewReader(`{"n":0}`))
+	err = rd.Skip(2)
+	if msg := userport.ErrorMessage(err); msg != "The import file is not valid: the file has 1 records, fewer than the 2 already imported." {
+		t.Errorf("Skip past the end: %v", err)
+	}
+}
