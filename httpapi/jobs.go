@@ -33,6 +33,7 @@ var containers = map[string]bool{"user_metadata": true, "app_metadata": true, "i
 func (s *Server) routeJobs(mux *http.ServeMux) {
 	mux.Handle("POST /api/v2/jobs/users-exports", s.authorize(s.createExport, auth.ScopeReadUsers))
 	mux.Handle("GET /api/v2/jobs/{id}", s.authorize(s.getJob, auth.ScopeReadUsers, auth.ScopeCreateUsers))
+	s.routeImports(mux)
 }
 
 // jobBody is a job as the Management API shows it, keys in Auth0's order.
@@ -234,6 +235,10 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 	left := job.CreatedAt.Add(s.Lifetimes.File).Sub(s.Clock.Now())
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport && left <= 0 {
 		status = userport.JobExpired
+	}
+	if job.Type == userport.JobUsersImport {
+		writeJSON(w, http.StatusOK, importJobJSON(job, status))
+		return nil
 	}
 	body := s.jobJSON(job, status)
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport {

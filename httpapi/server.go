@@ -36,6 +36,11 @@ type Server struct {
 	Lifetimes userport.Lifetimes
 	// Downloads serves /exports/ (the local blob store's signed URLs); may be nil.
 	Downloads http.Handler
+	// MaxImportBytes caps an uploaded import file (DefaultMaxImportBytes when 0).
+	MaxImportBytes int64
+	// MaxImportsPerTenant caps the imports pending or processing at once
+	// (DefaultMaxImportsPerTenant when 0).
+	MaxImportsPerTenant int
 }
 
 // handlerFunc is a handler that returns its error for the server to answer.

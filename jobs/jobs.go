@@ -28,6 +28,11 @@ type Config struct {
 	PollInterval        time.Duration      // how often idle workers look for jobs (default 200ms)
 	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
 	ProgressInterval    time.Duration      // how often a running job writes its progress (default 1s)
+
+	MaxImportsPerTenant int           // imports of one tenant processing at once (default 2)
+	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
+	ImportTimeout       time.Duration // River timeout of one import execution (default ImportChunk + 1 min)
+	RescueAfter         time.Duration // River's RescueStuckJobsAfter (default 2 min; its JobTimeout is at most this)
 }
 
 // withDefaults returns c with every zero value replaced by its default.
@@ -48,6 +53,12 @@ func (c Config) withDefaults() Config {
 	def(&c.PollInterval, 200*time.Millisecond)
 	def(&c.LimitRetry, time.Second)
 	def(&c.ProgressInterval, time.Second)
+	if c.MaxImportsPerTenant <= 0 {
+		c.MaxImportsPerTenant = 2
+	}
+	def(&c.ImportChunk, 30*time.Second)
+	def(&c.ImportTimeout, c.ImportChunk+time.Minute)
+	def(&c.RescueAfter, 2*time.Minute)
 	return c
 }
 
@@ -70,6 +81,7 @@ type Deps struct {
 	Store    userport.Store
 	Blobs    userport.BlobStore
 	Exporter Exporter
+	Importer Importer
 	Clock    userport.Clock
 	Logger   *slog.Logger
 }
@@ -82,13 +94,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 		Logger:               deps.Logger.With("component", "river"),
 		FetchCooldown:        min(50*time.Millisecond, cfg.PollInterval),
 		FetchPollInterval:    cfg.PollInterval,
-		JobTimeout:           time.Minute,
-		RescueStuckJobsAfter: cfg.Lifetimes.Export + 10*time.Minute,
+		JobTimeout:           min(time.Minute, cfg.RescueAfter),
+		RescueStuckJobsAfter: cfg.RescueAfter, // kinds with a longer Timeout (exports) wait for it
 		MaxAttempts:          25,
 	}
 	if work {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
 		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
@@ -145,6 +158,8 @@ func (e *Engine[TTx]) EnqueueTx(ctx context.Context, tx userport.Tx, job *userpo
 	switch job.Type {
 	case userport.JobUsersExport:
 		args = ExportArgs{Tenant: job.Tenant, JobID: job.ID}
+	case userport.JobUsersImport:
+		args = ImportArgs{Tenant: job.Tenant, JobID: job.ID}
 	default:
 		return fmt.Errorf("enqueue %s: unknown job type %q", job.ID, job.Type)
 	}

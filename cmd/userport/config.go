@@ -34,6 +34,16 @@ type Config struct {
 	Workers             int           // jobs worked at once by this process
 	MaxExportsPerTenant int           // exports of one tenant processing at once
 	DownloadTTL         time.Duration // lifetime of a signed download URL
+	MaxImportBytes      int64         // largest uploaded import file
+	MaxImportsPerTenant int           // imports of one tenant pending or processing at once
+
+	// Test and operations knobs, from the environment only: how long one
+	// River execution of an import runs (USERPORT_IMPORT_CHUNK), its River
+	// timeout (USERPORT_IMPORT_TIMEOUT) and River's rescue of stuck jobs
+	// (USERPORT_RESCUE_AFTER). Zero takes the job engine's defaults.
+	ImportChunk   time.Duration
+	ImportTimeout time.Duration
+	RescueAfter   time.Duration
 
 	// Not flags: tests shorten them.
 	Lifetimes       userport.Lifetimes
@@ -85,6 +95,11 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", envInt("WORKERS", 2), "jobs worked at once by this process (USERPORT_WORKERS)")
 	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", envInt("MAX_EXPORTS_PER_TENANT", 2), "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
 	fs.DurationVar(&c.DownloadTTL, "download-ttl", envDuration("DOWNLOAD_TTL", 60*time.Second), "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
+	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", int64(envInt("MAX_IMPORT_BYTES", 1<<30)), "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
+	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", envInt("MAX_IMPORTS_PER_TENANT", 2), "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	c.ImportChunk = envDuration("IMPORT_CHUNK", 0)
+	c.ImportTimeout = envDuration("IMPORT_TIMEOUT", 0)
+	c.RescueAfter = envDuration("RESCUE_AFTER", 0)
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -109,6 +124,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
 		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
+	}
+	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 {
+		return errors.New("--max-import-bytes, --max-imports-per-tenant and the USERPORT_IMPORT_*/RESCUE_AFTER durations must not be negative")
+	}
+	if c.ImportChunk > 0 && c.ImportTimeout > 0 && c.ImportTimeout <= c.ImportChunk {
+		return errors.New("USERPORT_IMPORT_TIMEOUT must be longer than USERPORT_IMPORT_CHUNK")
 	}
 	c.fillDefaults()
 	if _, err := c.logLevel(); err != nil {

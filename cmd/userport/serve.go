@@ -21,6 +21,7 @@ import (
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/importer"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/sqlite"
@@ -162,9 +163,12 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if err := jobs.Migrate(ctx, driver); err != nil {
 		return err
 	}
-	deps := jobs.Deps{Store: m.store, Blobs: m.blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger}
+	deps := jobs.Deps{Store: m.store, Blobs: m.blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
+		Importer: &importer.Importer{Store: m.store, Files: m.blobs, Clock: m.Clock}}
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
-		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval}
+		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
+		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
+		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter}
 	if m.engine, err = jobs.New(driver, deps, cfg, true); err != nil {
 		return err
 	}
@@ -181,7 +185,8 @@ func (m *Main) api() *httpapi.Server {
 	return &httpapi.Server{Tenant: m.Config.Tenant, PublicURL: m.Config.PublicURL, Store: m.store,
 		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger,
 		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
-		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.blobs.Handler()}
+		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.blobs.Handler(),
+		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant}
 }
 
 // URL returns the server's public base URL.

@@ -1,0 +1,128 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/userport/userport"
+)
+
+// ImportArgs is the River job that runs one users_import job. Each River
+// execution imports for about Config.ImportChunk, then snoozes to continue
+// from the committed cursor in a new execution: River rescues an execution
+// whose process died only once it has run longer than its kind's timeout, so
+// short executions make a crashed import resume soon.
+type ImportArgs struct {
+	Tenant string `json:"tenant"`
+	JobID  string `json:"job_id"`
+}
+
+// Kind names the River job kind.
+func (ImportArgs) Kind() string { return "userport_import" }
+
+// Importer imports an import job's file; importer.Importer implements it.
+type Importer interface {
+	// Run imports from the committed cursor for about budget and returns the
+	// committed state and whether the file is done.
+	Run(ctx context.Context, job *userport.Job, budget time.Duration) (*userport.ImportState, bool, error)
+}
+
+// importWorker runs imports, one chunk per River execution.
+type importWorker struct {
+	river.WorkerDefaults[ImportArgs]
+	deps Deps
+	cfg  Config
+}
+
+// Timeout bounds one execution: its chunk, plus time to finish the batch
+// under way when the chunk's budget runs out.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration {
+	return w.cfg.ImportTimeout
+}
+
+// Work claims the job (within the tenant's limit) and imports one chunk.
+func (w *importWorker) Work(ctx context.Context, rj *river.Job[ImportArgs]) error {
+	a := rj.Args
+	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxImportsPerTenant, w.deps.Clock.Now())
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return river.JobCancel(err) // purged meanwhile: nothing to do
+	} else if err != nil {
+		return err
+	}
+	switch job.Status {
+	case userport.JobPending:
+		return river.JobSnooze(w.cfg.LimitRetry)
+	case userport.JobProcessing: // just started, or resumed after a chunk or a crash
+		return w.chunk(ctx, job)
+	}
+	return nil // completed or failed already: a late duplicate
+}
+
+// chunk imports for one chunk's budget and says what comes next.
+func (w *importWorker) chunk(ctx context.Context, job *userport.Job) error {
+	st, done, err := w.deps.Importer.Run(ctx, job, w.cfg.ImportChunk)
+	switch {
+	case err == nil && done:
+		return w.complete(ctx, job, st)
+	case err == nil:
+		return river.JobSnooze(0) // the next chunk, from the committed cursor
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return river.JobSnooze(0) // shut down: what was committed stays, the rest is redone
+	case userport.ErrorCode(err) == userport.ECONFLICT:
+		return river.JobSnooze(w.cfg.LimitRetry) // another execution moved the cursor
+	}
+	return w.fail(ctx, job, err)
+}
+
+// complete records the summary and deletes the uploaded file.
+func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *userport.ImportState) error {
+	bg := context.WithoutCancel(ctx)
+	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
+		summary := st.Summary
+		j.Status, j.Summary, j.CompletedAt = userport.JobCompleted, &summary, w.deps.Clock.Now()
+		j.PercentageDone, j.TimeLeftSeconds = 100, 0
+		return nil
+	})
+	if err != nil && !errors.Is(err, errNotProcessing) {
+		return err
+	}
+	w.deleteUpload(bg, job)
+	return nil
+}
+
+// fail records a failed import with the reason and deletes the uploaded
+// file; the users of the batches committed before stay imported.
+func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error) error {
+	bg := context.WithoutCancel(ctx)
+	w.deps.Logger.LogAttrs(bg, slog.LevelError, "import failed", slog.String("job", job.ID), slog.Any("err", cause))
+	st, err := w.deps.Store.FindImportState(bg, job.Tenant, job.ID)
+	if err != nil {
+		return err
+	}
+	_, err = w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		summary := st.Summary
+		j.Status, j.CompletedAt, j.Summary = userport.JobFailed, w.deps.Clock.Now(), &summary
+		j.StatusDetails = "The import failed: " + userport.ErrorMessage(cause)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.deleteUpload(bg, job)
+	return river.JobCancel(cause)
+}
+
+// deleteUpload removes the uploaded file; a failure is only logged (the file
+// is then an orphan, not a wrong answer).
+func (w *importWorker) deleteUpload(ctx context.Context, job *userport.Job) {
+	if err := w.deps.Blobs.Delete(ctx, job.UploadKey); err != nil {
+		w.deps.Logger.Warn("delete uploaded import file", "job", job.ID, "key", job.UploadKey, "err", err)
+	}
+}
