@@ -17,7 +17,7 @@ import (
 )
 
 // seedBatch is how many generated users go into one transaction.
-const seedBatch = 1000
+const seedBatch = 5000
 
 // seedStart is when the first seeded user was created: fixed, so that a seed
 // gives the same users on every run.
