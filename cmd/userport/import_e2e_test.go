@@ -202,20 +202,20 @@ func TestImportErrorCodes(t *testing.T) {
 	existing := fmt.Sprintf("%024x", 1000)
 
 	file := imNDJSON(
-		`{"email":"ok@example.com","user_id":"u1","username":"taken_name"}`, // 0: inserted
-		`{"email":"ok@example.com"}`,                                          // 1: same email earlier in the file
-		`{"email":"x@example.com","user_id":"u1"}`,                            // 2: same user_id earlier in the file
-		`{"email":"y@example.com","username":"taken_name"}`,                   // 3: same username earlier in the file
-		`{"email":"user1000@example.com"}`,                                    // 4: exists, no upsert
-		`{"email":"z@example.com","user_id":"`+existing+`"}`,                  // 5: exists, no upsert
-		`{"name":"no email"}`,                                                 // 6
-		`{"email":"nope"}`,                                                    // 7
-		`{"email":"a@example.com","blocked":"no"}`,                            // 8
-		`{"email":"a@example.com","foo":1}`,                                   // 9
-		`{"email":"a@example.com","nickname":"`+strings.Repeat("n", 301)+`"}`, // 10
-		`{"email":"a@example.com","nickname":""}`,                             // 11
-		`{"email":"a@example.com","user_id":"google-oauth2|1"}`,               // 12
-		`{"email":"a@example.com","logins_count":-3}`,                         // 13
+		`{"email":"ok@example.com","user_id":"u1","username":"taken_name"}`,                           // 0: inserted
+		`{"email":"ok@example.com"}`,                                                                  // 1: same email earlier in the file
+		`{"email":"x@example.com","user_id":"u1"}`,                                                    // 2: same user_id earlier in the file
+		`{"email":"y@example.com","username":"taken_name"}`,                                           // 3: same username earlier in the file
+		`{"email":"user1000@example.com"}`,                                                            // 4: exists, no upsert
+		`{"email":"z@example.com","user_id":"`+existing+`"}`,                                          // 5: exists, no upsert
+		`{"name":"no email"}`,                                                                         // 6
+		`{"email":"nope"}`,                                                                            // 7
+		`{"email":"a@example.com","blocked":"no"}`,                                                    // 8
+		`{"email":"a@example.com","foo":1}`,                                                           // 9
+		`{"email":"a@example.com","nickname":"`+strings.Repeat("n", 301)+`"}`,                         // 10
+		`{"email":"a@example.com","nickname":""}`,                                                     // 11
+		`{"email":"a@example.com","user_id":"google-oauth2|1"}`,                                       // 12
+		`{"email":"a@example.com","logins_count":-3}`,                                                 // 13
 		`{"email":"a@example.com","custom_password_hash":{"algorithm":"rot13","hash":{"value":"x"}}}`, // 14
 		`42`, // 15
 	)
