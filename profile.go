@@ -2,6 +2,8 @@ package userport
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -71,4 +73,24 @@ func UserFromProfile(tenant, connectionID, passwordHash string, p *Profile) (*Us
 		UpdatedAt:    updated,
 		Doc:          doc,
 	}, nil
+}
+
+// FillDefaults gives a new database user what Auth0 gives one: email_verified
+// false, the email as name, its local part as nickname, and the Gravatar
+// picture of the email.
+func (p *Profile) FillDefaults() {
+	if p.EmailVerified == nil {
+		f := false
+		p.EmailVerified = &f
+	}
+	if p.Name == "" {
+		p.Name = p.Email
+	}
+	if p.Nickname == "" {
+		p.Nickname, _, _ = strings.Cut(p.Email, "@")
+	}
+	if p.Picture == "" {
+		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
+		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
+	}
 }

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -90,7 +88,7 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 	p.UserID, p.CreatedAt, p.UpdatedAt = id, now, now
 	p.Email = strings.ToLower(p.Email) // Auth0 keeps emails lower-cased
 	p.Identities = []userport.Identity{{Connection: conn.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}}
-	fillDefaults(&p)
+	p.FillDefaults()
 	return &p, password, conn, nil
 }
 
@@ -155,24 +153,6 @@ func newUserID(given string, clock userport.Clock) (string, error) {
 		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", given)
 	}
 	return "auth0|" + part, nil
-}
-
-// fillDefaults gives name, nickname and picture Auth0's defaults.
-func fillDefaults(p *userport.Profile) {
-	if p.EmailVerified == nil {
-		f := false
-		p.EmailVerified = &f
-	}
-	if p.Name == "" {
-		p.Name = p.Email
-	}
-	if p.Nickname == "" {
-		p.Nickname, _, _ = strings.Cut(p.Email, "@")
-	}
-	if p.Picture == "" {
-		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
-		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
-	}
 }
 
 // findConnectionForBody finds a connection named in a request body: an unknown

@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -104,7 +102,7 @@ func (b *Builder) user(r *record) (*userport.User, error) {
 		p.CreatedAt = userport.FormatTime(b.Now)
 	}
 	p.UpdatedAt = userport.FormatTime(b.Now)
-	fillDefaults(&p)
+	p.FillDefaults()
 	return userport.UserFromProfile(b.Tenant, b.Connection.ID, r.hash, &p)
 }
 
@@ -136,26 +134,6 @@ func (b *Builder) update(r *record, old *userport.User) (*userport.User, error) 
 		hash = r.hash
 	}
 	return userport.UserFromProfile(old.Tenant, old.ConnectionID, hash, &p)
-}
-
-// fillDefaults gives an imported user what Auth0 gives a new database user:
-// email_verified false, the email as name, its local part as nickname and
-// the Gravatar picture (as httpapi does on POST /users).
-func fillDefaults(p *userport.Profile) {
-	if p.EmailVerified == nil {
-		f := false
-		p.EmailVerified = &f
-	}
-	if p.Name == "" {
-		p.Name = p.Email
-	}
-	if p.Nickname == "" {
-		p.Nickname, _, _ = strings.Cut(p.Email, "@")
-	}
-	if p.Picture == "" {
-		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
-		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
-	}
 }
 
 // secrets are the attributes an error report never shows.
