@@ -218,19 +218,11 @@ func trimPrefix(err error) string {
 
 // getJob handles GET /api/v2/jobs/{id}.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if !userport.ValidJobID(id) {
-		return userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: %s' on property id (The id of the job).", id)
-	}
-	job, err := s.Store.FindJob(r.Context(), s.Tenant, id)
+	job, err := s.findLiveJob(r)
 	if err != nil {
 		return err
 	}
-	status, purged := s.Lifetimes.StatusAt(job, s.Clock.Now())
-	if purged {
-		return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
-	}
+	status, _ := s.Lifetimes.StatusAt(job, s.Clock.Now())
 	// A link never outlives the file: it expires with the job at the latest.
 	left := job.CreatedAt.Add(s.Lifetimes.File).Sub(s.Clock.Now())
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport && left <= 0 {
