@@ -5,13 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/userport/userport"
 )
 
-// DefaultBatchSize is how many records go into one transaction.
-const DefaultBatchSize = 1000
+// DefaultBatchSize is how many records go into one transaction. Random email
+// and username keys make each transaction rewrite most pages of those
+// indexes, so larger batches write much less (see docs/benchmarks.md).
+const DefaultBatchSize = 5000
+
+// sessionIdle is how long an open file is kept for the next run of its job.
+const sessionIdle = 10 * time.Minute
 
 // Source opens uploaded files; userport.BlobStore is one.
 type Source interface {
@@ -25,60 +31,34 @@ type Store interface {
 	WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error)
 }
 
-// Importer imports the files of import jobs.
+// Importer imports the files of import jobs. It is safe for concurrent use.
+//
+// Between two runs of a job in the same process it keeps the job's file open
+// at the committed cursor, with the batches read ahead, so that a run does
+// not read the file again from its start; a run in a new process (after a
+// crash) opens the file and skips the records already committed.
 type Importer struct {
 	Store     Store
 	Files     Source
 	Clock     userport.Clock
 	BatchSize int // records per transaction (DefaultBatchSize when 0)
+
+	mu       sync.Mutex
+	sessions map[string]*session // by job id; taken while a run uses one
 }
 
-// Run imports job's file from its committed cursor, batch after batch, for
-// about budget (0: no limit): the batch under way when the budget runs out
-// is finished, the ones read ahead are dropped and read again by the next
-// run. It returns the committed state and whether the whole file is done.
-//
-// While one goroutine writes a batch, another reads and validates the next.
-// An EINVALID error means the file cannot be read as users; ECONFLICT that
-// another worker moved the cursor.
-func (im *Importer) Run(ctx context.Context, job *userport.Job, budget time.Duration) (*userport.ImportState, bool, error) {
-	conn, err := im.Store.FindConnection(ctx, job.Tenant, job.ConnectionID)
-	if userport.ErrorCode(err) == userport.ENOTFOUND {
-		return nil, false, userport.Errorf(userport.EINVALID, "", "The connection %s does not exist any more.", job.ConnectionID)
-	} else if err != nil {
-		return nil, false, err
-	}
-	st, err := im.Store.FindImportState(ctx, job.Tenant, job.ID)
-	if err != nil {
-		return nil, false, err
-	}
-	f, err := im.Files.Open(ctx, job.UploadKey)
-	if err != nil {
-		return nil, false, fmt.Errorf("open the import file: %w", err)
-	}
-	defer f.Close()
-	rd, err := NewReader(f)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := rd.Skip(st.Records); err != nil {
-		return nil, false, err
-	}
-	r := &run{im: im, job: job, conn: conn, rd: rd, state: st, start: time.Now(), budget: budget}
-	return r.loop(ctx)
+// session is an open import file positioned at a job's committed cursor.
+type session struct {
+	f       io.Closer
+	rd      *Reader
+	builder *Builder
+	pending []item    // batches read ahead, not written yet, in order
+	next    int64     // the committed cursor the session continues from
+	used    time.Time // when a run last gave it back
 }
 
-// run is one Run of one job.
-type run struct {
-	im     *Importer
-	job    *userport.Job
-	conn   *userport.Connection
-	rd     *Reader
-	state  *userport.ImportState
-	start  time.Time // wall clock: the budget is real time
-	budget time.Duration
-	bytes0 int64 // bytes read when the run started, for the rate
-}
+// close closes the session's file.
+func (s *session) close() { _ = s.f.Close() }
 
 // item is a batch read ahead, or the end of the file, or an error.
 type item struct {
@@ -87,24 +67,134 @@ type item struct {
 	err   error
 }
 
-// loop writes the batches the reader goroutine sends until the file ends,
-// the budget runs out or something fails.
-func (r *run) loop(ctx context.Context) (*userport.ImportState, bool, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	r.bytes0 = r.rd.BytesRead()
-	items := make(chan item, 1)
-	go r.read(ctx, items)
-	defer func() {
-		cancel()
-		for range items { // wait for the reader: the file closes after Run
+// Run imports job's file from its committed cursor, batch after batch, for
+// about budget (0: no limit): the batch under way when the budget runs out is
+// finished. It returns the committed state and whether the whole file is
+// done.
+//
+// While one goroutine writes a batch, another reads and validates the next.
+// An EINVALID error means the file cannot be read as users; ECONFLICT that
+// another worker moved the cursor.
+func (im *Importer) Run(ctx context.Context, job *userport.Job, budget time.Duration) (*userport.ImportState, bool, error) {
+	st, err := im.Store.FindImportState(ctx, job.Tenant, job.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	s := im.take(job.ID, st.Records)
+	if s == nil {
+		if s, err = im.open(ctx, job, st.Records); err != nil {
+			return nil, false, err
 		}
+	}
+	r := &run{im: im, job: job, s: s, state: st, start: time.Now(), budget: budget}
+	st, done, err := r.loop(ctx)
+	if err != nil || done {
+		s.close()
+		return st, done, err
+	}
+	im.keep(job.ID, s)
+	return st, false, nil
+}
+
+// open opens job's file and skips the records already committed.
+func (im *Importer) open(ctx context.Context, job *userport.Job, committed int64) (*session, error) {
+	conn, err := im.Store.FindConnection(ctx, job.Tenant, job.ConnectionID)
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil, userport.Errorf(userport.EINVALID, "", "The connection %s does not exist any more.", job.ConnectionID)
+	} else if err != nil {
+		return nil, err
+	}
+	f, err := im.Files.Open(ctx, job.UploadKey)
+	if err != nil {
+		return nil, fmt.Errorf("open the import file: %w", err)
+	}
+	rd, err := NewReader(f)
+	if err == nil {
+		err = rd.Skip(committed)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	b := &Builder{Tenant: job.Tenant, Connection: conn, Now: im.clock().Now()}
+	return &session{f: f, rd: rd, builder: b, next: committed}, nil
+}
+
+// take removes and returns the job's session if it continues from the
+// committed cursor, and closes sessions left idle too long.
+func (im *Importer) take(jobID string, committed int64) *session {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for id, s := range im.sessions {
+		if time.Since(s.used) > sessionIdle {
+			s.close()
+			delete(im.sessions, id)
+		}
+	}
+	s := im.sessions[jobID]
+	delete(im.sessions, jobID)
+	if s != nil && s.next != committed { // another worker moved on meanwhile
+		s.close()
+		return nil
+	}
+	return s
+}
+
+// keep stores the job's session for its next run.
+func (im *Importer) keep(jobID string, s *session) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if im.sessions == nil {
+		im.sessions = map[string]*session{}
+	}
+	if old := im.sessions[jobID]; old != nil {
+		old.close()
+	}
+	s.used = time.Now()
+	im.sessions[jobID] = s
+}
+
+// run is one Run of one job.
+type run struct {
+	im     *Importer
+	job    *userport.Job
+	s      *session
+	state  *userport.ImportState
+	start  time.Time // wall clock: the budget is real time
+	budget time.Duration
+	bytes0 int64 // bytes read when the run started, for the rate
+}
+
+// loop writes the batches the reader goroutine sends until the file ends,
+// the budget runs out or something fails. Batches read ahead and not written
+// go back to the session.
+func (r *run) loop(ctx context.Context) (*userport.ImportState, bool, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	r.bytes0 = r.s.rd.BytesRead()
+	items := make(chan item, 1)
+	var leftover []item
+	go func() {
+		leftover = r.read(rctx, items, r.s.pending)
+		close(items) // after leftover is set: the drain below sees it
 	}()
+	st, done, err := r.write(ctx, items)
+	cancel()
+	var rest []item
+	for it := range items { // wait for the reader; keep what it read
+		rest = append(rest, it)
+	}
+	r.s.pending, r.s.next = append(rest, leftover...), st.Records
+	return st, done, err
+}
+
+// write commits the batches of items until the end, the budget or an error.
+func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportState, bool, error) {
 	for it := range items {
 		if it.err != nil {
 			return r.state, false, it.err
 		}
 		if it.batch != nil {
-			if err := r.write(ctx, it.batch); err != nil {
+			if err := r.commit(ctx, it.batch); err != nil {
 				return r.state, false, err
 			}
 		}
@@ -118,8 +208,11 @@ func (r *run) loop(ctx context.Context) (*userport.ImportState, bool, error) {
 	return r.state, false, ctx.Err()
 }
 
-// write commits one batch with the job's progress.
-func (r *run) write(ctx context.Context, b *userport.ImportBatch) error {
+// commit writes one batch with the job's progress.
+func (r *run) commit(ctx context.Context, b *userport.ImportBatch) error {
+	if b.From != r.state.Records {
+		return fmt.Errorf("import %s: batch from record %d, cursor at %d", r.job.ID, b.From, r.state.Records)
+	}
 	b.PercentageDone, b.TimeLeftSeconds = r.progress(b.BytesRead)
 	st, err := r.im.Store.WriteImportBatch(ctx, b)
 	if err != nil {
@@ -136,8 +229,7 @@ func (r *run) progress(read int64) (pct, left int) {
 	if size <= 0 || read <= 0 {
 		return 0, 0
 	}
-	pct = int(min(read, size) * 100 / size)
-	pct = min(pct, 99)
+	pct = min(int(min(read, size)*100/size), 99)
 	done := read - r.bytes0
 	secs := time.Since(r.start).Seconds()
 	if done <= 0 || secs <= 0 {
@@ -147,36 +239,40 @@ func (r *run) progress(read int64) (pct, left int) {
 	return pct, left
 }
 
-// read sends batches of validated records until the file ends, ctx is done
-// or reading fails; it closes items.
-func (r *run) read(ctx context.Context, items chan<- item) {
-	defer close(items)
-	builder := &Builder{Tenant: r.job.Tenant, Connection: r.conn, Now: r.im.clock().Now()}
+// read sends the pending items, then batches of validated records, until
+// the file ends, reading fails or ctx is done, and returns what it could not
+// send.
+func (r *run) read(ctx context.Context, items chan<- item, pending []item) []item {
 	from := r.state.Records
 	for {
-		batch, eof, err := r.readBatch(builder, from)
+		var it item
+		if len(pending) > 0 {
+			it, pending = pending[0], pending[1:]
+		} else {
+			it.batch, it.eof, it.err = r.readBatch(from)
+		}
 		select {
-		case items <- item{batch: batch, eof: eof, err: err}:
+		case items <- it:
 		case <-ctx.Done():
-			return
+			return append([]item{it}, pending...)
 		}
-		if eof || err != nil {
-			return
+		if it.eof || it.err != nil {
+			return nil
 		}
-		from = batch.To
+		from = it.batch.To
 	}
 }
 
 // readBatch reads up to BatchSize records starting at record from.
-func (r *run) readBatch(builder *Builder, from int64) (*userport.ImportBatch, bool, error) {
-	b := &userport.ImportBatch{Tenant: r.job.Tenant, JobID: r.job.ID, ConnectionID: r.conn.ID,
+func (r *run) readBatch(from int64) (*userport.ImportBatch, bool, error) {
+	b := &userport.ImportBatch{Tenant: r.job.Tenant, JobID: r.job.ID, ConnectionID: r.s.builder.Connection.ID,
 		Upsert: r.job.Upsert, From: from, To: from}
 	size := r.im.batchSize()
 	b.Users = make([]userport.ImportUser, 0, size)
 	for b.To-b.From < int64(size) {
-		raw, err := r.rd.Next()
+		raw, err := r.s.rd.Next()
 		if errors.Is(err, io.EOF) {
-			b.BytesRead = r.rd.BytesRead()
+			b.BytesRead = r.s.rd.BytesRead()
 			if b.To == b.From {
 				return nil, true, nil
 			}
@@ -184,7 +280,7 @@ func (r *run) readBatch(builder *Builder, from int64) (*userport.ImportBatch, bo
 		} else if err != nil {
 			return nil, false, err
 		}
-		u, failed := builder.Build(b.To, raw)
+		u, failed := r.s.builder.Build(b.To, raw)
 		if failed != nil {
 			b.Failed = append(b.Failed, *failed)
 		} else {
@@ -192,7 +288,7 @@ func (r *run) readBatch(builder *Builder, from int64) (*userport.ImportBatch, bo
 		}
 		b.To++
 	}
-	b.BytesRead = r.rd.BytesRead()
+	b.BytesRead = r.s.rd.BytesRead()
 	return b, false, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -264,4 +265,47 @@ func TestRunMissingConnection(t *testing.T) {
 	if userport.ErrorCode(err) != userport.EINVALID {
 		t.Errorf("Run into a deleted connection = %v, want EINVALID", err)
 	}
+}
+
+// countingFiles counts the files opened through it.
+type countingFiles struct {
+	importer.Source
+	opens int
+}
+
+func (c *countingFiles) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	c.opens++
+	return c.Source.Open(ctx, key)
+}
+
+func TestRunKeepsTheFileOpenBetweenRuns(t *testing.T) {
+	e := newEnv(t)
+	file := seedFile(t, 1000)
+	job := e.upload(t, file, false)
+	files := &countingFiles{Source: e.blobs}
+	a := &importer.Importer{Store: e.store, Files: files, Clock: e.clock, BatchSize: 100}
+	for range 3 {
+		if _, done, err := a.Run(context.Background(), job, time.Nanosecond); err != nil || done {
+			t.Fatalf("Run: %v, done %v", err, done)
+		}
+	}
+	if files.opens != 1 {
+		t.Errorf("the file was opened %d times in 3 runs, want once", files.opens)
+	}
+	// Another worker (another process) moves the cursor: the kept file is
+	// stale, and the next run opens the file again at the new cursor.
+	b := &importer.Importer{Store: e.store, Files: files, Clock: e.clock, BatchSize: 100}
+	if _, _, err := b.Run(context.Background(), job, time.Nanosecond); err != nil {
+		t.Fatal(err)
+	}
+	st, runs := runAll(t, a, job, time.Nanosecond)
+	if files.opens != 3 || runs != 7 {
+		t.Errorf("%d opens, %d runs; want 3 opens (a, b, a again) and 7 runs (the last finds the end)", files.opens, runs)
+	}
+	if st.Summary != (userport.ImportSummary{Inserted: 1000, Total: 1000}) {
+		t.Errorf("summary = %+v", st.Summary)
+	}
+	other := newEnv(t)
+	runAll(t, other.importer(0), other.upload(t, file, false), 0)
+	compareStores(t, e, other)
 }

@@ -70,8 +70,10 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job) error {
 		return w.complete(ctx, job, st)
 	case err == nil:
 		return river.JobSnooze(0) // the next chunk, from the committed cursor
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return river.JobSnooze(0) // shut down: what was committed stays, the rest is redone
+	case ctx.Err() != nil:
+		// Shut down or over the execution's timeout: what was committed
+		// stays, the rest is read again by the next execution.
+		return river.JobSnooze(0)
 	case userport.ErrorCode(err) == userport.ECONFLICT:
 		return river.JobSnooze(w.cfg.LimitRetry) // another execution moved the cursor
 	}

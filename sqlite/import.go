@@ -105,7 +105,11 @@ func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*u
 		return nil, err
 	}
 	counts, failed, err := writeImportUsers(ctx, tx, b)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		// database/sql rolls the transaction back (and closes its statements)
+		// when ctx ends: the cause is ctx's, whatever the statement said.
+		return nil, fmt.Errorf("write import batch: %w", ctx.Err())
+	} else if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
 	}
 	if err := finishBatch(ctx, tx, b, counts, failed); err != nil {
@@ -115,7 +119,9 @@ func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*u
 	if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(); err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("write import batch: commit: %w", ctx.Err())
+	} else if err != nil {
 		return nil, fmt.Errorf("write import batch: commit: %w", err)
 	}
 	return s, nil

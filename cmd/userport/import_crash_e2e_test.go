@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/seed"
+)
+
+// imCrashUsers is the size of the import killed in the middle.
+const imCrashUsers = 200_000
+
+// imProcess is `userport serve` running as a child process.
+type imProcess struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+}
+
+// imStartServe starts the binary on addr over dir with the short River
+// timings of the import knobs, and waits until it answers.
+func imStartServe(t *testing.T, bin, dir, addr string) *imProcess {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "USERPORT_DATA_DIR="+dir, "USERPORT_ADDR="+addr,
+		"USERPORT_ADMIN_CLIENT_ID="+adminID, "USERPORT_ADMIN_CLIENT_SECRET="+adminSecret,
+		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=warn")
+	p := &imProcess{cmd: cmd, logs: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.kill() })
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %v\n%s", err, p.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL (kill -9) and waits for the process to die.
+func (p *imProcess) kill() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+}
+
+// imFreeAddr returns a loopback address with a free port.
+func imFreeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// imClient is a bundle that talks to a server in another process.
+func imClient(t *testing.T, addr string) *bundle {
+	base := "http://" + addr
+	return &bundle{t: t, m: &Main{Config: Config{PublicURL: base, Tenant: "dev"}}, base: base,
+		id: adminID, secret: adminSecret, client: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// imSeedFile returns n seeded users as an export writes them, and their ids.
+func imSeedFile(t *testing.T, n int) ([]byte, map[string]bool) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	conn := &userport.Connection{ID: "con_SSSSSSSSSSSSSSSS", Name: upa}
+	g := seed.New(7, "dev", conn, seedStart)
+	ids := make(map[string]bool, n)
+	for range n {
+		u := g.Next()
+		ids[u.UserID] = true
+		zw.Write(u.Doc)
+		zw.Write([]byte{'\n'})
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), ids
+}
+
+// TestImportSurvivesKill kills `userport serve` with SIGKILL in the middle of
+// a large import, starts it again, and checks that the import completes with
+// every user exactly once: River rescues the import after its short timeout
+// and the worker resumes from the committed cursor.
+func TestImportSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and imports 200,000 users")
+	}
+	bin := filepath.Join(t.TempDir(), "userport")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	installTestKey(t, dir)
+	addr := imFreeAddr(t)
+	file, ids := imSeedFile(t, imCrashUsers)
+
+	p := imStartServe(t, bin, dir, addr)
+	c := imClient(t, addr)
+	var list []struct{ ID, Name string }
+	c.admin(http.MethodGet, "/connections", nil).decode(t, &list)
+	job := c.imImport(file, list[0].ID)
+	var seen *imJob
+	for deadline := time.Now().Add(time.Minute); ; {
+		seen = c.imGet(job.ID)
+		if seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone > 0 {
+			break
+		}
+		if seen.Status == "completed" || time.Now().After(deadline) {
+			t.Fatalf("the import is %s before it could be killed", seen.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.kill()
+	t.Logf("killed at %d%%", *seen.PercentageDone)
+
+	start := time.Now()
+	p = imStartServe(t, bin, dir, addr)
+	done := c.imWait(job.ID, 3*time.Minute)
+	t.Logf("completed %v after the restart", time.Since(start))
+	want := userport.ImportSummary{Inserted: imCrashUsers, Total: imCrashUsers}
+	if done.Status != "completed" || done.Summary == nil || *done.Summary != want {
+		t.Fatalf("job after the restart: %s %q, summary %s; want %+v\n%s", done.Status, done.StatusDetails,
+			imSummary(done.Summary), want, p.logs.String())
+	}
+	got := imUsers(t, c.imExport())
+	if len(got) != len(ids) {
+		t.Errorf("%d users exported, want %d", len(got), len(ids))
+	}
+	for id := range ids {
+		if got[id] == nil {
+			t.Fatalf("user %s is missing", id)
+		}
+	}
+	if errs := c.imCountErrors(job.ID); len(errs) != 0 {
+		t.Errorf("per-user errors after the restart: %v", errs)
+	}
+	if strings.Contains(p.logs.String(), "panic") {
+		t.Errorf("the server panicked:\n%s", p.logs.String())
+	}
+}
