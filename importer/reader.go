@@ -15,6 +15,7 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
 )
@@ -33,12 +34,18 @@ const readBufferSize = 256 << 10
 
 // Reader reads the records of an import file one at a time; memory is
 // bounded by the largest record, whatever the size of the file.
+//
+// It finds where each record ends with a byte scan that tracks strings and
+// nesting, then checks the record with a fast JSON validator: about a fifth
+// of the cost of encoding/json's Decoder, which scans every record twice.
 type Reader struct {
 	src     *countingReader
-	dec     *json.Decoder
+	br      *bufio.Reader // the JSON, decompressed
 	format  Format
 	gzipped bool
 	records int64 // records read so far
+	offset  int64 // bytes of the JSON consumed
+	start   int64 // offset of the record being read
 	done    bool
 }
 
@@ -57,45 +64,26 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 		rd.gzipped, body = true, zr
 	}
-	bb := bufio.NewReaderSize(body, readBufferSize)
-	first, err := firstByte(bb)
-	if err != nil {
+	rd.br = bufio.NewReaderSize(body, readBufferSize)
+	if bom, _ := rd.br.Peek(3); bytes.Equal(bom, []byte{0xef, 0xbb, 0xbf}) {
+		rd.discard(3)
+	}
+	first, err := rd.skipSpace()
+	if errors.Is(err, io.EOF) {
+		return nil, invalidFile("the file has no users")
+	} else if err != nil {
 		return nil, rd.fail(err)
 	}
-	rd.dec = json.NewDecoder(bb)
 	switch first {
 	case '[':
 		rd.format = FormatArray
-		if _, err := rd.dec.Token(); err != nil {
-			return nil, rd.fail(err)
-		}
+		rd.discard(1)
 	case '{':
 		rd.format = FormatNDJSON
 	default:
 		return nil, invalidFile("the file is neither a JSON array nor NDJSON (it starts with %q)", first)
 	}
 	return rd, nil
-}
-
-// firstByte returns the first byte that is not white space or a UTF-8 byte
-// order mark, leaving it unread.
-func firstByte(br *bufio.Reader) (byte, error) {
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xef, 0xbb, 0xbf}) {
-		_, _ = br.Discard(3)
-	}
-	for {
-		b, err := br.ReadByte()
-		if errors.Is(err, io.EOF) {
-			return 0, invalidFile("the file has no users")
-		} else if err != nil {
-			return 0, err
-		}
-		switch b {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return b, br.UnreadByte()
-	}
 }
 
 // Format returns the file's format.
@@ -120,18 +108,167 @@ func (r *Reader) Next() (json.RawMessage, error) {
 	if r.done {
 		return nil, io.EOF
 	}
-	if r.format == FormatArray && !r.dec.More() {
-		return nil, r.endArray()
-	}
-	var raw json.RawMessage
-	if err := r.dec.Decode(&raw); errors.Is(err, io.EOF) && r.format == FormatNDJSON {
+	r.start = r.offset
+	c, err := r.skipSpace()
+	if errors.Is(err, io.EOF) && r.format == FormatNDJSON {
 		r.done = true
 		return nil, io.EOF
 	} else if err != nil {
 		return nil, r.fail(err)
 	}
+	if r.format == FormatArray {
+		if c, err = r.arraySeparator(c); err != nil || r.done {
+			return nil, err
+		}
+	}
+	r.start = r.offset
+	raw, err := r.value(c)
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	if !gjson.ValidBytes(raw) {
+		return nil, r.fail(errors.New("the record is not valid JSON"))
+	}
 	r.records++
 	return raw, nil
+}
+
+// arraySeparator consumes what comes between two elements of the array: a
+// comma (none before the first), or the closing bracket, after which only
+// white space may follow. It returns the first byte of the next element.
+func (r *Reader) arraySeparator(c byte) (byte, error) {
+	if c == ']' {
+		r.discard(1)
+		if _, err := r.skipSpace(); !errors.Is(err, io.EOF) {
+			return 0, invalidFile("the file has data after its JSON array")
+		}
+		r.done = true
+		return 0, io.EOF
+	}
+	if r.records == 0 {
+		return c, nil
+	}
+	if c != ',' {
+		r.start = r.offset
+		return 0, r.fail(fmt.Errorf("invalid character %q after array element", c))
+	}
+	r.discard(1)
+	c, err := r.skipSpace()
+	if err != nil {
+		return 0, r.fail(err)
+	}
+	return c, nil
+}
+
+// skipSpace consumes white space and returns the next byte, unread.
+func (r *Reader) skipSpace() (byte, error) {
+	for {
+		buf, err := r.window()
+		if err != nil {
+			return 0, err
+		}
+		for i, c := range buf {
+			if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+				r.discard(i)
+				return c, nil
+			}
+		}
+		r.discard(len(buf))
+	}
+}
+
+// window returns the buffered bytes, reading more when there are none.
+func (r *Reader) window() ([]byte, error) {
+	if n := r.br.Buffered(); n > 0 {
+		return r.br.Peek(n)
+	}
+	if _, err := r.br.Peek(1); err != nil {
+		return nil, err
+	}
+	return r.br.Peek(r.br.Buffered())
+}
+
+// discard consumes n buffered bytes.
+func (r *Reader) discard(n int) {
+	_, _ = r.br.Discard(n)
+	r.offset += int64(n)
+}
+
+// value consumes the JSON value that starts with c and returns a copy of
+// it. Objects, arrays and strings end at their closing byte (strings and
+// escapes tracked); other values at the first delimiter.
+func (r *Reader) value(c byte) ([]byte, error) {
+	var out []byte
+	s := scanState{container: c == '{' || c == '[', str: c == '"'}
+	first := true
+	for {
+		buf, err := r.window()
+		if errors.Is(err, io.EOF) && !s.container && !s.str && len(out) > 0 {
+			return out, nil // a number or literal at the very end
+		} else if err != nil {
+			return nil, err
+		}
+		end := s.scan(buf, first)
+		first = false
+		if end >= 0 {
+			out = append(out, buf[:end]...)
+			r.discard(end)
+			return out, nil
+		}
+		out = append(out, buf...)
+		r.discard(len(buf))
+	}
+}
+
+// scanState follows a value across buffer windows.
+type scanState struct {
+	container bool // an object or array
+	str       bool // a string at the top level
+	depth     int
+	inString  bool
+	escaped   bool
+}
+
+// scan returns how many bytes of buf complete the value, or -1 if it goes on.
+func (s *scanState) scan(buf []byte, first bool) int {
+	if !s.container && !s.str {
+		for i, c := range buf {
+			switch c {
+			case ' ', '\t', '\r', '\n', ',', ']', '}':
+				return i
+			}
+		}
+		return -1
+	}
+	start := 0
+	if first && s.str { // the opening quote of a top-level string
+		s.inString, start = true, 1
+	}
+	for i := start; i < len(buf); i++ {
+		c := buf[i]
+		switch {
+		case s.escaped:
+			s.escaped = false
+		case s.inString:
+			if c == '\\' {
+				s.escaped = true
+			} else if c == '"' {
+				s.inString = false
+				if s.str {
+					return i + 1
+				}
+			}
+		case c == '"':
+			s.inString = true
+		case c == '{' || c == '[':
+			s.depth++
+		case c == '}' || c == ']':
+			if s.depth--; s.depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 // Skip reads and drops n records (those a resumed job has written already).
@@ -146,19 +283,7 @@ func (r *Reader) Skip(n int64) error {
 	return nil
 }
 
-// endArray reads the closing bracket and checks that nothing follows.
-func (r *Reader) endArray() error {
-	if _, err := r.dec.Token(); err != nil {
-		return r.fail(err)
-	}
-	if _, err := r.dec.Token(); !errors.Is(err, io.EOF) {
-		return invalidFile("the file has data after its JSON array")
-	}
-	r.done = true
-	return io.EOF
-}
-
-// fail turns a decoding error into the error Next returns: errors reading
+// fail turns a reading error into the error Next returns: errors reading
 // the file itself pass through, anything else means the file is not valid.
 func (r *Reader) fail(err error) error {
 	var re *readError
@@ -171,15 +296,7 @@ func (r *Reader) fail(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
-	return invalidFile("record %d, after byte %d of the JSON: %v", r.records, r.offset(), err)
-}
-
-// offset is the decoder's position in the uncompressed JSON.
-func (r *Reader) offset() int64 {
-	if r.dec == nil {
-		return 0
-	}
-	return r.dec.InputOffset()
+	return invalidFile("record %d (at byte %d of the JSON): %v", r.records, r.start, err)
 }
 
 // invalidFile is the error of a file that cannot be read as users.

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"slices"
@@ -67,6 +68,12 @@ func TestReaderFormats(t *testing.T) {
 		{"empty array", "[]", importer.FormatArray, false, nil},
 		{"array of other values", `[1, "x", null, {}]`, importer.FormatArray, false, []string{"1", `"x"`, "null", "{}"}},
 		{"ndjson of other values", "{}\n1\n\"x\"\n", importer.FormatNDJSON, false, []string{"{}", "1", `"x"`}},
+		{"brackets and quotes in strings", "{\"s\":\"a}]\\\"{[\\\\\"}\n[{\"t\":\"]\"}]\n", importer.FormatNDJSON, false,
+			[]string{`{"s":"a}]\"{[\\"}`, `[{"t":"]"}]`}},
+		{"array of scalars and nests", `[ 1 , "x\"]" , [1,[2]] , true,-2.5e3]`, importer.FormatArray, false,
+			[]string{"1", `"x\"]"`, "[1,[2]]", "true", "-2.5e3"}},
+		{"a record over the buffer", "{\"big\":\"" + strings.Repeat("x", 700_000) + "\"}\n{}", importer.FormatNDJSON, false,
+			[]string{`{"big":"` + strings.Repeat("x", 700_000) + `"}`, "{}"}},
 		{"ndjson pretty printed", "{\n \"a\": 1\n}\n{\"b\":2}", importer.FormatNDJSON, false, []string{"{\n \"a\": 1\n}", `{"b":2}`}},
 	}
 	for _, tt := range tests {
@@ -107,13 +114,13 @@ func TestReaderInvalid(t *testing.T) {
 		{"empty gzip", gz(t, ""), 0, "The import file is not valid: the file has no users."},
 		{"csv", "email,name\nx@y.z,x\n", 0, `The import file is not valid: the file is neither a JSON array nor NDJSON (it starts with 'e').`},
 		{"a string", `"users"`, 0, `The import file is not valid: the file is neither a JSON array nor NDJSON (it starts with '"').`},
-		{"truncated array", `[{"a":1},{"b":`, 1, "The import file is not valid: record 1, after byte 9 of the JSON: unexpected EOF."},
-		{"unclosed array", `[{"a":1}`, 1, "The import file is not valid: record 1, after byte 8 of the JSON: unexpected EOF."},
+		{"truncated array", `[{"a":1},{"b":`, 1, "The import file is not valid: record 1 (at byte 9 of the JSON): unexpected EOF."},
+		{"unclosed array", `[{"a":1}`, 1, "The import file is not valid: record 1 (at byte 8 of the JSON): unexpected EOF."},
 		{"data after the array", `[{"a":1}] {}`, 1, "The import file is not valid: the file has data after its JSON array."},
-		{"missing comma", `[{"a":1} {"b":2}]`, 1, "The import file is not valid: record 1, after byte 9 of the JSON: expected comma after array element."},
-		{"bad ndjson line", "{\"a\":1}\n{\"b\":}\n", 1, "The import file is not valid: record 1, after byte 7 of the JSON: invalid character '}' looking for beginning of value."},
-		{"truncated ndjson", "{\"a\":1}\n{\"b\":2", 1, "The import file is not valid: record 1, after byte 7 of the JSON: unexpected EOF."},
-		{"corrupt gzip", string(corrupt), 1, "The import file is not valid: record 1, after byte 7 of the JSON: gzip: invalid checksum."},
+		{"missing comma", `[{"a":1} {"b":2}]`, 1, "The import file is not valid: record 1 (at byte 9 of the JSON): invalid character '{' after array element."},
+		{"bad ndjson line", "{\"a\":1}\n{\"b\":}\n", 1, "The import file is not valid: record 1 (at byte 8 of the JSON): the record is not valid JSON."},
+		{"truncated ndjson", "{\"a\":1}\n{\"b\":2", 1, "The import file is not valid: record 1 (at byte 8 of the JSON): unexpected EOF."},
+		{"corrupt gzip", string(corrupt), 1, "The import file is not valid: record 1 (at byte 7 of the JSON): gzip: invalid checksum."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,4 +183,35 @@ func TestReaderSkip(t *testing.T) {
 	if msg := userport.ErrorMessage(err); msg != "The import file is not valid: the file has 1 records, fewer than the 2 already imported." {
 		t.Errorf("Skip past the end: %v", err)
 	}
+}
+
+// FuzzReader checks that any file either fails with EINVALID or yields
+// records that are valid JSON, and that the reader never panics.
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{`[{"a":1},{"b":"x\"]"}]`, "{\"a\":1}\n{\"b\":[1,{}]}\n", `[1, "x", null]`, `[{"a":`, "{}{}", `[] x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := importer.NewReader(bytes.NewReader(data))
+		if err != nil {
+			if userport.ErrorCode(err) != userport.EINVALID {
+				t.Fatalf("NewReader: %v", err)
+			}
+			return
+		}
+		for {
+			raw, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			} else if err != nil {
+				if userport.ErrorCode(err) != userport.EINVALID {
+					t.Fatalf("Next: %v", err)
+				}
+				return
+			}
+			if !json.Valid(raw) {
+				t.Fatalf("record %q is not JSON", raw)
+			}
+		}
+	})
 }
