@@ -21,6 +21,7 @@ Usage:
   userport token  [flags]    print an access token signed with the data dir's key
   userport seed   [flags]    write N generated users into the store
   userport bench  [flags]    measure exports against the limit of scan + gzip
+  userport import [flags]    import a JSON-array or NDJSON file (gzip'd or not) into the store
 
 Run 'userport COMMAND -h' for a command's flags.
 `
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"seed":   runSeed,
 		"bench":  runBench,
 		"worker": runWorker,
+		"import": runImport,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
+)
+
+// runImport implements `userport import`: a file imported straight into the
+// store, through the same importer and job records as the API's imports,
+// without a server (its errors can be read later with GET /jobs/{id}/errors).
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	cfg.storageFlags(fs)
+	file := fs.String("file", "", "the file to import: a JSON array or NDJSON, gzip'd or not (required)")
+	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to import into (created if missing)")
+	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
+		return err
+	}
+	if *file == "" {
+		return errors.New("--file is required")
+	}
+	path, err := filepath.Abs(*file)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	store, _, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	clock := userport.SystemClock{}
+	if _, err := userport.EnsureTenant(ctx, store, cfg.Tenant, clock); err != nil {
+		return err
+	}
+	conn, err := ensureConnection(ctx, store, cfg.Tenant, *connName, clock)
+	if err != nil {
+		return err
+	}
+	job := &userport.Job{Tenant: cfg.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
+		Status: userport.JobPending, ConnectionID: conn.ID, Connection: conn.Name, Upsert: *upsert,
+		UploadKey: path, CreatedAt: clock.Now()}
+	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
+		return err
+	}
+	if job, err = store.StartJob(ctx, cfg.Tenant, job.ID, 1<<30, clock.Now()); err != nil {
+		return err
+	}
+	return importFile(ctx, store, job, stdout)
+}
+
+// importFile runs the import to its end and records the outcome on the job.
+func importFile(ctx context.Context, store importStore, job *userport.Job, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: localFiles{}, Clock: userport.SystemClock{}}
+	start := time.Now()
+	st, _, runErr := im.Run(ctx, job, 0)
+	secs := time.Since(start).Seconds()
+	_, err := store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
+		j.Status, j.CompletedAt, j.PercentageDone = userport.JobCompleted, time.Now(), 100
+		if runErr != nil {
+			j.Status, j.StatusDetails = userport.JobFailed, "The import failed: "+userport.ErrorMessage(runErr)
+		}
+		if st != nil {
+			summary := st.Summary
+			j.Summary = &summary
+		}
+		return nil
+	})
+	if runErr != nil {
+		return fmt.Errorf("import %s: %w", job.ID, runErr)
+	}
+	s := st.Summary
+	fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
+		job.ID, s.Total, s.Inserted, s.Updated, s.Failed, job.Connection, secs, float64(s.Total)/secs)
+	return err
+}
+
+// importStore is what importFile needs of the store.
+type importStore interface {
+	importer.Store
+	UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error)
+}
+
+// localFiles opens import files by their path.
+type localFiles struct{}
+
+// Open opens the file at path key.
+func (localFiles) Open(_ context.Context, key string) (io.ReadCloser, error) {
+	return os.Open(key)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/userport/userport"
+)
+
+func TestImportCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "users.ndjson")
+	data := imNDJSON(`{"email":"a@example.com","user_id":"a1"}`, `{"email":"bad"}`, `{"email":"b@example.com"}`)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"import", "--data-dir", dir, "--file", file, "--connection", "Migrated"}
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("import: %v\n%s", err, errb.String())
+	}
+	m := regexp.MustCompile(`^job (job_\w{16}): 3 records \(2 inserted, 0 updated, 1 failed\) into Migrated in [0-9.]+s \([0-9]+ users/s\)\n$`).
+		FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output = %q", out.String())
+	}
+	// The same data dir served: the users, the job and its errors are there.
+	cfg := testConfig(dir)
+	installTestKey(t, dir)
+	b := start(t, cfg, newTestClock())
+	if n := b.userCount(); n != 2 {
+		t.Errorf("%d users, want 2", n)
+	}
+	if u := b.storedUser("auth0|a1"); u.ConnectionID != b.connection("Migrated").ID {
+		t.Errorf("user in %s, want the Migrated connection", u.ConnectionID)
+	}
+	j := b.imGet(m[1])
+	if j.Status != "completed" || *j.Summary != (userport.ImportSummary{Inserted: 2, Failed: 1, Total: 3}) {
+		t.Errorf("job = %+v, summary %s", j, imSummary(j.Summary))
+	}
+	if codes := imCodes(b.imErrors(m[1])); len(codes) != 1 || codes[0] != "INVALID_FORMAT email" {
+		t.Errorf("errors = %q", codes)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("the imported file is gone: %v", err)
+	}
+	if err := b.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A file that is not JSON fails, and says why.
+	if err := os.WriteFile(file, []byte("email\na@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), args, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "neither a JSON array nor NDJSON") {
+		t.Errorf("import of a CSV file: %v", err)
+	}
+}
