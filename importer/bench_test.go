@@ -9,7 +9,10 @@ import (
 )
 
 // importSizes are the file sizes BenchmarkImport measures, in users.
-var importSizes = flag.String("import-users", "100000", "comma-separated numbers of users BenchmarkImport imports")
+var (
+	importSizes = flag.String("import-users", "100000", "comma-separated numbers of users BenchmarkImport imports")
+	importBatch = flag.Int("import-batch", 0, "records per transaction in BenchmarkImport (0: the default)")
+)
 
 // BenchmarkImport imports a gzip'd NDJSON file of seeded users (what an
 // export writes) into a fresh SQLite store through the importer, as the
@@ -32,7 +35,7 @@ func benchImport(b *testing.B, n int) {
 		b.StopTimer()
 		e := newEnv(b)
 		job := e.upload(b, file, false)
-		im := e.importer(0)
+		im := e.importer(*importBatch)
 		b.StartTimer()
 		st, done, err := im.Run(context.Background(), job, 0)
 		if err != nil || !done || st.Summary.Inserted != int64(n) {
