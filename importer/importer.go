@@ -11,10 +11,17 @@ import (
 	"github.com/userport/userport"
 )
 
-// DefaultBatchSize is how many records go into one transaction. Random email
-// and username keys make each transaction rewrite most pages of those
-// indexes, so larger batches write much less (see docs/benchmarks.md).
-const DefaultBatchSize = 5000
+// DefaultBatchSize is the most records that go into one transaction. Random
+// email and username keys make each transaction rewrite most pages of those
+// indexes, so larger batches write much less (see docs/benchmarks.md); the
+// two batches in memory (one written, one read ahead) of 10000 users hold
+// about 45 MB.
+const DefaultBatchSize = 10000
+
+// firstBatchSize is the size of a run's first batch: batches then double up
+// to the batch size, so that writing starts soon and small files still
+// overlap reading and writing.
+const firstBatchSize = 5000
 
 // sessionIdle is how long an open file is kept for the next run of its job.
 const sessionIdle = 10 * time.Minute
@@ -171,7 +178,7 @@ type run struct {
 func (r *run) loop(ctx context.Context) (*userport.ImportState, bool, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	r.bytes0 = r.s.rd.BytesRead()
-	items := make(chan item, 1)
+	items := make(chan item) // one batch written, one read ahead: no more in memory
 	var leftover []item
 	go func() {
 		leftover = r.read(rctx, items, r.s.pending)
@@ -244,12 +251,12 @@ func (r *run) progress(read int64) (pct, left int) {
 // send.
 func (r *run) read(ctx context.Context, items chan<- item, pending []item) []item {
 	from := r.state.Records
-	for {
+	for n := 0; ; n++ {
 		var it item
 		if len(pending) > 0 {
 			it, pending = pending[0], pending[1:]
 		} else {
-			it.batch, it.eof, it.err = r.readBatch(from)
+			it.batch, it.eof, it.err = r.readBatch(from, r.im.batchSize(n))
 		}
 		select {
 		case items <- it:
@@ -263,11 +270,10 @@ func (r *run) read(ctx context.Context, items chan<- item, pending []item) []ite
 	}
 }
 
-// readBatch reads up to BatchSize records starting at record from.
-func (r *run) readBatch(from int64) (*userport.ImportBatch, bool, error) {
+// readBatch reads up to size records starting at record from.
+func (r *run) readBatch(from int64, size int) (*userport.ImportBatch, bool, error) {
 	b := &userport.ImportBatch{Tenant: r.job.Tenant, JobID: r.job.ID, ConnectionID: r.s.builder.Connection.ID,
 		Upsert: r.job.Upsert, From: from, To: from}
-	size := r.im.batchSize()
 	b.Users = make([]userport.ImportUser, 0, size)
 	for b.To-b.From < int64(size) {
 		raw, err := r.s.rd.Next()
@@ -292,12 +298,15 @@ func (r *run) readBatch(from int64) (*userport.ImportBatch, bool, error) {
 	return b, false, nil
 }
 
-// batchSize is BatchSize or its default.
-func (im *Importer) batchSize() int {
-	if im.BatchSize > 0 {
-		return im.BatchSize
+// batchSize is the size of a run's n-th batch (from 0): firstBatchSize
+// doubled n times, at most BatchSize (or its default).
+func (im *Importer) batchSize(n int) int {
+	most := im.BatchSize
+	if most <= 0 {
+		most = DefaultBatchSize
 	}
-	return DefaultBatchSize
+	size := firstBatchSize << min(n, 10)
+	return min(size, most)
 }
 
 // clock is Clock or the system clock.
