@@ -147,14 +147,16 @@ func TestImportSurvivesKill(t *testing.T) {
 		t.Fatalf("job after the restart: %s %q, summary %s; want %+v\n%s", done.Status, done.StatusDetails,
 			imSummary(done.Summary), want, p.logs.String())
 	}
-	got := imUsers(t, c.imExport())
-	if len(got) != len(ids) {
-		t.Errorf("%d users exported, want %d", len(got), len(ids))
-	}
-	for id := range ids {
-		if got[id] == nil {
-			t.Fatalf("user %s is missing", id)
+	lines, exported := imRead(t, c.imExport()), map[string]bool{}
+	for u := lines.next(); u != nil; u = lines.next() {
+		id, _ := u["user_id"].(string)
+		if !ids[id] || exported[id] {
+			t.Fatalf("user %s is unknown or exported twice", id)
 		}
+		exported[id] = true
+	}
+	if len(exported) != len(ids) {
+		t.Errorf("%d users exported, want %d", len(exported), len(ids))
 	}
 	if errs := c.imCountErrors(job.ID); len(errs) != 0 {
 		t.Errorf("per-user errors after the restart: %v", errs)

@@ -170,60 +170,79 @@ func (b *bundle) imExport() []byte {
 	return data
 }
 
-// imUsers reads an export file into its users by user_id, without the
-// attributes named in drop.
-func imUsers(t *testing.T, file []byte, drop ...string) map[string]map[string]any {
+// imLines iterates over the users of an export file (gzip'd NDJSON, in
+// user_id order) one at a time: memory does not grow with the file.
+type imLines struct {
+	t  *testing.T
+	sc *bufio.Scanner
+	n  int
+}
+
+// imRead starts reading an export file.
+func imRead(t *testing.T, file []byte) *imLines {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := map[string]map[string]any{}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var u map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &u); err != nil {
-			t.Fatalf("export line %q: %v", sc.Text(), err)
+	return &imLines{t: t, sc: sc}
+}
+
+// next returns the next user without the attributes in drop, or nil at the end.
+func (l *imLines) next(drop ...string) map[string]any {
+	l.t.Helper()
+	if !l.sc.Scan() {
+		if err := l.sc.Err(); err != nil {
+			l.t.Fatal(err)
 		}
-		for _, k := range drop {
-			delete(u, k)
-		}
-		id, _ := u["user_id"].(string)
-		if _, dup := users[id]; dup {
-			t.Fatalf("user %s twice in the export", id)
-		}
-		users[id] = u
+		return nil
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	var u map[string]any
+	if err := json.Unmarshal(l.sc.Bytes(), &u); err != nil {
+		l.t.Fatalf("export line %q: %v", l.sc.Text(), err)
 	}
-	return users
+	for _, k := range drop {
+		delete(u, k)
+	}
+	l.n++
+	return u
+}
+
+// imCompare walks two exports in step (both are in user_id order) and calls
+// fn with each pair of users; it fails if one has more users.
+func imCompare(t *testing.T, want, got []byte, fn func(w, g map[string]any), drop ...string) {
+	t.Helper()
+	wl, gl := imRead(t, want), imRead(t, got)
+	for {
+		w, g := wl.next(drop...), gl.next(drop...)
+		if w == nil || g == nil {
+			if w != nil || g != nil {
+				t.Fatalf("the exports differ in length after %d users", wl.n)
+			}
+			return
+		}
+		fn(w, g)
+	}
 }
 
 // imSameUsers fails unless the two exports hold the same users, equal in
 // every attribute but those in drop.
 func imSameUsers(t *testing.T, want, got []byte, drop ...string) {
 	t.Helper()
-	w, g := imUsers(t, want, drop...), imUsers(t, got, drop...)
-	if len(g) != len(w) {
-		t.Fatalf("%d users, want %d", len(g), len(w))
-	}
-	diffs := 0
-	for id, wu := range w {
-		gu, ok := g[id]
-		if !ok {
-			t.Fatalf("user %s is missing", id)
-		}
-		if a, b := mustJSON(t, wu), mustJSON(t, gu); a != b {
+	diffs, n := 0, 0
+	imCompare(t, want, got, func(w, g map[string]any) {
+		n++
+		if a, b := mustJSON(t, w), mustJSON(t, g); a != b {
 			diffs++
 			if diffs <= 3 {
-				t.Errorf("user %s differs:\nwant %s\ngot  %s", id, a, b)
+				t.Errorf("user %v differs:\nwant %s\ngot  %s", w["user_id"], a, b)
 			}
 		}
-	}
+	}, drop...)
 	if diffs > 0 {
-		t.Fatalf("%d of %d users differ", diffs, len(w))
+		t.Fatalf("%d of %d users differ", diffs, n)
 	}
 }
 

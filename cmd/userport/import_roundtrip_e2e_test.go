@@ -115,11 +115,10 @@ func TestImportRoundTrip(t *testing.T) {
 		}
 		now := dst.imExport()
 		imSameUsers(t, exported, now, "updated_at")
-		before, after := imUsers(t, again), imUsers(t, now)
-		for id, u := range after {
-			if u["updated_at"] == before[id]["updated_at"] {
-				t.Fatalf("user %s was not updated (updated_at %v)", id, u["updated_at"])
+		imCompare(t, again, now, func(before, after map[string]any) {
+			if after["updated_at"] == before["updated_at"] {
+				t.Fatalf("user %v was not updated (updated_at %v)", after["user_id"], after["updated_at"])
 			}
-		}
+		})
 	})
 }
