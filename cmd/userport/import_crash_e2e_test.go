@@ -127,7 +127,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	var seen *imJob
 	for deadline := time.Now().Add(time.Minute); ; {
 		seen = c.imGet(job.ID)
-		if seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone > 0 {
+		if seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone >= 25 { // well into the file: the restart skips many records
 			break
 		}
 		if seen.Status == "completed" || time.Now().After(deadline) {
