@@ -1,0 +1,129 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"testing"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
+	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/seed"
+)
+
+// importEnv is an env whose engine also runs imports, in chunks of 30 ms.
+func importEnv(t *testing.T, cfg jobs.Config) *env {
+	t.Helper()
+	cfg.ImportChunk, cfg.ImportTimeout, cfg.RescueAfter = 30*time.Millisecond, 5*time.Second, 5*time.Second
+	e := setup(t, 0, cfg, nil)
+	e.stop(t, time.Second)
+	e.deps.Importer = &importer.Importer{Store: e.store, Files: e.blobs, Clock: e.clock, BatchSize: 200}
+	e.start(t)
+	return e
+}
+
+// importFile is n seeded users as NDJSON.
+func importFile(n int) []byte {
+	var buf bytes.Buffer
+	g := seed.New(3, "src", &userport.Connection{ID: "con_SSSSSSSSSSSSSSSS", Name: "Source"}, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	for range n {
+		buf.Write(g.Next().Doc)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
+}
+
+// enqueueImport uploads file and creates an import job the way the API does.
+func (e *env) enqueueImport(t *testing.T, file []byte) *userport.Job {
+	t.Helper()
+	ctx := context.Background()
+	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
+		ConnectionID: e.conn.ID, Connection: e.conn.Name, CreatedAt: e.clock.Now()}
+	job.UploadKey = "imports/" + job.ID + "/users"
+	w, err := e.blobs.Create(ctx, job.UploadKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	engine := e.engine
+	err = e.store.CreateImportJob(ctx, job, int64(len(file)), 0, func(ctx context.Context, tx userport.Tx) error {
+		return engine.EnqueueTx(ctx, tx, job)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// uploadGone fails t if the job's uploaded file is still there.
+func (e *env) uploadGone(t *testing.T, job *userport.Job) {
+	t.Helper()
+	if _, err := e.blobs.Open(context.Background(), job.UploadKey); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the uploaded file of %s is still there: %v", job.ID, err)
+	}
+}
+
+func TestImportCompletesInChunks(t *testing.T) {
+	t.Parallel()
+	e := importEnv(t, jobs.Config{MaxImportsPerTenant: 1})
+	first, second := e.enqueueImport(t, importFile(3000)), e.enqueueImport(t, []byte(`[{"email":"x@example.com"}]`))
+	// One import of the tenant at a time: never both processing.
+	e.waitFor(t, second.ID, "completed, the first never processing with it", func(j *userport.Job) bool {
+		f, err := e.store.FindJob(context.Background(), "dev", first.ID)
+		if err != nil || j.Status == userport.JobProcessing && f.Status == userport.JobProcessing {
+			t.Fatalf("both imports processing (%v)", err)
+		}
+		return j.Status == userport.JobCompleted
+	})
+	for _, job := range []*userport.Job{first, second} {
+		done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+		if done.PercentageDone != 100 || done.Summary == nil || done.Summary.Failed != 0 || done.CompletedAt.IsZero() {
+			t.Errorf("job %s: %+v, summary %+v", job.ID, done, done.Summary)
+		}
+		e.uploadGone(t, job)
+	}
+	if n, _ := e.store.CountUsers(context.Background(), "dev", ""); n != 3001 {
+		t.Errorf("%d users, want 3001", n)
+	}
+}
+
+func TestImportResumesAfterShutdown(t *testing.T) {
+	t.Parallel()
+	e := importEnv(t, jobs.Config{})
+	job := e.enqueueImport(t, importFile(5000))
+	e.waitFor(t, job.ID, "under way", func(j *userport.Job) bool { return j.PercentageDone > 0 })
+	e.stop(t, 5*time.Second)
+	stopped, err := e.store.FindJob(context.Background(), "dev", job.ID)
+	if err != nil || stopped.Status != userport.JobProcessing {
+		t.Fatalf("after the shutdown: %+v, %v; want still processing", stopped, err)
+	}
+	e.start(t)
+	done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+	want := userport.ImportSummary{Inserted: 5000, Total: 5000}
+	if *done.Summary != want {
+		t.Errorf("summary = %+v, want %+v", *done.Summary, want)
+	}
+}
+
+func TestImportFailsOnABadFile(t *testing.T) {
+	t.Parallel()
+	e := importEnv(t, jobs.Config{})
+	good := importFile(450)
+	job := e.enqueueImport(t, append(good, `{"email":`...))
+	done := e.waitFor(t, job.ID, "failed", status(userport.JobFailed))
+	want := fmt.Sprintf("The import failed: The import file is not valid: record 450 (at byte %d of the JSON): unexpected EOF.", len(good))
+	// Batches of 200: the two before the error stay, the one with it is not written.
+	if done.StatusDetails != want || done.Summary == nil || *done.Summary != (userport.ImportSummary{Inserted: 400, Total: 400}) {
+		t.Errorf("failed job: %q, summary %+v; want %q and the 400 users before the error's batch", done.StatusDetails, done.Summary, want)
+	}
+	e.uploadGone(t, job)
+}
