@@ -57,13 +57,18 @@ func (w *importWorker) Work(ctx context.Context, rj *river.Job[ImportArgs]) erro
 	case userport.JobPending:
 		return river.JobSnooze(w.cfg.LimitRetry)
 	case userport.JobProcessing: // just started, or resumed after a chunk or a crash
-		return w.chunk(ctx, job)
+		return w.chunk(ctx, job, rj.Attempt)
 	}
 	return nil // completed or failed already: a late duplicate
 }
 
+// importAttempts is how many River attempts an import gets for an error that
+// may pass (a busy database, a disk error) before it fails; chunks that end
+// with a snooze do not count.
+const importAttempts = 5
+
 // chunk imports for one chunk's budget and says what comes next.
-func (w *importWorker) chunk(ctx context.Context, job *userport.Job) error {
+func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int) error {
 	st, done, err := w.deps.Importer.Run(ctx, job, w.cfg.ImportChunk)
 	switch {
 	case err == nil && done:
@@ -76,6 +81,8 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job) error {
 		return river.JobSnooze(0)
 	case userport.ErrorCode(err) == userport.ECONFLICT:
 		return river.JobSnooze(w.cfg.LimitRetry) // another execution moved the cursor
+	case userport.ErrorCode(err) == userport.EINTERNAL && attempt < importAttempts:
+		return err // River retries later, from the committed cursor
 	}
 	return w.fail(ctx, job, err)
 }
