@@ -32,6 +32,10 @@ const (
 // readBufferSize is the size of the buffers between the file, gzip and JSON.
 const readBufferSize = 256 << 10
 
+// MaxRecordBytes bounds one record of a file (a user is about 1 KB), and so
+// the memory a file can make the reader take.
+const MaxRecordBytes = 16 << 20
+
 // Reader reads the records of an import file one at a time; memory is
 // bounded by the largest record, whatever the size of the file.
 //
@@ -208,15 +212,20 @@ func (r *Reader) value(c byte) ([]byte, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		end := s.scan(buf, first)
+		end := s.scan(buf, first) // -1: the value goes on past buf
 		first = false
+		n := end
+		if end < 0 {
+			n = len(buf)
+		}
+		out = append(out, buf[:n]...)
+		r.discard(n)
+		if len(out) > MaxRecordBytes {
+			return nil, fmt.Errorf("the record is longer than %d bytes", MaxRecordBytes)
+		}
 		if end >= 0 {
-			out = append(out, buf[:end]...)
-			r.discard(end)
 			return out, nil
 		}
-		out = append(out, buf...)
-		r.discard(len(buf))
 	}
 }
 

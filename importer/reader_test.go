@@ -120,6 +120,8 @@ func TestReaderInvalid(t *testing.T) {
 		{"missing comma", `[{"a":1} {"b":2}]`, 1, "The import file is not valid: record 1 (at byte 9 of the JSON): invalid character '{' after array element."},
 		{"bad ndjson line", "{\"a\":1}\n{\"b\":}\n", 1, "The import file is not valid: record 1 (at byte 8 of the JSON): the record is not valid JSON."},
 		{"truncated ndjson", "{\"a\":1}\n{\"b\":2", 1, "The import file is not valid: record 1 (at byte 8 of the JSON): unexpected EOF."},
+		{"a record too long", `[{"a":"` + strings.Repeat("x", importer.MaxRecordBytes) + `"}]`, 0,
+			"The import file is not valid: record 0 (at byte 1 of the JSON): the record is longer than 16777216 bytes."},
 		{"corrupt gzip", string(corrupt), 1, "The import file is not valid: record 1 (at byte 7 of the JSON): gzip: invalid checksum."},
 	}
 	for _, tt := range tests {
