@@ -106,7 +106,7 @@ func scanJob(s scanner) (*userport.Job, error) {
 
 // FindJob returns the job, or ENOTFOUND "inexistent_job".
 func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, error) {
-	j, err := findJob(ctx, db.db, tenant, id)
+	j, err := findJob(ctx, db.read, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("find job: %w", err)
 	}

@@ -38,7 +38,11 @@ const scanBuffers = 4
 
 // DB is a userport.Store on one SQLite file.
 type DB struct {
-	db   *sql.DB
+	db *sql.DB
+	// read is a read-only pool on the same file for the export scan and job
+	// reads: in WAL mode they run beside the one writing connection instead
+	// of queueing behind River's polls, progress writes and each other.
+	read *sql.DB
 	scan scanStmts
 	// bufs keeps ScanUsers' page buffers between pages. Unlike a sync.Pool,
 	// which every garbage collection empties, it keeps the arenas at their
@@ -67,6 +71,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{db: sqlDB, bufs: make(chan *scanBuf, scanBuffers)}
 	if err := db.init(ctx); err != nil {
 		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if db.read, err = openReader(ctx, path); err != nil {
+		db.scan.close()
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.scan.prepare(ctx, db.read); err != nil {
+		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
@@ -114,10 +127,30 @@ func (db *DB) init(ctx context.Context) error {
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("journal_mode is %q, want wal", mode)
 	}
-	if err := migrate(ctx, db.db); err != nil {
-		return err
+	return migrate(ctx, db.db)
+}
+
+// readers is the size of the read-only pool: an export's scan and the API's
+// job reads at once.
+const readers = 2
+
+// openReader opens the read-only pool, after the writer has migrated the file.
+func openReader(ctx context.Context, path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, err
 	}
-	return db.scan.prepare(ctx, db.db)
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // SQL returns the database handle, for the job queue to share the file.
@@ -134,7 +167,11 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.scan.close()
-	if err := db.db.Close(); err != nil {
+	var rerr error
+	if db.read != nil {
+		rerr = db.read.Close()
+	}
+	if err := errors.Join(db.db.Close(), rerr); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}
 	return nil
