@@ -38,19 +38,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	store, _, err := openStore(ctx, &cfg)
+	clock := userport.SystemClock{}
+	store, conn, err := openConnection(ctx, &cfg, *connName, clock)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	clock := userport.SystemClock{}
-	if _, err := userport.EnsureTenant(ctx, store, cfg.Tenant, clock); err != nil {
-		return err
-	}
-	conn, err := ensureConnection(ctx, store, cfg.Tenant, *connName, clock)
-	if err != nil {
-		return err
-	}
 	job := &userport.Job{Tenant: cfg.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
 		Status: userport.JobPending, ConnectionID: conn.ID, Connection: conn.Name, Upsert: *upsert,
 		UploadKey: path, CreatedAt: clock.Now()}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/seed"
+	"github.com/userport/userport/sqlite"
 )
 
 // seedBatch is how many generated users go into one transaction.
@@ -39,19 +40,12 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *n < 0 {
 		return errors.New("--users must be >= 0")
 	}
-	store, _, err := openStore(ctx, &cfg)
+	clock := userport.SystemClock{}
+	store, conn, err := openConnection(ctx, &cfg, *connName, clock)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	clock := userport.SystemClock{}
-	if _, err := userport.EnsureTenant(ctx, store, cfg.Tenant, clock); err != nil {
-		return err
-	}
-	conn, err := ensureConnection(ctx, store, cfg.Tenant, *connName, clock)
-	if err != nil {
-		return err
-	}
 	out := io.Discard
 	if !*quiet {
 		out = stderr
@@ -101,6 +95,26 @@ func seedUsers(ctx context.Context, store userport.UserStore, g *seed.Generator,
 		return err
 	}
 	return bar.Finish()
+}
+
+// openConnection opens the configured store for a command that writes users
+// of one connection: the tenant is made sure of, the connection found or
+// created.
+func openConnection(ctx context.Context, cfg *Config, name string, clock userport.Clock) (*sqlite.DB, *userport.Connection, error) {
+	store, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := userport.EnsureTenant(ctx, store, cfg.Tenant, clock); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	conn, err := ensureConnection(ctx, store, cfg.Tenant, name, clock)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, conn, nil
 }
 
 // ensureConnection finds the named connection, creating a database connection
