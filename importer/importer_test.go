@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,23 +31,8 @@ type env struct {
 // newEnv opens a fresh store and blob directory.
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	clock := testutil.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	blobs, err := localblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1:1", make([]byte, 32), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := userport.EnsureTenant(ctx, store, "dev", clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{store: store, blobs: blobs, conn: conn, clock: clock}
+	e := testutil.NewEmbedded(t)
+	return &env{store: e.Store, blobs: e.Blobs, conn: e.Conn, clock: e.Clock}
 }
 
 // upload stores file and creates a processing import job of it.

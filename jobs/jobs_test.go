@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,21 +38,8 @@ type env struct {
 func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	clock := testutil.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	blobs, err := localblob.New(filepath.Join(dir, "exports"), "http://127.0.0.1:1", make([]byte, 32), clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := userport.EnsureTenant(ctx, store, "dev", clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	emb := testutil.NewEmbedded(t)
+	store, blobs, clock, conn := emb.Store, emb.Blobs, emb.Clock, emb.Conn
 	users := make([]*userport.User, n)
 	seed.New(1, "dev", conn, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).Fill(users)
 	if n > 0 {

@@ -1,0 +1,44 @@
+package testutil
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/localblob"
+	"github.com/userport/userport/sqlite"
+)
+
+// Embedded is the embedded default opened for a test: a fresh SQLite file and
+// blob directory, the tenant "dev" with its default connection, and a clock
+// stopped at a fixed time.
+type Embedded struct {
+	Store *sqlite.DB
+	Blobs *localblob.Store
+	Conn  *userport.Connection
+	Clock *Clock
+}
+
+// NewEmbedded opens an Embedded in t.TempDir(), closed when the test ends.
+func NewEmbedded(t testing.TB) *Embedded {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	blobs, err := localblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1:1", make([]byte, 32), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := userport.EnsureTenant(ctx, store, "dev", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Embedded{Store: store, Blobs: blobs, Conn: conn, Clock: clock}
+}
