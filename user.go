@@ -21,7 +21,8 @@ type User struct {
 
 	// Doc is the Auth0 profile as raw JSON: user_id, email, identities,
 	// user_metadata, app_metadata, created_at, ... It is what GET /users/{id}
-	// returns and what exports read.
+	// returns and what exports read. Its root "user_id" is UserID: exports
+	// page on the user_id of the last document they read.
 	Doc json.RawMessage
 }
 
@@ -39,6 +40,37 @@ type UserScan struct {
 	ConnectionID string // "" for all connections
 	After        string // user_id to start after; "" for the first page
 	Limit        int    // page size, > 0
+}
+
+// UserPage is one keyset page of stored profile documents, written end to
+// end into one buffer that is reused from page to page.
+type UserPage struct {
+	Docs []byte
+	Ends []int  // Ends[i] is where document i ends in Docs
+	Last string // user_id of the last document: the next page's UserScan.After
+}
+
+// Len is the number of documents on the page.
+func (p *UserPage) Len() int { return len(p.Ends) }
+
+// Doc returns document i, valid until the page is reused.
+func (p *UserPage) Doc(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = p.Ends[i-1]
+	}
+	return p.Docs[start:p.Ends[i]:p.Ends[i]]
+}
+
+// Reset empties the page, keeping its memory.
+func (p *UserPage) Reset() {
+	p.Docs, p.Ends, p.Last = p.Docs[:0], p.Ends[:0], ""
+}
+
+// Append adds one document.
+func (p *UserPage) Append(doc []byte) {
+	p.Docs = append(p.Docs, doc...)
+	p.Ends = append(p.Ends, len(p.Docs))
 }
 
 // UserStore keeps users.
@@ -59,7 +91,7 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, u *User) error
 	// DeleteUser removes a user: ENOTFOUND if absent.
 	DeleteUser(ctx context.Context, tenant, userID string) error
-	// ScanUsers calls fn for each user of one keyset page, in user_id order.
-	// doc is only valid during the call. It returns how many users it passed.
-	ScanUsers(ctx context.Context, s UserScan, fn func(userID string, doc []byte) error) (int, error)
+	// ReadUsers replaces p's documents with one keyset page, in user_id
+	// order, and sets p.Last. A page shorter than s.Limit is the last one.
+	ReadUsers(ctx context.Context, s UserScan, p *UserPage) error
 }

@@ -30,7 +30,7 @@ const (
 
 // Scanner reads keyset pages of users; userport.UserStore is one.
 type Scanner interface {
-	ScanUsers(ctx context.Context, s userport.UserScan, fn func(userID string, doc []byte) error) (int, error)
+	ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error
 }
 
 // Exporter writes export files from a user store.
@@ -83,16 +83,16 @@ func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, enc encode.
 	go r.run(ctx)
 	var rows int64
 	for p := range r.full {
-		for i := range p.n {
-			if err := enc.Encode(p.doc(i)); err != nil {
+		for i := range p.Len() {
+			if err := enc.Encode(p.Doc(i)); err != nil {
 				cancel()
 				r.drain()
 				return rows, fmt.Errorf("encode: %w", err)
 			}
 		}
-		rows += int64(p.n)
+		rows += int64(p.Len())
 		if progress != nil {
-			progress(int64(p.n))
+			progress(int64(p.Len()))
 		}
 		r.free <- p
 	}
@@ -129,38 +129,22 @@ func (e *Exporter) level() int {
 	return DefaultGzipLevel
 }
 
-// page holds one keyset page of documents in one reused byte arena.
-type page struct {
-	arena []byte
-	ends  []int // ends[i] is where document i ends in arena
-	n     int
-	last  []byte // user_id of the last document
-}
-
-// doc returns document i.
-func (p *page) doc(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = p.ends[i-1]
-	}
-	return p.arena[start:p.ends[i]]
-}
-
-// reader reads pages ahead of the encoder.
+// reader reads pages ahead of the encoder, straight into the pages the
+// encoder reads: the store writes each document once.
 type reader struct {
 	users    Scanner
 	job      *userport.Job
 	pageSize int
-	full     chan *page // pages to encode, closed at the end
-	free     chan *page // pages to reuse
-	err      error      // set before full is closed
+	full     chan *userport.UserPage // pages to encode, closed at the end
+	free     chan *userport.UserPage // pages to reuse
+	err      error                   // set before full is closed
 }
 
 func newReader(users Scanner, job *userport.Job, pageSize int) *reader {
 	r := &reader{users: users, job: job, pageSize: pageSize,
-		full: make(chan *page, pagesInFlight), free: make(chan *page, pagesInFlight)}
+		full: make(chan *userport.UserPage, pagesInFlight), free: make(chan *userport.UserPage, pagesInFlight)}
 	for range pagesInFlight {
-		r.free <- &page{ends: make([]int, 0, pageSize)}
+		r.free <- &userport.UserPage{Ends: make([]int, 0, pageSize)}
 	}
 	return r
 }
@@ -170,7 +154,7 @@ func (r *reader) run(ctx context.Context) {
 	defer close(r.full)
 	after, remaining := "", int64(r.job.Limit)
 	for remaining > 0 || r.job.Limit == 0 {
-		var p *page
+		var p *userport.UserPage
 		select {
 		case p = <-r.free:
 		case <-ctx.Done():
@@ -181,36 +165,20 @@ func (r *reader) run(ctx context.Context) {
 		if r.job.Limit > 0 {
 			size = int(min(int64(size), remaining))
 		}
-		if err := r.read(ctx, p, after, size); err != nil {
-			r.err = err
+		scan := userport.UserScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, After: after, Limit: size}
+		if err := r.users.ReadUsers(ctx, scan, p); err != nil {
+			r.err = fmt.Errorf("read users: %w", err)
 			return
 		}
-		if p.n == 0 {
+		if p.Len() == 0 {
 			return
 		}
-		after, remaining = string(p.last), remaining-int64(p.n)
+		after, remaining = p.Last, remaining-int64(p.Len())
 		r.full <- p
-		if p.n < size {
+		if p.Len() < size {
 			return
 		}
 	}
-}
-
-// read fills p with one page.
-func (r *reader) read(ctx context.Context, p *page, after string, size int) error {
-	p.arena, p.ends, p.n = p.arena[:0], p.ends[:0], 0
-	scan := userport.UserScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, After: after, Limit: size}
-	_, err := r.users.ScanUsers(ctx, scan, func(userID string, doc []byte) error {
-		p.arena = append(p.arena, doc...)
-		p.ends = append(p.ends, len(p.arena))
-		p.n++
-		p.last = append(p.last[:0], userID...)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read users: %w", err)
-	}
-	return nil
 }
 
 // drain lets the reader finish after the encoder stopped early.

@@ -41,22 +41,20 @@ func newMemStore(n int) *memStore {
 	return m
 }
 
-func (m *memStore) ScanUsers(ctx context.Context, s userport.UserScan, fn func(string, []byte) error) (int, error) {
+func (m *memStore) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error {
+	p.Reset()
 	i := sort.SearchStrings(m.ids, s.After)
 	if i < len(m.ids) && m.ids[i] == s.After {
 		i++
 	}
-	n := 0
-	for ; i < len(m.ids) && n < s.Limit; i++ {
+	for ; i < len(m.ids) && p.Len() < s.Limit; i++ {
 		if s.ConnectionID != "" && m.conn[i] != s.ConnectionID {
 			continue
 		}
-		if err := fn(m.ids[i], m.docs[i]); err != nil {
-			return n, err
-		}
-		n++
+		p.Append(m.docs[i])
+		p.Last = m.ids[i]
 	}
-	return n, nil
+	return nil
 }
 
 // run exports job from m and returns the decompressed file and the rows.
@@ -136,12 +134,12 @@ type failingScanner struct {
 	pages int
 }
 
-func (f *failingScanner) ScanUsers(ctx context.Context, s userport.UserScan, fn func(string, []byte) error) (int, error) {
+func (f *failingScanner) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error {
 	if f.pages == 0 {
-		return 0, io.ErrUnexpectedEOF
+		return io.ErrUnexpectedEOF
 	}
 	f.pages--
-	return f.memStore.ScanUsers(ctx, s, fn)
+	return f.memStore.ReadUsers(ctx, s, p)
 }
 
 func TestExportStopsOnReadErrorAndCancel(t *testing.T) {

@@ -149,20 +149,8 @@ func compareStores(t *testing.T, a, b *env) {
 	t.Helper()
 	docs := func(e *env) map[string]string {
 		m := map[string]string{}
-		s := userport.UserScan{Tenant: "dev", Limit: 1000}
-		for {
-			n, err := e.store.ScanUsers(context.Background(), s, func(id string, doc []byte) error {
-				m[id] = string(doc)
-				s.After = id
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n < s.Limit {
-				return m
-			}
-		}
+		testutil.EachUser(t, e.store, userport.UserScan{Tenant: "dev"}, func(id string, doc []byte) { m[id] = string(doc) })
+		return m
 	}
 	da, db := docs(a), docs(b)
 	if len(da) != len(db) {

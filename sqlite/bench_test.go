@@ -69,9 +69,9 @@ func BenchmarkCreateUsers(b *testing.B) {
 	b.ReportMetric(float64(docBytes), "doc-bytes")
 }
 
-// BenchmarkScanUsers reads 100,000 seeded users in keyset pages of 1000, for
+// BenchmarkReadUsers reads 100,000 seeded users in keyset pages of 1000, for
 // the whole tenant and for one of its two connections.
-func BenchmarkScanUsers(b *testing.B) {
+func BenchmarkReadUsers(b *testing.B) {
 	const total = 100_000
 	db := open(b, filepath.Join(b.TempDir(), "bench.db"))
 	defer db.Close()
@@ -81,34 +81,32 @@ func BenchmarkScanUsers(b *testing.B) {
 			b.Fatalf("CreateUsers: %v", err)
 		}
 	}
-	b.Run("all", func(b *testing.B) { benchScan(b, db, "", total) })
-	b.Run("connection", func(b *testing.B) { benchScan(b, db, "con_0000000000000001", total/2) })
+	b.Run("all", func(b *testing.B) { benchRead(b, db, "", total) })
+	b.Run("connection", func(b *testing.B) { benchRead(b, db, "con_0000000000000001", total/2) })
 }
 
-// benchScan scans every user of the tenant (of one connection when
+// benchRead reads every user of the tenant (of one connection when
 // connectionID != "") per iteration.
-func benchScan(b *testing.B, db *sqlite.DB, connectionID string, want int) {
+func benchRead(b *testing.B, db *sqlite.DB, connectionID string, want int) {
 	ctx := context.Background()
 	var bytes int
+	var p userport.UserPage
 	for b.Loop() {
 		seen := 0
 		s := userport.UserScan{Tenant: "bench", ConnectionID: connectionID, Limit: benchBatch}
 		for {
-			n, err := db.ScanUsers(ctx, s, func(userID string, doc []byte) error {
-				bytes += len(doc)
-				s.After = userID
-				return nil
-			})
-			if err != nil {
-				b.Fatalf("ScanUsers: %v", err)
+			if err := db.ReadUsers(ctx, s, &p); err != nil {
+				b.Fatalf("ReadUsers: %v", err)
 			}
-			seen += n
-			if n < s.Limit {
+			seen += p.Len()
+			bytes += len(p.Docs)
+			if p.Len() < s.Limit {
 				break
 			}
+			s.After = p.Last
 		}
 		if seen != want {
-			b.Fatalf("scanned %d users, want %d", seen, want)
+			b.Fatalf("read %d users, want %d", seen, want)
 		}
 	}
 	b.ReportMetric(float64(b.N*want)/b.Elapsed().Seconds(), "users/s")

@@ -32,10 +32,6 @@ const PageSize = 16384
 // BusyTimeout is how long a statement waits for another process's lock.
 const BusyTimeout = 5 * time.Second
 
-// scanBuffers is how many page buffers ScanUsers keeps for reuse: one per
-// export running at the same time.
-const scanBuffers = 4
-
 // DB is a userport.Store on one SQLite file.
 type DB struct {
 	db *sql.DB
@@ -44,10 +40,6 @@ type DB struct {
 	// of queueing behind River's polls, progress writes and each other.
 	read *sql.DB
 	scan scanStmts
-	// bufs keeps ScanUsers' page buffers between pages. Unlike a sync.Pool,
-	// which every garbage collection empties, it keeps the arenas at their
-	// grown size.
-	bufs chan *scanBuf
 }
 
 var _ userport.Store = (*DB)(nil)
@@ -68,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	db := &DB{db: sqlDB, bufs: make(chan *scanBuf, scanBuffers)}
+	db := &DB{db: sqlDB}
 	if err := db.init(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

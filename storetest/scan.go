@@ -1,39 +1,34 @@
 package storetest
 
 import (
-	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/userport/userport"
 )
 
-// scanned is what one ScanUsers call passed to its callback.
-type scanned struct {
-	ids  []string
-	docs map[string]string
-	n    int
-}
-
-// scan runs one ScanUsers call, collecting what it passes.
-func scan(t *testing.T, s userport.Store, sc userport.UserScan) scanned {
+// readPage reads one keyset page into p, failing t on error, and returns the
+// user_id of each document in order.
+func readPage(t *testing.T, s userport.Store, sc userport.UserScan, p *userport.UserPage) []string {
 	t.Helper()
-	out := scanned{docs: map[string]string{}}
-	n, err := s.ScanUsers(t.Context(), sc, func(id string, doc []byte) error {
-		out.ids = append(out.ids, id)
-		out.docs[id] = string(doc)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("ScanUsers(%+v): %v", sc, err)
+	if err := s.ReadUsers(t.Context(), sc, p); err != nil {
+		t.Fatalf("ReadUsers(%+v): %v", sc, err)
 	}
-	out.n = n
-	return out
+	ids := make([]string, p.Len())
+	for i := range ids {
+		var doc struct {
+			UserID string `json:"user_id"`
+		}
+		if err := json.Unmarshal(p.Doc(i), &doc); err != nil {
+			t.Fatalf("document %d of the page: %v", i, err)
+		}
+		ids[i] = doc.UserID
+	}
+	return ids
 }
 
-func testScanUsers(t *testing.T, s userport.Store) {
+func testReadUsers(t *testing.T, s userport.Store) {
 	users := seedUsers(t, s, 25)
 	tests := []struct {
 		conn  string
@@ -58,22 +53,28 @@ func testScanUsers(t *testing.T, s userport.Store) {
 					want = append(want, u)
 				}
 			}
-			got := scan(t, s, userport.UserScan{Tenant: "a", ConnectionID: tt.conn, After: after, Limit: tt.limit})
-			wantIDs(t, "ids", got.ids, userIDs(want))
-			if got.n != len(want) {
-				t.Errorf("ScanUsers returned %d, want %d", got.n, len(want))
-			}
-			for _, u := range want {
-				if got.docs[u.UserID] != string(u.Doc) {
-					t.Errorf("doc of %s = %s, want %s", u.UserID, got.docs[u.UserID], u.Doc)
+			var p userport.UserPage
+			got := readPage(t, s, userport.UserScan{Tenant: "a", ConnectionID: tt.conn, After: after, Limit: tt.limit}, &p)
+			wantIDs(t, "ids", got, userIDs(want))
+			for i, u := range want {
+				if i < p.Len() && string(p.Doc(i)) != string(u.Doc) {
+					t.Errorf("doc %d = %s, want %s", i, p.Doc(i), u.Doc)
 				}
 			}
+			wantLast := ""
+			if len(want) > 0 {
+				wantLast = want[len(want)-1].UserID
+			}
+			field(t, "Last", p.Last, wantLast)
 		})
 	}
 }
 
-func testScanUsersPaging(t *testing.T, s userport.Store) {
+// testReadUsersPaging pages through a tenant and a connection with one
+// reused page, each page starting after the previous one's Last.
+func testReadUsersPaging(t *testing.T, s userport.Store) {
 	users := seedUsers(t, s, 57)
+	var p userport.UserPage
 	for _, conn := range []string{"", connID(1)} {
 		want := users
 		if conn != "" {
@@ -82,67 +83,32 @@ func testScanUsersPaging(t *testing.T, s userport.Store) {
 		var all []string
 		sc := userport.UserScan{Tenant: "a", ConnectionID: conn, Limit: 7}
 		for {
-			page := scan(t, s, sc)
-			all = append(all, page.ids...)
-			if page.n < sc.Limit {
+			all = append(all, readPage(t, s, sc, &p)...)
+			if p.Len() < sc.Limit {
 				break
 			}
-			sc.After = page.ids[len(page.ids)-1] // ids may be kept after the call
+			sc.After = p.Last
 		}
 		wantIDs(t, "paged ids of "+conn, all, userIDs(want))
 	}
 }
 
-func testScanUsersCallback(t *testing.T, s userport.Store) {
-	seedUsers(t, s, 10)
-	stop := errors.New("stop")
-	calls := 0
-	_, err := s.ScanUsers(t.Context(), userport.UserScan{Tenant: "a", Limit: 10}, func(string, []byte) error {
-		calls++
-		if calls == 3 {
-			return fmt.Errorf("callback: %w", stop)
+// testReadUsersEmpty checks that a page is emptied, and that a bad limit is
+// an error.
+func testReadUsersEmpty(t *testing.T, s userport.Store) {
+	seedUsers(t, s, 3)
+	p := userport.UserPage{Docs: []byte(`{"x":1}`), Ends: []int{7}, Last: "auth0|x"}
+	readPage(t, s, userport.UserScan{Tenant: "c", Limit: 10}, &p)
+	if p.Len() != 0 || len(p.Docs) != 0 || p.Last != "" {
+		t.Errorf("page of an empty tenant = %d docs (%q), Last %q; want none", p.Len(), p.Docs, p.Last)
+	}
+	readPage(t, s, userport.UserScan{Tenant: "a", After: userID(3), Limit: 10}, &p)
+	if p.Len() != 0 || p.Last != "" {
+		t.Errorf("page after the last user = %d docs, Last %q; want none", p.Len(), p.Last)
+	}
+	for _, limit := range []int{0, -1} {
+		if err := s.ReadUsers(t.Context(), userport.UserScan{Tenant: "a", Limit: limit}, &p); err == nil {
+			t.Errorf("ReadUsers with limit %d: no error", limit)
 		}
-		return nil
-	})
-	if !errors.Is(err, stop) {
-		t.Errorf("ScanUsers error = %v, want the callback's", err)
 	}
-	if calls != 3 {
-		t.Errorf("callback called %d times, want 3 (none after its error)", calls)
-	}
-}
-
-// testScanUsersReentrant checks that the callback may use the store, for
-// reads and writes, while a page is being passed: a store that keeps its
-// cursor open on its only connection would deadlock, and the timeout turns
-// that into a failure.
-func testScanUsersReentrant(t *testing.T, s userport.Store) {
-	seedUsers(t, s, 10)
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	job := newJob("a", 1, userport.JobUsersExport, userport.JobProcessing, baseTime)
-	if err := s.CreateJob(ctx, job, noEnqueue); err != nil {
-		t.Fatalf("CreateJob: %v", err)
-	}
-	n, err := s.ScanUsers(ctx, userport.UserScan{Tenant: "a", Limit: 10}, func(id string, _ []byte) error {
-		if _, err := s.FindUser(ctx, "a", id); err != nil {
-			return fmt.Errorf("FindUser: %w", err)
-		}
-		if _, err := s.CountUsers(ctx, "a", ""); err != nil {
-			return fmt.Errorf("CountUsers: %w", err)
-		}
-		_, err := s.UpdateJob(ctx, "a", job.ID, func(j *userport.Job) error {
-			j.PercentageDone++
-			return nil
-		})
-		return err
-	})
-	if err != nil || n != 10 {
-		t.Fatalf("ScanUsers = %d, %v; want 10, nil", n, err)
-	}
-	got, err := s.FindJob(ctx, "a", job.ID)
-	if err != nil {
-		t.Fatalf("FindJob: %v", err)
-	}
-	field(t, "PercentageDone", got.PercentageDone, 10)
 }

@@ -293,23 +293,16 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // no processing: the first half of the limit.
 func benchScan(ctx context.Context, m *Main) (float64, error) {
 	start := time.Now()
-	after := ""
+	s := userport.UserScan{Tenant: m.Config.Tenant, Limit: export.DefaultPageSize}
+	var p userport.UserPage
 	for {
-		var n int
-		_, err := m.store.ScanUsers(ctx, userport.UserScan{Tenant: m.Config.Tenant, After: after, Limit: export.DefaultPageSize},
-			func(userID string, doc []byte) error {
-				n++
-				if n == export.DefaultPageSize {
-					after = strings.Clone(userID)
-				}
-				return nil
-			})
-		if err != nil {
+		if err := m.store.ReadUsers(ctx, s, &p); err != nil {
 			return 0, err
 		}
-		if n < export.DefaultPageSize {
+		if p.Len() < s.Limit {
 			return time.Since(start).Seconds(), nil
 		}
+		s.After = p.Last
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // exJobIDPattern is the shape of a job id.
@@ -264,21 +265,11 @@ func (b *bundle) exStoredJob(id string) (*userport.Job, error) {
 // when connID is ""), in user_id order, read page by page.
 func (b *bundle) exDocs(connID string) (ids []string, docs [][]byte) {
 	b.t.Helper()
-	after := ""
-	for {
-		n, err := b.m.store.ScanUsers(b.ctx(), userport.UserScan{Tenant: b.m.Config.Tenant, ConnectionID: connID, After: after, Limit: 5000},
-			func(id string, doc []byte) error {
-				ids, docs = append(ids, id), append(docs, bytes.Clone(doc))
-				after = id
-				return nil
-			})
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		if n < 5000 {
-			return ids, docs
-		}
-	}
+	testutil.EachUser(b.t, b.m.store, userport.UserScan{Tenant: b.m.Config.Tenant, ConnectionID: connID, Limit: 5000},
+		func(id string, doc []byte) {
+			ids, docs = append(ids, id), append(docs, bytes.Clone(doc))
+		})
+	return ids, docs
 }
 
 // exCreateConnection creates a database connection through the API.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 func TestExportSeeded(t *testing.T) {
@@ -169,18 +170,7 @@ func exCheckSeededNDJSON(t *testing.T, b *bundle, data []byte, n int) {
 // exScan calls fn for every stored user, in user_id order, page by page.
 func exScan(t *testing.T, b *bundle, fn func(id string, doc []byte)) {
 	t.Helper()
-	after := ""
-	for {
-		n, err := b.m.store.ScanUsers(b.ctx(), userport.UserScan{Tenant: "dev", After: after, Limit: 2000}, func(id string, doc []byte) error {
-			fn(id, doc)
-			after = id
-			return nil
-		})
-		exMust(t, err)
-		if n < 2000 {
-			return
-		}
-	}
+	testutil.EachUser(t, b.m.store, userport.UserScan{Tenant: "dev", Limit: 2000}, fn)
 }
 
 // exTenantLimit runs three exports with a limit of one processing export per
