@@ -122,9 +122,9 @@ func (db *DB) init(ctx context.Context) error {
 	return migrate(ctx, db.db)
 }
 
-// readers is the size of the read-only pool: an export's scan and the API's
-// job reads at once.
-const readers = 2
+// readers is the size of the read-only pool: the scans of two exports, the
+// count an export makes for its progress, and the API's job reads at once.
+const readers = 4
 
 // openReader opens the read-only pool, after the writer has migrated the file.
 func openReader(ctx context.Context, path string) (*sql.DB, error) {
