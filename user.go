@@ -3,6 +3,7 @@ package userport
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"time"
 )
 
@@ -71,6 +72,15 @@ func (p *UserPage) Reset() {
 func (p *UserPage) Append(doc []byte) {
 	p.Docs = append(p.Docs, doc...)
 	p.Ends = append(p.Ends, len(p.Docs))
+}
+
+// UserLoader is a store with a faster way to write many new users than
+// batches of CreateUsers.
+type UserLoader interface {
+	// LoadUsers writes every batch of batches, like CreateUsers would, about
+	// expected users in all. The store may write them in one transaction
+	// (all or none, other writers waiting meanwhile) when that is faster.
+	LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*User]) error
 }
 
 // UserStore keeps users.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"time"
 
@@ -59,42 +60,68 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// seedUsers writes n users from g into store in batches. One goroutine
-// generates the next batch while the current one is written.
+// seedUsers writes n users from g into store in batches, through the
+// store's bulk load when it has one. One goroutine generates the next batch
+// while the current one is written.
 func seedUsers(ctx context.Context, store userport.UserStore, g *seed.Generator, n int, bar *progressbar.ProgressBar) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	full, free := make(chan []*userport.User, 1), make(chan []*userport.User, 2)
-	free <- make([]*userport.User, seedBatch)
-	free <- make([]*userport.User, seedBatch)
-	go func() {
-		defer close(full)
-		for done := 0; done < n; {
-			var b []*userport.User
-			select {
-			case b = <-free:
-			case <-ctx.Done():
-				return
+	batches := generate(ctx, g, n, bar)
+	if l, ok := store.(userport.UserLoader); ok {
+		if err := l.LoadUsers(ctx, n, batches); err != nil {
+			return fmt.Errorf("seed users: %w", err)
+		}
+	} else {
+		for b := range batches {
+			if err := store.CreateUsers(ctx, b...); err != nil {
+				return fmt.Errorf("seed users: %w", err)
 			}
-			b = b[:min(seedBatch, n-done)]
-			g.Fill(b)
-			full <- b
-			done += len(b)
 		}
-	}()
-	done := 0
-	for b := range full {
-		if err := store.CreateUsers(ctx, b...); err != nil {
-			return fmt.Errorf("write users %d to %d: %w", done, done+len(b), err)
-		}
-		done += len(b)
-		_ = bar.Add(len(b))
-		free <- b[:cap(b)]
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return bar.Finish()
+}
+
+// generate yields n users from g in batches of seedBatch, generated one batch
+// ahead by a goroutine, and counts each batch on bar once it is written.
+// A batch is reused after the loop body that received it returns.
+func generate(ctx context.Context, g *seed.Generator, n int, bar *progressbar.ProgressBar) iter.Seq[[]*userport.User] {
+	return func(yield func([]*userport.User) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		full, free := make(chan []*userport.User, 1), make(chan []*userport.User, 2)
+		free <- make([]*userport.User, seedBatch)
+		free <- make([]*userport.User, seedBatch)
+		go func() {
+			defer close(full)
+			for done := 0; done < n; {
+				var b []*userport.User
+				select {
+				case b = <-free:
+				case <-ctx.Done():
+					return
+				}
+				b = b[:min(seedBatch, n-done)]
+				g.Fill(b)
+				full <- b
+				done += len(b)
+			}
+		}()
+		defer func() { // let the generator end before g is dropped
+			cancel()
+			for range full {
+			}
+		}()
+		for b := range full {
+			if !yield(b) {
+				return
+			}
+			_ = bar.Add(len(b))
+			free <- b[:cap(b)]
+		}
+	}
 }
 
 // openConnection opens the configured store for a command that writes users
