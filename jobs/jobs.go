@@ -74,6 +74,7 @@ type Engine[TTx any] struct {
 	client *river.Client[TTx]
 	driver riverdriver.Driver[TTx]
 	logger *slog.Logger
+	work   bool // false: the engine only enqueues
 }
 
 // Deps is what the workers need.
@@ -113,7 +114,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &Engine[TTx]{client: client, driver: driver, logger: deps.Logger}, nil
+	return &Engine[TTx]{client: client, driver: driver, logger: deps.Logger, work: work}, nil
 }
 
 // Migrate brings River's tables up to date.
@@ -130,7 +131,10 @@ func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 
 // Start starts working jobs (a no-op for an insert-only engine).
 func (e *Engine[TTx]) Start(ctx context.Context) error {
-	if err := e.client.Start(ctx); err != nil && !errors.Is(err, river.ErrNotFound) {
+	if !e.work {
+		return nil
+	}
+	if err := e.client.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
 	}
 	return nil
@@ -139,6 +143,9 @@ func (e *Engine[TTx]) Start(ctx context.Context) error {
 // Stop stops fetching jobs and waits for running ones until ctx is done, then
 // cancels them (a cancelled export goes back to pending and is redone later).
 func (e *Engine[TTx]) Stop(ctx context.Context) error {
+	if !e.work {
+		return nil
+	}
 	if err := e.client.Stop(ctx); err != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
