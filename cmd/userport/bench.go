@@ -61,12 +61,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cfg Config
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	cfg.serverFlags(fs)
+	cfg.jobsFlag(fs)
 	users := fs.Int("users", 100000, "users to seed into a fresh store (0: use the data dir's users as they are)")
 	format := fs.String("format", "both", "csv, json or both")
 	asJSON := fs.Bool("json", false, "print one JSON object per format")
 	keep := fs.Bool("keep", false, "keep the temporary data dir")
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file (with --jobs inline)")
 	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
 	dataDirSet := false
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
@@ -100,6 +101,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *cpuProfile != "" {
+		if cfg.Jobs != JobsInline {
+			return errors.New("--cpuprofile profiles this process: add --jobs inline, so that the exports run in it")
+		}
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			return err
@@ -199,12 +203,16 @@ func benchOne(ctx context.Context, m *Main, token string, format userport.Format
 		body["fields"] = benchCSVFields
 	}
 	debug.FreeOSMemory() // what seeding left behind is not the export's
-	_ = resetPeakRSS()
+	pid := os.Getpid()   // the process that runs the exports
+	if m.worker != nil {
+		pid = m.worker.Pid()
+	}
+	_ = resetPeakRSS(pid)
 	job, _, err := benchRunJob(ctx, m, token, body, benchPollTimed)
 	if err != nil {
 		return nil, err
 	}
-	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS()}
+	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS(pid)}
 	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
 	if r.ScanSeconds, err = benchScan(ctx, m); err != nil {
 		return nil, err
@@ -369,14 +377,14 @@ func printBench(w io.Writer, r *benchResult, asJSON bool) {
 		float64(r.PeakRSSBytes)/1e6, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit, r.PolledSeconds, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
 }
 
-// resetPeakRSS resets the process's peak RSS (Linux: clear_refs 5).
-func resetPeakRSS() error {
-	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(os.Getpid()), "clear_refs"), []byte("5"), 0)
+// resetPeakRSS resets the peak RSS of process pid (Linux: clear_refs 5).
+func resetPeakRSS(pid int) error {
+	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(pid), "clear_refs"), []byte("5"), 0)
 }
 
-// peakRSS reads the process's peak resident set size (VmHWM), 0 if unknown.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+// peakRSS reads the peak resident set size (VmHWM) of process pid, 0 if unknown.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 	if err != nil {
 		return 0
 	}

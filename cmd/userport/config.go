@@ -31,6 +31,9 @@ type Config struct {
 
 	TokenTTL time.Duration
 
+	// Jobs is where serve works jobs: JobsProcess, JobsInline or JobsNone.
+	// Empty (a Config built by a test) is JobsInline.
+	Jobs                string
 	Workers             int           // jobs worked at once by this process
 	MaxExportsPerTenant int           // exports of one tenant processing at once
 	DownloadTTL         time.Duration // lifetime of a signed download URL
@@ -92,7 +95,7 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", envDuration("TOKEN_TTL", 24*time.Hour), "access token lifetime (USERPORT_TOKEN_TTL)")
-	fs.IntVar(&c.Workers, "workers", envInt("WORKERS", 2), "jobs worked at once by this process (USERPORT_WORKERS)")
+	fs.IntVar(&c.Workers, "workers", envInt("WORKERS", 2), "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
 	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", envInt("MAX_EXPORTS_PER_TENANT", 2), "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
 	fs.DurationVar(&c.DownloadTTL, "download-ttl", envDuration("DOWNLOAD_TTL", 60*time.Second), "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
 	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", int64(envInt("MAX_IMPORT_BYTES", 1<<30)), "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
@@ -102,6 +105,28 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.RescueAfter = envDuration("RESCUE_AFTER", 0)
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
+}
+
+// Where serve works jobs (--jobs).
+const (
+	JobsProcess = "process" // in a `userport worker` child process that serve starts and stops
+	JobsInline  = "inline"  // in serve's own process
+	JobsNone    = "none"    // not at all: `userport worker` processes work them
+)
+
+// jobsFlag registers --jobs, which only serve and bench take.
+func (c *Config) jobsFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Jobs, "jobs", env("JOBS", JobsProcess), "where jobs run: process (a child `userport worker`), inline (this process) or none (USERPORT_JOBS)")
+}
+
+// workerArgs are the flags of a `userport worker` that shares this
+// configuration; the environment carries the rest.
+func (c *Config) workerArgs() []string {
+	return []string{"--data-dir", c.DataDir, "--database-url", c.DatabaseURL, "--tenant", c.Tenant,
+		"--log-level", c.LogLevel, "--public-url", c.PublicURL, "--token-ttl", c.TokenTTL.String(),
+		"--workers", strconv.Itoa(c.Workers), "--max-exports-per-tenant", strconv.Itoa(c.MaxExportsPerTenant),
+		"--download-ttl", c.DownloadTTL.String(), "--max-import-bytes", strconv.FormatInt(c.MaxImportBytes, 10),
+		"--max-imports-per-tenant", strconv.Itoa(c.MaxImportsPerTenant)}
 }
 
 // Validate checks the configuration and fills derived defaults.
@@ -121,6 +146,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("invalid public URL %q: want http(s)://host[:port]", c.PublicURL)
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	switch c.Jobs {
+	case "", JobsProcess, JobsInline, JobsNone:
+	default:
+		return fmt.Errorf("invalid --jobs %q: want process, inline or none", c.Jobs)
 	}
 	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
 		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -8,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,20 +23,32 @@ import (
 // imCrashUsers is the size of the import killed in the middle.
 const imCrashUsers = 200_000
 
-// imProcess is `userport serve` running as a child process.
+// buildUserport builds the binary into a temporary directory of t.
+func buildUserport(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "userport")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// imProcess is `userport serve` running as a child process, in a process
+// group of its own with the job worker process it starts.
 type imProcess struct {
 	cmd  *exec.Cmd
 	logs *syncBuffer
 }
 
-// imStartServe starts the binary on addr over dir with the short River
-// timings of the import knobs, and waits until it answers.
-func imStartServe(t *testing.T, bin, dir, addr string) *imProcess {
+// imStartServe starts the binary's serve command with args on addr over dir,
+// with the short River timings of the import knobs, and waits until it answers.
+func imStartServe(t *testing.T, bin, dir, addr string, args ...string) *imProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "USERPORT_DATA_DIR="+dir, "USERPORT_ADDR="+addr,
 		"USERPORT_ADMIN_CLIENT_ID="+adminID, "USERPORT_ADMIN_CLIENT_SECRET="+adminSecret,
-		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=warn")
+		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=info")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &imProcess{cmd: cmd, logs: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {
@@ -55,12 +70,13 @@ func imStartServe(t *testing.T, bin, dir, addr string) *imProcess {
 	}
 }
 
-// kill sends SIGKILL (kill -9) and waits for the process to die.
+// kill sends SIGKILL (kill -9) to serve and its job worker process, as a
+// crash of the machine would, and waits for serve to die.
 func (p *imProcess) kill() {
 	if p.cmd.ProcessState != nil {
 		return
 	}
-	_ = p.cmd.Process.Kill()
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	_ = p.cmd.Wait()
 }
 
@@ -110,10 +126,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and imports 200,000 users")
 	}
-	bin := filepath.Join(t.TempDir(), "userport")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildUserport(t)
 	dir := t.TempDir()
 	installTestKey(t, dir)
 	addr := imFreeAddr(t)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -45,6 +46,9 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	served   chan error
+	worker   *childWorker // the job worker process, with --jobs process
+	// Stderr receives the job worker process's logs (os.Stderr when nil).
+	Stderr io.Writer
 }
 
 // runServe implements `userport serve`.
@@ -52,14 +56,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
+	m.Config.jobsFlag(fs)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
-	m.Logger = newLogger(stderr, &m.Config)
+	m.Logger, m.Stderr = newLogger(stderr, &m.Config), stderr
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	m.Logger.Info("userport serving", "url", m.URL(), "tenant", m.Config.Tenant, "data_dir", m.Config.DataDir)
+	m.Logger.Info("userport serving", "url", m.URL(), "tenant", m.Config.Tenant, "data_dir", m.Config.DataDir, "jobs", m.Config.Jobs)
 	select {
 	case <-ctx.Done():
 		m.Logger.Info("shutting down")
@@ -113,6 +118,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		close(m.served)
 	}()
+	if m.Config.Jobs == JobsProcess {
+		if m.worker, err = startChildWorker(m.Config.workerArgs(), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+			return fmt.Errorf("start the job worker process: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -169,7 +179,9 @@ func (m *Main) openJobs(ctx context.Context) error {
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
 		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter}
-	if m.engine, err = jobs.New(driver, deps, cfg, true); err != nil {
+	// With --jobs process or none this process only enqueues jobs.
+	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	if m.engine, err = jobs.New(driver, deps, cfg, work); err != nil {
 		return err
 	}
 	return m.engine.Start(ctx)
@@ -204,6 +216,12 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
+	if m.worker != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.worker.Stop(ctx))
+		m.worker = nil
+	}
 	if m.engine != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()

@@ -1,0 +1,141 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// workerPidPattern finds the job worker's pid in serve's log.
+var workerPidPattern = regexp.MustCompile(`msg="job worker process started" pid=(\d+)`)
+
+// binaryWithUsers builds the binary and seeds n users into a new data dir
+// with its seed command; it returns the binary, the dir and a free address.
+func binaryWithUsers(t *testing.T, n int) (bin, dir, addr string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin, dir, addr = buildUserport(t), t.TempDir(), imFreeAddr(t)
+	installTestKey(t, dir)
+	if out, err := exec.Command(bin, "seed", "--data-dir", dir, "--users", strconv.Itoa(n), "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	return bin, dir, addr
+}
+
+// countLines returns the number of lines of a gzip'd file.
+func countLines(t *testing.T, data []byte) int {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(zr); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(out.Bytes(), []byte{'\n'})
+}
+
+// TestServeWorksJobsInAChildProcess runs the binary's serve as a user would:
+// it starts `userport worker` as a child, which works the export, and stops
+// it on SIGTERM; a killed serve takes its worker with it.
+func TestServeWorksJobsInAChildProcess(t *testing.T) {
+	bin, dir, addr := binaryWithUsers(t, 500)
+	p := imStartServe(t, bin, dir, addr) // the default: --jobs process
+	worker := workerPid(t, p)
+	if n := countLines(t, imClient(t, addr).imExport()); n != 500 {
+		t.Errorf("the export has %d users, want 500", n)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, p.cmd, 30*time.Second)
+	if err := syscall.Kill(worker, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("the job worker process %d outlived serve's shutdown (kill 0: %v)", worker, err)
+	}
+
+	// kill -9 of serve alone: the kernel stops its worker (SIGTERM).
+	p = imStartServe(t, bin, dir, addr)
+	worker = workerPid(t, p)
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	for deadline := time.Now().Add(30 * time.Second); syscall.Kill(worker, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job worker process %d outlived a killed serve", worker)
+		}
+	}
+}
+
+// TestServeWithoutJobs runs serve with --jobs none: exports wait, pending,
+// until a `userport worker` runs beside it.
+func TestServeWithoutJobs(t *testing.T) {
+	bin, dir, addr := binaryWithUsers(t, 300)
+	p := imStartServe(t, bin, dir, addr, "--jobs", "none")
+	if workerPidPattern.MatchString(p.logs.String()) {
+		t.Fatalf("serve --jobs none started a job worker process:\n%s", p.logs.String())
+	}
+	c := imClient(t, addr)
+	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
+	r.wantStatus(t, http.StatusOK)
+	var created imJob
+	r.decode(t, &created)
+	time.Sleep(time.Second) // five poll intervals of a worker
+	if j := c.imGet(created.ID); j.Status != "pending" {
+		t.Fatalf("with no worker the export is %s, want pending", j.Status)
+	}
+
+	w := exec.Command(bin, "worker", "--data-dir", dir)
+	w.Stdout, w.Stderr = os.Stderr, os.Stderr
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
+	if j := c.imWait(created.ID, time.Minute); j.Status != "completed" {
+		t.Fatalf("after a worker started the export is %s (%s), want completed", j.Status, j.StatusDetails)
+	}
+}
+
+// workerPid waits for serve to log the pid of its job worker process.
+func workerPid(t *testing.T, p *imProcess) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := workerPidPattern.FindStringSubmatch(p.logs.String()); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve started no job worker process:\n%s", p.logs.String())
+		}
+	}
+}
+
+// waitExit waits for cmd to exit, failing t after timeout.
+func waitExit(t *testing.T, cmd *exec.Cmd, timeout time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v", err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("serve did not exit within %v of SIGTERM", timeout)
+	}
+}
