@@ -297,3 +297,30 @@ func TestNewRejectsBadArguments(t *testing.T) {
 		t.Errorf("New did not create its directory: %v", err)
 	}
 }
+
+// TestLargeBlobInChunks writes a blob larger than several writeback chunks
+// in uneven writes, so that writeback starts mid-file, and reads it back.
+func TestLargeBlobInChunks(t *testing.T) {
+	s := newSetup(t, "http://127.0.0.1:1")
+	data := make([]byte, 20<<20+12345)
+	for i := range data {
+		data[i] = byte(i*7 + i>>13)
+	}
+	w, err := s.store.Create(context.Background(), "job_large/dev.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rest := data; len(rest) > 0; {
+		n := min(len(rest), 3<<20+17)
+		if _, err := w.Write(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.read(t, "job_large/dev.json.gz"); !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, not the %d written", len(got), len(data))
+	}
+}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -172,5 +173,23 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if got.PercentageDone != 2*rounds {
 		t.Errorf("PercentageDone = %d, want %d", got.PercentageDone, 2*rounds)
+	}
+}
+
+// TestReadUsersRefusesADocumentWithoutItsUserID checks that a page whose
+// last document lacks its user_id is an error, not a cursor that never moves.
+func TestReadUsersRefusesADocumentWithoutItsUserID(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "bad.db"))
+	defer db.Close()
+	for i, doc := range []string{`{"email":"a@example.com"}`, `{"user_id":"auth0|000"}`, `{"user_id":42}`} {
+		u := &userport.User{Tenant: fmt.Sprintf("t%d", i), UserID: "auth0|001", ConnectionID: "con_x", Doc: []byte(doc)}
+		if err := db.CreateUsers(t.Context(), u); err != nil {
+			t.Fatal(err)
+		}
+		var p userport.UserPage
+		err := db.ReadUsers(t.Context(), userport.UserScan{Tenant: u.Tenant, After: "auth0|000", Limit: 10}, &p)
+		if err == nil {
+			t.Errorf("ReadUsers of %s: no error, Last %q", doc, p.Last)
+		}
 	}
 }
