@@ -2,8 +2,8 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
