@@ -91,9 +91,9 @@ type UserStore interface {
 	CreateUsers(ctx context.Context, users ...*User) error
 	// FindUser returns ENOTFOUND (detail "inexistent_user") when there is none.
 	FindUser(ctx context.Context, tenant, userID string) (*User, error)
-	// ListUsers returns a page of users in user_id order, and the total that
-	// matches the filter.
-	ListUsers(ctx context.Context, f UserFilter) ([]*User, int, error)
+	// ListUsers returns a page of users in user_id order (CountUsers gives
+	// the total that matches the filter).
+	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	// CountUsers counts a tenant's users, of one connection when connectionID != "".
 	CountUsers(ctx context.Context, tenant, connectionID string) (int64, error)
 	// UpdateUser replaces the stored user (matched by tenant and user_id):

