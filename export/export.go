@@ -170,12 +170,13 @@ func (r *reader) run(ctx context.Context) {
 			r.err = fmt.Errorf("read users: %w", err)
 			return
 		}
-		if p.Len() == 0 {
+		n := p.Len()
+		if n == 0 {
 			return
 		}
-		after, remaining = p.Last, remaining-int64(p.Len())
-		r.full <- p
-		if p.Len() < size {
+		after, remaining = p.Last, remaining-int64(n)
+		r.full <- p // the encoder's from now on
+		if n < size {
 			return
 		}
 	}
