@@ -47,13 +47,21 @@ type Exporter struct {
 
 // Export writes job's users to w as a gzip'd CSV or NDJSON file, calling
 // progress with the number of users of each page it has encoded, and returns
-// how many users it wrote.
+// how many users it wrote. When it returns, nothing writes to w any more,
+// even after an error: pgzip writes from goroutines of its own, and a failed
+// export's writer is discarded by the caller.
 func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (int64, error) {
 	bw := bufio.NewWriterSize(w, writeBufferSize)
 	zw, err := e.newGzip(bw)
 	if err != nil {
 		return 0, fmt.Errorf("gzip: %w", err)
 	}
+	zwOpen := true
+	defer func() {
+		if zwOpen {
+			_ = zw.Close() // waits for pgzip's goroutines; the output is discarded
+		}
+	}()
 	enc, err := encode.New(zw, job.Format, job.Fields)
 	if err != nil {
 		return 0, err
@@ -65,6 +73,7 @@ func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, p
 	if err := enc.Close(); err != nil {
 		return rows, fmt.Errorf("encode: %w", err)
 	}
+	zwOpen = false
 	if err := zw.Close(); err != nil {
 		return rows, fmt.Errorf("gzip: %w", err)
 	}

@@ -65,10 +65,22 @@ func (e *env) enqueueImport(t *testing.T, file []byte) *userport.Job {
 }
 
 // uploadGone fails t if the job's uploaded file is still there.
+// The worker deletes the file right after it records the job's end, so the
+// file may outlive the status by a moment.
 func (e *env) uploadGone(t *testing.T, job *userport.Job) {
 	t.Helper()
-	if _, err := e.blobs.Open(context.Background(), job.UploadKey); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the uploaded file of %s is still there: %v", job.ID, err)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		f, err := e.blobs.Open(context.Background(), job.UploadKey)
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if err == nil {
+			f.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the uploaded file of %s is still there 5 s after the job ended: %v", job.ID, err)
+			return
+		}
 	}
 }
 
