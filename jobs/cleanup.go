@@ -94,7 +94,8 @@ func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error 
 	return errors.Join(errs...)
 }
 
-// purgeRecords deletes job records (and any file left) created before the cutoff.
+// purgeRecords deletes job records created before the cutoff, and any file
+// they left: an export's file, or the upload of an import that never ended.
 func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error {
 	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{CreatedBefore: createdBefore})
 	if err != nil {
@@ -102,15 +103,26 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 	}
 	var errs []error
 	for _, j := range jobs {
-		if j.FileKey != "" {
-			if err := deps.Blobs.Delete(ctx, j.FileKey); err != nil {
-				errs = append(errs, fmt.Errorf("delete file of %s: %w", j.ID, err))
-				continue
-			}
+		if err := deleteFiles(ctx, deps.Blobs, j.FileKey, j.UploadKey); err != nil {
+			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
+			continue
 		}
 		if err := deps.Store.DeleteJob(ctx, j.Tenant, j.ID); err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 			errs = append(errs, fmt.Errorf("purge %s: %w", j.ID, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deleteFiles deletes the blobs of the keys that are not empty.
+func deleteFiles(ctx context.Context, blobs userport.BlobStore, keys ...string) error {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if err := blobs.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

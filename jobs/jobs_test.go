@@ -335,3 +335,42 @@ func TestEnqueueNeedsTheStoreTransaction(t *testing.T) {
 		t.Errorf("the job row was written although its enqueue failed: %v", err)
 	}
 }
+
+// TestCleanupPurgesAnUnfinishedImportsUpload checks that purging the record
+// of an import that never ended deletes its uploaded file too.
+func TestCleanupPurgesAnUnfinishedImportsUpload(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 0, jobs.Config{}, nil)
+	e.stop(t, time.Second) // the test drives Cleanup itself
+	ctx := context.Background()
+	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
+		ConnectionID: "con_AAAAAAAAAAAAAAAA", CreatedAt: e.clock.Now()}
+	job.UploadKey = job.ID + "/upload"
+	w, err := e.blobs.Create(ctx, job.UploadKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(`[{"email":"a@example.com"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateJob(ctx, job, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, age := range []time.Duration{userport.DefaultLifetimes.Record - time.Second, userport.DefaultLifetimes.Record + time.Second} {
+		e.clock.Set(job.CreatedAt.Add(age))
+		if err := jobs.Cleanup(ctx, e.deps, userport.Lifetimes{}); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		f, err := e.blobs.Open(ctx, job.UploadKey)
+		if err == nil {
+			f.Close()
+		}
+		if exists, want := err == nil, i == 0; exists != want {
+			t.Errorf("step %d (age %v): upload exists %v, want %v", i, age, exists, want)
+		}
+	}
+	checkStatus(t, e, job.ID, "", 1)
+}
