@@ -120,13 +120,16 @@ func (c *Config) jobsFlag(fs *flag.FlagSet) {
 }
 
 // workerArgs are the flags of a `userport worker` that shares this
-// configuration; the environment carries the rest.
+// configuration, one for each flag serverFlags registers (so a new flag
+// reaches the worker too); the environment carries the rest.
 func (c *Config) workerArgs() []string {
-	return []string{"--data-dir", c.DataDir, "--database-url", c.DatabaseURL, "--tenant", c.Tenant,
-		"--log-level", c.LogLevel, "--public-url", c.PublicURL, "--token-ttl", c.TokenTTL.String(),
-		"--workers", strconv.Itoa(c.Workers), "--max-exports-per-tenant", strconv.Itoa(c.MaxExportsPerTenant),
-		"--download-ttl", c.DownloadTTL.String(), "--max-import-bytes", strconv.FormatInt(c.MaxImportBytes, 10),
-		"--max-imports-per-tenant", strconv.Itoa(c.MaxImportsPerTenant)}
+	var cp Config
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	cp.serverFlags(fs) // binds every flag to a field of cp ...
+	cp = *c            // ... which now holds this configuration
+	var args []string
+	fs.VisitAll(func(f *flag.Flag) { args = append(args, "--"+f.Name+"="+f.Value.String()) })
+	return args
 }
 
 // Validate checks the configuration and fills derived defaults.

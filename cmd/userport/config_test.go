@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeRefusesBadFlags checks that serve stops at a bad setting with a
@@ -37,5 +40,24 @@ func TestServeRefusesBadFlags(t *testing.T) {
 				t.Fatalf("serve %v = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestWorkerArgs checks that the flags serve gives its worker process parse
+// back, with the worker's own flags, into the same settings.
+func TestWorkerArgs(t *testing.T) {
+	want := Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
+		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
+		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4}
+	var got Config
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	got.serverFlags(fs)
+	if err := fs.Parse(want.workerArgs()); err != nil {
+		t.Fatalf("parse %q: %v", want.workerArgs(), err)
+	}
+	got.AdminClientID, got.AdminClientSecret = "", "" // from the environment, not flags
+	got.ImportChunk, got.ImportTimeout, got.RescueAfter = 0, 0, 0
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("worker settings\n%+v\nwant\n%+v", got, want)
 	}
 }
