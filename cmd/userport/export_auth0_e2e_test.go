@@ -113,7 +113,9 @@ func (f *exConsentFixture) run(t *testing.T, body, want string) []byte {
 	r := b.exPost(strings.ReplaceAll(body, "CON", f.con))
 	r.wantStatus(t, http.StatusOK)
 	j := exDecodeJob(t, r.body)
-	want = strings.NewReplacer("CON", f.con, "CREATED", userport.FormatTime(b.clock.Now()), "ID", j.ID).Replace(want)
+	// Placeholders, not the random ids themselves, are in the templates: an id
+	// may contain "ID" or "CON".
+	want = strings.NewReplacer("OTHERCONN", f.other, "CON", f.con, "CREATED", userport.FormatTime(b.clock.Now()), "ID", j.ID).Replace(want)
 	if string(r.body) != want {
 		t.Fatalf("POST answer =\n%s\nwant\n%s", r.body, want)
 	}
@@ -291,7 +293,7 @@ func TestExportLimitAndFilter(t *testing.T) {
 			`{"type":"users_export","status":"pending","format":"csv","limit":3,"fields":[{"name":"email"}],"created_at":"CREATED","id":"ID"}`,
 			f.all[:3]},
 		{"other connection", `{"connection_id":"` + f.other + `","format":"csv","fields":[{"name":"email"}]}`,
-			`{"type":"users_export","status":"pending","connection_id":"` + f.other + `","format":"csv","fields":[{"name":"email"}],"connection":"Other-DB","created_at":"CREATED","id":"ID"}`,
+			`{"type":"users_export","status":"pending","connection_id":"OTHERCONN","format":"csv","fields":[{"name":"email"}],"connection":"Other-DB","created_at":"CREATED","id":"ID"}`,
 			[][]byte{f.all[0], f.all[9]}},
 	}
 	for _, c := range cases {
