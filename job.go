@@ -77,6 +77,12 @@ type Job struct {
 	StartedAt   time.Time // zero until processing
 	CompletedAt time.Time // zero until completed or failed
 
+	// The worker running a processing export, and when it last wrote its
+	// progress: an export whose heartbeat is older than a minute or so lost
+	// its worker, and another worker takes it over. Internal, never shown.
+	Runner      string
+	HeartbeatAt time.Time
+
 	PercentageDone  int
 	TimeLeftSeconds int
 	StatusDetails   string // why a job failed

@@ -17,16 +17,46 @@ type CleanupArgs struct{}
 // Kind names the River job kind.
 func (CleanupArgs) Kind() string { return "userport_cleanup" }
 
-// cleanupWorker runs Cleanup.
+// cleanupWorker runs Cleanup, then hands exports whose worker died to a
+// live one.
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
-	deps Deps
-	cfg  Config
+	deps    Deps
+	cfg     Config
+	enqueue func(ctx context.Context, args river.JobArgs) error
 }
 
 // Work runs one cleanup pass.
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	return Cleanup(ctx, w.deps, w.cfg.withDefaults().Lifetimes)
+	cfg := w.cfg.withDefaults()
+	return errors.Join(
+		Cleanup(ctx, w.deps, cfg.Lifetimes),
+		rescueStale(ctx, w.deps, w.deps.Clock.Now().Add(-cfg.StaleAfter), w.enqueue),
+	)
+}
+
+// rescueStale enqueues the exports still processing whose runner's last
+// heartbeat is older than staleBefore: their worker was killed (a shutdown
+// puts them back to pending), and River would only rescue their own job at
+// its time limit, hours later. The new job's worker claims the export and
+// writes it again from the start; if the old runner was only slow, its next
+// heartbeat finds the export taken over and it stops.
+func rescueStale(ctx context.Context, deps Deps, staleBefore time.Time, enqueue func(context.Context, river.JobArgs) error) error {
+	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{Type: userport.JobUsersExport, Statuses: []userport.JobStatus{userport.JobProcessing}})
+	if err != nil {
+		return fmt.Errorf("list running exports: %w", err)
+	}
+	var errs []error
+	for _, j := range jobs {
+		if !j.HeartbeatAt.Before(staleBefore) || !j.StartedAt.Before(staleBefore) {
+			continue // alive, or started just now (claimed in a moment)
+		}
+		deps.Logger.Warn("export lost its worker; enqueued again", "job", j.ID, "tenant", j.Tenant, "heartbeat", j.HeartbeatAt)
+		if err := enqueue(ctx, ExportArgs{Tenant: j.Tenant, JobID: j.ID}); err != nil {
+			errs = append(errs, fmt.Errorf("enqueue stale export %s: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Cleanup fails exports running past their time limit, deletes the files of

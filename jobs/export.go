@@ -35,8 +35,8 @@ func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration {
 	return w.cfg.Lifetimes.Export + time.Minute
 }
 
-// Work claims the job (within the tenant's limit), writes the file and
-// completes the job, or fails it with a reason.
+// Work starts the job (within the tenant's limit), claims it, writes the
+// file and completes the job, or fails it with a reason.
 func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) error {
 	a := rj.Args
 	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
@@ -49,9 +49,44 @@ func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) erro
 	case userport.JobPending: // the tenant is at its limit: try again soon
 		return river.JobSnooze(w.cfg.LimitRetry)
 	case userport.JobProcessing:
+		job, err := w.claim(ctx, job)
+		if errors.Is(err, errNotProcessing) || errors.Is(err, errClaimed) || userport.ErrorCode(err) == userport.ENOTFOUND {
+			return nil // ended meanwhile, or running in a live worker: a duplicate
+		} else if err != nil {
+			return err
+		}
 		return w.run(ctx, job)
 	}
 	return nil // completed, failed or expired already: a late duplicate
+}
+
+// errClaimed stops a claim of an export that a live worker runs.
+var errClaimed = errors.New("export is running in another worker")
+
+// claim makes this execution the runner of a processing export, unless
+// another runner's heartbeat is younger than StaleAfter. The runner token
+// guards every later write: a runner that was taken over (its worker seemed
+// dead, but was only slow) sees that at its next heartbeat and stops.
+func (w *exportWorker) claim(ctx context.Context, job *userport.Job) (*userport.Job, error) {
+	token, now := userport.RandomString(16), w.deps.Clock.Now()
+	return w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
+		if j.Runner != "" && now.Sub(j.HeartbeatAt) < w.cfg.StaleAfter {
+			return errClaimed
+		}
+		j.Runner, j.HeartbeatAt = token, now
+		return nil
+	})
+}
+
+// owned checks, inside an UpdateJob, that job's runner still runs j.
+func owned(j, job *userport.Job) error {
+	if j.Status != userport.JobProcessing || j.Runner != job.Runner {
+		return errNotProcessing
+	}
+	return nil
 }
 
 // run exports a claimed job and records the outcome.
@@ -70,8 +105,8 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 		return w.finish(ctx, job, err)
 	}
 	_, err = w.deps.Store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
+		if err := owned(j, job); err != nil {
+			return err
 		}
 		j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
 		j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
@@ -79,7 +114,8 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 		return nil
 	})
 	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
-		// Failed (by the time limit) or purged meanwhile: the file goes too.
+		// Failed (by the time limit), taken over or purged meanwhile: the
+		// file goes too.
 		return w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
 	}
 	return err
@@ -100,7 +136,9 @@ func (w *exportWorker) total(ctx context.Context, job *userport.Job) (int64, err
 // write streams the file into the blob store and commits it.
 func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (rows, size int64, err error) {
 	job.FileName = fmt.Sprintf("%s.%s.gz", job.Tenant, job.Format)
-	job.FileKey = job.ID + "/" + job.FileName
+	// Each runner writes its own key: a runner that was taken over deletes
+	// its file, never the one of the runner that completes the job.
+	job.FileKey = job.ID + "/" + job.Runner + "/" + job.FileName
 	bw, err := w.deps.Blobs.Create(ctx, job.FileKey)
 	if err != nil {
 		return 0, 0, err
@@ -116,12 +154,12 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 	return rows, cw.n, nil
 }
 
-// reportProgress writes percentage_done and time_left_seconds every
-// ProgressInterval from its own goroutine, so the pipeline never waits for it.
-// It counts the users to export first, while the export starts (the count
-// took 4 % of a 1,000,000-user CSV export). When the job is no longer
-// processing (the cleanup failed it at its time limit), it cancels the export
-// with errNotProcessing.
+// reportProgress writes percentage_done and time_left_seconds, and the
+// runner's heartbeat, every ProgressInterval from its own goroutine, so the
+// pipeline never waits for it. It counts the users to export first, while the
+// export starts (the count took 4 % of a 1,000,000-user CSV export). When the
+// job is no longer this runner's (the cleanup failed it at its time limit, or
+// another worker took it over), it cancels the export with errNotProcessing.
 func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done *atomic.Int64) (stop func()) {
 	ctx, stopTicks := context.WithCancel(ctx)
 	finished := make(chan struct{})
@@ -149,14 +187,15 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 	return func() { stopTicks(); <-finished }
 }
 
-// writeProgress records one progress figure.
+// writeProgress records one progress figure and the heartbeat.
 func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, total, done int64) error {
-	pct, left := progress(done, total, w.deps.Clock.Now().Sub(job.StartedAt))
+	now := w.deps.Clock.Now()
+	pct, left := progress(done, total, now.Sub(job.StartedAt))
 	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
+		if err := owned(j, job); err != nil {
+			return err
 		}
-		j.PercentageDone, j.TimeLeftSeconds = pct, left
+		j.PercentageDone, j.TimeLeftSeconds, j.HeartbeatAt = pct, left, now
 		return nil
 	})
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
@@ -192,14 +231,20 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
 	if errors.Is(context.Cause(ctx), errNotProcessing) {
-		return nil // ended by someone else (the cleanup, at the time limit)
+		return nil // ended by someone else (the cleanup at the time limit, or another worker)
 	}
 	if errors.Is(cause, context.Canceled) {
 		_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+			if err := owned(j, job); err != nil {
+				return err
+			}
 			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
+			j.Runner, j.HeartbeatAt = "", time.Time{}
 			return nil
 		})
-		if err != nil {
+		if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+			return nil
+		} else if err != nil {
 			return errors.Join(cause, err)
 		}
 		return river.JobSnooze(0) // run again as soon as a worker runs, without using an attempt
@@ -210,8 +255,8 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	}
 	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export failed", slog.String("job", job.ID), slog.Any("err", cause))
 	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
+		if err := owned(j, job); err != nil {
+			return err
 		}
 		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
 		return nil

@@ -27,7 +27,8 @@ type Config struct {
 	CleanupInterval     time.Duration      // how often the cleanup runs (default 1 min)
 	PollInterval        time.Duration      // how often idle workers look for jobs (default 200ms)
 	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
-	ProgressInterval    time.Duration      // how often a running job writes its progress (default 1s)
+	ProgressInterval    time.Duration      // how often a running job writes its progress and heartbeat (default 1s)
+	StaleAfter          time.Duration      // how long a processing export may go without a heartbeat before another worker takes it over (default 1 min)
 
 	MaxImportsPerTenant int           // imports of one tenant processing at once (default 2)
 	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
@@ -53,6 +54,7 @@ func (c Config) withDefaults() Config {
 	def(&c.PollInterval, 200*time.Millisecond)
 	def(&c.LimitRetry, time.Second)
 	def(&c.ProgressInterval, time.Second)
+	def(&c.StaleAfter, time.Minute)
 	if c.MaxImportsPerTenant <= 0 {
 		c.MaxImportsPerTenant = 2
 	}
@@ -99,18 +101,22 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 		RescueStuckJobsAfter: cfg.RescueAfter, // kinds with a longer Timeout (exports) wait for it
 		MaxAttempts:          25,
 	}
+	var client *river.Client[TTx]
 	if work {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
 		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: func(ctx context.Context, args river.JobArgs) error {
+			_, err := client.Insert(ctx, args, nil)
+			return err
+		}})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"})}
 	}
-	client, err := river.NewClient(driver, rc)
+	client, err := river.NewClient(driver, rc) // the client the cleanup enqueues with
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

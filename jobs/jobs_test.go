@@ -5,8 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +28,14 @@ import (
 
 // env is a job engine on a real SQLite file and a real blob directory.
 type env struct {
-	store  *sqlite.DB
-	blobs  *localblob.Store
-	clock  *testutil.Clock
-	conn   *userport.Connection
-	deps   jobs.Deps
-	cfg    jobs.Config
-	engine *jobs.Engine[*sql.Tx]
+	store   *sqlite.DB
+	blobs   *localblob.Store
+	blobDir string
+	clock   *testutil.Clock
+	conn    *userport.Connection
+	deps    jobs.Deps
+	cfg     jobs.Config
+	engine  *jobs.Engine[*sql.Tx]
 }
 
 // setup opens the store with n seeded users and starts an engine whose
@@ -51,7 +56,7 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 		exp = &export.Exporter{Users: store, PageSize: 100}
 	}
 	cfg.PollInterval, cfg.LimitRetry, cfg.ProgressInterval = 20*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
-	e := &env{store: store, blobs: blobs, clock: clock, conn: conn, cfg: cfg,
+	e := &env{store: store, blobs: blobs, blobDir: emb.BlobDir, clock: clock, conn: conn, cfg: cfg,
 		deps: jobs.Deps{Store: store, Blobs: blobs, Exporter: exp, Clock: clock, Logger: slog.New(slog.DiscardHandler)}}
 	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
 		t.Fatal(err)
@@ -165,7 +170,7 @@ func TestExportCompletes(t *testing.T) {
 	for _, tt := range tests {
 		job := e.enqueue(t, &tt.job)
 		done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
-		if want := "dev." + string(job.Format) + ".gz"; done.FileName != want || done.FileKey != job.ID+"/"+want {
+		if want := "dev." + string(job.Format) + ".gz"; done.FileName != want || !strings.HasPrefix(done.FileKey, job.ID+"/") || !strings.HasSuffix(done.FileKey, "/"+want) {
 			t.Errorf("%s: file %q key %q", tt.name, done.FileName, done.FileKey)
 		}
 		if got := len(e.readLines(t, done.FileKey)); got != tt.lines {
@@ -258,8 +263,104 @@ func TestExportTimeLimit(t *testing.T) {
 	if !strings.Contains(failed.StatusDetails, "ran longer than 300ms") {
 		t.Errorf("status_details %q", failed.StatusDetails)
 	}
-	if _, err := e.blobs.Open(context.Background(), job.ID+"/dev.csv.gz"); err == nil {
-		t.Error("a failed export left a file")
+	e.wantNoFiles(t, job.ID)
+}
+
+// wantNoFiles checks that nothing is left of a job's files, finished or not.
+func (e *env) wantNoFiles(t *testing.T, jobID string) {
+	t.Helper()
+	if entries, err := os.ReadDir(filepath.Join(e.blobDir, jobID)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("files of job %s: %v (%v)", jobID, entries, err)
+	}
+}
+
+// processing writes an export that a runner is running (no River job is
+// queued for it, as when its worker died), or, with enqueue, one that a
+// second River job is about to run as well.
+func (e *env) processing(t *testing.T, runner string, heartbeat time.Time, enqueue bool) *userport.Job {
+	t.Helper()
+	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobProcessing,
+		Format: userport.FormatJSON, CreatedAt: e.clock.Now(), StartedAt: e.clock.Now(), Runner: runner, HeartbeatAt: heartbeat}
+	engine := e.engine
+	err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, tx userport.Tx) error {
+		if !enqueue {
+			return nil
+		}
+		return engine.EnqueueTx(ctx, tx, job)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// TestExportOfADeadWorkerIsTakenOver checks that an export whose worker
+// stopped beating is run again by a live worker, and only then: a duplicate
+// River job leaves a live runner's export alone.
+func TestExportOfADeadWorkerIsTakenOver(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 120, jobs.Config{StaleAfter: time.Minute, CleanupInterval: 20 * time.Millisecond}, nil)
+	dead := e.processing(t, "dead-runner", e.clock.Now(), false)
+	alive := e.processing(t, "live-runner", e.clock.Now(), true)
+	// Many cleanup passes and the duplicate's run: both are left alone while
+	// their heartbeats are fresh.
+	time.Sleep(500 * time.Millisecond)
+	for _, j := range []*userport.Job{dead, alive} {
+		got, err := e.store.FindJob(context.Background(), "dev", j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != userport.JobProcessing || got.Runner != j.Runner {
+			t.Fatalf("job of %s with a fresh heartbeat: status %s, runner %q", j.Runner, got.Status, got.Runner)
+		}
+	}
+	// A minute without a heartbeat: the next cleanup hands the dead
+	// runner's export to this engine's worker, which writes it anew.
+	e.clock.Advance(time.Minute + time.Second)
+	done := e.waitFor(t, dead.ID, "completed", status(userport.JobCompleted))
+	if done.Runner == dead.Runner || done.Rows != 120 || !done.StartedAt.Equal(dead.StartedAt) {
+		t.Errorf("taken over: runner %q, rows %d, started %v (was %v)", done.Runner, done.Rows, done.StartedAt, dead.StartedAt)
+	}
+	if got := len(e.readLines(t, done.FileKey)); got != 120 {
+		t.Errorf("%d lines, want 120", got)
+	}
+	e.waitFor(t, alive.ID, "completed", status(userport.JobCompleted))
+}
+
+// TestExportTakenOverStopsItsOldRunner checks that a runner whose export
+// was taken over (it was slow, not dead) stops at its next heartbeat,
+// writes nothing to the job and deletes its file.
+func TestExportTakenOverStopsItsOldRunner(t *testing.T) {
+	t.Parallel()
+	exp := newBlockingExporter()
+	e := setup(t, 0, jobs.Config{}, exp)
+	job := e.enqueue(t, &userport.Job{})
+	<-exp.started
+	running := e.waitFor(t, job.ID, "claimed", func(j *userport.Job) bool { return j.Runner != "" })
+	if _, err := e.store.UpdateJob(context.Background(), "dev", job.ID, func(j *userport.Job) error {
+		j.Runner, j.HeartbeatAt = "new-runner", e.clock.Now()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The old runner's export is cancelled at its next progress write.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.ReadDir(filepath.Join(e.blobDir, job.ID, running.Runner)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the old runner is still writing its file")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	got, err := e.store.FindJob(context.Background(), "dev", job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != userport.JobProcessing || got.Runner != "new-runner" || got.PercentageDone != 0 {
+		t.Errorf("after the takeover: status %s, runner %q, %d %%", got.Status, got.Runner, got.PercentageDone)
 	}
 }
 

@@ -14,9 +14,10 @@ import (
 
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
 	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
-	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes`
+	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
+	runner, heartbeat_at`
 
-const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 func errJobNotFound() error {
 	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
@@ -72,7 +73,8 @@ func jobArgs(j *userport.Job) ([]any, error) {
 	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
 		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
-		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes}, nil
+		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
+		j.Runner, toMillis(j.HeartbeatAt)}, nil
 }
 
 // scanJob reads the jobColumns of one row.
@@ -80,11 +82,11 @@ func scanJob(s scanner) (*userport.Job, error) {
 	var j userport.Job
 	var fields string
 	var summary sql.NullString
-	var created, started, completed sql.NullInt64
+	var created, started, completed, heartbeat sql.NullInt64
 	err := s.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
 		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
 		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
-		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes)
+		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +103,7 @@ func scanJob(s scanner) (*userport.Job, error) {
 		}
 	}
 	j.CreatedAt, j.StartedAt, j.CompletedAt = fromMillis(created), fromMillis(started), fromMillis(completed)
+	j.HeartbeatAt = fromMillis(heartbeat)
 	return &j, nil
 }
 
@@ -158,7 +161,7 @@ func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userp
 
 // normalizeTimes makes j's times what the store keeps: UTC milliseconds.
 func normalizeTimes(j *userport.Job) {
-	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt} {
+	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt} {
 		*t = fromMillis(toMillis(*t))
 	}
 }

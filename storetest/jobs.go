@@ -52,6 +52,7 @@ func checkJob(t *testing.T, got, want *userport.Job) {
 	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, "StartedAt", got.StartedAt, want.StartedAt)
 	checkTime(t, "CompletedAt", got.CompletedAt, want.CompletedAt)
+	checkTime(t, "HeartbeatAt", got.HeartbeatAt, want.HeartbeatAt)
 	if !slices.Equal(got.Fields, want.Fields) {
 		t.Errorf("Fields = %+v, want %+v", got.Fields, want.Fields)
 	}
@@ -59,8 +60,8 @@ func checkJob(t *testing.T, got, want *userport.Job) {
 		t.Errorf("Summary = %+v, want %+v", got.Summary, want.Summary)
 	}
 	g, w := *got, *want
-	g.CreatedAt, g.StartedAt, g.CompletedAt, g.Fields, g.Summary = time.Time{}, time.Time{}, time.Time{}, nil, nil
-	w.CreatedAt, w.StartedAt, w.CompletedAt, w.Fields, w.Summary = time.Time{}, time.Time{}, time.Time{}, nil, nil
+	g.CreatedAt, g.StartedAt, g.CompletedAt, g.HeartbeatAt, g.Fields, g.Summary = time.Time{}, time.Time{}, time.Time{}, time.Time{}, nil, nil
+	w.CreatedAt, w.StartedAt, w.CompletedAt, w.HeartbeatAt, w.Fields, w.Summary = time.Time{}, time.Time{}, time.Time{}, time.Time{}, nil, nil
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("job = %+v, want %+v", g, w)
 	}
@@ -75,6 +76,7 @@ func exportJob(tenant string, n int) *userport.Job {
 	j.StartedAt, j.CompletedAt = baseTime.Add(time.Second), baseTime.Add(90*time.Second)
 	j.PercentageDone, j.TimeLeftSeconds = 100, 0
 	j.FileKey, j.FileName, j.Rows, j.FileBytes = "exports/a/"+j.ID+".csv.gz", "a.csv.gz", 123456, 9_876_543_210
+	j.Runner, j.HeartbeatAt = "runner-1", baseTime.Add(89*time.Second)
 	return j
 }
 

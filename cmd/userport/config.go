@@ -42,16 +42,20 @@ type Config struct {
 
 	// Test and operations knobs, from the environment only: how long one
 	// River execution of an import runs (USERPORT_IMPORT_CHUNK), its River
-	// timeout (USERPORT_IMPORT_TIMEOUT) and River's rescue of stuck jobs
-	// (USERPORT_RESCUE_AFTER). Zero takes the job engine's defaults.
-	ImportChunk   time.Duration
-	ImportTimeout time.Duration
-	RescueAfter   time.Duration
+	// timeout (USERPORT_IMPORT_TIMEOUT), River's rescue of stuck jobs
+	// (USERPORT_RESCUE_AFTER), how long an export may go without a heartbeat
+	// before another worker takes it over (USERPORT_EXPORT_STALE_AFTER) and
+	// how often the cleanup runs (USERPORT_CLEANUP_INTERVAL). Zero takes the
+	// job engine's defaults.
+	ImportChunk     time.Duration
+	ImportTimeout   time.Duration
+	RescueAfter     time.Duration
+	StaleAfter      time.Duration
+	CleanupInterval time.Duration
 
 	// Not flags: tests shorten them.
-	Lifetimes       userport.Lifetimes
-	CleanupInterval time.Duration
-	PollInterval    time.Duration
+	Lifetimes    userport.Lifetimes
+	PollInterval time.Duration
 }
 
 // tenantPattern is what a tenant name may look like (it names files and URLs).
@@ -103,6 +107,8 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.ImportChunk = envDuration("IMPORT_CHUNK", 0)
 	c.ImportTimeout = envDuration("IMPORT_TIMEOUT", 0)
 	c.RescueAfter = envDuration("RESCUE_AFTER", 0)
+	c.StaleAfter = envDuration("EXPORT_STALE_AFTER", 0)
+	c.CleanupInterval = envDuration("CLEANUP_INTERVAL", 0)
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -158,8 +164,9 @@ func (c *Config) Validate() error {
 	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
 		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
 	}
-	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 {
-		return errors.New("--max-import-bytes, --max-imports-per-tenant and the USERPORT_IMPORT_*/RESCUE_AFTER durations must not be negative")
+	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 ||
+		c.StaleAfter < 0 || c.CleanupInterval < 0 {
+		return errors.New("--max-import-bytes, --max-imports-per-tenant and the USERPORT_IMPORT_*/RESCUE_AFTER/EXPORT_STALE_AFTER/CLEANUP_INTERVAL durations must not be negative")
 	}
 	if c.ImportChunk > 0 && c.ImportTimeout > 0 && c.ImportTimeout <= c.ImportChunk {
 		return errors.New("USERPORT_IMPORT_TIMEOUT must be longer than USERPORT_IMPORT_CHUNK")

@@ -16,14 +16,20 @@ func TestServeRefusesBadFlags(t *testing.T) {
 	tests := []struct {
 		args []string
 		want string
+		env  string // NAME=value of one environment variable
 	}{
-		{[]string{"--jobs", "sometimes"}, `invalid --jobs "sometimes"`},
-		{[]string{"--jobs", ""}, "" /* empty is inline, as for a Config built in code */},
-		{[]string{"--workers", "-1"}, "must not be negative"},
-		{[]string{"--tenant", "Not A Tenant"}, "invalid tenant"},
+		{[]string{"--jobs", "sometimes"}, `invalid --jobs "sometimes"`, ""},
+		{[]string{"--jobs", ""}, "" /* empty is inline, as for a Config built in code */, ""},
+		{[]string{"--workers", "-1"}, "must not be negative", ""},
+		{[]string{"--tenant", "Not A Tenant"}, "invalid tenant", ""},
+		{nil, "EXPORT_STALE_AFTER", "USERPORT_EXPORT_STALE_AFTER=-1s"},
+		{nil, "CLEANUP_INTERVAL", "USERPORT_CLEANUP_INTERVAL=-5m"},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
+			if name, value, ok := strings.Cut(tt.env, "="); ok {
+				t.Setenv(name, value)
+			}
 			if tt.want == "" {
 				var cfg Config
 				cfg.Jobs, cfg.Tenant, cfg.DataDir = "", "dev", t.TempDir()
@@ -56,7 +62,7 @@ func TestWorkerArgs(t *testing.T) {
 		t.Fatalf("parse %q: %v", want.workerArgs(), err)
 	}
 	got.AdminClientID, got.AdminClientSecret = "", "" // from the environment, not flags
-	got.ImportChunk, got.ImportTimeout, got.RescueAfter = 0, 0, 0
+	got.ImportChunk, got.ImportTimeout, got.RescueAfter, got.StaleAfter, got.CleanupInterval = 0, 0, 0, 0, 0
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("worker settings\n%+v\nwant\n%+v", got, want)
 	}

@@ -41,24 +41,24 @@ func exWantForbidden(t *testing.T, what string, r *response) {
 
 // exLocation is a parsed download location.
 type exLocation struct {
-	url, base, jobID, file, expires, signature string
+	url, base, dir, file, expires, signature string // dir: {job}/{runner}
 }
 
 // exParseLocation checks the location's shape for the job and parses it.
 func exParseLocation(t *testing.T, b *bundle, j *exJob) exLocation {
 	t.Helper()
-	re := regexp.MustCompile(`^(` + regexp.QuoteMeta(b.m.URL()) + `)/exports/(` + j.ID + `)/(dev\.` + j.Format +
+	re := regexp.MustCompile(`^(` + regexp.QuoteMeta(b.m.URL()) + `)/exports/(` + j.ID + `/[A-Za-z0-9]{16})/(dev\.` + j.Format +
 		`\.gz)\?Expires=([1-9][0-9]*)&Signature=([A-Za-z0-9_-]{43})$`)
 	m := re.FindStringSubmatch(j.Location)
 	if m == nil {
 		t.Fatalf("location %q does not match %s", j.Location, re)
 	}
-	return exLocation{url: m[0], base: m[1], jobID: m[2], file: m[3], expires: m[4], signature: m[5]}
+	return exLocation{url: m[0], base: m[1], dir: m[2], file: m[3], expires: m[4], signature: m[5]}
 }
 
 // build rebuilds the URL with parts replaced.
-func (l exLocation) build(jobID, file, query string) string {
-	return l.base + "/exports/" + jobID + "/" + file + "?" + query
+func (l exLocation) build(dir, file, query string) string {
+	return l.base + "/exports/" + dir + "/" + file + "?" + query
 }
 
 // exExpiresAt is the Expires a link signed at now for ttl carries: the end of
@@ -132,25 +132,25 @@ func TestExportDownload(t *testing.T) {
 			t.Fatal("signature not changed")
 		}
 		tampered := map[string]string{
-			"another job's path":         loc.build(other.ID, "dev.csv.gz", q),
-			"another file name":          loc.build(j.ID, "dev.json.gz", q),
-			"upper-case file name":       loc.build(j.ID, "DEV.csv.gz", q),
-			"extra path segment":         loc.build(j.ID, "dev.csv.gz/x", q),
+			"another job's path":         loc.build(exParseLocation(t, b, b.exJob(other.ID)).dir, "dev.csv.gz", q),
+			"another file name":          loc.build(loc.dir, "dev.json.gz", q),
+			"upper-case file name":       loc.build(loc.dir, "DEV.csv.gz", q),
+			"extra path segment":         loc.build(loc.dir, "dev.csv.gz/x", q),
 			"job id only":                loc.base + "/exports/" + j.ID + "?" + q,
-			"later expiry":               loc.build(j.ID, "dev.csv.gz", "Expires="+strconv.FormatInt(exp+1, 10)+"&Signature="+loc.signature),
-			"earlier expiry":             loc.build(j.ID, "dev.csv.gz", "Expires="+strconv.FormatInt(exp-1, 10)+"&Signature="+loc.signature),
-			"far expiry":                 loc.build(j.ID, "dev.csv.gz", "Expires=99999999999&Signature="+loc.signature),
-			"expiry with a leading zero": loc.build(j.ID, "dev.csv.gz", "Expires=0"+loc.expires+"&Signature="+loc.signature),
-			"changed signature":          loc.build(j.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+string(flipped)),
-			"short signature":            loc.build(j.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature[:42]),
-			"long signature":             loc.build(j.ID, "dev.csv.gz", q+"A"),
-			"padded signature":           loc.build(j.ID, "dev.csv.gz", q+"="),
-			"empty signature":            loc.build(j.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="),
-			"no signature":               loc.build(j.ID, "dev.csv.gz", "Expires="+loc.expires),
-			"no expiry":                  loc.build(j.ID, "dev.csv.gz", "Signature="+loc.signature),
+			"later expiry":               loc.build(loc.dir, "dev.csv.gz", "Expires="+strconv.FormatInt(exp+1, 10)+"&Signature="+loc.signature),
+			"earlier expiry":             loc.build(loc.dir, "dev.csv.gz", "Expires="+strconv.FormatInt(exp-1, 10)+"&Signature="+loc.signature),
+			"far expiry":                 loc.build(loc.dir, "dev.csv.gz", "Expires=99999999999&Signature="+loc.signature),
+			"expiry with a leading zero": loc.build(loc.dir, "dev.csv.gz", "Expires=0"+loc.expires+"&Signature="+loc.signature),
+			"changed signature":          loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+string(flipped)),
+			"short signature":            loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature[:42]),
+			"long signature":             loc.build(loc.dir, "dev.csv.gz", q+"A"),
+			"padded signature":           loc.build(loc.dir, "dev.csv.gz", q+"="),
+			"empty signature":            loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="),
+			"no signature":               loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires),
+			"no expiry":                  loc.build(loc.dir, "dev.csv.gz", "Signature="+loc.signature),
 			"no query":                   loc.base + "/exports/" + j.ID + "/dev.csv.gz",
-			"repeated signature":         loc.build(j.ID, "dev.csv.gz", q+"&Signature="+loc.signature),
-			"another job's signature":    loc.build(j.ID, "dev.csv.gz", "Expires="+otherLoc.expires+"&Signature="+otherLoc.signature),
+			"repeated signature":         loc.build(loc.dir, "dev.csv.gz", q+"&Signature="+loc.signature),
+			"another job's signature":    loc.build(loc.dir, "dev.csv.gz", "Expires="+otherLoc.expires+"&Signature="+otherLoc.signature),
 			"signature of another path":  loc.build(other.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature),
 		}
 		for name, u := range tampered {

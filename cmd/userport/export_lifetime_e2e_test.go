@@ -25,10 +25,11 @@ func TestExportLifetimes(t *testing.T) {
 	first := b.exCompleted(b.exCreate(`{"format":"csv","fields":[{"name":"email"}]}`).ID)
 	created, err := time.Parse(userport.TimeFormat, first.CreatedAt)
 	exMust(t, err)
-	file := filepath.Join(b.m.Config.DataDir, "exports", first.ID, "dev.csv.gz")
-	if _, err := os.Stat(file); err != nil {
-		t.Fatalf("the export file is not where expected: %v", err)
+	files, err := filepath.Glob(filepath.Join(b.m.Config.DataDir, "exports", first.ID, "*", "dev.csv.gz"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("the export file is not where expected (exports/{job}/{runner}/dev.csv.gz): %v, %v", files, err)
 	}
+	file := files[0]
 	at := func(d time.Duration) { b.exAdvance(created.Add(d).Sub(b.clock.Now())) }
 	base := `{"type":"users_export","status":"STATUS","format":"csv","fields":[{"name":"email"}],"created_at":"` + first.CreatedAt + `","id":"` + first.ID + `"}`
 

@@ -41,13 +41,15 @@ type imProcess struct {
 }
 
 // imStartServe starts the binary's serve command with args on addr over dir,
-// with the short River timings of the import knobs, and waits until it answers.
+// with the short River timings of the import knobs and a short heartbeat
+// timeout of exports, and waits until it answers.
 func imStartServe(t *testing.T, bin, dir, addr string, args ...string) *imProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "USERPORT_DATA_DIR="+dir, "USERPORT_ADDR="+addr,
 		"USERPORT_ADMIN_CLIENT_ID="+adminID, "USERPORT_ADMIN_CLIENT_SECRET="+adminSecret,
-		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=info")
+		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=info",
+		"USERPORT_EXPORT_STALE_AFTER=3s", "USERPORT_CLEANUP_INTERVAL=500ms")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	p := &imProcess{cmd: cmd, logs: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs

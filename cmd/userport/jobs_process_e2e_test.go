@@ -5,11 +5,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -108,6 +110,57 @@ func TestServeWithoutJobs(t *testing.T) {
 	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
 	if j := c.imWait(created.ID, time.Minute); j.Status != "completed" {
 		t.Fatalf("after a worker started the export is %s (%s), want completed", j.Status, j.StatusDetails)
+	}
+}
+
+// TestExportSurvivesWorkerKill kills serve's job worker process with SIGKILL
+// while it exports: serve starts a new worker, the cleanup finds the export's
+// heartbeat stale and hands it on, and the export completes with every user.
+func TestExportSurvivesWorkerKill(t *testing.T) {
+	const users = 300_000
+	bin, dir, addr := binaryWithUsers(t, users)
+	p := imStartServe(t, bin, dir, addr)
+	worker := workerPid(t, p)
+	c := imClient(t, addr)
+	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
+	r.wantStatus(t, http.StatusOK)
+	var created imJob
+	r.decode(t, &created)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(2 * time.Millisecond) {
+		j := c.imGet(created.ID)
+		if j.Status == "processing" {
+			break
+		}
+		if j.Status != "pending" || time.Now().After(deadline) {
+			t.Fatalf("the export is %s before its worker could be killed", j.Status)
+		}
+	}
+	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if j := c.imGet(created.ID); j.Status != "processing" {
+		t.Fatalf("the export is %s right after its worker was killed; want processing", j.Status)
+	}
+	start := time.Now()
+	done := c.imWait(created.ID, 2*time.Minute)
+	if done.Status != "completed" || done.Location == "" {
+		t.Fatalf("after the kill the export is %s (%s)\n%s", done.Status, done.StatusDetails, p.logs.String())
+	}
+	t.Logf("completed %v after its worker was killed", time.Since(start))
+	if !strings.Contains(p.logs.String(), "export lost its worker") {
+		t.Errorf("the export completed, but not through the takeover:\n%s", p.logs.String())
+	}
+	resp, err := c.client.Get(done.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("download: %d %v", resp.StatusCode, err)
+	}
+	if n := countLines(t, data); n != users {
+		t.Errorf("the export has %d users, want %d", n, users)
 	}
 }
 

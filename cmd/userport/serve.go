@@ -178,7 +178,7 @@ func (m *Main) openJobs(ctx context.Context) error {
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
-		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter}
+		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
 	if m.engine, err = jobs.New(driver, deps, cfg, work); err != nil {

@@ -17,8 +17,10 @@ import (
 type Embedded struct {
 	Store *sqlite.DB
 	Blobs *localblob.Store
-	Conn  *userport.Connection
-	Clock *Clock
+	// BlobDir is where Blobs keeps its files.
+	BlobDir string
+	Conn    *userport.Connection
+	Clock   *Clock
 }
 
 // NewEmbedded opens an Embedded in t.TempDir(), closed when the test ends.
@@ -32,7 +34,8 @@ func NewEmbedded(t testing.TB) *Embedded {
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	blobs, err := localblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1:1", make([]byte, 32), clock)
+	blobDir := filepath.Join(dir, "blobs")
+	blobs, err := localblob.New(blobDir, "http://127.0.0.1:1", make([]byte, 32), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,5 +43,5 @@ func NewEmbedded(t testing.TB) *Embedded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Embedded{Store: store, Blobs: blobs, Conn: conn, Clock: clock}
+	return &Embedded{Store: store, Blobs: blobs, BlobDir: blobDir, Conn: conn, Clock: clock}
 }
