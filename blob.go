@@ -18,6 +18,10 @@ type BlobStore interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	// Delete removes a blob; deleting a missing blob is not an error.
 	Delete(ctx context.Context, key string) error
+	// DeleteDir removes every blob whose key starts with dir + "/", and what
+	// writers that never finished (their process was killed) left there.
+	// Deleting a missing directory is not an error.
+	DeleteDir(ctx context.Context, dir string) error
 	// SignedURL returns a download URL for the blob that is valid for ttl.
 	SignedURL(ctx context.Context, key string, ttl time.Duration) (string, error)
 }

@@ -100,7 +100,8 @@ func failOverdue(ctx context.Context, deps Deps, now time.Time, limit time.Durat
 }
 
 // expireFiles deletes the files of completed exports created before the
-// cutoff and marks their jobs expired.
+// cutoff (everything under the job's directory: the file, and whatever a
+// runner that was killed left there) and marks their jobs expired.
 func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error {
 	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{Type: userport.JobUsersExport,
 		Statuses: []userport.JobStatus{userport.JobCompleted}, CreatedBefore: createdBefore})
@@ -109,8 +110,8 @@ func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error 
 	}
 	var errs []error
 	for _, j := range jobs {
-		if err := deps.Blobs.Delete(ctx, j.FileKey); err != nil {
-			errs = append(errs, fmt.Errorf("delete file of %s: %w", j.ID, err))
+		if err := deps.Blobs.DeleteDir(ctx, j.ID); err != nil {
+			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
 			continue
 		}
 		_, err := deps.Store.UpdateJob(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
@@ -125,7 +126,9 @@ func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error 
 }
 
 // purgeRecords deletes job records created before the cutoff, and any file
-// they left: an export's file, or the upload of an import that never ended.
+// they left: an export's directory (its file, or what a killed runner of an
+// export that never completed left), or the upload of an import that never
+// ended.
 func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error {
 	jobs, err := deps.Store.ListJobs(ctx, userport.JobFilter{CreatedBefore: createdBefore})
 	if err != nil {
@@ -133,7 +136,11 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 	}
 	var errs []error
 	for _, j := range jobs {
-		if err := deleteFiles(ctx, deps.Blobs, j.FileKey, j.UploadKey); err != nil {
+		err := deleteFiles(ctx, deps.Blobs, j.FileKey, j.UploadKey)
+		if err == nil && j.Type == userport.JobUsersExport {
+			err = deps.Blobs.DeleteDir(ctx, j.ID)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
 			continue
 		}

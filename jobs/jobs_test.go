@@ -380,19 +380,31 @@ func TestCleanupLifetimes(t *testing.T) {
 	if _, err := e.store.StartJob(ctx, "dev", stuck.ID, 5, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// Runners killed while writing left temporary files in both jobs' directories.
+	for _, id := range []string{done.ID, stuck.ID} {
+		w, err := e.blobs.Create(ctx, id+"/killed-runner/dev.csv.gz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte("partial")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	l, start := userport.DefaultLifetimes, e.clock.Now()
 	steps := []struct {
 		age         time.Duration      // since both jobs were created
 		doneStatus  userport.JobStatus // "" once purged
 		stuckStatus userport.JobStatus
 		fileExists  bool
+		doneDir     bool // anything left under the job's directory
+		stuckDir    bool
 	}{
-		{l.Export - time.Second, userport.JobCompleted, userport.JobProcessing, true},
-		{l.Export + time.Second, userport.JobCompleted, userport.JobFailed, true},
-		{l.File - time.Second, userport.JobCompleted, userport.JobFailed, true},
-		{l.File + time.Second, userport.JobExpired, userport.JobFailed, false},
-		{l.Record - time.Second, userport.JobExpired, userport.JobFailed, false},
-		{l.Record + time.Second, "", "", false},
+		{l.Export - time.Second, userport.JobCompleted, userport.JobProcessing, true, true, true},
+		{l.Export + time.Second, userport.JobCompleted, userport.JobFailed, true, true, true},
+		{l.File - time.Second, userport.JobCompleted, userport.JobFailed, true, true, true},
+		{l.File + time.Second, userport.JobExpired, userport.JobFailed, false, false, true},
+		{l.Record - time.Second, userport.JobExpired, userport.JobFailed, false, false, true},
+		{l.Record + time.Second, "", "", false, false, false},
 	}
 	for i, s := range steps {
 		e.clock.Set(start.Add(s.age))
@@ -404,6 +416,12 @@ func TestCleanupLifetimes(t *testing.T) {
 		_, err := e.blobs.Open(ctx, done.FileKey)
 		if exists := err == nil; exists != s.fileExists {
 			t.Errorf("step %d: file exists %v, want %v", i, exists, s.fileExists)
+		}
+		for id, want := range map[string]bool{done.ID: s.doneDir, stuck.ID: s.stuckDir} {
+			_, err := os.Stat(filepath.Join(e.blobDir, id))
+			if exists := err == nil; exists != want {
+				t.Errorf("step %d: directory of %s exists %v, want %v", i, id, exists, want)
+			}
 		}
 	}
 }

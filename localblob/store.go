@@ -190,6 +190,23 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// DeleteDir removes the directory of dir's blobs, temporary files of
+// unfinished writers included, and the parents that this leaves empty.
+func (s *Store) DeleteDir(ctx context.Context, dir string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkKey(dir); err != nil {
+		return err
+	}
+	path := s.path(dir)
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("delete blob directory %q: %w", dir, err)
+	}
+	removeEmptyDirs(s.dir, filepath.Dir(path))
+	return nil
+}
+
 // removeEmptyDirs removes dir and its parents below root, as long as they are
 // empty. Failing is fine: the directory is not empty.
 func removeEmptyDirs(root, dir string) {

@@ -238,6 +238,39 @@ func TestDeleteKeepsOtherBlobs(t *testing.T) {
 	}
 }
 
+func TestDeleteDir(t *testing.T) {
+	s := newSetup(t, "http://example.test")
+	ctx := context.Background()
+	s.put(t, "job_5/r1/dev.csv.gz", []byte("csv"))
+	s.put(t, "job_5/dev.json.gz", []byte("json"))
+	s.put(t, "job_50/r1/dev.csv.gz", []byte("other job"))
+	// A writer whose process was killed: its temporary file stays behind.
+	w, err := s.store.Create(ctx, "job_5/r2/dev.csv.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("partial")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.DeleteDir(ctx, "job_5"); err != nil {
+		t.Fatal(err)
+	}
+	notExist(t, s, "job_5/r1/dev.csv.gz")
+	notExist(t, s, "job_5/dev.json.gz")
+	if got, want := s.files(t), []string{"job_50", "job_50/r1", "job_50/r1/dev.csv.gz"}; !slices.Equal(got, want) {
+		t.Fatalf("after DeleteDir(job_5): files %q, want %q", got, want)
+	}
+	if err := s.store.DeleteDir(ctx, "job_5"); err != nil {
+		t.Errorf("DeleteDir of a missing directory: %v", err)
+	}
+	if err := s.store.DeleteDir(ctx, "job_50/r1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.files(t); len(got) != 0 {
+		t.Fatalf("after DeleteDir(job_50/r1): files %q, want none (empty parents go too)", got)
+	}
+}
+
 func TestBadKeys(t *testing.T) {
 	s := newSetup(t, "http://example.test")
 	ctx := context.Background()
@@ -251,6 +284,7 @@ func TestBadKeys(t *testing.T) {
 		_, calls["Size"] = s.store.Size(ctx, key)
 		_, calls["SignedURL"] = s.store.SignedURL(ctx, key, time.Minute)
 		calls["Delete"] = s.store.Delete(ctx, key)
+		calls["DeleteDir"] = s.store.DeleteDir(ctx, key)
 		for call, err := range calls {
 			if userport.ErrorCode(err) != userport.EINVALID {
 				t.Errorf("%s(%q): %v, want an EINVALID error", call, key, err)
