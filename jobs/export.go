@@ -156,20 +156,28 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 
 // reportProgress writes percentage_done and time_left_seconds, and the
 // runner's heartbeat, every ProgressInterval from its own goroutine, so the
-// pipeline never waits for it. It counts the users to export first, while the
-// export starts (the count took 4 % of a 1,000,000-user CSV export). When the
+// pipeline never waits for it. Another goroutine counts the users to export
+// meanwhile (the count took 4 % of a 1,000,000-user CSV export). When the
 // job is no longer this runner's (the cleanup failed it at its time limit, or
 // another worker took it over), it cancels the export with errNotProcessing.
 func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done *atomic.Int64) (stop func()) {
 	ctx, stopTicks := context.WithCancel(ctx)
-	finished := make(chan struct{})
+	var total atomic.Int64 // 0 (progress 0 %) until counted
+	counted, finished := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(finished)
-		total, err := w.total(ctx, job)
+		// The heartbeat does not wait for the count, which may take long on a
+		// large tenant whose index is not in the page cache.
+		defer close(counted)
+		n, err := w.total(ctx, job)
 		if err != nil && ctx.Err() == nil {
 			// The job goes on; its progress stays at 0 (progress of a total of 0).
 			w.deps.Logger.Warn("count users to export", "job", job.ID, "err", err)
 		}
+		total.Store(n)
+	}()
+	go func() {
+		defer close(finished)
+		defer func() { stopTicks(); <-counted }()
 		t := time.NewTicker(w.cfg.ProgressInterval)
 		defer t.Stop()
 		for {
@@ -177,7 +185,7 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := w.writeProgress(ctx, job, total, done.Load()); errors.Is(err, errNotProcessing) {
+				if err := w.writeProgress(ctx, job, total.Load(), done.Load()); errors.Is(err, errNotProcessing) {
 					cancel(errNotProcessing)
 					return
 				}

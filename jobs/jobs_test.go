@@ -493,3 +493,30 @@ func TestCleanupPurgesAnUnfinishedImportsUpload(t *testing.T) {
 	}
 	checkStatus(t, e, job.ID, "", 1)
 }
+
+// slowCount is a store whose count of users never ends (until cancelled),
+// as on a large tenant whose index is not in the page cache.
+type slowCount struct{ *sqlite.DB }
+
+func (slowCount) CountUsers(ctx context.Context, tenant, connectionID string) (int64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+// TestHeartbeatDoesNotWaitForTheCount checks that a running export writes its
+// heartbeat while the count for its progress figures is still running.
+func TestHeartbeatDoesNotWaitForTheCount(t *testing.T) {
+	t.Parallel()
+	exp := newBlockingExporter()
+	e := setup(t, 0, jobs.Config{}, exp)
+	e.stop(t, time.Second)
+	e.deps.Store = slowCount{e.store}
+	e.start(t)
+	job := e.enqueue(t, &userport.Job{})
+	<-exp.started
+	claimed := e.waitFor(t, job.ID, "claimed", func(j *userport.Job) bool { return j.Runner != "" })
+	e.clock.Advance(time.Minute)
+	e.waitFor(t, job.ID, "beating", func(j *userport.Job) bool { return j.HeartbeatAt.After(claimed.HeartbeatAt) })
+	close(exp.release)
+	e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+}
