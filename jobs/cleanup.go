@@ -136,9 +136,11 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 	}
 	var errs []error
 	for _, j := range jobs {
-		err := deleteFiles(ctx, deps.Blobs, j.FileKey, j.UploadKey)
-		if err == nil && j.Type == userport.JobUsersExport {
-			err = deps.Blobs.DeleteDir(ctx, j.ID)
+		var err error
+		if j.Type == userport.JobUsersExport {
+			err = deps.Blobs.DeleteDir(ctx, j.ID) // its file is in there
+		} else if j.UploadKey != "" {
+			err = deps.Blobs.Delete(ctx, j.UploadKey)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
@@ -149,17 +151,4 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// deleteFiles deletes the blobs of the keys that are not empty.
-func deleteFiles(ctx context.Context, blobs userport.BlobStore, keys ...string) error {
-	for _, k := range keys {
-		if k == "" {
-			continue
-		}
-		if err := blobs.Delete(ctx, k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
