@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/httpapi"
 )
 
 // Config is the configuration of every command: flags, each with a USERPORT_*
@@ -40,6 +41,11 @@ type Config struct {
 	MaxImportBytes      int64         // largest uploaded import file
 	MaxImportsPerTenant int           // imports of one tenant pending or processing at once
 
+	// Connection limits (httpapi.HTTPOptions).
+	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
+	MinTransferRate int64         // bytes/s a request body or an answer must move at least
+	TransferGrace   time.Duration // how long a transfer may stall
+
 	// Test and operations knobs, from the environment only: how long one
 	// River execution of an import runs (USERPORT_IMPORT_CHUNK), its River
 	// timeout (USERPORT_IMPORT_TIMEOUT), River's rescue of stuck jobs
@@ -52,6 +58,8 @@ type Config struct {
 	RescueAfter     time.Duration
 	StaleAfter      time.Duration
 	CleanupInterval time.Duration
+
+	envErrors []error // bad values of USERPORT_ twins, reported by Validate
 
 	// Not flags: tests shorten them.
 	Lifetimes    userport.Lifetimes
@@ -104,6 +112,7 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.DownloadTTL, "download-ttl", envDuration("DOWNLOAD_TTL", 60*time.Second), "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
 	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", int64(envInt("MAX_IMPORT_BYTES", 1<<30)), "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
 	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", envInt("MAX_IMPORTS_PER_TENANT", 2), "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	c.connectionFlags(fs)
 	c.ImportChunk = envDuration("IMPORT_CHUNK", 0)
 	c.ImportTimeout = envDuration("IMPORT_TIMEOUT", 0)
 	c.RescueAfter = envDuration("RESCUE_AFTER", 0)
@@ -111,6 +120,29 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.CleanupInterval = envDuration("CLEANUP_INTERVAL", 0)
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
+}
+
+// connectionFlags registers the HTTP connection limits.
+func (c *Config) connectionFlags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", httpapi.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request (USERPORT_IDLE_TIMEOUT)")
+	c.envTwin(fs, "idle-timeout", "IDLE_TIMEOUT")
+	fs.Int64Var(&c.MinTransferRate, "min-transfer-rate", httpapi.DefaultMinTransferRate, "bytes per second a request body or an answer must move at least (USERPORT_MIN_TRANSFER_RATE)")
+	c.envTwin(fs, "min-transfer-rate", "MIN_TRANSFER_RATE")
+	fs.DurationVar(&c.TransferGrace, "transfer-grace", httpapi.DefaultTransferGrace, "how long an upload or a download may stall before it is cut (USERPORT_TRANSFER_GRACE)")
+	c.envTwin(fs, "transfer-grace", "TRANSFER_GRACE")
+}
+
+// envTwin gives flag name the value of its USERPORT_ twin env, if set, as if
+// it came first on the command line; a value the flag refuses is an error
+// Validate reports, naming the variable.
+func (c *Config) envTwin(fs *flag.FlagSet, name, env string) {
+	v, ok := os.LookupEnv("USERPORT_" + env)
+	if !ok {
+		return
+	}
+	if err := fs.Set(name, v); err != nil {
+		c.envErrors = append(c.envErrors, fmt.Errorf("invalid USERPORT_%s %q: %w", env, v, err))
+	}
 }
 
 // Where serve works jobs (--jobs).
@@ -140,6 +172,9 @@ func (c *Config) workerArgs() []string {
 
 // Validate checks the configuration and fills derived defaults.
 func (c *Config) Validate() error {
+	if err := errors.Join(c.envErrors...); err != nil {
+		return err
+	}
 	if !tenantPattern.MatchString(c.Tenant) {
 		return fmt.Errorf("invalid tenant %q: use lower-case letters, digits and '-'", c.Tenant)
 	}
@@ -167,6 +202,9 @@ func (c *Config) Validate() error {
 	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 ||
 		c.StaleAfter < 0 || c.CleanupInterval < 0 {
 		return errors.New("--max-import-bytes, --max-imports-per-tenant and the USERPORT_IMPORT_*/RESCUE_AFTER/EXPORT_STALE_AFTER/CLEANUP_INTERVAL durations must not be negative")
+	}
+	if c.IdleTimeout < 0 || c.MinTransferRate < 0 || c.TransferGrace < 0 {
+		return errors.New("--idle-timeout, --min-transfer-rate and --transfer-grace must not be negative")
 	}
 	if c.ImportChunk > 0 && c.ImportTimeout > 0 && c.ImportTimeout <= c.ImportChunk {
 		return errors.New("USERPORT_IMPORT_TIMEOUT must be longer than USERPORT_IMPORT_CHUNK")

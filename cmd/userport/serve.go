@@ -110,7 +110,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	m.server = &http.Server{Handler: m.api().Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	m.server = httpapi.NewHTTPServer(m.api().Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
+		MinTransferRate: m.Config.MinTransferRate, TransferGrace: m.Config.TransferGrace, Logger: m.Logger})
 	m.served = make(chan error, 1)
 	go func() {
 		if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
