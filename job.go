@@ -111,8 +111,11 @@ type Tx any
 // JobStore keeps jobs.
 type JobStore interface {
 	// CreateJob inserts j and, in the same transaction, calls enqueue with the
-	// transaction; if enqueue fails nothing is written.
-	CreateJob(ctx context.Context, j *Job, enqueue func(ctx context.Context, tx Tx) error) error
+	// transaction; if enqueue fails nothing is written. When limit > 0 and
+	// limit or more jobs of j's tenant and type are pending or processing,
+	// nothing is written and it returns TooManyJobs(j.Type, limit); the check
+	// and the insert are atomic.
+	CreateJob(ctx context.Context, j *Job, limit int, enqueue func(ctx context.Context, tx Tx) error) error
 	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
 	FindJob(ctx context.Context, tenant, id string) (*Job, error)
 	// StartJob moves a pending job to processing (StartedAt = now) when fewer
@@ -129,4 +132,14 @@ type JobStore interface {
 	CountJobs(ctx context.Context, f JobFilter) (int, error)
 	// DeleteJob removes a job record: ENOTFOUND if absent.
 	DeleteJob(ctx context.Context, tenant, id string) error
+}
+
+// TooManyJobs is the error of a new job of type typ while limit jobs of its
+// type and tenant are pending or processing: 429 "too_many_requests".
+func TooManyJobs(typ JobType, limit int) error {
+	if typ == JobUsersImport {
+		return TooManyImports(limit)
+	}
+	return Errorf(ETOOMANY, "too_many_requests",
+		"There are %d pending export users jobs, please wait until some of them are finished and try again", limit)
 }

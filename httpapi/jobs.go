@@ -63,7 +63,7 @@ func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.Store.CreateJob(r.Context(), job, func(ctx context.Context, tx userport.Tx) error {
+	err = s.Store.CreateJob(r.Context(), job, 0, func(ctx context.Context, tx userport.Tx) error {
 		return s.Queue.EnqueueTx(ctx, tx, job)
 	})
 	if err != nil {

@@ -99,7 +99,7 @@ func (e *env) enqueue(t *testing.T, job *userport.Job) *userport.Job {
 		job.Format = userport.FormatCSV
 	}
 	engine := e.engine
-	if err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, tx userport.Tx) error {
+	if err := e.store.CreateJob(context.Background(), job, 0, func(ctx context.Context, tx userport.Tx) error {
 		return engine.EnqueueTx(ctx, tx, job)
 	}); err != nil {
 		t.Fatal(err)
@@ -282,7 +282,7 @@ func (e *env) processing(t *testing.T, runner string, heartbeat time.Time, enque
 	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobProcessing,
 		Format: userport.FormatJSON, CreatedAt: e.clock.Now(), StartedAt: e.clock.Now(), Runner: runner, HeartbeatAt: heartbeat}
 	engine := e.engine
-	err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, tx userport.Tx) error {
+	err := e.store.CreateJob(context.Background(), job, 0, func(ctx context.Context, tx userport.Tx) error {
 		if !enqueue {
 			return nil
 		}
@@ -374,7 +374,7 @@ func TestCleanupLifetimes(t *testing.T) {
 	// A job that started 8 h ago and never finished (its worker died).
 	stuck := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending,
 		Format: userport.FormatCSV, CreatedAt: e.clock.Now()}
-	if err := e.store.CreateJob(ctx, stuck, nil); err != nil {
+	if err := e.store.CreateJob(ctx, stuck, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.StartJob(ctx, "dev", stuck.ID, 5, e.clock.Now()); err != nil {
@@ -444,7 +444,7 @@ func TestEnqueueNeedsTheStoreTransaction(t *testing.T) {
 	t.Parallel()
 	e := setup(t, 0, jobs.Config{}, nil)
 	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending, Format: userport.FormatCSV, CreatedAt: e.clock.Now()}
-	err := e.store.CreateJob(context.Background(), job, func(ctx context.Context, _ userport.Tx) error {
+	err := e.store.CreateJob(context.Background(), job, 0, func(ctx context.Context, _ userport.Tx) error {
 		return e.engine.EnqueueTx(ctx, "not a transaction", job)
 	})
 	if err == nil {
@@ -475,7 +475,7 @@ func TestCleanupPurgesAnUnfinishedImportsUpload(t *testing.T) {
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.CreateJob(ctx, job, nil); err != nil {
+	if err := e.store.CreateJob(ctx, job, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, age := range []time.Duration{userport.DefaultLifetimes.Record - time.Second, userport.DefaultLifetimes.Record + time.Second} {

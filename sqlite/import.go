@@ -26,7 +26,7 @@ func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes in
 		return fmt.Errorf("create import job: %w", err)
 	}
 	defer rollback(tx)
-	if err := checkImportLimit(ctx, tx, j.Tenant, limit); err != nil {
+	if err := checkActiveJobs(ctx, tx, j.Tenant, userport.JobUsersImport, limit); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
@@ -46,24 +46,6 @@ func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes in
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create import job: commit: %w", err)
-	}
-	return nil
-}
-
-// checkImportLimit fails with ETOOMANY when limit (> 0) import jobs of the
-// tenant are pending or processing.
-func checkImportLimit(ctx context.Context, tx *sql.Tx, tenant string, limit int) error {
-	if limit <= 0 {
-		return nil
-	}
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE tenant = ? AND type = ?
-		AND status IN ('pending', 'processing')`, tenant, string(userport.JobUsersImport)).Scan(&n)
-	if err != nil {
-		return fmt.Errorf("create import job: count: %w", err)
-	}
-	if n >= limit {
-		return userport.TooManyImports(limit)
 	}
 	return nil
 }

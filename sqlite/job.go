@@ -24,8 +24,10 @@ func errJobNotFound() error {
 }
 
 // CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
-// if enqueue fails, nothing is written and its error is returned.
-func (db *DB) CreateJob(ctx context.Context, j *userport.Job, enqueue func(ctx context.Context, tx userport.Tx) error) error {
+// if enqueue fails, nothing is written and its error is returned. Unless
+// limit jobs of j's tenant and type are pending or processing: the
+// transaction begins IMMEDIATE, so the count and the insert are atomic.
+func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue func(ctx context.Context, tx userport.Tx) error) error {
 	args, err := jobArgs(j)
 	if err != nil {
 		return fmt.Errorf("create job: %w", err)
@@ -35,6 +37,9 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, enqueue func(ctx c
 		return fmt.Errorf("create job: %w", err)
 	}
 	defer rollback(tx)
+	if err := checkActiveJobs(ctx, tx, j.Tenant, j.Type, limit); err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
 	if isConflict(err) {
 		return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
@@ -48,6 +53,24 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, enqueue func(ctx c
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create job: commit: %w", err)
+	}
+	return nil
+}
+
+// checkActiveJobs fails with userport.TooManyJobs when limit (> 0) jobs of
+// the tenant and type are pending or processing.
+func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userport.JobType, limit int) error {
+	if limit <= 0 {
+		return nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE tenant = ? AND type = ?
+		AND status IN ('pending', 'processing')`, tenant, string(typ)).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("count %s jobs: %w", typ, err)
+	}
+	if n >= limit {
+		return userport.TooManyJobs(typ, limit)
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func TestEnqueueGetsSQLTx(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "userport.db"))
 	defer db.Close()
 	j := &userport.Job{Tenant: "a", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending}
-	err := db.CreateJob(t.Context(), j, func(ctx context.Context, tx userport.Tx) error {
+	err := db.CreateJob(t.Context(), j, 0, func(ctx context.Context, tx userport.Tx) error {
 		sqlTx, ok := tx.(*sql.Tx)
 		if !ok {
 			t.Fatalf("tx is %T, want *sql.Tx", tx)
@@ -142,7 +142,7 @@ func TestConcurrentWriters(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	j := &userport.Job{Tenant: "a", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending}
-	if err := a.CreateJob(t.Context(), j, nil); err != nil {
+	if err := a.CreateJob(t.Context(), j, 0, nil); err != nil {
 		t.Fatalf("CreateJob: %v", err)
 	}
 	const rounds = 100

@@ -29,7 +29,7 @@ func newJob(tenant string, n int, typ userport.JobType, status userport.JobStatu
 func createJobs(t *testing.T, s userport.Store, jobs ...*userport.Job) {
 	t.Helper()
 	for _, j := range jobs {
-		if err := s.CreateJob(t.Context(), j, noEnqueue); err != nil {
+		if err := s.CreateJob(t.Context(), j, 0, noEnqueue); err != nil {
 			t.Fatalf("CreateJob(%s): %v", j.ID, err)
 		}
 	}
@@ -104,7 +104,7 @@ func testCreateJobEnqueue(t *testing.T, s userport.Store) {
 	ctx := t.Context()
 	failing := errors.New("queue is down")
 	calls := 0
-	err := s.CreateJob(ctx, exportJob("a", 1), func(ctx context.Context, tx userport.Tx) error {
+	err := s.CreateJob(ctx, exportJob("a", 1), 0, func(ctx context.Context, tx userport.Tx) error {
 		calls++
 		if tx == nil || ctx == nil {
 			t.Errorf("enqueue got tx %v, ctx %v; want both", tx, ctx)
@@ -120,7 +120,7 @@ func testCreateJobEnqueue(t *testing.T, s userport.Store) {
 		t.Errorf("CountJobs after a failed enqueue = %d, %v; want 0", n, err)
 	}
 
-	err = s.CreateJob(ctx, exportJob("a", 1), func(ctx context.Context, tx userport.Tx) error {
+	err = s.CreateJob(ctx, exportJob("a", 1), 0, func(ctx context.Context, tx userport.Tx) error {
 		calls++
 		if tx == nil {
 			t.Errorf("enqueue got a nil tx")
@@ -132,6 +132,37 @@ func testCreateJobEnqueue(t *testing.T, s userport.Store) {
 	}
 	field(t, "enqueue calls", calls, 2)
 	checkJob(t, findJob(t, s, "a", jobID(1)), exportJob("a", 1))
+}
+
+// testCreateJobLimit checks that CreateJob refuses, atomically, a job of a
+// tenant with limit jobs of its type pending or processing.
+func testCreateJobLimit(t *testing.T, s userport.Store) {
+	ctx := t.Context()
+	pending := func(tenant string, n int, typ userport.JobType, status userport.JobStatus) *userport.Job {
+		return newJob(tenant, n, typ, status, baseTime)
+	}
+	createJobs(t, s, pending("a", 1, userport.JobUsersExport, userport.JobPending),
+		pending("a", 2, userport.JobUsersExport, userport.JobCompleted), pending("a", 3, userport.JobUsersImport, userport.JobPending),
+		pending("b", 4, userport.JobUsersExport, userport.JobPending))
+	if err := s.CreateJob(ctx, pending("a", 5, userport.JobUsersExport, userport.JobPending), 2, noEnqueue); err != nil {
+		t.Fatalf("CreateJob with 1 of 2 in flight: %v", err)
+	}
+	calls := 0
+	err := s.CreateJob(ctx, pending("a", 6, userport.JobUsersExport, userport.JobPending), 2, func(context.Context, userport.Tx) error {
+		calls++
+		return nil
+	})
+	wantError(t, err, userport.ETOOMANY, "too_many_requests",
+		"There are 2 pending export users jobs, please wait until some of them are finished and try again")
+	field(t, "enqueue calls over the limit", calls, 0)
+	_, err = s.FindJob(ctx, "a", jobID(6))
+	wantError(t, err, userport.ENOTFOUND, "inexistent_job", jobNotFoundMessage)
+	if err := s.CreateJob(ctx, pending("a", 7, userport.JobUsersExport, userport.JobPending), 0, noEnqueue); err != nil {
+		t.Errorf("CreateJob without a limit: %v", err)
+	}
+	if err := s.CreateJob(ctx, pending("b", 8, userport.JobUsersExport, userport.JobPending), 2, noEnqueue); err != nil {
+		t.Errorf("CreateJob of another tenant: %v", err)
+	}
 }
 
 func testJobNotFound(t *testing.T, s userport.Store) {

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"Clients", testClients},
 		{"JobRoundTrip", testJobRoundTrip},
 		{"CreateJobEnqueue", testCreateJobEnqueue},
+		{"CreateJobLimit", testCreateJobLimit},
 		{"JobNotFound", testJobNotFound},
 		{"UpdateJob", testUpdateJob},
 		{"UpdateJobAbort", testUpdateJobAbort},

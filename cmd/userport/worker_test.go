@@ -80,7 +80,7 @@ func queueExport(t *testing.T, cfg *Config) *userport.Job {
 	}
 	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport,
 		Status: userport.JobPending, Format: userport.FormatJSON, CreatedAt: time.Now().UTC()}
-	if err := store.CreateJob(ctx, job, func(ctx context.Context, tx userport.Tx) error { return engine.EnqueueTx(ctx, tx, job) }); err != nil {
+	if err := store.CreateJob(ctx, job, 0, func(ctx context.Context, tx userport.Tx) error { return engine.EnqueueTx(ctx, tx, job) }); err != nil {
 		t.Fatal(err)
 	}
 	return job
