@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/userport/userport"
 )
@@ -88,9 +89,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRaw(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
-// writeRaw writes an already encoded JSON body.
+// writeRaw writes an already encoded JSON body, with its length (so that an
+// answer sent before the request body is read ends where it ends).
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -139,6 +139,9 @@ func (b *pacedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// finished reports whether the whole body was read.
+func (b *pacedReader) finished() bool { return b.eof }
+
 // pacedWriter is an answer under a pace.
 type pacedWriter struct {
 	http.ResponseWriter

@@ -9,7 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,8 +25,6 @@ const (
 	// DefaultMaxImportsPerTenant is how many imports of a tenant may be
 	// pending or processing when Server.MaxImportsPerTenant is 0.
 	DefaultMaxImportsPerTenant = 2
-	// importRetryAfter is what a 429 tells the client to wait.
-	importRetryAfter = 30 * time.Second
 	// maxImportField caps each multipart field other than the file.
 	maxImportField = 1 << 10
 	// maxExternalID is the longest external_id.
@@ -75,13 +73,16 @@ func importJobJSON(job *userport.Job, status userport.JobStatus) importJobBody {
 	return b
 }
 
-// createImport handles POST /api/v2/jobs/users-imports: the file streams into
-// the blob store, then the job and its River job are written in one
-// transaction. Answers 202 with the pending job.
+// createImport handles POST /api/v2/jobs/users-imports: a slot of the
+// tenant's imports is reserved, the file streams into the blob store, then
+// the job and its River job are written in one transaction. Answers 202 with
+// the pending job.
 func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
-	if err := s.checkImportLimit(w, r); err != nil {
+	release, err := s.reserveImport(w, r)
+	if err != nil {
 		return err
 	}
+	defer release()
 	job := &userport.Job{Tenant: s.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
 		Status: userport.JobPending, CreatedAt: s.Clock.Now().Truncate(time.Millisecond)}
 	job.UploadKey = "imports/" + job.ID + "/users"
@@ -102,7 +103,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 		return s.Queue.EnqueueTx(ctx, tx, job)
 	})
 	if userport.ErrorCode(err) == userport.ETOOMANY {
-		s.rateLimitHeaders(w)
+		s.limitReached(w, s.maxImports())
 	}
 	if err != nil {
 		return err
@@ -128,28 +129,38 @@ func (s *Server) maxImportBytes() int64 {
 	return DefaultMaxImportBytes
 }
 
-// checkImportLimit refuses an import before its upload when the tenant has
-// its limit of imports in flight (CreateImportJob checks again, atomically).
-func (s *Server) checkImportLimit(w http.ResponseWriter, r *http.Request) error {
+// uploadSlots counts the imports of this server's tenant whose file is being
+// uploaded: they have no job row yet.
+type uploadSlots struct {
+	mu sync.Mutex
+	n  int
+}
+
+// reserveImport reserves one of the tenant's import slots before the file is
+// streamed: the imports pending or processing in the store plus the uploads
+// under way in this process stay under the limit, so a burst of uploads gets
+// its 429s at once instead of after streaming. release frees the slot once
+// the job is written (it then counts in the store) or refused. The count is
+// per process: with several API nodes, each may stream up to the limit, and
+// CreateImportJob's atomic check still bounds the jobs.
+func (s *Server) reserveImport(w http.ResponseWriter, r *http.Request) (release func(), err error) {
+	s.uploads.mu.Lock()
+	defer s.uploads.mu.Unlock()
 	n, err := s.Store.CountJobs(r.Context(), userport.JobFilter{Tenant: s.Tenant, Type: userport.JobUsersImport,
 		Statuses: []userport.JobStatus{userport.JobPending, userport.JobProcessing}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n >= s.maxImports() {
-		s.rateLimitHeaders(w)
-		return userport.TooManyImports(s.maxImports())
+	if n+s.uploads.n >= s.maxImports() {
+		s.limitReached(w, s.maxImports())
+		return nil, userport.TooManyImports(s.maxImports())
 	}
-	return nil
-}
-
-// rateLimitHeaders sets the rate-limit headers of a 429; writeError keeps them.
-func (s *Server) rateLimitHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("x-ratelimit-limit", strconv.Itoa(s.maxImports()))
-	h.Set("x-ratelimit-remaining", "0")
-	h.Set("x-ratelimit-reset", strconv.FormatInt(s.Clock.Now().Add(importRetryAfter).Unix(), 10))
-	h.Set("Retry-After", strconv.Itoa(int(importRetryAfter/time.Second)))
+	s.uploads.n++
+	return func() {
+		s.uploads.mu.Lock()
+		defer s.uploads.mu.Unlock()
+		s.uploads.n--
+	}, nil
 }
 
 // importForm is what the multipart body of an import held.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,14 +64,28 @@ func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.Store.CreateJob(r.Context(), job, 0, func(ctx context.Context, tx userport.Tx) error {
+	err = s.Store.CreateJob(r.Context(), job, s.maxPendingExports(), func(ctx context.Context, tx userport.Tx) error {
 		return s.Queue.EnqueueTx(ctx, tx, job)
 	})
+	if userport.ErrorCode(err) == userport.ETOOMANY {
+		s.limitReached(w, s.maxPendingExports())
+	}
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.jobJSON(job, job.Status))
 	return nil
+}
+
+// DefaultMaxPendingExportsPerTenant is how many exports of a tenant may be
+// pending or processing when Server.MaxPendingExportsPerTenant is 0: each
+// keeps a file for a day, so an unbounded queue would let any read:users
+// client fill the disk.
+const DefaultMaxPendingExportsPerTenant = 20
+
+// maxPendingExports is the tenant's limit of exports pending or processing.
+func (s *Server) maxPendingExports() int {
+	return cmp.Or(s.MaxPendingExportsPerTenant, DefaultMaxPendingExportsPerTenant)
 }
 
 // newExportJob validates an export request body into a pending job.

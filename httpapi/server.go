@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -41,6 +42,14 @@ type Server struct {
 	// MaxImportsPerTenant caps the imports pending or processing at once
 	// (DefaultMaxImportsPerTenant when 0).
 	MaxImportsPerTenant int
+	// MaxPendingExportsPerTenant caps the exports pending or processing at
+	// once (DefaultMaxPendingExportsPerTenant when 0).
+	MaxPendingExportsPerTenant int
+	// RateLimits are the per-client request limits (defaults when zero).
+	RateLimits RateLimits
+
+	limits  limiters
+	uploads uploadSlots
 }
 
 // handlerFunc is a handler that returns its error for the server to answer.
@@ -74,14 +83,26 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return userport.Errorf(userport.ENOTFOUND, "", "Not Found")
 	}))
-	return s.recoverer(mux)
+	return s.recoverer(noStore(mux))
+}
+
+// noStore marks every answer of the Management API and /oauth/token
+// Cache-Control: no-store (they hold users, secrets and tokens); the JWKS and
+// the health checks keep their own.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/oauth/token" {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handle turns a handlerFunc into an http.Handler that answers its error.
 func (s *Server) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+			s.answerError(w, r, err)
 		}
 	})
 }
@@ -101,13 +122,47 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// maxDiscardBytes is how much of a refused request's body is read, after
+// the answer, before the connection is closed.
+const maxDiscardBytes = 64 << 20
+
+// answerError answers err. When the client may still be sending a large
+// body (net/http itself drains up to 256 KiB before answering), the answer is
+// sent at once with Connection: close and the body is then read and dropped,
+// up to maxDiscardBytes at the connection's minimum rate: the client reads
+// the answer instead of a broken pipe, and a refused upload is not held up.
+func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	if !bodyPending(r) {
+		s.writeError(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	if rc.EnableFullDuplex() != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Connection", "close")
+	s.writeError(w, r, err)
+	_ = rc.Flush()
+	_, _ = io.CopyN(io.Discard, r.Body, maxDiscardBytes)
+}
+
+// bodyPending reports whether r's body may have more than net/http drains by
+// itself left to read.
+func bodyPending(r *http.Request) bool {
+	if f, ok := r.Body.(interface{ finished() bool }); ok && f.finished() {
+		return false
+	}
+	return r.ContentLength < 0 || r.ContentLength > 256<<10
+}
+
 // claimsKey keys the verified token claims in a request context.
 type claimsKey struct{}
 
 // authorize checks the bearer token and that it grants any of scopes, then runs h.
 func (s *Server) authorize(h handlerFunc, scopes ...string) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		claims, err := s.authenticate(r)
+		claims, err := s.authenticate(w, r)
 		if err != nil {
 			return err
 		}
@@ -119,8 +174,22 @@ func (s *Server) authorize(h handlerFunc, scopes ...string) http.Handler {
 	})
 }
 
-// authenticate verifies the request's bearer token.
-func (s *Server) authenticate(r *http.Request) (*auth.Claims, error) {
+// authenticate verifies the request's bearer token and spends a token of its
+// client's rate limit; a bad token spends one of the remote address's
+// failures, and while they are spent no token is looked at.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Claims, error) {
+	if err := s.checkFailures(w, r, "", "too_many_requests"); err != nil {
+		return nil, err
+	}
+	claims, err := s.verifyBearer(r)
+	if err != nil {
+		return nil, s.failed(w, r, "", err)()
+	}
+	return claims, s.limitClient(w, claims.ClientID)
+}
+
+// verifyBearer verifies the request's bearer token.
+func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")

@@ -55,7 +55,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) (*tokenRespo
 	} else if req.GrantType != "client_credentials" {
 		return nil, oauthErr(userport.EINVALID, "unsupported_grant_type", "Unsupported grant type: "+req.GrantType)
 	}
-	client, err := s.authenticateClient(r, req)
+	client, err := s.authenticateClient(w, r, req)
 	if err != nil {
 		return nil, err
 	}
@@ -123,25 +123,29 @@ func readTokenJSON(r *http.Request) (*tokenRequest, error) {
 }
 
 // authenticateClient checks the client's credentials, from HTTP Basic
-// (client_secret_basic) or the body (client_secret_post).
-func (s *Server) authenticateClient(r *http.Request, req *tokenRequest) (*userport.Client, error) {
+// (client_secret_basic) or the body (client_secret_post). Failures count
+// against the client id's and the remote address's limits (ratelimit.go).
+func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request, req *tokenRequest) (*userport.Client, error) {
 	id, secret := req.ClientID, req.ClientSecret
 	if user, pass, ok := r.BasicAuth(); ok {
 		// RFC 6749 2.3.1: Basic credentials are form-url-encoded first.
 		id, secret = unescapeBasic(user), unescapeBasic(pass)
 	}
-	denied := oauthErr(userport.EUNAUTHORIZED, "invalid_client", "Client authentication failed")
+	if err := s.checkFailures(w, r, id, "access_denied"); err != nil {
+		return nil, err
+	}
+	denied := s.failed(w, r, id, oauthErr(userport.EUNAUTHORIZED, "invalid_client", "Client authentication failed"))
 	if id == "" || secret == "" {
-		return nil, denied
+		return nil, denied()
 	}
 	c, err := s.Store.FindClient(r.Context(), s.Tenant, id)
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
-		return nil, denied
+		return nil, denied()
 	} else if err != nil {
 		return nil, err
 	}
 	if !auth.CheckSecret(c.SecretHash, secret) {
-		return nil, denied
+		return nil, denied()
 	}
 	return c, nil
 }

@@ -46,6 +46,13 @@ type Config struct {
 	MinTransferRate int64         // bytes/s a request body or an answer must move at least
 	TransferGrace   time.Duration // how long a transfer may stall
 
+	// Request limits (httpapi.RateLimits) and the bound of the export queue.
+	RateLimit                  float64 // requests a second of one client
+	RateBurst                  int     // requests of one client at once
+	FailureRateLimit           float64 // failed authentications a second of one client id or address
+	FailureBurst               int     // failed authentications at once
+	MaxPendingExportsPerTenant int     // exports of one tenant pending or processing
+
 	// Test and operations knobs, from the environment only: how long one
 	// River execution of an import runs (USERPORT_IMPORT_CHUNK), its River
 	// timeout (USERPORT_IMPORT_TIMEOUT), River's rescue of stuck jobs
@@ -130,6 +137,16 @@ func (c *Config) connectionFlags(fs *flag.FlagSet) {
 	c.envTwin(fs, "min-transfer-rate", "MIN_TRANSFER_RATE")
 	fs.DurationVar(&c.TransferGrace, "transfer-grace", httpapi.DefaultTransferGrace, "how long an upload or a download may stall before it is cut (USERPORT_TRANSFER_GRACE)")
 	c.envTwin(fs, "transfer-grace", "TRANSFER_GRACE")
+	fs.Float64Var(&c.RateLimit, "rate-limit", httpapi.DefaultRateLimit, "requests a second of one client (USERPORT_RATE_LIMIT)")
+	c.envTwin(fs, "rate-limit", "RATE_LIMIT")
+	fs.IntVar(&c.RateBurst, "rate-burst", httpapi.DefaultRateBurst, "requests of one client at once (USERPORT_RATE_BURST)")
+	c.envTwin(fs, "rate-burst", "RATE_BURST")
+	fs.Float64Var(&c.FailureRateLimit, "failure-rate-limit", httpapi.DefaultFailureRateLimit, "failed authentications a second of one client id or remote address (USERPORT_FAILURE_RATE_LIMIT)")
+	c.envTwin(fs, "failure-rate-limit", "FAILURE_RATE_LIMIT")
+	fs.IntVar(&c.FailureBurst, "failure-burst", httpapi.DefaultFailureBurst, "failed authentications of one client id or remote address at once (USERPORT_FAILURE_BURST)")
+	c.envTwin(fs, "failure-burst", "FAILURE_BURST")
+	fs.IntVar(&c.MaxPendingExportsPerTenant, "max-pending-exports-per-tenant", httpapi.DefaultMaxPendingExportsPerTenant, "exports of one tenant pending or processing; one more is refused with 429 (USERPORT_MAX_PENDING_EXPORTS_PER_TENANT)")
+	c.envTwin(fs, "max-pending-exports-per-tenant", "MAX_PENDING_EXPORTS_PER_TENANT")
 }
 
 // envTwin gives flag name the value of its USERPORT_ twin env, if set, as if
@@ -203,8 +220,9 @@ func (c *Config) Validate() error {
 		c.StaleAfter < 0 || c.CleanupInterval < 0 {
 		return errors.New("--max-import-bytes, --max-imports-per-tenant and the USERPORT_IMPORT_*/RESCUE_AFTER/EXPORT_STALE_AFTER/CLEANUP_INTERVAL durations must not be negative")
 	}
-	if c.IdleTimeout < 0 || c.MinTransferRate < 0 || c.TransferGrace < 0 {
-		return errors.New("--idle-timeout, --min-transfer-rate and --transfer-grace must not be negative")
+	if c.IdleTimeout < 0 || c.MinTransferRate < 0 || c.TransferGrace < 0 || c.RateLimit < 0 || c.RateBurst < 0 ||
+		c.FailureRateLimit < 0 || c.FailureBurst < 0 || c.MaxPendingExportsPerTenant < 0 {
+		return errors.New("--idle-timeout, --min-transfer-rate, --transfer-grace, --rate-limit, --rate-burst, --failure-rate-limit, --failure-burst and --max-pending-exports-per-tenant must not be negative")
 	}
 	if c.ImportChunk > 0 && c.ImportTimeout > 0 && c.ImportTimeout <= c.ImportChunk {
 		return errors.New("USERPORT_IMPORT_TIMEOUT must be longer than USERPORT_IMPORT_CHUNK")

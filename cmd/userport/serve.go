@@ -199,7 +199,10 @@ func (m *Main) api() *httpapi.Server {
 		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger,
 		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.blobs.Handler(),
-		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant}
+		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
+		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
+		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
+			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
 
 // URL returns the server's public base URL.
