@@ -41,7 +41,9 @@ type RateLimits struct {
 	FailureBurst int
 }
 
-// limiters are the server's token buckets, made on first use.
+// limiters are the server's token buckets, made on first use. They count
+// real time, not the service's clock: a request rate is a wall-clock thing,
+// and tests freeze and jump the service's clock.
 type limiters struct {
 	once     sync.Once
 	clients  *buckets
@@ -173,7 +175,7 @@ func remoteIP(r *http.Request) string {
 
 // limitClient spends a token of the client's bucket; 429 when it is empty.
 func (s *Server) limitClient(w http.ResponseWriter, clientID string) error {
-	q := s.limits.get(s.RateLimits).clients.take(s.Clock.Now(), clientID)
+	q := s.limits.get(s.RateLimits).clients.take(time.Now(), clientID)
 	setRateHeaders(w, q)
 	if !q.ok {
 		return rateLimited()
@@ -182,14 +184,18 @@ func (s *Server) limitClient(w http.ResponseWriter, clientID string) error {
 }
 
 // failureKeys are the buckets a failed authentication spends: the remote
-// address's and, when known, the client id's.
+// address's and, when known, the client id's (its first maxKeyID bytes: an
+// unknown id is the caller's text).
 func failureKeys(r *http.Request, clientID string) []string {
 	keys := []string{"ip:" + remoteIP(r)}
 	if clientID != "" {
-		keys = append(keys, "client:"+clientID)
+		keys = append(keys, "client:"+clientID[:min(len(clientID), maxKeyID)])
 	}
 	return keys
 }
+
+// maxKeyID bounds the client id kept as a bucket key.
+const maxKeyID = 128
 
 // checkFailures sets the headers of the request's failure buckets and
 // refuses it (429 with errorCode detail) when one of them is empty: before
@@ -217,7 +223,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, clientID string,
 // failureQuota applies op to each failure bucket of the request and returns
 // the tightest quota.
 func (s *Server) failureQuota(r *http.Request, clientID string, op func(*buckets, time.Time, string) quota) quota {
-	now, b := s.Clock.Now(), s.limits.get(s.RateLimits).failures
+	now, b := time.Now(), s.limits.get(s.RateLimits).failures
 	var tightest quota
 	for i, k := range failureKeys(r, clientID) {
 		q := op(b, now, k)

@@ -97,8 +97,10 @@ func installTestKey(t *testing.T, dataDir string) {
 
 // testConfig returns the configuration of a test server on 127.0.0.1:0 over dataDir.
 func testConfig(dataDir string) Config {
+	// The tests poll jobs every 10 ms, several at a time: faster than the
+	// default rate limit lets a client go for long.
 	return Config{Addr: "127.0.0.1:0", DataDir: dataDir, Tenant: "dev", TokenTTL: time.Hour,
-		LogLevel: "info", AdminClientID: adminID, AdminClientSecret: adminSecret}
+		LogLevel: "info", AdminClientID: adminID, AdminClientSecret: adminSecret, RateLimit: 1000, RateBurst: 1000}
 }
 
 // bundle is a running server and what tests need to talk to it.
