@@ -49,6 +49,13 @@ type Main struct {
 	worker   *childWorker // the job worker process, with --jobs process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
+	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
+	wrapBlobs func(userport.BlobStore) userport.BlobStore
+	// jobsWait, when set (by tests), replaces shutdownTimeout as Close's
+	// wait for running jobs.
+	jobsWait time.Duration
+	// connState, when set (by tests), is the HTTP server's ConnState hook.
+	connState func(net.Conn, http.ConnState)
 }
 
 // runServe implements `userport serve`.
@@ -110,7 +117,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	m.server = &http.Server{Handler: m.api().Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	m.server = &http.Server{Handler: m.api().Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn), ConnState: m.connState}
 	m.served = make(chan error, 1)
 	go func() {
 		if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
@@ -173,7 +180,11 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if err := jobs.Migrate(ctx, driver); err != nil {
 		return err
 	}
-	deps := jobs.Deps{Store: m.store, Blobs: m.blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
+	var blobs userport.BlobStore = m.blobs
+	if m.wrapBlobs != nil {
+		blobs = m.wrapBlobs(blobs)
+	}
+	deps := jobs.Deps{Store: m.store, Blobs: blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
 		Importer: &importer.Importer{Store: m.store, Files: m.blobs, Clock: m.Clock}}
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
@@ -217,13 +228,13 @@ func (m *Main) Close() error {
 	}
 	m.listener = nil
 	if m.worker != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
 		errs = append(errs, m.worker.Stop(ctx))
 		m.worker = nil
 	}
 	if m.engine != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
 		errs = append(errs, m.engine.Stop(ctx))
 		m.engine = nil
