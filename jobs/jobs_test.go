@@ -126,6 +126,39 @@ func (e *env) waitFor(t *testing.T, id string, what string, cond func(*userport.
 	}
 }
 
+// riverJob returns the state of the River job that works the export id, and
+// how often River snoozed it.
+func (e *env) riverJob(t *testing.T, id string) (state string, snoozes int64) {
+	t.Helper()
+	err := e.store.SQL().QueryRow(`SELECT state, coalesce(json_extract(metadata, '$.snoozes'), 0) FROM river_job
+		WHERE kind = 'userport_export' AND json_extract(args, '$.job_id') = ?`, id).Scan(&state, &snoozes)
+	if err != nil {
+		t.Fatalf("the River job of %s: %v", id, err)
+	}
+	return state, snoozes
+}
+
+// cleanupPasses counts the cleanup passes that ended.
+func (e *env) cleanupPasses(t *testing.T) int {
+	t.Helper()
+	var n int
+	err := e.store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'userport_cleanup' AND state = 'completed'`).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitRiver polls cond until it holds, failing after 20 s.
+func (e *env) waitRiver(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 // status is a waitFor condition.
 func status(s userport.JobStatus) func(*userport.Job) bool {
 	return func(j *userport.Job) bool { return j.Status == s }
@@ -216,16 +249,22 @@ func TestTenantLimit(t *testing.T) {
 	e := setup(t, 0, jobs.Config{Workers: 3, MaxExportsPerTenant: 1}, exp)
 	a, b := e.enqueue(t, &userport.Job{}), e.enqueue(t, &userport.Job{})
 	first := <-exp.started
-	// While the first runs, the second stays pending however often it is tried.
-	for range 20 {
-		n, err := e.store.CountJobs(context.Background(), userport.JobFilter{Tenant: "dev", Statuses: []userport.JobStatus{userport.JobProcessing}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != 1 {
-			t.Fatalf("%d exports processing, want 1", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	second := b.ID
+	if first == b.ID {
+		second = a.ID
+	}
+	// While the first runs, the second stays pending however often it is
+	// tried: River snoozes it at each try, three of which are awaited.
+	e.waitRiver(t, "the second export to be tried three times", func() bool {
+		_, snoozes := e.riverJob(t, second)
+		return snoozes >= 3
+	})
+	n, err := e.store.CountJobs(context.Background(), userport.JobFilter{Tenant: "dev", Statuses: []userport.JobStatus{userport.JobProcessing}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d exports processing, want 1", n)
 	}
 	select {
 	case id := <-exp.started:
@@ -302,9 +341,13 @@ func TestExportOfADeadWorkerIsTakenOver(t *testing.T) {
 	e := setup(t, 120, jobs.Config{StaleAfter: time.Minute, CleanupInterval: 20 * time.Millisecond}, nil)
 	dead := e.processing(t, "dead-runner", e.clock.Now(), false)
 	alive := e.processing(t, "live-runner", e.clock.Now(), true)
-	// Many cleanup passes and the duplicate's run: both are left alone while
-	// their heartbeats are fresh.
-	time.Sleep(500 * time.Millisecond)
+	// Two cleanup passes begun after both exist, and the duplicate's run
+	// ended: both are left alone while their heartbeats are fresh.
+	passes := e.cleanupPasses(t)
+	e.waitRiver(t, "two cleanup passes and the duplicate's run", func() bool {
+		state, _ := e.riverJob(t, alive.ID)
+		return e.cleanupPasses(t) >= passes+2 && state == "completed"
+	})
 	for _, j := range []*userport.Job{dead, alive} {
 		got, err := e.store.FindJob(context.Background(), "dev", j.ID)
 		if err != nil {
@@ -354,7 +397,11 @@ func TestExportTakenOverStopsItsOldRunner(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// The old runner's Work has returned: nothing more comes from it.
+	e.waitRiver(t, "the old runner to return", func() bool {
+		state, _ := e.riverJob(t, job.ID)
+		return state != "running"
+	})
 	got, err := e.store.FindJob(context.Background(), "dev", job.ID)
 	if err != nil {
 		t.Fatal(err)

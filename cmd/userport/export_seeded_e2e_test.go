@@ -325,7 +325,10 @@ func exTimeLimit(t *testing.T, tmpl string) {
 		names, _ := exDirNames(dir)
 		return len(names) == 0
 	})
-	time.Sleep(200 * time.Millisecond)
+	// The worker's run has returned: River finalized (or handed back) its job.
+	exPoll(t, 30*time.Second, "the worker's run to return", func() bool {
+		return b.riverState(j.ID) != "running"
+	})
 	after := b.exJob(j.ID)
 	if after.Status != "failed" {
 		t.Fatalf("the export failed by the 8 h limit was then completed by its still-running worker: %s", after.raw)
@@ -349,4 +352,16 @@ func exWaitForCleanup(t *testing.T, b *bundle) {
 		names, err := exDirNames(filepath.Join(b.m.Config.DataDir, "exports", j.ID))
 		return err == nil && len(names) == 0 || os.IsNotExist(err)
 	})
+}
+
+// riverState is the state of the River job that works the job id.
+func (b *bundle) riverState(id string) string {
+	b.t.Helper()
+	var state string
+	err := b.m.store.SQL().QueryRow(`SELECT state FROM river_job WHERE json_extract(args, '$.job_id') = ?
+		ORDER BY id DESC LIMIT 1`, id).Scan(&state)
+	if err != nil {
+		b.t.Fatalf("the River job of %s: %v", id, err)
+	}
+	return state
 }

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -112,6 +114,7 @@ type bundle struct {
 	id     string // admin client id
 	secret string // admin client secret
 	logs   *syncBuffer
+	conns  *connStates // the server's connections, by client address
 	client *http.Client
 	all    string // cached token with every scope
 }
@@ -127,17 +130,27 @@ func setup(t *testing.T) *bundle {
 // start validates cfg, opens a Main on it and closes it when the test ends.
 func start(t *testing.T, cfg Config, clock *testClock) *bundle {
 	t.Helper()
+	return startMain(t, cfg, clock, nil)
+}
+
+// startMain is start with edit (nil: none) applied to the Main before Open.
+func startMain(t *testing.T, cfg Config, clock *testClock, edit func(*Main)) *bundle {
+	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
 	logs := &syncBuffer{}
-	m := &Main{Config: cfg, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	conns := &connStates{m: map[string]http.ConnState{}}
+	m := &Main{Config: cfg, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil)), connState: conns.set}
+	if edit != nil {
+		edit(m)
+	}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	tr := &http.Transport{}
 	b := &bundle{t: t, m: m, clock: clock, base: "http://" + m.listener.Addr().String(),
-		id: cfg.AdminClientID, secret: cfg.AdminClientSecret, logs: logs,
+		id: cfg.AdminClientID, secret: cfg.AdminClientSecret, logs: logs, conns: conns,
 		client: &http.Client{Transport: tr, Timeout: 20 * time.Second}}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
@@ -452,4 +465,86 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.String()
+}
+
+// connStates records the state of each of the server's connections.
+type connStates struct {
+	mu sync.Mutex
+	m  map[string]http.ConnState
+}
+
+func (c *connStates) set(conn net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[conn.RemoteAddr().String()] = s
+}
+
+// state is the state of the connection from the client address addr.
+func (c *connStates) state(addr string) http.ConnState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[addr]
+}
+
+// inFlightCreate starts POST /api/v2/users with the first bytes of its
+// body, and returns once the server has accepted the connection and reads
+// the request; finish sends the rest and returns the answer.
+func (b *bundle) inFlightCreate(email string) (finish func() (int, []byte)) {
+	b.t.Helper()
+	tok := b.token()
+	body := `{"connection":"Username-Password-Authentication","email":"` + email + `","password":"Passw0rd!Passw0rd"}`
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPost, b.base+"/api/v2/users", pr)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	answered := make(chan answer, 1)
+	local := make(chan string, 1)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { local <- info.Conn.LocalAddr().String() },
+	}))
+	// A connection of its own: a reused one may still show its last
+	// request's state.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(resp.Body)
+		answered <- answer{resp.StatusCode, buf.Bytes(), err}
+	}()
+	if _, err := pw.Write([]byte(body[:10])); err != nil {
+		b.t.Fatal(err)
+	}
+	addr := <-local
+	exPoll(b.t, 10*time.Second, "the server to read the request", func() bool {
+		return b.conns.state(addr) == http.StateActive
+	})
+	return func() (int, []byte) {
+		if _, err := pw.Write([]byte(body[10:])); err != nil {
+			b.t.Fatal(err)
+		}
+		pw.Close()
+		select {
+		case a := <-answered:
+			if a.err != nil {
+				b.t.Fatalf("in-flight request: %v", a.err)
+			}
+			return a.status, a.body
+		case <-time.After(20 * time.Second):
+			b.t.Fatal("no answer to the in-flight request")
+		}
+		return 0, nil
+	}
 }

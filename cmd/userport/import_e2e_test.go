@@ -52,10 +52,12 @@ func TestImportJobShape(t *testing.T) {
 	if err := json.Unmarshal(ann.Doc, &p); err != nil || p["name"] != "Ann" || ann.ConnectionID != conn.ID {
 		t.Errorf("imported user = %s in %s", ann.Doc, ann.ConnectionID)
 	}
-	// The uploaded file is gone once the job is completed.
-	if _, err := os.Stat(filepath.Join(b.m.Config.DataDir, "exports", "imports", j.ID)); !os.IsNotExist(err) {
-		t.Errorf("the uploaded file is still there: %v", err)
-	}
+	// The uploaded file goes once the job is completed (the worker deletes
+	// it after writing the job's end).
+	exPoll(t, 10*time.Second, "the uploaded file to go", func() bool {
+		_, err := os.Stat(filepath.Join(b.m.Config.DataDir, "exports", "imports", j.ID))
+		return os.IsNotExist(err)
+	})
 	b.admin(http.MethodGet, "/jobs/job_0000000000000000/errors", nil).
 		wantError(t, 404, "inexistent_job", "The job does not exist.")
 	b.admin(http.MethodGet, "/jobs/nope/errors", nil).wantStatus(t, 400)

@@ -89,15 +89,19 @@ func TestServeWorksJobsInAChildProcess(t *testing.T) {
 func TestServeWithoutJobs(t *testing.T) {
 	bin, dir, addr := binaryWithUsers(t, 300)
 	p := imStartServe(t, bin, dir, addr, "--jobs", "none")
-	if workerPidPattern.MatchString(p.logs.String()) {
-		t.Fatalf("serve --jobs none started a job worker process:\n%s", p.logs.String())
+	// serve logs "userport serving" once it has started all it runs: a job
+	// worker process, with --jobs process, is started (and logged) before.
+	exPoll(t, 10*time.Second, "serve to log that it serves", func() bool {
+		return strings.Contains(p.logs.String(), `msg="userport serving"`)
+	})
+	if logs := p.logs.String(); workerPidPattern.MatchString(logs) || !strings.Contains(logs, "jobs=none") {
+		t.Fatalf("serve --jobs none started a job worker process:\n%s", logs)
 	}
 	c := imClient(t, addr)
 	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
 	var created imJob
 	r.decode(t, &created)
-	time.Sleep(time.Second) // five poll intervals of a worker
 	if j := c.imGet(created.ID); j.Status != "pending" {
 		t.Fatalf("with no worker the export is %s, want pending", j.Status)
 	}

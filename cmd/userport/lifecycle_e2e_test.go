@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -261,65 +260,27 @@ func TestSeedIsDeterministic(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	tok := b.token()
-	pr, pw := io.Pipe()
-	req, err := http.NewRequest(http.MethodPost, b.base+"/api/v2/users", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	type answer struct {
-		status int
-		body   []byte
-		err    error
-	}
-	answered := make(chan answer, 1)
-	go func() {
-		resp, err := b.client.Do(req)
-		if err != nil {
-			answered <- answer{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		answered <- answer{resp.StatusCode, data, err}
-	}()
-
-	body := userBody("")
-	if _, err := io.WriteString(pw, body[:10]); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(200 * time.Millisecond) // the handler is now reading the body
+	finish := b.inFlightCreate("new@example.com")
 	closed := make(chan error, 1)
 	go func() { closed <- b.m.Close() }()
-	time.Sleep(200 * time.Millisecond)
+	// Shutdown has begun once new connections are refused; Close must still
+	// wait for the request in flight.
+	exPoll(t, 10*time.Second, "new connections to be refused", func() bool {
+		resp, err := http.Get(b.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil
+	})
 	select {
 	case err := <-closed:
 		t.Fatalf("Close returned (%v) while a request was in flight", err)
 	default:
 	}
-	// New connections are refused while shutting down.
-	if resp, err := http.Get(b.base + "/healthz"); err == nil {
-		resp.Body.Close()
-		t.Errorf("a new request was served during shutdown: %d", resp.StatusCode)
-	}
-
-	if _, err := io.WriteString(pw, body[10:]); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	select {
-	case a := <-answered:
-		if a.err != nil {
-			t.Fatalf("in-flight request: %v", a.err)
-		}
-		var got map[string]any
-		if err := json.Unmarshal(a.body, &got); a.status != http.StatusCreated || err != nil || got["email"] != "new@example.com" {
-			t.Fatalf("in-flight request: %d %s", a.status, a.body)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no answer to the in-flight request")
+	status, body := finish()
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); status != http.StatusCreated || err != nil || got["email"] != "new@example.com" {
+		t.Fatalf("in-flight request: %d %s", status, body)
 	}
 	select {
 	case err := <-closed:

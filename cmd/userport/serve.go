@@ -49,6 +49,13 @@ type Main struct {
 	worker   *childWorker // the job worker process, with --jobs process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
+	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
+	wrapBlobs func(userport.BlobStore) userport.BlobStore
+	// jobsWait, when set (by tests), replaces shutdownTimeout as Close's
+	// wait for running jobs.
+	jobsWait time.Duration
+	// connState, when set (by tests), is the HTTP server's ConnState hook.
+	connState func(net.Conn, http.ConnState)
 }
 
 // runServe implements `userport serve`.
@@ -112,6 +119,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.server = httpapi.NewHTTPServer(m.api().Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
 		MinTransferRate: m.Config.MinTransferRate, TransferGrace: m.Config.TransferGrace, Logger: m.Logger})
+	m.server.ConnState = m.connState
 	m.served = make(chan error, 1)
 	go func() {
 		if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
@@ -174,7 +182,11 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if err := jobs.Migrate(ctx, driver); err != nil {
 		return err
 	}
-	deps := jobs.Deps{Store: m.store, Blobs: m.blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
+	var blobs userport.BlobStore = m.blobs
+	if m.wrapBlobs != nil {
+		blobs = m.wrapBlobs(blobs)
+	}
+	deps := jobs.Deps{Store: m.store, Blobs: blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
 		Importer: &importer.Importer{Store: m.store, Files: m.blobs, Clock: m.Clock}}
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
@@ -221,13 +233,13 @@ func (m *Main) Close() error {
 	}
 	m.listener = nil
 	if m.worker != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
 		errs = append(errs, m.worker.Stop(ctx))
 		m.worker = nil
 	}
 	if m.engine != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
 		errs = append(errs, m.engine.Stop(ctx))
 		m.engine = nil
