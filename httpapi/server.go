@@ -130,7 +130,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Claims, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
 		return nil, userport.Errorf(userport.EINVALID, "Bearer", "Bad HTTP authentication header format")
 	}
-	return s.Issuer.Verify(token)
+	return s.Issuer.Verify(r.Context(), token)
 }
 
 // healthz answers while the process is up.

@@ -136,6 +136,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 		return err
 	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
+	m.issuer.Clients = &auth.ClientCache{Store: m.store, Clock: m.Clock}
 	return nil
 }
 
@@ -187,9 +188,11 @@ func (m *Main) openJobs(ctx context.Context) error {
 	return m.engine.Start(ctx)
 }
 
-// newIssuer returns the token issuer for the configured public URL.
+// newIssuer returns the token issuer for the configured public URL and
+// tenant. It verifies only once its Clients is set.
 func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issuer {
-	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/", TTL: cfg.TokenTTL, Clock: clock}
+	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/",
+		Tenant: cfg.Tenant, TTL: cfg.TokenTTL, Clock: clock}
 }
 
 // api builds the HTTP API over what Open opened.
