@@ -17,6 +17,9 @@ const (
 	// DefaultTTL is the lifetime of an access token when Issuer.TTL is zero
 	// (Auth0's default for Management API tokens).
 	DefaultTTL = 24 * time.Hour
+	// MaxTTL is the longest access token lifetime Issuer.TTL may set: a
+	// leaked token is good for at most this long.
+	MaxTTL = 30 * 24 * time.Hour
 	// Leeway is the clock skew tolerated on exp and iat.
 	Leeway = 30 * time.Second
 	// GrantClientCredentials is the gty claim of the tokens issued here.
@@ -62,6 +65,9 @@ func (i *Issuer) Issue(clientID string, scopes []string) (token string, expiresI
 		return "", 0, errors.New("issue token: the issuer has no tenant")
 	}
 	ttl := i.ttl()
+	if err := CheckTTL(ttl); err != nil {
+		return "", 0, fmt.Errorf("issue token: %w", err)
+	}
 	now := i.now().Truncate(time.Second)
 	tok, err := jwt.NewBuilder().
 		Issuer(i.Issuer).
@@ -166,6 +172,14 @@ func claimsOf(tok jwt.Token) (*Claims, error) {
 	c.Scopes = ParseScope(scope)
 	c.ExpiresAt, _ = tok.Expiration()
 	return &c, nil
+}
+
+// CheckTTL accepts an access token lifetime of one second up to MaxTTL.
+func CheckTTL(ttl time.Duration) error {
+	if ttl < time.Second || ttl > MaxTTL {
+		return fmt.Errorf("token lifetime %v is not between 1s and %v", ttl, MaxTTL)
+	}
+	return nil
 }
 
 func (i *Issuer) ttl() time.Duration {

@@ -551,3 +551,26 @@ func TestClientCache(t *testing.T) {
 		}
 	}
 }
+
+func TestTTLCap(t *testing.T) {
+	iss, _, _ := setup(t)
+	tests := []struct {
+		ttl time.Duration
+		ok  bool
+	}{
+		{time.Second, true},
+		{auth.MaxTTL, true},
+		{auth.MaxTTL + time.Second, false},
+		{time.Millisecond, false},
+		{-time.Hour, false},
+	}
+	for _, tt := range tests {
+		if err := auth.CheckTTL(tt.ttl); (err == nil) != tt.ok {
+			t.Errorf("CheckTTL(%v) = %v, want ok %v", tt.ttl, err, tt.ok)
+		}
+	}
+	iss.TTL = auth.MaxTTL + time.Hour
+	if tok, _, err := iss.Issue("c1", nil); err == nil {
+		t.Errorf("Issue with TTL %v = %q, want an error", iss.TTL, tok)
+	}
+}

@@ -24,6 +24,9 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{[]string{"--tenant", "Not A Tenant"}, "invalid tenant", ""},
 		{nil, "EXPORT_STALE_AFTER", "USERPORT_EXPORT_STALE_AFTER=-1s"},
 		{nil, "CLEANUP_INTERVAL", "USERPORT_CLEANUP_INTERVAL=-5m"},
+		{[]string{"--token-ttl", "721h"}, "invalid --token-ttl (USERPORT_TOKEN_TTL): token lifetime 721h0m0s is not between 1s and 720h0m0s", ""},
+		{[]string{"--token-ttl", "-1h"}, "invalid --token-ttl", ""},
+		{nil, "invalid --token-ttl", "USERPORT_TOKEN_TTL=8760h"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
