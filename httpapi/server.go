@@ -111,12 +111,26 @@ func (s *Server) authorize(h handlerFunc, scopes ...string) http.Handler {
 		if err != nil {
 			return err
 		}
-		if !auth.HasAny(claims.Scopes, scopes...) {
-			return userport.Errorf(userport.EFORBIDDEN, "insufficient_scope",
-				"Insufficient scope, expected any of: %s", strings.Join(scopes, ","))
+		if err := requireScope(claims, scopes...); err != nil {
+			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 	})
+}
+
+// requireScope is the 403 insufficient_scope error unless claims grant any of scopes.
+func requireScope(claims *auth.Claims, scopes ...string) error {
+	if claims != nil && auth.HasAny(claims.Scopes, scopes...) {
+		return nil
+	}
+	return userport.Errorf(userport.EFORBIDDEN, "insufficient_scope",
+		"Insufficient scope, expected any of: %s", strings.Join(scopes, ","))
+}
+
+// requestClaims returns the claims authorize verified for r (nil outside authorize).
+func requestClaims(r *http.Request) *auth.Claims {
+	c, _ := r.Context().Value(claimsKey{}).(*auth.Claims)
+	return c
 }
 
 // authenticate verifies the request's bearer token.
