@@ -29,6 +29,7 @@ type Store struct {
 	baseURL string
 	key     []byte
 	clock   userport.Clock
+	tenant  string // signed into every download link; see ForTenant
 }
 
 var _ userport.BlobStore = (*Store)(nil)
@@ -57,6 +58,21 @@ func New(dir, baseURL string, key []byte, clock userport.Clock) (*Store, error) 
 		clock = userport.SystemClock{}
 	}
 	return &Store{dir: abs, baseURL: base, key: append([]byte(nil), key...), clock: clock}, nil
+}
+
+// ForTenant returns a store of the same files whose download links are
+// bound to tenant: SignedURL signs the tenant with the key and expiry, and
+// Handler serves only links signed for that tenant, so that servers of two
+// tenants that share a directory and a signing key refuse each other's links.
+// A store that New returned signs for no tenant. A tenant holding a control
+// character is an EINVALID error.
+func (s *Store) ForTenant(tenant string) (*Store, error) {
+	if strings.ContainsFunc(tenant, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil, userport.Errorf(userport.EINVALID, "", "invalid tenant %q for download links", tenant)
+	}
+	cp := *s
+	cp.tenant = tenant
+	return &cp, nil
 }
 
 func parseBaseURL(s string) (string, error) {

@@ -167,7 +167,12 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("download signing key: %w", err)
 	}
-	if m.blobs, err = localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock); err != nil {
+	blobs, err := localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock)
+	if err != nil {
+		return err
+	}
+	// Download links name the tenant: another tenant's server refuses them.
+	if m.blobs, err = blobs.ForTenant(m.Config.Tenant); err != nil {
 		return err
 	}
 	driver := riversqlite.New(m.store.SQL())
