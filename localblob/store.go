@@ -34,7 +34,8 @@ type Store struct {
 
 var _ userport.BlobStore = (*Store)(nil)
 
-// New returns a store of the files under dir, created if missing, whose signed
+// New returns a store of the files under dir, created (mode 0700) if missing,
+// whose signed
 // URLs start with baseURL (an absolute http or https URL; a trailing slash is
 // dropped) and are signed with key, at least KeySize bytes (see
 // LoadOrCreateKey). clock decides when links expire; nil means
@@ -51,7 +52,7 @@ func New(dir, baseURL string, key []byte, clock userport.Clock) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("localblob: directory %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
+	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("localblob: %w", err)
 	}
 	if clock == nil {
@@ -104,7 +105,8 @@ func (s *Store) path(key string) string {
 }
 
 // Create starts writing the blob named key; it becomes visible when the
-// writer is committed. An invalid key is an EINVALID error.
+// writer is committed. Blob files are mode 0600, the directories Create makes
+// 0700. An invalid key is an EINVALID error.
 func (s *Store) Create(ctx context.Context, key string) (userport.BlobWriter, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -124,7 +126,7 @@ func (s *Store) Create(ctx context.Context, key string) (userport.BlobWriter, er
 // again if a concurrent Delete removed it in between.
 func createTemp(dir string) (*os.File, error) {
 	for try := 0; ; try++ {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
 		f, err := os.CreateTemp(dir, ".tmp-*")

@@ -132,6 +132,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	warnOpenDataDir(m.Config.DataDir, m.Logger)
 	if _, err := userport.EnsureTenant(ctx, m.store, m.Config.Tenant, m.Clock); err != nil {
 		return err
 	}
@@ -158,6 +159,18 @@ func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, *auth.KeySet, erro
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, keys, nil
+}
+
+// warnOpenDataDir logs a warning when other users may enter or read the data
+// dir, which holds the users' data, the signing keys and the admin client's
+// credentials. The files userport writes there are its owner's alone anyway.
+func warnOpenDataDir(dir string, logger *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	logger.Warn("the data dir is open to other users: chmod 700 it", "data_dir", dir,
+		"mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
 }
 
 // openJobs opens the export file store and starts the job engine on the
