@@ -5,15 +5,15 @@ package localblob_test
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestFileModes: under the usual umask 0022, blob files (export files and
 // import uploads) are mode 0600 and the directories made for them 0700.
 func TestFileModes(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
+	testutil.Umask(t, 0o022)
 	s := newSetup(t, "http://127.0.0.1:1/")
 	s.put(t, "imports/job_1/users", []byte("[]"))
 	s.put(t, "job_2/runner/dev.csv.gz", []byte(gzipBytes))

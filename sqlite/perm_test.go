@@ -5,10 +5,10 @@ package sqlite_test
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestFileModes: under the usual umask 0022 and in a directory others may
@@ -16,8 +16,7 @@ import (
 // Open creates them or finds them readable by others (another process had
 // them open, or an older version made them).
 func TestFileModes(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
+	testutil.Umask(t, 0o022)
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -6,16 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestDataFileModes: with the usual umask 0022 and a data dir others may
 // read, the database and its -wal and -shm files are the owner's alone, and
 // the server warns about the data dir (and not about a 0700 one).
 func TestDataFileModes(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
+	testutil.Umask(t, 0o022)
 	const warning = "the data dir is open to other users"
 	for _, mode := range []os.FileMode{0o755, 0o700} {
 		dir := t.TempDir()
