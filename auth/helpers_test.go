@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -10,9 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/testutil"
 )
@@ -20,6 +23,7 @@ import (
 const (
 	testIssuer   = "http://127.0.0.1:8080/"
 	testAudience = "http://127.0.0.1:8080/api/v2/"
+	testTenant   = "dev"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -33,7 +37,52 @@ func setup(t *testing.T) (*auth.Issuer, *testutil.Clock, string) {
 		t.Fatalf("LoadOrCreateKeys: %v", err)
 	}
 	clock := testutil.NewClock(t0)
-	return &auth.Issuer{Keys: ks, Issuer: testIssuer, Audience: testAudience, Clock: clock}, clock, dir
+	clients := newFakeClients("c1", "c2")
+	return &auth.Issuer{Keys: ks, Issuer: testIssuer, Audience: testAudience, Tenant: testTenant, Clock: clock, Clients: clients}, clock, dir
+}
+
+// fakeClients is an auth.ClientFinder over a set of testTenant's client ids.
+// When err is set, it is the answer to every lookup.
+type fakeClients struct {
+	mu    sync.Mutex
+	ids   map[string]bool
+	err   error
+	calls int // lookups made
+}
+
+func newFakeClients(ids ...string) *fakeClients {
+	f := &fakeClients{ids: map[string]bool{}}
+	for _, id := range ids {
+		f.ids[id] = true
+	}
+	return f
+}
+
+func (f *fakeClients) FindClient(ctx context.Context, tenant, id string) (*userport.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.err != nil {
+		return nil, f.err
+	}
+	if tenant != testTenant || !f.ids[id] {
+		return nil, userport.Errorf(userport.ENOTFOUND, "", "The client does not exist.")
+	}
+	return &userport.Client{Tenant: tenant, ID: id}, nil
+}
+
+// remove deletes the client id.
+func (f *fakeClients) remove(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.ids, id)
+}
+
+// lookups returns how many lookups were made.
+func (f *fakeClients) lookups() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
 }
 
 // keyFiles returns the PEM files of dir's key set, in name order.
@@ -95,6 +144,8 @@ func validClaims() map[string]any {
 		"azp":   "c1",
 		"gty":   "client-credentials",
 		"scope": "read:users",
+
+		auth.TenantClaim: testTenant,
 	}
 }
 

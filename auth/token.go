@@ -17,6 +17,9 @@ const (
 	// DefaultTTL is the lifetime of an access token when Issuer.TTL is zero
 	// (Auth0's default for Management API tokens).
 	DefaultTTL = 24 * time.Hour
+	// MaxTTL is the longest access token lifetime Issuer.TTL may set: a
+	// leaked token is good for at most this long.
+	MaxTTL = 30 * 24 * time.Hour
 	// Leeway is the clock skew tolerated on exp and iat.
 	Leeway = 30 * time.Second
 	// GrantClientCredentials is the gty claim of the tokens issued here.
@@ -25,21 +28,30 @@ const (
 	maxTokenLen = 16 << 10
 	// clientSuffix makes the sub claim from a client id, as Auth0 does.
 	clientSuffix = "@clients"
+	// TenantClaim names the tenant a token is for. It is a namespaced
+	// private claim, as Auth0 asks of custom claims.
+	TenantClaim = "https://userport/tenant"
 )
 
-// Issuer issues and verifies the Management API access tokens of one server.
+// Issuer issues and verifies the Management API access tokens of one
+// server, which answers for one tenant.
 type Issuer struct {
 	Keys     *KeySet
 	Issuer   string        // the iss claim: "{base}/"
 	Audience string        // the aud claim: "{base}/api/v2/"
+	Tenant   string        // the TenantClaim; required
 	TTL      time.Duration // token lifetime; DefaultTTL when zero
 	Clock    userport.Clock
+	// Clients is where Verify checks that a token's client still exists
+	// (a ClientCache over the store); required by Verify.
+	Clients ClientFinder
 }
 
 // Claims is what a verified token says.
 type Claims struct {
 	ClientID  string   // azp
 	Subject   string   // sub: ClientID + "@clients"
+	Tenant    string   // TenantClaim
 	Scopes    []string // scope, split
 	ExpiresAt time.Time
 }
@@ -49,7 +61,13 @@ type Claims struct {
 // The header carries the signing key's kid. It does not check the scopes:
 // the token endpoint decides what a client may ask for.
 func (i *Issuer) Issue(clientID string, scopes []string) (token string, expiresIn int, err error) {
+	if i.Tenant == "" {
+		return "", 0, errors.New("issue token: the issuer has no tenant")
+	}
 	ttl := i.ttl()
+	if err := CheckTTL(ttl); err != nil {
+		return "", 0, fmt.Errorf("issue token: %w", err)
+	}
 	now := i.now().Truncate(time.Second)
 	tok, err := jwt.NewBuilder().
 		Issuer(i.Issuer).
@@ -60,6 +78,7 @@ func (i *Issuer) Issue(clientID string, scopes []string) (token string, expiresI
 		Claim("azp", clientID).
 		Claim("gty", GrantClientCredentials).
 		Claim("scope", strings.Join(scopes, " ")).
+		Claim(TenantClaim, i.Tenant).
 		Build()
 	if err != nil {
 		return "", 0, fmt.Errorf("build token: %w", err)
@@ -73,21 +92,40 @@ func (i *Issuer) Issue(clientID string, scopes []string) (token string, expiresI
 }
 
 // Verify checks token and returns its claims. It accepts only compact RS256
-// tokens whose header names (kid) a key of i.Keys, signed by that key, with
-// iss equal to i.Issuer, aud containing i.Audience, exp not passed and iat not
-// in the future (both with Leeway, on i.Clock). Every failure is the same
-// EUNAUTHORIZED "Invalid token" error, wrapping the cause for logs.
-func (i *Issuer) Verify(token string) (*Claims, error) {
+// tokens (see checkCompact for the spelling) whose header names (kid) a key of
+// i.Keys and no crit, signed by that key, with iss equal to i.Issuer, aud
+// containing i.Audience, TenantClaim equal to i.Tenant, numeric exp not passed
+// and iat (and nbf, if any) not in the future (with Leeway, on i.Clock), for
+// a client that i.Clients still finds. Every refusal is the same
+// EUNAUTHORIZED "Invalid token" error, wrapping the cause for logs; a failure
+// to look the client up is returned as it is.
+func (i *Issuer) Verify(ctx context.Context, token string) (*Claims, error) {
+	if i.Clients == nil {
+		return nil, errors.New("verify token: the issuer has no client store")
+	}
 	c, err := i.verify(token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", userport.Errorf(userport.EUNAUTHORIZED, "", "Invalid token"), err)
+		return nil, invalidToken(err)
+	}
+	if _, err := i.Clients.FindClient(ctx, i.Tenant, c.ClientID); userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil, invalidToken(fmt.Errorf("client %q does not exist", c.ClientID))
+	} else if err != nil {
+		return nil, fmt.Errorf("verify token: %w", err)
 	}
 	return c, nil
 }
 
+// invalidToken is the one refusal of Verify, wrapping its cause.
+func invalidToken(cause error) error {
+	return fmt.Errorf("%w: %w", userport.Errorf(userport.EUNAUTHORIZED, "", "Invalid token"), cause)
+}
+
 func (i *Issuer) verify(token string) (*Claims, error) {
-	if len(token) > maxTokenLen || strings.Count(token, ".") != 2 {
-		return nil, errors.New("not a compact JWS")
+	if len(token) > maxTokenLen {
+		return nil, errors.New("token too long")
+	}
+	if err := checkCompact(token); err != nil {
+		return nil, err
 	}
 	tok, err := jwt.ParseString(token,
 		jwt.WithKeyProvider(keyProvider{i.Keys}),
@@ -102,7 +140,14 @@ func (i *Issuer) verify(token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	return claimsOf(tok)
+	c, err := claimsOf(tok)
+	if err != nil {
+		return nil, err
+	}
+	if c.Tenant != i.Tenant || i.Tenant == "" {
+		return nil, fmt.Errorf("token is for tenant %q, not %q", c.Tenant, i.Tenant)
+	}
+	return c, nil
 }
 
 // claimsOf extracts Claims from a verified token.
@@ -120,10 +165,21 @@ func claimsOf(tok jwt.Token) (*Claims, error) {
 			return nil, fmt.Errorf("scope claim: %w", err)
 		}
 	}
+	if err := tok.Get(TenantClaim, &c.Tenant); err != nil {
+		return nil, fmt.Errorf("tenant claim: %w", err)
+	}
 	c.Subject = c.ClientID + clientSuffix
 	c.Scopes = ParseScope(scope)
 	c.ExpiresAt, _ = tok.Expiration()
 	return &c, nil
+}
+
+// CheckTTL accepts an access token lifetime of one second up to MaxTTL.
+func CheckTTL(ttl time.Duration) error {
+	if ttl < time.Second || ttl > MaxTTL {
+		return fmt.Errorf("token lifetime %v is not between 1s and %v", ttl, MaxTTL)
+	}
+	return nil
 }
 
 func (i *Issuer) ttl() time.Duration {
@@ -133,11 +189,14 @@ func (i *Issuer) ttl() time.Duration {
 	return i.TTL
 }
 
-func (i *Issuer) now() time.Time {
-	if i.Clock == nil {
+func (i *Issuer) now() time.Time { return now(i.Clock) }
+
+// now reads clock, or the system clock when clock is nil.
+func now(clock userport.Clock) time.Time {
+	if clock == nil {
 		return userport.SystemClock{}.Now()
 	}
-	return i.Clock.Now()
+	return clock.Now()
 }
 
 // keyProvider gives jwx the one key a signature may be checked with: the key

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/hmac"
 	"crypto/rand"
@@ -11,14 +12,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 )
+
+var ctx = context.Background()
 
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	iss, _, _ := setup(t)
@@ -46,6 +52,8 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		"azp":   "c1",
 		"gty":   "client-credentials",
 		"scope": "read:users create:users",
+
+		auth.TenantClaim: testTenant,
 	}
 	for k, want := range wantPayload {
 		if payload[k] != want {
@@ -56,7 +64,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		t.Errorf("payload has %d claims, want %d: %v", len(payload), len(wantPayload), payload)
 	}
 
-	c, err := iss.Verify(token)
+	c, err := iss.Verify(ctx, token)
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -84,7 +92,7 @@ func TestIssueTTLAndNoScope(t *testing.T) {
 	if expiresIn != 3600 {
 		t.Errorf("expiresIn = %d, want 3600", expiresIn)
 	}
-	c, err := iss.Verify(token)
+	c, err := iss.Verify(ctx, token)
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -172,7 +180,7 @@ func TestVerifyHandMadeControls(t *testing.T) {
 		"aud array": with(validClaims(), "aud", []string{"https://other/", testAudience}),
 		"no scope":  with(validClaims(), "scope", nil),
 	} {
-		if _, err := iss.Verify(handToken(t, hdr, claims, rsaSign(t, priv, "RS256"))); err != nil {
+		if _, err := iss.Verify(ctx, handToken(t, hdr, claims, rsaSign(t, priv, "RS256"))); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -206,6 +214,8 @@ func TestVerifyRejects(t *testing.T) {
 	wrongIss.Issuer = "https://evil.example/"
 	wrongAud := *iss
 	wrongAud.Audience = "http://127.0.0.1:8080/api/v3/"
+	otherTenant := *iss
+	otherTenant.Tenant = "prod"
 	issue := func(i *auth.Issuer) string {
 		tok, _, err := i.Issue("c1", []string{"read:users"})
 		if err != nil {
@@ -259,10 +269,27 @@ func TestVerifyRejects(t *testing.T) {
 		"tampered sub":          tamper(t, tamper(t, good, "sub", "c2@clients"), "azp", "c2"),
 		"tampered exp":          tamper(t, good, "exp", t0.Add(1000*time.Hour).Unix()),
 		"flipped signature bit": flipSig(t, good),
+		"unknown crit":          handToken(t, withHeader(h("RS256", kid), "crit", []string{"urn:x:ext"}, "urn:x:ext", true), validClaims(), rs256),
+		"crit of a known name":  handToken(t, withHeader(h("RS256", kid), "crit", []string{"exp"}), validClaims(), rs256),
+		"padded signature":      good + "==",
+		"padded payload":        padPayload(t, h("RS256", kid), rs256),
+		"std base64 signature":  stdSig(t, h("RS256", kid), rs256),
+		"exp a string":          handToken(t, h("RS256", kid), with(validClaims(), "exp", "9999999999"), rs256),
+		"exp a valid string":    handToken(t, h("RS256", kid), with(validClaims(), "exp", strconv.FormatInt(t0.Add(time.Hour).Unix(), 10)), rs256),
+		"iat a string":          handToken(t, h("RS256", kid), with(validClaims(), "iat", strconv.FormatInt(t0.Unix(), 10)), rs256),
+		"nbf a string":          handToken(t, h("RS256", kid), with(validClaims(), "nbf", strconv.FormatInt(t0.Unix(), 10)), rs256),
+		"exp a boolean":         handToken(t, h("RS256", kid), with(validClaims(), "exp", true), rs256),
+		"nbf in the future":     handToken(t, h("RS256", kid), with(validClaims(), "nbf", t0.Add(time.Hour).Unix()), rs256),
+		"no tenant":             handToken(t, h("RS256", kid), with(validClaims(), auth.TenantClaim, nil), rs256),
+		"other tenant":          handToken(t, h("RS256", kid), with(validClaims(), auth.TenantClaim, "prod"), rs256),
+		"empty tenant":          handToken(t, h("RS256", kid), with(validClaims(), auth.TenantClaim, ""), rs256),
+		"tenant not a string":   handToken(t, h("RS256", kid), with(validClaims(), auth.TenantClaim, []string{testTenant}), rs256),
+		"unknown client":        handToken(t, h("RS256", kid), with(with(validClaims(), "azp", "c9"), "sub", "c9@clients"), rs256),
+		"other tenant issued":   issue(&otherTenant),
 	}
 	for name, token := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := iss.Verify(token)
+			_, err := iss.Verify(ctx, token)
 			wantInvalid(t, err)
 		})
 	}
@@ -288,7 +315,7 @@ func TestVerifyExpiryLeeway(t *testing.T) {
 	}
 	for _, tt := range tests {
 		clock.Set(tt.at)
-		_, err := iss.Verify(token)
+		_, err := iss.Verify(ctx, token)
 		if tt.ok && err != nil {
 			t.Errorf("at exp%+v: %v", tt.at.Sub(exp), err)
 		} else if !tt.ok {
@@ -305,10 +332,10 @@ func TestVerifyIssuedInFuture(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Set(t0.Add(29 * time.Second)) // 31 s before iat
-	_, err = iss.Verify(token)
+	_, err = iss.Verify(ctx, token)
 	wantInvalid(t, err)
 	clock.Set(t0.Add(30 * time.Second)) // exactly the leeway
-	if _, err := iss.Verify(token); err != nil {
+	if _, err := iss.Verify(ctx, token); err != nil {
 		t.Errorf("within leeway: %v", err)
 	}
 }
@@ -335,7 +362,7 @@ func TestRotation(t *testing.T) {
 		t.Errorf("new token kid = %v, want %s", header["kid"], newKid)
 	}
 	for name, tok := range map[string]string{"old": oldToken, "new": newToken} {
-		if _, err := iss.Verify(tok); err != nil {
+		if _, err := iss.Verify(ctx, tok); err != nil {
 			t.Errorf("%s token: %v", name, err)
 		}
 	}
@@ -391,7 +418,7 @@ func TestConcurrentRotateAndVerify(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- iss.Keys.Rotate() }()
 	for range 50 {
-		if _, err := iss.Verify(token); err != nil {
+		if _, err := iss.Verify(ctx, token); err != nil {
 			t.Fatalf("Verify during Rotate: %v", err)
 		}
 		if _, _, err := iss.Issue("c1", nil); err != nil {
@@ -401,7 +428,149 @@ func TestConcurrentRotateAndVerify(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := iss.Verify(token); err != nil {
+	if _, err := iss.Verify(ctx, token); err != nil {
 		t.Fatalf("Verify after Rotate: %v", err)
+	}
+}
+
+// withHeader returns header with the name, value pairs kv added.
+func withHeader(header map[string]any, kv ...any) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		header[kv[i].(string)] = kv[i+1]
+	}
+	return header
+}
+
+// padPayload returns a token signed by sign whose payload segment carries
+// base64 padding ("="), the padded text being what is signed.
+func padPayload(t *testing.T, header map[string]any, sign func([]byte) []byte) string {
+	t.Helper()
+	for extra := ""; ; extra += "x" {
+		claims := with(validClaims(), "pad", extra)
+		raw, err := json.Marshal(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw)%3 == 0 {
+			continue
+		}
+		input := b64JSON(t, header) + "." + base64.URLEncoding.EncodeToString(raw)
+		return input + "." + b64(sign([]byte(input)))
+	}
+}
+
+// stdSig returns a token signed by sign whose signature is written in the
+// standard base64 alphabet ("+" and "/"), trying claims until it holds one.
+func stdSig(t *testing.T, header map[string]any, sign func([]byte) []byte) string {
+	t.Helper()
+	for i := 0; ; i++ {
+		input := b64JSON(t, header) + "." + b64JSON(t, with(validClaims(), "jti", strconv.Itoa(i)))
+		sig := base64.RawStdEncoding.EncodeToString(sign([]byte(input)))
+		if strings.ContainsAny(sig, "+/") {
+			return input + "." + sig
+		}
+	}
+}
+
+func TestIssueNeedsTenant(t *testing.T) {
+	iss, _, _ := setup(t)
+	iss.Tenant = ""
+	if tok, _, err := iss.Issue("c1", nil); err == nil {
+		t.Fatalf("Issue without a tenant = %q, want an error", tok)
+	}
+}
+
+func TestVerifyClientGone(t *testing.T) {
+	iss, _, _ := setup(t)
+	clients := iss.Clients.(*fakeClients)
+	token, _, err := iss.Issue("c1", []string{"read:users"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := iss.Verify(ctx, token)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if c.Tenant != testTenant {
+		t.Errorf("Tenant = %q, want %q", c.Tenant, testTenant)
+	}
+	clients.remove("c1")
+	_, err = iss.Verify(ctx, token)
+	wantInvalid(t, err)
+}
+
+func TestVerifyClientLookupFails(t *testing.T) {
+	iss, _, _ := setup(t)
+	token, _, err := iss.Issue("c1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.Clients.(*fakeClients).err = errors.New("disk I/O error")
+	_, err = iss.Verify(ctx, token)
+	if err == nil || userport.ErrorCode(err) != userport.EINTERNAL {
+		t.Errorf("Verify with a failing store: %v (code %q), want an internal error", err, userport.ErrorCode(err))
+	}
+	iss.Clients = nil
+	if _, err = iss.Verify(ctx, token); err == nil || userport.ErrorCode(err) != userport.EINTERNAL {
+		t.Errorf("Verify without a client store: %v, want an internal error", err)
+	}
+}
+
+func TestClientCache(t *testing.T) {
+	clock := testutil.NewClock(t0)
+	store := newFakeClients("c1")
+	cache := &auth.ClientCache{Store: store, TTL: 10 * time.Second, Clock: clock}
+	find := func(id string) error {
+		_, err := cache.FindClient(ctx, testTenant, id)
+		return err
+	}
+	steps := []struct {
+		name    string
+		do      func()
+		id      string
+		found   bool
+		lookups int // store lookups made so far
+	}{
+		{"first lookup asks the store", nil, "c1", true, 1},
+		{"second is remembered", nil, "c1", true, 1},
+		{"a deleted client is remembered within the TTL", func() { store.remove("c1"); clock.Advance(9 * time.Second) }, "c1", true, 1},
+		{"and gone after it", func() { clock.Advance(time.Second) }, "c1", false, 2},
+		{"not found is not remembered", nil, "c1", false, 3},
+		{"an unknown client is looked up", nil, "c9", false, 4},
+	}
+	for _, st := range steps {
+		if st.do != nil {
+			st.do()
+		}
+		err := find(st.id)
+		if st.found && err != nil || !st.found && userport.ErrorCode(err) != userport.ENOTFOUND {
+			t.Errorf("%s: err = %v, found want %v", st.name, err, st.found)
+		}
+		if got := store.lookups(); got != st.lookups {
+			t.Errorf("%s: %d store lookups, want %d", st.name, got, st.lookups)
+		}
+	}
+}
+
+func TestTTLCap(t *testing.T) {
+	iss, _, _ := setup(t)
+	tests := []struct {
+		ttl time.Duration
+		ok  bool
+	}{
+		{time.Second, true},
+		{auth.MaxTTL, true},
+		{auth.MaxTTL + time.Second, false},
+		{time.Millisecond, false},
+		{-time.Hour, false},
+	}
+	for _, tt := range tests {
+		if err := auth.CheckTTL(tt.ttl); (err == nil) != tt.ok {
+			t.Errorf("CheckTTL(%v) = %v, want ok %v", tt.ttl, err, tt.ok)
+		}
+	}
+	iss.TTL = auth.MaxTTL + time.Hour
+	if tok, _, err := iss.Issue("c1", nil); err == nil {
+		t.Errorf("Issue with TTL %v = %q, want an error", iss.TTL, tok)
 	}
 }

@@ -33,6 +33,8 @@ var containers = map[string]bool{"user_metadata": true, "app_metadata": true, "i
 // routeJobs adds the jobs endpoints.
 func (s *Server) routeJobs(mux *http.ServeMux) {
 	mux.Handle("POST /api/v2/jobs/users-exports", s.authorize(s.createExport, auth.ScopeReadUsers))
+	// Any job for either scope, as Auth0; but an export job only for
+	// read:users, which its location downloads (see getJob).
 	mux.Handle("GET /api/v2/jobs/{id}", s.authorize(s.getJob, auth.ScopeReadUsers, auth.ScopeCreateUsers))
 	s.routeImports(mux)
 }
@@ -231,11 +233,18 @@ func trimPrefix(err error) string {
 	return msg
 }
 
-// getJob handles GET /api/v2/jobs/{id}.
+// getJob handles GET /api/v2/jobs/{id}. An export job needs read:users: with
+// create:users alone (enough for an import job) it is 403 insufficient_scope,
+// since its location hands out every user.
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 	job, err := s.findLiveJob(r)
 	if err != nil {
 		return err
+	}
+	if job.Type == userport.JobUsersExport {
+		if err := requireScope(requestClaims(r), auth.ScopeReadUsers); err != nil {
+			return err
+		}
 	}
 	status, _ := s.Lifetimes.StatusAt(job, s.Clock.Now())
 	// A link never outlives the file: it expires with the job at the latest.

@@ -166,12 +166,26 @@ func (s *Server) authorize(h handlerFunc, scopes ...string) http.Handler {
 		if err != nil {
 			return err
 		}
-		if !auth.HasAny(claims.Scopes, scopes...) {
-			return userport.Errorf(userport.EFORBIDDEN, "insufficient_scope",
-				"Insufficient scope, expected any of: %s", strings.Join(scopes, ","))
+		if err := requireScope(claims, scopes...); err != nil {
+			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 	})
+}
+
+// requireScope is the 403 insufficient_scope error unless claims grant any of scopes.
+func requireScope(claims *auth.Claims, scopes ...string) error {
+	if claims != nil && auth.HasAny(claims.Scopes, scopes...) {
+		return nil
+	}
+	return userport.Errorf(userport.EFORBIDDEN, "insufficient_scope",
+		"Insufficient scope, expected any of: %s", strings.Join(scopes, ","))
+}
+
+// requestClaims returns the claims authorize verified for r (nil outside authorize).
+func requestClaims(r *http.Request) *auth.Claims {
+	c, _ := r.Context().Value(claimsKey{}).(*auth.Claims)
+	return c
 }
 
 // authenticate verifies the request's bearer token and spends a token of its
@@ -199,7 +213,7 @@ func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
 		return nil, userport.Errorf(userport.EINVALID, "Bearer", "Bad HTTP authentication header format")
 	}
-	return s.Issuer.Verify(token)
+	return s.Issuer.Verify(r.Context(), token)
 }
 
 // healthz answers while the process is up.

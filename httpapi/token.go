@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -75,26 +78,43 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) (*tokenRespo
 	return &tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: expiresIn, Scope: strings.Join(scopes, " ")}, nil
 }
 
-// readTokenRequest parses a JSON or form-encoded token request.
+// maxTokenBody caps a token request body; its few parameters need far less.
+const maxTokenBody = 64 << 10
+
+// errUnparsable is the answer to a token request body that is not what its
+// Content-Type says.
+var errUnparsable = oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed")
+
+// readTokenRequest parses a JSON or form-encoded token request of at most
+// maxTokenBody bytes (a larger one is 413). A body of another type is ignored.
 func readTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/json" {
-		return readTokenJSON(r)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, oauthErr(userport.ETOOLARGE, "invalid_request", fmt.Sprintf("The request body is larger than %d bytes", maxTokenBody))
+	} else if err != nil {
+		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be read")
 	}
-	if err := r.ParseForm(); err != nil {
-		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed")
+	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt {
+	case "application/json":
+		return parseTokenJSON(data)
+	case "application/x-www-form-urlencoded":
+	default:
+		data = nil
 	}
-	f := r.PostForm
+	f, err := url.ParseQuery(string(data))
+	if err != nil {
+		return nil, errUnparsable
+	}
 	return &tokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"),
 		ClientSecret: f.Get("client_secret"), Audience: f.Get("audience"), Scope: f.Get("scope")}, nil
 }
 
-// readTokenJSON parses a JSON token request whose values are all strings.
-func readTokenJSON(r *http.Request) (*tokenRequest, error) {
+// parseTokenJSON parses a JSON token request whose values are all strings.
+func parseTokenJSON(data []byte) (*tokenRequest, error) {
 	var m map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed")
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, errUnparsable
 	}
 	get := func(k string) (string, error) {
 		v, ok := m[k]
@@ -123,13 +143,21 @@ func readTokenJSON(r *http.Request) (*tokenRequest, error) {
 }
 
 // authenticateClient checks the client's credentials, from HTTP Basic
-// (client_secret_basic) or the body (client_secret_post). Failures count
-// against the client id's and the remote address's limits (ratelimit.go).
+// (client_secret_basic) or the body (client_secret_post), never both (RFC
+// 6749 2.3: one method per request). With Basic, a client_id in the body must
+// name the same client. Failures count against the client id's and the remote
+// address's limits (ratelimit.go).
 func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request, req *tokenRequest) (*userport.Client, error) {
 	id, secret := req.ClientID, req.ClientSecret
 	if user, pass, ok := r.BasicAuth(); ok {
 		// RFC 6749 2.3.1: Basic credentials are form-url-encoded first.
 		id, secret = unescapeBasic(user), unescapeBasic(pass)
+		if req.ClientSecret != "" {
+			return nil, oauthErr(userport.EINVALID, "invalid_request",
+				"Use one client authentication method: HTTP Basic or client_secret in the body, not both")
+		} else if req.ClientID != "" && req.ClientID != id {
+			return nil, oauthErr(userport.EINVALID, "invalid_request", "client_id does not match the HTTP Basic credentials")
+		}
 	}
 	if err := s.checkFailures(w, r, id, "access_denied"); err != nil {
 		return nil, err

@@ -266,6 +266,32 @@ func TestKeysSignedByAnotherStore(t *testing.T) {
 	checkForbidden(t, fetch(t, http.MethodGet, u), "Signature does not match")
 }
 
+func TestLinksBoundToTenant(t *testing.T) {
+	s := newServer(t)
+	const key = "job_8/dev.csv.gz"
+	s.put(t, key, []byte(gzipBytes))
+	forTenant := func(tenant string) *localblob.Store {
+		st, err := s.store.ForTenant(tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	dev, prod := forTenant("dev"), forTenant("prod")
+	link, err := dev.SignedURL(context.Background(), key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := newRecorder(t, dev, link); r.status != http.StatusOK || r.body != gzipBytes {
+		t.Errorf("the tenant's own link: %d %q", r.status, r.body)
+	}
+	checkForbidden(t, newRecorder(t, prod, link), "Signature does not match")
+	checkForbidden(t, newRecorder(t, s.store, link), "Signature does not match") // no tenant
+	if _, err := s.store.ForTenant("dev\nx"); err == nil {
+		t.Error("ForTenant accepted a line break")
+	}
+}
+
 // newRecorder serves u with store's handler, without a network.
 func newRecorder(t *testing.T, store *localblob.Store, u string) response {
 	t.Helper()

@@ -30,7 +30,8 @@ const (
 )
 
 // SignedURL returns {baseURL}/exports/{key}?Expires=<unix seconds>&Signature=<mac>,
-// which Handler serves until ttl has passed. The expiry is rounded up to a
+// which Handler serves until ttl has passed, on a store for the same tenant
+// (ForTenant). The expiry is rounded up to a
 // whole second. An invalid key or a ttl <= 0 is an EINVALID error.
 func (s *Store) SignedURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -60,11 +61,11 @@ func escapeKey(key string) string {
 	return strings.Join(segs, "/")
 }
 
-// mac is HMAC-SHA256 of the key and the expiry, each on its own line; a key
-// never holds a line break.
+// mac is HMAC-SHA256 of the store's tenant, the key and the expiry, each on
+// its own line; neither a tenant nor a key holds a line break.
 func (s *Store) mac(key string, expires int64) []byte {
 	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte("userport-export\n" + key + "\n" + strconv.FormatInt(expires, 10)))
+	m.Write([]byte("userport-export v2\n" + s.tenant + "\n" + key + "\n" + strconv.FormatInt(expires, 10)))
 	return m.Sum(nil)
 }
 

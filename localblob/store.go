@@ -29,11 +29,13 @@ type Store struct {
 	baseURL string
 	key     []byte
 	clock   userport.Clock
+	tenant  string // signed into every download link; see ForTenant
 }
 
 var _ userport.BlobStore = (*Store)(nil)
 
-// New returns a store of the files under dir, created if missing, whose signed
+// New returns a store of the files under dir, created (mode 0700) if missing,
+// whose signed
 // URLs start with baseURL (an absolute http or https URL; a trailing slash is
 // dropped) and are signed with key, at least KeySize bytes (see
 // LoadOrCreateKey). clock decides when links expire; nil means
@@ -50,13 +52,28 @@ func New(dir, baseURL string, key []byte, clock userport.Clock) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("localblob: directory %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
+	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("localblob: %w", err)
 	}
 	if clock == nil {
 		clock = userport.SystemClock{}
 	}
 	return &Store{dir: abs, baseURL: base, key: append([]byte(nil), key...), clock: clock}, nil
+}
+
+// ForTenant returns a store of the same files whose download links are
+// bound to tenant: SignedURL signs the tenant with the key and expiry, and
+// Handler serves only links signed for that tenant, so that servers of two
+// tenants that share a directory and a signing key refuse each other's links.
+// A store that New returned signs for no tenant. A tenant holding a control
+// character is an EINVALID error.
+func (s *Store) ForTenant(tenant string) (*Store, error) {
+	if strings.ContainsFunc(tenant, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil, userport.Errorf(userport.EINVALID, "", "invalid tenant %q for download links", tenant)
+	}
+	cp := *s
+	cp.tenant = tenant
+	return &cp, nil
 }
 
 func parseBaseURL(s string) (string, error) {
@@ -88,7 +105,8 @@ func (s *Store) path(key string) string {
 }
 
 // Create starts writing the blob named key; it becomes visible when the
-// writer is committed. An invalid key is an EINVALID error.
+// writer is committed. Blob files are mode 0600, the directories Create makes
+// 0700. An invalid key is an EINVALID error.
 func (s *Store) Create(ctx context.Context, key string) (userport.BlobWriter, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -108,7 +126,7 @@ func (s *Store) Create(ctx context.Context, key string) (userport.BlobWriter, er
 // again if a concurrent Delete removed it in between.
 func createTemp(dir string) (*os.File, error) {
 	for try := 0; ; try++ {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
 		f, err := os.CreateTemp(dir, ".tmp-*")

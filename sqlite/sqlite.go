@@ -44,11 +44,16 @@ type DB struct {
 
 var _ userport.Store = (*DB)(nil)
 
-// Open opens the SQLite database at path, creating the file and its parent
-// directory if missing, and applies the embedded migrations.
+// Open opens the SQLite database at path, creating the file (mode 0600) and
+// its parent directory (mode 0700) if missing, and applies the embedded
+// migrations. The file and its -wal and -shm files are made readable by their
+// owner only (see restrictFiles).
 func Open(ctx context.Context, path string) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	if err := restrictFiles(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sqlDB, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
@@ -75,6 +80,35 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// restrictFiles creates the database file at path with mode 0600 if it is
+// missing, and takes the group and other permissions off it and off its -wal
+// and -shm files if they exist. SQLite creates -wal and -shm with the
+// database file's permissions, so they follow; files a looser umask or an
+// older version created are tightened here, on every open.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(name, perm&^0o077); err != nil {
+				return fmt.Errorf("restrict permissions: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Page cache of the one connection: it keeps the b-tree pages that a batch

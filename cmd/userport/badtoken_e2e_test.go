@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"crypto/hmac"
 	"crypto/rand"
@@ -10,11 +11,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 )
 
@@ -76,7 +79,7 @@ func unsigned(t *testing.T, input []byte) []byte { return nil }
 func (b *bundle) claimsAt(now time.Time, changes map[string]any) map[string]any {
 	c := map[string]any{"iss": b.m.URL() + "/", "sub": adminID + "@clients", "aud": b.audience(),
 		"azp": adminID, "gty": "client-credentials", "scope": "read:users",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), auth.TenantClaim: b.m.Config.Tenant}
 	for k, v := range changes {
 		if v == nil {
 			delete(c, k)
@@ -125,6 +128,9 @@ func TestRefusedTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		iss.Keys, iss.TTL = keys, time.Hour
+		if iss.Tenant == "" {
+			iss.Tenant = b.m.Config.Tenant
+		}
 		if iss.Clock == nil {
 			iss.Clock = b.clock
 		}
@@ -172,6 +178,14 @@ func TestRefusedTokens(t *testing.T) {
 		{"two parts", parts[0] + "." + parts[1], false},
 		{"JWE-like five parts", real + ".a.b", false},
 		{"not base64", "a.b.c", false},
+		{"unknown crit", craft(t, map[string]any{"alg": "RS256", "kid": kid, "crit": []string{"urn:x"}, "urn:x": 1}, claims(nil), rs256(key)), false},
+		{"padded signature", real + "==", false},
+		{"exp a string", craft(t, hdr("RS256"), claims(map[string]any{"exp": "9999999999"}), rs256(key)), false},
+		{"iat a string", craft(t, hdr("RS256"), claims(map[string]any{"iat": fmt.Sprint(now.Unix())}), rs256(key)), false},
+		{"nbf a string", craft(t, hdr("RS256"), claims(map[string]any{"nbf": fmt.Sprint(now.Unix())}), rs256(key)), false},
+		{"no tenant", craft(t, hdr("RS256"), claims(map[string]any{auth.TenantClaim: nil}), rs256(key)), false},
+		{"other tenant", issue(&auth.Issuer{Issuer: b.m.URL() + "/", Audience: b.audience(), Tenant: "prod"}), false},
+		{"client that does not exist", craft(t, hdr("RS256"), claims(map[string]any{"azp": "ghost", "sub": "ghost@clients"}), rs256(key)), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,4 +217,28 @@ func jwksModulus(t *testing.T, b *bundle) []byte {
 		t.Fatalf("%d keys in the JWKS, want 1", len(set.Keys))
 	}
 	return b64(t, set.Keys[0].N)
+}
+
+// TestDeletedClientToken: a token stops working once its client is gone, at
+// the latest auth.ClientCacheTTL after the server last looked the client up.
+func TestDeletedClientToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := &userport.Client{Tenant: b.m.Config.Tenant, ID: "short-lived", SecretHash: auth.HashSecret(adminSecret),
+		Scopes: []string{auth.ScopeReadUsers}, CreatedAt: b.clock.Now()}
+	if err := b.m.store.PutClient(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	b.id = c.ID
+	tok := b.token()
+	b.id = adminID
+	b.api(http.MethodGet, "/users", tok, nil).want(t, 200, `[]`)
+
+	// Clients have no delete in the store API yet: remove the row.
+	if _, err := b.m.store.SQL().Exec(`DELETE FROM clients WHERE tenant = ? AND id = ?`, c.Tenant, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(auth.ClientCacheTTL)
+	b.api(http.MethodGet, "/users", tok, nil).wantError(t, 401, "", "Invalid token")
+	b.admin(http.MethodGet, "/users", nil).want(t, 200, `[]`) // other clients' tokens still work
 }

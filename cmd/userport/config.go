@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
 	"github.com/userport/userport/httpapi"
 )
 
@@ -228,6 +229,9 @@ func (c *Config) Validate() error {
 		return errors.New("USERPORT_IMPORT_TIMEOUT must be longer than USERPORT_IMPORT_CHUNK")
 	}
 	c.fillDefaults()
+	if err := auth.CheckTTL(c.TokenTTL); err != nil {
+		return fmt.Errorf("invalid --token-ttl (USERPORT_TOKEN_TTL): %w", err)
+	}
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{nil, `invalid USERPORT_MIN_TRANSFER_RATE "fast"`, "USERPORT_MIN_TRANSFER_RATE=fast"},
 		{nil, `invalid USERPORT_IDLE_TIMEOUT "60"`, "USERPORT_IDLE_TIMEOUT=60"},
 		{[]string{"--transfer-grace", "-1s"}, "must not be negative", ""},
+		{[]string{"--token-ttl", "721h"}, "invalid --token-ttl (USERPORT_TOKEN_TTL): token lifetime 721h0m0s is not between 1s and 720h0m0s", ""},
+		{[]string{"--token-ttl", "-1h"}, "invalid --token-ttl", ""},
+		{nil, "invalid --token-ttl", "USERPORT_TOKEN_TTL=8760h"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {

@@ -198,12 +198,13 @@ func TestExportAuthorization(t *testing.T) {
 		t.Fatalf("%d jobs, want 1", n)
 	}
 
-	// GET /jobs/{id}: read:users or create:users.
+	// GET /jobs/{id}: read:users or create:users, but an export job (whose
+	// location downloads every user) only with read:users.
 	get := func(path string, headers ...string) *response {
 		return b.request(http.MethodGet, "/api/v2/jobs/"+path, nil, headers...)
 	}
-	for _, scope := range []string{"read:users", "create:users"} {
-		if r := get(id, "Authorization", bearer(scope)); r.status != 200 || exDecodeJob(t, r.body).ID != id {
+	for _, scope := range []string{"read:users", "read:users create:users"} {
+		if r := get(id, "Authorization", bearer(strings.Fields(scope)...)); r.status != 200 || exDecodeJob(t, r.body).ID != id {
 			t.Errorf("GET with %s: %d %s", scope, r.status, r.body)
 		}
 	}
@@ -216,6 +217,7 @@ func TestExportAuthorization(t *testing.T) {
 	}{
 		{"no token", get(id), 401, "", "Missing authentication"},
 		{"update:users only", get(id, "Authorization", bearer("update:users", "delete:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users,create:users"},
+		{"create:users only", get(id, "Authorization", bearer("create:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users"},
 		{"short id", get("job_abc", "Authorization", tok), 400, "invalid_uri", "Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: job_abc' on property id (The id of the job)."},
 		{"long id", get(id+"x", "Authorization", tok), 400, "invalid_uri", "Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: " + id + "x' on property id (The id of the job)."},
 		{"wrong prefix", get("con_"+id[4:], "Authorization", tok), 400, "invalid_uri", "Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: con_" + id[4:] + "' on property id (The id of the job)."},
@@ -230,6 +232,13 @@ func TestExportAuthorization(t *testing.T) {
 	}
 	if n := b.exCountJobs(); n != 1 {
 		t.Fatalf("%d jobs, want 1", n)
+	}
+	// Completed, its location is still only for read:users.
+	if j := b.exCompleted(id); j.Location == "" {
+		t.Fatalf("completed export without a location: %s", j.raw)
+	}
+	if !exWantError(t, get(id, "Authorization", bearer("create:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users") {
+		t.Errorf("GET a completed export with create:users only: wrong answer")
 	}
 	if j, err := b.exStoredJob(id); err != nil || j.Type != userport.JobUsersExport {
 		t.Fatalf("stored job: %+v, %v", j, err)

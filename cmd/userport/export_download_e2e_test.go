@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,4 +236,25 @@ func exDirNames(dir string) ([]string, error) {
 		names[i] = e.Name()
 	}
 	return names, err
+}
+
+// TestDownloadLinkBoundToTenant: the servers of two tenants share a data dir
+// (database, files and download signing key); each serves only its own
+// tenant's links, and takes only its own tenant's tokens.
+func TestDownloadLinkBoundToTenant(t *testing.T) {
+	t.Parallel()
+	dev := exStart(t, nil)
+	dev.putUsers(dev.connection(upa), 0, 3)
+	done := dev.exCompleted(dev.exCreate(`{"format":"csv"}`).ID)
+	cfg := testConfig(dev.m.Config.DataDir)
+	cfg.Tenant, cfg.Jobs = "prod", JobsNone
+	prod := start(t, cfg, dev.clock)
+
+	loc := exParseLocation(t, dev, done)
+	if r := dev.exFetch(loc.url); r.status != http.StatusOK || !exIsGzip(r.body) {
+		t.Fatalf("dev's link on dev's server: %d %s", r.status, r.body)
+	}
+	onProd := prod.base + strings.TrimPrefix(loc.url, loc.base)
+	exWantForbidden(t, "dev's link on prod's server", prod.exFetch(onProd))
+	prod.admin(http.MethodGet, "/jobs/"+done.ID, nil).wantError(t, 404, "inexistent_job", "The job does not exist.")
 }

@@ -141,10 +141,12 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	warnOpenDataDir(m.Config.DataDir, m.Logger)
 	if _, err := userport.EnsureTenant(ctx, m.store, m.Config.Tenant, m.Clock); err != nil {
 		return err
 	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
+	m.issuer.Clients = &auth.ClientCache{Store: m.store, Clock: m.Clock}
 	return nil
 }
 
@@ -168,6 +170,18 @@ func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, *auth.KeySet, erro
 	return db, keys, nil
 }
 
+// warnOpenDataDir logs a warning when other users may enter or read the data
+// dir, which holds the users' data, the signing keys and the admin client's
+// credentials. The files userport writes there are its owner's alone anyway.
+func warnOpenDataDir(dir string, logger *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	logger.Warn("the data dir is open to other users: chmod 700 it", "data_dir", dir,
+		"mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+}
+
 // openJobs opens the export file store and starts the job engine on the
 // store's database.
 func (m *Main) openJobs(ctx context.Context) error {
@@ -175,7 +189,12 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("download signing key: %w", err)
 	}
-	if m.blobs, err = localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock); err != nil {
+	local, err := localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock)
+	if err != nil {
+		return err
+	}
+	// Download links name the tenant: another tenant's server refuses them.
+	if m.blobs, err = local.ForTenant(m.Config.Tenant); err != nil {
 		return err
 	}
 	driver := riversqlite.New(m.store.SQL())
@@ -200,9 +219,11 @@ func (m *Main) openJobs(ctx context.Context) error {
 	return m.engine.Start(ctx)
 }
 
-// newIssuer returns the token issuer for the configured public URL.
+// newIssuer returns the token issuer for the configured public URL and
+// tenant. It verifies only once its Clients is set.
 func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issuer {
-	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/", TTL: cfg.TokenTTL, Clock: clock}
+	return &auth.Issuer{Keys: keys, Issuer: cfg.PublicURL + "/", Audience: cfg.PublicURL + "/api/v2/",
+		Tenant: cfg.Tenant, TTL: cfg.TokenTTL, Clock: clock}
 }
 
 // api builds the HTTP API over what Open opened.

@@ -47,6 +47,7 @@ func TestTokenClientAuthentication(t *testing.T) {
 	}{
 		{"basic, form", formType, form(false), true},
 		{"basic, JSON", jsonType, jsonBody(false), true},
+		{"basic, the same client_id in the body", formType, form(false) + "&client_id=" + url.QueryEscape(b.id), true},
 		{"post, form", formType, form(true), false},
 		{"post, JSON", jsonType, jsonBody(true), false},
 		{"post, JSON with charset", jsonType + "; charset=utf-8", jsonBody(true), false},
@@ -86,7 +87,8 @@ func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
 	}
 	now := b.clock.Now().Unix()
 	wantClaims := mustJSON(t, map[string]any{"iss": b.m.URL() + "/", "sub": b.id + "@clients", "aud": b.audience(),
-		"azp": b.id, "gty": "client-credentials", "scope": scope, "iat": now, "exp": now + 3600})
+		"azp": b.id, "gty": "client-credentials", "scope": scope, "iat": now, "exp": now + 3600,
+		auth.TenantClaim: b.m.Config.Tenant})
 	if got, w := canon(t, []byte(mustJSON(t, claims))), canon(t, []byte(wantClaims)); got != w {
 		t.Errorf("claims = %s, want %s", got, w)
 	}
@@ -147,8 +149,20 @@ func TestTokenErrors(t *testing.T) {
 			return b.request(http.MethodPost, "/oauth/token", `{"grant_type":1}`)
 		}, 400, "invalid_request", "Invalid parameter: grant_type must be a string"},
 		{"oversized form", func() *response {
-			return b.tokenForm(good("audience", strings.Repeat("a", 1<<20)))
+			return b.tokenForm(good("audience", strings.Repeat("a", 64<<10)))
+		}, 413, "invalid_request", "The request body is larger than 65536 bytes"},
+		{"oversized JSON", func() *response {
+			return b.request(http.MethodPost, "/oauth/token", `{"grant_type":"client_credentials"}`+strings.Repeat(" ", 64<<10))
+		}, 413, "invalid_request", "The request body is larger than 65536 bytes"},
+		{"JSON with trailing data", func() *response {
+			return b.request(http.MethodPost, "/oauth/token", mustJSON(t, map[string]string{"grant_type": "client_credentials"})+`{}`)
 		}, 400, "invalid_request", "The request body could not be parsed"},
+		{"secret in Basic and in the body", func() *response {
+			return b.tokenForm(good(), "Authorization", basic(b.id, b.secret))
+		}, 400, "invalid_request", "Use one client authentication method: HTTP Basic or client_secret in the body, not both"},
+		{"Basic, another client_id in the body", func() *response {
+			return b.tokenForm(good("client_id", "nobody", "client_secret", ""), "Authorization", basic(b.id, b.secret))
+		}, 400, "invalid_request", "client_id does not match the HTTP Basic credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
