@@ -180,6 +180,15 @@ func TestTokenCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown scope "foo:bar"`) || out.Len() != 0 {
 		t.Fatalf("unknown scope: err %v, output %q", err, out.String())
 	}
+
+	// Without an admin client there is no client to sign for: a clear error,
+	// not a token every server refuses.
+	empty := t.TempDir()
+	installTestKey(t, empty)
+	err = run(context.Background(), []string{"token", "--data-dir", empty}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "no admin client") || out.Len() != 0 {
+		t.Fatalf("no admin client: err %v, output %q", err, out.String())
+	}
 }
 
 func TestSeedCommand(t *testing.T) {

@@ -40,7 +40,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	id := *clientID
 	if id == "" {
-		id = adminClientID(&cfg)
+		if id = adminClientID(&cfg); id == "" {
+			return fmt.Errorf("no admin client in %s: start `userport serve` once (it writes admin-client.json), "+
+				"set USERPORT_ADMIN_CLIENT_ID, or pass --client-id (tokens of a client that does not exist are refused)", cfg.DataDir)
+		}
 	}
 	tok, _, err := newIssuer(&cfg, keys, userport.SystemClock{}).Issue(id, want)
 	if err != nil {
@@ -51,7 +54,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // adminClientID names the admin client: the configured one, the one written to
-// the data dir, or "userport-cli".
+// the data dir, or "" when there is none.
 func adminClientID(cfg *Config) string {
 	if cfg.AdminClientID != "" {
 		return cfg.AdminClientID
@@ -60,5 +63,5 @@ func adminClientID(cfg *Config) string {
 	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, "admin-client.json")); err == nil && json.Unmarshal(b, &f) == nil && f.ClientID != "" {
 		return f.ClientID
 	}
-	return "userport-cli"
+	return ""
 }
