@@ -126,15 +126,12 @@ func (r *record) other(key string, v []byte, t jsonparser.ValueType) {
 	case "identities":
 		r.identities(v, t)
 	case "password_hash":
-		r.secret = true
 		r.passwordHash(v, t)
 	case "custom_password_hash":
-		r.secret = true
 		r.customHash(v, t)
 	case "mfa_factors": // Auth0's schema has it; userport has no MFA
 		r.typed(key, v, t, jsonparser.Array)
 	default:
-		r.secret = r.secret || secrets[key]
 		r.issue(userport.ImportAdditionalProperties, key, "Additional properties not allowed: %s", key)
 	}
 }

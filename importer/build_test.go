@@ -110,6 +110,17 @@ func TestBuildMasksSecrets(t *testing.T) {
 	if u == nil || string(u.Echo) != `{"email":"a@b.co","password_hash":"*****"}` {
 		t.Errorf("valid user's echo = %s", u.Echo)
 	}
+	// A TOTP secret (valid: userport takes mfa_factors and drops them) and a
+	// linked identity's tokens (rejected: not in the schema) are masked.
+	mfa := `{"email":"a@b.co","mfa_factors":[{"totp":{"secret":"JBSWY3DPEHPK3PNP"}}]}`
+	if u, _ := builder().Build(0, json.RawMessage(mfa)); u == nil || strings.Contains(string(u.Echo), "JBSWY3DPEHPK3PNP") {
+		t.Errorf("valid user's echo with a TOTP secret: %+v", u)
+	}
+	tokens := `{"email":"a@b.co","identities":[{},{"connection":"github","provider":"github","user_id":"1",` +
+		`"access_token":"gho_SECRET","refresh_token":"ghr_SECRET"}]}`
+	if _, failed := builder().Build(0, json.RawMessage(tokens)); failed == nil || strings.Contains(string(failed.User), "SECRET") {
+		t.Errorf("rejected user's echo with identity tokens = %+v", failed)
+	}
 	plain := `{"email":"a@b.co"}`
 	if u, _ := builder().Build(0, json.RawMessage(plain)); string(u.Echo) != plain {
 		t.Errorf("echo without secrets = %s, want the record", u.Echo)
