@@ -51,8 +51,8 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	if len(data) == 0 {
 		return nil, invalidBody("'Expected type object but found type null'.")
 	}
-	if !json.Valid(data) {
-		return nil, invalidBody("'Invalid JSON'.")
+	if p := jsonProblem(data); p != "" {
+		return nil, invalidBody("'%s'.", p)
 	}
 	if t := jsonType(data); t != "object" {
 		return nil, invalidBody("'Expected type object but found type %s'.", t)
@@ -69,9 +69,113 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	}
 	if len(keys) > 0 {
 		slices.Sort(keys)
-		return nil, invalidBody("'Additional properties not allowed: %s'.", keys[0])
+		return nil, invalidBody("'Additional properties not allowed: %s'.", shortInput(keys[0]))
 	}
 	return o, nil
+}
+
+// invalidJSON is jsonProblem's answer for a body that is not JSON at all.
+const invalidJSON = "Invalid JSON"
+
+// jsonProblem says why data is not a JSON text a request may carry, or is
+// "": it is not valid JSON, not valid UTF-8 (which encoding/json would
+// silently turn into U+FFFD), or an object at any depth has a key twice
+// (which encoding/json would silently read as its last value). The message
+// names the first duplicated key by its path.
+func jsonProblem(data []byte) string {
+	if !json.Valid(data) {
+		return invalidJSON
+	}
+	if !utf8.Valid(data) {
+		return "Invalid JSON: the body is not valid UTF-8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*container
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return ""
+		} else if err != nil {
+			return invalidJSON
+		}
+		d, delim := tok.(json.Delim)
+		if delim && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		path := ""
+		if len(stack) > 0 {
+			top := stack[len(stack)-1]
+			isKey, dup := top.next(tok)
+			if dup {
+				return "Duplicate property: " + shortInput(top.childPath())
+			} else if isKey {
+				continue
+			}
+			path = top.childPath()
+		}
+		if delim {
+			stack = append(stack, &container{object: d == '{', path: path})
+		}
+	}
+}
+
+// container is an object or array jsonProblem is in.
+type container struct {
+	object bool
+	path   string          // where it is in the body ("" at the top)
+	keys   map[string]bool // an object's keys so far
+	key    string          // an object's last key
+	value  bool            // an object's value comes next
+	n      int             // an array's elements so far
+}
+
+// next takes the container's next token: it reports whether the token is
+// an object's key, and whether that key came before.
+func (c *container) next(tok json.Token) (isKey, dup bool) {
+	switch {
+	case !c.object:
+		c.n++
+		return false, false
+	case c.value:
+		c.value = false
+		return false, false
+	}
+	k, _ := tok.(string) // a key: the decoder checked the syntax
+	if c.keys == nil {
+		c.keys = map[string]bool{}
+	}
+	dup, c.keys[k], c.key, c.value = c.keys[k], true, k, true
+	return true, dup
+}
+
+// childPath is the path of the container's last key or element.
+func (c *container) childPath() string {
+	if !c.object {
+		return fmt.Sprintf("%s[%d]", c.path, c.n-1)
+	}
+	if c.path == "" {
+		return c.key
+	}
+	return c.path + "." + c.key
+}
+
+// maxEchoed is how many characters of a caller's input an error message
+// shows at most.
+const maxEchoed = 32
+
+// shortInput is s as an error message echoes it: its first maxEchoed
+// characters, then "…" if there were more, so that a 10 KB id does not make
+// a 10 KB error.
+func shortInput(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxEchoed {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // jsonType names the JSON type of a raw value as Auth0's validator does.
@@ -224,7 +328,7 @@ func readQuery(r *http.Request, allowed ...string) (query, error) {
 	}
 	for k, vals := range v {
 		if !slices.Contains(allowed, k) {
-			return query{}, invalidQuery("'Additional properties not allowed: %s'.", k)
+			return query{}, invalidQuery("'Additional properties not allowed: %s'.", shortInput(k))
 		}
 		if len(vals) > 1 {
 			return query{}, invalidQuery("'Expected type %s but found type array' on property %s.", "string", k)

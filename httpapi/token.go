@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -92,8 +93,15 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, er
 
 // readTokenJSON parses a JSON token request whose values are all strings.
 func readTokenJSON(r *http.Request) (*tokenRequest, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed")
+	}
+	if p := jsonProblem(data); p != "" && p != invalidJSON {
+		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed: "+p)
+	}
 	var m map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed")
 	}
 	get := func(k string) (string, error) {

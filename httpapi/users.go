@@ -129,7 +129,7 @@ func checkEmail(o object, email *string) error {
 	if !o.has("email") || *email == "" || emailPattern.MatchString(*email) {
 		return nil
 	}
-	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", *email)
+	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", shortInput(*email))
 }
 
 // checkPassword applies the password policy.
@@ -150,7 +150,7 @@ func newUserID(given string, clock userport.Clock) (string, error) {
 	}
 	part := strings.TrimPrefix(given, "auth0|")
 	if !idPartPattern.MatchString(part) {
-		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", given)
+		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", shortInput(given))
 	}
 	return "auth0|" + part, nil
 }
@@ -170,7 +170,7 @@ func userIDParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if len(id) > 300 || !userIDPattern.MatchString(id) {
 		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", id)
+			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", shortInput(id))
 	}
 	return id, nil
 }

@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/userport/userport"
+)
+
+func TestJSONProblem(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"object", `{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}`, ""},
+		{"same key in sibling objects", `[{"a":1},{"a":1}]`, ""},
+		{"scalar", `"x"`, ""},
+		{"not JSON", `{"a":`, "Invalid JSON"},
+		{"two values", `{} {}`, "Invalid JSON"},
+		{"duplicate key", `{"a":1,"b":2,"a":3}`, "Duplicate property: a"},
+		{"duplicate key, escaped", `{"a":1,"\u0061":2}`, "Duplicate property: a"},
+		{"duplicate null key", `{"a":null,"a":null}`, "Duplicate property: a"},
+		{"duplicate nested key", `{"m":{"x":{"y":1,"y":2}}}`, "Duplicate property: m.x.y"},
+		{"duplicate key in an array", `{"f":[1,{"n":1},{"n":1,"n":2}]}`, "Duplicate property: f[2].n"},
+		{"duplicate key in a top-level array", `[[{"k":1,"k":1}]]`, "Duplicate property: [0][0].k"},
+		{"key equal to a value", `{"a":"b","b":"a"}`, ""},
+		{"long duplicate key", `{"` + strings.Repeat("é", 100) + `":1,"` + strings.Repeat("é", 100) + `":2}`,
+			"Duplicate property: " + strings.Repeat("é", 32) + "…"},
+		{"invalid UTF-8 in a value", "{\"a\":\"\xff\"}", "Invalid JSON: the body is not valid UTF-8"},
+		{"invalid UTF-8 in a key", "{\"\xc3\x28\":1}", "Invalid JSON: the body is not valid UTF-8"},
+		{"surrogate half encoded raw", "{\"a\":\"\xed\xa0\x80\"}", "Invalid JSON: the body is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := jsonProblem([]byte(tt.body)); got != tt.want {
+				t.Errorf("jsonProblem(%q) = %q, want %q", tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestShortInput(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"con_123", "con_123"},
+		{strings.Repeat("a", 32), strings.Repeat("a", 32)},
+		{strings.Repeat("a", 33), strings.Repeat("a", 32) + "…"},
+		{strings.Repeat("a", 10<<10), strings.Repeat("a", 32) + "…"},
+		{strings.Repeat("ü", 40), strings.Repeat("ü", 32) + "…"}, // cut between characters, not bytes
+	}
+	for _, tt := range tests {
+		if got := shortInput(tt.in); got != tt.want {
+			t.Errorf("shortInput(%d bytes) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}
+
+// FuzzParseObject checks that any body gives an object or an invalid_body
+// error with a short message, never a panic, and that an accepted body is
+// valid UTF-8 JSON whose top-level keys are all allowed and all different.
+func FuzzParseObject(f *testing.F) {
+	for _, seed := range []string{`{"a":1}`, `{"a":1,"a":2}`, `{"b":{"c":[1,{"d":2,"d":3}]}}`, "{\"a\":\"\xff\"}",
+		`{"a":"\u0000"}`, `[]`, ``, `{"a":1} x`, `{"\u0061":1,"a":2}`, `{"x":1}`} {
+		f.Add([]byte(seed))
+	}
+	allowed := []string{"a", "b"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := parseObject(data, allowed)
+		if err != nil {
+			var e *userport.Error
+			if !errors.As(err, &e) || e.Code != userport.EINVALID || e.Detail != "invalid_body" {
+				t.Fatalf("parseObject(%q) error = %#v, want an invalid_body error", data, err)
+			}
+			if n := utf8.RuneCountInString(e.Message); n > 200 {
+				t.Fatalf("parseObject(%q) message of %d characters: %q", data, n, e.Message)
+			}
+			return
+		}
+		if !utf8.Valid(data) || !json.Valid(data) {
+			t.Fatalf("parseObject accepted %q, not valid UTF-8 JSON", data)
+		}
+		if n := topLevelKeys(t, data); n != len(o) {
+			t.Fatalf("parseObject accepted %q: %d keys, %d different", data, n, len(o))
+		}
+		for k := range o {
+			if k != "a" && k != "b" {
+				t.Fatalf("parseObject accepted %q with key %q", data, k)
+			}
+		}
+	})
+}
+
+// topLevelKeys counts the keys of the object data, repeated ones included.
+func topLevelKeys(t *testing.T, data []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, n, key := 0, 0, true
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return n
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+			if depth == 1 && (d == '}' || d == ']') {
+				key = true // a nested value ended: a key comes next
+			}
+			continue
+		}
+		if depth == 1 {
+			if key {
+				n++
+			}
+			key = !key
+		}
+	}
+}
