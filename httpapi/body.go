@@ -69,7 +69,7 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	}
 	if len(keys) > 0 {
 		slices.Sort(keys)
-		return nil, invalidBody("'Additional properties not allowed: %s'.", shortInput(keys[0]))
+		return nil, invalidBody("'Additional properties not allowed: %s'.", userport.Excerpt(keys[0]))
 	}
 	return o, nil
 }
@@ -108,7 +108,7 @@ func jsonProblem(data []byte) string {
 			top := stack[len(stack)-1]
 			isKey, dup := top.next(tok)
 			if dup {
-				return "Duplicate property: " + shortInput(top.childPath())
+				return "Duplicate property: " + userport.Excerpt(top.childPath())
 			} else if isKey {
 				continue
 			}
@@ -158,24 +158,6 @@ func (c *container) childPath() string {
 		return c.key
 	}
 	return c.path + "." + c.key
-}
-
-// maxEchoed is how many characters of a caller's input an error message
-// shows at most.
-const maxEchoed = 32
-
-// shortInput is s as an error message echoes it: its first maxEchoed
-// characters, then "…" if there were more, so that a 10 KB id does not make
-// a 10 KB error.
-func shortInput(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxEchoed {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
 }
 
 // jsonType names the JSON type of a raw value as Auth0's validator does.
@@ -328,7 +310,7 @@ func readQuery(r *http.Request, allowed ...string) (query, error) {
 	}
 	for k, vals := range v {
 		if !slices.Contains(allowed, k) {
-			return query{}, invalidQuery("'Additional properties not allowed: %s'.", shortInput(k))
+			return query{}, invalidQuery("'Additional properties not allowed: %s'.", userport.Excerpt(k))
 		}
 		if len(vals) > 1 {
 			return query{}, invalidQuery("'Expected type %s but found type array' on property %s.", "string", k)

@@ -41,22 +41,6 @@ func TestJSONProblem(t *testing.T) {
 	}
 }
 
-func TestShortInput(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"con_123", "con_123"},
-		{strings.Repeat("a", 32), strings.Repeat("a", 32)},
-		{strings.Repeat("a", 33), strings.Repeat("a", 32) + "…"},
-		{strings.Repeat("a", 10<<10), strings.Repeat("a", 32) + "…"},
-		{strings.Repeat("ü", 40), strings.Repeat("ü", 32) + "…"}, // cut between characters, not bytes
-	}
-	for _, tt := range tests {
-		if got := shortInput(tt.in); got != tt.want {
-			t.Errorf("shortInput(%d bytes) = %q, want %q", len(tt.in), got, tt.want)
-		}
-	}
-}
-
 // FuzzParseObject checks that any body gives an object or an invalid_body
 // error with a short message, never a panic, and that an accepted body is
 // valid UTF-8 JSON whose top-level keys are all allowed and all different.

@@ -84,7 +84,7 @@ var hashAlgorithms = []string{"argon2", "bcrypt", "hmac", "ldap", "md4", "md5", 
 // attribute reads one root attribute of a record.
 func (r *record) attribute(key string, v []byte, t jsonparser.ValueType) {
 	if a, ok := stringAttrs[key]; ok {
-		if s, ok := r.str(key, v, t, a.maxLen); ok {
+		if s, ok := r.str(key, v, t, a.maxLen); ok && r.valid(key, s) {
 			*a.field(&r.p), r.given = s, r.given|a.bit
 		}
 		return
@@ -164,6 +164,16 @@ func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) 
 		return "", false
 	}
 	return s, true
+}
+
+// valid applies the format rule of a string attribute, if it has one: a
+// picture is an http(s) URL.
+func (r *record) valid(key, s string) bool {
+	if key != "picture" || userport.ValidPicture(s) {
+		return true
+	}
+	r.issue(userport.ImportInvalidFormat, key, "Object didn't pass validation for format url: %s", userport.Excerpt(s))
+	return false
 }
 
 // boolean reads a boolean.

@@ -42,6 +42,8 @@ func TestBuildIssues(t *testing.T) {
 		{"email malformed", `{"email":"jane@"}`, []issue{{"INVALID_FORMAT", "email", "Error in email property - Object didn't pass validation for format email: jane@"}}},
 		{"email empty", `{"email":""}`, []issue{{"MIN_LENGTH", "email", "Error in email property - String is too short (0 chars), minimum 1"}}},
 		{"name too long", `{"email":"a@b.co","name":"` + long + `"}`, []issue{{"MAX_LENGTH", "name", "Error in name property - String is too long (301 chars), maximum 300"}}},
+		{"picture not a URL", `{"email":"a@b.co","picture":"javascript:alert(1)"}`, []issue{{"INVALID_FORMAT", "picture", "Error in picture property - Object didn't pass validation for format url: javascript:alert(1)"}}},
+		{"picture relative", `{"email":"a@b.co","picture":"/img/a.png"}`, []issue{{"INVALID_FORMAT", "picture", "Error in picture property - Object didn't pass validation for format url: /img/a.png"}}},
 		{"email_verified a string", `{"email":"a@b.co","email_verified":"true"}`, []issue{{"INVALID_TYPE", "email_verified", "Error in email_verified property - Expected type boolean but found type string"}}},
 		{"metadata an array", `{"email":"a@b.co","user_metadata":[],"app_metadata":"x"}`, []issue{
 			{"INVALID_TYPE", "user_metadata", "Error in user_metadata property - Expected type object but found type array"},
