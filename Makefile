@@ -22,10 +22,11 @@ lint: ## gofmt and go vet
 bench: ## run the Go benchmarks once
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-fuzz: ## fuzz the field-path parser and resolver and the request body parser for 30 s each
+fuzz: ## fuzz the field-path parser and resolver, the request body parser and jsonstrict for 30 s each
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./fieldpath
 	$(GO) test -run '^$$' -fuzz '^FuzzLookup$$' -fuzztime 30s ./fieldpath
 	$(GO) test -run '^$$' -fuzz '^FuzzParseObject$$' -fuzztime 30s ./httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 30s ./jsonstrict
 
 fmt: ## format the code
 	gofmt -w .

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/jsonstrict"
 )
 
 // maxJSONBody caps every JSON request body.
@@ -78,86 +79,23 @@ func parseObject(data []byte, allowed []string) (object, error) {
 const invalidJSON = "Invalid JSON"
 
 // jsonProblem says why data is not a JSON text a request may carry, or is
-// "": it is not valid JSON, not valid UTF-8 (which encoding/json would
-// silently turn into U+FFFD), or an object at any depth has a key twice
-// (which encoding/json would silently read as its last value). The message
-// names the first duplicated key by its path.
+// "": it is not valid JSON, or it is one that encoding/json would read
+// silently changed (see jsonstrict): invalid UTF-8, a key twice in one
+// object. The message names the first duplicated key by its path.
 func jsonProblem(data []byte) string {
 	if !json.Valid(data) {
 		return invalidJSON
 	}
-	if !utf8.Valid(data) {
+	var dup *jsonstrict.DuplicateKeyError
+	switch err := jsonstrict.Check(data); {
+	case err == nil:
+		return ""
+	case errors.As(err, &dup):
+		return "Duplicate property: " + userport.Excerpt(dup.Path)
+	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
 		return "Invalid JSON: the body is not valid UTF-8"
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var stack []*container
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return ""
-		} else if err != nil {
-			return invalidJSON
-		}
-		d, delim := tok.(json.Delim)
-		if delim && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		path := ""
-		if len(stack) > 0 {
-			top := stack[len(stack)-1]
-			isKey, dup := top.next(tok)
-			if dup {
-				return "Duplicate property: " + userport.Excerpt(top.childPath())
-			} else if isKey {
-				continue
-			}
-			path = top.childPath()
-		}
-		if delim {
-			stack = append(stack, &container{object: d == '{', path: path})
-		}
-	}
-}
-
-// container is an object or array jsonProblem is in.
-type container struct {
-	object bool
-	path   string          // where it is in the body ("" at the top)
-	keys   map[string]bool // an object's keys so far
-	key    string          // an object's last key
-	value  bool            // an object's value comes next
-	n      int             // an array's elements so far
-}
-
-// next takes the container's next token: it reports whether the token is
-// an object's key, and whether that key came before.
-func (c *container) next(tok json.Token) (isKey, dup bool) {
-	switch {
-	case !c.object:
-		c.n++
-		return false, false
-	case c.value:
-		c.value = false
-		return false, false
-	}
-	k, _ := tok.(string) // a key: the decoder checked the syntax
-	if c.keys == nil {
-		c.keys = map[string]bool{}
-	}
-	dup, c.keys[k], c.key, c.value = c.keys[k], true, k, true
-	return true, dup
-}
-
-// childPath is the path of the container's last key or element.
-func (c *container) childPath() string {
-	if !c.object {
-		return fmt.Sprintf("%s[%d]", c.path, c.n-1)
-	}
-	if c.path == "" {
-		return c.key
-	}
-	return c.path + "." + c.key
+	return invalidJSON
 }
 
 // jsonType names the JSON type of a raw value as Auth0's validator does.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/buger/jsonparser"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/jsonstrict"
 )
 
 // Builder turns the records of an import file into users of one connection,
@@ -56,6 +58,9 @@ func (r *record) parse(raw []byte) {
 		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", typeName(t, raw))
 		return
 	}
+	if !r.strict(raw) {
+		return
+	}
 	err := jsonparser.ObjectEach(raw, func(key, value []byte, t jsonparser.ValueType, _ int) error {
 		r.attribute(string(key), value, t)
 		return nil
@@ -67,6 +72,26 @@ func (r *record) parse(raw []byte) {
 	if !r.given.has(attrEmail) && !r.failed("email") {
 		r.issue(userport.ImportMissingProperty, "email", "Missing required property: email")
 	}
+}
+
+// strict reports whether raw is free of what a JSON decoder would read
+// silently changed, recording the issue if not: a key twice in one object
+// (at any depth) or invalid UTF-8. Such a record is not imported, rather
+// than imported with one of its values chosen.
+func (r *record) strict(raw []byte) bool {
+	var dup *jsonstrict.DuplicateKeyError
+	switch err := jsonstrict.Check(raw); {
+	case err == nil:
+		return true
+	case errors.As(err, &dup):
+		path := userport.Excerpt(dup.Path)
+		r.issue(userport.ImportInvalidFormat, path, "Duplicate property: %s", path)
+	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
+		r.issue(userport.ImportInvalidFormat, "", "Invalid JSON: the user is not valid UTF-8")
+	default:
+		r.issue(userport.ImportInvalidFormat, "", "Invalid JSON: %v", err)
+	}
+	return false
 }
 
 // issue records one reason the record cannot be imported.

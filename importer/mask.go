@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
 	"github.com/tidwall/gjson"
@@ -28,11 +29,15 @@ var secretWords = [][]byte{[]byte("password"), []byte("passwd"), []byte("secret"
 // Mask returns a record as error reports show it (and as they are stored):
 // as given, except that the value of every key that names a secret, at any
 // depth, is "*****" (an object or array under such a key is masked whole). A
-// record without secrets is returned as it is. A record that is not valid
-// JSON cannot be told apart safely and is null.
+// record without secrets is returned as it is; bytes that are not UTF-8
+// become U+FFFD. A record that is not valid JSON cannot be told apart
+// safely and is null.
 func Mask(raw []byte) json.RawMessage {
 	if !gjson.ValidBytes(raw) {
 		return json.RawMessage("null")
+	}
+	if !utf8.Valid(raw) {
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
 	v, t, _, err := jsonparser.Get(raw)
 	if err != nil {

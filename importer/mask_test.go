@@ -31,6 +31,7 @@ func TestMask(t *testing.T) {
 		{"duplicate keys both masked", `{"password":"a","password":"b"}`, `{"password":"*****","password":"*****"}`},
 		{"non-object record", `[{"secret":"x"},1,"s",null]`, `[{"secret":"*****"},1,"s",null]`},
 		{"scalar record", `"secret"`, `"secret"`},
+		{"invalid UTF-8", "{\"name\":\"a\xffb\",\"password\":\"x\"}", "{\"name\":\"a\uFFFDb\",\"password\":\"*****\"}"},
 		{"invalid JSON", `{"email":"a@b.co","password":"hunter2"`, `null`},
 		{"invalid JSON, no object", `password: hunter2`, `null`},
 		{"too deep to walk", `{"a":` + strings.Repeat(`[`, 40) + `"x"` + strings.Repeat(`]`, 40) + `}`,
