@@ -74,3 +74,20 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error"
 }
+
+// maxExcerpt is how many characters of a caller's input an error message
+// quotes at most.
+const maxExcerpt = 32
+
+// Excerpt is s as an error message quotes it: its first 32 characters, then
+// "…" if there were more, so that a 10 KB id does not make a 10 KB error.
+func Excerpt(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxExcerpt {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}

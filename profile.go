@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -93,4 +94,17 @@ func (p *Profile) FillDefaults() {
 		sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(p.Email))))
 		p.Picture = "https://s.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=480&r=pg&d=mp"
 	}
+}
+
+// ValidPicture reports whether s may be a profile's picture: an absolute
+// http or https URL with a host. Other schemes (javascript:, data:, file:)
+// and relative references are refused, so that no client that shows the
+// picture runs or fetches something else.
+func ValidPicture(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return (scheme == "http" || scheme == "https") && !strings.ContainsAny(s, " \t\r\n")
 }

@@ -27,8 +27,10 @@ import (
 //     text, quoted and prefixed like a string.
 //
 // The header row holds each field's export_as, or its name. Header cells are
-// plain, as Auth0 writes them, except that a cell with a comma, quote or line
-// break is quoted per RFC 4180 so that the file stays valid CSV.
+// plain, as Auth0 writes them, except that a cell that starts like a formula
+// (=, +, -, @, tab or carriage return) is guarded as a string cell is, and a
+// cell with a comma, quote or line break is quoted per RFC 4180 so that the
+// file stays valid CSV.
 type CSV struct {
 	out     output
 	res     *fieldpath.Resolver
@@ -92,9 +94,12 @@ func appendHeader(buf []byte, fields []userport.Field) []byte {
 		if name == "" {
 			name = f.Name
 		}
-		if strings.ContainsAny(name, ",\"\r\n") {
+		switch {
+		case startsLikeFormula(name):
+			buf = appendGuarded(buf, []byte(name))
+		case strings.ContainsAny(name, ",\"\r\n"):
 			buf = appendQuoted(append(buf, '"'), []byte(name))
-		} else {
+		default:
 			buf = append(buf, name...)
 		}
 	}
@@ -170,7 +175,7 @@ func (c *CSV) appendString(buf, raw []byte) ([]byte, error) {
 			return buf, err
 		}
 	}
-	return appendQuoted(append(buf, '"', '\''), text), nil
+	return appendGuarded(buf, text), nil
 }
 
 // appendJSON appends the guarded cell of an object's or array's compact JSON.
@@ -179,7 +184,20 @@ func (c *CSV) appendJSON(buf, raw []byte) ([]byte, error) {
 	if err := json.Compact(&c.compact, raw); err != nil {
 		return buf, err
 	}
-	return appendQuoted(append(buf, '"', '\''), c.compact.Bytes()), nil
+	return appendGuarded(buf, c.compact.Bytes()), nil
+}
+
+// startsLikeFormula reports whether a spreadsheet could take text for a
+// formula: it starts with =, +, -, @, a tab or a carriage return.
+func startsLikeFormula(text string) bool {
+	return text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0
+}
+
+// appendGuarded appends text as a cell no spreadsheet runs as a formula: in
+// double quotes, inner quotes doubled, behind a ' prefix. Every string cell
+// is written so, and a header cell that starts like a formula.
+func appendGuarded(buf, text []byte) []byte {
+	return appendQuoted(append(buf, '"', '\''), text)
 }
 
 // appendQuoted appends text with its quotes doubled, then the closing quote;

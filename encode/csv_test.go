@@ -178,7 +178,12 @@ func TestCSVHeader(t *testing.T) {
 	}{
 		{[]userport.Field{{Name: "email"}, {Name: "user_metadata.a", ExportAs: "A"}}, "email,A\n"},
 		{[]userport.Field{{Name: "a", ExportAs: "x,y"}, {Name: "b", ExportAs: `say "hi"`}}, `"x,y","say ""hi"""` + "\n"},
-		{[]userport.Field{{Name: "a", ExportAs: "two\nlines"}, {Name: "b", ExportAs: "=plain"}}, "\"two\nlines\",=plain\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "two\nlines"}, {Name: "b", ExportAs: "plain=1"}}, "\"two\nlines\",plain=1\n"},
+		// A header cell that starts like a formula is guarded as a data cell is.
+		{[]userport.Field{{Name: "a", ExportAs: "=HYPERLINK(\"x\")"}}, `"'=HYPERLINK(""x"")"` + "\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "+1"}, {Name: "b", ExportAs: "-1"}}, `"'+1","'-1"` + "\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "@SUM(A1)"}, {Name: "b", ExportAs: "\t=1"}}, "\"'@SUM(A1)\",\"'\t=1\"\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "\r=1,2"}}, "\"'\r=1,2\"\n"},
 		{[]userport.Field{{Name: "identities[0].connection"}}, "identities[0].connection\n"},
 	}
 	for _, tt := range tests {

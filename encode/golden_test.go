@@ -45,6 +45,18 @@ var customFields = []userport.Field{
 	{Name: "does.not.exist"},
 }
 
+// formulaFields have header cells that a spreadsheet would run as formulas
+// were they not guarded.
+var formulaFields = []userport.Field{
+	{Name: "email", ExportAs: "=HYPERLINK(\"http://evil.example\",\"Email\")"},
+	{Name: "name", ExportAs: "+cmd|' /C calc'!A0"},
+	{Name: "nickname", ExportAs: "-2+3"},
+	{Name: "username", ExportAs: "@SUM(1+1)"},
+	{Name: "given_name", ExportAs: "\t=1"},
+	{Name: "family_name", ExportAs: "\r=1"},
+	{Name: "user_id"},
+}
+
 // testUsers returns the documents of testdata/users.json, compacted as the
 // store keeps them.
 func testUsers(t testing.TB) [][]byte {
@@ -99,6 +111,7 @@ func TestGolden(t *testing.T) {
 		{"custom.csv", userport.FormatCSV, customFields, users},
 		{"all.ndjson", userport.FormatJSON, nil, users},
 		{"fields.ndjson", userport.FormatJSON, customFields, users},
+		{"formula-header.csv", userport.FormatCSV, formulaFields, users[:2]},
 		{"empty-default.csv", userport.FormatCSV, nil, nil},
 		{"empty-custom.csv", userport.FormatCSV, customFields, nil},
 		{"empty.ndjson", userport.FormatJSON, customFields, nil},

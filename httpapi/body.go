@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/jsonstrict"
 )
 
 // maxJSONBody caps every JSON request body.
@@ -51,8 +52,8 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	if len(data) == 0 {
 		return nil, invalidBody("'Expected type object but found type null'.")
 	}
-	if !json.Valid(data) {
-		return nil, invalidBody("'Invalid JSON'.")
+	if p := jsonProblem(data); p != "" {
+		return nil, invalidBody("'%s'.", p)
 	}
 	if t := jsonType(data); t != "object" {
 		return nil, invalidBody("'Expected type object but found type %s'.", t)
@@ -69,9 +70,32 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	}
 	if len(keys) > 0 {
 		slices.Sort(keys)
-		return nil, invalidBody("'Additional properties not allowed: %s'.", keys[0])
+		return nil, invalidBody("'Additional properties not allowed: %s'.", userport.Excerpt(keys[0]))
 	}
 	return o, nil
+}
+
+// invalidJSON is jsonProblem's answer for a body that is not JSON at all.
+const invalidJSON = "Invalid JSON"
+
+// jsonProblem says why data is not a JSON text a request may carry, or is
+// "": it is not valid JSON, or it is one that encoding/json would read
+// silently changed (see jsonstrict): invalid UTF-8, a key twice in one
+// object. The message names the first duplicated key by its path.
+func jsonProblem(data []byte) string {
+	if !json.Valid(data) {
+		return invalidJSON
+	}
+	var dup *jsonstrict.DuplicateKeyError
+	switch err := jsonstrict.Check(data); {
+	case err == nil:
+		return ""
+	case errors.As(err, &dup):
+		return "Duplicate property: " + userport.Excerpt(dup.Path)
+	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
+		return "Invalid JSON: the body is not valid UTF-8"
+	}
+	return invalidJSON
 }
 
 // jsonType names the JSON type of a raw value as Auth0's validator does.
@@ -224,7 +248,7 @@ func readQuery(r *http.Request, allowed ...string) (query, error) {
 	}
 	for k, vals := range v {
 		if !slices.Contains(allowed, k) {
-			return query{}, invalidQuery("'Additional properties not allowed: %s'.", k)
+			return query{}, invalidQuery("'Additional properties not allowed: %s'.", userport.Excerpt(k))
 		}
 		if len(vals) > 1 {
 			return query{}, invalidQuery("'Expected type %s but found type array' on property %s.", "string", k)

@@ -45,10 +45,10 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !connectionNamePattern.MatchString(c.Name) {
-		return invalidBody("'String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$: %s' on property name.", c.Name)
+		return invalidBody("'String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$: %s' on property name.", userport.Excerpt(c.Name))
 	}
 	if c.Strategy != "auth0" {
-		return invalidBody("'No enum match for: %s' on property strategy (userport supports the auth0 strategy only).", c.Strategy)
+		return invalidBody("'No enum match for: %s' on property strategy (userport supports the auth0 strategy only).", userport.Excerpt(c.Strategy))
 	}
 	if err := s.Store.CreateConnection(r.Context(), c); err != nil {
 		return err
@@ -75,7 +75,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if !userport.ValidConnectionID(id) {
 		return userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property id.", id)
+			"Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property id.", userport.Excerpt(id))
 	}
 	c, err := s.Store.FindConnection(r.Context(), s.Tenant, id)
 	if err != nil {

@@ -272,7 +272,7 @@ func (s *Server) importParams(r *http.Request, f *importForm, job *userport.Job)
 		return invalidBody("'Missing required property: connection_id'.")
 	}
 	if !userport.ValidConnectionID(conn) {
-		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", conn)
+		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", userport.Excerpt(conn))
 	}
 	if err := firstError(formBool(f, "upsert", &job.Upsert), formBool(f, "send_completion_email", &job.SendEmail),
 		externalID(f, &job.ExternalID)); err != nil {
@@ -352,7 +352,7 @@ func (s *Server) findLiveJob(r *http.Request) (*userport.Job, error) {
 	id := r.PathValue("id")
 	if !userport.ValidJobID(id) {
 		return nil, userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: %s' on property id (The id of the job).", id)
+			"Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: %s' on property id (The id of the job).", userport.Excerpt(id))
 	}
 	job, err := s.Store.FindJob(r.Context(), s.Tenant, id)
 	if err != nil {

@@ -104,7 +104,7 @@ func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) 
 	}
 	if o.has("format") {
 		if format != string(userport.FormatCSV) && format != string(userport.FormatJSON) {
-			return nil, invalidBody("'No enum match for: \"%s\"' on property format.", format)
+			return nil, invalidBody("'No enum match for: \"%s\"' on property format.", userport.Excerpt(format))
 		}
 		job.Format = userport.Format(format)
 	}
@@ -125,7 +125,7 @@ func (s *Server) exportConnection(r *http.Request, job *userport.Job) error {
 		return nil
 	}
 	if !userport.ValidConnectionID(job.ConnectionID) {
-		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", job.ConnectionID)
+		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", userport.Excerpt(job.ConnectionID))
 	}
 	c, err := s.Store.FindConnection(r.Context(), s.Tenant, job.ConnectionID)
 	if userport.ErrorCode(err) == userport.ENOTFOUND {

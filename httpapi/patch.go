@@ -104,6 +104,9 @@ func patchDoc(doc map[string]json.RawMessage, o object) error {
 			if err == nil && f.key == "email" {
 				err, v = checkEmail(o, &v), strings.ToLower(v)
 			}
+			if err == nil && f.key == "picture" {
+				err = checkPicture(o, v)
+			}
 			return v, err
 		}); err != nil {
 			return err

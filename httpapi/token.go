@@ -112,6 +112,9 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, er
 
 // parseTokenJSON parses a JSON token request whose values are all strings.
 func parseTokenJSON(data []byte) (*tokenRequest, error) {
+	if p := jsonProblem(data); p != "" && p != invalidJSON {
+		return nil, oauthErr(userport.EINVALID, "invalid_request", "The request body could not be parsed: "+p)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
 		return nil, errUnparsable

@@ -105,6 +105,7 @@ func readProfileFields(o object, p *userport.Profile, conn, password *string) er
 		o.str("family_name", &p.FamilyName, 150),
 		o.str("nickname", &p.Nickname, 300),
 		o.str("picture", &p.Picture, 2048),
+		checkPicture(o, p.Picture),
 		o.str("phone_number", &p.PhoneNumber, 30),
 		o.boolean("email_verified", &p.EmailVerified),
 		o.boolean("phone_verified", &p.PhoneVerified),
@@ -129,7 +130,15 @@ func checkEmail(o object, email *string) error {
 	if !o.has("email") || *email == "" || emailPattern.MatchString(*email) {
 		return nil
 	}
-	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", *email)
+	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", userport.Excerpt(*email))
+}
+
+// checkPicture checks that a given picture is an http(s) URL.
+func checkPicture(o object, picture string) error {
+	if !o.has("picture") || picture == "" || userport.ValidPicture(picture) {
+		return nil
+	}
+	return invalidBody("'Object didn't pass validation for format url: %s' on property picture.", userport.Excerpt(picture))
 }
 
 // checkPassword applies the password policy.
@@ -150,7 +159,7 @@ func newUserID(given string, clock userport.Clock) (string, error) {
 	}
 	part := strings.TrimPrefix(given, "auth0|")
 	if !idPartPattern.MatchString(part) {
-		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", given)
+		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", userport.Excerpt(given))
 	}
 	return "auth0|" + part, nil
 }
@@ -170,7 +179,7 @@ func userIDParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if len(id) > 300 || !userIDPattern.MatchString(id) {
 		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", id)
+			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", userport.Excerpt(id))
 	}
 	return id, nil
 }

@@ -84,7 +84,7 @@ var hashAlgorithms = []string{"argon2", "bcrypt", "hmac", "ldap", "md4", "md5", 
 // attribute reads one root attribute of a record.
 func (r *record) attribute(key string, v []byte, t jsonparser.ValueType) {
 	if a, ok := stringAttrs[key]; ok {
-		if s, ok := r.str(key, v, t, a.maxLen); ok {
+		if s, ok := r.str(key, v, t, a.maxLen); ok && r.valid(key, s) {
 			*a.field(&r.p), r.given = s, r.given|a.bit
 		}
 		return
@@ -126,15 +126,12 @@ func (r *record) other(key string, v []byte, t jsonparser.ValueType) {
 	case "identities":
 		r.identities(v, t)
 	case "password_hash":
-		r.secret = true
 		r.passwordHash(v, t)
 	case "custom_password_hash":
-		r.secret = true
 		r.customHash(v, t)
 	case "mfa_factors": // Auth0's schema has it; userport has no MFA
 		r.typed(key, v, t, jsonparser.Array)
 	default:
-		r.secret = r.secret || secrets[key]
 		r.issue(userport.ImportAdditionalProperties, key, "Additional properties not allowed: %s", key)
 	}
 }
@@ -167,6 +164,16 @@ func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) 
 		return "", false
 	}
 	return s, true
+}
+
+// valid applies the format rule of a string attribute, if it has one: a
+// picture is an http(s) URL.
+func (r *record) valid(key, s string) bool {
+	if key != "picture" || userport.ValidPicture(s) {
+		return true
+	}
+	r.issue(userport.ImportInvalidFormat, key, "Object didn't pass validation for format url: %s", userport.Excerpt(s))
+	return false
 }
 
 // boolean reads a boolean.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/buger/jsonparser"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/jsonstrict"
 )
 
 // Builder turns the records of an import file into users of one connection,
@@ -30,7 +32,6 @@ type record struct {
 	linked []userport.Identity
 	idPart string // user_id without "auth0|"
 	issues []userport.ImportIssue
-	secret bool // the record has a secret attribute: its echo is masked
 }
 
 // Build validates the record at position n of the file. It returns the user
@@ -39,14 +40,14 @@ func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *us
 	var r record
 	r.parse(raw)
 	if len(r.issues) > 0 {
-		return nil, &userport.ImportError{Record: n, User: echo(raw, r.secret), Errors: r.issues}
+		return nil, &userport.ImportError{Record: n, User: Mask(raw), Errors: r.issues}
 	}
 	u, err := b.user(&r)
 	if err != nil { // only a profile json cannot encode; reported, never fatal
-		return nil, &userport.ImportError{Record: n, User: echo(raw, r.secret), Errors: []userport.ImportIssue{
+		return nil, &userport.ImportError{Record: n, User: Mask(raw), Errors: []userport.ImportIssue{
 			{Code: userport.ImportInvalidFormat, Message: err.Error(), Path: ""}}}
 	}
-	iu := &userport.ImportUser{Record: n, User: u, CustomPasswordHash: r.custom, Echo: echo(raw, r.secret)}
+	iu := &userport.ImportUser{Record: n, User: u, CustomPasswordHash: r.custom, Echo: Mask(raw)}
 	iu.Update = func(old *userport.User) (*userport.User, error) { return b.update(&r, old) }
 	return iu, nil
 }
@@ -55,6 +56,9 @@ func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *us
 func (r *record) parse(raw []byte) {
 	if t := valueType(raw); t != jsonparser.Object {
 		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", typeName(t, raw))
+		return
+	}
+	if !r.strict(raw) {
 		return
 	}
 	err := jsonparser.ObjectEach(raw, func(key, value []byte, t jsonparser.ValueType, _ int) error {
@@ -68,6 +72,26 @@ func (r *record) parse(raw []byte) {
 	if !r.given.has(attrEmail) && !r.failed("email") {
 		r.issue(userport.ImportMissingProperty, "email", "Missing required property: email")
 	}
+}
+
+// strict reports whether raw is free of what a JSON decoder would read
+// silently changed, recording the issue if not: a key twice in one object
+// (at any depth) or invalid UTF-8. Such a record is not imported, rather
+// than imported with one of its values chosen.
+func (r *record) strict(raw []byte) bool {
+	var dup *jsonstrict.DuplicateKeyError
+	switch err := jsonstrict.Check(raw); {
+	case err == nil:
+		return true
+	case errors.As(err, &dup):
+		path := userport.Excerpt(dup.Path)
+		r.issue(userport.ImportInvalidFormat, path, "Duplicate property: %s", path)
+	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
+		r.issue(userport.ImportInvalidFormat, "", "Invalid JSON: the user is not valid UTF-8")
+	default:
+		r.issue(userport.ImportInvalidFormat, "", "Invalid JSON: %v", err)
+	}
+	return false
 }
 
 // issue records one reason the record cannot be imported.
@@ -134,34 +158,4 @@ func (b *Builder) update(r *record, old *userport.User) (*userport.User, error) 
 		hash = r.hash
 	}
 	return userport.UserFromProfile(old.Tenant, old.ConnectionID, hash, &p)
-}
-
-// secrets are the attributes an error report never shows.
-var secrets = map[string]bool{"password": true, "password_hash": true, "custom_password_hash": true}
-
-// masked replaces a secret's value in error reports.
-const masked = `"*****"`
-
-// echo is the record as an error report shows it: as given, secrets masked.
-func echo(raw []byte, secret bool) json.RawMessage {
-	if !secret {
-		return raw
-	}
-	out := []byte{'{'}
-	_ = jsonparser.ObjectEach(raw, func(key, value []byte, t jsonparser.ValueType, _ int) error {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out = append(append(append(out, '"'), key...), '"', ':')
-		switch {
-		case secrets[string(key)]:
-			out = append(out, masked...)
-		case t == jsonparser.String:
-			out = append(append(append(out, '"'), value...), '"')
-		default:
-			out = append(out, value...)
-		}
-		return nil
-	})
-	return append(out, '}')
 }

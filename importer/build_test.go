@@ -42,6 +42,13 @@ func TestBuildIssues(t *testing.T) {
 		{"email malformed", `{"email":"jane@"}`, []issue{{"INVALID_FORMAT", "email", "Error in email property - Object didn't pass validation for format email: jane@"}}},
 		{"email empty", `{"email":""}`, []issue{{"MIN_LENGTH", "email", "Error in email property - String is too short (0 chars), minimum 1"}}},
 		{"name too long", `{"email":"a@b.co","name":"` + long + `"}`, []issue{{"MAX_LENGTH", "name", "Error in name property - String is too long (301 chars), maximum 300"}}},
+		{"duplicate email", `{"email":"a@b.co","name":"x","email":"c@d.co"}`, []issue{{"INVALID_FORMAT", "email", "Error in email property - Duplicate property: email"}}},
+		{"duplicate escaped key", `{"email":"a@b.co","\u0065mail":"c@d.co"}`, []issue{{"INVALID_FORMAT", "email", "Error in email property - Duplicate property: email"}}},
+		{"duplicate metadata key", `{"email":"a@b.co","user_metadata":{"p":{"a":1,"a":2}}}`, []issue{{"INVALID_FORMAT", "user_metadata.p.a", "Error in user_metadata.p.a property - Duplicate property: user_metadata.p.a"}}},
+		{"duplicate identity key", `{"email":"a@b.co","identities":[{},{"connection":"c","provider":"p","user_id":"1","user_id":"2"}]}`, []issue{{"INVALID_FORMAT", "identities[1].user_id", "Error in identities[1].user_id property - Duplicate property: identities[1].user_id"}}},
+		{"invalid UTF-8", "{\"email\":\"a@b.co\",\"name\":\"\xff\"}", []issue{{"INVALID_FORMAT", "", "Invalid JSON: the user is not valid UTF-8"}}},
+		{"picture not a URL", `{"email":"a@b.co","picture":"javascript:alert(1)"}`, []issue{{"INVALID_FORMAT", "picture", "Error in picture property - Object didn't pass validation for format url: javascript:alert(1)"}}},
+		{"picture relative", `{"email":"a@b.co","picture":"/img/a.png"}`, []issue{{"INVALID_FORMAT", "picture", "Error in picture property - Object didn't pass validation for format url: /img/a.png"}}},
 		{"email_verified a string", `{"email":"a@b.co","email_verified":"true"}`, []issue{{"INVALID_TYPE", "email_verified", "Error in email_verified property - Expected type boolean but found type string"}}},
 		{"metadata an array", `{"email":"a@b.co","user_metadata":[],"app_metadata":"x"}`, []issue{
 			{"INVALID_TYPE", "user_metadata", "Error in user_metadata property - Expected type object but found type array"},
@@ -109,6 +116,17 @@ func TestBuildMasksSecrets(t *testing.T) {
 	u, _ := builder().Build(0, json.RawMessage(ok))
 	if u == nil || string(u.Echo) != `{"email":"a@b.co","password_hash":"*****"}` {
 		t.Errorf("valid user's echo = %s", u.Echo)
+	}
+	// A TOTP secret (valid: userport takes mfa_factors and drops them) and a
+	// linked identity's tokens (rejected: not in the schema) are masked.
+	mfa := `{"email":"a@b.co","mfa_factors":[{"totp":{"secret":"JBSWY3DPEHPK3PNP"}}]}`
+	if u, _ := builder().Build(0, json.RawMessage(mfa)); u == nil || strings.Contains(string(u.Echo), "JBSWY3DPEHPK3PNP") {
+		t.Errorf("valid user's echo with a TOTP secret: %+v", u)
+	}
+	tokens := `{"email":"a@b.co","identities":[{},{"connection":"github","provider":"github","user_id":"1",` +
+		`"access_token":"gho_SECRET","refresh_token":"ghr_SECRET"}]}`
+	if _, failed := builder().Build(0, json.RawMessage(tokens)); failed == nil || strings.Contains(string(failed.User), "SECRET") {
+		t.Errorf("rejected user's echo with identity tokens = %+v", failed)
 	}
 	plain := `{"email":"a@b.co"}`
 	if u, _ := builder().Build(0, json.RawMessage(plain)); string(u.Echo) != plain {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,12 +34,28 @@ var bodyShapeCases = []badCase{
 	invalidBody("string", `"x"`, `'Expected type object but found type string'.`),
 	invalidBody("number", `42`, `'Expected type object but found type integer'.`),
 	invalidBody("deeply nested", strings.Repeat("[", 20000)+strings.Repeat("]", 20000), `'Invalid JSON'.`),
+	invalidBody("duplicate key", `{"connection":"a","name":"x","connection":"b"}`, `'Duplicate property: connection'.`),
+	invalidBody("duplicate key, escaped", `{"name":"x","n\u0061me":"y"}`, `'Duplicate property: name'.`),
+	invalidBody("duplicate nested key", `{"user_metadata":{"a":[{"b":1,"b":2}]}}`, `'Duplicate property: user_metadata.a[0].b'.`),
+	invalidBody("duplicate 10 KB key", `{"`+strings.Repeat("k", 10<<10)+`":1,"`+strings.Repeat("k", 10<<10)+`":2}`,
+		`'Duplicate property: `+strings.Repeat("k", 32)+`…'.`),
+	invalidBody("invalid UTF-8", "{\"name\":\"\xff\xfe\"}", `'Invalid JSON: the body is not valid UTF-8'.`),
+	invalidBody("invalid UTF-8 in a key", "{\"\xc3\":1}", `'Invalid JSON: the body is not valid UTF-8'.`),
 }
 
 // userBody returns a valid create-user body with the extra JSON members
-// appended; a member named again replaces the valid one (the last one wins).
+// appended; a valid member that extra names again is left out (a key given
+// twice is a 400 of its own).
 func userBody(extra string) string {
-	return `{"connection":"` + upa + `","email":"new@example.com","password":"Passw0rd!x"` + extra + `}`
+	var given map[string]json.RawMessage
+	_ = json.Unmarshal([]byte("{"+strings.TrimPrefix(extra, ",")+"}"), &given)
+	body := "{"
+	for _, m := range [][2]string{{"connection", upa}, {"email", "new@example.com"}, {"password", "Passw0rd!x"}} {
+		if _, ok := given[m[0]]; !ok {
+			body += `"` + m[0] + `":"` + m[1] + `",`
+		}
+	}
+	return strings.TrimSuffix(body+strings.TrimPrefix(extra, ","), ",") + "}"
 }
 
 func TestCreateUserBadInput(t *testing.T) {
@@ -213,7 +230,7 @@ func TestBadPath(t *testing.T) {
 		{"GET", "/users/auth0%7C", nil, userMsg("auth0|")},
 		{"GET", "/users/%7Cabc", nil, userMsg("|abc")},
 		{"GET", "/users/auth0%7Ca%20b", nil, userMsg("auth0|a b")},
-		{"GET", "/users/" + long, nil, userMsg(long)},
+		{"GET", "/users/" + long, nil, userMsg(long[:32] + "…")},
 		{"GET", "/connections/nope", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: nope' on property id.`},
 		{"GET", "/connections/con_123", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_123' on property id.`},
 		{"GET", "/connections/con_000000000000000!", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_000000000000000!' on property id.`},

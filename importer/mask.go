@@ -1,0 +1,144 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/buger/jsonparser"
+	"github.com/tidwall/gjson"
+)
+
+// masked replaces a secret's value in error reports.
+const masked = `"*****"`
+
+// maxMaskDepth is the deepest object or array Mask looks into; anything
+// deeper is masked whole rather than walked.
+const maxMaskDepth = 32
+
+// secretWords are what a key names a secret by: a key whose letters and
+// digits, lower-cased, contain one of them holds a secret. They cover Auth0's
+// import schema (password_hash, custom_password_hash and its nested hash, salt
+// and key, mfa_factors[].totp.secret), the identities of an export
+// (access_token, refresh_token, access_token_secret, id_token) and the usual
+// names of credentials anywhere else (apiKey, private_key, client_secret).
+var secretWords = [][]byte{[]byte("password"), []byte("passwd"), []byte("secret"), []byte("token"),
+	[]byte("hash"), []byte("salt"), []byte("totp"), []byte("apikey"), []byte("privatekey"), []byte("credential")}
+
+// Mask returns a record as error reports show it (and as they are stored):
+// as given, except that the value of every key that names a secret, at any
+// depth, is "*****" (an object or array under such a key is masked whole). A
+// record without secrets is returned as it is; bytes that are not UTF-8
+// become U+FFFD. A record that is not valid JSON cannot be told apart
+// safely and is null.
+func Mask(raw []byte) json.RawMessage {
+	if !gjson.ValidBytes(raw) {
+		return json.RawMessage("null")
+	}
+	if !utf8.Valid(raw) {
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+	}
+	v, t, _, err := jsonparser.Get(raw)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	if !hasSecret(v, t, 0) {
+		return raw
+	}
+	return appendMasked(make([]byte, 0, len(raw)), v, t, 0)
+}
+
+// errFound stops a walk at the first secret.
+var errFound = errors.New("secret found")
+
+// hasSecret reports whether v has a key naming a secret at any depth, or is
+// too deep to tell.
+func hasSecret(v []byte, t jsonparser.ValueType, depth int) bool {
+	if t != jsonparser.Object && t != jsonparser.Array {
+		return false
+	}
+	if depth >= maxMaskDepth {
+		return true
+	}
+	if t == jsonparser.Array {
+		found := false
+		_, _ = jsonparser.ArrayEach(v, func(item []byte, it jsonparser.ValueType, _ int, _ error) {
+			found = found || hasSecret(item, it, depth+1)
+		})
+		return found
+	}
+	err := jsonparser.ObjectEach(v, func(key, val []byte, vt jsonparser.ValueType, _ int) error {
+		if secretKey(key) || hasSecret(val, vt, depth+1) {
+			return errFound
+		}
+		return nil
+	})
+	return err != nil // errFound, or a malformed object: mask what can be
+}
+
+// appendMasked appends v, of type t, with the values of secret keys masked.
+func appendMasked(out, v []byte, t jsonparser.ValueType, depth int) []byte {
+	switch {
+	case (t == jsonparser.Object || t == jsonparser.Array) && depth >= maxMaskDepth:
+		return append(out, masked...)
+	case t == jsonparser.Object:
+		return appendMaskedObject(out, v, depth)
+	case t == jsonparser.Array:
+		out = append(out, '[')
+		n := 0
+		_, _ = jsonparser.ArrayEach(v, func(item []byte, it jsonparser.ValueType, _ int, _ error) {
+			if n++; n > 1 {
+				out = append(out, ',')
+			}
+			out = appendMasked(out, item, it, depth+1)
+		})
+		return append(out, ']')
+	case t == jsonparser.String: // v is the raw (escaped) content
+		return append(append(append(out, '"'), v...), '"')
+	}
+	return append(out, v...)
+}
+
+// appendMaskedObject appends the object v with the values of secret keys
+// masked. Keys are written as JSON-quoted strings of their unescaped text.
+func appendMaskedObject(out, v []byte, depth int) []byte {
+	out = append(out, '{')
+	n := 0
+	_ = jsonparser.ObjectEach(v, func(key, val []byte, vt jsonparser.ValueType, _ int) error {
+		if n++; n > 1 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(string(key)) // a string always encodes
+		out = append(append(out, k...), ':')
+		if secretKey(key) {
+			out = append(out, masked...)
+		} else {
+			out = appendMasked(out, val, vt, depth+1)
+		}
+		return nil
+	})
+	return append(out, '}')
+}
+
+// secretKey reports whether an object key names a secret: whether its
+// letters and digits, lower-cased, contain one of secretWords (so that
+// access_token, refreshToken and API-Key all do).
+func secretKey(key []byte) bool {
+	var buf [64]byte
+	norm := buf[:0]
+	for _, c := range key {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			norm = append(norm, c+'a'-'A')
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c >= 0x80:
+			norm = append(norm, c)
+		}
+	}
+	for _, w := range secretWords {
+		if bytes.Contains(norm, w) {
+			return true
+		}
+	}
+	return false
+}

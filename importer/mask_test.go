@@ -1,0 +1,51 @@
+package importer_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/userport/userport/importer"
+)
+
+func TestMask(t *testing.T) {
+	const totp = "JBSWY3DPEHPK3PNP"
+	tests := []struct {
+		name, record, want string
+	}{
+		{"no secret: as given", `{"email":"a@b.co", "name":"Ann"}`, `{"email":"a@b.co", "name":"Ann"}`},
+		{"root passwords", `{"email":"a@b.co","password":"hunter2","password_hash":"$2b$x"}`,
+			`{"email":"a@b.co","password":"*****","password_hash":"*****"}`},
+		{"custom_password_hash masked whole", `{"custom_password_hash":{"algorithm":"md5","hash":{"value":"abc"},"salt":{"value":"s"}}}`,
+			`{"custom_password_hash":"*****"}`},
+		{"totp secret in an array", `{"mfa_factors":[{"phone":{"value":"+15550100"}},{"totp":{"secret":"` + totp + `"}}]}`,
+			`{"mfa_factors":[{"phone":{"value":"+15550100"}},{"totp":"*****"}]}`},
+		{"totp given as a string", `{"mfa_factors":[{"totp":"` + totp + `"}]}`, `{"mfa_factors":[{"totp":"*****"}]}`},
+		{"email factor is no secret", `{"mfa_factors":[{"email":{"value":"a@b.co"}}],"password":"x"}`,
+			`{"mfa_factors":[{"email":{"value":"a@b.co"}}],"password":"*****"}`},
+		{"identity tokens", `{"identities":[{"provider":"github","access_token":"gho_1","refresh_token":"r1","access_token_secret":"s1","id_token":"i1","expires_in":3600}]}`,
+			`{"identities":[{"provider":"github","access_token":"*****","refresh_token":"*****","access_token_secret":"*****","id_token":"*****","expires_in":3600}]}`},
+		{"unknown secret-looking keys anywhere", `{"user_metadata":{"apiKey":"k1","Client-Secret":"c1","PRIVATE_KEY":"p1","color":"red"},"app_metadata":{"nested":[[{"sessionToken":{"a":1}}]]}}`,
+			`{"user_metadata":{"apiKey":"*****","Client-Secret":"*****","PRIVATE_KEY":"*****","color":"red"},"app_metadata":{"nested":[[{"sessionToken":"*****"}]]}}`},
+		{"escaped key", `{"pass\u0077ord":"hunter2","a\"b":"\u00e9"}`, `{"password":"*****","a\"b":"\u00e9"}`},
+		{"duplicate keys both masked", `{"password":"a","password":"b"}`, `{"password":"*****","password":"*****"}`},
+		{"non-object record", `[{"secret":"x"},1,"s",null]`, `[{"secret":"*****"},1,"s",null]`},
+		{"scalar record", `"secret"`, `"secret"`},
+		{"invalid UTF-8", "{\"name\":\"a\xffb\",\"password\":\"x\"}", "{\"name\":\"a\uFFFDb\",\"password\":\"*****\"}"},
+		{"invalid JSON", `{"email":"a@b.co","password":"hunter2"`, `null`},
+		{"invalid JSON, no object", `password: hunter2`, `null`},
+		{"too deep to walk", `{"a":` + strings.Repeat(`[`, 40) + `"x"` + strings.Repeat(`]`, 40) + `}`,
+			`{"a":` + strings.Repeat(`[`, 31) + `"*****"` + strings.Repeat(`]`, 31) + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := importer.Mask([]byte(tt.record))
+			if string(got) != tt.want {
+				t.Errorf("Mask(%s) =\n%s\nwant\n%s", tt.record, got, tt.want)
+			}
+			if !json.Valid(got) {
+				t.Errorf("Mask(%s) = %s, not JSON", tt.record, got)
+			}
+		})
+	}
+}
