@@ -45,7 +45,8 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer := &auth.Issuer{Keys: keys, Issuer: fuzzBase + "/", Audience: fuzzBase + "/api/v2/", Clock: env.Clock}
+	issuer := &auth.Issuer{Keys: keys, Issuer: fuzzBase + "/", Audience: fuzzBase + "/api/v2/", Tenant: "dev",
+		Clock: env.Clock, Clients: &auth.ClientCache{Store: env.Store, Clock: env.Clock}}
 	client := &userport.Client{Tenant: "dev", ID: fuzzClientID, Name: "fuzz", SecretHash: auth.HashSecret(fuzzClientSecret),
 		Scopes: auth.AllScopes(), CreatedAt: env.Clock.Now()}
 	if err := env.Store.PutClient(context.Background(), client); err != nil {
