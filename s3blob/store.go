@@ -145,6 +145,10 @@ func newClient(cfg aws.Config, endpoint string) (*s3.Client, error) {
 		}
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// A multipart object has a checksum of checksums, which the SDK
+		// cannot check on download; without this it logs a warning to
+		// stderr on each Open of one. Parts are checked on upload.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true
