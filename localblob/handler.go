@@ -2,11 +2,11 @@ package localblob
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
 	"path"
 	"strconv"
-	"strings"
+
+	"github.com/userport/userport/internal/attachment"
 )
 
 // Handler serves GET and HEAD /exports/{key...}: the blob, if the URL's
@@ -37,22 +37,11 @@ func (s *Store) serveExport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	h := w.Header()
-	h.Set("Content-Type", "application/gzip")
-	h.Set("Content-Disposition", attachment(path.Base(key)))
-	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Type", attachment.ContentType)
+	h.Set("Content-Disposition", attachment.Header(path.Base(key)))
+	h.Set("Cache-Control", attachment.CacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "", fi.ModTime(), f)
-}
-
-// attachment returns a Content-Disposition header that saves the download as
-// name: quoted as it is when it is plain ASCII, otherwise escaped or RFC
-// 2231-encoded by mime.FormatMediaType.
-func attachment(name string) string {
-	plain := !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' })
-	if plain {
-		return `attachment; filename="` + name + `"`
-	}
-	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
 }
 
 // forbid answers 403 with {"statusCode":403,"error":"Forbidden","message":...}.
