@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,20 +84,19 @@ func env(name, def string) string {
 	return def
 }
 
-// envDuration returns the USERPORT_ duration variable of name, or def.
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(env(name, "")); err == nil {
-		return d
+// envOnlyDuration returns the USERPORT_ duration variable of name (a
+// setting with no flag), or 0 when unset; a value that does not parse is
+// recorded for Validate to report, never taken as the default.
+func (c *Config) envOnlyDuration(name string) time.Duration {
+	v, ok := os.LookupEnv("USERPORT_" + name)
+	if !ok {
+		return 0
 	}
-	return def
-}
-
-// envInt returns the USERPORT_ integer variable of name, or def.
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(env(name, "")); err == nil {
-		return n
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.envErrors = append(c.envErrors, fmt.Errorf("invalid USERPORT_%s %q: want a duration such as 30s or 5m", name, v))
 	}
-	return def
+	return d
 }
 
 // storageFlags registers the flags every command that opens the store takes.
@@ -114,18 +112,24 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.storageFlags(fs)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", envDuration("TOKEN_TTL", 24*time.Hour), "access token lifetime (USERPORT_TOKEN_TTL)")
-	fs.IntVar(&c.Workers, "workers", envInt("WORKERS", 2), "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
-	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", envInt("MAX_EXPORTS_PER_TENANT", 2), "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
-	fs.DurationVar(&c.DownloadTTL, "download-ttl", envDuration("DOWNLOAD_TTL", 60*time.Second), "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
-	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", int64(envInt("MAX_IMPORT_BYTES", 1<<30)), "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
-	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", envInt("MAX_IMPORTS_PER_TENANT", 2), "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "access token lifetime (USERPORT_TOKEN_TTL)")
+	c.envTwin(fs, "token-ttl", "TOKEN_TTL")
+	fs.IntVar(&c.Workers, "workers", 2, "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
+	c.envTwin(fs, "workers", "WORKERS")
+	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", 2, "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
+	c.envTwin(fs, "max-exports-per-tenant", "MAX_EXPORTS_PER_TENANT")
+	fs.DurationVar(&c.DownloadTTL, "download-ttl", 60*time.Second, "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
+	c.envTwin(fs, "download-ttl", "DOWNLOAD_TTL")
+	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", 1<<30, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
+	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
+	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", 2, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
 	c.connectionFlags(fs)
-	c.ImportChunk = envDuration("IMPORT_CHUNK", 0)
-	c.ImportTimeout = envDuration("IMPORT_TIMEOUT", 0)
-	c.RescueAfter = envDuration("RESCUE_AFTER", 0)
-	c.StaleAfter = envDuration("EXPORT_STALE_AFTER", 0)
-	c.CleanupInterval = envDuration("CLEANUP_INTERVAL", 0)
+	c.ImportChunk = c.envOnlyDuration("IMPORT_CHUNK")
+	c.ImportTimeout = c.envOnlyDuration("IMPORT_TIMEOUT")
+	c.RescueAfter = c.envOnlyDuration("RESCUE_AFTER")
+	c.StaleAfter = c.envOnlyDuration("EXPORT_STALE_AFTER")
+	c.CleanupInterval = c.envOnlyDuration("CLEANUP_INTERVAL")
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }

@@ -30,6 +30,16 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{[]string{"--token-ttl", "721h"}, "invalid --token-ttl (USERPORT_TOKEN_TTL): token lifetime 721h0m0s is not between 1s and 720h0m0s", ""},
 		{[]string{"--token-ttl", "-1h"}, "invalid --token-ttl", ""},
 		{nil, "invalid --token-ttl", "USERPORT_TOKEN_TTL=8760h"},
+		// Every USERPORT_ twin that does not parse is an error naming it,
+		// never a silent default.
+		{nil, `invalid USERPORT_WORKERS "eight"`, "USERPORT_WORKERS=eight"},
+		{nil, `invalid USERPORT_DOWNLOAD_TTL "5 minutes"`, "USERPORT_DOWNLOAD_TTL=5 minutes"},
+		{nil, `invalid USERPORT_TOKEN_TTL "banana"`, "USERPORT_TOKEN_TTL=banana"},
+		{nil, `invalid USERPORT_MAX_IMPORT_BYTES "1GB"`, "USERPORT_MAX_IMPORT_BYTES=1GB"},
+		{nil, `invalid USERPORT_MAX_EXPORTS_PER_TENANT "2.5"`, "USERPORT_MAX_EXPORTS_PER_TENANT=2.5"},
+		{nil, `invalid USERPORT_MAX_IMPORTS_PER_TENANT ""`, "USERPORT_MAX_IMPORTS_PER_TENANT="},
+		{nil, `invalid USERPORT_IMPORT_CHUNK "30"`, "USERPORT_IMPORT_CHUNK=30"},
+		{nil, `invalid USERPORT_CLEANUP_INTERVAL "often"`, "USERPORT_CLEANUP_INTERVAL=often"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
@@ -71,5 +81,23 @@ func TestWorkerArgs(t *testing.T) {
 	got.ImportChunk, got.ImportTimeout, got.RescueAfter, got.StaleAfter, got.CleanupInterval = 0, 0, 0, 0, 0
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("worker settings\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestEnvTwins: a USERPORT_ variable sets its flag's value, and the flag on
+// the command line wins over it.
+func TestEnvTwins(t *testing.T) {
+	t.Setenv("USERPORT_WORKERS", "3")
+	t.Setenv("USERPORT_DOWNLOAD_TTL", "5m")
+	t.Setenv("USERPORT_IMPORT_CHUNK", "10s")
+	var cfg Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.serverFlags(fs)
+	if err := parseFlags(fs, []string{"--data-dir", t.TempDir(), "--workers", "4"}, io.Discard, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
+		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
+			cfg.Workers, cfg.DownloadTTL, cfg.ImportChunk)
 	}
 }
