@@ -220,7 +220,7 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
 func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (json.RawMessage, error) {
 	var h string
-	err := db.db.QueryRowContext(ctx, `SELECT custom_password_hash FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID).Scan(&h)
+	err := db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errUserNotFound()
 	} else if err != nil {
@@ -256,9 +256,6 @@ type importWriter struct {
 	tx     *sql.Tx
 	rowCtx context.Context // rows run without cancellation; see insertUsers
 }
-
-// importMatchColumns are userColumns plus the import that last wrote the user.
-const importMatchColumns = userColumns + `, import_job`
 
 // writeImportUsers writes b's users and returns what they did and the
 // batch's per-user errors (b.Failed and the store's), in record order.
@@ -302,13 +299,9 @@ func newImportWriter(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) (
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.insert, `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.update, `UPDATE users SET connection_id = ?, email = ?, username = ?, password_hash = ?,
-			created_at = ?, updated_at = ?, doc = ?,
-			custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?
-			WHERE tenant = ? AND user_id = ?`},
-		{&w.byID, `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = ? AND user_id = ?`},
+		{&w.insert, qImportInsert},
+		{&w.update, qImportUpdate},
+		{&w.byID, qImportMatchID},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -359,8 +352,7 @@ func (w *importWriter) match(ctx context.Context, u *userport.User) (m *matched,
 	if err != nil || ok || u.Email == "" {
 		return m, "user_id", ok, err
 	}
-	m, ok, err = scanMatch(w.tx.QueryRowContext(w.rowCtx, `SELECT `+importMatchColumns+` FROM users
-		WHERE tenant = ? AND connection_id = ? AND email = ?`, w.b.Tenant, w.b.ConnectionID, u.Email))
+	m, ok, err = scanMatch(w.tx.QueryRowContext(w.rowCtx, qImportMatchEmail, w.b.Tenant, w.b.ConnectionID, u.Email))
 	return m, "email", ok, err
 }
 
@@ -445,19 +437,18 @@ func (w *importWriter) collision(ctx context.Context, u *userport.User, updating
 // job that last wrote that user. A user being updated keeps its own user_id.
 func (w *importWriter) taken(ctx context.Context, u *userport.User, updating bool) (key, job string, err error) {
 	probes := []struct {
-		key, cond string
-		args      []any
+		key, query string
+		args       []any
 	}{
-		{"user_id", `user_id = ?`, []any{w.b.Tenant, u.UserID}},
-		{"email", `connection_id = ? AND email = ?`, []any{w.b.Tenant, w.b.ConnectionID, u.Email}},
-		{"username", `connection_id = ? AND username = ?`, []any{w.b.Tenant, w.b.ConnectionID, u.Username}},
+		{"user_id", qTakenUserID, []any{w.b.Tenant, u.UserID}},
+		{"email", qTakenEmail, []any{w.b.Tenant, w.b.ConnectionID, u.Email}},
+		{"username", qTakenUsername, []any{w.b.Tenant, w.b.ConnectionID, u.Username}},
 	}
 	for _, p := range probes {
 		if p.args[len(p.args)-1] == "" || updating && p.key == "user_id" {
 			continue
 		}
-		err := w.tx.QueryRowContext(ctx, `SELECT import_job FROM users WHERE tenant = ? AND `+p.cond+` AND user_id <> ?`,
-			append(p.args, self(u, p.key))...).Scan(&job)
+		err := w.tx.QueryRowContext(w.rowCtx, p.query, append(p.args, self(u, p.key))...).Scan(&job)
 		if err == nil {
 			return p.key, job, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {

@@ -22,7 +22,7 @@ import (
 // load is written batch by batch with CreateUsers.
 func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*userport.User]) error {
 	var stored int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&stored); err != nil {
+	if err := db.db.QueryRowContext(ctx, qCountAllUsers).Scan(&stored); err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
 	if expected < stored {

@@ -21,13 +21,11 @@ type scanStmts struct {
 // prepare prepares the keyset queries once, at Open.
 func (s *scanStmts) prepare(ctx context.Context, db *sql.DB) error {
 	var err error
-	s.all, err = db.PrepareContext(ctx, `SELECT doc FROM users
-		WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?`)
+	s.all, err = db.PrepareContext(ctx, qScanUsers)
 	if err != nil {
 		return fmt.Errorf("prepare scan: %w", err)
 	}
-	s.conn, err = db.PrepareContext(ctx, `SELECT doc FROM users
-		WHERE tenant = ? AND connection_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`)
+	s.conn, err = db.PrepareContext(ctx, qScanConnUsers)
 	if err != nil {
 		return fmt.Errorf("prepare scan: %w", err)
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/userport/userport"
 )
 
-const userColumns = `tenant, user_id, connection_id, email, username, password_hash, created_at, updated_at, doc`
-
 // errUserNotFound and errUserConflict are the user errors the API shows.
 func errUserNotFound() error {
 	return userport.Errorf(userport.ENOTFOUND, "inexistent_user", "The user does not exist.")
@@ -52,7 +50,7 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
 // about a fifth of the CPU time of an insert in BenchmarkCreateUsers. ctx is
 // checked between rows instead, and the transaction still ends with it.
 func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, qInsertUser)
 	if err != nil {
 		return fmt.Errorf("create users: prepare: %w", err)
 	}
@@ -75,7 +73,7 @@ func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error 
 
 // FindUser returns the user, or ENOTFOUND "inexistent_user".
 func (db *DB) FindUser(ctx context.Context, tenant, userID string) (*userport.User, error) {
-	row := db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID)
+	row := db.db.QueryRowContext(ctx, qFindUser, tenant, userID)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errUserNotFound()
@@ -107,10 +105,11 @@ func scanUser(s scanner) (*userport.User, error) {
 // ListUsers returns a page of users in user_id order. A Limit of 0 or less
 // means no limit.
 func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport.User, error) {
-	where, args := userWhere(f.Tenant, f.ConnectionID)
-	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
-	rows, err := db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+
-		` ORDER BY user_id LIMIT ? OFFSET ?`, args...)
+	query, args := qListUsers, []any{f.Tenant}
+	if f.ConnectionID != "" {
+		query, args = qListConnUsers, append(args, f.ConnectionID)
+	}
+	rows, err := db.db.QueryContext(ctx, query, append(args, limitArg(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -129,19 +128,14 @@ func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport
 	return users, nil
 }
 
-// userWhere selects a tenant's users, of one connection when connectionID != "".
-func userWhere(tenant, connectionID string) (string, []any) {
-	if connectionID == "" {
-		return `tenant = ?`, []any{tenant}
-	}
-	return `tenant = ? AND connection_id = ?`, []any{tenant, connectionID}
-}
-
 // CountUsers counts a tenant's users, of one connection when connectionID != "".
 func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int64, error) {
-	where, args := userWhere(tenant, connectionID)
+	query, args := qCountUsers, []any{tenant}
+	if connectionID != "" {
+		query, args = qCountConnUsers, append(args, connectionID)
+	}
 	var n int64
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+where, args...).Scan(&n); err != nil {
+	if err := db.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
@@ -149,9 +143,7 @@ func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int6
 
 // UpdateUser replaces the stored user matched by tenant and user_id.
 func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE users SET connection_id = ?, email = ?, username = ?,
-		password_hash = ?, created_at = ?, updated_at = ?, doc = ? WHERE tenant = ? AND user_id = ?`,
-		u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
+	res, err := db.db.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
 		string(u.Doc), u.Tenant, u.UserID)
 	if isConflict(err) {
 		return errUserConflict()
@@ -163,7 +155,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
 
 // DeleteUser removes a user: ENOTFOUND if absent.
 func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID)
+	res, err := db.db.ExecContext(ctx, qDeleteUser, tenant, userID)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
