@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,58 @@ func TestRunKeepsTheFileOpenBetweenRuns(t *testing.T) {
 	other := newEnv(t)
 	runAll(t, other.importer(0), other.upload(t, file, false), 0)
 	compareStores(t, e, other)
+}
+
+// slowStore is a store whose commits take perRecord of the test clock for
+// each record, and that keeps the size of each batch it writes.
+type slowStore struct {
+	*sqlite.DB
+	clock     *testutil.Clock
+	perRecord time.Duration
+	sizes     []int64
+}
+
+func (s *slowStore) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+	s.sizes = append(s.sizes, b.To-b.From)
+	s.clock.Advance(time.Duration(b.To-b.From) * s.perRecord)
+	return s.DB.WriteImportBatch(ctx, b)
+}
+
+// TestRunSizesBatchesByTime checks that each transaction holds the writer
+// for about BatchTime, however slow the writes (issue 10): after the first
+// commit (the batch read ahead while it is written has the first's size),
+// batches have as many records as the last commit wrote in that time, at
+// most twice the size before, between the floor and BatchSize.
+func TestRunSizesBatchesByTime(t *testing.T) {
+	file := seedFile(t, 6000)
+	first := []int64{500, 500}
+	tests := []struct {
+		perRecord time.Duration
+		want      []int64
+	}{
+		{time.Millisecond, slices.Concat(first, repeat(50, 100))},           // 50 ms / 1 ms
+		{100 * time.Microsecond, slices.Concat(first, repeat(500, 10))},     // 50 ms / 100 µs
+		{time.Microsecond, slices.Concat(first, []int64{1000, 2000, 2000})}, // doubling up to BatchSize
+		{10 * time.Millisecond, slices.Concat(first, repeat(50, 100))},      // 5 would fit: the floor
+	}
+	for _, tt := range tests {
+		t.Run(tt.perRecord.String(), func(t *testing.T) {
+			e := newEnv(t)
+			job := e.upload(t, file, false)
+			store := &slowStore{DB: e.store, clock: e.clock, perRecord: tt.perRecord}
+			im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 2000, BatchTime: 50 * time.Millisecond}
+			st, _ := runAll(t, im, job, 0)
+			if st.Summary.Inserted != 6000 {
+				t.Fatalf("summary = %+v", st.Summary)
+			}
+			if !slices.Equal(store.sizes, tt.want) {
+				t.Errorf("batch sizes\n%v\nwant\n%v", store.sizes, tt.want)
+			}
+		})
+	}
+}
+
+// repeat returns count times n.
+func repeat(n int64, count int) []int64 {
+	return slices.Repeat([]int64{n}, count)
 }
