@@ -81,6 +81,8 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int
 		return river.JobSnooze(0)
 	case userport.ErrorCode(err) == userport.ECONFLICT:
 		return river.JobSnooze(w.cfg.LimitRetry) // another execution moved the cursor
+	case userport.ErrorCode(err) == userport.EUNAVAILABLE:
+		return river.JobSnooze(w.cfg.LimitRetry) // the database was busy: from the committed cursor, soon
 	case userport.ErrorCode(err) == userport.EINTERNAL && attempt < importAttempts:
 		return err // River retries later, from the committed cursor
 	}

@@ -16,7 +16,8 @@ import (
 // the tenant are pending or processing. The transaction begins IMMEDIATE, so
 // the count and the insert are atomic across connections and processes.
 func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes int64, limit int,
-	enqueue func(ctx context.Context, tx userport.Tx) error) error {
+	enqueue func(ctx context.Context, tx userport.Tx) error) (err error) {
+	defer mapBusy(&err)
 	args, err := jobArgs(j)
 	if err != nil {
 		return fmt.Errorf("create import job: %w", err)
@@ -69,7 +70,8 @@ func checkImportLimit(ctx context.Context, tx *sql.Tx, tenant string, limit int)
 }
 
 // FindImportState returns the committed progress of an import job.
-func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (*userport.ImportState, error) {
+func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (_ *userport.ImportState, err error) {
+	defer mapBusy(&err)
 	s, err := findImportState(ctx, db.db, tenant, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("find import state: %w", err)
@@ -95,7 +97,8 @@ func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*use
 // WriteImportBatch writes one batch of an import job in one transaction: the
 // cursor moves first (so a duplicate worker fails before writing anything),
 // then the users, the errors, the counters and the job's progress.
-func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
+	defer mapBusy(&err)
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
@@ -192,7 +195,8 @@ func insertImportErrors(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch
 }
 
 // ListImportErrors returns a page of an import job's per-user errors.
-func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after int64, limit int) ([]*userport.ImportError, error) {
+func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after int64, limit int) (_ []*userport.ImportError, err error) {
+	defer mapBusy(&err)
 	rows, err := db.db.QueryContext(ctx, `SELECT record, doc FROM import_errors
 		WHERE tenant = ? AND job_id = ? AND record > ? ORDER BY record LIMIT ?`, tenant, jobID, after, limitArg(limit))
 	if err != nil {
@@ -218,9 +222,10 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 }
 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
-func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (json.RawMessage, error) {
+func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (_ json.RawMessage, err error) {
+	defer mapBusy(&err)
 	var h string
-	err := db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
+	err = db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errUserNotFound()
 	} else if err != nil {

@@ -69,7 +69,8 @@ func (s pageScanner) Scan(src any) error {
 
 // ReadUsers reads one keyset page into p, on the read-only pool. The cursor
 // is closed before it returns.
-func (db *DB) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error {
+func (db *DB) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) (err error) {
+	defer mapBusy(&err)
 	p.Reset()
 	if s.Limit <= 0 {
 		return fmt.Errorf("read users: limit must be positive, got %d", s.Limit)

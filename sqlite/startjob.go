@@ -11,8 +11,9 @@ import (
 // StartJob moves a pending job to processing when fewer than limit jobs of its
 // tenant and type are processing. The check and the change are one UPDATE
 // statement, which SQLite runs atomically even across processes.
-func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*userport.Job, error) {
-	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET status = 'processing', started_at = ?
+func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (_ *userport.Job, err error) {
+	defer mapBusy(&err)
+	_, err = db.db.ExecContext(ctx, `UPDATE jobs SET status = 'processing', started_at = ?
 		WHERE tenant = ? AND id = ? AND status = 'pending'
 		AND (SELECT count(*) FROM jobs AS o WHERE o.tenant = jobs.tenant AND o.type = jobs.type
 			AND o.status = 'processing') < ?`, toMillis(now), tenant, id, limit)

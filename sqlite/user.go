@@ -24,7 +24,8 @@ func errUserConflict() error {
 // CreateUsers inserts users in one transaction with one prepared statement:
 // all or none. A taken user_id, or email or username within a connection,
 // fails the batch with ECONFLICT.
-func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
+func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) (err error) {
+	defer mapBusy(&err)
 	if len(users) == 0 {
 		return nil
 	}
@@ -72,7 +73,8 @@ func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error 
 }
 
 // FindUser returns the user, or ENOTFOUND "inexistent_user".
-func (db *DB) FindUser(ctx context.Context, tenant, userID string) (*userport.User, error) {
+func (db *DB) FindUser(ctx context.Context, tenant, userID string) (_ *userport.User, err error) {
+	defer mapBusy(&err)
 	row := db.db.QueryRowContext(ctx, qFindUser, tenant, userID)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -104,7 +106,8 @@ func scanUser(s scanner) (*userport.User, error) {
 
 // ListUsers returns a page of users in user_id order. A Limit of 0 or less
 // means no limit.
-func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport.User, error) {
+func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) (_ []*userport.User, err error) {
+	defer mapBusy(&err)
 	query, args := qListUsers, []any{f.Tenant}
 	if f.ConnectionID != "" {
 		query, args = qListConnUsers, append(args, f.ConnectionID)
@@ -129,7 +132,8 @@ func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport
 }
 
 // CountUsers counts a tenant's users, of one connection when connectionID != "".
-func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int64, error) {
+func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (_ int64, err error) {
+	defer mapBusy(&err)
 	query, args := qCountUsers, []any{tenant}
 	if connectionID != "" {
 		query, args = qCountConnUsers, append(args, connectionID)
@@ -142,7 +146,8 @@ func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int6
 }
 
 // UpdateUser replaces the stored user matched by tenant and user_id.
-func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
+func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
+	defer mapBusy(&err)
 	res, err := db.db.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
 		string(u.Doc), u.Tenant, u.UserID)
 	if isConflict(err) {
@@ -154,7 +159,8 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
 }
 
 // DeleteUser removes a user: ENOTFOUND if absent.
-func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) error {
+func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) (err error) {
+	defer mapBusy(&err)
 	res, err := db.db.ExecContext(ctx, qDeleteUser, tenant, userID)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
