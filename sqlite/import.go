@@ -169,8 +169,18 @@ func finishBatch(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, count
 	return nil
 }
 
-// insertImportErrors keeps the importer's and the store's per-user errors.
+// insertImportErrors keeps the importer's and the store's per-user errors,
+// as many as the job has room for below userport.MaxImportErrors.
 func insertImportErrors(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, failed []userport.ImportError) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	var kept int
+	err := tx.QueryRowContext(ctx, `SELECT failed FROM import_state WHERE tenant = ? AND job_id = ?`, b.Tenant, b.JobID).Scan(&kept)
+	if err != nil {
+		return fmt.Errorf("errors: %w", err)
+	}
+	failed = failed[:min(len(failed), max(userport.MaxImportErrors-kept, 0))]
 	if len(failed) == 0 {
 		return nil
 	}
