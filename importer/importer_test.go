@@ -336,3 +336,38 @@ func TestRunSizesBatchesByTime(t *testing.T) {
 func repeat(n int64, count int) []int64 {
 	return slices.Repeat([]int64{n}, count)
 }
+
+// TestRunTwiceIntoALargeStore is issue 10's wedge at a small size: the same
+// new users (email only) imported twice into a store of 4 times as many.
+// The second import's records all collide, and each collision is looked up
+// by email: through the index, the second import takes about as long as
+// the first (it scanned the tenant for each record, 5,000 x 25,000 rows).
+func TestRunTwiceIntoALargeStore(t *testing.T) {
+	e := newEnv(t)
+	g := seed.New(1, "dev", e.conn, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	users := make([]*userport.User, 1000)
+	for range 20 {
+		g.Fill(users)
+		if err := e.store.CreateUsers(context.Background(), users...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var file bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&file, "{\"email\":\"new%d@example.com\"}\n", i)
+	}
+	var took [2]time.Duration
+	for i, want := range []userport.ImportSummary{{Inserted: 5000, Total: 5000}, {Failed: 5000, Total: 5000}} {
+		job := e.upload(t, file.Bytes(), false)
+		start := time.Now()
+		st, _ := runAll(t, e.importer(0), job, 0)
+		took[i] = time.Since(start)
+		if st.Summary != want {
+			t.Fatalf("import %d: summary %+v, want %+v", i+1, st.Summary, want)
+		}
+	}
+	t.Logf("first import %v, second %v", took[0], took[1])
+	if took[1] > 3*took[0] {
+		t.Errorf("the second import took %v, the first %v: its collisions are not looked up by index", took[1], took[0])
+	}
+}
