@@ -42,7 +42,7 @@ func (e *env) upload(t testing.TB, file []byte, upsert bool) *userport.Job {
 	ctx := context.Background()
 	j := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
 		ConnectionID: e.conn.ID, Connection: e.conn.Name, Upsert: upsert, CreatedAt: e.clock.Now()}
-	j.UploadKey = "imports/" + j.ID + "/users"
+	j.UploadKey = userport.ImportUploadKey(j.ID)
 	w, err := e.blobs.Create(ctx, j.UploadKey)
 	if err != nil {
 		t.Fatal(err)

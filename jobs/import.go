@@ -133,6 +133,9 @@ func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error)
 // deleteUpload removes the uploaded file; a failure is only logged (the file
 // is then an orphan, not a wrong answer).
 func (w *importWorker) deleteUpload(ctx context.Context, job *userport.Job) {
+	if job.UploadKey == "" {
+		return // the command line's import: the file is the caller's
+	}
 	if err := w.deps.Blobs.Delete(ctx, job.UploadKey); err != nil {
 		w.deps.Logger.Warn("delete uploaded import file", "job", job.ID, "key", job.UploadKey, "err", err)
 	}

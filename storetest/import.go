@@ -38,7 +38,7 @@ var importConn = connID(7)
 // newImportJob returns pending import job n of tenant.
 func newImportJob(tenant string, n int) *userport.Job {
 	j := newJob(tenant, n, userport.JobUsersImport, userport.JobPending, baseTime)
-	j.ConnectionID, j.Connection, j.UploadKey = importConn, "Imports", "imports/"+j.ID+"/users"
+	j.ConnectionID, j.Connection, j.UploadKey = importConn, "Imports", userport.ImportUploadKey(j.ID)
 	return j
 }
 
