@@ -238,12 +238,37 @@ func jobWhere(f userport.JobFilter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// DeleteJob removes a job record: ENOTFOUND if absent.
+// DeleteJob removes a job record (and, by trigger, its import records):
+// ENOTFOUND if absent. The import's per-user errors go first, a few
+// thousand per transaction: a job of an older version may have a million.
 func (db *DB) DeleteJob(ctx context.Context, tenant, id string) (err error) {
 	defer mapBusy(&err)
+	if err := deleteImportErrors(ctx, db.db, tenant, id); err != nil {
+		return fmt.Errorf("delete job: %w", err)
+	}
 	res, err := db.db.ExecContext(ctx, `DELETE FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
 	return mustAffect(res, errJobNotFound)
+}
+
+// errorsPerDelete is how many per-user errors one transaction of
+// deleteImportErrors deletes: some tens of milliseconds of the writer.
+const errorsPerDelete = 2000
+
+// deleteImportErrors deletes a job's per-user errors, errorsPerDelete per
+// transaction, so that other writers get the database in between.
+func deleteImportErrors(ctx context.Context, db *sql.DB, tenant, id string) error {
+	for {
+		res, err := db.ExecContext(ctx, `DELETE FROM import_errors WHERE tenant = ? AND job_id = ? AND record IN
+			(SELECT record FROM import_errors WHERE tenant = ? AND job_id = ? ORDER BY record LIMIT ?)`,
+			tenant, id, tenant, id, errorsPerDelete)
+		if err != nil {
+			return fmt.Errorf("import errors: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n < errorsPerDelete {
+			return err
+		}
+	}
 }

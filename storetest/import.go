@@ -440,7 +440,8 @@ func testImportPurge(t *testing.T, s userport.Store) {
 }
 
 // testImportErrorsCapped checks that a job keeps its first
-// userport.MaxImportErrors per-user errors and counts every one.
+// userport.MaxImportErrors per-user errors and counts every one, and that a
+// purge deletes them.
 func testImportErrorsCapped(t *testing.T, s userport.Store) {
 	j := newImportJob("a", 1)
 	createImport(t, s, j, 1000)
@@ -463,4 +464,9 @@ func testImportErrorsCapped(t *testing.T, s userport.Store) {
 	if int64(len(list)) != n || list[len(list)-1].Record != n-1 {
 		t.Errorf("%d errors kept, the last of record %d; want %d, up to record %d", len(list), list[len(list)-1].Record, n, n-1)
 	}
+	// Purging the job deletes them all (an adapter may do it in steps).
+	if err := s.DeleteJob(t.Context(), "a", j.ID); err != nil {
+		t.Fatal(err)
+	}
+	field(t, "errors after DeleteJob", len(importErrors(t, s, "a", j.ID)), 0)
 }
