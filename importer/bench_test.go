@@ -19,6 +19,7 @@ var (
 	importSizes = flag.String("import-users", "100000", "comma-separated numbers of users BenchmarkImport imports")
 	importBatch = flag.Int("import-batch", 0, "most records per transaction in BenchmarkImport (0: the default)")
 	importTime  = flag.Duration("import-batch-time", 0, "the time a transaction aims at in BenchmarkImport (0: the default; 1h: batches by size alone, as before issue 10)")
+	importGap   = flag.Duration("import-batch-gap", 0, "the writer left free between transactions in BenchmarkImport (0: the default; -1ns: none, as before issue 10)")
 )
 
 // BenchmarkImport imports a gzip'd NDJSON file of seeded users (what an
@@ -45,7 +46,7 @@ func benchImport(b *testing.B, n int) {
 		e := newEnv(b)
 		job := e.upload(b, file, false)
 		store := &timedStore{DB: e.store}
-		im := &importer.Importer{Store: store, Files: e.blobs, BatchSize: *importBatch, BatchTime: *importTime} // commits timed on the wall clock
+		im := &importer.Importer{Store: store, Files: e.blobs, BatchSize: *importBatch, BatchTime: *importTime, BatchGap: *importGap} // commits timed on the wall clock
 		b.StartTimer()
 		st, done, err := im.Run(context.Background(), job, 0)
 		if err != nil || !done || st.Summary.Inserted != int64(n) {
@@ -60,6 +61,11 @@ func benchImport(b *testing.B, n int) {
 	b.ReportMetric(float64(txs[len(txs)-1].Microseconds())/1000, "max-tx-ms")
 	b.ReportMetric(float64(txs[len(txs)/2].Microseconds())/1000, "median-tx-ms")
 	b.ReportMetric(float64(len(txs))/float64(b.N), "tx/op")
+	var sum time.Duration
+	for _, d := range txs {
+		sum += d
+	}
+	b.ReportMetric(sum.Seconds()/elapsed, "tx-share")
 }
 
 // timedStore keeps how long each WriteImportBatch took: the time the import

@@ -25,6 +25,15 @@ const DefaultBatchSize = 10000
 // rate to take about this long.
 const DefaultBatchTime = 50 * time.Millisecond
 
+// DefaultBatchGap is how long the importer leaves the database's writer
+// free between two of its transactions. SQLite queues no writers: another
+// process's write (the API's) that finds the writer taken retries after 1,
+// 2, 5, 10, 15, 20 then 25 ms, and an importer that began its next
+// transaction at once would take the writer first every time, until the
+// waiting write's busy timeout. A gap as long as the longest of those
+// retries lets any waiting write in, after at most a batch and a gap.
+const DefaultBatchGap = 25 * time.Millisecond
+
 // firstBatchSize is the size of a run's first batch (and of the one read
 // ahead while it is written), before any commit has been timed: about 25 ms
 // at the import rate measured on machine A.
@@ -61,6 +70,7 @@ type Importer struct {
 	Clock     userport.Clock
 	BatchSize int           // most records per transaction (DefaultBatchSize when 0)
 	BatchTime time.Duration // the time a transaction aims at (DefaultBatchTime when 0)
+	BatchGap  time.Duration // the writer left free between transactions (DefaultBatchGap when 0, none when < 0)
 
 	mu       sync.Mutex
 	sessions map[string]*session // by job id; taken while a run uses one
@@ -184,6 +194,7 @@ type run struct {
 	budget time.Duration
 	bytes0 int64 // bytes read when the run started, for the rate
 	size   batchSizer
+	free   time.Time // wall clock: when the last commit freed the writer
 }
 
 // loop writes the batches the reader goroutine sends until the file ends,
@@ -215,9 +226,13 @@ func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportSta
 			return r.state, false, it.err
 		}
 		if it.batch != nil {
+			if err := r.leaveGap(ctx); err != nil {
+				return r.state, false, err
+			}
 			if err := r.commit(ctx, it.batch); err != nil {
 				return r.state, false, err
 			}
+			r.free = time.Now()
 		}
 		if it.eof {
 			return r.state, true, nil
@@ -227,6 +242,27 @@ func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportSta
 		}
 	}
 	return r.state, false, ctx.Err()
+}
+
+// leaveGap waits until the writer has been free for the batch gap since
+// this run's last commit (the time spent receiving the next batch counts).
+func (r *run) leaveGap(ctx context.Context) error {
+	gap := r.im.BatchGap
+	if gap == 0 {
+		gap = DefaultBatchGap
+	}
+	wait := time.Until(r.free.Add(gap))
+	if r.free.IsZero() || wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // commit writes one batch with the job's progress.

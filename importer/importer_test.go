@@ -284,18 +284,42 @@ func TestRunKeepsTheFileOpenBetweenRuns(t *testing.T) {
 }
 
 // slowStore is a store whose commits take perRecord of the test clock for
-// each record, and that keeps the size of each batch it writes.
+// each record, and that keeps the size of each batch it writes and when
+// (on the wall clock) each write began and ended.
 type slowStore struct {
 	*sqlite.DB
-	clock     *testutil.Clock
-	perRecord time.Duration
-	sizes     []int64
+	clock      *testutil.Clock
+	perRecord  time.Duration
+	sizes      []int64
+	begun, end []time.Time
 }
 
 func (s *slowStore) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+	s.begun = append(s.begun, time.Now())
+	defer func() { s.end = append(s.end, time.Now()) }()
 	s.sizes = append(s.sizes, b.To-b.From)
 	s.clock.Advance(time.Duration(b.To-b.From) * s.perRecord)
 	return s.DB.WriteImportBatch(ctx, b)
+}
+
+// TestRunLeavesTheWriterFree checks that a run leaves BatchGap between its
+// transactions, for the API's writes that wait for the writer (SQLite
+// queues none: an importer that began its next transaction at once took the
+// writer before them every time).
+func TestRunLeavesTheWriterFree(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, seedFile(t, 1000), false)
+	store := &slowStore{DB: e.store, clock: e.clock}
+	im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 100, BatchGap: 20 * time.Millisecond}
+	runAll(t, im, job, 0)
+	if len(store.begun) != 10 {
+		t.Fatalf("%d transactions, want 10", len(store.begun))
+	}
+	for i := 1; i < len(store.begun); i++ {
+		if gap := store.begun[i].Sub(store.end[i-1]); gap < 20*time.Millisecond {
+			t.Errorf("transaction %d began %v after the one before ended, want at least 20ms", i, gap)
+		}
+	}
 }
 
 // TestRunSizesBatchesByTime checks that each transaction holds the writer
