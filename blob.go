@@ -34,3 +34,8 @@ type BlobWriter interface {
 	// Abort discards what was written.
 	Abort() error
 }
+
+// ImportUploadKey is the blob key of an import job's uploaded file. A job
+// without one (an import from the command line reads the caller's file)
+// has no upload to delete.
+func ImportUploadKey(jobID string) string { return "imports/" + jobID + "/users" }

@@ -24,6 +24,12 @@ const (
 	ImportEnumMismatch         = "ENUM_MISMATCH"                    // an unknown custom_password_hash algorithm
 )
 
+// MaxImportErrors is how many per-user errors an import job keeps (the
+// first ones, in file order): the summary's failed still counts every one,
+// but a small file of many bad records (a gzip of a million duplicates is
+// 77 KB) cannot fill the disk with them.
+const MaxImportErrors = 10000
+
 // ImportIssue is one reason why a user of an import file was not imported.
 type ImportIssue struct {
 	Code    string `json:"code"`
@@ -99,7 +105,8 @@ type ImportStore interface {
 	// (with b.Upsert) updates the user it matches (same user_id in the tenant,
 	// else same email in the connection), or becomes a per-user error (see
 	// ImportDuplicate, ImportExists, ImportCollision); b.Failed and those errors
-	// are kept; the counters and the cursor advance to b.To, and the job's
+	// are kept up to MaxImportErrors for the job (the failed counter counts
+	// them all); the counters and the cursor advance to b.To, and the job's
 	// progress is written if it is processing. It returns ECONFLICT and writes
 	// nothing when the stored cursor is not b.From (another worker moved it).
 	WriteImportBatch(ctx context.Context, b *ImportBatch) (*ImportState, error)

@@ -119,7 +119,9 @@ type JobStore interface {
 	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
 	FindJob(ctx context.Context, tenant, id string) (*Job, error)
 	// StartJob moves a pending job to processing (StartedAt = now) when fewer
-	// than limit jobs of its tenant and type are processing, as one atomic step.
+	// than limit jobs of its tenant and type are processing or pending and
+	// older (created before it, or at the same time with a smaller id), as one
+	// atomic step: a tenant's jobs start in creation order.
 	// It returns the job as it is afterwards: still pending when the limit was
 	// reached, unchanged when it was not pending. ENOTFOUND if absent.
 	StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*Job, error)

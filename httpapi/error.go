@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/userport/userport"
 )
@@ -32,6 +33,11 @@ func ErrorStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
+// RetryAfter is the Retry-After header of a 503 (the database is busy or
+// down): a busy SQLite database is free again once the transaction that
+// holds it commits, well under this.
+const RetryAfter = 2 * time.Second
+
 // apiError is the Management API's error body.
 type apiError struct {
 	StatusCode int    `json:"statusCode"`
@@ -40,8 +46,9 @@ type apiError struct {
 	ErrorCode  string `json:"errorCode,omitempty"`
 }
 
-// writeError answers with the Management API error shape. Only internal errors
-// are logged; their text never reaches the caller.
+// writeError answers with the Management API error shape, and a 503 with
+// Retry-After. Only internal and unavailable errors are logged; their text
+// never reaches the caller.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := userport.ErrorCode(err)
 	if code == userport.EINTERNAL || code == userport.EUNAVAILABLE {
@@ -49,6 +56,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	status := ErrorStatus(code)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+	}
 	body := apiError{
 		StatusCode: status,
 		Error:      http.StatusText(status),

@@ -85,7 +85,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 	defer release()
 	job := &userport.Job{Tenant: s.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
 		Status: userport.JobPending, CreatedAt: s.Clock.Now().Truncate(time.Millisecond)}
-	job.UploadKey = "imports/" + job.ID + "/users"
+	job.UploadKey = userport.ImportUploadKey(job.ID)
 	created := false
 	defer func() {
 		if !created { // nothing of a refused upload is kept

@@ -13,15 +13,35 @@ import (
 
 // DefaultBatchSize is the most records that go into one transaction. Random
 // email and username keys make each transaction rewrite most pages of those
-// indexes, so larger batches write much less (see docs/benchmarks.md); the
-// two batches in memory (one written, one read ahead) of 10000 users hold
-// about 45 MB.
+// indexes, so larger batches write less (see docs/benchmarks.md); the two
+// batches in memory (one written, one read ahead) of 10000 users hold about
+// 45 MB.
 const DefaultBatchSize = 10000
 
-// firstBatchSize is the size of a run's first batch: batches then double up
-// to the batch size, so that writing starts soon and small files still
-// overlap reading and writing.
-const firstBatchSize = 5000
+// DefaultBatchTime is how long the importer aims to hold SQLite's one writer
+// per transaction: the API's writes, River's and other jobs' wait for it
+// (issue 10: batches of 10,000 users held it for seconds, past the 5 s busy
+// timeout of the API's writes). Each batch is sized from the last commit's
+// rate to take about this long.
+const DefaultBatchTime = 50 * time.Millisecond
+
+// DefaultBatchGap is how long the importer leaves the database's writer
+// free between two of its transactions. SQLite queues no writers: another
+// process's write (the API's) that finds the writer taken retries after 1,
+// 2, 5, 10, 15, 20 then 25 ms, and an importer that began its next
+// transaction at once would take the writer first every time, until the
+// waiting write's busy timeout. A gap as long as the longest of those
+// retries lets any waiting write in, after at most a batch and a gap.
+const DefaultBatchGap = 25 * time.Millisecond
+
+// firstBatchSize is the size of a run's first batch (and of the one read
+// ahead while it is written), before any commit has been timed: about 25 ms
+// at the import rate measured on machine A.
+const firstBatchSize = 500
+
+// minBatchSize is the smallest batch the sizing makes, however slow the
+// writes: below it a transaction's fixed costs dominate.
+const minBatchSize = 50
 
 // sessionIdle is how long an open file is kept for the next run of its job.
 const sessionIdle = 10 * time.Minute
@@ -48,7 +68,9 @@ type Importer struct {
 	Store     Store
 	Files     Source
 	Clock     userport.Clock
-	BatchSize int // records per transaction (DefaultBatchSize when 0)
+	BatchSize int           // most records per transaction (DefaultBatchSize when 0)
+	BatchTime time.Duration // the time a transaction aims at (DefaultBatchTime when 0)
+	BatchGap  time.Duration // the writer left free between transactions (DefaultBatchGap when 0, none when < 0)
 
 	mu       sync.Mutex
 	sessions map[string]*session // by job id; taken while a run uses one
@@ -94,6 +116,7 @@ func (im *Importer) Run(ctx context.Context, job *userport.Job, budget time.Dura
 		}
 	}
 	r := &run{im: im, job: job, s: s, state: st, start: time.Now(), budget: budget}
+	r.size.init(im.BatchSize, im.BatchTime)
 	st, done, err := r.loop(ctx)
 	if err != nil || done {
 		s.close()
@@ -170,6 +193,8 @@ type run struct {
 	start  time.Time // wall clock: the budget is real time
 	budget time.Duration
 	bytes0 int64 // bytes read when the run started, for the rate
+	size   batchSizer
+	free   time.Time // wall clock: when the last commit freed the writer
 }
 
 // loop writes the batches the reader goroutine sends until the file ends,
@@ -201,9 +226,13 @@ func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportSta
 			return r.state, false, it.err
 		}
 		if it.batch != nil {
+			if err := r.leaveGap(ctx); err != nil {
+				return r.state, false, err
+			}
 			if err := r.commit(ctx, it.batch); err != nil {
 				return r.state, false, err
 			}
+			r.free = time.Now()
 		}
 		if it.eof {
 			return r.state, true, nil
@@ -215,16 +244,40 @@ func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportSta
 	return r.state, false, ctx.Err()
 }
 
+// leaveGap waits until the writer has been free for the batch gap since
+// this run's last commit (the time spent receiving the next batch counts).
+func (r *run) leaveGap(ctx context.Context) error {
+	gap := r.im.BatchGap
+	if gap == 0 {
+		gap = DefaultBatchGap
+	}
+	wait := time.Until(r.free.Add(gap))
+	if r.free.IsZero() || wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // commit writes one batch with the job's progress.
 func (r *run) commit(ctx context.Context, b *userport.ImportBatch) error {
 	if b.From != r.state.Records {
 		return fmt.Errorf("import %s: batch from record %d, cursor at %d", r.job.ID, b.From, r.state.Records)
 	}
 	b.PercentageDone, b.TimeLeftSeconds = r.progress(b.BytesRead)
+	clock := r.im.clock()
+	start := clock.Now()
 	st, err := r.im.Store.WriteImportBatch(ctx, b)
 	if err != nil {
 		return err
 	}
+	r.size.observe(int(b.To-b.From), clock.Now().Sub(start))
 	r.state = st
 	return nil
 }
@@ -251,12 +304,12 @@ func (r *run) progress(read int64) (pct, left int) {
 // send.
 func (r *run) read(ctx context.Context, items chan<- item, pending []item) []item {
 	from := r.state.Records
-	for n := 0; ; n++ {
+	for {
 		var it item
 		if len(pending) > 0 {
 			it, pending = pending[0], pending[1:]
 		} else {
-			it.batch, it.eof, it.err = r.readBatch(from, r.im.batchSize(n))
+			it.batch, it.eof, it.err = r.readBatch(from, r.size.next())
 		}
 		select {
 		case items <- it:
@@ -296,17 +349,6 @@ func (r *run) readBatch(from int64, size int) (*userport.ImportBatch, bool, erro
 	}
 	b.BytesRead = r.s.rd.BytesRead()
 	return b, false, nil
-}
-
-// batchSize is the size of a run's n-th batch (from 0): firstBatchSize
-// doubled n times, at most BatchSize (or its default).
-func (im *Importer) batchSize(n int) int {
-	most := im.BatchSize
-	if most <= 0 {
-		most = DefaultBatchSize
-	}
-	size := firstBatchSize << min(n, 10)
-	return min(size, most)
 }
 
 // clock is Clock or the system clock.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func (e *env) upload(t testing.TB, file []byte, upsert bool) *userport.Job {
 	ctx := context.Background()
 	j := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
 		ConnectionID: e.conn.ID, Connection: e.conn.Name, Upsert: upsert, CreatedAt: e.clock.Now()}
-	j.UploadKey = "imports/" + j.ID + "/users"
+	j.UploadKey = userport.ImportUploadKey(j.ID)
 	w, err := e.blobs.Create(ctx, j.UploadKey)
 	if err != nil {
 		t.Fatal(err)
@@ -280,4 +281,117 @@ func TestRunKeepsTheFileOpenBetweenRuns(t *testing.T) {
 	other := newEnv(t)
 	runAll(t, other.importer(0), other.upload(t, file, false), 0)
 	compareStores(t, e, other)
+}
+
+// slowStore is a store whose commits take perRecord of the test clock for
+// each record, and that keeps the size of each batch it writes and when
+// (on the wall clock) each write began and ended.
+type slowStore struct {
+	*sqlite.DB
+	clock      *testutil.Clock
+	perRecord  time.Duration
+	sizes      []int64
+	begun, end []time.Time
+}
+
+func (s *slowStore) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+	s.begun = append(s.begun, time.Now())
+	defer func() { s.end = append(s.end, time.Now()) }()
+	s.sizes = append(s.sizes, b.To-b.From)
+	s.clock.Advance(time.Duration(b.To-b.From) * s.perRecord)
+	return s.DB.WriteImportBatch(ctx, b)
+}
+
+// TestRunLeavesTheWriterFree checks that a run leaves BatchGap between its
+// transactions, for the API's writes that wait for the writer (SQLite
+// queues none: an importer that began its next transaction at once took the
+// writer before them every time).
+func TestRunLeavesTheWriterFree(t *testing.T) {
+	e := newEnv(t)
+	job := e.upload(t, seedFile(t, 1000), false)
+	store := &slowStore{DB: e.store, clock: e.clock}
+	im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 100, BatchGap: 20 * time.Millisecond}
+	runAll(t, im, job, 0)
+	if len(store.begun) != 10 {
+		t.Fatalf("%d transactions, want 10", len(store.begun))
+	}
+	for i := 1; i < len(store.begun); i++ {
+		if gap := store.begun[i].Sub(store.end[i-1]); gap < 20*time.Millisecond {
+			t.Errorf("transaction %d began %v after the one before ended, want at least 20ms", i, gap)
+		}
+	}
+}
+
+// TestRunSizesBatchesByTime checks that each transaction holds the writer
+// for about BatchTime, however slow the writes (issue 10): after the first
+// commit (the batch read ahead while it is written has the first's size),
+// batches have as many records as the last commit wrote in that time, at
+// most twice the size before, between the floor and BatchSize.
+func TestRunSizesBatchesByTime(t *testing.T) {
+	file := seedFile(t, 6000)
+	first := []int64{500, 500}
+	tests := []struct {
+		perRecord time.Duration
+		want      []int64
+	}{
+		{time.Millisecond, slices.Concat(first, repeat(50, 100))},           // 50 ms / 1 ms
+		{100 * time.Microsecond, slices.Concat(first, repeat(500, 10))},     // 50 ms / 100 µs
+		{time.Microsecond, slices.Concat(first, []int64{1000, 2000, 2000})}, // doubling up to BatchSize
+		{10 * time.Millisecond, slices.Concat(first, repeat(50, 100))},      // 5 would fit: the floor
+	}
+	for _, tt := range tests {
+		t.Run(tt.perRecord.String(), func(t *testing.T) {
+			e := newEnv(t)
+			job := e.upload(t, file, false)
+			store := &slowStore{DB: e.store, clock: e.clock, perRecord: tt.perRecord}
+			im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 2000, BatchTime: 50 * time.Millisecond}
+			st, _ := runAll(t, im, job, 0)
+			if st.Summary.Inserted != 6000 {
+				t.Fatalf("summary = %+v", st.Summary)
+			}
+			if !slices.Equal(store.sizes, tt.want) {
+				t.Errorf("batch sizes\n%v\nwant\n%v", store.sizes, tt.want)
+			}
+		})
+	}
+}
+
+// repeat returns count times n.
+func repeat(n int64, count int) []int64 {
+	return slices.Repeat([]int64{n}, count)
+}
+
+// TestRunTwiceIntoALargeStore is issue 10's wedge at a small size: the same
+// new users (email only) imported twice into a store of 4 times as many.
+// The second import's records all collide, and each collision is looked up
+// by email: through the index, the second import takes about as long as
+// the first (it scanned the tenant for each record, 5,000 x 25,000 rows).
+func TestRunTwiceIntoALargeStore(t *testing.T) {
+	e := newEnv(t)
+	g := seed.New(1, "dev", e.conn, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	users := make([]*userport.User, 1000)
+	for range 20 {
+		g.Fill(users)
+		if err := e.store.CreateUsers(context.Background(), users...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var file bytes.Buffer
+	for i := range 5000 {
+		fmt.Fprintf(&file, "{\"email\":\"new%d@example.com\"}\n", i)
+	}
+	var took [2]time.Duration
+	for i, want := range []userport.ImportSummary{{Inserted: 5000, Total: 5000}, {Failed: 5000, Total: 5000}} {
+		job := e.upload(t, file.Bytes(), false)
+		start := time.Now()
+		st, _ := runAll(t, e.importer(0), job, 0)
+		took[i] = time.Since(start)
+		if st.Summary != want {
+			t.Fatalf("import %d: summary %+v, want %+v", i+1, st.Summary, want)
+		}
+	}
+	t.Logf("first import %v, second %v", took[0], took[1])
+	if took[1] > 3*took[0] {
+		t.Errorf("the second import took %v, the first %v: its collisions are not looked up by index", took[1], took[0])
+	}
 }

@@ -44,7 +44,8 @@ const MaxRecordBytes = 16 << 20
 // of the cost of encoding/json's Decoder, which scans every record twice.
 type Reader struct {
 	src     *countingReader
-	br      *bufio.Reader // the JSON, decompressed
+	file    *bufio.Reader // the file, as read: its buffer is read ahead
+	br      *bufio.Reader // the JSON, decompressed (file itself when not gzip'd)
 	format  Format
 	gzipped bool
 	records int64 // records read so far
@@ -59,7 +60,7 @@ type Reader struct {
 func NewReader(r io.Reader) (*Reader, error) {
 	src := &countingReader{r: r}
 	br := bufio.NewReaderSize(src, readBufferSize)
-	rd := &Reader{src: src}
+	rd := &Reader{src: src, file: br}
 	var body io.Reader = br
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
@@ -97,9 +98,12 @@ func (r *Reader) Format() Format { return r.format }
 func (r *Reader) Gzipped() bool { return r.gzipped }
 
 // BytesRead returns how many bytes of the file (compressed, when it is) have
-// been read so far; read-ahead buffers make it run slightly ahead of the
-// records returned.
-func (r *Reader) BytesRead() int64 { return r.src.n }
+// been consumed so far: by the JSON scan, or by the gzip reader, which reads
+// the file's buffer one byte at a time. The bytes buffered ahead do not
+// count: a compressed file of a few hundred kilobytes is read ahead whole,
+// and its progress would read 99 % from the start (issue 10). Only the
+// decompressed buffer (256 KiB of JSON) runs ahead of the records returned.
+func (r *Reader) BytesRead() int64 { return r.src.n - int64(r.file.Buffered()) }
 
 // Records returns how many records Next has returned.
 func (r *Reader) Records() int64 { return r.records }

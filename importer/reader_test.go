@@ -217,3 +217,31 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// TestBytesReadFollowsTheRecords checks that the bytes read, which the
+// progress is computed from, follow the records of a gzip'd file of
+// repeated records, whose compressed bytes the file's buffer reads ahead at
+// once (issue 10: 99 % for 12 minutes).
+func TestBytesReadFollowsTheRecords(t *testing.T) {
+	const n = 400000
+	file := gz(t, strings.Repeat(`{"email":"a@example.com"}`+"\n", n))
+	rd, err := importer.NewReader(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := rd.Next(); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if i+1 == n/2 {
+			// Half the records, and at most the 256 KiB of JSON read ahead
+			// (2.5 % of this file).
+			if pct := rd.BytesRead() * 100 / int64(len(file)); pct < 45 || pct > 56 {
+				t.Errorf("after half the records, BytesRead is %d %% of the file (%d bytes), want about 50 %%", pct, len(file))
+			}
+		}
+	}
+	if _, err := rd.Next(); !errors.Is(err, io.EOF) || rd.BytesRead() != int64(len(file)) {
+		t.Errorf("at the end: %v, BytesRead = %d, want io.EOF and %d", err, rd.BytesRead(), len(file))
+	}
+}

@@ -142,6 +142,13 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 		} else if j.UploadKey != "" {
 			err = deps.Blobs.Delete(ctx, j.UploadKey)
 		}
+		if userport.ErrorCode(err) == userport.EINVALID {
+			// A key that names no blob (`userport import` once stored the
+			// path of the caller's file): there is nothing to delete, and
+			// failing would keep the record, and this error, forever.
+			deps.Logger.Warn("purge a job whose upload key is no blob key", "job", j.ID, "key", j.UploadKey, "err", err)
+			err = nil
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
 			continue

@@ -81,15 +81,19 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int
 		return river.JobSnooze(0)
 	case userport.ErrorCode(err) == userport.ECONFLICT:
 		return river.JobSnooze(w.cfg.LimitRetry) // another execution moved the cursor
+	case userport.ErrorCode(err) == userport.EUNAVAILABLE:
+		return river.JobSnooze(w.cfg.LimitRetry) // the database was busy: from the committed cursor, soon
 	case userport.ErrorCode(err) == userport.EINTERNAL && attempt < importAttempts:
 		return err // River retries later, from the committed cursor
 	}
 	return w.fail(ctx, job, err)
 }
 
-// complete records the summary and deletes the uploaded file.
+// complete deletes the uploaded file and records the summary: a client that
+// sees the job completed finds its upload gone.
 func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *userport.ImportState) error {
 	bg := context.WithoutCancel(ctx)
+	w.deleteUpload(bg, job)
 	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
 		if j.Status != userport.JobProcessing {
 			return errNotProcessing
@@ -102,15 +106,16 @@ func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *user
 	if err != nil && !errors.Is(err, errNotProcessing) {
 		return err
 	}
-	w.deleteUpload(bg, job)
 	return nil
 }
 
-// fail records a failed import with the reason and deletes the uploaded
-// file; the users of the batches committed before stay imported.
+// fail deletes the uploaded file and records a failed import with the
+// reason (in that order, as complete); the users of the batches committed
+// before stay imported.
 func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
 	w.deps.Logger.LogAttrs(bg, slog.LevelError, "import failed", slog.String("job", job.ID), slog.Any("err", cause))
+	w.deleteUpload(bg, job)
 	st, err := w.deps.Store.FindImportState(bg, job.Tenant, job.ID)
 	if err != nil {
 		return err
@@ -124,13 +129,15 @@ func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error)
 	if err != nil {
 		return err
 	}
-	w.deleteUpload(bg, job)
 	return river.JobCancel(cause)
 }
 
 // deleteUpload removes the uploaded file; a failure is only logged (the file
 // is then an orphan, not a wrong answer).
 func (w *importWorker) deleteUpload(ctx context.Context, job *userport.Job) {
+	if job.UploadKey == "" {
+		return // the command line's import: the file is the caller's
+	}
 	if err := w.deps.Blobs.Delete(ctx, job.UploadKey); err != nil {
 		w.deps.Logger.Warn("delete uploaded import file", "job", job.ID, "key", job.UploadKey, "err", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func (e *env) enqueueImport(t *testing.T, file []byte) *userport.Job {
 	ctx := context.Background()
 	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobPending,
 		ConnectionID: e.conn.ID, Connection: e.conn.Name, CreatedAt: e.clock.Now()}
-	job.UploadKey = "imports/" + job.ID + "/users"
+	job.UploadKey = userport.ImportUploadKey(job.ID)
 	w, err := e.blobs.Create(ctx, job.UploadKey)
 	if err != nil {
 		t.Fatal(err)
@@ -64,22 +65,62 @@ func (e *env) enqueueImport(t *testing.T, file []byte) *userport.Job {
 	return job
 }
 
-// uploadGone fails t if the job's uploaded file is still there.
-// The worker deletes the file right after it records the job's end, so the
-// file may outlive the status by a moment.
+// uploadGone fails t if the job's uploaded file is still there. The worker
+// deletes it before it records the job's end, so it is gone as soon as the
+// job reads completed or failed.
 func (e *env) uploadGone(t *testing.T, job *userport.Job) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		f, err := e.blobs.Open(context.Background(), job.UploadKey)
-		if errors.Is(err, fs.ErrNotExist) {
-			return
+	f, err := e.blobs.Open(context.Background(), job.UploadKey)
+	if err == nil {
+		f.Close()
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the uploaded file of %s is still there when the job has ended: %v", job.ID, err)
+	}
+}
+
+// deleteWatcher is a blob store that keeps the status each import job had
+// when its upload was deleted.
+type deleteWatcher struct {
+	userport.BlobStore
+	store userport.Store
+	mu    sync.Mutex
+	seen  map[string]userport.JobStatus // by upload key
+}
+
+func (d *deleteWatcher) Delete(ctx context.Context, key string) error {
+	jobs, err := d.store.ListJobs(ctx, userport.JobFilter{Type: userport.JobUsersImport})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	for _, j := range jobs {
+		if j.UploadKey == key {
+			d.seen[key] = j.Status
 		}
-		if err == nil {
-			f.Close()
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("the uploaded file of %s is still there 5 s after the job ended: %v", job.ID, err)
-			return
+	}
+	d.mu.Unlock()
+	return d.BlobStore.Delete(ctx, key)
+}
+
+// TestImportDeletesTheUploadBeforeItEnds checks that a completed or failed
+// import's upload is already gone when a client reads the job's end (issue
+// 10: TestImportReportsABadFile read failed, then found the file).
+func TestImportDeletesTheUploadBeforeItEnds(t *testing.T) {
+	t.Parallel()
+	e := importEnv(t, jobs.Config{})
+	e.stop(t, time.Second)
+	watcher := &deleteWatcher{BlobStore: e.blobs, store: e.store, seen: map[string]userport.JobStatus{}}
+	e.deps.Blobs = watcher
+	e.start(t)
+	good, bad := e.enqueueImport(t, importFile(10)), e.enqueueImport(t, []byte(`[{"email":`))
+	e.waitFor(t, good.ID, "completed", status(userport.JobCompleted))
+	e.waitFor(t, bad.ID, "failed", status(userport.JobFailed))
+	watcher.mu.Lock()
+	defer watcher.mu.Unlock()
+	for _, j := range []*userport.Job{good, bad} {
+		if got := watcher.seen[j.UploadKey]; got != userport.JobProcessing {
+			t.Errorf("job %s was %q when its upload was deleted, want processing", j.ID, got)
 		}
 	}
 }

@@ -541,6 +541,36 @@ func TestCleanupPurgesAnUnfinishedImportsUpload(t *testing.T) {
 	checkStatus(t, e, job.ID, "", 1)
 }
 
+// TestCleanupPurgesAJobWithAPathForUploadKey checks that the record of an
+// import that `userport import` created, which once kept the path of the
+// caller's file as its upload key, is purged in its time, without touching
+// the file (issue 10: every cleanup pass failed on it after day 7).
+func TestCleanupPurgesAJobWithAPathForUploadKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 0, jobs.Config{}, nil)
+	e.stop(t, time.Second) // the test drives Cleanup itself
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "users.json")
+	if err := os.WriteFile(path, []byte(`[{"email":"a@example.com"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersImport, Status: userport.JobCompleted,
+		ConnectionID: "con_AAAAAAAAAAAAAAAA", CreatedAt: e.clock.Now(), UploadKey: path}
+	if err := e.store.CreateJob(ctx, job, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(job.CreatedAt.Add(userport.DefaultLifetimes.Record + time.Second))
+	if err := jobs.Cleanup(ctx, e.deps, userport.Lifetimes{}); err != nil {
+		t.Fatalf("Cleanup: %v", err)
+	}
+	if _, err := e.store.FindJob(ctx, "dev", job.ID); userport.ErrorCode(err) != userport.ENOTFOUND {
+		t.Errorf("FindJob after the purge: %v, want ENOTFOUND", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the caller's file: %v", err)
+	}
+}
+
 // slowCount is a store whose count of users never ends (until cancelled),
 // as on a large tenant whose index is not in the page cache.
 type slowCount struct{ *sqlite.DB }

@@ -11,7 +11,8 @@ import (
 )
 
 // PutClient inserts c, or replaces the client with the same tenant and id.
-func (db *DB) PutClient(ctx context.Context, c *userport.Client) error {
+func (db *DB) PutClient(ctx context.Context, c *userport.Client) (err error) {
+	defer mapBusy(&err)
 	scopes := c.Scopes
 	if scopes == nil {
 		scopes = []string{}
@@ -32,11 +33,12 @@ func (db *DB) PutClient(ctx context.Context, c *userport.Client) error {
 }
 
 // FindClient returns the client, or ENOTFOUND (with no Auth0 errorCode).
-func (db *DB) FindClient(ctx context.Context, tenant, id string) (*userport.Client, error) {
+func (db *DB) FindClient(ctx context.Context, tenant, id string) (_ *userport.Client, err error) {
+	defer mapBusy(&err)
 	var c userport.Client
 	var scopes string
 	var created sql.NullInt64
-	err := db.db.QueryRowContext(ctx, `SELECT tenant, id, name, secret_hash, scopes, created_at
+	err = db.db.QueryRowContext(ctx, `SELECT tenant, id, name, secret_hash, scopes, created_at
 		FROM clients WHERE tenant = ? AND id = ?`, tenant, id).
 		Scan(&c.Tenant, &c.ID, &c.Name, &c.SecretHash, &scopes, &created)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -52,7 +54,8 @@ func (db *DB) FindClient(ctx context.Context, tenant, id string) (*userport.Clie
 }
 
 // CountClients counts a tenant's clients.
-func (db *DB) CountClients(ctx context.Context, tenant string) (int, error) {
+func (db *DB) CountClients(ctx context.Context, tenant string) (_ int, err error) {
+	defer mapBusy(&err)
 	var n int
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE tenant = ?`, tenant).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count clients: %w", err)

@@ -17,8 +17,9 @@ func errConnectionNotFound() error {
 
 // CreateConnection inserts c: ECONFLICT "connection_conflicts" if the name or
 // id is taken in the tenant.
-func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?, ?, ?, ?, ?)`,
+func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) (err error) {
+	defer mapBusy(&err)
+	_, err = db.db.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		c.Tenant, c.ID, c.Name, c.Strategy, toMillis(c.CreatedAt))
 	if isConflict(err) {
 		return userport.Errorf(userport.ECONFLICT, "connection_conflicts", "A connection with the same name already exists")
@@ -29,12 +30,14 @@ func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) erro
 }
 
 // FindConnection returns the connection, or ENOTFOUND "inexistent_connection".
-func (db *DB) FindConnection(ctx context.Context, tenant, id string) (*userport.Connection, error) {
+func (db *DB) FindConnection(ctx context.Context, tenant, id string) (_ *userport.Connection, err error) {
+	defer mapBusy(&err)
 	return db.findConnection(ctx, `id = ?`, tenant, id)
 }
 
 // FindConnectionByName returns the connection, or ENOTFOUND "inexistent_connection".
-func (db *DB) FindConnectionByName(ctx context.Context, tenant, name string) (*userport.Connection, error) {
+func (db *DB) FindConnectionByName(ctx context.Context, tenant, name string) (_ *userport.Connection, err error) {
+	defer mapBusy(&err)
 	return db.findConnection(ctx, `name = ?`, tenant, name)
 }
 
@@ -64,7 +67,8 @@ func scanConnection(s scanner) (*userport.Connection, error) {
 // ListConnections returns a page of connections ordered by id, and the total
 // that matches the tenant and name (whatever the page). With From set, the
 // page starts after the connection whose id is From and Offset is ignored.
-func (db *DB) ListConnections(ctx context.Context, f userport.ConnectionFilter) ([]*userport.Connection, int, error) {
+func (db *DB) ListConnections(ctx context.Context, f userport.ConnectionFilter) (_ []*userport.Connection, _ int, err error) {
+	defer mapBusy(&err)
 	where, args := `tenant = ?`, []any{f.Tenant}
 	if f.Name != "" {
 		where, args = where+` AND name = ?`, append(args, f.Name)

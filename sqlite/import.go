@@ -16,7 +16,8 @@ import (
 // the tenant are pending or processing. The transaction begins IMMEDIATE, so
 // the count and the insert are atomic across connections and processes.
 func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes int64, limit int,
-	enqueue func(ctx context.Context, tx userport.Tx) error) error {
+	enqueue func(ctx context.Context, tx userport.Tx) error) (err error) {
+	defer mapBusy(&err)
 	args, err := jobArgs(j)
 	if err != nil {
 		return fmt.Errorf("create import job: %w", err)
@@ -51,7 +52,8 @@ func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes in
 }
 
 // FindImportState returns the committed progress of an import job.
-func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (*userport.ImportState, error) {
+func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (_ *userport.ImportState, err error) {
+	defer mapBusy(&err)
 	s, err := findImportState(ctx, db.db, tenant, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("find import state: %w", err)
@@ -77,7 +79,8 @@ func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*use
 // WriteImportBatch writes one batch of an import job in one transaction: the
 // cursor moves first (so a duplicate worker fails before writing anything),
 // then the users, the errors, the counters and the job's progress.
-func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
+	defer mapBusy(&err)
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
@@ -148,8 +151,18 @@ func finishBatch(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, count
 	return nil
 }
 
-// insertImportErrors keeps the importer's and the store's per-user errors.
+// insertImportErrors keeps the importer's and the store's per-user errors,
+// as many as the job has room for below userport.MaxImportErrors.
 func insertImportErrors(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, failed []userport.ImportError) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	var kept int
+	err := tx.QueryRowContext(ctx, `SELECT failed FROM import_state WHERE tenant = ? AND job_id = ?`, b.Tenant, b.JobID).Scan(&kept)
+	if err != nil {
+		return fmt.Errorf("errors: %w", err)
+	}
+	failed = failed[:min(len(failed), max(userport.MaxImportErrors-kept, 0))]
 	if len(failed) == 0 {
 		return nil
 	}
@@ -174,7 +187,8 @@ func insertImportErrors(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch
 }
 
 // ListImportErrors returns a page of an import job's per-user errors.
-func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after int64, limit int) ([]*userport.ImportError, error) {
+func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after int64, limit int) (_ []*userport.ImportError, err error) {
+	defer mapBusy(&err)
 	rows, err := db.db.QueryContext(ctx, `SELECT record, doc FROM import_errors
 		WHERE tenant = ? AND job_id = ? AND record > ? ORDER BY record LIMIT ?`, tenant, jobID, after, limitArg(limit))
 	if err != nil {
@@ -200,9 +214,10 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 }
 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
-func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (json.RawMessage, error) {
+func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (_ json.RawMessage, err error) {
+	defer mapBusy(&err)
 	var h string
-	err := db.db.QueryRowContext(ctx, `SELECT custom_password_hash FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID).Scan(&h)
+	err = db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errUserNotFound()
 	} else if err != nil {
@@ -238,9 +253,6 @@ type importWriter struct {
 	tx     *sql.Tx
 	rowCtx context.Context // rows run without cancellation; see insertUsers
 }
-
-// importMatchColumns are userColumns plus the import that last wrote the user.
-const importMatchColumns = userColumns + `, import_job`
 
 // writeImportUsers writes b's users and returns what they did and the
 // batch's per-user errors (b.Failed and the store's), in record order.
@@ -284,13 +296,9 @@ func newImportWriter(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) (
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.insert, `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.update, `UPDATE users SET connection_id = ?, email = ?, username = ?, password_hash = ?,
-			created_at = ?, updated_at = ?, doc = ?,
-			custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?
-			WHERE tenant = ? AND user_id = ?`},
-		{&w.byID, `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = ? AND user_id = ?`},
+		{&w.insert, qImportInsert},
+		{&w.update, qImportUpdate},
+		{&w.byID, qImportMatchID},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -341,8 +349,7 @@ func (w *importWriter) match(ctx context.Context, u *userport.User) (m *matched,
 	if err != nil || ok || u.Email == "" {
 		return m, "user_id", ok, err
 	}
-	m, ok, err = scanMatch(w.tx.QueryRowContext(w.rowCtx, `SELECT `+importMatchColumns+` FROM users
-		WHERE tenant = ? AND connection_id = ? AND email = ?`, w.b.Tenant, w.b.ConnectionID, u.Email))
+	m, ok, err = scanMatch(w.tx.QueryRowContext(w.rowCtx, qImportMatchEmail, w.b.Tenant, w.b.ConnectionID, u.Email))
 	return m, "email", ok, err
 }
 
@@ -427,19 +434,18 @@ func (w *importWriter) collision(ctx context.Context, u *userport.User, updating
 // job that last wrote that user. A user being updated keeps its own user_id.
 func (w *importWriter) taken(ctx context.Context, u *userport.User, updating bool) (key, job string, err error) {
 	probes := []struct {
-		key, cond string
-		args      []any
+		key, query string
+		args       []any
 	}{
-		{"user_id", `user_id = ?`, []any{w.b.Tenant, u.UserID}},
-		{"email", `connection_id = ? AND email = ?`, []any{w.b.Tenant, w.b.ConnectionID, u.Email}},
-		{"username", `connection_id = ? AND username = ?`, []any{w.b.Tenant, w.b.ConnectionID, u.Username}},
+		{"user_id", qTakenUserID, []any{w.b.Tenant, u.UserID}},
+		{"email", qTakenEmail, []any{w.b.Tenant, w.b.ConnectionID, u.Email}},
+		{"username", qTakenUsername, []any{w.b.Tenant, w.b.ConnectionID, u.Username}},
 	}
 	for _, p := range probes {
 		if p.args[len(p.args)-1] == "" || updating && p.key == "user_id" {
 			continue
 		}
-		err := w.tx.QueryRowContext(ctx, `SELECT import_job FROM users WHERE tenant = ? AND `+p.cond+` AND user_id <> ?`,
-			append(p.args, self(u, p.key))...).Scan(&job)
+		err := w.tx.QueryRowContext(w.rowCtx, p.query, append(p.args, self(u, p.key))...).Scan(&job)
 		if err == nil {
 			return p.key, job, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {

@@ -27,7 +27,8 @@ func errJobNotFound() error {
 // if enqueue fails, nothing is written and its error is returned. Unless
 // limit jobs of j's tenant and type are pending or processing: the
 // transaction begins IMMEDIATE, so the count and the insert are atomic.
-func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue func(ctx context.Context, tx userport.Tx) error) error {
+func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue func(ctx context.Context, tx userport.Tx) error) (err error) {
+	defer mapBusy(&err)
 	args, err := jobArgs(j)
 	if err != nil {
 		return fmt.Errorf("create job: %w", err)
@@ -131,7 +132,8 @@ func scanJob(s scanner) (*userport.Job, error) {
 }
 
 // FindJob returns the job, or ENOTFOUND "inexistent_job".
-func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, error) {
+func (db *DB) FindJob(ctx context.Context, tenant, id string) (_ *userport.Job, err error) {
+	defer mapBusy(&err)
 	j, err := findJob(ctx, db.read, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("find job: %w", err)
@@ -158,7 +160,8 @@ func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, 
 // transaction. An error from fn aborts the update and is returned as is. The
 // job keeps its tenant and id whatever fn does; the job returned is the job
 // stored (times in UTC milliseconds).
-func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (_ *userport.Job, err error) {
+	defer mapBusy(&err)
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update job: %w", err)
@@ -200,7 +203,8 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *userport.Job) error {
 }
 
 // ListJobs returns the jobs that match f, oldest first.
-func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.Job, error) {
+func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) (_ []*userport.Job, err error) {
+	defer mapBusy(&err)
 	where, args := jobWhere(f)
 	rows, err := db.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
 		` ORDER BY created_at, tenant, id LIMIT ?`, append(args, limitArg(f.Limit))...)
@@ -223,10 +227,11 @@ func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.J
 }
 
 // CountJobs counts the jobs that match f, at most f.Limit when it is set.
-func (db *DB) CountJobs(ctx context.Context, f userport.JobFilter) (int, error) {
+func (db *DB) CountJobs(ctx context.Context, f userport.JobFilter) (_ int, err error) {
+	defer mapBusy(&err)
 	where, args := jobWhere(f)
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE `+where+` LIMIT ?)`,
+	err = db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE `+where+` LIMIT ?)`,
 		append(args, limitArg(f.Limit))...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count jobs: %w", err)
@@ -256,11 +261,37 @@ func jobWhere(f userport.JobFilter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// DeleteJob removes a job record: ENOTFOUND if absent.
-func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
+// DeleteJob removes a job record (and, by trigger, its import records):
+// ENOTFOUND if absent. The import's per-user errors go first, a few
+// thousand per transaction: a job of an older version may have a million.
+func (db *DB) DeleteJob(ctx context.Context, tenant, id string) (err error) {
+	defer mapBusy(&err)
+	if err := deleteImportErrors(ctx, db.db, tenant, id); err != nil {
+		return fmt.Errorf("delete job: %w", err)
+	}
 	res, err := db.db.ExecContext(ctx, `DELETE FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
 	return mustAffect(res, errJobNotFound)
+}
+
+// errorsPerDelete is how many per-user errors one transaction of
+// deleteImportErrors deletes: some tens of milliseconds of the writer.
+const errorsPerDelete = 2000
+
+// deleteImportErrors deletes a job's per-user errors, errorsPerDelete per
+// transaction, so that other writers get the database in between.
+func deleteImportErrors(ctx context.Context, db *sql.DB, tenant, id string) error {
+	for {
+		res, err := db.ExecContext(ctx, `DELETE FROM import_errors WHERE tenant = ? AND job_id = ? AND record IN
+			(SELECT record FROM import_errors WHERE tenant = ? AND job_id = ? ORDER BY record LIMIT ?)`,
+			tenant, id, tenant, id, errorsPerDelete)
+		if err != nil {
+			return fmt.Errorf("import errors: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n < errorsPerDelete {
+			return err
+		}
+	}
 }

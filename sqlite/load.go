@@ -20,9 +20,10 @@ import (
 // username fails it, with ECONFLICT, as CreateUsers would. Other writers
 // wait for the transaction, and nothing is written if it fails. A smaller
 // load is written batch by batch with CreateUsers.
-func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*userport.User]) error {
+func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*userport.User]) (err error) {
+	defer mapBusy(&err)
 	var stored int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&stored); err != nil {
+	if err := db.db.QueryRowContext(ctx, qCountAllUsers).Scan(&stored); err != nil {
 		return fmt.Errorf("load users: %w", err)
 	}
 	if expected < stored {

@@ -21,13 +21,11 @@ type scanStmts struct {
 // prepare prepares the keyset queries once, at Open.
 func (s *scanStmts) prepare(ctx context.Context, db *sql.DB) error {
 	var err error
-	s.all, err = db.PrepareContext(ctx, `SELECT doc FROM users
-		WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?`)
+	s.all, err = db.PrepareContext(ctx, qScanUsers)
 	if err != nil {
 		return fmt.Errorf("prepare scan: %w", err)
 	}
-	s.conn, err = db.PrepareContext(ctx, `SELECT doc FROM users
-		WHERE tenant = ? AND connection_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`)
+	s.conn, err = db.PrepareContext(ctx, qScanConnUsers)
 	if err != nil {
 		return fmt.Errorf("prepare scan: %w", err)
 	}
@@ -71,7 +69,8 @@ func (s pageScanner) Scan(src any) error {
 
 // ReadUsers reads one keyset page into p, on the read-only pool. The cursor
 // is closed before it returns.
-func (db *DB) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error {
+func (db *DB) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) (err error) {
+	defer mapBusy(&err)
 	p.Reset()
 	if s.Limit <= 0 {
 		return fmt.Errorf("read users: limit must be positive, got %d", s.Limit)

@@ -49,13 +49,18 @@ var _ userport.Store = (*DB)(nil)
 // migrations. The file and its -wal and -shm files are made readable by their
 // owner only (see restrictFiles).
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, BusyTimeout)
+}
+
+// open is Open with a busy timeout.
+func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
 	if err := restrictFiles(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sqlDB, err := sql.Open("sqlite", dsn(path))
+	sqlDB, err := sql.Open("sqlite", dsn(path, busy))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -70,7 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if db.read, err = openReader(ctx, path); err != nil {
+	if db.read, err = openReader(ctx, path, busy); err != nil {
 		db.scan.close()
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -125,15 +130,16 @@ const cacheKiB = 16 << 10
 // seed 10.4k -> 13.3k users/s, import 13.4k -> 16.1k users/s.
 const walCheckpointPages = 16384
 
-// dsn is the driver name for path. The driver applies _busy_timeout first,
-// then the _pragma list (sorted; neither cache_size nor page_size
-// writes, and page_size must precede the first write), then _journal_mode
-// (whose switch to WAL writes the header), _synchronous and _foreign_keys. Write transactions begin
-// IMMEDIATE so that a read-then-write transaction never fails on a lock
-// upgrade while another process writes.
-func dsn(path string) string {
+// dsn is the driver name for path, with the busy timeout busy. The driver
+// applies _busy_timeout first, then the _pragma list (sorted; neither
+// cache_size nor page_size writes, and page_size must precede the first
+// write), then _journal_mode (whose switch to WAL writes the header),
+// _synchronous and _foreign_keys. Write transactions begin IMMEDIATE so that
+// a read-then-write transaction never fails on a lock upgrade while another
+// process writes.
+func dsn(path string, busy time.Duration) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	q.Add("_pragma", fmt.Sprintf("page_size(%d)", PageSize))
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -cacheKiB))
 	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
@@ -161,9 +167,9 @@ func (db *DB) init(ctx context.Context) error {
 const readers = 4
 
 // openReader opens the read-only pool, after the writer has migrated the file.
-func openReader(ctx context.Context, path string) (*sql.DB, error) {
+func openReader(ctx context.Context, path string, busy time.Duration) (*sql.DB, error) {
 	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
 	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
@@ -183,7 +189,8 @@ func openReader(ctx context.Context, path string) (*sql.DB, error) {
 func (db *DB) SQL() *sql.DB { return db.db }
 
 // Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
+func (db *DB) Ping(ctx context.Context) (err error) {
+	defer mapBusy(&err)
 	if err := db.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping sqlite: %w", err)
 	}
@@ -237,4 +244,27 @@ func limitArg(limit int) int {
 		return -1
 	}
 	return limit
+}
+
+// mapBusy makes *err, the error of a store method, EUNAVAILABLE when SQLite
+// was busy or locked (another connection, another process, held the write
+// lock past the busy timeout): the database is there, only not now, so the
+// API answers 503 instead of 500. The driver's error stays in the chain, for
+// the log. Every exported method that runs a statement defers it.
+func mapBusy(err *error) {
+	if *err == nil || !isBusy(*err) || userport.ErrorCode(*err) == userport.EUNAVAILABLE {
+		return
+	}
+	*err = fmt.Errorf("%w: %w", userport.Errorf(userport.EUNAVAILABLE, "", "The database is busy. Try again in a few seconds."), *err)
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED, or one of
+// their extended codes.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	code := e.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }

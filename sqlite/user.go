@@ -12,8 +12,6 @@ import (
 	"github.com/userport/userport"
 )
 
-const userColumns = `tenant, user_id, connection_id, email, username, password_hash, created_at, updated_at, doc`
-
 // errUserNotFound and errUserConflict are the user errors the API shows.
 func errUserNotFound() error {
 	return userport.Errorf(userport.ENOTFOUND, "inexistent_user", "The user does not exist.")
@@ -26,7 +24,8 @@ func errUserConflict() error {
 // CreateUsers inserts users in one transaction with one prepared statement:
 // all or none. A taken user_id, or email or username within a connection,
 // fails the batch with ECONFLICT.
-func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
+func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) (err error) {
+	defer mapBusy(&err)
 	if len(users) == 0 {
 		return nil
 	}
@@ -52,7 +51,7 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
 // about a fifth of the CPU time of an insert in BenchmarkCreateUsers. ctx is
 // checked between rows instead, and the transaction still ends with it.
 func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, qInsertUser)
 	if err != nil {
 		return fmt.Errorf("create users: prepare: %w", err)
 	}
@@ -74,8 +73,9 @@ func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error 
 }
 
 // FindUser returns the user, or ENOTFOUND "inexistent_user".
-func (db *DB) FindUser(ctx context.Context, tenant, userID string) (*userport.User, error) {
-	row := db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID)
+func (db *DB) FindUser(ctx context.Context, tenant, userID string) (_ *userport.User, err error) {
+	defer mapBusy(&err)
+	row := db.db.QueryRowContext(ctx, qFindUser, tenant, userID)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errUserNotFound()
@@ -106,11 +106,13 @@ func scanUser(s scanner) (*userport.User, error) {
 
 // ListUsers returns a page of users in user_id order. A Limit of 0 or less
 // means no limit.
-func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport.User, error) {
-	where, args := userWhere(f.Tenant, f.ConnectionID)
-	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
-	rows, err := db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+
-		` ORDER BY user_id LIMIT ? OFFSET ?`, args...)
+func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) (_ []*userport.User, err error) {
+	defer mapBusy(&err)
+	query, args := qListUsers, []any{f.Tenant}
+	if f.ConnectionID != "" {
+		query, args = qListConnUsers, append(args, f.ConnectionID)
+	}
+	rows, err := db.db.QueryContext(ctx, query, append(args, limitArg(f.Limit), max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -129,29 +131,24 @@ func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport
 	return users, nil
 }
 
-// userWhere selects a tenant's users, of one connection when connectionID != "".
-func userWhere(tenant, connectionID string) (string, []any) {
-	if connectionID == "" {
-		return `tenant = ?`, []any{tenant}
-	}
-	return `tenant = ? AND connection_id = ?`, []any{tenant, connectionID}
-}
-
 // CountUsers counts a tenant's users, of one connection when connectionID != "".
-func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int64, error) {
-	where, args := userWhere(tenant, connectionID)
+func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (_ int64, err error) {
+	defer mapBusy(&err)
+	query, args := qCountUsers, []any{tenant}
+	if connectionID != "" {
+		query, args = qCountConnUsers, append(args, connectionID)
+	}
 	var n int64
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE `+where, args...).Scan(&n); err != nil {
+	if err := db.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
 }
 
 // UpdateUser replaces the stored user matched by tenant and user_id.
-func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE users SET connection_id = ?, email = ?, username = ?,
-		password_hash = ?, created_at = ?, updated_at = ?, doc = ? WHERE tenant = ? AND user_id = ?`,
-		u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
+func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
+	defer mapBusy(&err)
+	res, err := db.db.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
 		string(u.Doc), u.Tenant, u.UserID)
 	if isConflict(err) {
 		return errUserConflict()
@@ -162,8 +159,9 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
 }
 
 // DeleteUser removes a user: ENOTFOUND if absent.
-func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM users WHERE tenant = ? AND user_id = ?`, tenant, userID)
+func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) (err error) {
+	defer mapBusy(&err)
+	res, err := db.db.ExecContext(ctx, qDeleteUser, tenant, userID)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}

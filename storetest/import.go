@@ -28,6 +28,7 @@ var importTests = []struct {
 	{"ImportUpsertConflicts", testImportUpsertConflicts},
 	{"ImportProgress", testImportProgress},
 	{"ImportErrorsPaging", testImportErrorsPaging},
+	{"ImportErrorsCapped", testImportErrorsCapped},
 	{"ImportPurge", testImportPurge},
 }
 
@@ -37,7 +38,7 @@ var importConn = connID(7)
 // newImportJob returns pending import job n of tenant.
 func newImportJob(tenant string, n int) *userport.Job {
 	j := newJob(tenant, n, userport.JobUsersImport, userport.JobPending, baseTime)
-	j.ConnectionID, j.Connection, j.UploadKey = importConn, "Imports", "imports/"+j.ID+"/users"
+	j.ConnectionID, j.Connection, j.UploadKey = importConn, "Imports", userport.ImportUploadKey(j.ID)
 	return j
 }
 
@@ -435,5 +436,37 @@ func testImportPurge(t *testing.T, s userport.Store) {
 	}
 	_, err = s.FindImportState(t.Context(), "a", j.ID)
 	wantError(t, err, userport.ENOTFOUND, "inexistent_job", jobNotFoundMessage)
+	field(t, "errors after DeleteJob", len(importErrors(t, s, "a", j.ID)), 0)
+}
+
+// testImportErrorsCapped checks that a job keeps its first
+// userport.MaxImportErrors per-user errors and counts every one, and that a
+// purge deletes them.
+func testImportErrorsCapped(t *testing.T, s userport.Store) {
+	j := newImportJob("a", 1)
+	createImport(t, s, j, 1000)
+	failedBatch := func(from, to int64) *userport.ImportBatch {
+		b := batch(j, from, to)
+		for r := from; r < to; r++ {
+			b.Failed = append(b.Failed, userport.ImportError{Record: r, User: json.RawMessage(`{}`),
+				Errors: []userport.ImportIssue{{Code: userport.ImportMissingProperty, Message: "Missing required property: email", Path: "email"}}})
+		}
+		return b
+	}
+	n := int64(userport.MaxImportErrors)
+	writeBatch(t, s, failedBatch(0, n-2))
+	st := writeBatch(t, s, failedBatch(n-2, n+3)) // 2 kept, 3 over
+	st = writeBatch(t, s, failedBatch(n+3, n+5))  // none kept
+	if st.Summary.Failed != n+5 {
+		t.Errorf("failed = %d, want %d", st.Summary.Failed, n+5)
+	}
+	list := importErrors(t, s, "a", j.ID)
+	if int64(len(list)) != n || list[len(list)-1].Record != n-1 {
+		t.Errorf("%d errors kept, the last of record %d; want %d, up to record %d", len(list), list[len(list)-1].Record, n, n-1)
+	}
+	// Purging the job deletes them all (an adapter may do it in steps).
+	if err := s.DeleteJob(t.Context(), "a", j.ID); err != nil {
+		t.Fatal(err)
+	}
 	field(t, "errors after DeleteJob", len(importErrors(t, s, "a", j.ID)), 0)
 }

@@ -280,3 +280,48 @@ func testListJobs(t *testing.T, s userport.Store) {
 		})
 	}
 }
+
+// testStartJobInCreationOrder checks that a tenant's pending jobs start
+// oldest first: a newer job waits while an older one is pending, whatever
+// order their workers try them in.
+func testStartJobInCreationOrder(t *testing.T, s userport.Store) {
+	jobs := []*userport.Job{
+		newJob("a", 1, userport.JobUsersExport, userport.JobPending, baseTime),
+		newJob("a", 2, userport.JobUsersExport, userport.JobPending, baseTime.Add(time.Second)),
+		newJob("a", 3, userport.JobUsersExport, userport.JobPending, baseTime.Add(2*time.Second)),
+		newJob("b", 4, userport.JobUsersExport, userport.JobPending, baseTime.Add(3*time.Second)), // another tenant
+	}
+	createJobs(t, s, jobs...)
+	steps := []struct {
+		job  int
+		want userport.JobStatus
+	}{
+		{2, userport.JobPending},    // jobs 0 and 1 are older
+		{1, userport.JobPending},    // job 0 is older
+		{3, userport.JobProcessing}, // tenant b has none
+		{0, userport.JobProcessing},
+		{2, userport.JobPending}, // the place is taken
+		{-1, ""},                 // job 0 completes
+		{2, userport.JobPending}, // job 1 is older
+		{1, userport.JobProcessing},
+	}
+	for i, st := range steps {
+		if st.job < 0 {
+			if _, err := s.UpdateJob(t.Context(), "a", jobs[0].ID, func(j *userport.Job) error {
+				j.Status = userport.JobCompleted
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		j := jobs[st.job]
+		got, err := s.StartJob(t.Context(), j.Tenant, j.ID, 1, baseTime.Add(time.Hour))
+		if err != nil {
+			t.Fatalf("step %d: StartJob(%s): %v", i, j.ID, err)
+		}
+		if got.Status != st.want {
+			t.Errorf("step %d: job %d is %s, want %s", i, st.job, got.Status, st.want)
+		}
+	}
+}

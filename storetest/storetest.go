@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
 		{"DeleteJob", testDeleteJob},
+		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
 	tests = append(tests, importTests...)
 	for _, tt := range tests {

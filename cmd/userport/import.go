@@ -46,19 +46,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer store.Close()
 	job := &userport.Job{Tenant: cfg.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
 		Status: userport.JobPending, ConnectionID: conn.ID, Connection: conn.Name, Upsert: *upsert,
-		UploadKey: path, CreatedAt: clock.Now()}
+		CreatedAt: clock.Now()} // no UploadKey: the file is the caller's, no blob to delete
 	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
 		return err
 	}
 	if job, err = store.StartJob(ctx, cfg.Tenant, job.ID, 1<<30, clock.Now()); err != nil {
 		return err
 	}
-	return importFile(ctx, store, job, stdout)
+	return importFile(ctx, store, job, localFile(path), stdout)
 }
 
 // importFile runs the import to its end and records the outcome on the job.
-func importFile(ctx context.Context, store importStore, job *userport.Job, stdout io.Writer) error {
-	im := &importer.Importer{Store: store, Files: localFiles{}, Clock: userport.SystemClock{}}
+func importFile(ctx context.Context, store importStore, job *userport.Job, file importer.Source, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: file, Clock: userport.SystemClock{}}
 	start := time.Now()
 	st, _, runErr := im.Run(ctx, job, 0)
 	secs := time.Since(start).Seconds()
@@ -88,10 +88,10 @@ type importStore interface {
 	UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error)
 }
 
-// localFiles opens import files by their path.
-type localFiles struct{}
+// localFile is the one file a command line import reads, at that path.
+type localFile string
 
-// Open opens the file at path key.
-func (localFiles) Open(_ context.Context, key string) (io.ReadCloser, error) {
-	return os.Open(key)
+// Open opens the file, whatever the job's (empty) upload key.
+func (f localFile) Open(context.Context, string) (io.ReadCloser, error) {
+	return os.Open(string(f))
 }

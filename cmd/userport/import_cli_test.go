@@ -50,6 +50,13 @@ func TestImportCommand(t *testing.T) {
 	if _, err := os.Stat(file); err != nil {
 		t.Errorf("the imported file is gone: %v", err)
 	}
+	// The job has no upload key: its file is the caller's, and the cleanup
+	// deletes no upload of it (it failed on a path every pass).
+	if stored, err := b.m.store.FindJob(b.ctx(), cfg.Tenant, m[1]); err != nil {
+		t.Errorf("stored job: %v", err)
+	} else if stored.UploadKey != "" {
+		t.Errorf("stored job's upload key %q, want none", stored.UploadKey)
+	}
 	if err := b.m.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,93 @@
+package sqlite
+
+// The statements the store runs on the users table, all in this file:
+// TestUserQueryPlans checks with EXPLAIN QUERY PLAN that each one finds its
+// users through an index, and that no other file of the package names the
+// table in a statement.
+//
+// SQLite uses a partial index (users_email, users_username: WHERE email <> ”
+// and WHERE username <> ”) only when the query's WHERE implies the index's:
+// `email = ?` does not imply `email <> ”` (the argument may be empty), so
+// the lookups by email and username repeat the index's condition.
+const (
+	userColumns = `tenant, user_id, connection_id, email, username, password_hash, created_at, updated_at, doc`
+
+	// importMatchColumns are userColumns plus the import that last wrote the user.
+	importMatchColumns = userColumns + `, import_job`
+
+	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qFindUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
+	qUpdateUser = `UPDATE users SET connection_id = ?, email = ?, username = ?,
+		password_hash = ?, created_at = ?, updated_at = ?, doc = ? WHERE tenant = ? AND user_id = ?`
+	qDeleteUser = `DELETE FROM users WHERE tenant = ? AND user_id = ?`
+
+	qListUsers = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? ORDER BY user_id LIMIT ? OFFSET ?`
+	// Without statistics SQLite reads a connection's page from the tenant's
+	// rows in key order, skipping other connections'; the index has the
+	// connection's users in user_id order.
+	qListConnUsers = `SELECT ` + userColumns + ` FROM users INDEXED BY users_connection
+		WHERE tenant = ? AND connection_id = ? ORDER BY user_id LIMIT ? OFFSET ?`
+	qCountUsers     = `SELECT count(*) FROM users WHERE tenant = ?`
+	qCountConnUsers = `SELECT count(*) FROM users WHERE tenant = ? AND connection_id = ?`
+
+	// The keyset pages of ReadUsers, the export's scan: in key order, the
+	// users of other connections skipped (the export reads them all anyway,
+	// and the primary key holds the documents).
+	qScanUsers     = `SELECT doc FROM users WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?`
+	qScanConnUsers = `SELECT doc FROM users WHERE tenant = ? AND connection_id = ? AND user_id > ?
+		ORDER BY user_id LIMIT ?`
+
+	qCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = ? AND user_id = ?`
+
+	// An import's writes and lookups.
+	qImportInsert = `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qImportUpdate = `UPDATE users SET connection_id = ?, email = ?, username = ?, password_hash = ?,
+		created_at = ?, updated_at = ?, doc = ?,
+		custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?
+		WHERE tenant = ? AND user_id = ?`
+	qImportMatchID    = `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
+	qImportMatchEmail = `SELECT ` + importMatchColumns + ` FROM users
+		WHERE tenant = ? AND connection_id = ? AND email = ? AND email <> ''`
+	// The probes that find which key of an imported user another user has:
+	// arguments tenant, key, the user's own user_id (none for user_id).
+	qTakenUserID   = `SELECT import_job FROM users WHERE tenant = ? AND user_id = ? AND user_id <> ?`
+	qTakenEmail    = `SELECT import_job FROM users WHERE tenant = ? AND connection_id = ? AND email = ? AND email <> '' AND user_id <> ?`
+	qTakenUsername = `SELECT import_job FROM users WHERE tenant = ? AND connection_id = ? AND username = ? AND username <> '' AND user_id <> ?`
+
+	// qCountAllUsers is the one full scan: `userport seed`'s bulk load (a
+	// command line tool, never the service) compares its size to the table's.
+	qCountAllUsers = `SELECT count(*) FROM users`
+)
+
+// userQueries names every statement above that looks users up, with the
+// index search its plan must contain (the constraints SQLite reports): a
+// lookup that searches only a prefix of its key reads the tenant's or the
+// connection's users one by one.
+var userQueries = []struct {
+	name, query, search string
+}{
+	{"find user", qFindUser, byID},
+	{"update user", qUpdateUser, byID},
+	{"delete user", qDeleteUser, byID},
+	{"list users", qListUsers, "PRIMARY KEY (tenant=?)"},
+	{"list users of a connection", qListConnUsers, "INDEX users_connection (tenant=? AND connection_id=?)"},
+	{"count users", qCountUsers, "COVERING INDEX users_connection (tenant=?)"},
+	{"count users of a connection", qCountConnUsers, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
+	{"export scan", qScanUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
+	{"export scan of a connection", qScanConnUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
+	{"custom password hash", qCustomPasswordHash, byID},
+	{"import update", qImportUpdate, byID},
+	{"import match by user_id", qImportMatchID, byID},
+	{"import match by email", qImportMatchEmail, byEmail},
+	{"import probe user_id", qTakenUserID, byID},
+	{"import probe email", qTakenEmail, byEmail},
+	{"import probe username", qTakenUsername, "INDEX users_username (tenant=? AND connection_id=? AND username=?)"},
+	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_connection"},
+}
+
+// The searches of the lookups of one user.
+const (
+	byID    = "PRIMARY KEY (tenant=? AND user_id=?)"
+	byEmail = "INDEX users_email (tenant=? AND connection_id=? AND email=?)"
+)
