@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/userport/userport"
+)
+
+const connectionColumns = `tenant, id, name, strategy, created_at`
+
+func errConnectionNotFound() error {
+	return userport.Errorf(userport.ENOTFOUND, "inexistent_connection", "The connection does not exist.")
+}
+
+// CreateConnection inserts c: ECONFLICT "connection_conflicts" if the name or
+// id is taken in the tenant.
+func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) error {
+	_, err := db.exec(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+		c.Tenant, c.ID, c.Name, c.Strategy, toTime(c.CreatedAt))
+	if isConflict(err) {
+		return userport.Errorf(userport.ECONFLICT, "connection_conflicts", "A connection with the same name already exists")
+	} else if err != nil {
+		return fmt.Errorf("create connection: %w", err)
+	}
+	return nil
+}
+
+// FindConnection returns the connection, or ENOTFOUND "inexistent_connection".
+func (db *DB) FindConnection(ctx context.Context, tenant, id string) (*userport.Connection, error) {
+	return db.findConnection(ctx, `id = $2`, tenant, id)
+}
+
+// FindConnectionByName returns the connection, or ENOTFOUND "inexistent_connection".
+func (db *DB) FindConnectionByName(ctx context.Context, tenant, name string) (*userport.Connection, error) {
+	return db.findConnection(ctx, `name = $2`, tenant, name)
+}
+
+// findConnection returns the tenant's connection whose cond matches arg.
+func (db *DB) findConnection(ctx context.Context, cond, tenant, arg string) (*userport.Connection, error) {
+	var c *userport.Connection
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		var err error
+		c, err = scanConnection(q.QueryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE tenant = $1 AND `+cond, tenant, arg))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errConnectionNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("find connection: %w", err)
+	}
+	return c, nil
+}
+
+// scanConnection reads the connectionColumns of one row.
+func scanConnection(row pgx.Row) (*userport.Connection, error) {
+	var c userport.Connection
+	var created *time.Time
+	if err := row.Scan(&c.Tenant, &c.ID, &c.Name, &c.Strategy, &created); err != nil {
+		return nil, err
+	}
+	c.CreatedAt = fromTime(created)
+	return &c, nil
+}
+
+// ListConnections returns a page of connections ordered by id, and the total
+// that matches the tenant and name (whatever the page). With From set, the
+// page starts after the connection whose id is From and Offset is ignored.
+func (db *DB) ListConnections(ctx context.Context, f userport.ConnectionFilter) ([]*userport.Connection, int, error) {
+	where, args := `tenant = $1`, []any{f.Tenant}
+	if f.Name != "" {
+		where, args = where+` AND name = $2`, append(args, f.Name)
+	}
+	var total int
+	var list []*userport.Connection
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM connections WHERE `+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		offset := max(f.Offset, 0)
+		if f.From != "" {
+			args = append(args, f.From)
+			where, offset = where+fmt.Sprintf(` AND id > $%d`, len(args)), 0
+		}
+		args = append(args, limitArg(f.Limit), offset)
+		rows, err := q.Query(ctx, `SELECT `+connectionColumns+` FROM connections WHERE `+where+
+			fmt.Sprintf(` ORDER BY id LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.Connection, error) { return scanConnection(row) })
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list connections: %w", err)
+	}
+	return list, total, nil
+}

@@ -1,0 +1,305 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/userport/userport"
+)
+
+const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
+	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
+	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
+	runner, heartbeat_at`
+
+const jobPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+	$20, $21, $22, $23, $24, $25, $26`
+
+const sqlInsertJob = `INSERT INTO jobs (` + jobColumns + `) VALUES (` + jobPlaceholders + `)`
+
+func errJobNotFound() error {
+	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
+}
+
+func errJobConflict() error {
+	return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
+}
+
+// CreateJob inserts j and calls enqueue with the pgx.Tx, in one transaction:
+// River's InsertTx (riverpgxv5) writes the queued work in it. If enqueue
+// fails, nothing is written and its error is returned.
+func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue func(ctx context.Context, tx userport.Tx) error) error {
+	args, err := jobArgs(j)
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := checkActiveJobs(ctx, tx, j.Tenant, j.Type, limit); err != nil {
+			return err
+		}
+		if err := insertJob(ctx, tx, args); err != nil {
+			return err
+		}
+		return callEnqueue(ctx, tx, enqueue)
+	})
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	return nil
+}
+
+// insertJob inserts the job whose jobArgs are args: ECONFLICT when its id is
+// taken.
+func insertJob(ctx context.Context, tx pgx.Tx, args []any) error {
+	_, err := tx.Exec(ctx, sqlInsertJob, args...)
+	if isConflict(err) {
+		return errJobConflict()
+	}
+	return dbError(err)
+}
+
+// callEnqueue calls enqueue, if any, with tx.
+func callEnqueue(ctx context.Context, tx pgx.Tx, enqueue func(ctx context.Context, tx userport.Tx) error) error {
+	if enqueue == nil {
+		return nil
+	}
+	return enqueue(ctx, tx)
+}
+
+// jobArgs are j's values in jobColumns order.
+func jobArgs(j *userport.Job) ([]any, error) {
+	fields := j.Fields
+	if fields == nil {
+		fields = []userport.Field{}
+	}
+	fieldsJSON, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("fields: %w", err)
+	}
+	var summary *string
+	if j.Summary != nil {
+		b, err := json.Marshal(j.Summary)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
+		}
+		s := string(b)
+		summary = &s
+	}
+	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
+		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		j.UploadKey, toTime(j.CreatedAt), toTime(j.StartedAt), toTime(j.CompletedAt),
+		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
+		j.Runner, toTime(j.HeartbeatAt)}, nil
+}
+
+// scanJob reads the jobColumns of one row.
+func scanJob(row pgx.Row) (*userport.Job, error) {
+	var j userport.Job
+	var fields string
+	var summary *string
+	var created, started, completed, heartbeat *time.Time
+	err := row.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
+		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
+		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
+		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
+		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
+	}
+	if len(j.Fields) == 0 {
+		j.Fields = nil
+	}
+	if summary != nil {
+		j.Summary = new(userport.ImportSummary)
+		if err := json.Unmarshal([]byte(*summary), j.Summary); err != nil {
+			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		}
+	}
+	j.CreatedAt, j.StartedAt, j.CompletedAt = fromTime(created), fromTime(started), fromTime(completed)
+	j.HeartbeatAt = fromTime(heartbeat)
+	return &j, nil
+}
+
+// FindJob returns the job, or ENOTFOUND "inexistent_job".
+func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, error) {
+	var j *userport.Job
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		var err error
+		j, err = findJob(ctx, q, tenant, id, "")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find job: %w", err)
+	}
+	return j, nil
+}
+
+// findJob reads one job through q; lock is "" or a locking clause.
+func findJob(ctx context.Context, q querier, tenant, id, lock string) (*userport.Job, error) {
+	j, err := scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = $1 AND id = $2 `+lock, tenant, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errJobNotFound()
+	}
+	return j, dbError(err)
+}
+
+// UpdateJob reads the job, locking its row, lets fn change it and writes it
+// back, in one transaction: concurrent updates of a job run one after
+// another, each seeing the one before. An error from fn aborts the update
+// and is returned as is. The job keeps its tenant and id whatever fn does;
+// the job returned is the job stored (times in UTC milliseconds).
+func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	var j *userport.Job
+	var fnErr error
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if j, err = findJob(ctx, tx, tenant, id, "FOR UPDATE"); err != nil {
+			return err
+		}
+		if fnErr = fn(j); fnErr != nil {
+			return fnErr
+		}
+		j.Tenant, j.ID = tenant, id
+		normalizeTimes(j)
+		args, err := jobArgs(j)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE jobs SET (`+jobColumns+`) = (`+jobPlaceholders+`) WHERE tenant = $1 AND id = $2`, args...)
+		return err
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	} else if err != nil {
+		return nil, fmt.Errorf("update job: %w", dbError(err))
+	}
+	return j, nil
+}
+
+// normalizeTimes makes j's times what the store keeps: UTC milliseconds.
+func normalizeTimes(j *userport.Job) {
+	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt} {
+		*t = fromTime(toTime(*t))
+	}
+}
+
+// StartJob moves a pending job to processing when fewer than limit jobs of its
+// tenant and type are processing. The count and the change run under a
+// transaction-scoped advisory lock of the tenant and type, which StartJob and
+// CreateImportJob take on every database connection: two workers that start
+// jobs of one tenant at once count one after the other.
+func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*userport.Job, error) {
+	var j *userport.Job
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var typ string
+		err := tx.QueryRow(ctx, `SELECT type FROM jobs WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&typ)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errJobNotFound()
+		} else if err != nil {
+			return err
+		}
+		if err := lockJobs(ctx, tx, tenant, userport.JobType(typ)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE jobs SET status = 'processing', started_at = $1
+			WHERE tenant = $2 AND id = $3 AND status = 'pending'
+			AND (SELECT count(*) FROM jobs AS o WHERE o.tenant = jobs.tenant AND o.type = jobs.type
+				AND (o.status = 'processing' OR o.status = 'pending'
+					AND (o.created_at, o.id) < (jobs.created_at, jobs.id))) < $4`, toTime(now), tenant, id, limit)
+		if err != nil {
+			return err
+		}
+		j, err = findJob(ctx, tx, tenant, id, "")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start job: %w", dbError(err))
+	}
+	return j, nil
+}
+
+// lockJobs takes the transaction-scoped advisory lock of a tenant's jobs of
+// one type, under which their per-tenant limits are counted.
+func lockJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport.JobType) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "userport jobs "+tenant+" "+string(typ))
+	return err
+}
+
+// ListJobs returns the jobs that match f, oldest first.
+func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.Job, error) {
+	where, args := jobWhere(f)
+	args = append(args, limitArg(f.Limit))
+	var jobs []*userport.Job
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		rows, err := q.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
+			fmt.Sprintf(` ORDER BY created_at, tenant, id LIMIT $%d`, len(args)), args...)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.Job, error) { return scanJob(row) })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// CountJobs counts the jobs that match f, at most f.Limit when it is set.
+func (db *DB) CountJobs(ctx context.Context, f userport.JobFilter) (int, error) {
+	where, args := jobWhere(f)
+	args = append(args, limitArg(f.Limit))
+	var n int
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE `+where+
+			fmt.Sprintf(` LIMIT $%d) AS j`, len(args)), args...).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
+// jobWhere is the condition and arguments that select the jobs f matches.
+func jobWhere(f userport.JobFilter) (string, []any) {
+	conds, args := []string{"true"}, []any{}
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Tenant != "" {
+		add("tenant = $%d", f.Tenant)
+	}
+	if f.Type != "" {
+		add("type = $%d", string(f.Type))
+	}
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = string(s)
+		}
+		add("status = ANY($%d)", statuses)
+	}
+	if !f.CreatedBefore.IsZero() {
+		add("created_at < $%d", toTime(f.CreatedBefore))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// DeleteJob removes a job record, and an import's cursor and errors with it:
+// ENOTFOUND if absent.
+func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
+	tag, err := db.exec(ctx, `DELETE FROM jobs WHERE tenant = $1 AND id = $2`, tenant, id)
+	if err != nil {
+		return fmt.Errorf("delete job: %w", err)
+	}
+	return mustAffect(tag, errJobNotFound)
+}
