@@ -92,7 +92,13 @@ func (b *bundle) claimsAt(now time.Time, changes map[string]any) map[string]any 
 
 func TestRefusedTokens(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	dir := t.TempDir()
+	installTestKey(t, dir)
+	cfg := testConfig(dir)
+	// More bad tokens than the failure limit's burst: that limit has its own
+	// test (TestFailureRateLimit); here each token must be refused for itself.
+	cfg.FailureBurst = 1000
+	b := start(t, cfg, newTestClock())
 	key, _ := testKey(t)
 	kid := b.m.keys.SigningKeyID()
 	now := b.clock.Now()
