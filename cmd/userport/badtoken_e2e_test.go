@@ -241,7 +241,7 @@ func TestDeletedClientToken(t *testing.T) {
 	b.api(http.MethodGet, "/users", tok, nil).want(t, 200, `[]`)
 
 	// Clients have no delete in the store API yet: remove the row.
-	if _, err := b.m.store.SQL().Exec(`DELETE FROM clients WHERE tenant = ? AND id = ?`, c.Tenant, c.ID); err != nil {
+	if _, err := b.sqlDB().Exec(`DELETE FROM clients WHERE tenant = ? AND id = ?`, c.Tenant, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.clock.Advance(auth.ClientCacheTTL)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -25,7 +24,14 @@ type Config struct {
 	Tenant      string // the tenant's name; names export files
 	PublicURL   string // base URL clients use; issuer and audience derive from it
 	DatabaseURL string // "" for the SQLite file in DataDir
-	LogLevel    string
+	// BlobURL is "" for export and import files in DataDir, or
+	// s3://bucket/prefix; S3Endpoint and S3PublicEndpoint
+	// (USERPORT_S3_ENDPOINT, USERPORT_S3_PUBLIC_ENDPOINT) name an
+	// S3-compatible service and the address clients reach it by.
+	BlobURL          string
+	S3Endpoint       string
+	S3PublicEndpoint string
+	LogLevel         string
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
@@ -103,6 +109,8 @@ func (c *Config) envOnlyDuration(name string) time.Duration {
 func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./userport-data"), "directory of the SQLite file, keys and export files (USERPORT_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "database URL; default: the SQLite file in the data dir (USERPORT_DATABASE_URL)")
+	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "s3://bucket/prefix for export and import files in S3; default: the data dir (USERPORT_BLOB_URL)")
+	c.S3Endpoint, c.S3PublicEndpoint = env("S3_ENDPOINT", ""), env("S3_PUBLIC_ENDPOINT", "")
 	fs.StringVar(&c.Tenant, "tenant", env("TENANT", "dev"), "tenant name; export files are named after it (USERPORT_TENANT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
 }
@@ -203,6 +211,12 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("the data dir must not be empty")
 	}
+	if _, _, err := c.database(); err != nil {
+		return err
+	}
+	if err := c.checkBlobURL(); err != nil {
+		return err
+	}
 	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
 		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
 	}
@@ -270,17 +284,4 @@ func (c *Config) logLevel() (slog.Level, error) {
 		return l, fmt.Errorf("invalid log level %q", c.LogLevel)
 	}
 	return l, nil
-}
-
-// sqlitePath returns the SQLite file the configuration names.
-func (c *Config) sqlitePath() (string, error) {
-	switch u := c.DatabaseURL; {
-	case u == "":
-		return filepath.Join(c.DataDir, "userport.db"), nil
-	case strings.HasPrefix(u, "sqlite://"):
-		return strings.TrimPrefix(u, "sqlite://"), nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "", errors.New("PostgreSQL is not supported by this build yet: use the embedded SQLite default")
-	}
-	return "", fmt.Errorf("unsupported database URL %q: want sqlite://PATH", c.DatabaseURL)
 }

@@ -358,7 +358,7 @@ func exWaitForCleanup(t *testing.T, b *bundle) {
 func (b *bundle) riverState(id string) string {
 	b.t.Helper()
 	var state string
-	err := b.m.store.SQL().QueryRow(`SELECT state FROM river_job WHERE json_extract(args, '$.job_id') = ?
+	err := b.sqlDB().QueryRow(`SELECT state FROM river_job WHERE json_extract(args, '$.job_id') = ?
 		ORDER BY id DESC LIMIT 1`, id).Scan(&state)
 	if err != nil {
 		b.t.Fatalf("the River job of %s: %v", id, err)

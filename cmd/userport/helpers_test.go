@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/sqlite"
 )
 
 // The admin client credentials of the servers setup starts.
@@ -547,4 +549,14 @@ func (b *bundle) inFlightCreate(email string) (finish func() (int, []byte)) {
 		}
 		return 0, nil
 	}
+}
+
+// sqlDB is the server's SQLite database, for tests that look under the store.
+func (b *bundle) sqlDB() *sql.DB {
+	b.t.Helper()
+	db, ok := b.m.store.Store.(*sqlite.DB)
+	if !ok {
+		b.t.Fatalf("the store is a %T, not SQLite", b.m.store.Store)
+	}
+	return db.SQL()
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 // seedBatch is how many generated users go into one transaction.
@@ -127,7 +126,7 @@ func generate(ctx context.Context, g *seed.Generator, n int, bar *progressbar.Pr
 // openConnection opens the configured store for a command that writes users
 // of one connection: the tenant is made sure of, the connection found or
 // created.
-func openConnection(ctx context.Context, cfg *Config, name string, clock userport.Clock) (*sqlite.DB, *userport.Connection, error) {
+func openConnection(ctx context.Context, cfg *Config, name string, clock userport.Clock) (*database, *userport.Connection, error) {
 	store, _, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err

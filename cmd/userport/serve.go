@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,16 +15,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
 	"github.com/userport/userport/jobs"
-	"github.com/userport/userport/localblob"
-	"github.com/userport/userport/sqlite"
 )
 
 // shutdownTimeout bounds how long in-flight requests may take to finish.
@@ -38,15 +33,16 @@ type Main struct {
 	Logger *slog.Logger
 	Clock  userport.Clock
 
-	store    *sqlite.DB
-	blobs    *localblob.Store
-	engine   *jobs.Engine[*sql.Tx]
-	keys     *auth.KeySet
-	issuer   *auth.Issuer
-	listener net.Listener
-	server   *http.Server
-	served   chan error
-	worker   *childWorker // the job worker process, with --jobs process
+	store     *database
+	blobs     userport.BlobStore
+	downloads http.Handler // serves the local blob store's signed links; nil with S3
+	engine    engine
+	keys      *auth.KeySet
+	issuer    *auth.Issuer
+	listener  net.Listener
+	server    *http.Server
+	served    chan error
+	worker    *childWorker // the job worker process, with --jobs process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -150,26 +146,6 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	return nil
 }
 
-// openStore opens the configured store and the data dir's signing keys.
-func openStore(ctx context.Context, cfg *Config) (*sqlite.DB, *auth.KeySet, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create data dir: %w", err)
-	}
-	path, err := cfg.sqlitePath()
-	if err != nil {
-		return nil, nil, err
-	}
-	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("signing keys: %w", err)
-	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open database: %w", err)
-	}
-	return db, keys, nil
-}
-
 // warnOpenDataDir logs a warning when other users may enter or read the data
 // dir, which holds the users' data, the signing keys and the admin client's
 // credentials. The files userport writes there are its owner's alone anyway.
@@ -184,21 +160,8 @@ func warnOpenDataDir(dir string, logger *slog.Logger) {
 
 // openJobs opens the export file store and starts the job engine on the
 // store's database.
-func (m *Main) openJobs(ctx context.Context) error {
-	key, err := localblob.LoadOrCreateKey(filepath.Join(m.Config.DataDir, "download-key"))
-	if err != nil {
-		return fmt.Errorf("download signing key: %w", err)
-	}
-	local, err := localblob.New(filepath.Join(m.Config.DataDir, "exports"), m.Config.PublicURL, key, m.Clock)
-	if err != nil {
-		return err
-	}
-	// Download links name the tenant: another tenant's server refuses them.
-	if m.blobs, err = local.ForTenant(m.Config.Tenant); err != nil {
-		return err
-	}
-	driver := riversqlite.New(m.store.SQL())
-	if err := jobs.Migrate(ctx, driver); err != nil {
+func (m *Main) openJobs(ctx context.Context) (err error) {
+	if m.blobs, m.downloads, err = openBlobs(ctx, &m.Config, m.Clock); err != nil {
 		return err
 	}
 	var blobs userport.BlobStore = m.blobs
@@ -213,7 +176,7 @@ func (m *Main) openJobs(ctx context.Context) error {
 		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
-	if m.engine, err = jobs.New(driver, deps, cfg, work); err != nil {
+	if m.engine, err = m.store.newEngine(ctx, deps, cfg, work); err != nil {
 		return err
 	}
 	return m.engine.Start(ctx)
@@ -231,7 +194,7 @@ func (m *Main) api() *httpapi.Server {
 	return &httpapi.Server{Tenant: m.Config.Tenant, PublicURL: m.Config.PublicURL, Store: m.store,
 		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger,
 		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
-		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.blobs.Handler(),
+		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,

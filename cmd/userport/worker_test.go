@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/userport/userport"
 	"github.com/userport/userport/jobs"
 )
@@ -70,11 +68,7 @@ func queueExport(t *testing.T, cfg *Config) *userport.Job {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	driver := riversqlite.New(store.SQL())
-	if err := jobs.Migrate(ctx, driver); err != nil {
-		t.Fatal(err)
-	}
-	engine, err := jobs.New(driver, jobs.Deps{Store: store, Clock: userport.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}, jobs.Config{}, false)
+	engine, err := store.newEngine(ctx, jobs.Deps{Store: store, Clock: userport.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}, jobs.Config{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/localblob"
+	"github.com/userport/userport/postgres"
+	"github.com/userport/userport/s3blob"
+	"github.com/userport/userport/sqlite"
+)
+
+// engine is the job engine (jobs.Engine) whatever its database driver.
+type engine interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	EnqueueTx(ctx context.Context, tx userport.Tx, job *userport.Job) error
+}
+
+// database is the store the configuration names, and how to build the job
+// engine on the same database.
+type database struct {
+	userport.Store
+	// newEngine builds the job engine on the store's database, River's
+	// tables migrated.
+	newEngine func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error)
+}
+
+// Database kinds (--database-url).
+const (
+	dbSQLite   = "sqlite"
+	dbPostgres = "postgres"
+)
+
+// database returns the kind of database the configuration names, and its
+// SQLite path or PostgreSQL URL.
+func (c *Config) database() (kind, target string, err error) {
+	switch u := c.DatabaseURL; {
+	case u == "":
+		return dbSQLite, filepath.Join(c.DataDir, "userport.db"), nil
+	case strings.HasPrefix(u, "sqlite://"):
+		return dbSQLite, strings.TrimPrefix(u, "sqlite://"), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return dbPostgres, u, nil
+	}
+	return "", "", fmt.Errorf("invalid --database-url (USERPORT_DATABASE_URL): want sqlite://PATH or postgres://..., not %q", userport.Excerpt(c.DatabaseURL))
+}
+
+// openStore opens the configured database (migrated) and the data dir's
+// signing keys.
+func openStore(ctx context.Context, cfg *Config) (*database, *auth.KeySet, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data dir: %w", err)
+	}
+	kind, target, err := cfg.database()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
+	}
+	var db *database
+	if kind == dbPostgres {
+		db, err = openPostgres(ctx, target)
+	} else {
+		db, err = openSQLite(ctx, target)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, keys, nil
+}
+
+// openSQLite opens the SQLite file; River shares it through riversqlite.
+func openSQLite(ctx context.Context, path string) (*database, error) {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
+		driver := riversqlite.New(db.SQL())
+		if err := jobs.Migrate(ctx, driver); err != nil {
+			return nil, err
+		}
+		return jobs.New(driver, deps, cfg, work)
+	}}, nil
+}
+
+// openPostgres opens the PostgreSQL database; postgres.Open has migrated
+// River's tables too, under the store's advisory lock.
+func openPostgres(ctx context.Context, url string) (*database, error) {
+	db, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
+		return jobs.New(riverpgxv5.New(db.Pool()), deps, cfg, work)
+	}}, nil
+}
+
+// openBlobs opens the configured blob store: local files in the data dir,
+// whose signed links this server serves (downloads), or S3, whose presigned
+// links clients fetch from S3 itself (downloads nil).
+func openBlobs(ctx context.Context, cfg *Config, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
+	if cfg.BlobURL != "" {
+		s, err := s3blob.Open(ctx, cfg.BlobURL, s3blob.Options{Endpoint: cfg.S3Endpoint, PublicEndpoint: cfg.S3PublicEndpoint})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open blob store %s: %w", cfg.BlobURL, err)
+		}
+		return s, nil, nil
+	}
+	key, err := localblob.LoadOrCreateKey(filepath.Join(cfg.DataDir, "download-key"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("download signing key: %w", err)
+	}
+	local, err := localblob.New(filepath.Join(cfg.DataDir, "exports"), cfg.PublicURL, key, clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Download links name the tenant: another tenant's server refuses them.
+	bound, err := local.ForTenant(cfg.Tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bound, bound.Handler(), nil
+}
+
+// checkBlobURL checks the form of --blob-url.
+func (c *Config) checkBlobURL() error {
+	if c.BlobURL == "" || strings.HasPrefix(c.BlobURL, "s3://") && len(c.BlobURL) > len("s3://") {
+		return nil
+	}
+	return errors.New("invalid --blob-url (USERPORT_BLOB_URL): want s3://bucket[/prefix], or nothing for the data dir, not " +
+		fmt.Sprintf("%q", userport.Excerpt(c.BlobURL)))
+}
