@@ -12,18 +12,16 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
+	"github.com/userport/userport/internal/procstat"
 	"github.com/userport/userport/seed"
 )
 
@@ -208,14 +206,14 @@ func benchOne(ctx context.Context, m *Main, token string, format userport.Format
 	if m.worker != nil {
 		pid = m.worker.Pid()
 	}
-	_ = resetPeakRSS(pid)
-	cpu := processCPU(pid)
+	_ = procstat.ResetPeakRSS(pid)
+	cpu := procstat.CPU(pid)
 	job, _, err := benchRunJob(ctx, m, token, body, benchPollTimed)
 	if err != nil {
 		return nil, err
 	}
-	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS(pid)}
-	r.CPUSeconds = (processCPU(pid) - cpu).Seconds()
+	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: procstat.PeakRSS(pid)}
+	r.CPUSeconds = (procstat.CPU(pid) - cpu).Seconds()
 	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
 	if r.ScanSeconds, err = benchScan(ctx, m); err != nil {
 		return nil, err
@@ -378,48 +376,4 @@ func printBench(w io.Writer, r *benchResult, asJSON bool) {
 	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB cpu=%.2fs scan=%.2fs compress=%.2fs ratio_to_limit=%.2f; polled every 10ms: seconds=%.2f get_job_p50=%.1fms p99=%.1fms (%d calls)\n",
 		r.Format, r.Users, r.Seconds, r.UsersPerSec, r.MBPerSec, r.OutputBytes, r.CompressionRate,
 		float64(r.PeakRSSBytes)/1e6, r.CPUSeconds, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit, r.PolledSeconds, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
-}
-
-// resetPeakRSS resets the peak RSS of process pid (Linux: clear_refs 5).
-func resetPeakRSS(pid int) error {
-	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(pid), "clear_refs"), []byte("5"), 0)
-}
-
-// peakRSS reads the peak resident set size (VmHWM) of process pid, 0 if unknown.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
-// processCPU returns the user plus system CPU time that process pid has used
-// (Linux: /proc/pid/stat, in USER_HZ ticks of 10 ms), 0 if unknown.
-func processCPU(pid int) time.Duration {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; the fields after it do not.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
