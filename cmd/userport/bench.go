@@ -68,31 +68,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file (with --jobs inline)")
 	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
-	dataDirSet := false
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		dataDirSet = dataDirSet || f.Name == "data-dir"
-		if f.Name == "blob-url" && f.Value.String() != "" {
-			err := errors.New("--blob-url: only the local blob store is built yet")
-			fmt.Fprintln(stderr, err)
-		}
-	})
+	if blobURL := fs.Lookup("blob-url").Value.String(); blobURL != "" {
+		fmt.Fprintln(stderr, errors.New("--blob-url: only the local blob store is built yet"))
+	}
 	formats, err := benchFormats(*format)
 	if err != nil {
 		return err
 	}
-	if !dataDirSet {
-		dir, err := os.MkdirTemp("", "userport-bench-")
-		if err != nil {
-			return err
-		}
-		if !*keep {
-			defer os.RemoveAll(dir)
-		}
-		cfg.DataDir = dir
+	cleanup, err := tempDataDir(fs, &cfg, "userport-bench-", *keep)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	cfg.Addr, cfg.PublicURL, cfg.LogLevel = "127.0.0.1:0", "", "warn"
 	if *users > 0 {
 		if err := benchSeed(ctx, &cfg, *users, stderr); err != nil {
@@ -110,6 +100,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	return benchExports(ctx, &cfg, formats, *paging, *asJSON, stdout, stderr)
+}
+
+// tempDataDir points cfg at a new temporary data dir unless --data-dir was
+// given; cleanup removes it, unless keep.
+func tempDataDir(fs *flag.FlagSet, cfg *Config, prefix string, keep bool) (cleanup func(), err error) {
+	if flagSet(fs, "data-dir") {
+		return func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = dir
+	if keep {
+		return func() {}, nil
+	}
+	return func() { os.RemoveAll(dir) }, nil
+}
+
+// flagSet reports whether flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called.
@@ -159,9 +173,8 @@ func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error 
 
 // benchExports starts the service and measures one export per format.
 func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, paging int, asJSON bool, stdout, stderr io.Writer) error {
-	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
-	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg)}
-	if err := m.Open(ctx); err != nil {
+	m, err := openBenchServer(ctx, cfg, stderr)
+	if err != nil {
 		return err
 	}
 	defer m.Close()
@@ -184,6 +197,17 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, p
 		fmt.Fprintf(stdout, "paging users=%d seconds=%.2f users/s=%.0f (GET /api/v2/users?per_page=100)\n", n, secs, float64(n)/secs)
 	}
 	return nil
+}
+
+// openBenchServer starts the service of cfg, for bench and loadtest, with an
+// admin client of its own (so that none is written to the data dir).
+func openBenchServer(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
+	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
+	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg), Stderr: stderr}
+	if err := m.Open(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // Polling intervals of the two runs of each format: the timed run polls
