@@ -12,18 +12,16 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
+	"github.com/userport/userport/internal/procstat"
 	"github.com/userport/userport/seed"
 )
 
@@ -70,31 +68,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file (with --jobs inline)")
 	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
-	dataDirSet := false
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		dataDirSet = dataDirSet || f.Name == "data-dir"
-		if f.Name == "blob-url" && f.Value.String() != "" {
-			err := errors.New("--blob-url: only the local blob store is built yet")
-			fmt.Fprintln(stderr, err)
-		}
-	})
+	if blobURL := fs.Lookup("blob-url").Value.String(); blobURL != "" {
+		fmt.Fprintln(stderr, errors.New("--blob-url: only the local blob store is built yet"))
+	}
 	formats, err := benchFormats(*format)
 	if err != nil {
 		return err
 	}
-	if !dataDirSet {
-		dir, err := os.MkdirTemp("", "userport-bench-")
-		if err != nil {
-			return err
-		}
-		if !*keep {
-			defer os.RemoveAll(dir)
-		}
-		cfg.DataDir = dir
+	cleanup, err := tempDataDir(fs, &cfg, "userport-bench-", *keep)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	cfg.Addr, cfg.PublicURL, cfg.LogLevel = "127.0.0.1:0", "", "warn"
 	if *users > 0 {
 		if err := benchSeed(ctx, &cfg, *users, stderr); err != nil {
@@ -112,6 +100,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	return benchExports(ctx, &cfg, formats, *paging, *asJSON, stdout, stderr)
+}
+
+// tempDataDir points cfg at a new temporary data dir unless --data-dir was
+// given; cleanup removes it, unless keep.
+func tempDataDir(fs *flag.FlagSet, cfg *Config, prefix string, keep bool) (cleanup func(), err error) {
+	if flagSet(fs, "data-dir") {
+		return func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = dir
+	if keep {
+		return func() {}, nil
+	}
+	return func() { os.RemoveAll(dir) }, nil
+}
+
+// flagSet reports whether flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called.
@@ -161,9 +173,8 @@ func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error 
 
 // benchExports starts the service and measures one export per format.
 func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, paging int, asJSON bool, stdout, stderr io.Writer) error {
-	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
-	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg)}
-	if err := m.Open(ctx); err != nil {
+	m, err := openBenchServer(ctx, cfg, stderr)
+	if err != nil {
 		return err
 	}
 	defer m.Close()
@@ -188,6 +199,17 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, p
 	return nil
 }
 
+// openBenchServer starts the service of cfg, for bench and loadtest, with an
+// admin client of its own (so that none is written to the data dir).
+func openBenchServer(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
+	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
+	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg), Stderr: stderr}
+	if err := m.Open(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // Polling intervals of the two runs of each format: the timed run polls
 // GET /api/v2/jobs/{id} as a client script does; the latency run polls at
 // 100 requests per second, for enough samples of its percentiles.
@@ -208,14 +230,14 @@ func benchOne(ctx context.Context, m *Main, token string, format userport.Format
 	if m.worker != nil {
 		pid = m.worker.Pid()
 	}
-	_ = resetPeakRSS(pid)
-	cpu := processCPU(pid)
+	_ = procstat.ResetPeakRSS(pid)
+	cpu := procstat.CPU(pid)
 	job, _, err := benchRunJob(ctx, m, token, body, benchPollTimed)
 	if err != nil {
 		return nil, err
 	}
-	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: peakRSS(pid)}
-	r.CPUSeconds = (processCPU(pid) - cpu).Seconds()
+	r := &benchResult{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: procstat.PeakRSS(pid)}
+	r.CPUSeconds = (procstat.CPU(pid) - cpu).Seconds()
 	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
 	if r.ScanSeconds, err = benchScan(ctx, m); err != nil {
 		return nil, err
@@ -378,48 +400,4 @@ func printBench(w io.Writer, r *benchResult, asJSON bool) {
 	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB cpu=%.2fs scan=%.2fs compress=%.2fs ratio_to_limit=%.2f; polled every 10ms: seconds=%.2f get_job_p50=%.1fms p99=%.1fms (%d calls)\n",
 		r.Format, r.Users, r.Seconds, r.UsersPerSec, r.MBPerSec, r.OutputBytes, r.CompressionRate,
 		float64(r.PeakRSSBytes)/1e6, r.CPUSeconds, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit, r.PolledSeconds, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
-}
-
-// resetPeakRSS resets the peak RSS of process pid (Linux: clear_refs 5).
-func resetPeakRSS(pid int) error {
-	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(pid), "clear_refs"), []byte("5"), 0)
-}
-
-// peakRSS reads the peak resident set size (VmHWM) of process pid, 0 if unknown.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
-// processCPU returns the user plus system CPU time that process pid has used
-// (Linux: /proc/pid/stat, in USER_HZ ticks of 10 ms), 0 if unknown.
-func processCPU(pid int) time.Duration {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces; the fields after it do not.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

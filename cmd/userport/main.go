@@ -22,6 +22,7 @@ Usage:
   userport seed   [flags]    write N generated users into the store
   userport bench  [flags]    measure exports against the limit of scan + gzip
   userport import [flags]    import a JSON-array or NDJSON file (gzip'd or not) into the store
+  userport loadtest [flags]  put a server (its own, seeded, or one on loopback) under load and report
 
 Run 'userport COMMAND -h' for a command's flags.
 `
@@ -44,12 +45,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve":  runServe,
-		"token":  runToken,
-		"seed":   runSeed,
-		"bench":  runBench,
-		"worker": runWorker,
-		"import": runImport,
+		"serve":    runServe,
+		"token":    runToken,
+		"seed":     runSeed,
+		"bench":    runBench,
+		"worker":   runWorker,
+		"import":   runImport,
+		"loadtest": runLoadtest,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/loadtest"
+)
+
+// loadtestClientTokens is how many client ids the simulated clients share at
+// most: enough that no client id's rate limit is what the test measures.
+const loadtestClientTokens = 1000
+
+// runLoadtest implements `userport loadtest`: start a server on a fresh,
+// seeded data dir (or take the one at --url), then put it under load
+// (internal/loadtest) and print the report. It fails when any request had
+// an error other than 429.
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	var lc loadtest.Config
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	cfg.serverFlags(fs)
+	cfg.jobsFlag(fs)
+	scenario := fs.String("scenario", string(loadtest.Mixed), "mixed (users, exports, polls, downloads) or writes (only POST /api/v2/users); both while a large export and an import run")
+	target := fs.String("url", "", "load a running server at this loopback URL instead of starting one; tokens are signed with --data-dir's key, nothing is seeded")
+	pids := fs.String("pids", "", "with --url: comma-separated pids of the server's processes, to measure")
+	users := fs.Int("users", 1_000_000, "users to seed into the fresh store before the run")
+	fs.IntVar(&lc.Clients, "clients", 0, "concurrent clients (default 200 for mixed, 4 for writes)")
+	fs.DurationVar(&lc.Duration, "duration", loadtest.DefaultDuration, "how long the clients run at most")
+	fs.Int64Var(&lc.MaxRequests, "max-requests", loadtest.DefaultMaxRequests, "stop after this many requests")
+	fs.DurationVar(&lc.RequestTimeout, "request-timeout", loadtest.DefaultRequestTimeout, "timeout of every request")
+	fs.IntVar(&lc.ImportUsers, "import-users", loadtest.DefaultImportUsers, "users in the imported file")
+	fs.IntVar(&lc.ExportLimit, "export-limit", loadtest.DefaultExportLimit, "rows of each client's export (the large export has every user)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	keep := fs.Bool("keep", false, "keep the temporary data dir")
+	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
+		return err
+	}
+	lc.Scenario, lc.Log = loadtest.Scenario(*scenario), stderr
+	if err := lc.Validate(); err != nil {
+		return err
+	}
+	if *users < 0 {
+		return errors.New("--users must be >= 0")
+	}
+	var rep *loadtest.Report
+	var err error
+	if *target != "" {
+		rep, err = loadtestURL(ctx, fs, &cfg, lc, *target, *pids)
+	} else {
+		rep, err = loadtestOwnServer(ctx, fs, &cfg, lc, *users, *keep, stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err == nil && rep.Errors > 0 {
+		err = fmt.Errorf("%d errors other than 429", rep.Errors)
+	}
+	return err
+}
+
+// loadtestOwnServer seeds a fresh data dir, starts the server on it (jobs
+// as --jobs says) and runs the load test against it.
+func loadtestOwnServer(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest.Config, users int, keep bool, stderr io.Writer) (*loadtest.Report, error) {
+	cleanup, err := tempDataDir(fs, cfg, "userport-loadtest-", keep)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	lc.TempDir = cfg.DataDir
+	cfg.Addr, cfg.PublicURL, cfg.LogLevel = "127.0.0.1:0", "", "warn"
+	if users > 0 {
+		if err := benchSeed(ctx, cfg, users, stderr); err != nil {
+			return nil, err
+		}
+	}
+	m, err := openBenchServer(ctx, cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	t, err := loadtestTarget(m.issuer, m.URL(), lc.Clients)
+	if err != nil {
+		return nil, err
+	}
+	t.Processes = func() []loadtest.Process {
+		ps := []loadtest.Process{{Name: "serve", PID: os.Getpid()}}
+		if m.worker != nil {
+			ps = append(ps, loadtest.Process{Name: "worker", PID: m.worker.Pid()})
+		}
+		return ps
+	}
+	t.Goroutines, t.GoroutinesOf = runtime.NumGoroutine, "serve's process, which also runs the load generator"
+	return loadtest.Run(ctx, lc, t)
+}
+
+// loadtestURL runs the load test against the server at url, signing tokens
+// with the key of its data dir (--data-dir, which must be given).
+func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest.Config, url, pids string) (*loadtest.Report, error) {
+	if err := loadtest.CheckLoopback(url); err != nil {
+		return nil, err
+	}
+	if !flagSet(fs, "data-dir") && os.Getenv("USERPORT_DATA_DIR") == "" {
+		return nil, errors.New("--url needs the server's --data-dir: tokens are signed with its key")
+	}
+	if _, err := os.Stat(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	cfg.PublicURL = strings.TrimRight(url, "/")
+	t, err := loadtestTarget(newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
+	if err != nil {
+		return nil, err
+	}
+	var ps []loadtest.Process
+	for i, s := range strings.FieldsFunc(pids, func(r rune) bool { return r == ',' }) {
+		pid, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--pids: %q is no pid", s)
+		}
+		ps = append(ps, loadtest.Process{Name: "pid" + strconv.Itoa(i+1), PID: pid})
+	}
+	t.Processes = func() []loadtest.Process { return ps }
+	lc.TempDir = os.TempDir()
+	return loadtest.Run(ctx, lc, t)
+}
+
+// loadtestTarget issues the admin token and the tokens of n simulated
+// clients, each client id's own (loadtestClientTokens at most).
+func loadtestTarget(issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
+	t := loadtest.Target{URL: url}
+	var err error
+	if t.AdminToken, _, err = issuer.Issue("loadtest-admin", auth.AllScopes()); err != nil {
+		return t, err
+	}
+	scopes := []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}
+	for i := range min(n, loadtestClientTokens) {
+		tok, _, err := issuer.Issue(fmt.Sprintf("loadtest-client-%d", i), scopes)
+		if err != nil {
+			return t, err
+		}
+		t.ClientTokens = append(t.ClientTokens, tok)
+	}
+	return t, nil
+}
