@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -93,7 +94,7 @@ func loadtestOwnServer(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc lo
 		return nil, err
 	}
 	defer m.Close()
-	t, err := loadtestTarget(m.issuer, m.URL(), lc.Clients)
+	t, err := loadtestTarget(ctx, m.store, m.issuer, m.URL(), lc.Clients)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,12 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	cfg.PublicURL = strings.TrimRight(url, "/")
-	t, err := loadtestTarget(newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
+	store, _, err := openStore(ctx, cfg) // the server's database: its clients must exist there
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	t, err := loadtestTarget(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
 	if err != nil {
 		return nil, err
 	}
@@ -142,17 +148,28 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 	return loadtest.Run(ctx, lc, t)
 }
 
-// loadtestTarget issues the admin token and the tokens of n simulated
-// clients, each client id's own (loadtestClientTokens at most).
-func loadtestTarget(issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
+// loadtestTarget makes sure the load test's clients exist (a token of a
+// client the server does not know is refused), then issues the admin token
+// and the tokens of n simulated clients, each client id's own
+// (loadtestClientTokens at most).
+func loadtestTarget(ctx context.Context, store userport.ClientStore, issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
 	t := loadtest.Target{URL: url}
+	issue := func(id string, scopes []string) (string, error) {
+		c := &userport.Client{Tenant: issuer.Tenant, ID: id, Name: "userport loadtest", SecretHash: auth.HashSecret(auth.NewClientSecret()),
+			Scopes: scopes, CreatedAt: time.Now().UTC()}
+		if err := store.PutClient(ctx, c); err != nil {
+			return "", fmt.Errorf("load test client %s: %w", id, err)
+		}
+		tok, _, err := issuer.Issue(id, scopes)
+		return tok, err
+	}
 	var err error
-	if t.AdminToken, _, err = issuer.Issue("loadtest-admin", auth.AllScopes()); err != nil {
+	if t.AdminToken, err = issue("loadtest-admin", auth.AllScopes()); err != nil {
 		return t, err
 	}
 	scopes := []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}
 	for i := range min(n, loadtestClientTokens) {
-		tok, _, err := issuer.Issue(fmt.Sprintf("loadtest-client-%d", i), scopes)
+		tok, err := issue(fmt.Sprintf("loadtest-client-%d", i), scopes)
 		if err != nil {
 			return t, err
 		}
