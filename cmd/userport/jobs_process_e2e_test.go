@@ -5,11 +5,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,6 +39,34 @@ func binaryWithUsers(t *testing.T, n int) (bin, dir, addr string) {
 	return bin, dir, addr
 }
 
+// threadNices returns the nice value of each thread of a Linux process.
+func threadNices(t *testing.T, pid int) map[int]int {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nices := map[int]int{}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(dir + "/" + task.Name() + "/stat")
+		if err != nil {
+			continue // the thread ended
+		}
+		// The fields after the command's closing parenthesis: state is
+		// field 3 of stat(5), nice field 19.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		tid, _ := strconv.Atoi(task.Name())
+		if nices[tid], err = strconv.Atoi(fields[19-3]); err != nil {
+			t.Fatalf("thread %d: %v", tid, err)
+		}
+	}
+	if len(nices) == 0 {
+		t.Fatalf("process %d has no threads", pid)
+	}
+	return nices
+}
+
 // countLines returns the number of lines of a gzip'd file.
 func countLines(t *testing.T, data []byte) int {
 	t.Helper()
@@ -60,6 +90,20 @@ func TestServeWorksJobsInAChildProcess(t *testing.T) {
 	worker := workerPid(t, p)
 	if n := countLines(t, imClient(t, addr).imExport()); n != 500 {
 		t.Errorf("the export has %d users, want 500", n)
+	}
+	// The worker's threads, those the export started included, run at a
+	// lower priority than serve's, which answers requests.
+	if runtime.GOOS == "linux" {
+		for tid, nice := range threadNices(t, worker) {
+			if nice != childNice {
+				t.Errorf("worker thread %d has nice %d, want %d", tid, nice, childNice)
+			}
+		}
+		for tid, nice := range threadNices(t, p.cmd.Process.Pid) {
+			if nice != 0 {
+				t.Errorf("serve thread %d has nice %d, want 0", tid, nice)
+			}
+		}
 	}
 
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {

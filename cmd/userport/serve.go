@@ -124,7 +124,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(m.Config.workerArgs(), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(append(m.Config.workerArgs(), fmt.Sprintf("--nice=%d", childNice)), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}

@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/userport/userport"
 )
+
+// childNice is what serve adds to the nice value of its child worker: an
+// export or an import keeps every core busy, and a request (a password to
+// hash, a page to read) should not wait for it.
+const childNice = 10
 
 // runWorker implements `userport worker`: the job workers without the HTTP
 // API, sharing the queue (and the database) with `serve` and other workers.
@@ -15,10 +21,18 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
+	nice := fs.Int("nice", 0, "add this to the worker's nice value (0 to 19): serve runs its child worker at +"+
+		fmt.Sprint(childNice)+", so that the API's requests come before the jobs' work on a busy CPU")
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
+	if *nice < 0 || *nice > 19 {
+		return fmt.Errorf("invalid --nice %d: want 0 to 19", *nice)
+	}
 	m.Logger = newLogger(stderr, &m.Config)
+	if err := lowerPriority(*nice); err != nil {
+		m.Logger.Warn("could not lower the worker's priority", "err", err)
+	}
 	if err := m.OpenWorker(ctx); err != nil {
 		return err
 	}
