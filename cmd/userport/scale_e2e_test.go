@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -340,5 +341,45 @@ func scaleCheckCSV(t *testing.T, file []byte, header string, ids map[string]bool
 	}
 	if len(seen) != len(ids) {
 		t.Errorf("the CSV export has %d users, want %d", len(seen), len(ids))
+	}
+}
+
+// TestScaleModeStartFailures starts serve on storage it cannot use: it exits
+// at once with a message that says what is wrong, instead of serving or
+// hanging.
+func TestScaleModeStartFailures(t *testing.T) {
+	e := newScaleEnv(t)
+	bin := buildUserport(t)
+	bucket := strings.TrimSuffix(strings.TrimPrefix(e.blobURL, "s3://"), "/exports/")
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"missing bucket", []string{"--database-url", e.databaseURL, "--blob-url", "s3://userport-no-such-bucket/exports/"}, nil,
+			`bucket "userport-no-such-bucket" does not exist at ` + e.s3Endpoint},
+		{"bad S3 credentials", e.flags(), []string{"AWS_SECRET_ACCESS_KEY=not-the-secret"},
+			`access to bucket "` + bucket + `" at ` + e.s3Endpoint + ` denied: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`},
+		{"unreachable PostgreSQL", []string{"--database-url", "postgres://root@127.0.0.1:1/test?sslmode=disable&connect_timeout=5", "--blob-url", e.blobURL}, nil,
+			"open database: open postgres: migrate: userport error: code=unavailable message=The database is not available.: failed to connect to `user=root database=test`: 127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			installTestKey(t, dir)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--jobs", "none", "--data-dir", dir, "--addr", imFreeAddr(t)}, tt.args...)...)
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, err := cmd.CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatalf("serve still ran after 30 s:\n%s", out)
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || !strings.Contains(string(out), tt.want) {
+				t.Fatalf("serve exited with %v, output:\n%s\nwant an error containing %q", err, out, tt.want)
+			}
+		})
 	}
 }
