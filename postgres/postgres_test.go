@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,49 +13,15 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/storetest"
 )
 
-// databaseURL is the PostgreSQL database the tests use, or skips t.
-func databaseURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
-	}
-	return url
-}
-
-// newSchema creates an empty schema of its own for t, dropped when t ends,
-// so that tests running at once, and CI runs, never share tables.
-func newSchema(t testing.TB) (url, schema string) {
-	t.Helper()
-	url = databaseURL(t)
-	schema = "test_" + strings.ToLower(userport.RandomString(12))
-	admin(t, url, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
-	t.Cleanup(func() { admin(t, url, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`) })
-	return url, schema
-}
-
-// admin runs one statement on a connection of its own.
-func admin(t testing.TB, url, sql string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // open opens a store in a new schema, closed when t ends.
 func open(t testing.TB, opts postgres.Options) *postgres.DB {
 	t.Helper()
-	url, schema := newSchema(t)
+	url, schema := testutil.NewSchema(t)
 	opts.Schema = schema
 	db, err := postgres.Open(t.Context(), url, opts)
 	if err != nil {
@@ -68,9 +32,9 @@ func open(t testing.TB, opts postgres.Options) *postgres.DB {
 }
 
 func TestStore(t *testing.T) {
-	databaseURL(t)
+	testutil.DatabaseURL(t)
 	storetest.Run(t, func(t *testing.T) userport.Store {
-		url, schema := newSchema(t)
+		url, schema := testutil.NewSchema(t)
 		db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
@@ -83,7 +47,7 @@ func TestStore(t *testing.T) {
 // pools at once: the migrations run once, under the advisory lock, and every
 // Open succeeds.
 func TestConcurrentOpen(t *testing.T) {
-	url, schema := newSchema(t)
+	url, schema := testutil.NewSchema(t)
 	const opens = 3
 	dbs := make([]*postgres.DB, opens)
 	errs := make([]error, opens)
@@ -190,7 +154,7 @@ func riverJobs(t *testing.T, db *postgres.DB) int {
 // a connection (57P01 admin_shutdown), or whose pool stays exhausted is
 // EUNAVAILABLE.
 func TestUnavailable(t *testing.T) {
-	url := databaseURL(t)
+	url := testutil.DatabaseURL(t)
 	t.Run("no server", func(t *testing.T) {
 		_, err := postgres.Open(t.Context(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", postgres.Options{})
 		wantUnavailable(t, err)
@@ -201,7 +165,7 @@ func TestUnavailable(t *testing.T) {
 		if err := db.Pool().QueryRow(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 			t.Fatal(err)
 		}
-		admin(t, url, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid))
+		testutil.Exec(t, url, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid))
 		_, err := db.FindUser(t.Context(), "a", "auth0|1")
 		wantUnavailable(t, err)
 	})

@@ -2,8 +2,6 @@ package s3blob
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -15,25 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/userport/userport/blobtest"
+	"github.com/userport/userport/internal/testutil"
 )
-
-// endpointEnv names the S3-compatible service the tests use, with the
-// standard AWS_* variables for its credentials and region.
-const endpointEnv = "USERPORT_TEST_S3_ENDPOINT"
-
-// testEndpoint returns the service to test against, or skips the test.
-func testEndpoint(t testing.TB) string {
-	t.Helper()
-	e := os.Getenv(endpointEnv)
-	if e == "" {
-		t.Skip("no S3 service to test against: set " + endpointEnv + " to its URL (e.g. http://127.0.0.1:7070, a versitygw as .ci/run starts), " +
-			"and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION for it")
-	}
-	return e
-}
 
 // testClient is a client of the test service, configured as Open's.
 func testClient(t testing.TB, endpoint string) *s3.Client {
@@ -49,69 +32,16 @@ func testClient(t testing.TB, endpoint string) *s3.Client {
 	return c
 }
 
-// newBucket creates a bucket of its own for the test, emptied and deleted at
-// its end.
-func newBucket(t testing.TB, c *s3.Client) string {
-	t.Helper()
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "userport-test-" + hex.EncodeToString(b)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
-		t.Fatalf("create bucket %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		objs, uploads := list(t, c, name)
-		for _, o := range objs {
-			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &name, Key: o.Key}); err != nil {
-				t.Error(err)
-			}
-		}
-		for _, u := range uploads {
-			if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &name, Key: u.Key, UploadId: u.UploadId}); err != nil {
-				t.Error(err)
-			}
-		}
-		if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &name}); err != nil {
-			t.Errorf("delete bucket %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-// list returns every object and unfinished upload in bucket.
-func list(t testing.TB, c *s3.Client, bucket string) ([]types.Object, []types.MultipartUpload) {
-	t.Helper()
-	ctx := context.Background()
-	var objs []types.Object
-	for p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &bucket}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, page.Contents...)
-	}
-	var uploads []types.MultipartUpload
-	for p := s3.NewListMultipartUploadsPaginator(c, &s3.ListMultipartUploadsInput{Bucket: &bucket}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		uploads = append(uploads, page.Uploads...)
-	}
-	return objs, uploads
-}
-
 const testPrefix = "exports/"
 
 // openTest opens a store on a new bucket, under testPrefix.
 func openTest(t testing.TB, opts Options) (*Store, *s3.Client, string) {
 	t.Helper()
 	if opts.Endpoint == "" {
-		opts.Endpoint = testEndpoint(t)
+		opts.Endpoint = testutil.S3Endpoint(t)
 	}
 	c := testClient(t, opts.Endpoint)
-	bucket := newBucket(t, c)
+	bucket := testutil.NewBucket(t, c)
 	s, err := Open(context.Background(), "s3://"+bucket+"/"+testPrefix, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -120,11 +50,11 @@ func openTest(t testing.TB, opts Options) (*Store, *s3.Client, string) {
 }
 
 func TestSuite(t *testing.T) {
-	testEndpoint(t)
+	testutil.S3Endpoint(t)
 	blobtest.Run(t, func(t *testing.T) blobtest.Store {
 		s, c, bucket := openTest(t, Options{PartSize: MinPartSize})
 		return blobtest.Store{BlobStore: s, PartSize: MinPartSize, Leftovers: func(t *testing.T) []string {
-			objs, uploads := list(t, c, bucket)
+			objs, uploads := testutil.ListBucket(t, c, bucket)
 			var keys []string
 			for _, o := range objs {
 				keys = append(keys, strings.TrimPrefix(*o.Key, testPrefix))
@@ -140,7 +70,7 @@ func TestSuite(t *testing.T) {
 // TestPublicEndpoint signs links for the address clients use, here the same
 // service by the name localhost.
 func TestPublicEndpoint(t *testing.T) {
-	endpoint := testEndpoint(t)
+	endpoint := testutil.S3Endpoint(t)
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
@@ -178,8 +108,8 @@ func TestPublicEndpoint(t *testing.T) {
 
 // TestOpenErrors checks that Open says what to fix.
 func TestOpenErrors(t *testing.T) {
-	endpoint := testEndpoint(t)
-	bucket := newBucket(t, testClient(t, endpoint))
+	endpoint := testutil.S3Endpoint(t)
+	bucket := testutil.NewBucket(t, testClient(t, endpoint))
 	tests := []struct {
 		name, url string
 		opts      Options
@@ -244,7 +174,7 @@ func TestCancelledWriter(t *testing.T) {
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if objs, uploads := list(t, c, bucket); len(objs)+len(uploads) != 0 {
+	if objs, uploads := testutil.ListBucket(t, c, bucket); len(objs)+len(uploads) != 0 {
 		t.Fatalf("after Abort: %d objects and %d uploads, want none", len(objs), len(uploads))
 	}
 }

@@ -45,18 +45,7 @@ type imProcess struct {
 // timeout of exports, and waits until it answers.
 func imStartServe(t *testing.T, bin, dir, addr string, args ...string) *imProcess {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "USERPORT_DATA_DIR="+dir, "USERPORT_ADDR="+addr,
-		"USERPORT_ADMIN_CLIENT_ID="+adminID, "USERPORT_ADMIN_CLIENT_SECRET="+adminSecret,
-		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=info",
-		"USERPORT_EXPORT_STALE_AFTER=3s", "USERPORT_CLEANUP_INTERVAL=500ms")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &imProcess{cmd: cmd, logs: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.kill() })
+	p := imStart(t, bin, dir, addr, append([]string{"serve"}, args...)...)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
@@ -70,6 +59,26 @@ func imStartServe(t *testing.T, bin, dir, addr string, args ...string) *imProces
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// imStart starts the binary with args (a command and its flags) over dir,
+// with the environment imStartServe describes, in a process group of its
+// own, killed when t ends.
+func imStart(t *testing.T, bin, dir, addr string, args ...string) *imProcess {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "USERPORT_DATA_DIR="+dir, "USERPORT_ADDR="+addr,
+		"USERPORT_ADMIN_CLIENT_ID="+adminID, "USERPORT_ADMIN_CLIENT_SECRET="+adminSecret,
+		"USERPORT_IMPORT_CHUNK=1s", "USERPORT_IMPORT_TIMEOUT=6s", "USERPORT_RESCUE_AFTER=6s", "USERPORT_LOG_LEVEL=info",
+		"USERPORT_EXPORT_STALE_AFTER=3s", "USERPORT_CLEANUP_INTERVAL=500ms")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &imProcess{cmd: cmd, logs: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.kill() })
+	return p
 }
 
 // kill sends SIGKILL (kill -9) to serve and its job worker process, as a
