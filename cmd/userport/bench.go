@@ -67,12 +67,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	keep := fs.Bool("keep", false, "keep the temporary data dir")
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the exports to this file (with --jobs inline)")
-	fs.String("blob-url", "", "blob store URL (only the local default is supported by this build)")
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
-	}
-	if blobURL := fs.Lookup("blob-url").Value.String(); blobURL != "" {
-		fmt.Fprintln(stderr, errors.New("--blob-url: only the local blob store is built yet"))
 	}
 	formats, err := benchFormats(*format)
 	if err != nil {
