@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -52,7 +53,13 @@ type apiError struct {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := userport.ErrorCode(err)
 	if code == userport.EINTERNAL || code == userport.EUNAVAILABLE {
-		s.Logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		// A request whose client went away fails with its context: no
+		// fault of the server's, and no one reads the answer.
+		level, msg := slog.LevelError, "request failed"
+		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+			level, msg = slog.LevelDebug, "request abandoned by its client"
+		}
+		s.Logger.LogAttrs(r.Context(), level, msg,
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	status := ErrorStatus(code)

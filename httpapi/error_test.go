@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/userport/userport"
@@ -43,5 +46,25 @@ func TestWriteErrorStatuses(t *testing.T) {
 			t.Errorf("%s: %d Retry-After %q %+v, want %d %q %+v", tt.name, rec.Code, rec.Header().Get("Retry-After"), body,
 				tt.status, tt.retryAfter, tt.body)
 		}
+	}
+}
+
+// TestWriteErrorLogs checks that an internal error is logged as an error,
+// and a request that failed because its client went away is not.
+func TestWriteErrorLogs(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	s.writeError(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/api/v2/users", nil), errors.New("disk on fire"))
+	if !strings.Contains(logs.String(), `level=ERROR msg="request failed"`) {
+		t.Errorf("an internal error logged %q, want an ERROR line", logs.String())
+	}
+
+	logs.Reset()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest(http.MethodPost, "/api/v2/users", nil).WithContext(ctx)
+	s.writeError(httptest.NewRecorder(), r, fmt.Errorf("create users: %w", ctx.Err()))
+	if logs.Len() != 0 {
+		t.Errorf("a request its client abandoned logged %q at info level, want nothing", logs.String())
 	}
 }
