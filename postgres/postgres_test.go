@@ -13,7 +13,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/storetest"
 )
@@ -21,7 +21,7 @@ import (
 // open opens a store in a new schema, closed when t ends.
 func open(t testing.TB, opts postgres.Options) *postgres.DB {
 	t.Helper()
-	url, schema := testutil.NewSchema(t)
+	url, schema := pgtest.NewSchema(t)
 	opts.Schema = schema
 	db, err := postgres.Open(t.Context(), url, opts)
 	if err != nil {
@@ -32,9 +32,9 @@ func open(t testing.TB, opts postgres.Options) *postgres.DB {
 }
 
 func TestStore(t *testing.T) {
-	testutil.DatabaseURL(t)
+	pgtest.DatabaseURL(t)
 	storetest.Run(t, func(t *testing.T) userport.Store {
-		url, schema := testutil.NewSchema(t)
+		url, schema := pgtest.NewSchema(t)
 		db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
@@ -47,7 +47,7 @@ func TestStore(t *testing.T) {
 // pools at once: the migrations run once, under the advisory lock, and every
 // Open succeeds.
 func TestConcurrentOpen(t *testing.T) {
-	url, schema := testutil.NewSchema(t)
+	url, schema := pgtest.NewSchema(t)
 	const opens = 3
 	dbs := make([]*postgres.DB, opens)
 	errs := make([]error, opens)
@@ -154,7 +154,7 @@ func riverJobs(t *testing.T, db *postgres.DB) int {
 // a connection (57P01 admin_shutdown), or whose pool stays exhausted is
 // EUNAVAILABLE.
 func TestUnavailable(t *testing.T) {
-	url := testutil.DatabaseURL(t)
+	url := pgtest.DatabaseURL(t)
 	t.Run("no server", func(t *testing.T) {
 		_, err := postgres.Open(t.Context(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", postgres.Options{})
 		wantUnavailable(t, err)
@@ -165,7 +165,7 @@ func TestUnavailable(t *testing.T) {
 		if err := db.Pool().QueryRow(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 			t.Fatal(err)
 		}
-		testutil.Exec(t, url, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid))
+		pgtest.Exec(t, url, fmt.Sprintf(`SELECT pg_terminate_backend(%d)`, pid))
 		_, err := db.FindUser(t.Context(), "a", "auth0|1")
 		wantUnavailable(t, err)
 	})

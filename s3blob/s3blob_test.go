@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/userport/userport/blobtest"
-	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/internal/testutil/s3test"
 )
 
 // testClient is a client of the test service, configured as Open's.
@@ -38,10 +38,10 @@ const testPrefix = "exports/"
 func openTest(t testing.TB, opts Options) (*Store, *s3.Client, string) {
 	t.Helper()
 	if opts.Endpoint == "" {
-		opts.Endpoint = testutil.S3Endpoint(t)
+		opts.Endpoint = s3test.S3Endpoint(t)
 	}
 	c := testClient(t, opts.Endpoint)
-	bucket := testutil.NewBucket(t, c)
+	bucket := s3test.NewBucket(t, c)
 	s, err := Open(context.Background(), "s3://"+bucket+"/"+testPrefix, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +50,11 @@ func openTest(t testing.TB, opts Options) (*Store, *s3.Client, string) {
 }
 
 func TestSuite(t *testing.T) {
-	testutil.S3Endpoint(t)
+	s3test.S3Endpoint(t)
 	blobtest.Run(t, func(t *testing.T) blobtest.Store {
 		s, c, bucket := openTest(t, Options{PartSize: MinPartSize})
 		return blobtest.Store{BlobStore: s, PartSize: MinPartSize, Leftovers: func(t *testing.T) []string {
-			objs, uploads := testutil.ListBucket(t, c, bucket)
+			objs, uploads := s3test.ListBucket(t, c, bucket)
 			var keys []string
 			for _, o := range objs {
 				keys = append(keys, strings.TrimPrefix(*o.Key, testPrefix))
@@ -70,7 +70,7 @@ func TestSuite(t *testing.T) {
 // TestPublicEndpoint signs links for the address clients use, here the same
 // service by the name localhost.
 func TestPublicEndpoint(t *testing.T) {
-	endpoint := testutil.S3Endpoint(t)
+	endpoint := s3test.S3Endpoint(t)
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +108,8 @@ func TestPublicEndpoint(t *testing.T) {
 
 // TestOpenErrors checks that Open says what to fix.
 func TestOpenErrors(t *testing.T) {
-	endpoint := testutil.S3Endpoint(t)
-	bucket := testutil.NewBucket(t, testClient(t, endpoint))
+	endpoint := s3test.S3Endpoint(t)
+	bucket := s3test.NewBucket(t, testClient(t, endpoint))
 	tests := []struct {
 		name, url string
 		opts      Options
@@ -174,7 +174,7 @@ func TestCancelledWriter(t *testing.T) {
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if objs, uploads := testutil.ListBucket(t, c, bucket); len(objs)+len(uploads) != 0 {
+	if objs, uploads := s3test.ListBucket(t, c, bucket); len(objs)+len(uploads) != 0 {
 		t.Fatalf("after Abort: %d objects and %d uploads, want none", len(objs), len(uploads))
 	}
 }

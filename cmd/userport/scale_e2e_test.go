@@ -26,7 +26,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/internal/testutil/pgtest"
+	"github.com/userport/userport/internal/testutil/s3test"
 )
 
 // scaleUsers is how many users the scale-mode test seeds.
@@ -48,17 +49,17 @@ func newScaleEnv(t *testing.T) *scaleEnv {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it on PostgreSQL and S3")
 	}
-	testutil.DatabaseURL(t)
-	endpoint := testutil.S3Endpoint(t)
-	base, schema := testutil.NewSchema(t)
+	pgtest.DatabaseURL(t)
+	endpoint := s3test.S3Endpoint(t)
+	base, schema := pgtest.NewSchema(t)
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("%s: %v", testutil.DatabaseURLEnv, err)
+		t.Fatalf("%s: %v", pgtest.DatabaseURLEnv, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes it to the server as a run-time parameter
 	u.RawQuery = q.Encode()
-	bucket := testutil.NewBucket(t, testutil.S3Client(t, endpoint))
+	bucket := s3test.NewBucket(t, s3test.S3Client(t, endpoint))
 	t.Setenv("USERPORT_S3_ENDPOINT", endpoint)
 	return &scaleEnv{databaseURL: u.String(), blobURL: "s3://" + bucket + "/exports/", s3Endpoint: endpoint}
 }

@@ -1,4 +1,7 @@
-package testutil
+// Package s3test gives tests a bucket of their own on the S3-compatible
+// service USERPORT_TEST_S3_ENDPOINT names (a package of its own, so that tests
+// that need no S3 do not build its SDK).
+package s3test
 
 import (
 	"context"

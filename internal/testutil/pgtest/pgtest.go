@@ -1,4 +1,7 @@
-package testutil
+// Package pgtest gives tests a PostgreSQL schema of their own, in the database
+// USERPORT_TEST_DATABASE_URL names (a package of its own, so that tests that
+// need no database do not build its driver).
+package pgtest
 
 import (
 	"context"
