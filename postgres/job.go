@@ -23,14 +23,6 @@ const jobPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
 
 const sqlInsertJob = `INSERT INTO jobs (` + jobColumns + `) VALUES (` + jobPlaceholders + `)`
 
-func errJobNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
-}
-
-func errJobConflict() error {
-	return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
-}
-
 // CreateJob inserts j and calls enqueue with the pgx.Tx, in one transaction:
 // River's InsertTx (riverpgxv5) writes the queued work in it. If enqueue
 // fails, nothing is written and its error is returned.
@@ -59,7 +51,7 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 func insertJob(ctx context.Context, tx pgx.Tx, args []any) error {
 	_, err := tx.Exec(ctx, sqlInsertJob, args...)
 	if isConflict(err) {
-		return errJobConflict()
+		return userport.ErrJobConflict()
 	}
 	return dbError(err)
 }
@@ -146,7 +138,7 @@ func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, er
 func findJob(ctx context.Context, q querier, tenant, id, lock string) (*userport.Job, error) {
 	j, err := scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = $1 AND id = $2 `+lock, tenant, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errJobNotFound()
+		return nil, userport.ErrJobNotFound()
 	}
 	return j, dbError(err)
 }
@@ -202,7 +194,7 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 		var typ string
 		err := tx.QueryRow(ctx, `SELECT type FROM jobs WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&typ)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errJobNotFound()
+			return userport.ErrJobNotFound()
 		} else if err != nil {
 			return err
 		}
@@ -301,5 +293,5 @@ func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
-	return mustAffect(tag, errJobNotFound)
+	return mustAffect(tag, userport.ErrJobNotFound)
 }

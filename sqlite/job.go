@@ -19,10 +19,6 @@ const jobColumns = `tenant, id, type, status, connection_id, connection, format,
 
 const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
-func errJobNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
-}
-
 // CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
 // if enqueue fails, nothing is written and its error is returned. Unless
 // limit jobs of j's tenant and type are pending or processing: the
@@ -43,7 +39,7 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
 	if isConflict(err) {
-		return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
+		return userport.ErrJobConflict()
 	} else if err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
@@ -151,7 +147,7 @@ func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, 
 	row := q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
 	j, err := scanJob(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errJobNotFound()
+		return nil, userport.ErrJobNotFound()
 	}
 	return j, err
 }
@@ -273,7 +269,7 @@ func (db *DB) DeleteJob(ctx context.Context, tenant, id string) (err error) {
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
-	return mustAffect(res, errJobNotFound)
+	return mustAffect(res, userport.ErrJobNotFound)
 }
 
 // errorsPerDelete is how many per-user errors one transaction of
