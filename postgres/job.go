@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/jobjson"
 )
 
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
@@ -66,25 +66,16 @@ func callEnqueue(ctx context.Context, tx pgx.Tx, enqueue func(ctx context.Contex
 
 // jobArgs are j's values in jobColumns order.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields := j.Fields
-	if fields == nil {
-		fields = []userport.Field{}
-	}
-	fieldsJSON, err := json.Marshal(fields)
+	fields, err := jobjson.EncodeFields(j.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("fields: %w", err)
+		return nil, err
 	}
-	var summary *string
-	if j.Summary != nil {
-		b, err := json.Marshal(j.Summary)
-		if err != nil {
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		s := string(b)
-		summary = &s
+	summary, err := jobjson.EncodeSummary(j.Summary)
+	if err != nil {
+		return nil, err
 	}
 	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toTime(j.CreatedAt), toTime(j.StartedAt), toTime(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
 		j.Runner, toTime(j.HeartbeatAt)}, nil
@@ -103,16 +94,12 @@ func scanJob(row pgx.Row) (*userport.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
-		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
-	}
-	if len(j.Fields) == 0 {
-		j.Fields = nil
+	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	if summary != nil {
-		j.Summary = new(userport.ImportSummary)
-		if err := json.Unmarshal([]byte(*summary), j.Summary); err != nil {
-			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		if j.Summary, err = jobjson.DecodeSummary(*summary); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.ID, err)
 		}
 	}
 	j.CreatedAt, j.StartedAt, j.CompletedAt = fromTime(created), fromTime(started), fromTime(completed)

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/jobjson"
 )
 
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
@@ -74,24 +74,18 @@ func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userpor
 
 // jobArgs are j's values in jobColumns order.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields := j.Fields
-	if fields == nil {
-		fields = []userport.Field{}
-	}
-	fieldsJSON, err := json.Marshal(fields)
+	fields, err := jobjson.EncodeFields(j.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("fields: %w", err)
+		return nil, err
 	}
 	var summary sql.NullString
-	if j.Summary != nil {
-		b, err := json.Marshal(j.Summary)
-		if err != nil {
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		summary = sql.NullString{String: string(b), Valid: true}
+	if sum, err := jobjson.EncodeSummary(j.Summary); err != nil {
+		return nil, err
+	} else if sum != nil {
+		summary = sql.NullString{String: *sum, Valid: true}
 	}
 	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
 		j.Runner, toMillis(j.HeartbeatAt)}, nil
@@ -110,16 +104,12 @@ func scanJob(s scanner) (*userport.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
-		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
-	}
-	if len(j.Fields) == 0 {
-		j.Fields = nil
+	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	if summary.Valid {
-		j.Summary = new(userport.ImportSummary)
-		if err := json.Unmarshal([]byte(summary.String), j.Summary); err != nil {
-			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		if j.Summary, err = jobjson.DecodeSummary(summary.String); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.ID, err)
 		}
 	}
 	j.CreatedAt, j.StartedAt, j.CompletedAt = fromMillis(created), fromMillis(started), fromMillis(completed)
