@@ -91,3 +91,38 @@ func Excerpt(s string) string {
 	}
 	return s
 }
+
+// ErrUserNotFound is the error of a user that does not exist: ENOTFOUND
+// "inexistent_user", as the stores return it.
+func ErrUserNotFound() error {
+	return Errorf(ENOTFOUND, "inexistent_user", "The user does not exist.")
+}
+
+// ErrUserConflict is the error of a user whose user_id, or email or username
+// within its connection, is taken: ECONFLICT "auth0_idp_error".
+func ErrUserConflict() error {
+	return Errorf(ECONFLICT, "auth0_idp_error", "The user already exists.")
+}
+
+// ErrJobNotFound is the error of a job that does not exist (or no longer
+// shows): ENOTFOUND "inexistent_job".
+func ErrJobNotFound() error {
+	return Errorf(ENOTFOUND, "inexistent_job", "The job does not exist.")
+}
+
+// ErrJobConflict is the error of a new job whose id is taken: ECONFLICT.
+func ErrJobConflict() error {
+	return Errorf(ECONFLICT, "", "The job already exists.")
+}
+
+// ErrConnectionNotFound is the error of a connection that does not exist:
+// ENOTFOUND "inexistent_connection".
+func ErrConnectionNotFound() error {
+	return Errorf(ENOTFOUND, "inexistent_connection", "The connection does not exist.")
+}
+
+// ErrClientNotFound is the error of a client that does not exist: ENOTFOUND
+// with no Auth0 errorCode.
+func ErrClientNotFound() error {
+	return Errorf(ENOTFOUND, "", "The client does not exist.")
+}

@@ -1,9 +1,11 @@
 package userport
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Per-user error codes of an import job: Auth0's names (its import reports
@@ -142,6 +144,31 @@ func ImportCollision(key string) ImportIssue {
 		return ImportIssue{Code: ImportConflictUsername, Message: "Another user of the connection has this username.", Path: key}
 	}
 	return ImportIssue{Code: ImportConflict, Message: "The user_id belongs to a user of another connection.", Path: key}
+}
+
+// CollisionIssue is the issue of an imported user whose key ("user_id",
+// "email" or "username") another user has: a duplicate when this import job
+// wrote that user (thisJob), else a conflict with upsert, else an existing
+// user.
+func CollisionIssue(key string, thisJob, upsert bool) ImportIssue {
+	switch {
+	case thisJob:
+		return ImportDuplicate(key)
+	case upsert:
+		return ImportCollision(key)
+	}
+	return ImportExists(key)
+}
+
+// ImportErrorRoom is how many more per-user errors an import job that has
+// kept kept of them may keep below MaxImportErrors (never negative).
+func ImportErrorRoom(kept int) int {
+	return max(MaxImportErrors-kept, 0)
+}
+
+// SortImportErrors orders errs by record, the order they are listed in.
+func SortImportErrors(errs []ImportError) {
+	slices.SortFunc(errs, func(a, b ImportError) int { return cmp.Compare(a.Record, b.Record) })
 }
 
 // TooManyImports is the error of a new import while limit import jobs of the

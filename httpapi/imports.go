@@ -359,7 +359,7 @@ func (s *Server) findLiveJob(r *http.Request) (*userport.Job, error) {
 		return nil, err
 	}
 	if _, purged := s.Lifetimes.StatusAt(job, s.Clock.Now()); purged {
-		return nil, userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
+		return nil, userport.ErrJobNotFound()
 	}
 	return job, nil
 }

@@ -44,7 +44,7 @@ func (db *DB) FindClient(ctx context.Context, tenant, id string) (*userport.Clie
 			Scan(&c.Tenant, &c.ID, &c.Name, &c.SecretHash, &scopes, &created)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.Errorf(userport.ENOTFOUND, "", "The client does not exist.")
+		return nil, userport.ErrClientNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find client: %w", err)
 	}

@@ -13,10 +13,6 @@ import (
 
 const connectionColumns = `tenant, id, name, strategy, created_at`
 
-func errConnectionNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_connection", "The connection does not exist.")
-}
-
 // CreateConnection inserts c: ECONFLICT "connection_conflicts" if the name or
 // id is taken in the tenant.
 func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) error {
@@ -49,7 +45,7 @@ func (db *DB) findConnection(ctx context.Context, cond, tenant, arg string) (*us
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errConnectionNotFound()
+		return nil, userport.ErrConnectionNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find connection: %w", err)
 	}

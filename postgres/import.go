@@ -87,7 +87,7 @@ func findImportState(ctx context.Context, q querier, tenant, jobID string) (*use
 		FROM import_state WHERE tenant = $1 AND job_id = $2`, tenant, jobID).
 		Scan(&s.FileBytes, &s.Records, &s.BytesRead, &s.Summary.Inserted, &s.Summary.Updated, &s.Summary.Failed)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errJobNotFound()
+		return nil, userport.ErrJobNotFound()
 	} else if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func insertImportErrors(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch,
 	if err != nil {
 		return fmt.Errorf("errors: %w", err)
 	}
-	failed = failed[:min(len(failed), max(userport.MaxImportErrors-kept, 0))]
+	failed = failed[:min(len(failed), userport.ImportErrorRoom(kept))]
 	if len(failed) == 0 {
 		return nil
 	}
@@ -230,7 +230,7 @@ func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string)
 		return q.QueryRow(ctx, sqlFindCustomPasswordHash, tenant, userID).Scan(&h)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errUserNotFound()
+		return nil, userport.ErrUserNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find custom password hash: %w", err)
 	}
@@ -238,19 +238,6 @@ func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string)
 		return nil, nil
 	}
 	return json.RawMessage(h), nil
-}
-
-// sortErrors orders errors by record, the order they are listed in.
-func sortErrors(errs []userport.ImportError) {
-	slices.SortFunc(errs, func(a, b userport.ImportError) int {
-		switch {
-		case a.Record < b.Record:
-			return -1
-		case a.Record > b.Record:
-			return 1
-		}
-		return 0
-	})
 }
 
 // importWriter writes the users of one batch in the batch's transaction.
@@ -279,7 +266,7 @@ func writeImportUsers(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch) (
 			counts.Inserted++
 		}
 	}
-	sortErrors(failed)
+	userport.SortImportErrors(failed)
 	return counts, failed, nil
 }
 
@@ -388,23 +375,14 @@ func (w *importWriter) updateMatch(ctx context.Context, u *userport.ImportUser, 
 }
 
 // collision returns the issue of u colliding with another user: the first
-// of its keys (user_id, email, username) that another user has. It is a
-// duplicate when this job wrote that user, else an existing user (without
-// upsert) or a conflict (with upsert).
+// of its keys (user_id, email, username) that another user has, as
+// userport.CollisionIssue decides it.
 func (w *importWriter) collision(ctx context.Context, u *userport.User, updating bool) (*userport.ImportIssue, error) {
 	key, job, err := w.taken(ctx, u, updating)
 	if err != nil {
 		return nil, err
 	}
-	var issue userport.ImportIssue
-	switch {
-	case job == w.b.JobID:
-		issue = userport.ImportDuplicate(key)
-	case w.b.Upsert:
-		issue = userport.ImportCollision(key)
-	default:
-		issue = userport.ImportExists(key)
-	}
+	issue := userport.CollisionIssue(key, job == w.b.JobID, w.b.Upsert)
 	return &issue, nil
 }
 

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/jobjson"
 )
 
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
@@ -22,14 +22,6 @@ const jobPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
 	$20, $21, $22, $23, $24, $25, $26`
 
 const sqlInsertJob = `INSERT INTO jobs (` + jobColumns + `) VALUES (` + jobPlaceholders + `)`
-
-func errJobNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
-}
-
-func errJobConflict() error {
-	return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
-}
 
 // CreateJob inserts j and calls enqueue with the pgx.Tx, in one transaction:
 // River's InsertTx (riverpgxv5) writes the queued work in it. If enqueue
@@ -59,7 +51,7 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 func insertJob(ctx context.Context, tx pgx.Tx, args []any) error {
 	_, err := tx.Exec(ctx, sqlInsertJob, args...)
 	if isConflict(err) {
-		return errJobConflict()
+		return userport.ErrJobConflict()
 	}
 	return dbError(err)
 }
@@ -74,25 +66,16 @@ func callEnqueue(ctx context.Context, tx pgx.Tx, enqueue func(ctx context.Contex
 
 // jobArgs are j's values in jobColumns order.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields := j.Fields
-	if fields == nil {
-		fields = []userport.Field{}
-	}
-	fieldsJSON, err := json.Marshal(fields)
+	fields, err := jobjson.EncodeFields(j.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("fields: %w", err)
+		return nil, err
 	}
-	var summary *string
-	if j.Summary != nil {
-		b, err := json.Marshal(j.Summary)
-		if err != nil {
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		s := string(b)
-		summary = &s
+	summary, err := jobjson.EncodeSummary(j.Summary)
+	if err != nil {
+		return nil, err
 	}
 	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toTime(j.CreatedAt), toTime(j.StartedAt), toTime(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
 		j.Runner, toTime(j.HeartbeatAt)}, nil
@@ -111,16 +94,12 @@ func scanJob(row pgx.Row) (*userport.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
-		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
-	}
-	if len(j.Fields) == 0 {
-		j.Fields = nil
+	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	if summary != nil {
-		j.Summary = new(userport.ImportSummary)
-		if err := json.Unmarshal([]byte(*summary), j.Summary); err != nil {
-			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		if j.Summary, err = jobjson.DecodeSummary(*summary); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.ID, err)
 		}
 	}
 	j.CreatedAt, j.StartedAt, j.CompletedAt = fromTime(created), fromTime(started), fromTime(completed)
@@ -146,7 +125,7 @@ func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, er
 func findJob(ctx context.Context, q querier, tenant, id, lock string) (*userport.Job, error) {
 	j, err := scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = $1 AND id = $2 `+lock, tenant, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errJobNotFound()
+		return nil, userport.ErrJobNotFound()
 	}
 	return j, dbError(err)
 }
@@ -202,7 +181,7 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 		var typ string
 		err := tx.QueryRow(ctx, `SELECT type FROM jobs WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&typ)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errJobNotFound()
+			return userport.ErrJobNotFound()
 		} else if err != nil {
 			return err
 		}
@@ -301,5 +280,5 @@ func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
-	return mustAffect(tag, errJobNotFound)
+	return mustAffect(tag, userport.ErrJobNotFound)
 }

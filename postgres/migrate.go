@@ -4,26 +4,17 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/userport/userport/internal/migrations"
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
-
-// migration is one numbered SQL file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+var migrationFiles embed.FS
 
 // migrateLockKey is the first key of the advisory lock that migrations hold;
 // the second is a hash of the schema, so that stores in other schemas of the
@@ -38,7 +29,7 @@ const migrateLockKey = 0x75706d67 // "upmg"
 // The lock is held by a connection of its own, outside the pool, which
 // River's migrator uses meanwhile.
 func (db *DB) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
-	all, err := loadMigrations(migrations)
+	all, err := migrations.Load(migrationFiles)
 	if err != nil {
 		return err
 	}
@@ -78,47 +69,23 @@ func migrateRiver(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// loadMigrations reads the numbered files ("0001_init.sql") in version order.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	var all []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		prefix, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number: %w", base, err)
-		}
-		text, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", base, err)
-		}
-		all = append(all, migration{version: v, name: base, sql: string(text)})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
-	return all, nil
-}
-
 // apply runs m and records it, in one transaction, unless it ran already.
-func apply(ctx context.Context, c *pgx.Conn, m migration) error {
+func apply(ctx context.Context, c *pgx.Conn, m migrations.Migration) error {
 	err := pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 		var done bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done)
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done)
 		if err != nil || done {
 			return err
 		}
 		// The simple protocol runs a file of several statements.
-		if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version)
+		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, dbError(err))
+		return fmt.Errorf("migration %s: %w", m.Name, dbError(err))
 	}
 	return nil
 }

@@ -12,16 +12,6 @@ import (
 	"github.com/userport/userport"
 )
 
-// errUserNotFound and errUserConflict are the user errors the API shows, as
-// the sqlite store's.
-func errUserNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_user", "The user does not exist.")
-}
-
-func errUserConflict() error {
-	return userport.Errorf(userport.ECONFLICT, "auth0_idp_error", "The user already exists.")
-}
-
 // userCopyColumns are userColumns, for COPY.
 var userCopyColumns = []string{"tenant", "user_id", "connection_id", "email", "username", "password_hash",
 	"created_at", "updated_at", "doc"}
@@ -42,7 +32,7 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
 		return err
 	})
 	if isConflict(err) {
-		return errUserConflict()
+		return userport.ErrUserConflict()
 	} else if err != nil {
 		return fmt.Errorf("create users: %w", dbError(err))
 	}
@@ -58,7 +48,7 @@ func (db *DB) FindUser(ctx context.Context, tenant, userID string) (*userport.Us
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errUserNotFound()
+		return nil, userport.ErrUserNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
@@ -140,11 +130,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) error {
 	tag, err := db.exec(ctx, sqlUpdateUser, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
 		u.PasswordHash, toTime(u.CreatedAt), toTime(u.UpdatedAt), string(u.Doc))
 	if isConflict(err) {
-		return errUserConflict()
+		return userport.ErrUserConflict()
 	} else if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
-	return mustAffect(tag, errUserNotFound)
+	return mustAffect(tag, userport.ErrUserNotFound)
 }
 
 // DeleteUser removes a user: ENOTFOUND if absent.
@@ -153,7 +143,7 @@ func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) error {
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
-	return mustAffect(tag, errUserNotFound)
+	return mustAffect(tag, userport.ErrUserNotFound)
 }
 
 // exec runs one statement on a connection of the pool.

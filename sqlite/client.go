@@ -42,7 +42,7 @@ func (db *DB) FindClient(ctx context.Context, tenant, id string) (_ *userport.Cl
 		FROM clients WHERE tenant = ? AND id = ?`, tenant, id).
 		Scan(&c.Tenant, &c.ID, &c.Name, &c.SecretHash, &scopes, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.Errorf(userport.ENOTFOUND, "", "The client does not exist.")
+		return nil, userport.ErrClientNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find client: %w", err)
 	}

@@ -11,10 +11,6 @@ import (
 
 const connectionColumns = `tenant, id, name, strategy, created_at`
 
-func errConnectionNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_connection", "The connection does not exist.")
-}
-
 // CreateConnection inserts c: ECONFLICT "connection_conflicts" if the name or
 // id is taken in the tenant.
 func (db *DB) CreateConnection(ctx context.Context, c *userport.Connection) (err error) {
@@ -46,7 +42,7 @@ func (db *DB) findConnection(ctx context.Context, cond, tenant, arg string) (*us
 	row := db.db.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE tenant = ? AND `+cond, tenant, arg)
 	c, err := scanConnection(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errConnectionNotFound()
+		return nil, userport.ErrConnectionNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find connection: %w", err)
 	}

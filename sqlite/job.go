@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/jobjson"
 )
 
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
@@ -18,10 +18,6 @@ const jobColumns = `tenant, id, type, status, connection_id, connection, format,
 	runner, heartbeat_at`
 
 const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
-
-func errJobNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_job", "The job does not exist.")
-}
 
 // CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
 // if enqueue fails, nothing is written and its error is returned. Unless
@@ -43,7 +39,7 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
 	if isConflict(err) {
-		return userport.Errorf(userport.ECONFLICT, "", "The job already exists.")
+		return userport.ErrJobConflict()
 	} else if err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
@@ -78,24 +74,18 @@ func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userpor
 
 // jobArgs are j's values in jobColumns order.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields := j.Fields
-	if fields == nil {
-		fields = []userport.Field{}
-	}
-	fieldsJSON, err := json.Marshal(fields)
+	fields, err := jobjson.EncodeFields(j.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("fields: %w", err)
+		return nil, err
 	}
 	var summary sql.NullString
-	if j.Summary != nil {
-		b, err := json.Marshal(j.Summary)
-		if err != nil {
-			return nil, fmt.Errorf("summary: %w", err)
-		}
-		summary = sql.NullString{String: string(b), Valid: true}
+	if sum, err := jobjson.EncodeSummary(j.Summary); err != nil {
+		return nil, err
+	} else if sum != nil {
+		summary = sql.NullString{String: *sum, Valid: true}
 	}
 	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, string(fieldsJSON), j.Upsert, j.ExternalID, j.SendEmail, summary,
+		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
 		j.Runner, toMillis(j.HeartbeatAt)}, nil
@@ -114,16 +104,12 @@ func scanJob(s scanner) (*userport.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(fields), &j.Fields); err != nil {
-		return nil, fmt.Errorf("job %s: fields: %w", j.ID, err)
-	}
-	if len(j.Fields) == 0 {
-		j.Fields = nil
+	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
+		return nil, fmt.Errorf("job %s: %w", j.ID, err)
 	}
 	if summary.Valid {
-		j.Summary = new(userport.ImportSummary)
-		if err := json.Unmarshal([]byte(summary.String), j.Summary); err != nil {
-			return nil, fmt.Errorf("job %s: summary: %w", j.ID, err)
+		if j.Summary, err = jobjson.DecodeSummary(summary.String); err != nil {
+			return nil, fmt.Errorf("job %s: %w", j.ID, err)
 		}
 	}
 	j.CreatedAt, j.StartedAt, j.CompletedAt = fromMillis(created), fromMillis(started), fromMillis(completed)
@@ -151,7 +137,7 @@ func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, 
 	row := q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
 	j, err := scanJob(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errJobNotFound()
+		return nil, userport.ErrJobNotFound()
 	}
 	return j, err
 }
@@ -273,7 +259,7 @@ func (db *DB) DeleteJob(ctx context.Context, tenant, id string) (err error) {
 	if err != nil {
 		return fmt.Errorf("delete job: %w", err)
 	}
-	return mustAffect(res, errJobNotFound)
+	return mustAffect(res, userport.ErrJobNotFound)
 }
 
 // errorsPerDelete is how many per-user errors one transaction of

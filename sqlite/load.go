@@ -50,7 +50,7 @@ func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*u
 	}
 	for _, ddl := range indexes {
 		if _, err := tx.ExecContext(ctx, ddl); isConflict(err) {
-			return errUserConflict()
+			return userport.ErrUserConflict()
 		} else if err != nil {
 			return fmt.Errorf("load users: build index: %w", err)
 		}

@@ -12,15 +12,6 @@ import (
 	"github.com/userport/userport"
 )
 
-// errUserNotFound and errUserConflict are the user errors the API shows.
-func errUserNotFound() error {
-	return userport.Errorf(userport.ENOTFOUND, "inexistent_user", "The user does not exist.")
-}
-
-func errUserConflict() error {
-	return userport.Errorf(userport.ECONFLICT, "auth0_idp_error", "The user already exists.")
-}
-
 // CreateUsers inserts users in one transaction with one prepared statement:
 // all or none. A taken user_id, or email or username within a connection,
 // fails the batch with ECONFLICT.
@@ -64,7 +55,7 @@ func insertUsers(ctx context.Context, tx *sql.Tx, users []*userport.User) error 
 		_, err := stmt.ExecContext(rowCtx, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
 			u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc))
 		if isConflict(err) {
-			return errUserConflict()
+			return userport.ErrUserConflict()
 		} else if err != nil {
 			return fmt.Errorf("create user %s: %w", u.UserID, err)
 		}
@@ -78,7 +69,7 @@ func (db *DB) FindUser(ctx context.Context, tenant, userID string) (_ *userport.
 	row := db.db.QueryRowContext(ctx, qFindUser, tenant, userID)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errUserNotFound()
+		return nil, userport.ErrUserNotFound()
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
@@ -151,11 +142,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
 	res, err := db.db.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt),
 		string(u.Doc), u.Tenant, u.UserID)
 	if isConflict(err) {
-		return errUserConflict()
+		return userport.ErrUserConflict()
 	} else if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
-	return mustAffect(res, errUserNotFound)
+	return mustAffect(res, userport.ErrUserNotFound)
 }
 
 // DeleteUser removes a user: ENOTFOUND if absent.
@@ -165,7 +156,7 @@ func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) (err error)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
-	return mustAffect(res, errUserNotFound)
+	return mustAffect(res, userport.ErrUserNotFound)
 }
 
 // mustAffect returns notFound() when res changed no row.
