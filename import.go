@@ -54,8 +54,10 @@ type ImportUser struct {
 	// CustomPasswordHash is Auth0's custom_password_hash object as given, or
 	// nil. It is kept apart from the profile and never returned or exported.
 	CustomPasswordHash json.RawMessage
-	// Echo is the user as the file gave it, secrets masked: what an error shows.
-	Echo json.RawMessage
+	// Echo returns the user as the file gave it, secrets masked: what an
+	// error shows. It is called only for a user the store rejects, so that
+	// the users written (nearly all) are not masked for nothing.
+	Echo func() json.RawMessage
 	// Update returns what an existing user that this one matches becomes
 	// (upsert). The existing user keeps its user_id.
 	Update func(existing *User) (*User, error)

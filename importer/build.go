@@ -47,7 +47,8 @@ func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *us
 		return nil, &userport.ImportError{Record: n, User: Mask(raw), Errors: []userport.ImportIssue{
 			{Code: userport.ImportInvalidFormat, Message: err.Error(), Path: ""}}}
 	}
-	iu := &userport.ImportUser{Record: n, User: u, CustomPasswordHash: r.custom, Echo: Mask(raw)}
+	iu := &userport.ImportUser{Record: n, User: u, CustomPasswordHash: r.custom,
+		Echo: func() json.RawMessage { return Mask(raw) }}
 	iu.Update = func(old *userport.User) (*userport.User, error) { return b.update(&r, old) }
 	return iu, nil
 }

@@ -114,13 +114,13 @@ func TestBuildMasksSecrets(t *testing.T) {
 	// A valid user's echo is masked too: a store error reports it.
 	ok := `{"email":"a@b.co","password_hash":"` + bcryptHash + `"}`
 	u, _ := builder().Build(0, json.RawMessage(ok))
-	if u == nil || string(u.Echo) != `{"email":"a@b.co","password_hash":"*****"}` {
-		t.Errorf("valid user's echo = %s", u.Echo)
+	if u == nil || string(u.Echo()) != `{"email":"a@b.co","password_hash":"*****"}` {
+		t.Errorf("valid user's echo = %s", u.Echo())
 	}
 	// A TOTP secret (valid: userport takes mfa_factors and drops them) and a
 	// linked identity's tokens (rejected: not in the schema) are masked.
 	mfa := `{"email":"a@b.co","mfa_factors":[{"totp":{"secret":"JBSWY3DPEHPK3PNP"}}]}`
-	if u, _ := builder().Build(0, json.RawMessage(mfa)); u == nil || strings.Contains(string(u.Echo), "JBSWY3DPEHPK3PNP") {
+	if u, _ := builder().Build(0, json.RawMessage(mfa)); u == nil || strings.Contains(string(u.Echo()), "JBSWY3DPEHPK3PNP") {
 		t.Errorf("valid user's echo with a TOTP secret: %+v", u)
 	}
 	tokens := `{"email":"a@b.co","identities":[{},{"connection":"github","provider":"github","user_id":"1",` +
@@ -129,8 +129,8 @@ func TestBuildMasksSecrets(t *testing.T) {
 		t.Errorf("rejected user's echo with identity tokens = %+v", failed)
 	}
 	plain := `{"email":"a@b.co"}`
-	if u, _ := builder().Build(0, json.RawMessage(plain)); string(u.Echo) != plain {
-		t.Errorf("echo without secrets = %s, want the record", u.Echo)
+	if u, _ := builder().Build(0, json.RawMessage(plain)); string(u.Echo()) != plain {
+		t.Errorf("echo without secrets = %s, want the record", u.Echo())
 	}
 }
 

@@ -265,7 +265,7 @@ func writeImportUsers(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) 
 		case err != nil:
 			return counts, nil, fmt.Errorf("record %d: %w", u.Record, err)
 		case issue != nil:
-			failed = append(failed, userport.ImportError{Record: u.Record, User: u.Echo, Errors: []userport.ImportIssue{*issue}})
+			failed = append(failed, userport.ImportError{Record: u.Record, User: u.Echo(), Errors: []userport.ImportIssue{*issue}})
 		case updated:
 			counts.Updated++
 		default:

@@ -66,7 +66,7 @@ func importState(t *testing.T, s userport.Store, tenant, id string) *userport.Im
 func importUser(n int, record int64) userport.ImportUser {
 	u := newUser("a", importConn, n)
 	echo := json.RawMessage(fmt.Sprintf(`{"email":%q,"password_hash":"*****"}`, u.Email))
-	return userport.ImportUser{Record: record, User: u, Echo: echo, Update: func(old *userport.User) (*userport.User, error) {
+	return userport.ImportUser{Record: record, User: u, Echo: func() json.RawMessage { return echo }, Update: func(old *userport.User) (*userport.User, error) {
 		x := *u
 		x.UserID, x.CreatedAt = old.UserID, old.CreatedAt
 		x.Doc = []byte(fmt.Sprintf(`{"user_id":%q,"email":%q,"updated":true}`, old.UserID, u.Email))
