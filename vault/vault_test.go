@@ -4,25 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/sqlite"
 	"github.com/userport/userport/vault"
 )
 
 // newStore opens a SQLite store of t's own.
-func newStore(t *testing.T) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func newStore(t *testing.T) *sqlite.DB { return testutil.NewEmbedded(t).Store }
 
 // openVault opens a vault over store with the master keys s.
 func openVault(t *testing.T, store userport.SecretStore, s string) (*vault.Vault, error) {
