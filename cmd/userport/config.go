@@ -231,8 +231,8 @@ func (c *Config) Validate() error {
 	if err := c.checkBlobURL(); err != nil {
 		return err
 	}
-	if c.MasterKey != "" && c.MasterKeyFile != "" {
-		return errors.New("set USERPORT_MASTER_KEY or USERPORT_MASTER_KEY_FILE, not both")
+	if err := c.checkMasterKey(); err != nil {
+		return err
 	}
 	if c.KeyRefresh < 0 {
 		return errors.New("USERPORT_KEY_REFRESH must not be negative")

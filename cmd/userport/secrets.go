@@ -35,9 +35,6 @@ type secrets struct {
 // key stops the process here, with a message naming the setting.
 func openSecrets(ctx context.Context, cfg *Config, store userport.SecretStore) (*secrets, error) {
 	if !cfg.secretsInStore() {
-		if setting := cfg.masterKeySetting(); setting != "" {
-			return nil, fmt.Errorf("%s is set, but the embedded store keeps its keys in the data dir, unsealed: unset it, or use a postgres:// --database-url", setting)
-		}
 		return &secrets{dataDir: cfg.DataDir}, nil
 	}
 	keys, setting, err := cfg.masterKeys()
@@ -62,6 +59,19 @@ func openSecrets(ctx context.Context, cfg *Config, store userport.SecretStore) (
 func (c *Config) secretsInStore() bool {
 	kind, _, err := c.database()
 	return err == nil && kind == dbPostgres
+}
+
+// checkMasterKey refuses a master key where it would seal nothing: the
+// embedded default keeps its keys in the data dir, and a master key set for
+// it would suggest a protection that is not there.
+func (c *Config) checkMasterKey() error {
+	if c.MasterKey != "" && c.MasterKeyFile != "" {
+		return fmt.Errorf("set %s or %s, not both", envMasterKey, envMasterKeyFile)
+	}
+	if setting := c.masterKeySetting(); setting != "" && !c.secretsInStore() {
+		return fmt.Errorf("%s is set, but the embedded store keeps its keys in the data dir, unsealed: unset it, or use a postgres:// --database-url", setting)
+	}
+	return nil
 }
 
 // masterKeySetting names the master key setting that is set, or "".

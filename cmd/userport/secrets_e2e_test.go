@@ -9,8 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -75,23 +73,6 @@ func jwksOf(t *testing.T, c *bundle) []string {
 		kids = append(kids, k.Kid)
 	}
 	return kids
-}
-
-// kidOf returns the kid in a token's header.
-func kidOf(t *testing.T, tok string) string {
-	t.Helper()
-	h, _, _ := strings.Cut(tok, ".")
-	var header struct {
-		Kid string `json:"kid"`
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(h)
-	if err == nil {
-		err = json.Unmarshal(raw, &header)
-	}
-	if err != nil {
-		t.Fatalf("token header: %v", err)
-	}
-	return header.Kid
 }
 
 // runBinary runs the binary with args and the environment env (nil: the
