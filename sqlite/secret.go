@@ -8,6 +8,14 @@ import (
 	"github.com/userport/userport"
 )
 
+// Statements of the secrets table; their plans are checked by
+// TestSecretQueryPlans.
+const (
+	sqlListSecrets  = `SELECT name, sealed, created_at FROM secrets ORDER BY name`
+	sqlUpdateSecret = `UPDATE secrets SET sealed = ? WHERE name = ?`
+	sqlDeleteSecret = `DELETE FROM secrets WHERE name = ?`
+)
+
 // AddSecret inserts s, or returns ErrSecretConflict when its name is taken.
 func (db *DB) AddSecret(ctx context.Context, s *userport.Secret) (err error) {
 	defer mapBusy(&err)
@@ -22,7 +30,7 @@ func (db *DB) AddSecret(ctx context.Context, s *userport.Secret) (err error) {
 // ListSecrets returns every secret, in name order.
 func (db *DB) ListSecrets(ctx context.Context) (_ []*userport.Secret, err error) {
 	defer mapBusy(&err)
-	rows, err := db.db.QueryContext(ctx, `SELECT name, sealed, created_at FROM secrets ORDER BY name`)
+	rows, err := db.db.QueryContext(ctx, sqlListSecrets)
 	if err != nil {
 		return nil, fmt.Errorf("list secrets: %w", err)
 	}
@@ -46,7 +54,7 @@ func (db *DB) ListSecrets(ctx context.Context) (_ []*userport.Secret, err error)
 // UpdateSecret replaces the sealed value of the secret named s.Name.
 func (db *DB) UpdateSecret(ctx context.Context, s *userport.Secret) (err error) {
 	defer mapBusy(&err)
-	res, err := db.db.ExecContext(ctx, `UPDATE secrets SET sealed = ? WHERE name = ?`, s.Sealed, s.Name)
+	res, err := db.db.ExecContext(ctx, sqlUpdateSecret, s.Sealed, s.Name)
 	if err != nil {
 		return fmt.Errorf("update secret: %w", err)
 	}
@@ -56,7 +64,7 @@ func (db *DB) UpdateSecret(ctx context.Context, s *userport.Secret) (err error) 
 // DeleteSecret removes the named secret.
 func (db *DB) DeleteSecret(ctx context.Context, name string) (err error) {
 	defer mapBusy(&err)
-	res, err := db.db.ExecContext(ctx, `DELETE FROM secrets WHERE name = ?`, name)
+	res, err := db.db.ExecContext(ctx, sqlDeleteSecret, name)
 	if err != nil {
 		return fmt.Errorf("delete secret: %w", err)
 	}
