@@ -91,7 +91,7 @@ func LoadOrCreateVaultKeys(ctx context.Context, v *vault.Vault) (*KeySet, error)
 // every one reads the winner's.
 func loadOrCreate(ctx context.Context, src keySource) (*KeySet, error) {
 	ks := &KeySet{src: src}
-	if err := ks.Reload(ctx); err != nil {
+	if err := ks.reload(ctx, true); err != nil {
 		return nil, err
 	}
 	if ks.Len() > 0 {
@@ -107,18 +107,24 @@ func loadOrCreate(ctx context.Context, src keySource) (*KeySet, error) {
 	if err := ks.Reload(ctx); err != nil {
 		return nil, err
 	}
-	if ks.Len() == 0 {
-		return nil, fmt.Errorf("signing keys: the first key of %s was not found after it was stored", src)
-	}
 	return ks, nil
 }
 
 // Reload reads the keys again, so that a key added or removed by another
-// process (or an operator) is taken into account.
+// process (or an operator) is taken into account. Finding no key at all is
+// an error, and the keys read before stay in use.
 func (ks *KeySet) Reload(ctx context.Context) error {
+	return ks.reload(ctx, false)
+}
+
+// reload is Reload; allowEmpty accepts a source without keys (first start).
+func (ks *KeySet) reload(ctx context.Context, allowEmpty bool) error {
 	stored, err := ks.src.load(ctx)
 	if err != nil {
 		return err
+	}
+	if len(stored) == 0 && !allowEmpty {
+		return fmt.Errorf("no signing key left in %s: the keys read before stay in use", ks.src)
 	}
 	keys := make([]signingKey, 0, len(stored))
 	for _, s := range stored {

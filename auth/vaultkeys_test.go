@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -201,5 +202,31 @@ func TestRetireFile(t *testing.T) {
 	}
 	if files := keyFiles(t, dir); len(files) != 1 || filepath.Base(files[0]) != "key-000002.pem" {
 		t.Errorf("key files after Retire: %q, want key-000002.pem", files)
+	}
+}
+
+// TestReloadKeepsKeysWhenNoneLeft: keys deleted behind the server's back
+// (every file removed) are an error of Reload, and the keys read before
+// keep signing and verifying.
+func TestReloadKeepsKeysWhenNoneLeft(t *testing.T) {
+	iss, _, dir := setup(t)
+	kid := iss.Keys.SigningKeyID()
+	for _, f := range keyFiles(t, dir) {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := iss.Keys.Reload(t.Context()); err == nil {
+		t.Fatal("Reload of a directory without keys succeeded")
+	}
+	if iss.Keys.SigningKeyID() != kid {
+		t.Errorf("signing key %s, want the one read before, %s", iss.Keys.SigningKeyID(), kid)
+	}
+	tok, _, err := iss.Issue("c1", nil)
+	if err == nil {
+		_, err = iss.Verify(t.Context(), tok)
+	}
+	if err != nil {
+		t.Errorf("issue and verify with the keys read before: %v", err)
 	}
 }
