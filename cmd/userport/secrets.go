@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -44,8 +45,8 @@ func openSecrets(ctx context.Context, cfg *Config, store userport.SecretStore) (
 	v, err := vault.Open(ctx, store, keys, nil)
 	switch {
 	case errors.Is(err, vault.ErrUnknownKey):
-		return nil, fmt.Errorf("wrong %s: it does not open the secrets in the database (%w; the key given has id %s): "+
-			"give every node the master key the database was sealed with", setting, err, keys.ID())
+		return nil, fmt.Errorf("wrong %s: it does not open the secrets in the database (%w; the keys given have the ids %s): "+
+			"give every node the master key the database was sealed with", setting, err, strings.Join(keys.IDs(), ", "))
 	case errors.Is(err, vault.ErrCorrupt):
 		return nil, fmt.Errorf("a secret in the database does not open with %s: %w: restore the secrets table from a backup", setting, err)
 	case err != nil:
