@@ -33,6 +33,7 @@ type Store interface {
 	ConnectionStore
 	ClientStore
 	JobStore
+	ExportPartStore
 	ImportStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
