@@ -482,13 +482,14 @@ func testJoin(t *testing.T, s Store) {
 		t.Run(tt.name, func(t *testing.T) {
 			var keys []string
 			var want []byte
+			dir := "job_join" + strings.Repeat("x", len(tt.sizes)) + fmt.Sprint(tt.sizes[0])
 			for i, n := range tt.sizes {
-				key := fmt.Sprintf("job_join/parts/%d/r1.gz", i)
+				key := fmt.Sprintf("%s/parts/%d/r1.gz", dir, i)
 				b := partData(i, n)
 				put(t, s, key, b)
 				keys, want = append(keys, key), append(want, b...)
 			}
-			const joined = "job_join/r1/dev.csv.gz"
+			joined := dir + "/r1/dev.csv.gz"
 			n, err := s.Join(ctx, joined, keys)
 			if err != nil {
 				t.Fatalf("Join(%v): %v", tt.sizes, err)
@@ -501,7 +502,7 @@ func testJoin(t *testing.T, s Store) {
 				checkRead(t, s, key, partData(i, tt.sizes[i]))
 			}
 			checkLeftovers(t, s, append(keys, joined)...)
-			if err := s.DeleteDir(ctx, "job_join"); err != nil {
+			if err := s.DeleteDir(ctx, dir); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -47,8 +47,9 @@ func (s *Store) Join(ctx context.Context, key string, parts []string) (int64, er
 		}
 		total += srcs[i].size
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-		Bucket: &s.bucket, Key: &obj, ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+	// No checksum algorithm: a copied part carries its source's checksum
+	// only when that was a whole object's, and S3 checks copies itself.
+	out, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &s.bucket, Key: &obj})
 	if err != nil {
 		return 0, fmt.Errorf("join blob %q: start upload: %w", key, err)
 	}
@@ -159,12 +160,11 @@ func (j *join) flush() error {
 	out, err := j.s.client.UploadPart(j.ctx, &s3.UploadPartInput{
 		Bucket: &j.s.bucket, Key: &j.obj, UploadId: j.uploadID, PartNumber: &num,
 		Body: bytes.NewReader(j.buf), ContentLength: aws.Int64(int64(len(j.buf))),
-		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
 	})
 	if err != nil {
 		return fmt.Errorf("upload part %d: %w", num, err)
 	}
-	j.parts = append(j.parts, types.CompletedPart{PartNumber: &num, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+	j.parts = append(j.parts, types.CompletedPart{PartNumber: &num, ETag: out.ETag})
 	j.buf = j.buf[:0]
 	return nil
 }
@@ -188,7 +188,7 @@ func (j *join) copy(src source, off int64) error {
 		}
 		p := types.CompletedPart{PartNumber: &num}
 		if r := out.CopyPartResult; r != nil {
-			p.ETag, p.ChecksumCRC32 = r.ETag, r.ChecksumCRC32
+			p.ETag = r.ETag
 		}
 		j.parts = append(j.parts, p)
 		off = end
