@@ -47,8 +47,13 @@ func (c Config) splitCount(job *userport.Job, total int64) int {
 // the export is written in one piece.
 func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport.ExportPart, error) {
 	parts, err := w.deps.Store.ListExportParts(ctx, job.Tenant, job.ID)
-	if err != nil || len(parts) > 0 || w.cfg.SplitParts < 2 || job.Limit > 0 {
-		return parts, err
+	if err != nil {
+		return nil, err
+	} else if len(parts) > 0 {
+		return parts, nil
+	}
+	if w.cfg.SplitParts < 2 || job.Limit > 0 {
+		return nil, nil
 	}
 	total, err := w.total(ctx, job)
 	if err != nil {
@@ -158,7 +163,7 @@ func writeParts(ctx context.Context, deps Deps, cfg Config, job *userport.Job, w
 			return nil, err
 		}
 		if len(parts) == 0 {
-			return nil, errors.New("split export: the parts are gone")
+			return nil, fmt.Errorf("split export %s/%s: the parts are gone", job.Tenant, job.ID)
 		}
 		part, err := claimPart(ctx, deps, cfg, parts)
 		if err != nil {
