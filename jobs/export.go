@@ -99,15 +99,27 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The heartbeat starts before the plan, whose count and cut points may
+	// take a while on a large tenant. The users written so far are counted
+	// here, or, once the export is split, by its parts.
+	var done atomic.Int64
+	var split atomic.Pointer[splitProgress]
+	stop := w.reportProgress(ctx, cancel, job, func(ctx context.Context) int64 {
+		if sp := split.Load(); sp != nil {
+			return sp.done(ctx)
+		}
+		return done.Load()
+	})
+	defer stop()
 	parts, err := w.plan(ctx, job)
 	if err != nil {
+		stop()
 		return w.finish(ctx, job, err)
 	}
 	if parts != nil {
-		return w.runSplit(ctx, cancel, job, parts)
+		split.Store(&splitProgress{w: w, job: job})
+		return w.runSplit(ctx, stop, job)
 	}
-	var done atomic.Int64
-	stop := w.reportProgress(ctx, cancel, job, func(context.Context) int64 { return done.Load() })
 	rows, bytes, err := w.write(ctx, job, &done)
 	stop()
 	if err != nil {

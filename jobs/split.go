@@ -14,11 +14,11 @@ import (
 )
 
 // DefaultSplitMinUsers is the fewest users of one part of a split export.
-// At the 40 to 100 bytes a user takes once compressed, a part of 250,000
-// users holds 10 to 25 MB, well above S3's 5 MiB minimum of a multipart
-// upload's part, so that s3blob's Join copies every part inside S3; and a
-// part runs long enough (a second or more) that splitting pays for its
-// setup (the cut points, one more job, the join).
+// At the 25 (CSV of the default fields) to 180 (NDJSON) bytes a user takes
+// once compressed, a part of 250,000 users holds about 6 to 44 MB, above S3's
+// 5 MiB minimum of a multipart upload's part, so that s3blob's Join copies
+// every part inside S3; and a part runs long enough (a second or more) that
+// splitting pays for its setup (the cut points, one more job, the join).
 const DefaultSplitMinUsers = 250_000
 
 // ExportPartArgs is the River job of a helper of a split export: it writes
@@ -82,7 +82,11 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 		}
 		parts[i] = p
 	}
-	if err := w.deps.Store.CreateExportParts(ctx, parts); err != nil {
+	if err := w.deps.Store.CreateExportParts(ctx, parts); userport.ErrorCode(err) == userport.ECONFLICT {
+		// A runner that this one took over (it was slow, not dead) recorded
+		// them meanwhile: they are the export's parts.
+		return w.deps.Store.ListExportParts(ctx, job.Tenant, job.ID)
+	} else if err != nil {
 		return nil, fmt.Errorf("split export: %w", err)
 	}
 	for range len(parts) - 1 {
@@ -99,18 +103,9 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 // runSplit writes parts of a split export until every part is written (by
 // this runner or by helpers, here or in other workers), then joins them into
 // the export's file and completes the job. It takes over a part whose
-// runner's heartbeat is stale. Its progress and heartbeat count the users of
-// every part.
-func (w *exportWorker) runSplit(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, parts []*userport.ExportPart) error {
-	var written atomic.Int64 // as of the last list of the parts
-	written.Store(partsDone(parts))
-	stop := w.reportProgress(ctx, cancel, job, func(ctx context.Context) int64 {
-		if parts, err := w.deps.Store.ListExportParts(ctx, job.Tenant, job.ID); err == nil {
-			written.Store(partsDone(parts))
-		}
-		return written.Load()
-	})
-	defer stop()
+// runner's heartbeat is stale. stop ends the job's heartbeat, whose progress
+// counts the users of every part (splitProgress).
+func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.Job) error {
 	parts, err := writeParts(ctx, w.deps, w.cfg, job, true)
 	if err != nil {
 		stop()
@@ -140,6 +135,22 @@ func (w *exportWorker) runSplit(ctx context.Context, cancel context.CancelCauseF
 		}
 	}
 	return err
+}
+
+// splitProgress counts the users a split export's parts have written, as
+// their runners last recorded.
+type splitProgress struct {
+	w    *exportWorker
+	job  *userport.Job
+	last atomic.Int64 // as of the last list of the parts that succeeded
+}
+
+// done lists the parts and sums their counts.
+func (sp *splitProgress) done(ctx context.Context) int64 {
+	if parts, err := sp.w.deps.Store.ListExportParts(ctx, sp.job.Tenant, sp.job.ID); err == nil {
+		sp.last.Store(partsDone(parts))
+	}
+	return sp.last.Load()
 }
 
 // partsDone is how many users the parts have written, as last recorded.
@@ -215,6 +226,7 @@ func claimPart(ctx context.Context, deps Deps, cfg Config, parts []*userport.Exp
 		if p.Runner != "" {
 			deps.Logger.Warn("export part lost its worker; taken over", "job", p.JobID, "part", p.Index, "heartbeat", p.HeartbeatAt)
 		}
+		deps.Logger.Info("export part claimed", "job", p.JobID, "part", p.Index, "runner", token)
 		return claimed, nil
 	}
 	return nil, nil

@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,27 +64,12 @@ func TestSplitExportEmbedded(t *testing.T) {
 	}
 }
 
-// cloneWith returns a copy of m with key set to v.
-func cloneWith(m map[string]any, key string, v any) map[string]any {
-	c := map[string]any{key: v}
-	for k, x := range m {
-		c[k] = x
-	}
-	return c
-}
-
-// TestScaleModeSplitExport runs split exports in scale mode through the
-// built binary: serve --jobs none and two workers on one PostgreSQL schema
-// and one S3 bucket. Each export is cut into four ranges that the workers'
-// River jobs write at once and that are joined in S3; its file, decompressed,
-// equals byte for byte the unsplit export of the same users (CSV with its one
-// header, NDJSON).
-func TestScaleModeSplitExport(t *testing.T) {
+// splitScaleStart seeds users into a scale environment of t's own and
+// starts serve --jobs none and two workers on it, with the settings of t's
+// environment; the workers' logs are shown when t fails.
+func splitScaleStart(t *testing.T, users int) (*scaleEnv, *bundle, []*imProcess) {
+	t.Helper()
 	e := newScaleEnv(t)
-	const users = 20_000
-	t.Setenv("USERPORT_EXPORT_SPLIT_PARTS", "4")
-	t.Setenv("USERPORT_EXPORT_SPLIT_MIN_USERS", "2000")
-	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "6")
 	bin := buildUserport(t)
 	args := append([]string{"seed", "--data-dir", t.TempDir(), "--users", strconv.Itoa(users), "--quiet"}, e.flags()...)
 	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
@@ -98,7 +86,30 @@ func TestScaleModeSplitExport(t *testing.T) {
 			}
 		}
 	})
-	c := imClient(t, addr)
+	return e, imClient(t, addr), workers
+}
+
+// cloneWith returns a copy of m with key set to v.
+func cloneWith(m map[string]any, key string, v any) map[string]any {
+	c := map[string]any{key: v}
+	for k, x := range m {
+		c[k] = x
+	}
+	return c
+}
+
+// TestScaleModeSplitExport runs split exports in scale mode through the
+// built binary: serve --jobs none and two workers on one PostgreSQL schema
+// and one S3 bucket. Each export is cut into four ranges that the workers'
+// River jobs write at once and that are joined in S3; its file, decompressed,
+// equals byte for byte the unsplit export of the same users (CSV with its one
+// header, NDJSON).
+func TestScaleModeSplitExport(t *testing.T) {
+	const users = 20_000
+	t.Setenv("USERPORT_EXPORT_SPLIT_PARTS", "4")
+	t.Setenv("USERPORT_EXPORT_SPLIT_MIN_USERS", "2000")
+	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "6")
+	e, c, _ := splitScaleStart(t, users)
 
 	var created []imJob
 	for _, body := range splitBodies {
@@ -135,6 +146,94 @@ func TestScaleModeSplitExport(t *testing.T) {
 			if parts != tt.parts || helpers != tt.jobs {
 				t.Errorf("export %s: %d completed parts and %d helper jobs, want %d and %d", tt.id, parts, helpers, tt.parts, tt.jobs)
 			}
+		}
+	}
+}
+
+// TestScaleModeSplitExportWorkerKilled kills with SIGKILL the worker
+// process that is writing a range of a split export: another runner takes
+// the range over once its heartbeat is stale, the ranges written before are
+// kept, and the export completes with a file equal to the unsplit export's.
+func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
+	const users = 60_000
+	t.Setenv("USERPORT_EXPORT_SPLIT_PARTS", "2")
+	t.Setenv("USERPORT_EXPORT_SPLIT_MIN_USERS", "10000")
+	t.Setenv("USERPORT_EXPORT_STALE_AFTER", "2s")
+	t.Setenv("USERPORT_CLEANUP_INTERVAL", "1s")
+	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "4")
+	e, c, workers := splitScaleStart(t, users)
+	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
+	r.wantStatus(t, http.StatusOK)
+	var split imJob
+	r.decode(t, &split)
+
+	// The range being written, its runner, and the worker that logged
+	// claiming it.
+	ctx, conn := context.Background(), e.connect(t)
+	var index int
+	var runner string
+	exPoll(t, time.Minute, "a range of the export to be written", func() bool {
+		err := conn.QueryRow(ctx, `SELECT idx, runner FROM export_parts WHERE job_id = $1 AND status = 'processing'
+			ORDER BY idx LIMIT 1`, split.ID).Scan(&index, &runner)
+		if err != nil && err != pgx.ErrNoRows {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
+	victim := -1
+	exPoll(t, 10*time.Second, "the claim of range "+strconv.Itoa(index)+" in a worker's log", func() bool {
+		for i, w := range workers {
+			if strings.Contains(w.logs.String(), "runner="+runner) {
+				victim = i
+			}
+		}
+		return victim >= 0
+	})
+	if err := syscall.Kill(workers[victim].cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = workers[victim].cmd.Wait()
+	var status, after string
+	if err := conn.QueryRow(ctx, `SELECT status, runner FROM export_parts WHERE job_id = $1 AND idx = $2`, split.ID, index).Scan(&status, &after); err != nil {
+		t.Fatal(err)
+	}
+	if status != "processing" || after != runner {
+		t.Skipf("range %d was %s by %s by the time its worker was killed: nothing to take over", index, status, after)
+	}
+	var kept []string
+	rows, err := conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+
+	r = c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json", "limit": users + 1})
+	r.wantStatus(t, http.StatusOK)
+	var whole imJob
+	r.decode(t, &whole)
+	done := scaleWaitAll(t, c, []imJob{split, whole}, 2*time.Minute)
+	survivor := workers[1-victim]
+	if !strings.Contains(survivor.logs.String(), "export part lost its worker; taken over") {
+		t.Errorf("the export completed, but range %d was not taken over", index)
+	}
+	got, want := scaleDownload(t, c, done[0], e.s3Endpoint), scaleDownload(t, c, done[1], e.s3Endpoint)
+	if !bytes.Equal(got, want) {
+		t.Errorf("the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", len(got), len(want))
+	}
+	// The ranges completed before the kill were not written again.
+	rows, err = conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kept {
+		if !slices.Contains(final, k) {
+			t.Errorf("range of runner %s, completed before the kill, was written again: %v", k, final)
 		}
 	}
 }
