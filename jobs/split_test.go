@@ -147,8 +147,9 @@ func (s *stuckPart) ExportPart(ctx context.Context, job *userport.Job, p *userpo
 	return s.Exporter.ExportPart(ctx, job, p, w, progress)
 }
 
-// TestSplitPartOfADeadWorkerIsTakenOver checks that a part whose runner
-// stopped beating is written again by another runner, while the parts
+// TestSplitPartOfADeadWorkerIsTakenOver checks that the job's progress
+// counts the users of every part, and that a part whose runner stopped
+// beating is written again by another runner, while the parts
 // written before are kept (each written once), and that the old runner,
 // when it beats again, stops; the file is complete and equals the whole
 // export.
@@ -163,6 +164,8 @@ func TestSplitPartOfADeadWorkerIsTakenOver(t *testing.T) {
 		parts := e.parts(t, job.ID)
 		return len(parts) == 3 && parts[0].Status == userport.JobCompleted && parts[2].Status == userport.JobCompleted
 	})
+	// Progress counts the users of every part: 400 of 600 written.
+	e.waitFor(t, job.ID, "66 % done", func(j *userport.Job) bool { return j.PercentageDone == 66 })
 	// The part's worker died: its last heartbeat is older than StaleAfter.
 	if _, err := e.store.UpdateExportPart(context.Background(), "dev", job.ID, 1, func(p *userport.ExportPart) error {
 		p.Runner, p.HeartbeatAt = "dead-runner", e.clock.Now().Add(-2*time.Minute)

@@ -53,7 +53,7 @@ func (s *Store) Join(ctx context.Context, key string, parts []string) (int64, er
 	if err != nil {
 		return 0, fmt.Errorf("join blob %q: start upload: %w", key, err)
 	}
-	j := &join{s: s, ctx: ctx, key: key, obj: obj, uploadID: out.UploadId}
+	j := &join{s: s, ctx: ctx, key: key, obj: obj, uploadID: out.UploadId, onRead: s.joinRead}
 	if err := j.run(srcs); err != nil {
 		return 0, errors.Join(fmt.Errorf("join blob %q: %w", key, err), j.abort())
 	}
@@ -89,7 +89,8 @@ type join struct {
 	key, obj string
 	uploadID *string
 	parts    []types.CompletedPart
-	buf      []byte // bytes read from small blobs, not sent yet: fewer than MinPartSize
+	buf      []byte        // bytes read from small blobs, not sent yet: fewer than MinPartSize
+	onRead   func(n int64) // told of the bytes read back from S3, if set (tests)
 }
 
 // run sends every source, in order, as parts of the upload and completes it.
@@ -150,6 +151,9 @@ func (j *join) read(src source, from, to int64) error {
 	j.buf = append(j.buf, make([]byte, to-from)...)
 	if _, err := io.ReadFull(out.Body, j.buf[n:]); err != nil {
 		return fmt.Errorf("read %q: %w", src.key, err)
+	}
+	if j.onRead != nil {
+		j.onRead(to - from)
 	}
 	return nil
 }
