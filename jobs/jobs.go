@@ -28,7 +28,14 @@ type Config struct {
 	PollInterval        time.Duration      // how often idle workers look for jobs (default 200ms)
 	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
 	ProgressInterval    time.Duration      // how often a running job writes its progress and heartbeat (default 1s)
-	StaleAfter          time.Duration      // how long a processing export may go without a heartbeat before another worker takes it over (default 1 min)
+	StaleAfter          time.Duration      // how long a processing export (or part) may go without a heartbeat before another worker takes it over (default 1 min)
+	// SplitParts is how many parts an export is split into at most, each
+	// written by any worker (1 or less: never split); SplitMinUsers the
+	// fewest users of a part (default DefaultSplitMinUsers): an export of
+	// fewer than 2*SplitMinUsers users is not split. A limited export is
+	// never split.
+	SplitParts    int
+	SplitMinUsers int64
 
 	MaxImportsPerTenant int           // imports of one tenant processing at once (default 2)
 	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
@@ -55,6 +62,9 @@ func (c Config) withDefaults() Config {
 	def(&c.LimitRetry, time.Second)
 	def(&c.ProgressInterval, time.Second)
 	def(&c.StaleAfter, time.Minute)
+	if c.SplitMinUsers <= 0 {
+		c.SplitMinUsers = DefaultSplitMinUsers
+	}
 	if c.MaxImportsPerTenant <= 0 {
 		c.MaxImportsPerTenant = 2
 	}
@@ -69,6 +79,10 @@ type Exporter interface {
 	// Export writes the job's file (gzip'd) to w, reporting written users to
 	// progress as it goes, and returns how many it wrote.
 	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (rows int64, err error)
+	// ExportPart writes the users of one part of a split export as one gzip
+	// member, the CSV header in part 0 only, so that the parts end to end
+	// decompress to what Export writes.
+	ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (rows int64, err error)
 }
 
 // Engine is the River client with userport's workers, for one driver.
@@ -104,12 +118,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 	var client *river.Client[TTx]
 	if work {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: func(ctx context.Context, args river.JobArgs) error {
+		enqueue := func(ctx context.Context, args river.JobArgs) error {
 			_, err := client.Insert(ctx, args, nil)
 			return err
-		}})
+		}
+		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg, enqueue: enqueue})
+		river.AddWorker(workers, &exportPartWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: enqueue})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
 	tests = append(tests, importTests...)
+	tests = append(tests, partTests...)
 	tests = append(tests, concurrencyTests...)
 	tests = append(tests, secretTests...)
 	for _, tt := range tests {

@@ -14,6 +14,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/jobs"
 )
 
 // Config is the configuration of every command: flags, each with a USERPORT_*
@@ -55,6 +56,12 @@ type Config struct {
 	DownloadTTL         time.Duration // lifetime of a signed download URL
 	MaxImportBytes      int64         // largest uploaded import file
 	MaxImportsPerTenant int           // imports of one tenant pending or processing at once
+	// An export is split into ExportSplitParts user_id ranges at most
+	// (0: DefaultScaleSplitParts with PostgreSQL, 1, never split, with
+	// SQLite), each of ExportSplitMinUsers users or more, which several
+	// workers write at once (jobs.Config.SplitParts, SplitMinUsers).
+	ExportSplitParts    int
+	ExportSplitMinUsers int64
 
 	// Connection limits (httpapi.HTTPOptions).
 	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
@@ -90,6 +97,16 @@ type Config struct {
 
 // defaultKeyRefresh is how often a server reads the signing keys again.
 const defaultKeyRefresh = 10 * time.Second
+// DefaultScaleSplitParts is how many ranges an export is split into at most
+// in scale mode (PostgreSQL), where workers are processes of their own,
+// often on machines of their own: one export then uses up to that many
+// workers' cores instead of one process's. The export's own worker writes
+// every range no other worker takes, so a busy cluster is never waited for.
+const DefaultScaleSplitParts = 4
+
+// maxSplitParts bounds --export-split-parts: each range is one more River
+// job and one more part of the joined upload.
+const maxSplitParts = 64
 
 // tenantPattern is what a tenant name may look like (it names files and URLs).
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -145,6 +162,10 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
 	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", 2, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
+	fs.IntVar(&c.ExportSplitParts, "export-split-parts", 0, fmt.Sprintf("user_id ranges an export is split into at most, written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite (USERPORT_EXPORT_SPLIT_PARTS)", DefaultScaleSplitParts))
+	c.envTwin(fs, "export-split-parts", "EXPORT_SPLIT_PARTS")
+	fs.Int64Var(&c.ExportSplitMinUsers, "export-split-min-users", jobs.DefaultSplitMinUsers, "fewest users of one range of a split export: smaller exports are not split (USERPORT_EXPORT_SPLIT_MIN_USERS)")
+	c.envTwin(fs, "export-split-min-users", "EXPORT_SPLIT_MIN_USERS")
 	c.connectionFlags(fs)
 	c.ImportChunk = c.envOnlyDuration("IMPORT_CHUNK")
 	c.ImportTimeout = c.envOnlyDuration("IMPORT_TIMEOUT")
@@ -252,8 +273,11 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("invalid --jobs %q: want process, inline or none", c.Jobs)
 	}
-	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
-		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
+	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 || c.ExportSplitParts < 0 || c.ExportSplitMinUsers < 0 {
+		return errors.New("--workers, --max-exports-per-tenant, --download-ttl, --export-split-parts and --export-split-min-users must not be negative")
+	}
+	if c.ExportSplitParts > maxSplitParts {
+		return fmt.Errorf("invalid --export-split-parts %d (USERPORT_EXPORT_SPLIT_PARTS): at most %d", c.ExportSplitParts, maxSplitParts)
 	}
 	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 ||
 		c.StaleAfter < 0 || c.CleanupInterval < 0 {
@@ -287,6 +311,12 @@ func (c *Config) fillDefaults() {
 	}
 	if c.DownloadTTL == 0 {
 		c.DownloadTTL = 60 * time.Second
+	}
+	if c.ExportSplitParts == 0 {
+		c.ExportSplitParts = 1 // embedded: one worker process, whose gzip uses every core already
+		if kind, _, _ := c.database(); kind == dbPostgres {
+			c.ExportSplitParts = DefaultScaleSplitParts
+		}
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = 24 * time.Hour
