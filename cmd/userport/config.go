@@ -97,6 +97,7 @@ type Config struct {
 
 // defaultKeyRefresh is how often a server reads the signing keys again.
 const defaultKeyRefresh = 10 * time.Second
+
 // DefaultScaleSplitParts is how many ranges an export is split into at most
 // in scale mode (PostgreSQL), where workers are processes of their own,
 // often on machines of their own: one export then uses up to that many
