@@ -34,6 +34,7 @@ type Store interface {
 	ClientStore
 	JobStore
 	ImportStore
+	SecretStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -33,6 +33,15 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	// MasterKey and MasterKeyFile (USERPORT_MASTER_KEY,
+	// USERPORT_MASTER_KEY_FILE; environment only, never a flag) seal the
+	// secrets kept in the database in scale mode.
+	MasterKey     string
+	MasterKeyFile string
+	// KeyRefresh is how often a server reads the signing keys again
+	// (USERPORT_KEY_REFRESH), so that a key another node or `userport keys`
+	// added or retired reaches it; defaultKeyRefresh when zero.
+	KeyRefresh time.Duration
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
@@ -83,6 +92,9 @@ type Config struct {
 // defaultLogLevel is --log-level's default.
 const defaultLogLevel = "info"
 
+// defaultKeyRefresh is how often a server reads the signing keys again.
+const defaultKeyRefresh = 10 * time.Second
+
 // tenantPattern is what a tenant name may look like (it names files and URLs).
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -115,6 +127,7 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "database URL; default: the SQLite file in the data dir (USERPORT_DATABASE_URL)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "s3://bucket/prefix for export and import files in S3; default: the data dir (USERPORT_BLOB_URL)")
 	c.S3Endpoint, c.S3PublicEndpoint = env("S3_ENDPOINT", ""), env("S3_PUBLIC_ENDPOINT", "")
+	c.MasterKey, c.MasterKeyFile = env("MASTER_KEY", ""), env("MASTER_KEY_FILE", "")
 	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "tenant name; export files are named after it (USERPORT_TENANT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", defaultLogLevel), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
 }
@@ -142,6 +155,7 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.RescueAfter = c.envOnlyDuration("RESCUE_AFTER")
 	c.StaleAfter = c.envOnlyDuration("EXPORT_STALE_AFTER")
 	c.CleanupInterval = c.envOnlyDuration("CLEANUP_INTERVAL")
+	c.KeyRefresh = c.envOnlyDuration("KEY_REFRESH")
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -224,6 +238,12 @@ func (c *Config) Validate() error {
 	if err := c.checkS3Endpoints(); err != nil {
 		return err
 	}
+	if err := c.checkMasterKey(); err != nil {
+		return err
+	}
+	if c.KeyRefresh < 0 {
+		return errors.New("USERPORT_KEY_REFRESH must not be negative")
+	}
 	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
 		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
 	}
@@ -280,6 +300,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = defaultLogLevel
+	}
+	if c.KeyRefresh == 0 {
+		c.KeyRefresh = defaultKeyRefresh
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }

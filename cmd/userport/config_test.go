@@ -55,6 +55,11 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{nil, `invalid USERPORT_MAX_IMPORTS_PER_TENANT ""`, "USERPORT_MAX_IMPORTS_PER_TENANT="},
 		{nil, `invalid USERPORT_IMPORT_CHUNK "30"`, "USERPORT_IMPORT_CHUNK=30"},
 		{nil, `invalid USERPORT_CLEANUP_INTERVAL "often"`, "USERPORT_CLEANUP_INTERVAL=often"},
+		{nil, `invalid USERPORT_KEY_REFRESH "soon"`, "USERPORT_KEY_REFRESH=soon"},
+		{nil, "USERPORT_KEY_REFRESH must not be negative", "USERPORT_KEY_REFRESH=-1s"},
+		// The master key seals secrets in the database only: set for the
+		// embedded default, it would suggest a protection that is not there.
+		{nil, "USERPORT_MASTER_KEY is set, but the embedded store keeps its keys in the data dir", "USERPORT_MASTER_KEY=oaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaE="},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {

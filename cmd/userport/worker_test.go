@@ -63,7 +63,7 @@ func TestWorkerRunsQueuedExports(t *testing.T) {
 func queueExport(t *testing.T, cfg *Config) *userport.Job {
 	t.Helper()
 	ctx := context.Background()
-	store, _, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
