@@ -100,6 +100,7 @@ func openPostgres(ctx context.Context, url string) (*database, error) {
 		return nil, err
 	}
 	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
+		cfg.FetchCooldown = jobs.PostgresFetchCooldown
 		return jobs.New(riverpgxv5.New(db.Pool()), deps, cfg, work)
 	}}, nil
 }
@@ -139,4 +140,15 @@ func (c *Config) checkBlobURL() error {
 	}
 	return errors.New("invalid --blob-url (USERPORT_BLOB_URL): want s3://bucket[/prefix], or nothing for the data dir, not " +
 		fmt.Sprintf("%q", userport.Excerpt(c.BlobURL)))
+}
+
+// checkS3Endpoints checks the form of USERPORT_S3_ENDPOINT and
+// USERPORT_S3_PUBLIC_ENDPOINT.
+func (c *Config) checkS3Endpoints() error {
+	for _, e := range []struct{ name, value string }{{"USERPORT_S3_ENDPOINT", c.S3Endpoint}, {"USERPORT_S3_PUBLIC_ENDPOINT", c.S3PublicEndpoint}} {
+		if err := s3blob.CheckEndpoint(e.value); e.value != "" && err != nil {
+			return fmt.Errorf("invalid %s: %w", e.name, err)
+		}
+	}
+	return nil
 }
