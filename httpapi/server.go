@@ -206,7 +206,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Cla
 func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")
+		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", missingAuthentication)
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)

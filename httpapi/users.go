@@ -198,13 +198,15 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteUser handles DELETE /api/v2/users/{id}.
+// deleteUser handles DELETE /api/v2/users/{id}. A user that does not exist
+// (any more) is deleted already: 204, as Auth0 answers, so that cleanup
+// scripts can retry.
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := userIDParam(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteUser(r.Context(), s.Tenant, id); err != nil {
+	if err := s.Store.DeleteUser(r.Context(), s.Tenant, id); err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
