@@ -1,0 +1,109 @@
+package userport_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/userport/userport"
+)
+
+func TestEditDocument(t *testing.T) {
+	doc := `{"created_at":"2020-01-01T00:00:00.000Z","email":"a@example.com","name":"A & B",` +
+		`"picture":"https://x.example/a.png?s=1&d=mp","user_id":"auth0|1","user_metadata":{"z":1,"a":"\u0026"},"username":"a"}`
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	tests := []struct {
+		name  string
+		edits []userport.Member
+		want  string
+	}{
+		{"nothing", nil, doc},
+		{"replace in place", []userport.Member{{Key: "name", Value: raw(`"C"`)}},
+			`{"created_at":"2020-01-01T00:00:00.000Z","email":"a@example.com","name":"C",` +
+				`"picture":"https://x.example/a.png?s=1&d=mp","user_id":"auth0|1","user_metadata":{"z":1,"a":"\u0026"},"username":"a"}`},
+		{"remove", []userport.Member{{Key: "username"}, {Key: "absent"}},
+			`{"created_at":"2020-01-01T00:00:00.000Z","email":"a@example.com","name":"A & B",` +
+				`"picture":"https://x.example/a.png?s=1&d=mp","user_id":"auth0|1","user_metadata":{"z":1,"a":"\u0026"}}`},
+		{"new keys at Auth0's place", []userport.Member{{Key: "last_password_reset", Value: raw(`"t"`)},
+			{Key: "blocked", Value: raw(`true`)}, {Key: "given_name", Value: raw(`"G"`)}, {Key: "app_metadata", Value: raw(`{"p":1}`)}},
+			`{"blocked":true,"created_at":"2020-01-01T00:00:00.000Z","email":"a@example.com","given_name":"G","name":"A & B",` +
+				`"picture":"https://x.example/a.png?s=1&d=mp","user_id":"auth0|1","user_metadata":{"z":1,"a":"\u0026"},"username":"a",` +
+				`"last_password_reset":"t","app_metadata":{"p":1}}`},
+	}
+	for _, tt := range tests {
+		got, err := userport.EditDocument([]byte(doc), tt.edits...)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%s: %s, %v\nwant %s", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := userport.EditDocument([]byte(`[1]`)); err == nil {
+		t.Error("EditDocument of an array: no error")
+	}
+}
+
+func TestMergeObject(t *testing.T) {
+	tests := []struct{ old, patch, want string }{
+		{`{"facts":["a"]}`, `{"foo":"bar"}`, `{"facts":["a"],"foo":"bar"}`}, // as Auth0 answered (recorded)
+		{`{"a":1,"b":"x&y"}`, `{"a":null}`, `{"b":"x&y"}`},
+		{`{"a":1,"b":2}`, `{"b":3,"a":4}`, `{"a":4,"b":3}`},
+		{`{"a":1}`, `{"a":null}`, ``},
+		{`{"a":1}`, `{}`, ``},
+		{``, `{"n":{"d":[1, 2]}}`, `{"n":{"d":[1, 2]}}`},
+	}
+	for _, tt := range tests {
+		got, err := userport.MergeObject(json.RawMessage(tt.old), json.RawMessage(tt.patch))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("MergeObject(%s, %s) = %s, %v; want %s", tt.old, tt.patch, got, err, tt.want)
+		}
+	}
+}
+
+func TestAttributeCheckString(t *testing.T) {
+	tests := []struct {
+		key, value, code string
+	}{
+		{"email", "a@b.co", ""},
+		{"email", "not-an-email", userport.ImportInvalidFormat},
+		{"email", "", userport.ImportMinLength},
+		{"name", string(make([]rune, 301)), userport.ImportMaxLength},
+		{"name", string(make([]rune, 300)), ""},
+		{"picture", "javascript:alert(1)", userport.ImportInvalidFormat},
+		{"last_ip", "2a02:1:2::3", ""},
+		{"last_ip", "300.1.1.1", userport.ImportInvalidFormat},
+		{"phone_number", "+1234567890123456789012345678901", userport.ImportMaxLength},
+	}
+	for _, tt := range tests {
+		a, ok := userport.ProfileAttribute(tt.key)
+		if !ok {
+			t.Fatalf("no attribute %s", tt.key)
+		}
+		is := a.CheckString(tt.value)
+		if got := ""; is != nil {
+			got = is.Code
+			if got != tt.code {
+				t.Errorf("%s %q: %s (%s), want %q", tt.key, tt.value, got, is.Message, tt.code)
+			}
+		} else if tt.code != "" {
+			t.Errorf("%s %q: fits, want %s", tt.key, tt.value, tt.code)
+		}
+	}
+}
+
+func TestDatabaseUserID(t *testing.T) {
+	tests := []struct{ given, want, code string }{
+		{"abc", "auth0|abc", ""},
+		{"auth0|abc", "auth0|abc", ""},
+		{"a|b", "", userport.ImportPattern},
+		{"auth0|a b", "", userport.ImportPattern},
+		{"", "", userport.ImportMinLength},
+	}
+	for _, tt := range tests {
+		got, is := userport.DatabaseUserID(tt.given)
+		code := ""
+		if is != nil {
+			code = is.Code
+		}
+		if got != tt.want || code != tt.code {
+			t.Errorf("DatabaseUserID(%q) = %q, %v; want %q, %s", tt.given, got, is, tt.want, tt.code)
+		}
+	}
+}
