@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
 	tests = append(tests, importTests...)
+	tests = append(tests, compatTests...)
 	tests = append(tests, concurrencyTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
