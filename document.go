@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -155,4 +156,21 @@ func (u *User) Edit(now time.Time, edits ...Member) error {
 	u.Doc, u.UpdatedAt = doc, now
 	u.Email, u.Username = strings.ToLower(cols.Email), cols.Username
 	return nil
+}
+
+// SelectMembers returns the object doc with only the keys listed (include)
+// or all but them (!include), in doc's order and bytes: Auth0's fields and
+// include_fields parameters.
+func SelectMembers(doc []byte, keys []string, include bool) ([]byte, error) {
+	members, err := objectMembers(doc)
+	if err != nil {
+		return nil, fmt.Errorf("select members: %w", err)
+	}
+	kept := members[:0]
+	for _, m := range members {
+		if slices.Contains(keys, m.Key) == include {
+			kept = append(kept, m)
+		}
+	}
+	return writeObject(kept)
 }

@@ -107,3 +107,23 @@ func TestDatabaseUserID(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectMembers(t *testing.T) {
+	doc := `{"email":"a@b.co","picture":"https://x/?a&b","user_id":"auth0|1","app_metadata":{"x":"\u0026"}}`
+	tests := []struct {
+		keys    []string
+		include bool
+		want    string
+	}{
+		{[]string{"user_id", "email"}, true, `{"email":"a@b.co","user_id":"auth0|1"}`},
+		{[]string{"user_id", "email"}, false, `{"picture":"https://x/?a&b","app_metadata":{"x":"\u0026"}}`},
+		{[]string{"nope"}, true, `{}`},
+		{nil, false, doc},
+	}
+	for _, tt := range tests {
+		got, err := userport.SelectMembers([]byte(doc), tt.keys, tt.include)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("SelectMembers(%v, %v) = %s, %v; want %s", tt.keys, tt.include, got, err, tt.want)
+		}
+	}
+}

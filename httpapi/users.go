@@ -163,9 +163,13 @@ func userIDParam(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// getUser handles GET /api/v2/users/{id}.
+// getUser handles GET /api/v2/users/{id}, with fields and include_fields.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	_, p, err := readQueryProjection(r)
 	if err != nil {
 		return err
 	}
@@ -173,8 +177,58 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeRaw(w, http.StatusOK, u.Doc)
+	doc, err := p.apply(u.Doc)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, doc)
 	return nil
+}
+
+// usersByEmail handles GET /api/v2/users-by-email: the users whose email is
+// exactly the one given, of every connection, as an array. Like Auth0's,
+// the match is case-sensitive; database users' emails are kept lower-cased.
+func (s *Server) usersByEmail(w http.ResponseWriter, r *http.Request) error {
+	q, p, err := readQueryProjection(r, "email")
+	if err != nil {
+		return err
+	}
+	if q.Get("email") == "" {
+		return invalidQuery("'Missing required property: email'.")
+	}
+	users, err := s.Store.FindUsersByEmail(r.Context(), s.Tenant, q.Get("email"))
+	if err != nil {
+		return err
+	}
+	return writeUsers(w, users, p)
+}
+
+// writeUsers answers the array of users' documents, projected by p.
+func writeUsers(w http.ResponseWriter, users []*userport.User, p projection) error {
+	body, err := usersArray(users, p)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, body)
+	return nil
+}
+
+// usersArray writes users' documents, projected by p, as a JSON array.
+func usersArray(users []*userport.User, p projection) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, u := range users {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		doc, err := p.apply(u.Doc)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(doc)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), nil
 }
 
 // deleteUser handles DELETE /api/v2/users/{id}. A user that does not exist
@@ -194,7 +248,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUsers handles GET /api/v2/users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, "page", "per_page", "include_totals", "connection", "search_engine")
+	q, proj, err := readQueryProjection(r, "page", "per_page", "include_totals", "connection", "search_engine")
 	if err != nil {
 		return err
 	}
@@ -207,20 +261,15 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	for i, u := range users {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(u.Doc)
+	body, err := usersArray(users, proj)
+	if err != nil {
+		return err
 	}
-	buf.WriteByte(']')
 	if !totals {
-		writeRaw(w, http.StatusOK, buf.Bytes())
+		writeRaw(w, http.StatusOK, body)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, pageOf("users", f.Offset, perPage, len(users), total, json.RawMessage(buf.Bytes())))
+	writeJSON(w, http.StatusOK, pageOf("users", f.Offset, perPage, len(users), total, json.RawMessage(body)))
 	return nil
 }
 

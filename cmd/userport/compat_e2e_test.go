@@ -46,3 +46,39 @@ func TestUnauthorizedAttributes(t *testing.T) {
 	b.api(http.MethodGet, "/users", "", nil).want(t, 401,
 		`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`)
 }
+
+// TestConnectionPatchDeleteBadInput: a bad PATCH or DELETE of a connection
+// gets Auth0's 400, never a 500.
+func TestConnectionPatchDeleteBadInput(t *testing.T) {
+	b := setup(t)
+	id := b.connection(upa).ID
+	tests := []struct {
+		name, method, path string
+		body               any
+		code, message      string
+	}{
+		{"options not an object", http.MethodPatch, "/connections/" + id, map[string]any{"options": "x"}, "invalid_body",
+			"Payload validation error: 'Expected type object but found type string' on property options."},
+		{"name cannot change", http.MethodPatch, "/connections/" + id, map[string]any{"name": "other"}, "invalid_body",
+			"Payload validation error: 'Additional properties not allowed: name'."},
+		{"realms not strings", http.MethodPatch, "/connections/" + id, map[string]any{"realms": []any{1}}, "invalid_body",
+			"Payload validation error: 'Expected type array of strings but found type array' on property realms."},
+		{"not an object", http.MethodPatch, "/connections/" + id, "[]", "invalid_body",
+			"Payload validation error: 'Expected type object but found type array'."},
+		{"bad id", http.MethodPatch, "/connections/nope", map[string]any{}, "invalid_uri",
+			"Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: nope' on property id."},
+		{"bad id on delete", http.MethodDelete, "/connections/nope", nil, "invalid_uri",
+			"Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: nope' on property id."},
+		{"bad fields flag", http.MethodGet, "/connections/" + id + "?include_fields=yes", nil, "invalid_query_string",
+			"Query validation error: 'Expected type boolean but found type string' on property include_fields."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b.t = t
+			b.admin(tt.method, "/"+strings.TrimPrefix(tt.path, "/"), tt.body).wantError(t, 400, tt.code, tt.message)
+		})
+	}
+	b.t = t
+	// An empty PATCH changes nothing and answers the connection.
+	b.admin(http.MethodPatch, "/connections/"+id, map[string]any{}).wantStatus(t, http.StatusOK)
+}
