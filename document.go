@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// Member is one key of a JSON object and its raw value; a nil Value in an
-// edit removes the key.
+// Member is one key of a JSON object and its raw value; an empty (nil)
+// Value in an edit removes the key.
 type Member struct {
 	Key   string
 	Value json.RawMessage
@@ -70,33 +70,36 @@ func writeObject(members []Member) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// setMember sets key in members, in place when present; a new key goes
-// before the first member that place(key) says comes after it (at the end
-// when place is nil). A nil value removes key.
+// setMember sets key in members, in place when present (a key twice is
+// set once, at its first place); a new key goes before the first member
+// that place(key) says comes after it (at the end when place is nil). A nil
+// (empty) value removes key.
 func setMember(members []Member, key string, value json.RawMessage, place func(string) int) []Member {
-	for i, m := range members {
+	found := false
+	kept := members[:0]
+	for _, m := range members {
 		if m.Key != key {
+			kept = append(kept, m)
 			continue
 		}
-		if value == nil {
-			return append(members[:i], members[i+1:]...)
+		if !found && len(value) > 0 {
+			kept = append(kept, Member{key, value})
 		}
-		members[i].Value = value
-		return members
+		found = true
 	}
-	if value == nil {
-		return members
+	if found || len(value) == 0 {
+		return kept
 	}
-	at := len(members)
+	at := len(kept)
 	if place != nil {
-		for i, m := range members {
+		for i, m := range kept {
 			if place(m.Key) > place(key) {
 				at = i
 				break
 			}
 		}
 	}
-	return append(members[:at], append([]Member{{key, value}}, members[at:]...)...)
+	return append(kept[:at], append([]Member{{key, value}}, kept[at:]...)...)
 }
 
 // EditDocument returns the profile document doc with edits applied: every

@@ -127,3 +127,32 @@ func TestSelectMembers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEditDocument: any JSON object survives an edit: the result is a valid
+// object with the edit made, every other member as it was.
+func FuzzEditDocument(f *testing.F) {
+	f.Add([]byte(`{"email":"a@b.co","user_metadata":{"a":"&"}}`), "name", []byte(`"x"`))
+	f.Add([]byte(`{}`), "blocked", []byte(`true`))
+	f.Add([]byte(`{"a":1,"a":2}`), "a", []byte(nil))
+	f.Add([]byte(`[1]`), "k", []byte(`1`))
+	f.Fuzz(func(t *testing.T, doc []byte, key string, value []byte) {
+		if len(value) > 0 && !json.Valid(value) {
+			return
+		}
+		out, err := userport.EditDocument(doc, userport.Member{Key: key, Value: value})
+		var before map[string]json.RawMessage
+		if json.Unmarshal(doc, &before) != nil {
+			return // not an object: an error or whatever EditDocument makes of it, never a panic
+		}
+		if err != nil {
+			return // a decoder's stricter reading (duplicate keys are kept as found)
+		}
+		var after map[string]json.RawMessage
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("EditDocument(%s) = %s: not an object: %v", doc, out, err)
+		}
+		if _, ok := after[key]; ok != (len(value) > 0) {
+			t.Fatalf("EditDocument(%s, %q=%s) = %s", doc, key, value, out)
+		}
+	})
+}
