@@ -178,10 +178,13 @@ func jobSelector(scope, id, status string) string {
 
 var jobIDIn = regexp.MustCompile(`job_[A-Za-z0-9]{16}`)
 
-// TestConsoleInBrowser signs in (by keyboard, after a refused secret), reads
-// the connections' user counts, exports the seeded users as CSV, waits for
+// TestConsoleInBrowser walks the sign-in form with Tab, signs in (by
+// keyboard, after a refused secret), reads
+// the connections' user counts, sees a job started by another client,
+// exports the seeded users as CSV, waits for
 // the job, downloads its file and checks every row, then uploads an import
-// with a bad user and reads its summary and errors.
+// with a bad user and reads its summary and errors; at a phone's width the
+// page does not overflow.
 func TestConsoleInBrowser(t *testing.T) {
 	t.Parallel()
 	const n = 300
@@ -193,6 +196,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.waitJS("the user counts", fmt.Sprintf(`document.getElementById('users-total').textContent === '%d' &&
 		document.querySelector('tr[data-connection="console-imports"] td.num').textContent === '0' &&
 		document.querySelector('tr[data-connection="%s"] td.num').textContent === '%d'`, n, upa, n))
+
+	// A job the page did not start shows up too (GET /api/v2/jobs).
+	other := b.exCreate(`{"format":"json","limit":5}`)
+	p.run("see a job started elsewhere", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", other.ID, "completed"))))
 
 	id := consoleExport(t, p)
 	data := consoleDownload(t, p, id)
@@ -211,8 +218,31 @@ func TestConsoleInBrowser(t *testing.T) {
 	if stored != `0 ""` {
 		t.Errorf("the page stored something in the browser: storage items and cookies %s", stored)
 	}
+	// On a phone's width nothing sticks out sideways (wide tables scroll
+	// inside their own box).
+	p.run("narrow the window", chromedp.EmulateViewport(360, 780))
+	if w := value(p, "measure the page", chromedp.Evaluate[string](
+		`document.documentElement.scrollWidth + ' > ' + window.innerWidth`)); w != "360 > 360" {
+		t.Errorf("at 360 px the page is wider than the window: %s", w)
+	}
 	if r := p.report(); r != "" {
 		t.Errorf("the page reported problems:%s", r)
+	}
+}
+
+// consoleTabOrder checks that Tab walks the sign-in form in reading order
+// and that the focused control shows a focus ring.
+func consoleTabOrder(t *testing.T, p *browserPage) {
+	t.Helper()
+	var order []string
+	for range 4 {
+		p.run("press Tab", chromedp.KeyEvent("\t"))
+		order = append(order, value(p, "read the focus", chromedp.Evaluate[string](
+			`(document.activeElement.id || document.activeElement.className) + ':' + getComputedStyle(document.activeElement).outlineStyle`)))
+	}
+	want := []string{"skip:solid", "client-id:solid", "client-secret:solid", "signin-submit:solid"}
+	if strings.Join(order, " ") != strings.Join(want, " ") {
+		t.Errorf("Tab order and focus outline: %v, want %v", order, want)
 	}
 }
 
@@ -220,7 +250,9 @@ func TestConsoleInBrowser(t *testing.T) {
 // signs in with the keyboard only.
 func consoleSignIn(t *testing.T, p *browserPage, b *bundle) {
 	t.Helper()
-	p.run("open the console", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#client-id")),
+	p.run("open the console", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#client-id")))
+	consoleTabOrder(t, p)
+	p.run("try a wrong secret",
 		chromedp.SendKeys(chromedp.CSS("#client-id"), b.id), chromedp.SendKeys(chromedp.CSS("#client-secret"), "not-the-secret"),
 		chromedp.Click(chromedp.CSS("#signin-submit")), chromedp.WaitVisible(chromedp.CSS("#signin-error")))
 	if got := p.text("#signin-error"); !strings.HasPrefix(got, "401 invalid_client") {
@@ -278,12 +310,13 @@ func consoleDownload(t *testing.T, p *browserPage, id string) downloaded {
 	return downloaded{}
 }
 
-// consoleImport uploads two good users and a bad one into conn and checks
+// consoleImport uploads two good users and a bad one (whose email is an
+// HTML tag) into conn and checks
 // the summary and the error table the page shows.
 func consoleImport(t *testing.T, p *browserPage, conn string) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "users.ndjson")
-	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"ann@example.com","name":"Ann"}`, `{"email":"not-an-email"}`,
+	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"ann@example.com","name":"Ann"}`, `{"email":"<img src=x onerror=alert(1)>"}`,
 		`{"email":"bob@example.com"}`), 0o600))
 	p.run("upload the import", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
 		chromedp.SetValue(chromedp.CSS("#import-connection"), conn), chromedp.Click(chromedp.CSS("#import-submit")))
@@ -294,8 +327,50 @@ func consoleImport(t *testing.T, p *browserPage, conn string) {
 			t.Errorf("summary %s = %q, want %q", key, got, want)
 		}
 	}
+	// The bad user's email is markup: the page shows it as text.
 	row := p.text(done + ` table.errors tbody tr`)
-	if !strings.Contains(row, "not-an-email") {
-		t.Errorf("the error row %q does not name the bad user", row)
+	if !strings.Contains(row, "<img src=x onerror=alert(1)>") {
+		t.Errorf("the error row %q does not show the bad user's email as text", row)
 	}
+	if imgs := value(p, "count images", chromedp.Evaluate[int](`document.querySelectorAll('main img').length`)); imgs != 0 {
+		t.Errorf("%d images in the page: the bad user's email became markup", imgs)
+	}
+}
+
+// TestConsoleScreenshots writes the README's pictures of the console into the
+// directory named by USERPORT_CONSOLE_SCREENSHOTS (docs/ from the repository
+// root: USERPORT_CONSOLE_SCREENSHOTS=$PWD/docs): an export of 500,000 seeded
+// users while it runs and once it is done, and the same page on a phone's
+// width. Seeding takes a minute or two; CI does not set the variable.
+func TestConsoleScreenshots(t *testing.T) {
+	dir := os.Getenv("USERPORT_CONSOLE_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set USERPORT_CONSOLE_SCREENSHOTS to a directory (e.g. $PWD/docs) to write the console's screenshots")
+	}
+	chromiumPath(t)
+	const n = 500_000
+	b := start(t, exFromTemplate(t, exSeedTemplate(t, n)), newTestClock())
+	p := newBrowser(t, 1280, 900)
+	consoleSignIn(t, p, b)
+	p.waitJS("the user count", fmt.Sprintf(`document.getElementById('users-total').textContent === '%s'`, "500,000"))
+	p.run("start a JSON export", chromedp.Click(chromedp.CSS(`input[name=format][value=json]`)),
+		chromedp.Click(chromedp.CSS("#export-submit")))
+	p.waitJS("the export's job id", `/job_/.test(document.getElementById('export-status').textContent)`)
+	id := jobIDIn.FindString(p.text("#export-status"))
+	card := jobSelector("#jobs-list", id, "processing")
+	p.waitJS("the export's progress", fmt.Sprintf(`(() => { const c = document.querySelector(%q);
+		return c !== null && c.querySelector('progress').value >= 5 })()`, card))
+	shot(t, p, filepath.Join(dir, "console-running.png"))
+	p.run("wait for the export to complete", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", id, "completed"))))
+	shot(t, p, filepath.Join(dir, "console-finished.png"))
+	p.run("narrow the window", chromedp.EmulateViewport(390, 844))
+	shot(t, p, filepath.Join(dir, "console-narrow.png"))
+}
+
+// shot writes a PNG of the whole page to file.
+func shot(t *testing.T, p *browserPage, file string) {
+	t.Helper()
+	png := value(p, "take a screenshot", chromedp.FullScreenshot(100))
+	exMust(t, os.WriteFile(file, png, 0o644))
+	t.Logf("wrote %s (%d bytes)", file, len(png))
 }

@@ -541,7 +541,7 @@
       const running = [...jobs.values()].filter((e) => ACTIVE.has(e.job.status) && !listed.has(e.job.id));
       await Promise.all(running.map((e) => pollJob(e.job.id)));
       show($('jobs-error'), '');
-      say($('jobs-status'), `Updated ${new Date().toLocaleTimeString()}`);
+      if (!listMissing) say($('jobs-status'), `Updated ${new Date().toLocaleTimeString()}`);
     } catch (e) {
       show($('jobs-error'), 'Jobs: ' + e.message);
     } finally {
@@ -558,8 +558,12 @@
     try {
       page = await request('GET', `/api/v2/jobs?per_page=${JOBS_PAGE}&include_totals=true`);
     } catch (e) {
-      if (e.status === 404 || e.status === 405) {
-        listMissing = true; // an older server: follow the jobs started here
+      if (e.status === 404 || e.status === 405 || e.status === 403) {
+        // An older server has no list; a client without read:users may
+        // not read it: follow the jobs started on this page.
+        listMissing = true;
+        say($('jobs-status'), e.status === 403 ?
+          'This client may not list jobs (read:users): only the jobs started on this page are shown.' : '');
         return new Set();
       }
       throw e;
