@@ -19,6 +19,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/userport/userport"
 )
 
 // chromiumPath returns the browser the console tests drive: the one named by
@@ -349,7 +350,9 @@ func TestConsoleScreenshots(t *testing.T) {
 	}
 	chromiumPath(t)
 	const n = 500_000
-	b := start(t, exFromTemplate(t, exSeedTemplate(t, n)), newTestClock())
+	// The system clock, so that the job's time left is a real estimate.
+	b := startMain(t, exFromTemplate(t, exSeedTemplate(t, n)), newTestClock(),
+		func(m *Main) { m.Clock = userport.SystemClock{} })
 	p := newBrowser(t, 1280, 900)
 	consoleSignIn(t, p, b)
 	p.waitJS("the user count", fmt.Sprintf(`document.getElementById('users-total').textContent === '%s'`, "500,000"))
@@ -359,7 +362,7 @@ func TestConsoleScreenshots(t *testing.T) {
 	id := jobIDIn.FindString(p.text("#export-status"))
 	card := jobSelector("#jobs-list", id, "processing")
 	p.waitJS("the export's progress", fmt.Sprintf(`(() => { const c = document.querySelector(%q);
-		return c !== null && c.querySelector('progress').value >= 5 })()`, card))
+		return c !== null && c.querySelector('progress').value >= 25 })()`, card))
 	shot(t, p, filepath.Join(dir, "console-running.png"))
 	p.run("wait for the export to complete", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", id, "completed"))))
 	shot(t, p, filepath.Join(dir, "console-finished.png"))

@@ -205,7 +205,7 @@
       const rows = conns.map((c) => {
         const count = el('td', {class: 'num', text: '…'});
         return {c, count, row: el('tr', {'data-connection': c.name},
-          el('th', {scope: 'row', text: c.name}), el('td', {}, el('code', {text: c.id})), count)};
+          el('th', {scope: 'row', text: c.name}), el('td', {class: 'wide-only'}, el('code', {text: c.id})), count)};
       });
       body.replaceChildren(...rows.map((r) => r.row));
       const counts = await Promise.all([countUsers(''), ...rows.map((r) => countUsers(r.c.name))]);
@@ -456,7 +456,7 @@
       case 'pending': return 'waiting for a worker';
       case 'processing': {
         const pct = typeof job.percentage_done === 'number' ? `${job.percentage_done}%` : '';
-        const left = typeof job.time_left_seconds === 'number' ? `, about ${duration(job.time_left_seconds)} left` : '';
+        const left = job.time_left_seconds > 0 ? `, about ${duration(job.time_left_seconds)} left` : '';
         return pct + left;
       }
       case 'completed': return job.type === 'users_export' ? 'done: the file is ready' : 'done';
