@@ -69,7 +69,7 @@ func newBrowser(t *testing.T, width, height int) *browserPage {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(width, height),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
@@ -305,8 +305,8 @@ func consoleDownload(t *testing.T, p *browserPage, id string) downloaded {
 		return downloaded{name: d[1], body: body}
 	case <-p.ctx.Done():
 		t.Fatalf("no download finished: %v%s", p.ctx.Err(), p.report())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no download finished within a minute%s", p.report())
+	case <-time.After(stepTimeout):
+		t.Fatalf("no download finished within %v%s", stepTimeout, p.report())
 	}
 	return downloaded{}
 }
