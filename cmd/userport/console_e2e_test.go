@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil/s3test"
 )
 
 // chromiumPath returns the browser the console tests drive: the one named by
@@ -376,4 +377,33 @@ func shot(t *testing.T, p *browserPage, file string) {
 	png := value(p, "take a screenshot", chromedp.FullScreenshot(100))
 	exMust(t, os.WriteFile(file, png, 0o644))
 	t.Logf("wrote %s (%d bytes)", file, len(png))
+}
+
+// TestConsoleDownloadFromS3 downloads an export whose location is an S3
+// presigned link, another origin than the console's: the page follows it as
+// a plain link (a navigation, which the Content-Security-Policy's
+// connect-src does not govern) and the browser saves the file.
+func TestConsoleDownloadFromS3(t *testing.T) {
+	t.Parallel()
+	chromiumPath(t)
+	endpoint := s3test.S3Endpoint(t)
+	bucket := s3test.NewBucket(t, s3test.S3Client(t, endpoint))
+	const n = 120
+	cfg := exFromTemplate(t, exSeedTemplate(t, n))
+	cfg.BlobURL, cfg.S3Endpoint = "s3://"+bucket+"/exports/", endpoint
+	b := start(t, cfg, newTestClock())
+	p := newBrowser(t, 1280, 1000)
+	consoleSignIn(t, p, b)
+	id := consoleExport(t, p)
+	if loc := b.exCompleted(id).Location; !strings.HasPrefix(loc, endpoint+"/") {
+		t.Fatalf("location %s is not on the S3 endpoint %s", loc, endpoint)
+	}
+	data := consoleDownload(t, p, id)
+	exCheckSeededCSV(t, b, exGunzip(t, data.body), n)
+	if url := value(p, "read the page's address", chromedp.Location()); url != b.base+"/" {
+		t.Errorf("after the download the tab shows %s, want the console", url)
+	}
+	if r := p.report(); r != "" {
+		t.Errorf("the page reported problems:%s", r)
+	}
 }
