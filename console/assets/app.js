@@ -17,7 +17,7 @@
   const JOBS_PAGE = 25;
   const MAX_ERROR_ROWS = 200;
 
-  let session = null; // {token, clientId, expiresAt}
+  let session = null; // {token, clientId}
   const jobs = new Map(); // id -> {job, card}
   let pollTimer = 0;
   let polling = false;
@@ -128,7 +128,7 @@
       const tok = await request('POST', '/oauth/token', {auth: false, json: {
         grant_type: 'client_credentials', client_id: id, client_secret: secret,
         audience: location.origin + '/api/v2/'}});
-      session = {token: tok.access_token, clientId: id, expiresAt: Date.now() + (tok.expires_in || 0) * 1000};
+      session = {token: tok.access_token, clientId: id};
       $('client-secret').value = '';
       enter(tok.scope || '');
     } catch (e) {
@@ -366,14 +366,14 @@
       entry.cards.push(entry.card);
       if (job.type === 'users_import') {
         entry.importCard = makeCard(job);
+        entry.importCard.showErrors = true; // the import form's card lists the errors by itself
         entry.cards.push(entry.importCard);
       }
       jobs.set(job.id, entry);
       placeCard(entry);
     }
-    const was = entry.job.status;
     entry.job = Object.assign({}, entry.job, job);
-    for (const c of entry.cards) updateCard(c, entry.job, was);
+    for (const c of entry.cards) updateCard(c, entry.job);
     $('jobs-empty').hidden = jobs.size > 0;
     return entry;
   }
@@ -416,7 +416,7 @@
     return c;
   }
 
-  function updateCard(c, job, was) {
+  function updateCard(c, job) {
     c.card.dataset.status = job.status;
     c.status.textContent = job.status;
     c.status.className = 'badge ' + job.status;
@@ -446,7 +446,8 @@
     }
     c.download.hidden = !(job.type === 'users_export' && job.status === 'completed');
     c.errorsButton.hidden = !(s && s.failed > 0);
-    if (s && s.failed > 0 && ACTIVE.has(was) && !ACTIVE.has(job.status) && c.errors.childElementCount === 0) {
+    if (c.showErrors && !c.errorsAsked && s && s.failed > 0 && !ACTIVE.has(job.status)) {
+      c.errorsAsked = true; // once; the Show errors button asks again
       loadErrors(job.id, c); // an import just finished with failures: show them at once
     }
   }
