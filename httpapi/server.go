@@ -48,6 +48,10 @@ type Server struct {
 	MaxPendingExportsPerTenant int
 	// RateLimits are the per-client request limits (defaults when zero).
 	RateLimits RateLimits
+	// Console serves the web console at GET / and GET /console/ (its
+	// assets); may be nil. It sets its own headers; the API's answers do
+	// not change.
+	Console http.Handler
 
 	limits  limiters
 	uploads uploadSlots
@@ -83,6 +87,10 @@ func (s *Server) Handler() http.Handler {
 	if s.Downloads != nil {
 		mux.Handle("GET /exports/", s.Downloads)
 		mux.Handle("HEAD /exports/", s.Downloads)
+	}
+	if s.Console != nil {
+		mux.Handle("GET /{$}", s.Console)
+		mux.Handle("GET /console/", s.Console)
 	}
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return userport.Errorf(userport.ENOTFOUND, "", "Not Found")
