@@ -87,6 +87,7 @@ type Deps struct {
 	Importer Importer
 	Clock    userport.Clock
 	Logger   *slog.Logger
+	Metrics  Metrics // nil: none
 }
 
 // New builds the engine. workers=false makes an insert-only client (the API of

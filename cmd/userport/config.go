@@ -32,6 +32,7 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	LogFormat        string // text or json
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
@@ -113,6 +114,7 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	c.S3Endpoint, c.S3PublicEndpoint = env("S3_ENDPOINT", ""), env("S3_PUBLIC_ENDPOINT", "")
 	fs.StringVar(&c.Tenant, "tenant", env("TENANT", "dev"), "tenant name; export files are named after it (USERPORT_TENANT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", LogText), "text or json: the logs' format on stderr (USERPORT_LOG_FORMAT)")
 }
 
 // serverFlags registers the flags of the commands that serve or sign tokens.
@@ -253,8 +255,17 @@ func (c *Config) Validate() error {
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}
+	if c.LogFormat != LogText && c.LogFormat != LogJSON {
+		return fmt.Errorf("invalid --log-format (USERPORT_LOG_FORMAT) %q: want text or json", c.LogFormat)
+	}
 	return nil
 }
+
+// Log formats (--log-format).
+const (
+	LogText = "text" // slog's key=value lines
+	LogJSON = "json" // one JSON object a line
+)
 
 // fillDefaults gives zero settings their defaults (tests build a Config
 // without flags).
@@ -273,6 +284,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = LogText
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }

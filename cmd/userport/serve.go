@@ -78,10 +78,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return m.Close()
 }
 
-// newLogger returns a text logger at the configured level.
+// newLogger returns a logger at the configured level, in the configured
+// format (text or JSON lines).
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
 	level, _ := cfg.logLevel()
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Open opens the store and keys, makes sure the tenant and the admin client
