@@ -33,6 +33,9 @@ type Config struct {
 	S3PublicEndpoint string
 	LogLevel         string
 	LogFormat        string // text or json
+	// MetricsAddr is where /metrics is served on an address of its own
+	// (serve: instead of the API's; worker: "" for nowhere).
+	MetricsAddr string
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET

@@ -43,6 +43,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	worker    *childWorker // the job worker process, with --jobs process
+	metrics   *processMetrics
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
 	m.Config.jobsFlag(fs)
+	m.Config.metricsFlag(fs, serveMetricsHelp)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
@@ -74,6 +76,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-m.served:
 		_ = m.Close()
 		return err
+	case err := <-m.metrics.served:
+		_ = m.Close()
+		return fmt.Errorf("metrics server: %w", err)
 	}
 	return m.Close()
 }
@@ -115,7 +120,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
+	m.openMetrics(true)
 	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	m.storeMetrics()
+	var childArgs []string
+	if m.Config.Jobs == JobsProcess {
+		addr, err := m.childMetricsAddr()
+		if err != nil {
+			return err
+		}
+		childArgs = append(m.Config.workerArgs(), fmt.Sprintf("--nice=%d", childNice), "--metrics-addr="+addr)
+	}
+	if err := m.serveMetrics(); err != nil {
 		return err
 	}
 	m.server = httpapi.NewHTTPServer(m.api().Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
@@ -129,7 +147,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(append(m.Config.workerArgs(), fmt.Sprintf("--nice=%d", childNice)), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(childArgs, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}
@@ -181,6 +199,9 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	if work {
+		deps.Metrics = m.jobMetrics()
+	}
 	if m.engine, err = m.store.newEngine(ctx, deps, cfg, work); err != nil {
 		return err
 	}
@@ -202,6 +223,7 @@ func (m *Main) api() *httpapi.Server {
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
+		Metrics:                    m.metrics.http, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
@@ -221,6 +243,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
+	errs = append(errs, m.closeMetrics())
 	if m.worker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()

@@ -21,6 +21,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
+	m.Config.metricsFlag(fs, workerMetricsHelp)
 	nice := fs.Int("nice", 0, "add this to the worker's nice value (0 to 19): serve runs its child worker at +"+
 		fmt.Sprint(childNice)+", so that the API's requests come before the jobs' work on a busy CPU")
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
@@ -37,7 +38,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	m.Logger.Info("userport worker running", "tenant", m.Config.Tenant, "workers", m.Config.Workers, "data_dir", m.Config.DataDir)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-m.metrics.served: // nil without --metrics-addr: never
+		_ = m.Close()
+		return fmt.Errorf("metrics server: %w", err)
+	}
 	m.Logger.Info("shutting down")
 	return m.Close()
 }
@@ -58,5 +64,9 @@ func (m *Main) OpenWorker(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	return m.openJobs(ctx)
+	m.openMetrics(false)
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	return m.serveMetrics()
 }
