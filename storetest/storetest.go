@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
 		{"JobCounts", testJobCounts},
+		{"ListJobsNewestFirst", testListJobsNewestFirst},
 		{"DeleteJob", testDeleteJob},
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
