@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -43,7 +44,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r)
 		w.Header().Set(RequestIDHeader, id)
-		log := s.Logger.With(slog.String("request_id", id))
+		log := cmp.Or(s.Logger, discard).With(slog.String("request_id", id))
 		r = r.WithContext(logctx.With(r.Context(), log))
 		sw := &statusWriter{ResponseWriter: w}
 		began := time.Now()
@@ -61,6 +62,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r) // the ServeMux sets r.Pattern
 	})
 }
+
+// discard is the logger of a Server without one.
+var discard = slog.New(slog.DiscardHandler)
 
 // logger returns the request's logger (with its request id).
 func (s *Server) logger(r *http.Request) *slog.Logger {

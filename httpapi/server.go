@@ -68,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("POST /oauth/token", http.HandlerFunc(s.token))
 	mux.Handle("GET /.well-known/jwks.json", s.handle(s.jwks))
+	mux.HandleFunc("GET /api/v2/openapi.json", s.openAPI)
 
 	mux.Handle("GET /api/v2/users", s.authorize(s.listUsers, auth.ScopeReadUsers))
 	mux.Handle("POST /api/v2/users", s.authorize(s.createUser, auth.ScopeCreateUsers))
