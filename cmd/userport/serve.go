@@ -20,6 +20,7 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
 )
 
@@ -42,7 +43,7 @@ type Main struct {
 	listener  net.Listener
 	server    *http.Server
 	served    chan error
-	worker    *childWorker // the job worker process, with --jobs process
+	worker    *supervisor.Child // the job worker process, with --jobs process
 	metrics   *processMetrics
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
@@ -131,7 +132,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
-		childArgs = append(m.Config.workerArgs(), fmt.Sprintf("--nice=%d", childNice), "--metrics-addr="+addr)
+		childArgs = []string{"--metrics-addr=" + addr}
 	}
 	if err := m.serveMetrics(); err != nil {
 		return err
@@ -147,7 +148,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(childArgs, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}
