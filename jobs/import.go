@@ -85,6 +85,7 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int
 	case userport.ErrorCode(err) == userport.EUNAVAILABLE:
 		return river.JobSnooze(w.cfg.LimitRetry) // the database was busy: from the committed cursor, soon
 	case userport.ErrorCode(err) == userport.EINTERNAL && attempt < importAttempts:
+		w.deps.logger(ctx).Warn("import chunk failed; retried later from the committed cursor", "attempt", attempt, "err", err)
 		return err // River retries later, from the committed cursor
 	}
 	return w.fail(ctx, job, err)
