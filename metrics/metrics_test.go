@@ -23,8 +23,8 @@ type counts struct {
 	queue func() (map[string]int64, error)
 }
 
-func (c counts) JobCounts(context.Context) ([]userport.JobCount, error)  { return c.jobs() }
-func (c counts) QueueCounts(context.Context) (map[string]int64, error) { return c.queue() }
+func (c counts) JobCounts(context.Context) ([]userport.JobCount, error) { return c.jobs() }
+func (c counts) QueueCounts(context.Context) (map[string]int64, error)  { return c.queue() }
 
 func TestStoreGauges(t *testing.T) {
 	reads := 0
