@@ -85,26 +85,36 @@ userport_http_requests_total{code="301",route="unmatched"} 1
 	}
 }
 
-// TestRemoteKeepsJobFamilies checks that Remote takes a worker's job
-// metrics and leaves its runtime ones, which serve has of its own.
-func TestRemoteKeepsJobFamilies(t *testing.T) {
+// TestRemote checks that serve's registry and a worker's, gathered through
+// Remote, make one valid exposition: the worker's job counters as they are,
+// its runtime beside serve's under process="worker".
+func TestRemote(t *testing.T) {
 	worker := metrics.NewRegistry()
 	metrics.NewJobs(worker).Exported(7, 700)
 	srv := httptest.NewServer(metrics.Handler(worker, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
-	fams, err := (&metrics.Remote{URL: srv.URL}).Gather()
+	serve := metrics.NewRegistry()
+	fams, err := prometheus.Gatherers{serve, &metrics.Remote{URL: srv.URL, Process: "worker"}}.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	found := map[string]bool{}
 	for _, f := range fams {
-		names = append(names, f.GetName())
-		if !strings.HasPrefix(f.GetName(), "userport_") {
-			t.Errorf("Remote gathered %s", f.GetName())
+		for _, m := range f.GetMetric() {
+			labels := ""
+			for _, l := range m.GetLabel() {
+				labels += l.GetName() + "=" + l.GetValue() + ","
+			}
+			found[f.GetName()+"{"+labels+"}"] = true
+			if f.GetName() == "userport_export_rows_total" && m.GetCounter().GetValue() != 7 {
+				t.Errorf("userport_export_rows_total = %v, want 7", m.GetCounter().GetValue())
+			}
 		}
 	}
-	if !strings.Contains(strings.Join(names, " "), "userport_export_rows_total") {
-		t.Errorf("Remote gathered %v, want the job families", names)
+	for _, s := range []string{"userport_export_rows_total{}", "go_goroutines{}", "go_goroutines{process=worker,}"} {
+		if !found[s] {
+			t.Errorf("no series %s among the gathered ones", s)
+		}
 	}
 	srv.Close()
 	if _, err := (&metrics.Remote{URL: srv.URL, Timeout: time.Second}).Gather(); err == nil {

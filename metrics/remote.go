@@ -17,12 +17,15 @@ import (
 // (NewJobs): what Remote takes from a worker.
 var JobFamilies = []string{namespace + "_job_", namespace + "_export_", namespace + "_import_"}
 
-// Remote gathers the job metric families (JobFamilies) of another process
-// from its /metrics: serve with --jobs process shows, on its own /metrics,
-// what its child worker counts. A worker that does not answer (it is
-// restarting) is an error the handler logs; the rest is served.
+// Remote gathers the metrics of another process from its /metrics: serve
+// with --jobs process shows, on its own /metrics, what its child worker
+// counts. The job families (JobFamilies) are taken as they are (serve counts
+// no jobs of its own); the others (the worker's Go runtime and process) get
+// the label Process=<name>, beside serve's own series. A worker that does not
+// answer (it is restarting) is an error the handler logs; the rest is served.
 type Remote struct {
 	URL     string        // http://127.0.0.1:PORT/metrics
+	Process string        // the process label of the worker's other families ("worker")
 	Timeout time.Duration // DefaultTimeout when 0
 	Client  *http.Client  // http.DefaultClient when nil
 }
@@ -57,20 +60,31 @@ func (r *Remote) Gather() ([]*dto.MetricFamily, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the job worker's metrics: %w", err)
 	}
-	return jobFamilies(all), nil
-}
-
-// jobFamilies keeps the families named by JobFamilies, sorted by name.
-func jobFamilies(all map[string]*dto.MetricFamily) []*dto.MetricFamily {
 	var out []*dto.MetricFamily
-	for name, mf := range all {
-		for _, p := range JobFamilies {
-			if strings.HasPrefix(name, p) {
-				out = append(out, mf)
-				break
-			}
+	for _, mf := range all {
+		if !isJobFamily(mf.GetName()) {
+			labelFamily(mf, "process", r.Process)
 		}
+		out = append(out, mf)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })
-	return out
+	return out, nil
+}
+
+// isJobFamily reports whether name is one of JobFamilies.
+func isJobFamily(name string) bool {
+	for _, p := range JobFamilies {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// labelFamily adds the label name=value to every series of mf.
+func labelFamily(mf *dto.MetricFamily, name, value string) {
+	for _, m := range mf.GetMetric() {
+		m.Label = append(m.Label, &dto.LabelPair{Name: &name, Value: &value})
+		sort.Slice(m.Label, func(i, j int) bool { return m.Label[i].GetName() < m.Label[j].GetName() })
+	}
 }

@@ -68,7 +68,7 @@ func (m *Main) childMetricsAddr() (string, error) {
 	if err := l.Close(); err != nil {
 		return "", err
 	}
-	m.metrics.gather = append(m.metrics.gather, &metrics.Remote{URL: "http://" + addr + "/metrics"})
+	m.metrics.gather = append(m.metrics.gather, &metrics.Remote{URL: "http://" + addr + "/metrics", Process: "worker"})
 	return addr, nil
 }
 

@@ -11,7 +11,8 @@ import (
 
 // TestMetricsOfTheChildWorker runs the binary's serve with its default child
 // worker and --metrics-addr: the API's address has no /metrics, the metrics
-// address shows the child's job counters beside serve's own metrics.
+// address shows the child's job counters and runtime beside serve's own
+// metrics.
 func TestMetricsOfTheChildWorker(t *testing.T) {
 	bin, dir, addr := binaryWithUsers(t, 50)
 	metricsAddr := imFreeAddr(t)
@@ -36,5 +37,8 @@ func TestMetricsOfTheChildWorker(t *testing.T) {
 		if parsed[name] == nil {
 			t.Errorf("serve's metrics lack %s", name)
 		}
+	}
+	if _, ok := metricValue(parsed, "go_goroutines", "process", "worker"); !ok {
+		t.Errorf("serve's metrics lack the child worker's runtime (go_goroutines{process=\"worker\"})")
 	}
 }
