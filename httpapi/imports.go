@@ -22,6 +22,9 @@ const (
 	// DefaultMaxImportBytes caps an uploaded import file when
 	// Server.MaxImportBytes is 0.
 	DefaultMaxImportBytes = 1 << 30
+	// DefaultDownloadTTL is how long a signed download URL stays valid
+	// unless configured (Auth0 gives 60 s).
+	DefaultDownloadTTL = 60 * time.Second
 	// DefaultMaxImportsPerTenant is how many imports of a tenant may be
 	// pending or processing when Server.MaxImportsPerTenant is 0.
 	DefaultMaxImportsPerTenant = 2

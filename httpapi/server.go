@@ -31,7 +31,8 @@ type Server struct {
 	Queue Queue
 	// Blobs signs the download URLs of export files.
 	Blobs userport.BlobStore
-	// DownloadTTL is how long a signed download URL stays valid (60 s).
+	// DownloadTTL is how long a signed download URL stays valid
+	// (DefaultDownloadTTL).
 	DownloadTTL time.Duration
 	// Lifetimes decides when a job's file and record are gone.
 	Lifetimes userport.Lifetimes

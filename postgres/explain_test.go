@@ -33,6 +33,8 @@ var userLookups = []struct {
 	{"DeleteUser", "users_pkey", sqlDeleteUser, []any{"t0", "auth0|00005"}},
 	{"ReadUsers", "users_pkey", sqlReadUsers, []any{"t0", "auth0|00005", 1000}},
 	{"ReadUsers of a connection", "users_connection", sqlReadConnUsers, []any{"t0", "con_1", "auth0|00005", 1000}},
+	{"UserCuts", "users_pkey", sqlUserCut, []any{"t0", "auth0|00005", 100}},
+	{"UserCuts of a connection", "users_connection", sqlConnUserCut, []any{"t0", "con_1", "auth0|00005", 100}},
 	{"FindCustomPasswordHash", "users_pkey", sqlFindCustomPasswordHash, []any{"t0", "auth0|00005"}},
 	{"import: match by user_id", "users_pkey", sqlImportMatchByID, []any{"t0", "auth0|00005"}},
 	{"import: match by email", "users_email", sqlImportMatchByEmail, []any{"t0", "con_1", "user5@example.com"}},
