@@ -108,6 +108,13 @@ type JobFilter struct {
 	NewestFirst   bool        // list newest first instead of oldest first (ListJobs only)
 }
 
+// JobCount is how many jobs have one type and status.
+type JobCount struct {
+	Type   JobType
+	Status JobStatus
+	N      int64
+}
+
 // Tx is a database transaction of the store's own driver (*sql.Tx for SQLite,
 // pgx.Tx for PostgreSQL), handed to the job queue so that a job row and its queued
 // work are written in one transaction.
@@ -138,6 +145,10 @@ type JobStore interface {
 	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)
 	// CountJobs counts the jobs that match f.
 	CountJobs(ctx context.Context, f JobFilter) (int, error)
+	// JobCounts counts the jobs of every tenant by type and stored status
+	// (an index-only read, for the metrics); combinations without jobs are
+	// absent.
+	JobCounts(ctx context.Context) ([]JobCount, error)
 	// DeleteJob removes a job record: ENOTFOUND if absent.
 	DeleteJob(ctx context.Context, tenant, id string) error
 }

@@ -68,10 +68,11 @@ func serveOnce(h http.Handler, method, path string) *httptest.ResponseRecorder {
 	return w
 }
 
-// sameHeaders compares headers but for the rate limit's, which move with time.
+// sameHeaders compares headers but for the rate limit's, which move with
+// time, and the request id, new on every answer.
 func sameHeaders(a, b http.Header) bool {
 	for _, h := range []http.Header{a, b} {
-		for _, k := range []string{"X-Ratelimit-Reset", "X-Ratelimit-Remaining", "Retry-After"} {
+		for _, k := range []string{"X-Ratelimit-Reset", "X-Ratelimit-Remaining", "Retry-After", "X-Request-Id"} {
 			h.Del(k)
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
 			level, msg = slog.LevelDebug, "request abandoned by its client"
 		}
-		s.Logger.LogAttrs(r.Context(), level, msg,
+		s.logger(r).LogAttrs(r.Context(), level, msg,
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	status := ErrorStatus(code)

@@ -52,9 +52,15 @@ type Server struct {
 	// assets); may be nil. It sets its own headers; the API's answers do
 	// not change.
 	Console http.Handler
+	// Metrics records each request's route, status and latency; may be nil.
+	Metrics Metrics
+	// MetricsHandler serves GET /metrics; nil: no such route (the metrics
+	// are served on an address of their own, or not at all).
+	MetricsHandler http.Handler
 
 	limits  limiters
 	uploads uploadSlots
+	routes  []string // the patterns Handler registered
 }
 
 // handlerFunc is a handler that returns its error for the server to answer.
@@ -62,11 +68,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("POST /oauth/token", http.HandlerFunc(s.token))
 	mux.Handle("GET /.well-known/jwks.json", s.handle(s.jwks))
+	mux.HandleFunc("GET /api/v2/openapi.json", s.openAPI)
 
 	mux.Handle("GET /api/v2/users", s.authorize(s.listUsers, auth.ScopeReadUsers))
 	mux.Handle("POST /api/v2/users", s.authorize(s.createUser, auth.ScopeCreateUsers))
@@ -92,11 +99,37 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET /{$}", s.Console)
 		mux.Handle("GET /console/", s.Console)
 	}
+	if s.MetricsHandler != nil {
+		mux.Handle("GET /metrics", s.MetricsHandler)
+	}
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return userport.Errorf(userport.ENOTFOUND, "", "Not Found")
 	}))
-	return s.recoverer(noStore(mux))
+	s.routes = mux.patterns
+	return s.observe(s.recoverer(noStore(mux)))
 }
+
+// routeMux is a ServeMux that remembers the patterns registered on it.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern.
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers h for pattern.
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Routes returns the ServeMux patterns the last call of Handler registered,
+// in order ("GET /api/v2/users/{id}"; "/" is the not-found fallback): the
+// OpenAPI document's test checks it describes exactly these.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 // noStore marks every answer of the Management API and /oauth/token
 // Cache-Control: no-store (they hold users, secrets and tokens); the JWKS and

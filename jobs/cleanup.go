@@ -51,7 +51,7 @@ func rescueStale(ctx context.Context, deps Deps, staleBefore time.Time, enqueue 
 		if !j.HeartbeatAt.Before(staleBefore) || !j.StartedAt.Before(staleBefore) {
 			continue // alive, or started just now (claimed in a moment)
 		}
-		deps.Logger.Warn("export lost its worker; enqueued again", "job", j.ID, "tenant", j.Tenant, "heartbeat", j.HeartbeatAt)
+		deps.Logger.Warn("export lost its worker; enqueued again", "job_id", j.ID, "tenant", j.Tenant, "heartbeat", j.HeartbeatAt)
 		if err := enqueue(ctx, ExportArgs{Tenant: j.Tenant, JobID: j.ID}); err != nil {
 			errs = append(errs, fmt.Errorf("enqueue stale export %s: %w", j.ID, err))
 		}
@@ -175,7 +175,7 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 			// A key that names no blob (`userport import` once stored the
 			// path of the caller's file): there is nothing to delete, and
 			// failing would keep the record, and this error, forever.
-			deps.Logger.Warn("purge a job whose upload key is no blob key", "job", j.ID, "key", j.UploadKey, "err", err)
+			deps.Logger.Warn("purge a job whose upload key is no blob key", "job_id", j.ID, "key", j.UploadKey, "err", err)
 			err = nil
 		}
 		if err != nil {

@@ -40,6 +40,7 @@ func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration {
 // file and completes the job, or fails it with a reason.
 func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) error {
 	a := rj.Args
+	ctx, _ = w.deps.jobContext(ctx, a.Tenant, a.JobID)
 	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
 		return river.JobCancel(err) // purged meanwhile: nothing to do
@@ -150,8 +151,12 @@ func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, by
 		// Failed (by the time limit), taken over or purged meanwhile: the
 		// file goes too.
 		return false, w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
+	} else if err != nil {
+		return false, err
 	}
-	return err == nil, err
+	w.deps.metrics().Exported(rows, bytes)
+	w.deps.finished(ctx, job, userport.JobCompleted, slog.Int64("rows", rows), slog.Int64("bytes", bytes))
+	return true, nil
 }
 
 // total is how many users the job will write, for the progress figures.
@@ -202,7 +207,7 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 		n, err := w.total(ctx, job)
 		if err != nil && ctx.Err() == nil {
 			// The job goes on; its progress stays at 0 (progress of a total of 0).
-			w.deps.Logger.Warn("count users to export", "job", job.ID, "err", err)
+			w.deps.logger(ctx).Warn("count users to export", "err", err)
 		}
 		total.Store(n)
 	}()
@@ -232,7 +237,7 @@ func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, tot
 		err = errNotProcessing
 	}
 	if err != nil && !errors.Is(err, errNotProcessing) && ctx.Err() == nil {
-		w.deps.Logger.Warn("write job progress", "job", job.ID, "err", err)
+		w.deps.logger(ctx).Warn("write job progress", "err", err)
 	}
 	return err
 }
@@ -274,7 +279,7 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	}
 	if userport.ErrorCode(cause) == userport.EUNAVAILABLE && ctx.Err() == nil {
 		w.deps.Logger.Warn("export interrupted: the database is unavailable; it runs again once the database answers",
-			"job", job.ID, "err", cause)
+			"job_id", job.ID, "err", cause)
 		// Stopped while the database is still away, the job stays processing:
 		// the cleanup enqueues it again once its heartbeat is stale.
 		return w.untilAvailable(ctx, func(ctx context.Context) error { return w.handBack(ctx, job, w.cfg.LimitRetry) })
@@ -283,7 +288,6 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	if errors.Is(cause, context.DeadlineExceeded) {
 		details = timeoutDetails(w.cfg.Lifetimes.Export)
 	}
-	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export failed", slog.String("job", job.ID), slog.Any("err", cause))
 	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
 		if err := owned(j, job); err != nil {
 			return err
@@ -291,7 +295,13 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
 		return nil
 	})
-	if err != nil && !errors.Is(err, errNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
+	switch {
+	case err == nil:
+		w.deps.finished(bg, job, userport.JobFailed, slog.Any("err", cause))
+	case errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND:
+		w.deps.logger(bg).Info("export stopped: it ended elsewhere", "err", cause)
+	default:
+		w.deps.logger(bg).Error("export failed; recording the failure failed too", "err", cause, "record_err", err)
 		return err
 	}
 	return river.JobCancel(cause)

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/userport/userport"
 )
@@ -119,6 +120,7 @@ type Deps struct {
 	Importer Importer
 	Clock    userport.Clock
 	Logger   *slog.Logger
+	Metrics  Metrics // nil: none
 }
 
 // New builds the engine. workers=false makes an insert-only client (the API of
@@ -214,4 +216,24 @@ func (e *Engine[TTx]) EnqueueTx(ctx context.Context, tx userport.Tx, job *userpo
 		return fmt.Errorf("enqueue %s: %w", job.ID, err)
 	}
 	return nil
+}
+
+// queueStates are the states QueueCounts counts: each count is one indexed
+// count of River's job table.
+var queueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning}
+
+// QueueCounts counts River's jobs by state (available, scheduled,
+// retryable, running), for the metrics.
+func (e *Engine[TTx]) QueueCounts(ctx context.Context) (map[string]int64, error) {
+	out := make(map[string]int64, len(queueStates))
+	exec := e.driver.GetExecutor()
+	for _, st := range queueStates {
+		n, err := exec.JobCountByState(ctx, &riverdriver.JobCountByStateParams{State: st})
+		if err != nil {
+			return nil, fmt.Errorf("count %s queue jobs: %w", st, err)
+		}
+		out[string(st)] = int64(n)
+	}
+	return out, nil
 }

@@ -93,10 +93,10 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 		// A helper that is never queued only slows the export down: this
 		// runner writes every part no helper takes.
 		if err := w.enqueue(ctx, ExportPartArgs{Tenant: job.Tenant, JobID: job.ID}); err != nil {
-			w.deps.Logger.Warn("queue a helper of a split export", "job", job.ID, "err", err)
+			w.deps.Logger.Warn("queue a helper of a split export", "job_id", job.ID, "err", err)
 		}
 	}
-	w.deps.Logger.Info("export split", "job", job.ID, "parts", len(parts), "users", total)
+	w.deps.Logger.Info("export split", "job_id", job.ID, "parts", len(parts), "users", total)
 	return parts, nil
 }
 
@@ -130,7 +130,7 @@ func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.
 		bg := context.WithoutCancel(ctx)
 		for _, key := range keys {
 			if err := w.deps.Blobs.Delete(bg, key); err != nil {
-				w.deps.Logger.Warn("delete a part of a joined export", "job", job.ID, "key", key, "err", err)
+				w.deps.Logger.Warn("delete a part of a joined export", "job_id", job.ID, "key", key, "err", err)
 			}
 		}
 	}
@@ -224,9 +224,9 @@ func claimPart(ctx context.Context, deps Deps, cfg Config, parts []*userport.Exp
 			return nil, err
 		}
 		if p.Runner != "" {
-			deps.Logger.Warn("export part lost its worker; taken over", "job", p.JobID, "part", p.Index, "heartbeat", p.HeartbeatAt)
+			deps.Logger.Warn("export part lost its worker; taken over", "job_id", p.JobID, "part", p.Index, "heartbeat", p.HeartbeatAt)
 		}
-		deps.Logger.Info("export part claimed", "job", p.JobID, "part", p.Index, "runner", token)
+		deps.Logger.Info("export part claimed", "job_id", p.JobID, "part", p.Index, "runner", token)
 		return claimed, nil
 	}
 	return nil, nil
@@ -251,7 +251,7 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
-			deps.Logger.Warn("write export part progress", "job", part.JobID, "part", part.Index, "err", err)
+			deps.Logger.Warn("write export part progress", "job_id", part.JobID, "part", part.Index, "err", err)
 		}
 		return nil
 	})
@@ -278,7 +278,7 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 				return p.Release(runner)
 			})
 			if rerr != nil && !errors.Is(rerr, userport.ErrPartLost) {
-				deps.Logger.Warn("give back an export part", "job", part.JobID, "part", part.Index, "err", rerr)
+				deps.Logger.Warn("give back an export part", "job_id", part.JobID, "part", part.Index, "err", rerr)
 			}
 		}
 		return fmt.Errorf("export part %d: %w", part.Index, err)
@@ -351,7 +351,7 @@ func (w *exportPartWorker) Work(ctx context.Context, rj *river.Job[ExportPartArg
 		return nil // the cleanup fails the export at its time limit
 	}
 	bg := context.WithoutCancel(ctx)
-	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export part failed", slog.String("job", job.ID), slog.Any("err", err))
+	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export part failed", slog.String("job_id", job.ID), slog.Any("err", err))
 	_, uerr := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
 		if j.Status != userport.JobProcessing {
 			return errNotProcessing

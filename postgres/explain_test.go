@@ -52,26 +52,8 @@ var userLookups = []struct {
 // scans the users table (one that no index serves), or that does not use the
 // index meant for it (an index that serves only part of its condition).
 func TestUserLookupsUseIndexes(t *testing.T) {
-	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
-	}
 	ctx := t.Context()
-	schema := "test_" + strings.ToLower(userport.RandomString(12))
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`)
-	db, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer db.Close()
+	conn, db, schema := explainDB(t)
 	var users []*userport.User
 	for i := range 2000 {
 		users = append(users, &userport.User{Tenant: fmt.Sprint("t", i%2), UserID: fmt.Sprintf("auth0|%05d", i),
@@ -111,6 +93,33 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// explainDB opens the store in a new schema of USERPORT_TEST_DATABASE_URL
+// (skipping without it), and a connection of its own to explain queries;
+// both close, and the schema goes, when the test ends.
+func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
+	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
+	if url == "" {
+		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
+	}
+	ctx := t.Context()
+	schema := "test_" + strings.ToLower(userport.RandomString(12))
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.WithoutCancel(ctx)) })
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`) })
+	db, err := Open(ctx, url, Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return conn, db, schema
 }
 
 // planNode is a node of EXPLAIN (FORMAT JSON).

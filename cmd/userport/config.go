@@ -33,6 +33,10 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	LogFormat        string // text or json
+	// MetricsAddr is where /metrics is served on an address of its own
+	// (serve: instead of the API's; worker: "" for nowhere).
+	MetricsAddr string
 	// MasterKey and MasterKeyFile (USERPORT_MASTER_KEY,
 	// USERPORT_MASTER_KEY_FILE; environment only, never a flag) seal the
 	// secrets kept in the database in scale mode.
@@ -147,6 +151,7 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	c.MasterKey, c.MasterKeyFile = env("MASTER_KEY", ""), env("MASTER_KEY_FILE", "")
 	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "tenant name; export files are named after it (USERPORT_TENANT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", defaultLogLevel), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", LogText), "text or json: the logs' format on stderr (USERPORT_LOG_FORMAT)")
 }
 
 // serverFlags registers the flags of the commands that serve or sign tokens.
@@ -304,8 +309,17 @@ func (c *Config) Validate() error {
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}
+	if c.LogFormat != LogText && c.LogFormat != LogJSON {
+		return fmt.Errorf("invalid --log-format (USERPORT_LOG_FORMAT) %q: want text or json", c.LogFormat)
+	}
 	return nil
 }
+
+// Log formats (--log-format).
+const (
+	LogText = "text" // slog's key=value lines
+	LogJSON = "json" // one JSON object a line
+)
 
 // fillDefaults gives zero settings their defaults (tests build a Config
 // without flags).
@@ -333,6 +347,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.KeyRefresh == 0 {
 		c.KeyRefresh = defaultKeyRefresh
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = LogText
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }

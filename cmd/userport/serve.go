@@ -47,6 +47,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	worker    *supervisor.Child // the job worker process, with --jobs process
+	metrics   *processMetrics
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
 	m.Config.jobsFlag(fs)
+	m.Config.metricsFlag(fs, serveMetricsHelp)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
@@ -78,14 +80,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-m.served:
 		_ = m.Close()
 		return err
+	case err := <-m.metrics.served:
+		_ = m.Close()
+		return fmt.Errorf("metrics server: %w", err)
 	}
 	return m.Close()
 }
 
-// newLogger returns a text logger at the configured level.
+// newLogger returns a logger at the configured level, in the configured
+// format (text or JSON lines).
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
 	level, _ := cfg.logLevel()
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Open opens the store and keys, makes sure the tenant and the admin client
@@ -117,7 +127,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
+	m.openMetrics(true)
 	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	m.storeMetrics()
+	var childArgs []string
+	if m.Config.Jobs == JobsProcess {
+		addr, err := m.childMetricsAddr()
+		if err != nil {
+			return err
+		}
+		childArgs = []string{"--metrics-addr=" + addr}
+	}
+	if err := m.serveMetrics(); err != nil {
 		return err
 	}
 	api := m.api()
@@ -135,7 +158,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}
@@ -206,6 +229,9 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	if work {
+		deps.Metrics = m.jobMetrics()
+	}
 	if m.engine, err = m.store.newEngine(ctx, deps, cfg, work); err != nil {
 		return err
 	}
@@ -227,6 +253,7 @@ func (m *Main) api() *httpapi.Server {
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
+		Metrics:                    m.metrics.http, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
@@ -250,6 +277,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
+	errs = append(errs, m.closeMetrics())
 	if m.worker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
