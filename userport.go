@@ -35,6 +35,7 @@ type Store interface {
 	JobStore
 	ExportPartStore
 	ImportStore
+	SecretStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

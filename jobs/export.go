@@ -132,14 +132,19 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 // complete records the committed file of job, unless the job is no longer
 // this runner's: then the file is deleted and completed is false.
 func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, bytes int64) (completed bool, err error) {
-	_, err = w.deps.Store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
-		if err := owned(j, job); err != nil {
-			return err
-		}
-		j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
-		j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
-		j.FileKey, j.FileName = job.FileKey, job.FileName
-		return nil
+	// The file is committed: a database that is away for a while delays
+	// the completion, it does not redo the export.
+	err = w.untilAvailable(ctx, func(ctx context.Context) error {
+		_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+			if err := owned(j, job); err != nil {
+				return err
+			}
+			j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
+			j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
+			j.FileKey, j.FileName = job.FileKey, job.FileName
+			return nil
+		})
+		return err
 	})
 	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		// Failed (by the time limit), taken over or purged meanwhile: the
@@ -252,27 +257,27 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 }
 
 // finish records a failed export. A job stopped by shutdown goes back to
-// pending and is redone when a worker runs again; any other failure is final.
+// pending and is redone when a worker runs again; one stopped by an
+// unavailable database (restarted, failed over) goes back to pending once
+// the database answers again, and is redone soon; any other failure is final.
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
 	if errors.Is(context.Cause(ctx), errNotProcessing) {
 		return nil // ended by someone else (the cleanup at the time limit, or another worker)
 	}
 	if errors.Is(cause, context.Canceled) {
-		_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-			if err := owned(j, job); err != nil {
-				return err
-			}
-			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
-			j.Runner, j.HeartbeatAt = "", time.Time{}
-			return nil
-		})
-		if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
-			return nil
-		} else if err != nil {
-			return errors.Join(cause, err)
+		err := w.handBack(bg, job, 0)
+		if err != nil && !isSnooze(err) {
+			err = errors.Join(cause, err)
 		}
-		return river.JobSnooze(0) // run again as soon as a worker runs, without using an attempt
+		return err
+	}
+	if userport.ErrorCode(cause) == userport.EUNAVAILABLE && ctx.Err() == nil {
+		w.deps.Logger.Warn("export interrupted: the database is unavailable; it runs again once the database answers",
+			"job", job.ID, "err", cause)
+		// Stopped while the database is still away, the job stays processing:
+		// the cleanup enqueues it again once its heartbeat is stale.
+		return w.untilAvailable(ctx, func(ctx context.Context) error { return w.handBack(ctx, job, w.cfg.LimitRetry) })
 	}
 	details := "The export failed: " + userport.ErrorMessage(cause)
 	if errors.Is(cause, context.DeadlineExceeded) {
@@ -290,6 +295,48 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 		return err
 	}
 	return river.JobCancel(cause)
+}
+
+// handBack puts a job this runner runs back to pending and answers River's
+// snooze, so that River runs it again after snooze without using an
+// attempt; nil when the job is no longer this runner's.
+func (w *exportWorker) handBack(ctx context.Context, job *userport.Job, snooze time.Duration) error {
+	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		if err := owned(j, job); err != nil {
+			return err
+		}
+		j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
+		j.Runner, j.HeartbeatAt = "", time.Time{}
+		return nil
+	})
+	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("hand the export back: %w", err)
+	}
+	return river.JobSnooze(snooze)
+}
+
+// isSnooze reports whether err is River's snooze.
+func isSnooze(err error) bool {
+	var s *river.JobSnoozeError
+	return errors.As(err, &s)
+}
+
+// untilAvailable runs fn until it returns anything but EUNAVAILABLE, waiting
+// LimitRetry between two tries, or until ctx is done (then the last error).
+func (w *exportWorker) untilAvailable(ctx context.Context, fn func(ctx context.Context) error) error {
+	for {
+		err := fn(context.WithoutCancel(ctx))
+		if userport.ErrorCode(err) != userport.EUNAVAILABLE {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(w.cfg.LimitRetry):
+		}
+	}
 }
 
 // countingWriter counts the bytes written through it.

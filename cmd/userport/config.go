@@ -33,6 +33,15 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	// MasterKey and MasterKeyFile (USERPORT_MASTER_KEY,
+	// USERPORT_MASTER_KEY_FILE; environment only, never a flag) seal the
+	// secrets kept in the database in scale mode.
+	MasterKey     string
+	MasterKeyFile string
+	// KeyRefresh is how often a server reads the signing keys again
+	// (USERPORT_KEY_REFRESH), so that a key another node or `userport keys`
+	// added or retired reaches it; defaultKeyRefresh when zero.
+	KeyRefresh time.Duration
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
@@ -86,6 +95,12 @@ type Config struct {
 	PollInterval time.Duration
 }
 
+// defaultLogLevel is --log-level's default.
+const defaultLogLevel = "info"
+
+// defaultKeyRefresh is how often a server reads the signing keys again.
+const defaultKeyRefresh = 10 * time.Second
+
 // DefaultScaleSplitParts is how many ranges an export is split into at most
 // in scale mode (PostgreSQL), where workers are processes of their own,
 // often on machines of their own: one export then uses up to that many
@@ -129,8 +144,9 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "database URL; default: the SQLite file in the data dir (USERPORT_DATABASE_URL)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "s3://bucket/prefix for export and import files in S3; default: the data dir (USERPORT_BLOB_URL)")
 	c.S3Endpoint, c.S3PublicEndpoint = env("S3_ENDPOINT", ""), env("S3_PUBLIC_ENDPOINT", "")
-	fs.StringVar(&c.Tenant, "tenant", env("TENANT", "dev"), "tenant name; export files are named after it (USERPORT_TENANT)")
-	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+	c.MasterKey, c.MasterKeyFile = env("MASTER_KEY", ""), env("MASTER_KEY_FILE", "")
+	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "tenant name; export files are named after it (USERPORT_TENANT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", defaultLogLevel), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
 }
 
 // serverFlags registers the flags of the commands that serve or sign tokens.
@@ -138,17 +154,17 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.storageFlags(fs)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "access token lifetime (USERPORT_TOKEN_TTL)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", auth.DefaultTTL, "access token lifetime (USERPORT_TOKEN_TTL)")
 	c.envTwin(fs, "token-ttl", "TOKEN_TTL")
-	fs.IntVar(&c.Workers, "workers", 2, "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
+	fs.IntVar(&c.Workers, "workers", jobs.DefaultWorkers, "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
 	c.envTwin(fs, "workers", "WORKERS")
-	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", 2, "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
+	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", jobs.DefaultMaxExportsPerTenant, "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-exports-per-tenant", "MAX_EXPORTS_PER_TENANT")
-	fs.DurationVar(&c.DownloadTTL, "download-ttl", 60*time.Second, "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
+	fs.DurationVar(&c.DownloadTTL, "download-ttl", httpapi.DefaultDownloadTTL, "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
 	c.envTwin(fs, "download-ttl", "DOWNLOAD_TTL")
-	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", 1<<30, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
+	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", httpapi.DefaultMaxImportBytes, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
 	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
-	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", 2, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", jobs.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
 	fs.IntVar(&c.ExportSplitParts, "export-split-parts", 0, fmt.Sprintf("user_id ranges an export is split into at most, written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite (USERPORT_EXPORT_SPLIT_PARTS)", DefaultScaleSplitParts))
 	c.envTwin(fs, "export-split-parts", "EXPORT_SPLIT_PARTS")
@@ -160,6 +176,7 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.RescueAfter = c.envOnlyDuration("RESCUE_AFTER")
 	c.StaleAfter = c.envOnlyDuration("EXPORT_STALE_AFTER")
 	c.CleanupInterval = c.envOnlyDuration("CLEANUP_INTERVAL")
+	c.KeyRefresh = c.envOnlyDuration("KEY_REFRESH")
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -228,7 +245,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if !tenantPattern.MatchString(c.Tenant) {
-		return fmt.Errorf("invalid tenant %q: use lower-case letters, digits and '-'", c.Tenant)
+		return fmt.Errorf("invalid --tenant (USERPORT_TENANT) %q: use lower-case letters, digits and '-'", c.Tenant)
 	}
 	if c.DataDir == "" {
 		return errors.New("the data dir must not be empty")
@@ -239,20 +256,29 @@ func (c *Config) Validate() error {
 	if err := c.checkBlobURL(); err != nil {
 		return err
 	}
+	if err := c.checkS3Endpoints(); err != nil {
+		return err
+	}
+	if err := c.checkMasterKey(); err != nil {
+		return err
+	}
+	if c.KeyRefresh < 0 {
+		return errors.New("USERPORT_KEY_REFRESH must not be negative")
+	}
 	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
 		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("invalid public URL %q: want http(s)://host[:port]", c.PublicURL)
+			return fmt.Errorf("invalid --public-url (USERPORT_PUBLIC_URL) %q: want http(s)://host[:port]", c.PublicURL)
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
 	switch c.Jobs {
 	case "", JobsProcess, JobsInline, JobsNone:
 	default:
-		return fmt.Errorf("invalid --jobs %q: want process, inline or none", c.Jobs)
+		return fmt.Errorf("invalid --jobs (USERPORT_JOBS) %q: want process, inline or none", c.Jobs)
 	}
 	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 || c.ExportSplitParts < 0 || c.ExportSplitMinUsers < 0 {
 		return errors.New("--workers, --max-exports-per-tenant, --download-ttl, --export-split-parts and --export-split-min-users must not be negative")
@@ -285,13 +311,13 @@ func (c *Config) Validate() error {
 // without flags).
 func (c *Config) fillDefaults() {
 	if c.Workers == 0 {
-		c.Workers = 2
+		c.Workers = jobs.DefaultWorkers
 	}
 	if c.MaxExportsPerTenant == 0 {
-		c.MaxExportsPerTenant = 2
+		c.MaxExportsPerTenant = jobs.DefaultMaxExportsPerTenant
 	}
 	if c.DownloadTTL == 0 {
-		c.DownloadTTL = 60 * time.Second
+		c.DownloadTTL = httpapi.DefaultDownloadTTL
 	}
 	if c.ExportSplitParts == 0 {
 		c.ExportSplitParts = 1 // embedded: one worker process, whose gzip uses every core already
@@ -300,10 +326,13 @@ func (c *Config) fillDefaults() {
 		}
 	}
 	if c.TokenTTL == 0 {
-		c.TokenTTL = 24 * time.Hour
+		c.TokenTTL = auth.DefaultTTL
 	}
 	if c.LogLevel == "" {
-		c.LogLevel = "info"
+		c.LogLevel = defaultLogLevel
+	}
+	if c.KeyRefresh == 0 {
+		c.KeyRefresh = defaultKeyRefresh
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }
@@ -312,7 +341,7 @@ func (c *Config) fillDefaults() {
 func (c *Config) logLevel() (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return l, fmt.Errorf("invalid log level %q", c.LogLevel)
+		return l, fmt.Errorf("invalid --log-level (USERPORT_LOG_LEVEL) %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
 }
