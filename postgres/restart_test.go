@@ -76,6 +76,15 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return err
 		}},
 		{"DeleteJob", func(ctx context.Context) error { return db.DeleteJob(ctx, "a", job.ID) }},
+		{"UserCuts", func(ctx context.Context) error { _, err := db.UserCuts(ctx, "a", "", 1, 1); return err }},
+		{"CreateExportParts", func(ctx context.Context) error {
+			return db.CreateExportParts(ctx, []*userport.ExportPart{{Tenant: "a", JobID: job.ID, Status: userport.JobPending}})
+		}},
+		{"ListExportParts", func(ctx context.Context) error { _, err := db.ListExportParts(ctx, "a", job.ID); return err }},
+		{"UpdateExportPart", func(ctx context.Context) error {
+			_, err := db.UpdateExportPart(ctx, "a", job.ID, 0, func(*userport.ExportPart) error { return nil })
+			return err
+		}},
 		{"CreateImportJob", func(ctx context.Context) error { return db.CreateImportJob(ctx, &other, 10, 0, nil) }},
 		{"FindImportState", func(ctx context.Context) error { _, err := db.FindImportState(ctx, "a", job.ID); return err }},
 		{"WriteImportBatch", func(ctx context.Context) error {
