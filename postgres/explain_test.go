@@ -83,7 +83,7 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	for _, l := range userLookups {
+	for _, l := range append(userLookups, searchLookups()...) {
 		t.Run(l.name, func(t *testing.T) {
 			if _, err := conn.Exec(ctx, `PREPARE lookup AS `+l.sql); err != nil {
 				t.Fatalf("prepare: %v", err)
@@ -107,6 +107,39 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// searchLookups are the page statements of ScanUserKeys, for every key and
+// shape, each with the index of its key.
+func searchLookups() (out []struct {
+	name  string
+	index string
+	sql   string
+	args  []any
+}) {
+	values := map[userport.UserKey]string{userport.KeyUserID: "auth0|00005", userport.KeyEmail: "user5@example.com",
+		userport.KeyConnection: "con_1", userport.KeyCreatedAt: "2020-01-01T00:00:00.000Z", userport.KeyLastLogin: "2020-01-01T00:00:00.000Z"}
+	for key, k := range searchKeys {
+		for _, next := range []bool{false, true} {
+			for _, hasTo := range []bool{false, true} {
+				args := []any{"t0", values[key]}
+				if next && key != userport.KeyUserID {
+					args = append(args, "auth0|00005")
+				}
+				if hasTo {
+					args = append(args, values[key])
+				}
+				out = append(out, struct {
+					name  string
+					index string
+					sql   string
+					args  []any
+				}{fmt.Sprintf("ScanUserKeys key %d next=%v to=%v", key, next, hasTo), k.index,
+					sqlSearchPage(key, next, hasTo), append(args, 100)})
+			}
+		}
+	}
+	return out
 }
 
 // planNode is a node of EXPLAIN (FORMAT JSON).
