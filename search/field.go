@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/fieldpath"
 )
 
@@ -54,11 +55,11 @@ func lookupField(name string, pos int) (*field, error) {
 	}
 	p, err := fieldpath.Parse(name)
 	if err != nil {
-		return nil, errorAt(pos, "invalid field name %q", name)
+		return nil, errorAt(pos, "invalid field name %q", userport.Excerpt(name))
 	}
 	root, ok := rootFields[p.Root()]
 	if !ok {
-		return nil, errorAt(pos, "filter can not be used with unknown field: %s", name)
+		return nil, errorAt(pos, "filter can not be used with unknown field: %s", userport.Excerpt(name))
 	}
 	f := &field{name: name, fold: root.fold && p.IsRoot(), date: root.date && p.IsRoot(),
 		meta: p.Root() == "user_metadata" || p.Root() == "app_metadata"}

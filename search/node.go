@@ -2,6 +2,8 @@ package search
 
 import (
 	"strconv"
+
+	"github.com/userport/userport"
 	"strings"
 	"time"
 )
@@ -232,7 +234,7 @@ func (n *rangeNode) dates() (node, error) {
 		}
 		p, ok := parseDate(b.text)
 		if !ok {
-			return nil, errorAt(b.pos, "%q is not a date (2020, 2020-01, 2020-01-31, 2020-01-31T10:00, ...)", b.text)
+			return nil, errorAt(b.pos, "%q is not a date (2020, 2020-01, 2020-01-31, 2020-01-31T10:00, ...)", userport.Excerpt(b.text))
 		}
 		if b == &n.lo {
 			n.loT = p.start

@@ -1,4 +1,4 @@
-package search_test
+package searchtest_test
 
 import (
 	"encoding/json"
