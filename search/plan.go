@@ -6,17 +6,18 @@ import (
 	"github.com/userport/userport"
 )
 
-// keyPlan is where a query's candidates lie: the users whose key is in one
-// of the ranges. Every document that matches the query is among them; the
-// query itself still decides (ranges may hold more).
+// keyPlan is where a query's candidates lie: the users in one of the
+// ranges. Every document that matches the query is among them; the query
+// itself still decides (ranges may hold more).
 type keyPlan struct {
-	key    userport.UserKey
-	ranges []keyRange // of KeyConnection: connection names, resolved by Run
-	cost   int        // lower reads fewer users
+	ranges []keyRange
+	cost   int // lower reads fewer users
 }
 
-// keyRange is an inclusive range of key values ("" is the lowest).
+// keyRange is an inclusive range of one key's values ("" is the lowest; of
+// KeyConnection: connection names, resolved by Run).
 type keyRange struct {
+	key      userport.UserKey
 	from, to string
 	hasTo    bool
 }
@@ -54,8 +55,7 @@ func planNode(n node) *keyPlan {
 }
 
 // planBool picks the cheapest plan of the required clauses; without any,
-// one optional clause must match: the union of theirs, when all have one on
-// the same key.
+// one optional clause must match: the union of theirs, when all have one.
 func planBool(b *boolNode) *keyPlan {
 	var best *keyPlan
 	hasMust := false
@@ -77,11 +77,11 @@ func planBool(b *boolNode) *keyPlan {
 	var union *keyPlan
 	for _, c := range shoulds {
 		p := planNode(c)
-		if p == nil || (union != nil && p.key != union.key) {
+		if p == nil {
 			return nil
 		}
 		if union == nil {
-			union = &keyPlan{key: p.key}
+			union = &keyPlan{}
 		}
 		union.ranges, union.cost = append(union.ranges, p.ranges...), max(union.cost, p.cost)
 	}
@@ -101,19 +101,19 @@ func planTerm(n *termNode) *keyPlan {
 		if n.period == nil {
 			return nil
 		}
-		return &keyPlan{key: key, cost: costTime, ranges: []keyRange{
-			{from: userport.FormatTime(n.period.start), to: userport.FormatTime(n.period.end), hasTo: true}}}
+		return &keyPlan{cost: costTime, ranges: []keyRange{
+			{key: key, from: userport.FormatTime(n.period.start), to: userport.FormatTime(n.period.end), hasTo: true}}}
 	case n.glob != nil:
 		prefix, ok := n.glob.prefix()
 		if !ok || prefix == "" || key == userport.KeyConnection {
 			return nil
 		}
 		to, hasTo := after(prefix)
-		return &keyPlan{key: key, cost: costPrefix, ranges: []keyRange{{from: prefix, to: to, hasTo: hasTo}}}
+		return &keyPlan{cost: costPrefix, ranges: []keyRange{{key: key, from: prefix, to: to, hasTo: hasTo}}}
 	}
 	cost := map[userport.UserKey]int{userport.KeyUserID: costID, userport.KeyEmail: costEmail,
 		userport.KeyConnection: costConnection}[key]
-	return &keyPlan{key: key, cost: cost, ranges: []keyRange{{from: n.text, to: n.text, hasTo: true}}}
+	return &keyPlan{cost: cost, ranges: []keyRange{{key: key, from: n.text, to: n.text, hasTo: true}}}
 }
 
 // planRange plans a date range of created_at or last_login, or a string
@@ -123,7 +123,7 @@ func planRange(n *rangeNode) *keyPlan {
 	if !ok || key == userport.KeyConnection {
 		return nil
 	}
-	r := keyRange{}
+	r := keyRange{key: key}
 	switch {
 	case n.kind == kDate:
 		if !n.lo.open {
@@ -137,7 +137,7 @@ func planRange(n *rangeNode) *keyPlan {
 	default:
 		return nil
 	}
-	return &keyPlan{key: key, cost: costTime, ranges: []keyRange{r}}
+	return &keyPlan{cost: costTime, ranges: []keyRange{r}}
 }
 
 // after returns a string above every string that starts with prefix (its

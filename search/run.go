@@ -50,10 +50,10 @@ func Run(ctx context.Context, st Store, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.key, r.Sort))
+	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.ranges[0], r.Sort))
 	seen := map[string]bool{}
 	for _, rg := range plan.ranges {
-		if err := scanRange(ctx, st, r, plan.key, rg, func(uid string, doc []byte) bool {
+		if err := scanRange(ctx, st, r, rg, func(uid string, doc []byte) bool {
 			if len(plan.ranges) > 1 {
 				if seen[uid] {
 					return true
@@ -82,39 +82,40 @@ func resolvePlan(ctx context.Context, st Store, r Request) (*keyPlan, error) {
 		plan = r.Query.plan()
 	}
 	if plan == nil {
-		return &keyPlan{key: userport.KeyUserID, ranges: []keyRange{{}}}, nil
+		return &keyPlan{ranges: []keyRange{{key: userport.KeyUserID}}}, nil
 	}
-	if plan.key != userport.KeyConnection {
-		return plan, nil
-	}
-	var ids []keyRange
+	var ranges []keyRange
 	for _, rg := range plan.ranges {
+		if rg.key != userport.KeyConnection {
+			ranges = append(ranges, rg)
+			continue
+		}
 		c, err := st.FindConnectionByName(ctx, r.Tenant, rg.from)
 		if userport.ErrorCode(err) == userport.ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		ids = append(ids, keyRange{from: c.ID, to: c.ID, hasTo: true})
+		ranges = append(ranges, keyRange{key: rg.key, from: c.ID, to: c.ID, hasTo: true})
 	}
-	return &keyPlan{key: plan.key, ranges: ids}, nil
+	return &keyPlan{ranges: ranges, cost: plan.cost}, nil
 }
 
-// inOrder reports whether a scan of key comes in the order of sort.
-func inOrder(key userport.UserKey, s Sort) bool {
+// inOrder reports whether a scan of one range comes in the order of sort:
+// (key, user_id) order is user_id order within one key value.
+func inOrder(rg keyRange, s Sort) bool {
 	if s.byUserID() {
-		return key == userport.KeyUserID
+		return rg.key == userport.KeyUserID || (rg.hasTo && rg.from == rg.to)
 	}
-	return !s.desc && ((key == userport.KeyCreatedAt && s.field.name == "created_at") ||
-		(key == userport.KeyLastLogin && s.field.name == "last_login"))
+	return !s.desc && ((rg.key == userport.KeyCreatedAt && s.field.name == "created_at") ||
+		(rg.key == userport.KeyLastLogin && s.field.name == "last_login"))
 }
 
-// scanRange calls fn with every user in one range of key, page by page,
-// until fn returns false.
-func scanRange(ctx context.Context, st Store, r Request, key userport.UserKey, rg keyRange,
-	fn func(uid string, doc []byte) bool) error {
+// scanRange calls fn with every user in one range, page by page, until fn
+// returns false.
+func scanRange(ctx context.Context, st Store, r Request, rg keyRange, fn func(uid string, doc []byte) bool) error {
 	var page userport.UserPage
-	s := userport.UserKeyScan{Tenant: r.Tenant, Key: key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: pageSize}
+	s := userport.UserKeyScan{Tenant: r.Tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: pageSize}
 	for {
 		if err := st.ScanUserKeys(ctx, s, &page); err != nil {
 			return fmt.Errorf("search: %w", err)

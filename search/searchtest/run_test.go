@@ -1,6 +1,7 @@
 package searchtest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -309,4 +310,60 @@ func diff(got, want []string) []string {
 		}
 	}
 	return out
+}
+
+// countingStore counts the candidates a search reads.
+type countingStore struct {
+	search.Store
+	read int
+}
+
+func (c *countingStore) ScanUserKeys(ctx context.Context, s userport.UserKeyScan, p *userport.UserPage) error {
+	err := c.Store.ScanUserKeys(ctx, s, p)
+	c.read += p.Len()
+	return err
+}
+
+// TestSearchReads checks how many users common searches read: those with
+// an index read its range, not the tenant's 4000 users; a search of the
+// metadata alone reads them all.
+func TestSearchReads(t *testing.T) {
+	t.Parallel()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := newFixture(t, db)
+	a := f.users[17]
+	tests := []struct {
+		q        string
+		totals   bool
+		maxReads int
+	}{
+		{`email:"` + strings.ToUpper(a.str("email")) + `"`, true, 1},
+		{`user_id:"` + a.id + `"`, true, 1},
+		{`email:"` + a.str("email") + `" OR user_id:"` + f.users[99].id + `"`, true, 3},
+		{`email:"` + a.str("email") + `" AND app_metadata.plan:free`, true, 1},
+		{`identities.connection:"Username-Password-Authentication"`, false, 500}, // the first page only
+		{`identities.connection:"legacy-db"`, true, 1000},
+		{`created_at:[2021-06-01 TO *]`, true, 1000},
+		{`created_at:[2021-06-01 TO 2021-06-01T00:10} AND NOT blocked:true`, true, 700}, // about 600 users
+		{`email:"` + a.str("email") + `" OR created_at:2019-01-01T00:00`, true, 100},
+		{`last_login:[2019-05-01 TO 2019-05-02}`, true, 100},
+		{`app_metadata.plan:free`, true, 4000},
+	}
+	for _, tt := range tests {
+		st := &countingStore{Store: db}
+		q, err := search.Parse(tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := search.Run(t.Context(), st, search.Request{Tenant: tenant, Query: q, Limit: 10, Totals: tt.totals}); err != nil {
+			t.Fatal(err)
+		}
+		if st.read > tt.maxReads {
+			t.Errorf("%s read %d users, want at most %d", tt.q, st.read, tt.maxReads)
+		}
+	}
 }
