@@ -53,7 +53,11 @@ func Run(ctx context.Context, st Store, r Request) (*Result, error) {
 	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.ranges[0], r.Sort))
 	seen := map[string]bool{}
 	for _, rg := range plan.ranges {
-		if err := scanRange(ctx, st, r, rg, func(uid string, doc []byte) bool {
+		first := pageSize
+		if c.ordered && !r.Totals {
+			first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+		}
+		if err := scanRange(ctx, st, r, rg, first, func(uid string, doc []byte) bool {
 			if len(plan.ranges) > 1 {
 				if seen[uid] {
 					return true
@@ -111,11 +115,11 @@ func inOrder(rg keyRange, s Sort) bool {
 		(rg.key == userport.KeyLastLogin && s.field.name == "last_login"))
 }
 
-// scanRange calls fn with every user in one range, page by page, until fn
-// returns false.
-func scanRange(ctx context.Context, st Store, r Request, rg keyRange, fn func(uid string, doc []byte) bool) error {
+// scanRange calls fn with every user in one range, page by page (the first
+// of first users), until fn returns false.
+func scanRange(ctx context.Context, st Store, r Request, rg keyRange, first int, fn func(uid string, doc []byte) bool) error {
 	var page userport.UserPage
-	s := userport.UserKeyScan{Tenant: r.Tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: pageSize}
+	s := userport.UserKeyScan{Tenant: r.Tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: first}
 	for {
 		if err := st.ScanUserKeys(ctx, s, &page); err != nil {
 			return fmt.Errorf("search: %w", err)
@@ -126,10 +130,10 @@ func scanRange(ctx context.Context, st Store, r Request, rg keyRange, fn func(ui
 				return nil
 			}
 		}
-		if page.Len() < pageSize {
+		if page.Len() < s.Limit {
 			return nil
 		}
-		s.AfterKey, s.AfterID = page.LastKey, page.Last
+		s.AfterKey, s.AfterID, s.Limit = page.LastKey, page.Last, pageSize
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}

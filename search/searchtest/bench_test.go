@@ -38,8 +38,8 @@ func BenchmarkSearchSQLite(b *testing.B) {
 		{"user_id", `user_id:"` + id + `"`},
 		{"email_prefix", `email:` + email[:5] + `*`},
 		{"connection_page", `identities.connection:"Username-Password-Authentication"`},
-		{"created_at_range", `created_at:[2026-11-25 TO 2026-11-25T01}`},
-		{"last_login_range", `last_login:[2026-11-25 TO 2026-11-25T01}`},
+		{"created_at_range", `created_at:[2020-01-05 TO 2020-01-05T01}`},
+		{"last_login_range", `last_login:[2020-04-18 TO 2020-04-18T01}`},
 		{"scan_metadata", `app_metadata.plan:enterprise AND user_metadata.preferences.language:xx`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -345,7 +345,7 @@ func TestSearchReads(t *testing.T) {
 		{`user_id:"` + a.id + `"`, true, 1},
 		{`email:"` + a.str("email") + `" OR user_id:"` + f.users[99].id + `"`, true, 3},
 		{`email:"` + a.str("email") + `" AND app_metadata.plan:free`, true, 1},
-		{`identities.connection:"Username-Password-Authentication"`, false, 500}, // the first page only
+		{`identities.connection:"Username-Password-Authentication"`, false, 50}, // the first page only
 		{`identities.connection:"legacy-db"`, true, 1000},
 		{`created_at:[2021-06-01 TO *]`, true, 1000},
 		{`created_at:[2021-06-01 TO 2021-06-01T00:10} AND NOT blocked:true`, true, 700}, // about 600 users
