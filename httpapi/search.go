@@ -3,18 +3,19 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/search"
 )
 
-// findUsers lists users (GET /api/v2/users): a search when q or sort is
-// given, else the plain list of usersOf.
+// findUsers lists users (GET /api/v2/users): a search when q (not blank)
+// or sort is given, else the plain list of usersOf.
 func (s *Server) findUsers(r *http.Request, q query, f userport.UserFilter, totals bool) ([]*userport.User, int, error) {
 	if err := checkSearchEngine(q); err != nil {
 		return nil, 0, err
 	}
-	if !q.Has("q") && !q.Has("sort") {
+	if strings.TrimSpace(q.Get("q")) == "" && !q.Has("sort") {
 		return s.usersOf(r, q.Get("connection"), f, totals)
 	}
 	req, err := searchRequest(q, f, totals)
@@ -53,7 +54,7 @@ func searchRequest(q query, f userport.UserFilter, totals bool) (search.Request,
 		return req, userport.Errorf(userport.EINVALID, "invalid_paging",
 			"You can only page through the first %d records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation", search.MaxResults)
 	}
-	if q.Has("q") {
+	if strings.TrimSpace(q.Get("q")) != "" {
 		parsed, err := search.Parse(q.Get("q"))
 		if err != nil {
 			return req, badSearch("q", err)

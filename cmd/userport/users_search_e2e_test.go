@@ -47,6 +47,7 @@ func TestUserSearch(t *testing.T) {
 		{"sort descending, paged", []string{"q", `email:user1*`, "sort", "email:-1", "per_page", "2", "page", "1"}, []string{ids[17], ids[16]}}, // user1@ sorts after user19@
 		{"connection", []string{"q", `identities.connection:"` + upa + `"`, "per_page", "3"}, ids[:3]},
 		{"no match", []string{"q", `user_id:"auth0|nobody"`}, nil},
+		{"blank q: the plain list", []string{"q", " ", "per_page", "2"}, ids[:2]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
