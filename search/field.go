@@ -69,7 +69,7 @@ func lookupField(name string, pos int) (*field, error) {
 	return f, nil
 }
 
-// fold lower-cases s when the field compares case-insensitively.
+// normalize lower-cases s when the field compares case-insensitively.
 func (f *field) normalize(s string) string {
 	if f.fold {
 		return strings.ToLower(s)

@@ -22,6 +22,7 @@ const SortPattern = `^(([a-zA-Z0-9_\.]+))\:(1|-1)$`
 // field:-1; other errors say what is wrong with the field.
 type ErrSortPattern struct{}
 
+// Error names the pattern.
 func (ErrSortPattern) Error() string { return "String does not match pattern " + SortPattern }
 
 // ParseSort parses Auth0's sort parameter, "field:1" (ascending) or
@@ -67,7 +68,7 @@ func (s Sort) valueOf(doc []byte) sortValue {
 	return out
 }
 
-// compare orders two values of the sort (ascending; missing values last).
+// compareValues orders two values of a sort (ascending; missing values last).
 func compareValues(a, b sortValue) int {
 	switch {
 	case !a.has || !b.has:
