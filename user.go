@@ -3,6 +3,7 @@ package userport
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"time"
 )
@@ -43,12 +44,44 @@ type UserScan struct {
 	Limit        int    // page size, > 0
 }
 
+// UserKey names what a user search can narrow its candidates by through an
+// index (package search decides which key a query uses).
+type UserKey uint8
+
+// The keys. Key values are strings: the lower-cased email, the connection's
+// id, and times in TimeFormat.
+const (
+	KeyUserID     UserKey = iota // user_id: the primary key
+	KeyEmail                     // the lower-cased email
+	KeyConnection                // the id of the user's connection (its first identity's)
+	KeyCreatedAt                 // created_at
+	KeyLastLogin                 // the document's last_login
+)
+
+// UserKeyScan selects one keyset page of a tenant's users whose key lies
+// from From to To (both inclusive; no upper end unless HasTo), in (key,
+// user_id) order. "" is below every key value.
+type UserKeyScan struct {
+	Tenant   string
+	Key      UserKey
+	From, To string
+	HasTo    bool
+	// AfterKey and AfterID are the key and user_id of the previous page's
+	// last document (its UserPage.LastKey and Last); AfterID is "" for the
+	// first page.
+	AfterKey, AfterID string
+	Limit             int // page size, > 0
+}
+
 // UserPage is one keyset page of stored profile documents, written end to
 // end into one buffer that is reused from page to page.
 type UserPage struct {
 	Docs []byte
 	Ends []int  // Ends[i] is where document i ends in Docs
 	Last string // user_id of the last document: the next page's UserScan.After
+	// LastKey is the key of the last document of a ScanUserKeys page: the
+	// next page's UserKeyScan.AfterKey.
+	LastKey string
 }
 
 // Len is the number of documents on the page.
@@ -65,7 +98,7 @@ func (p *UserPage) Doc(i int) []byte {
 
 // Reset empties the page, keeping its memory.
 func (p *UserPage) Reset() {
-	p.Docs, p.Ends, p.Last = p.Docs[:0], p.Ends[:0], ""
+	p.Docs, p.Ends, p.Last, p.LastKey = p.Docs[:0], p.Ends[:0], "", ""
 }
 
 // Append adds one document.
@@ -107,4 +140,30 @@ type UserStore interface {
 	// ReadUsers replaces p's documents with one keyset page, in user_id
 	// order, and sets p.Last. A page shorter than s.Limit is the last one.
 	ReadUsers(ctx context.Context, s UserScan, p *UserPage) error
+	// ScanUserKeys replaces p's documents with one keyset page of the users
+	// s selects, in (key, user_id) order, and sets p.Last and p.LastKey. A
+	// page shorter than s.Limit is the last one. It reads an index, never
+	// the tenant's other users.
+	ScanUserKeys(ctx context.Context, s UserKeyScan, p *UserPage) error
+}
+
+// Check returns an error for a scan no store can run: a limit that is not
+// positive, or an unknown key.
+func (s UserKeyScan) Check() error {
+	if s.Limit <= 0 {
+		return fmt.Errorf("limit must be positive, got %d", s.Limit)
+	}
+	if s.Key > KeyLastLogin {
+		return fmt.Errorf("unknown key %d", s.Key)
+	}
+	return nil
+}
+
+// KeyTime parses a time key value (TimeFormat, or any RFC 3339 time); ""
+// is the zero Time, below every time.
+func KeyTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, v)
 }

@@ -248,7 +248,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUsers handles GET /api/v2/users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	q, proj, err := readQueryProjection(r, "page", "per_page", "include_totals", "connection", "search_engine")
+	q, proj, err := readQueryProjection(r, "page", "per_page", "include_totals", "connection", "search_engine", "q", "sort")
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := userport.UserFilter{Tenant: s.Tenant, Offset: page * perPage, Limit: perPage}
-	users, total, err := s.usersOf(r, q.Get("connection"), f, totals)
+	users, total, err := s.findUsers(r, q, f, totals)
 	if err != nil {
 		return err
 	}

@@ -35,14 +35,14 @@ var userLookups = []struct {
 	{"ReadUsers of a connection", "users_connection", sqlReadConnUsers, []any{"t0", "con_1", "auth0|00005", 1000}},
 	{"UserCuts", "users_pkey", sqlUserCut, []any{"t0", "auth0|00005", 100}},
 	{"UserCuts of a connection", "users_connection", sqlConnUserCut, []any{"t0", "con_1", "auth0|00005", 100}},
-	{"FindUsersByEmail", "users_by_email", sqlUsersByEmail, []any{"t0", "user4@example.com"}},
+	{"FindUsersByEmail", "users_search_email", sqlUsersByEmail, []any{"t0", "user4@example.com"}},
 	{"PurgeConnection", "users_connection", sqlPurgeConnUsers, []any{"t0", "con_1", 1000}},
 	{"FindCustomPasswordHash", "users_pkey", sqlFindCustomPasswordHash, []any{"t0", "auth0|00005"}},
 	{"import: match by user_id", "users_pkey", sqlImportMatchByID, []any{"t0", "auth0|00005"}},
-	{"import: match by email", "users_email|users_by_email", sqlImportMatchByEmail, []any{"t0", "con_1", "user5@example.com"}},
+	{"import: match by email", "users_email|users_search_email", sqlImportMatchByEmail, []any{"t0", "con_1", "user5@example.com"}},
 	{"import: update", "users_pkey", sqlImportUpdate, []any{"t0", "auth0|00005", "con_1", "a@x", "", "", nil, nil, "{}", "", "job_1"}},
 	{"import: probe user_id", "users_pkey", sqlProbeUserID, []any{"t0", "auth0|00005"}},
-	{"import: probe email", "users_email|users_by_email", sqlProbeEmail, []any{"t0", "con_1", "user5@example.com", "auth0|00005"}},
+	{"import: probe email", "users_email|users_search_email", sqlProbeEmail, []any{"t0", "con_1", "user5@example.com", "auth0|00005"}},
 	{"import: probe username", "users_username", sqlProbeUsername, []any{"t0", "con_1", "user5", "auth0|00005"}},
 }
 
@@ -69,7 +69,7 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	for _, l := range userLookups {
+	for _, l := range append(userLookups, searchLookups()...) {
 		t.Run(l.name, func(t *testing.T) {
 			if _, err := conn.Exec(ctx, `PREPARE lookup AS `+l.sql); err != nil {
 				t.Fatalf("prepare: %v", err)
@@ -155,4 +155,37 @@ func literal(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// searchLookups are the page statements of ScanUserKeys, for every key and
+// shape, each with the index of its key.
+func searchLookups() (out []struct {
+	name  string
+	index string
+	sql   string
+	args  []any
+}) {
+	values := map[userport.UserKey]string{userport.KeyUserID: "auth0|00005", userport.KeyEmail: "user5@example.com",
+		userport.KeyConnection: "con_1", userport.KeyCreatedAt: "2020-01-01T00:00:00.000Z", userport.KeyLastLogin: "2020-01-01T00:00:00.000Z"}
+	for key, k := range searchKeys {
+		for _, next := range []bool{false, true} {
+			for _, hasTo := range []bool{false, true} {
+				args := []any{"t0", values[key]}
+				if next && key != userport.KeyUserID {
+					args = append(args, "auth0|00005")
+				}
+				if hasTo {
+					args = append(args, values[key])
+				}
+				out = append(out, struct {
+					name  string
+					index string
+					sql   string
+					args  []any
+				}{fmt.Sprintf("ScanUserKeys key %d next=%v to=%v", key, next, hasTo), k.index,
+					sqlSearchPage(key, next, hasTo), append(args, 100)})
+			}
+		}
+	}
+	return out
 }

@@ -107,6 +107,11 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 		{"DeleteConnection", func(ctx context.Context) error { return db.DeleteConnection(ctx, "a", conn.ID, now) }},
 		{"ListDeletedConnections", func(ctx context.Context) error { _, err := db.ListDeletedConnections(ctx); return err }},
 		{"PurgeConnection", func(ctx context.Context) error { _, err := db.PurgeConnection(ctx, "a", conn.ID, 10); return err }},
+		{"ScanUserKeys", func(ctx context.Context) error {
+			var p userport.UserPage
+			return db.ScanUserKeys(ctx, userport.UserKeyScan{Tenant: "a", Key: userport.KeyEmail, From: "a", Limit: 10}, &p)
+		}},
+		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"AddSecret", func(ctx context.Context) error {
 			return db.AddSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("x"), CreatedAt: now})
 		}},

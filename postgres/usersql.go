@@ -1,5 +1,11 @@
 package postgres
 
+import (
+	"fmt"
+
+	"github.com/userport/userport"
+)
+
 // Every statement that looks users up, in one place: TestUserLookupsUseIndexes
 // explains each of them and fails on a sequential scan of users. The unique
 // email and username indexes are partial (WHERE email <> ”): a statement
@@ -58,3 +64,40 @@ const (
 	sqlProbeUsername = `SELECT import_job FROM users WHERE tenant = $1 AND connection_id = $2 AND username = $3
 		AND username <> '' AND user_id <> $4`
 )
+
+// searchKeys are, for each key a user search narrows its candidates by,
+// the column or expression of users it compares and the index that holds
+// it in (tenant, key, user_id) order (the primary key for user_id).
+var searchKeys = map[userport.UserKey]struct{ expr, index string }{
+	userport.KeyUserID:     {"user_id", "users_pkey"},
+	userport.KeyEmail:      {"email", "users_search_email"},
+	userport.KeyConnection: {"connection_id", "users_connection"},
+	userport.KeyCreatedAt:  {"created_at", "users_search_created"},
+	userport.KeyLastLogin:  {`((doc::jsonb ->> 'last_login') COLLATE "C")`, "users_search_last_login"},
+}
+
+// sqlSearchPage is the statement of one ScanUserKeys page: the first page
+// (next false) starts at the lowest key value, a next one after the
+// previous page's last (key, user_id); hasTo adds the upper end.
+// Arguments: tenant, from (or after key and after user_id; the user_id
+// alone for KeyUserID), [to], limit.
+func sqlSearchPage(key userport.UserKey, next, hasTo bool) string {
+	k := searchKeys[key]
+	from, order := k.expr+" >= $2", k.expr+", user_id"
+	n := 3
+	switch {
+	case key == userport.KeyUserID:
+		order = "user_id"
+		if next {
+			from = "user_id > $2"
+		}
+	case next:
+		from, n = "("+k.expr+", user_id) > ($2, $3)", 4
+	}
+	if hasTo {
+		from += fmt.Sprintf(" AND %s <= $%d", k.expr, n)
+		n++
+	}
+	return `SELECT doc, user_id, ` + k.expr + ` FROM users WHERE tenant = $1 AND ` + from +
+		` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d`, n)
+}

@@ -24,6 +24,7 @@
 //   USERPORT_USERS_PER_PAGE    `per_page` of users.list (default 100)
 //   USERPORT_CREATE_USERS      how many users to create through the SDK (default 2)
 //   USERPORT_TIMEOUT_MS        how long to wait for each export job (default 20000)
+//   USERPORT_SEARCH_CONNECTION connection whose users the search pages (default sdk-partners)
 
 import { ManagementClient } from "auth0";
 import { ManagementClient as LegacyManagementClient } from "auth0/legacy";
@@ -59,6 +60,7 @@ function config() {
     clientId: env.USERPORT_CLIENT_ID,
     clientSecret: env.USERPORT_CLIENT_SECRET,
     csvConnection: env.USERPORT_CSV_CONNECTION || "Username-Password-Authentication",
+    searchConnection: env.USERPORT_SEARCH_CONNECTION || "sdk-partners",
     take: int("USERPORT_CONNECTIONS_TAKE", 50),
     perPage: int("USERPORT_USERS_PER_PAGE", 100),
     create: int("USERPORT_CREATE_USERS", 2),
@@ -118,6 +120,25 @@ async function listUsers(mgmt, perPage) {
   const ids = new Set(users.map((u) => u.user_id));
   check(ids.size === users.length, `users.list returned ${users.length - ids.size} duplicate users across pages`);
   return { pages, total, users };
+}
+
+/**
+ * searchUsers runs user searches (search engine v3) through users.list: one
+ * user by email, in another case than stored, and the first page of a
+ * connection's users with totals, sorted by email descending.
+ */
+async function searchUsers(mgmt, target, connection) {
+  const byEmail = await mgmt.users.list({ q: `email:"${target.email.toUpperCase()}"`, search_engine: "v3" });
+  const page = await mgmt.users.list({
+    q: `identities.connection:"${connection}"`, search_engine: "v3", sort: "email:-1", per_page: 10, include_totals: true,
+  });
+  const emails = page.data.map((u) => u.email);
+  check(emails.every((e, i) => i === 0 || emails[i - 1] >= e), `sort=email:-1 returned ${JSON.stringify(emails)}`);
+  return {
+    target: target.user_id,
+    byEmail: byEmail.data.map((u) => u.user_id),
+    connection: { total: page.response.total, count: page.data.length, connections: page.data.map((u) => u.identities?.[0]?.connection) },
+  };
 }
 
 /** createUsers creates n users through the SDK, with awkward names and metadata. */
@@ -338,6 +359,7 @@ async function main() {
   const created = await createUsers(mgmt, conn.name, cfg.create);
   const listed = await listUsers(mgmt, cfg.perPage);
   for (const c of created) check(listed.users.some((u) => u.user_id === c.user_id), `users.list misses created ${c.user_id}`);
+  const searched = await searchUsers(mgmt, listed.users.find((u) => u.email), cfg.searchConnection);
   const compat = await compatCalls(mgmt, legacy, created);
 
   const csvFields = [
@@ -361,6 +383,7 @@ async function main() {
     connections,
     users: { pages: listed.pages, total: listed.total, count: listed.users.length },
     created,
+    search: searched,
     compat: { ...compat, requests: legacyRequests },
     csv: { ...csv, rows: csvRows },
     json: { ...json, lines: jsonLines },

@@ -135,3 +135,30 @@ func TestSecretQueryPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchQueryPlans checks that every page statement of ScanUserKeys
+// searches its key's index on the tenant and a range of the key, the one
+// of user_id the primary key: a user search never reads the tenant's other
+// users, nor sorts them.
+func TestSearchQueryPlans(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	for key, k := range searchKeys {
+		for _, next := range []bool{false, true} {
+			for _, hasTo := range []bool{false, true} {
+				query := qSearchPage(key, next, hasTo)
+				plan := queryPlan(t, db, query)
+				want := "SEARCH users USING INDEX " + k.index + " (tenant=? AND "
+				if key == userport.KeyUserID {
+					want = "SEARCH users USING PRIMARY KEY (tenant=? AND "
+				}
+				if !strings.HasPrefix(plan, want) || strings.Contains(plan, "\n") || strings.Contains(plan, "TEMP B-TREE") {
+					t.Errorf("key %d next=%v to=%v: plan of %q is\n%s\nwant one line starting %s", key, next, hasTo, query, plan, want)
+				}
+			}
+		}
+	}
+}

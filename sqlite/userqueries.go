@@ -1,5 +1,7 @@
 package sqlite
 
+import "github.com/userport/userport"
+
 // The statements the store runs on the users table, all in this file:
 // TestUserQueryPlans checks with EXPLAIN QUERY PLAN that each one finds its
 // users through an index, and that no other file of the package names the
@@ -45,7 +47,7 @@ const (
 	// GET /users-by-email: every connection's users with one email. Without
 	// statistics SQLite would read the tenant in key order for the ORDER BY;
 	// the index has one email's users in user_id order.
-	qUsersByEmail = `SELECT ` + userColumns + ` FROM users INDEXED BY users_by_email
+	qUsersByEmail = `SELECT ` + userColumns + ` FROM users INDEXED BY users_search_email
 		WHERE tenant = ? AND email = ? AND email <> '' ORDER BY user_id`
 
 	// The purge of a deleted connection: a batch of its users' ids, each
@@ -87,13 +89,14 @@ var userQueries = []struct {
 	{"delete user", qDeleteUser, byID},
 	{"list users", qListUsers, "PRIMARY KEY (tenant=?)"},
 	{"list users of a connection", qListConnUsers, "INDEX users_connection (tenant=? AND connection_id=?)"},
-	{"count users", qCountUsers, "COVERING INDEX users_connection (tenant=?)"},
+	// The smallest index that has every user: the last logins (NULL for most).
+	{"count users", qCountUsers, "COVERING INDEX users_search_last_login (tenant=?)"},
 	{"count users of a connection", qCountConnUsers, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"export scan", qScanUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"export scan of a connection", qScanConnUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"split cut", qUserCut, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"split cut of a connection", qConnUserCut, "COVERING INDEX users_connection (tenant=? AND connection_id=? AND user_id>?)"},
-	{"users by email", qUsersByEmail, "INDEX users_by_email (tenant=? AND email=?)"},
+	{"users by email", qUsersByEmail, "INDEX users_search_email (tenant=? AND email=?)"},
 	{"purge a connection's users", qConnUserIDs, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"custom password hash", qCustomPasswordHash, byID},
 	{"import update", qImportUpdate, byID},
@@ -102,7 +105,7 @@ var userQueries = []struct {
 	{"import probe user_id", qTakenUserID, byID},
 	{"import probe email", qTakenEmail, byEmail},
 	{"import probe username", qTakenUsername, "INDEX users_username (tenant=? AND connection_id=? AND username=?)"},
-	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_connection"},
+	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_search_last_login"},
 }
 
 // The searches of the lookups of one user.
@@ -110,3 +113,45 @@ const (
 	byID    = "PRIMARY KEY (tenant=? AND user_id=?)"
 	byEmail = "INDEX users_email (tenant=? AND connection_id=? AND email=?)"
 )
+
+// searchKeys are, for each key a user search narrows its candidates by,
+// the column or expression of users it compares and the index that holds
+// it in (tenant, key, user_id) order (the primary key for user_id). A
+// WITHOUT ROWID table's index ends with the primary key, so (tenant, email)
+// is (tenant, email, user_id).
+var searchKeys = map[userport.UserKey]struct{ expr, index string }{
+	userport.KeyUserID:     {"user_id", ""},
+	userport.KeyEmail:      {"email", "users_search_email"},
+	userport.KeyConnection: {"connection_id", "users_connection"},
+	userport.KeyCreatedAt:  {"created_at", "users_search_created"},
+	userport.KeyLastLogin:  {"json_extract(doc, '$.last_login')", "users_search_last_login"},
+}
+
+// qSearchPage is the statement of one ScanUserKeys page: the first page
+// (next false) starts at the lowest key value (`key >= ?`), a next one
+// after the previous page's last (key, user_id); hasTo adds the upper end.
+// Arguments: tenant, from (or after key and after user_id; the user_id
+// alone for KeyUserID; after key twice for KeyLastLogin), [to], limit.
+func qSearchPage(key userport.UserKey, next, hasTo bool) string {
+	k := searchKeys[key]
+	from, order, indexed := k.expr+" >= ?", k.expr+", user_id", " INDEXED BY "+k.index
+	switch {
+	case key == userport.KeyUserID:
+		from, order, indexed = "user_id >= ?", "user_id", ""
+		if next {
+			from = "user_id > ?"
+		}
+	case next && key == userport.KeyLastLogin:
+		// SQLite compares a row value with an expression index's columns
+		// without searching it: this form seeks the key and skips the few
+		// users with the same last login.
+		from = k.expr + " >= ? AND (" + k.expr + " > ? OR user_id > ?)"
+	case next:
+		from = "(" + k.expr + ", user_id) > (?, ?)"
+	}
+	if hasTo {
+		from += " AND " + k.expr + " <= ?"
+	}
+	return `SELECT doc, user_id, ` + k.expr + ` FROM users` + indexed + ` WHERE tenant = ? AND ` + from +
+		` ORDER BY ` + order + ` LIMIT ?`
+}

@@ -60,6 +60,15 @@ type sdkSummary struct {
 		GetDeletedStatus int             `json:"getDeletedStatus"`
 		Requests         []string        `json:"requests"`
 	} `json:"compat"`
+	Search struct {
+		Target     string   `json:"target"`
+		ByEmail    []string `json:"byEmail"`
+		Connection struct {
+			Total       int      `json:"total"`
+			Count       int      `json:"count"`
+			Connections []string `json:"connections"`
+		} `json:"connection"`
+	} `json:"search"`
 	CSV  sdkExport `json:"csv"`
 	JSON sdkExport `json:"json"`
 }
@@ -110,6 +119,7 @@ func TestNodeSDK(t *testing.T) {
 	sdkCheckConnections(t, b, sum)
 	sdkCheckUsers(t, b, sum)
 	sdkCheckCompat(t, sum)
+	sdkCheckSearch(t, sum)
 	sdkCheckExports(t, b, sum, upaID)
 
 	// A script written for a real tenant: a placeholder domain (its requests
@@ -289,6 +299,20 @@ func sdkCheckConnections(t *testing.T, b *bundle, sum *sdkSummary) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("connections.list = %q, want %q", got, want)
+	}
+}
+
+// sdkCheckSearch checks the user searches of the script: one user by
+// email, and the first page of sdk-partners' 25 users with their total.
+func sdkCheckSearch(t *testing.T, sum *sdkSummary) {
+	t.Helper()
+	s := sum.Search
+	if !slices.Equal(s.ByEmail, []string{s.Target}) {
+		t.Errorf("users.list({q: email}) found %v, want [%s]", s.ByEmail, s.Target)
+	}
+	c := s.Connection
+	if c.Total != 25 || c.Count != 10 || slices.ContainsFunc(c.Connections, func(n string) bool { return n != sdkPartners }) {
+		t.Errorf("users.list({q: identities.connection}): total %d, %d users of %v; want 25, 10 of %s", c.Total, c.Count, c.Connections, sdkPartners)
 	}
 }
 

@@ -1,7 +1,4 @@
--- GET /api/v2/users-by-email: a tenant's users with one email, whatever
--- their connection, in user_id order (users_email starts with the
--- connection). Partial like users_email: lookups repeat `email <> ''`.
-CREATE INDEX users_by_email ON users (tenant, email, user_id) WHERE email <> '';
+-- GET /api/v2/users-by-email reads users_search_email (search migration).
 
 -- Connections keep the options given (with Auth0's defaults), and are
 -- deleted in two steps: deleted_at is set at once (the connection is gone
