@@ -75,6 +75,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			_, err := db.CountJobs(ctx, userport.JobFilter{Tenant: "a"})
 			return err
 		}},
+		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"DeleteJob", func(ctx context.Context) error { return db.DeleteJob(ctx, "a", job.ID) }},
 		{"CreateImportJob", func(ctx context.Context) error { return db.CreateImportJob(ctx, &other, 10, 0, nil) }},
 		{"FindImportState", func(ctx context.Context) error { _, err := db.FindImportState(ctx, "a", job.ID); return err }},
