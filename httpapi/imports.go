@@ -311,13 +311,15 @@ func formBool(f *importForm, name string, dst *bool) error {
 	return nil
 }
 
-// externalID reads external_id, 1 to 255 characters.
+// externalID reads external_id, at most 255 characters. An empty value
+// means none: go-auth0's Job.ImportUsers always sends the field, empty when
+// unset, and Auth0 accepts that.
 func externalID(f *importForm, dst *string) error {
-	v, ok := f.fields["external_id"]
-	if !ok {
+	v := f.fields["external_id"]
+	if v == "" {
 		return nil
 	}
-	if n := utf8.RuneCountInString(v); n == 0 || n > maxExternalID {
+	if n := utf8.RuneCountInString(v); n > maxExternalID {
 		return invalidBody("'String length %d is outside 1 to %d' on property external_id.", n, maxExternalID)
 	}
 	*dst = v

@@ -48,6 +48,10 @@ type Server struct {
 	MaxPendingExportsPerTenant int
 	// RateLimits are the per-client request limits (defaults when zero).
 	RateLimits RateLimits
+	// Console serves the web console at GET / and GET /console/ (its
+	// assets); may be nil. It sets its own headers; the API's answers do
+	// not change.
+	Console http.Handler
 	// Metrics records each request's route, status and latency; may be nil.
 	Metrics Metrics
 	// MetricsHandler serves GET /metrics; nil: no such route (the metrics
@@ -76,10 +80,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v2/users/{id}", s.authorize(s.getUser, auth.ScopeReadUsers))
 	mux.Handle("PATCH /api/v2/users/{id}", s.authorize(s.updateUser, auth.ScopeUpdateUsers))
 	mux.Handle("DELETE /api/v2/users/{id}", s.authorize(s.deleteUser, auth.ScopeDeleteUsers))
+	mux.Handle("GET /api/v2/users-by-email", s.authorize(s.usersByEmail, auth.ScopeReadUsers))
 
 	mux.Handle("GET /api/v2/connections", s.authorize(s.listConnections, auth.ScopeReadConnections))
 	mux.Handle("POST /api/v2/connections", s.authorize(s.createConnection, auth.ScopeCreateConnections))
 	mux.Handle("GET /api/v2/connections/{id}", s.authorize(s.getConnection, auth.ScopeReadConnections))
+	mux.Handle("PATCH /api/v2/connections/{id}", s.authorize(s.updateConnection, auth.ScopeUpdateConnections))
+	mux.Handle("DELETE /api/v2/connections/{id}", s.authorize(s.deleteConnection, auth.ScopeDeleteConnections))
 
 	if s.Queue != nil {
 		s.routeJobs(mux)
@@ -87,6 +94,10 @@ func (s *Server) Handler() http.Handler {
 	if s.Downloads != nil {
 		mux.Handle("GET /exports/", s.Downloads)
 		mux.Handle("HEAD /exports/", s.Downloads)
+	}
+	if s.Console != nil {
+		mux.Handle("GET /{$}", s.Console)
+		mux.Handle("GET /console/", s.Console)
 	}
 	if s.MetricsHandler != nil {
 		mux.Handle("GET /metrics", s.MetricsHandler)
@@ -240,7 +251,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Cla
 func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")
+		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", missingAuthentication)
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)

@@ -74,7 +74,7 @@ func TestConcurrentOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	if store != len(files) || riverVersions == 0 {
-		t.Errorf("migrations applied: store %d, river %d; want %d (one per file) and > 0", store, riverVersions, len(files))
+		t.Errorf("migrations applied: store %d, river %d; want %d (one a file, each once) and > 0", store, riverVersions, len(files))
 	}
 	if err := dbs[1].Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)

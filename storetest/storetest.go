@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 	}
 	tests = append(tests, importTests...)
 	tests = append(tests, partTests...)
+	tests = append(tests, compatTests...)
 	tests = append(tests, concurrencyTests...)
 	tests = append(tests, secretTests...)
 	for _, tt := range tests {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/console"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
@@ -142,7 +143,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.serveMetrics(); err != nil {
 		return err
 	}
-	m.server = httpapi.NewHTTPServer(m.api().Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
+	api := m.api()
+	if api.Console, err = console.New(); err != nil {
+		return err
+	}
+	m.server = httpapi.NewHTTPServer(api.Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
 		MinTransferRate: m.Config.MinTransferRate, TransferGrace: m.Config.TransferGrace, Logger: m.Logger})
 	m.server.ConnState = m.connState
 	m.served = make(chan error, 1)
