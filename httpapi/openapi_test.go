@@ -40,7 +40,7 @@ func (queue) EnqueueTx(context.Context, userport.Tx, *userport.Job) error { retu
 // fullServer is a Server with every optional route on: the jobs API, the
 // local download links and /metrics.
 func fullServer() (*httpapi.Server, http.Handler) {
-	s := &httpapi.Server{Tenant: "dev", Queue: queue{}, Downloads: http.NotFoundHandler(),
+	s := &httpapi.Server{Tenant: "dev", Queue: queue{}, Downloads: http.NotFoundHandler(), Console: http.NotFoundHandler(),
 		MetricsHandler: http.NotFoundHandler()}
 	return s, s.Handler()
 }

@@ -75,6 +75,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			_, err := db.CountJobs(ctx, userport.JobFilter{Tenant: "a"})
 			return err
 		}},
+		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"DeleteJob", func(ctx context.Context) error { return db.DeleteJob(ctx, "a", job.ID) }},
 		{"UserCuts", func(ctx context.Context) error { _, err := db.UserCuts(ctx, "a", "", 1, 1); return err }},
 		{"CreateExportParts", func(ctx context.Context) error {
