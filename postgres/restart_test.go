@@ -86,6 +86,14 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			_, err := db.ListImportErrors(ctx, "a", job.ID, 0, 10)
 			return err
 		}},
+		{"AddSecret", func(ctx context.Context) error {
+			return db.AddSecret(ctx, &userport.Secret{Name: "other", Sealed: []byte("x")})
+		}},
+		{"ListSecrets", func(ctx context.Context) error { _, err := db.ListSecrets(ctx); return err }},
+		{"UpdateSecret", func(ctx context.Context) error {
+			return db.UpdateSecret(ctx, &userport.Secret{Name: "s", Sealed: []byte("y")})
+		}},
+		{"DeleteSecret", func(ctx context.Context) error { return db.DeleteSecret(ctx, "s") }},
 		{"FindCustomPasswordHash", func(ctx context.Context) error {
 			_, err := db.FindCustomPasswordHash(ctx, "a", u.UserID)
 			return err
@@ -123,6 +131,7 @@ func TestServerGoneIsUnavailable(t *testing.T) {
 	must(t, db.CreateConnection(ctx, f.conn))
 	must(t, db.CreateUsers(ctx, f.user))
 	must(t, db.CreateImportJob(ctx, f.job, 10, 0, nil))
+	must(t, db.AddSecret(ctx, &userport.Secret{Name: "s", Sealed: []byte("x"), CreatedAt: f.now}))
 	calls := storeCalls(db, f)
 	checkEveryMethod(t, calls)
 
