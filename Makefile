@@ -1,7 +1,7 @@
 # userport: run `make help` for the targets.
 GO ?= go
 
-.PHONY: help run test test-race lint bench fuzz fmt
+.PHONY: help run test test-race lint bench fuzz fmt screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,3 +28,6 @@ fuzz: ## run every fuzz target (the list in .ci/fuzz) for FUZZTIME (30s) each
 
 fmt: ## format the code
 	gofmt -w .
+
+screenshots: ## retake the web console's pictures in docs/ (needs chromium; seeds 500,000 users)
+	USERPORT_CONSOLE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 20m -run TestConsoleScreenshots ./cmd/userport

@@ -33,6 +33,7 @@ type Store interface {
 	ConnectionStore
 	ClientStore
 	JobStore
+	ExportPartStore
 	ImportStore
 	SecretStore
 	// Ping checks that the database answers (GET /readyz).

@@ -45,6 +45,26 @@ type apiError struct {
 	Error      string `json:"error"`
 	Message    string `json:"message"`
 	ErrorCode  string `json:"errorCode,omitempty"`
+	// Attributes repeats a 401's message as Auth0 (hapi's Boom) does:
+	// {"error": "Invalid token"}; a request without credentials has none.
+	Attributes errorAttributes `json:"attributes,omitzero"`
+}
+
+// errorAttributes is the attributes object of a 401 body.
+type errorAttributes struct {
+	Error string `json:"error"`
+}
+
+// missingAuthentication is the message of a 401 for a request without a token.
+const missingAuthentication = "Missing authentication"
+
+// attributesOf returns a 401's attributes: the message, unless no
+// credentials were given at all.
+func attributesOf(status int, message string) errorAttributes {
+	if status != http.StatusUnauthorized || message == missingAuthentication {
+		return errorAttributes{}
+	}
+	return errorAttributes{Error: message}
 }
 
 // writeError answers with the Management API error shape, and a 503 with
@@ -59,7 +79,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
 			level, msg = slog.LevelDebug, "request abandoned by its client"
 		}
-		s.Logger.LogAttrs(r.Context(), level, msg,
+		s.logger(r).LogAttrs(r.Context(), level, msg,
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	status := ErrorStatus(code)
@@ -72,6 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Message:    userport.ErrorMessage(err),
 		ErrorCode:  userport.ErrorDetail(err),
 	}
+	body.Attributes = attributesOf(status, body.Message)
 	writeJSON(w, status, body)
 }
 

@@ -40,7 +40,7 @@ const (
 var importFields = map[string]bool{"connection_id": true, "upsert": true, "external_id": true, "send_completion_email": true}
 
 // routeImports adds the import endpoints (called by routeJobs).
-func (s *Server) routeImports(mux *http.ServeMux) {
+func (s *Server) routeImports(mux *routeMux) {
 	mux.Handle("POST /api/v2/jobs/users-imports", s.authorize(s.createImport, auth.ScopeCreateUsers))
 	mux.Handle("GET /api/v2/jobs/{id}/errors", s.authorize(s.getJobErrors, auth.ScopeCreateUsers, auth.ScopeReadUsers))
 }
@@ -112,6 +112,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	created = true
+	s.logger(r).Info("import job created", "job_id", job.ID, "bytes", form.size)
 	writeJSON(w, http.StatusAccepted, importJobJSON(job, job.Status))
 	return nil
 }
@@ -310,13 +311,15 @@ func formBool(f *importForm, name string, dst *bool) error {
 	return nil
 }
 
-// externalID reads external_id, 1 to 255 characters.
+// externalID reads external_id, at most 255 characters. An empty value
+// means none: go-auth0's Job.ImportUsers always sends the field, empty when
+// unset, and Auth0 accepts that.
 func externalID(f *importForm, dst *string) error {
-	v, ok := f.fields["external_id"]
-	if !ok {
+	v := f.fields["external_id"]
+	if v == "" {
 		return nil
 	}
-	if n := utf8.RuneCountInString(v); n == 0 || n > maxExternalID {
+	if n := utf8.RuneCountInString(v); n > maxExternalID {
 		return invalidBody("'String length %d is outside 1 to %d' on property external_id.", n, maxExternalID)
 	}
 	*dst = v
@@ -344,7 +347,7 @@ func (s *Server) getJobErrors(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	if err := s.streamErrors(r.Context(), w, job, page); err != nil {
 		// The status is sent: all that is left is to cut the answer short.
-		s.Logger.Error("stream import errors", "job", job.ID, "err", err)
+		s.logger(r).Error("stream import errors", "job_id", job.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	return nil

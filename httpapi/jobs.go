@@ -31,7 +31,7 @@ const (
 var containers = map[string]bool{"user_metadata": true, "app_metadata": true, "identities": true}
 
 // routeJobs adds the jobs endpoints.
-func (s *Server) routeJobs(mux *http.ServeMux) {
+func (s *Server) routeJobs(mux *routeMux) {
 	mux.Handle("POST /api/v2/jobs/users-exports", s.authorize(s.createExport, auth.ScopeReadUsers))
 	// Any job for either scope, as Auth0; but an export job only for
 	// read:users, which its location downloads (see getJob).
@@ -76,6 +76,7 @@ func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.logger(r).Info("export job created", "job_id", job.ID, "format", job.Format)
 	writeJSON(w, http.StatusOK, s.jobJSON(job, job.Status))
 	return nil
 }

@@ -48,9 +48,19 @@ type Server struct {
 	MaxPendingExportsPerTenant int
 	// RateLimits are the per-client request limits (defaults when zero).
 	RateLimits RateLimits
+	// Console serves the web console at GET / and GET /console/ (its
+	// assets); may be nil. It sets its own headers; the API's answers do
+	// not change.
+	Console http.Handler
+	// Metrics records each request's route, status and latency; may be nil.
+	Metrics Metrics
+	// MetricsHandler serves GET /metrics; nil: no such route (the metrics
+	// are served on an address of their own, or not at all).
+	MetricsHandler http.Handler
 
 	limits  limiters
 	uploads uploadSlots
+	routes  []string // the patterns Handler registered
 }
 
 // handlerFunc is a handler that returns its error for the server to answer.
@@ -58,21 +68,25 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /readyz", s.handle(s.readyz))
 	mux.Handle("POST /oauth/token", http.HandlerFunc(s.token))
 	mux.Handle("GET /.well-known/jwks.json", s.handle(s.jwks))
+	mux.HandleFunc("GET /api/v2/openapi.json", s.openAPI)
 
 	mux.Handle("GET /api/v2/users", s.authorize(s.listUsers, auth.ScopeReadUsers))
 	mux.Handle("POST /api/v2/users", s.authorize(s.createUser, auth.ScopeCreateUsers))
 	mux.Handle("GET /api/v2/users/{id}", s.authorize(s.getUser, auth.ScopeReadUsers))
 	mux.Handle("PATCH /api/v2/users/{id}", s.authorize(s.updateUser, auth.ScopeUpdateUsers))
 	mux.Handle("DELETE /api/v2/users/{id}", s.authorize(s.deleteUser, auth.ScopeDeleteUsers))
+	mux.Handle("GET /api/v2/users-by-email", s.authorize(s.usersByEmail, auth.ScopeReadUsers))
 
 	mux.Handle("GET /api/v2/connections", s.authorize(s.listConnections, auth.ScopeReadConnections))
 	mux.Handle("POST /api/v2/connections", s.authorize(s.createConnection, auth.ScopeCreateConnections))
 	mux.Handle("GET /api/v2/connections/{id}", s.authorize(s.getConnection, auth.ScopeReadConnections))
+	mux.Handle("PATCH /api/v2/connections/{id}", s.authorize(s.updateConnection, auth.ScopeUpdateConnections))
+	mux.Handle("DELETE /api/v2/connections/{id}", s.authorize(s.deleteConnection, auth.ScopeDeleteConnections))
 
 	if s.Queue != nil {
 		s.routeJobs(mux)
@@ -81,11 +95,41 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET /exports/", s.Downloads)
 		mux.Handle("HEAD /exports/", s.Downloads)
 	}
+	if s.Console != nil {
+		mux.Handle("GET /{$}", s.Console)
+		mux.Handle("GET /console/", s.Console)
+	}
+	if s.MetricsHandler != nil {
+		mux.Handle("GET /metrics", s.MetricsHandler)
+	}
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return userport.Errorf(userport.ENOTFOUND, "", "Not Found")
 	}))
-	return s.recoverer(noStore(mux))
+	s.routes = mux.patterns
+	return s.observe(s.recoverer(noStore(mux)))
 }
+
+// routeMux is a ServeMux that remembers the patterns registered on it.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern.
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers h for pattern.
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Routes returns the ServeMux patterns the last call of Handler registered,
+// in order ("GET /api/v2/users/{id}"; "/" is the not-found fallback): the
+// OpenAPI document's test checks it describes exactly these.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 // noStore marks every answer of the Management API and /oauth/token
 // Cache-Control: no-store (they hold users, secrets and tokens); the JWKS and
@@ -207,7 +251,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Cla
 func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")
+		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", missingAuthentication)
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)

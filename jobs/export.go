@@ -26,8 +26,9 @@ func (ExportArgs) Kind() string { return "userport_export" }
 // exportWorker runs exports.
 type exportWorker struct {
 	river.WorkerDefaults[ExportArgs]
-	deps Deps
-	cfg  Config
+	deps    Deps
+	cfg     Config
+	enqueue func(ctx context.Context, args river.JobArgs) error // queues the helpers of a split export
 }
 
 // Timeout lets an export run until the 8 h limit (plus the time to fail it).
@@ -39,6 +40,7 @@ func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration {
 // file and completes the job, or fails it with a reason.
 func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) error {
 	a := rj.Args
+	ctx, _ = w.deps.jobContext(ctx, a.Tenant, a.JobID)
 	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
 		return river.JobCancel(err) // purged meanwhile: nothing to do
@@ -89,7 +91,8 @@ func owned(j, job *userport.Job) error {
 	return nil
 }
 
-// run exports a claimed job and records the outcome.
+// run exports a claimed job and records the outcome: in one piece, or in
+// parts that several workers write at once (split.go).
 func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	// The limit counts from StartedAt on the injected clock, so a rescued job
 	// keeps the time it has already used.
@@ -97,13 +100,39 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The heartbeat starts before the plan, whose count and cut points may
+	// take a while on a large tenant. The users written so far are counted
+	// here, or, once the export is split, by its parts.
 	var done atomic.Int64
-	stop := w.reportProgress(ctx, cancel, job, &done)
+	var split atomic.Pointer[splitProgress]
+	stop := w.reportProgress(ctx, cancel, job, func(ctx context.Context) int64 {
+		if sp := split.Load(); sp != nil {
+			return sp.done(ctx)
+		}
+		return done.Load()
+	})
+	defer stop()
+	parts, err := w.plan(ctx, job)
+	if err != nil {
+		stop()
+		return w.finish(ctx, job, err)
+	}
+	if parts != nil {
+		split.Store(&splitProgress{w: w, job: job})
+		return w.runSplit(ctx, stop, job)
+	}
 	rows, bytes, err := w.write(ctx, job, &done)
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
+	_, err = w.complete(ctx, job, rows, bytes)
+	return err
+}
+
+// complete records the committed file of job, unless the job is no longer
+// this runner's: then the file is deleted and completed is false.
+func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, bytes int64) (completed bool, err error) {
 	// The file is committed: a database that is away for a while delays
 	// the completion, it does not redo the export.
 	err = w.untilAvailable(ctx, func(ctx context.Context) error {
@@ -121,9 +150,13 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		// Failed (by the time limit), taken over or purged meanwhile: the
 		// file goes too.
-		return w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
+		return false, w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
+	} else if err != nil {
+		return false, err
 	}
-	return err
+	w.deps.metrics().Exported(rows, bytes)
+	w.deps.finished(ctx, job, userport.JobCompleted, slog.Int64("rows", rows), slog.Int64("bytes", bytes))
+	return true, nil
 }
 
 // total is how many users the job will write, for the progress figures.
@@ -140,10 +173,8 @@ func (w *exportWorker) total(ctx context.Context, job *userport.Job) (int64, err
 
 // write streams the file into the blob store and commits it.
 func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (rows, size int64, err error) {
-	job.FileName = fmt.Sprintf("%s.%s.gz", job.Tenant, job.Format)
-	// Each runner writes its own key: a runner that was taken over deletes
-	// its file, never the one of the runner that completes the job.
-	job.FileKey = job.ID + "/" + job.Runner + "/" + job.FileName
+	job.FileName = userport.ExportFileName(job.Tenant, job.Format)
+	job.FileKey = userport.ExportFileKey(job.ID, job.Runner, job.FileName)
 	bw, err := w.deps.Blobs.Create(ctx, job.FileKey)
 	if err != nil {
 		return 0, 0, err
@@ -165,10 +196,10 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 // meanwhile (the count took 4 % of a 1,000,000-user CSV export). When the
 // job is no longer this runner's (the cleanup failed it at its time limit, or
 // another worker took it over), it cancels the export with errNotProcessing.
-func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done *atomic.Int64) (stop func()) {
-	ctx, stopTicks := context.WithCancel(ctx)
+func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done func(context.Context) int64) (stop func()) {
+	ctx, stopCount := context.WithCancel(ctx)
 	var total atomic.Int64 // 0 (progress 0 %) until counted
-	counted, finished := make(chan struct{}), make(chan struct{})
+	counted := make(chan struct{})
 	go func() {
 		// The heartbeat does not wait for the count, which may take long on a
 		// large tenant whose index is not in the page cache.
@@ -176,28 +207,19 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 		n, err := w.total(ctx, job)
 		if err != nil && ctx.Err() == nil {
 			// The job goes on; its progress stays at 0 (progress of a total of 0).
-			w.deps.Logger.Warn("count users to export", "job", job.ID, "err", err)
+			w.deps.logger(ctx).Warn("count users to export", "err", err)
 		}
 		total.Store(n)
 	}()
-	go func() {
-		defer close(finished)
-		defer func() { stopTicks(); <-counted }()
-		t := time.NewTicker(w.cfg.ProgressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := w.writeProgress(ctx, job, total.Load(), done.Load()); errors.Is(err, errNotProcessing) {
-					cancel(errNotProcessing)
-					return
-				}
-			}
+	stopBeat := beat(ctx, w.cfg.ProgressInterval, func(ctx context.Context) error {
+		err := w.writeProgress(ctx, job, total.Load(), done(ctx))
+		if errors.Is(err, errNotProcessing) {
+			cancel(errNotProcessing)
+			return err
 		}
-	}()
-	return func() { stopTicks(); <-finished }
+		return nil
+	})
+	return func() { stopBeat(); stopCount(); <-counted }
 }
 
 // writeProgress records one progress figure and the heartbeat.
@@ -215,7 +237,7 @@ func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, tot
 		err = errNotProcessing
 	}
 	if err != nil && !errors.Is(err, errNotProcessing) && ctx.Err() == nil {
-		w.deps.Logger.Warn("write job progress", "job", job.ID, "err", err)
+		w.deps.logger(ctx).Warn("write job progress", "err", err)
 	}
 	return err
 }
@@ -257,7 +279,7 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	}
 	if userport.ErrorCode(cause) == userport.EUNAVAILABLE && ctx.Err() == nil {
 		w.deps.Logger.Warn("export interrupted: the database is unavailable; it runs again once the database answers",
-			"job", job.ID, "err", cause)
+			"job_id", job.ID, "err", cause)
 		// Stopped while the database is still away, the job stays processing:
 		// the cleanup enqueues it again once its heartbeat is stale.
 		return w.untilAvailable(ctx, func(ctx context.Context) error { return w.handBack(ctx, job, w.cfg.LimitRetry) })
@@ -266,7 +288,6 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 	if errors.Is(cause, context.DeadlineExceeded) {
 		details = timeoutDetails(w.cfg.Lifetimes.Export)
 	}
-	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export failed", slog.String("job", job.ID), slog.Any("err", cause))
 	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
 		if err := owned(j, job); err != nil {
 			return err
@@ -274,7 +295,13 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
 		return nil
 	})
-	if err != nil && !errors.Is(err, errNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
+	switch {
+	case err == nil:
+		w.deps.finished(bg, job, userport.JobFailed, slog.Any("err", cause))
+	case errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND:
+		w.deps.logger(bg).Info("export stopped: it ended elsewhere", "err", cause)
+	default:
+		w.deps.logger(bg).Error("export failed; recording the failure failed too", "err", cause, "record_err", err)
 		return err
 	}
 	return river.JobCancel(cause)

@@ -47,6 +47,7 @@ func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration {
 // Work claims the job (within the tenant's limit) and imports one chunk.
 func (w *importWorker) Work(ctx context.Context, rj *river.Job[ImportArgs]) error {
 	a := rj.Args
+	ctx, _ = w.deps.jobContext(ctx, a.Tenant, a.JobID)
 	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxImportsPerTenant, w.deps.Clock.Now())
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
 		return river.JobCancel(err) // purged meanwhile: nothing to do
@@ -84,6 +85,7 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int
 	case userport.ErrorCode(err) == userport.EUNAVAILABLE:
 		return river.JobSnooze(w.cfg.LimitRetry) // the database was busy: from the committed cursor, soon
 	case userport.ErrorCode(err) == userport.EINTERNAL && attempt < importAttempts:
+		w.deps.logger(ctx).Warn("import chunk failed; retried later from the committed cursor", "attempt", attempt, "err", err)
 		return err // River retries later, from the committed cursor
 	}
 	return w.fail(ctx, job, err)
@@ -103,9 +105,14 @@ func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *user
 		j.PercentageDone, j.TimeLeftSeconds = 100, 0
 		return nil
 	})
-	if err != nil && !errors.Is(err, errNotProcessing) {
+	if errors.Is(err, errNotProcessing) {
+		return nil
+	} else if err != nil {
 		return err
 	}
+	w.deps.metrics().Imported(st.Summary, st.FileBytes)
+	w.deps.finished(bg, job, userport.JobCompleted, slog.Int64("inserted", st.Summary.Inserted),
+		slog.Int64("updated", st.Summary.Updated), slog.Int64("failed", st.Summary.Failed), slog.Int64("bytes", st.FileBytes))
 	return nil
 }
 
@@ -114,7 +121,6 @@ func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *user
 // before stay imported.
 func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
-	w.deps.Logger.LogAttrs(bg, slog.LevelError, "import failed", slog.String("job", job.ID), slog.Any("err", cause))
 	w.deleteUpload(bg, job)
 	st, err := w.deps.Store.FindImportState(bg, job.Tenant, job.ID)
 	if err != nil {
@@ -129,6 +135,8 @@ func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error)
 	if err != nil {
 		return err
 	}
+	w.deps.metrics().Imported(st.Summary, st.BytesRead)
+	w.deps.finished(bg, job, userport.JobFailed, slog.Any("err", cause))
 	return river.JobCancel(cause)
 }
 
@@ -139,6 +147,6 @@ func (w *importWorker) deleteUpload(ctx context.Context, job *userport.Job) {
 		return // the command line's import: the file is the caller's
 	}
 	if err := w.deps.Blobs.Delete(ctx, job.UploadKey); err != nil {
-		w.deps.Logger.Warn("delete uploaded import file", "job", job.ID, "key", job.UploadKey, "err", err)
+		w.deps.logger(ctx).Warn("delete uploaded import file", "key", job.UploadKey, "err", err)
 	}
 }

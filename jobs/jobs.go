@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/userport/userport"
 )
@@ -29,7 +30,14 @@ type Config struct {
 	FetchCooldown       time.Duration      // River's FetchCooldown: the least time between two fetches on a notification (default 50ms, at most PollInterval)
 	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
 	ProgressInterval    time.Duration      // how often a running job writes its progress and heartbeat (default 1s)
-	StaleAfter          time.Duration      // how long a processing export may go without a heartbeat before another worker takes it over (default 1 min)
+	StaleAfter          time.Duration      // how long a processing export (or part) may go without a heartbeat before another worker takes it over (default 1 min)
+	// SplitParts is how many parts an export is split into at most, each
+	// written by any worker (1 or less: never split); SplitMinUsers the
+	// fewest users of a part (default DefaultSplitMinUsers): an export of
+	// fewer than 2*SplitMinUsers users is not split. A limited export is
+	// never split.
+	SplitParts    int
+	SplitMinUsers int64
 
 	MaxImportsPerTenant int           // imports of one tenant processing at once (DefaultMaxImportsPerTenant)
 	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
@@ -73,6 +81,9 @@ func (c Config) withDefaults() Config {
 	def(&c.LimitRetry, time.Second)
 	def(&c.ProgressInterval, time.Second)
 	def(&c.StaleAfter, time.Minute)
+	if c.SplitMinUsers <= 0 {
+		c.SplitMinUsers = DefaultSplitMinUsers
+	}
 	if c.MaxImportsPerTenant <= 0 {
 		c.MaxImportsPerTenant = DefaultMaxImportsPerTenant
 	}
@@ -87,6 +98,10 @@ type Exporter interface {
 	// Export writes the job's file (gzip'd) to w, reporting written users to
 	// progress as it goes, and returns how many it wrote.
 	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (rows int64, err error)
+	// ExportPart writes the users of one part of a split export as one gzip
+	// member, the CSV header in part 0 only, so that the parts end to end
+	// decompress to what Export writes.
+	ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (rows int64, err error)
 }
 
 // Engine is the River client with userport's workers, for one driver.
@@ -105,6 +120,7 @@ type Deps struct {
 	Importer Importer
 	Clock    userport.Clock
 	Logger   *slog.Logger
+	Metrics  Metrics // nil: none
 }
 
 // New builds the engine. workers=false makes an insert-only client (the API of
@@ -122,12 +138,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 	var client *river.Client[TTx]
 	if work {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: func(ctx context.Context, args river.JobArgs) error {
+		enqueue := func(ctx context.Context, args river.JobArgs) error {
 			_, err := client.Insert(ctx, args, nil)
 			return err
-		}})
+		}
+		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg, enqueue: enqueue})
+		river.AddWorker(workers, &exportPartWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: enqueue})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),
@@ -198,4 +216,24 @@ func (e *Engine[TTx]) EnqueueTx(ctx context.Context, tx userport.Tx, job *userpo
 		return fmt.Errorf("enqueue %s: %w", job.ID, err)
 	}
 	return nil
+}
+
+// queueStates are the states QueueCounts counts: each count is one indexed
+// count of River's job table.
+var queueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning}
+
+// QueueCounts counts River's jobs by state (available, scheduled,
+// retryable, running), for the metrics.
+func (e *Engine[TTx]) QueueCounts(ctx context.Context) (map[string]int64, error) {
+	out := make(map[string]int64, len(queueStates))
+	exec := e.driver.GetExecutor()
+	for _, st := range queueStates {
+		n, err := exec.JobCountByState(ctx, &riverdriver.JobCountByStateParams{State: st})
+		if err != nil {
+			return nil, fmt.Errorf("count %s queue jobs: %w", st, err)
+		}
+		out[string(st)] = int64(n)
+	}
+	return out, nil
 }

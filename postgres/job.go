@@ -290,3 +290,28 @@ func (db *DB) DeleteJob(ctx context.Context, tenant, id string) error {
 	}
 	return mustAffect(tag, userport.ErrJobNotFound)
 }
+
+// sqlJobCounts counts the jobs by type and status, reading only the
+// jobs_type_status index.
+const sqlJobCounts = `SELECT type, status, count(*) FROM jobs GROUP BY type, status`
+
+// JobCounts counts the jobs of every tenant by type and status.
+func (db *DB) JobCounts(ctx context.Context) ([]userport.JobCount, error) {
+	var out []userport.JobCount
+	err := db.query(ctx, func(ctx context.Context, q querier) error {
+		rows, err := q.Query(ctx, sqlJobCounts)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (userport.JobCount, error) {
+			var c userport.JobCount
+			err := row.Scan(&c.Type, &c.Status, &c.N)
+			return c, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count jobs by status: %w", err)
+	}
+	return out, nil
+}

@@ -98,6 +98,31 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			_, err := db.FindCustomPasswordHash(ctx, "a", u.UserID)
 			return err
 		}},
+		{"FindUsersByEmail", func(ctx context.Context) error {
+			_, err := db.FindUsersByEmail(ctx, "a", "a@example.com")
+			return err
+		}},
+		{"UpdateConnection", func(ctx context.Context) error { return db.UpdateConnection(ctx, conn) }},
+		{"DeleteConnection", func(ctx context.Context) error { return db.DeleteConnection(ctx, "a", conn.ID, now) }},
+		{"ListDeletedConnections", func(ctx context.Context) error { _, err := db.ListDeletedConnections(ctx); return err }},
+		{"PurgeConnection", func(ctx context.Context) error { _, err := db.PurgeConnection(ctx, "a", conn.ID, 10); return err }},
+		{"UserCuts", func(ctx context.Context) error { _, err := db.UserCuts(ctx, "a", "", 10, 4); return err }},
+		{"CreateExportParts", func(ctx context.Context) error {
+			return db.CreateExportParts(ctx, []*userport.ExportPart{{Tenant: "a", JobID: job.ID, Status: userport.JobPending}})
+		}},
+		{"ListExportParts", func(ctx context.Context) error { _, err := db.ListExportParts(ctx, "a", job.ID); return err }},
+		{"UpdateExportPart", func(ctx context.Context) error {
+			_, err := db.UpdateExportPart(ctx, "a", job.ID, 0, func(*userport.ExportPart) error { return nil })
+			return err
+		}},
+		{"AddSecret", func(ctx context.Context) error {
+			return db.AddSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("x"), CreatedAt: now})
+		}},
+		{"ListSecrets", func(ctx context.Context) error { _, err := db.ListSecrets(ctx); return err }},
+		{"UpdateSecret", func(ctx context.Context) error {
+			return db.UpdateSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("y")})
+		}},
+		{"DeleteSecret", func(ctx context.Context) error { return db.DeleteSecret(ctx, "restart-test") }},
 	}
 }
 

@@ -71,7 +71,8 @@ type Store struct {
 	bucket   string
 	prefix   string // "" or ends with "/"
 	partSize int
-	buffers  sync.Pool // of *[]byte with capacity partSize
+	buffers  sync.Pool   // of *[]byte with capacity partSize
+	joinRead func(int64) // tests: told of the bytes Join reads back
 }
 
 var _ userport.BlobStore = (*Store)(nil)

@@ -295,3 +295,29 @@ func deleteImportErrors(ctx context.Context, db *sql.DB, tenant, id string) erro
 		}
 	}
 }
+
+// sqlJobCounts counts the jobs by type and status, reading only the
+// jobs_type_status index.
+const sqlJobCounts = `SELECT type, status, count(*) FROM jobs GROUP BY type, status`
+
+// JobCounts counts the jobs of every tenant by type and status.
+func (db *DB) JobCounts(ctx context.Context) (_ []userport.JobCount, err error) {
+	defer mapBusy(&err)
+	rows, err := db.db.QueryContext(ctx, sqlJobCounts)
+	if err != nil {
+		return nil, fmt.Errorf("count jobs by status: %w", err)
+	}
+	defer rows.Close()
+	var out []userport.JobCount
+	for rows.Next() {
+		var c userport.JobCount
+		if err := rows.Scan(&c.Type, &c.Status, &c.N); err != nil {
+			return nil, fmt.Errorf("count jobs by status: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count jobs by status: %w", err)
+	}
+	return out, nil
+}

@@ -103,6 +103,20 @@ func TestJobListPlan(t *testing.T) {
 	}
 }
 
+// TestJobCountsPlan checks that the metrics' count of jobs by type and
+// status reads its covering index, not the job rows.
+func TestJobCountsPlan(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	want := "SCAN jobs USING COVERING INDEX jobs_type_status"
+	if plan := queryPlan(t, db, sqlJobCounts); plan != want {
+		t.Errorf("plan of %q is\n%s\nwant %s", sqlJobCounts, plan, want)
+	}
+}
+
 // TestSecretQueryPlans: the secrets table is read whole in key order (no
 // sort) and changed by its primary key.
 func TestSecretQueryPlans(t *testing.T) {

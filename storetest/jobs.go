@@ -370,3 +370,25 @@ func testStartJobInCreationOrder(t *testing.T, s userport.Store) {
 		}
 	}
 }
+
+func testJobCounts(t *testing.T, s userport.Store) {
+	exp, imp := userport.JobUsersExport, userport.JobUsersImport
+	createJobs(t, s,
+		newJob("a", 1, exp, userport.JobCompleted, baseTime),
+		newJob("b", 2, exp, userport.JobCompleted, baseTime),
+		newJob("a", 3, exp, userport.JobPending, baseTime),
+		newJob("b", 4, imp, userport.JobFailed, baseTime),
+	)
+	counts, err := s.JobCounts(t.Context())
+	if err != nil {
+		t.Fatalf("JobCounts: %v", err)
+	}
+	got := map[string]int64{}
+	for _, c := range counts {
+		got[string(c.Type)+"/"+string(c.Status)] = c.N
+	}
+	want := map[string]int64{"users_export/completed": 2, "users_export/pending": 1, "users_import/failed": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("JobCounts = %v, want %v", got, want)
+	}
+}

@@ -54,11 +54,14 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"UpdateJob", testUpdateJob},
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
+		{"JobCounts", testJobCounts},
 		{"ListJobsNewestFirst", testListJobsNewestFirst},
 		{"DeleteJob", testDeleteJob},
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
 	tests = append(tests, importTests...)
+	tests = append(tests, partTests...)
+	tests = append(tests, compatTests...)
 	tests = append(tests, concurrencyTests...)
 	tests = append(tests, secretTests...)
 	for _, tt := range tests {

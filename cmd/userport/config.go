@@ -33,6 +33,10 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	LogFormat        string // text or json
+	// MetricsAddr is where /metrics is served on an address of its own
+	// (serve: instead of the API's; worker: "" for nowhere).
+	MetricsAddr string
 	// MasterKey and MasterKeyFile (USERPORT_MASTER_KEY,
 	// USERPORT_MASTER_KEY_FILE; environment only, never a flag) seal the
 	// secrets kept in the database in scale mode.
@@ -56,6 +60,12 @@ type Config struct {
 	DownloadTTL         time.Duration // lifetime of a signed download URL
 	MaxImportBytes      int64         // largest uploaded import file
 	MaxImportsPerTenant int           // imports of one tenant pending or processing at once
+	// An export is split into ExportSplitParts user_id ranges at most
+	// (0: DefaultScaleSplitParts with PostgreSQL, 1, never split, with
+	// SQLite), each of ExportSplitMinUsers users or more, which several
+	// workers write at once (jobs.Config.SplitParts, SplitMinUsers).
+	ExportSplitParts    int
+	ExportSplitMinUsers int64
 
 	// Connection limits (httpapi.HTTPOptions).
 	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
@@ -95,6 +105,17 @@ const defaultLogLevel = "info"
 // defaultKeyRefresh is how often a server reads the signing keys again.
 const defaultKeyRefresh = 10 * time.Second
 
+// DefaultScaleSplitParts is how many ranges an export is split into at most
+// in scale mode (PostgreSQL), where workers are processes of their own,
+// often on machines of their own: one export then uses up to that many
+// workers' cores instead of one process's. The export's own worker writes
+// every range no other worker takes, so a busy cluster is never waited for.
+const DefaultScaleSplitParts = 4
+
+// maxSplitParts bounds --export-split-parts: each range is one more River
+// job and one more part of the joined upload.
+const maxSplitParts = 64
+
 // tenantPattern is what a tenant name may look like (it names files and URLs).
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -130,6 +151,7 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	c.MasterKey, c.MasterKeyFile = env("MASTER_KEY", ""), env("MASTER_KEY_FILE", "")
 	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "tenant name; export files are named after it (USERPORT_TENANT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", defaultLogLevel), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", LogText), "text or json: the logs' format on stderr (USERPORT_LOG_FORMAT)")
 }
 
 // serverFlags registers the flags of the commands that serve or sign tokens.
@@ -149,6 +171,10 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
 	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", jobs.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
+	fs.IntVar(&c.ExportSplitParts, "export-split-parts", 0, fmt.Sprintf("user_id ranges an export is split into at most, written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite (USERPORT_EXPORT_SPLIT_PARTS)", DefaultScaleSplitParts))
+	c.envTwin(fs, "export-split-parts", "EXPORT_SPLIT_PARTS")
+	fs.Int64Var(&c.ExportSplitMinUsers, "export-split-min-users", jobs.DefaultSplitMinUsers, "fewest users of one range of a split export: smaller exports are not split (USERPORT_EXPORT_SPLIT_MIN_USERS)")
+	c.envTwin(fs, "export-split-min-users", "EXPORT_SPLIT_MIN_USERS")
 	c.connectionFlags(fs)
 	c.ImportChunk = c.envOnlyDuration("IMPORT_CHUNK")
 	c.ImportTimeout = c.envOnlyDuration("IMPORT_TIMEOUT")
@@ -259,8 +285,11 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("invalid --jobs (USERPORT_JOBS) %q: want process, inline or none", c.Jobs)
 	}
-	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
-		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
+	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 || c.ExportSplitParts < 0 || c.ExportSplitMinUsers < 0 {
+		return errors.New("--workers, --max-exports-per-tenant, --download-ttl, --export-split-parts and --export-split-min-users must not be negative")
+	}
+	if c.ExportSplitParts > maxSplitParts {
+		return fmt.Errorf("invalid --export-split-parts %d (USERPORT_EXPORT_SPLIT_PARTS): at most %d", c.ExportSplitParts, maxSplitParts)
 	}
 	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 ||
 		c.StaleAfter < 0 || c.CleanupInterval < 0 {
@@ -280,8 +309,17 @@ func (c *Config) Validate() error {
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}
+	if c.LogFormat != LogText && c.LogFormat != LogJSON {
+		return fmt.Errorf("invalid --log-format (USERPORT_LOG_FORMAT) %q: want text or json", c.LogFormat)
+	}
 	return nil
 }
+
+// Log formats (--log-format).
+const (
+	LogText = "text" // slog's key=value lines
+	LogJSON = "json" // one JSON object a line
+)
 
 // fillDefaults gives zero settings their defaults (tests build a Config
 // without flags).
@@ -295,6 +333,12 @@ func (c *Config) fillDefaults() {
 	if c.DownloadTTL == 0 {
 		c.DownloadTTL = httpapi.DefaultDownloadTTL
 	}
+	if c.ExportSplitParts == 0 {
+		c.ExportSplitParts = 1 // embedded: one worker process, whose gzip uses every core already
+		if kind, _, _ := c.database(); kind == dbPostgres {
+			c.ExportSplitParts = DefaultScaleSplitParts
+		}
+	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = auth.DefaultTTL
 	}
@@ -303,6 +347,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.KeyRefresh == 0 {
 		c.KeyRefresh = defaultKeyRefresh
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = LogText
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }

@@ -60,6 +60,11 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		// The master key seals secrets in the database only: set for the
 		// embedded default, it would suggest a protection that is not there.
 		{nil, "USERPORT_MASTER_KEY is set, but the embedded store keeps its keys in the data dir", "USERPORT_MASTER_KEY=oaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaE="},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_PARTS "four"`, "USERPORT_EXPORT_SPLIT_PARTS=four"},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_MIN_USERS "250k"`, "USERPORT_EXPORT_SPLIT_MIN_USERS=250k"},
+		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
+		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
+		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
@@ -90,7 +95,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 func TestWorkerArgs(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
 		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
-		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4}
+		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
+		ExportSplitParts: 3, ExportSplitMinUsers: 5000}
 	var got Config
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	got.serverFlags(fs)
@@ -119,6 +125,28 @@ func TestEnvTwins(t *testing.T) {
 	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
 		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
 			cfg.Workers, cfg.DownloadTTL, cfg.ImportChunk)
+	}
+}
+
+// TestExportSplitDefault: exports are split in scale mode (PostgreSQL) and
+// not in embedded mode, unless --export-split-parts says otherwise.
+func TestExportSplitDefault(t *testing.T) {
+	for _, tt := range []struct {
+		databaseURL string
+		parts, want int
+	}{
+		{"", 0, 1},
+		{"postgres://db.example.com/userport", 0, DefaultScaleSplitParts},
+		{"postgres://db.example.com/userport", 1, 1},
+		{"", 3, 3},
+	} {
+		cfg := Config{Tenant: "dev", DataDir: t.TempDir(), DatabaseURL: tt.databaseURL, ExportSplitParts: tt.parts}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ExportSplitParts != tt.want {
+			t.Errorf("database %q, --export-split-parts %d: %d parts, want %d", tt.databaseURL, tt.parts, cfg.ExportSplitParts, tt.want)
+		}
 	}
 }
 

@@ -678,6 +678,9 @@ func exErrorBody(status int, code, message string) string {
 	if code != "" {
 		body["errorCode"] = code
 	}
+	if status == http.StatusUnauthorized && message != "Missing authentication" {
+		body["attributes"] = map[string]string{"error": message} // Auth0 repeats a 401's reason
+	}
 	b, _ := json.Marshal(body)
 	return string(b)
 }

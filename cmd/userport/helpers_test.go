@@ -310,12 +310,7 @@ func (r *response) wantError(t *testing.T, status int, errorCode, message string
 	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q, want application/json; charset=utf-8", ct)
 	}
-	body := map[string]any{"statusCode": status, "error": http.StatusText(status), "message": message}
-	if errorCode != "" {
-		body["errorCode"] = errorCode
-	}
-	want, _ := json.Marshal(body)
-	r.want(t, status, string(want))
+	r.want(t, status, exErrorBody(status, errorCode, message))
 }
 
 // wantOAuthError fails unless r is the OAuth error body of /oauth/token.

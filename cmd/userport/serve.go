@@ -17,6 +17,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/console"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
@@ -46,6 +47,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	worker    *supervisor.Child // the job worker process, with --jobs process
+	metrics   *processMetrics
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -63,6 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
 	m.Config.jobsFlag(fs)
+	m.Config.metricsFlag(fs, serveMetricsHelp)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
@@ -77,14 +80,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-m.served:
 		_ = m.Close()
 		return err
+	case err := <-m.metrics.served:
+		_ = m.Close()
+		return fmt.Errorf("metrics server: %w", err)
 	}
 	return m.Close()
 }
 
-// newLogger returns a text logger at the configured level.
+// newLogger returns a logger at the configured level, in the configured
+// format (text or JSON lines).
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
 	level, _ := cfg.logLevel()
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Open opens the store and keys, makes sure the tenant and the admin client
@@ -116,10 +127,27 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
+	m.openMetrics(true)
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	m.server = httpapi.NewHTTPServer(m.api().Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
+	m.storeMetrics()
+	var childArgs []string
+	if m.Config.Jobs == JobsProcess {
+		addr, err := m.childMetricsAddr()
+		if err != nil {
+			return err
+		}
+		childArgs = []string{"--metrics-addr=" + addr}
+	}
+	if err := m.serveMetrics(); err != nil {
+		return err
+	}
+	api := m.api()
+	if api.Console, err = console.New(); err != nil {
+		return err
+	}
+	m.server = httpapi.NewHTTPServer(api.Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
 		MinTransferRate: m.Config.MinTransferRate, TransferGrace: m.Config.TransferGrace, Logger: m.Logger})
 	m.server.ConnState = m.connState
 	m.served = make(chan error, 1)
@@ -130,7 +158,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}
@@ -197,9 +225,13 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
-		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter}
+		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter,
+		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	if work {
+		deps.Metrics = m.jobMetrics()
+	}
 	if m.engine, err = m.store.newEngine(ctx, deps, cfg, work); err != nil {
 		return err
 	}
@@ -221,6 +253,7 @@ func (m *Main) api() *httpapi.Server {
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
+		Metrics:                    m.metrics.http, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
@@ -244,6 +277,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
+	errs = append(errs, m.closeMetrics())
 	if m.worker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()

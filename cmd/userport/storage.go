@@ -25,6 +25,7 @@ type engine interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	EnqueueTx(ctx context.Context, tx userport.Tx, job *userport.Job) error
+	QueueCounts(ctx context.Context) (map[string]int64, error)
 }
 
 // database is the store the configuration names, and how to build the job

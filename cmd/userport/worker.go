@@ -40,6 +40,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	m.Config.serverFlags(fs)
+	m.Config.metricsFlag(fs, workerMetricsHelp)
 	nice := fs.Int("nice", 0, "add this to the worker's nice value (0 to 19): serve runs its child worker at +"+
 		fmt.Sprint(childNice)+", so that the API's requests come before the jobs' work on a busy CPU")
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
@@ -59,7 +60,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	m.Logger.Info("userport worker running", "tenant", m.Config.Tenant, "workers", m.Config.Workers, "data_dir", m.Config.DataDir)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-m.metrics.served: // nil without --metrics-addr: never
+		_ = m.Close()
+		return fmt.Errorf("metrics server: %w", err)
+	}
 	m.Logger.Info("shutting down")
 	return m.Close()
 }
@@ -68,14 +74,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // process at nice +childNice, started again when it dies. serve works jobs
 // this way by default: an export keeps every CPU busy, and in the API's own
 // process the Go runtime would then notice new requests only every 10 ms
-// (docs/benchmarks.md).
-func startChildWorker(cfg *Config, stderr io.Writer, logger *slog.Logger) (*supervisor.Child, error) {
+// (docs/benchmarks.md). extra flags follow cfg's.
+func startChildWorker(cfg *Config, stderr io.Writer, logger *slog.Logger, extra ...string) (*supervisor.Child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	args := append([]string{"worker"}, cfg.workerArgs()...)
-	return supervisor.Start(exe, append(args, fmt.Sprintf("--nice=%d", childNice)), stderr, logger)
+	return supervisor.Start(exe, append(append(args, fmt.Sprintf("--nice=%d", childNice)), extra...), stderr, logger)
 }
 
 // OpenWorker opens the store and starts the job engine, without HTTP.
@@ -94,5 +100,9 @@ func (m *Main) OpenWorker(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	return m.openJobs(ctx)
+	m.openMetrics(false)
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	return m.serveMetrics()
 }

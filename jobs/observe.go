@@ -1,0 +1,61 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/internal/logctx"
+)
+
+// Metrics records what the workers of this process finish; metrics.Jobs
+// implements it. Each process counts its own jobs: see docs/operations.md.
+type Metrics interface {
+	// JobFinished records a job that ended with status (completed or
+	// failed) after running for d since it started.
+	JobFinished(typ userport.JobType, status userport.JobStatus, d time.Duration)
+	// Exported records a completed export's rows and file bytes.
+	Exported(rows, bytes int64)
+	// Imported records an ended import's outcome and the bytes of its file
+	// it read.
+	Imported(s userport.ImportSummary, bytes int64)
+}
+
+// noMetrics records nothing.
+type noMetrics struct{}
+
+func (noMetrics) JobFinished(userport.JobType, userport.JobStatus, time.Duration) {}
+func (noMetrics) Exported(int64, int64)                                           {}
+func (noMetrics) Imported(userport.ImportSummary, int64)                          {}
+
+// metrics returns the Metrics of d, never nil.
+func (d Deps) metrics() Metrics {
+	if d.Metrics == nil {
+		return noMetrics{}
+	}
+	return d.Metrics
+}
+
+// jobContext returns ctx carrying a logger that names the job, and the logger.
+func (d Deps) jobContext(ctx context.Context, tenant, id string) (context.Context, *slog.Logger) {
+	l := d.Logger.With(slog.String("job_id", id), slog.String("tenant", tenant))
+	return logctx.With(ctx, l), l
+}
+
+// logger returns the logger ctx carries (the job's), else the workers' own.
+func (d Deps) logger(ctx context.Context) *slog.Logger {
+	return logctx.From(ctx, d.Logger)
+}
+
+// finished records, in the metrics and the log, a job that ended with status.
+func (d Deps) finished(ctx context.Context, job *userport.Job, status userport.JobStatus, attrs ...slog.Attr) {
+	took := d.Clock.Now().Sub(job.StartedAt)
+	d.metrics().JobFinished(job.Type, status, took)
+	level := slog.LevelInfo
+	if status == userport.JobFailed {
+		level = slog.LevelError
+	}
+	attrs = append(attrs, slog.Duration("duration", took))
+	d.logger(ctx).LogAttrs(ctx, level, string(job.Type)+" "+string(status), attrs...)
+}

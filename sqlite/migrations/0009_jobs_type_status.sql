@@ -1,0 +1,3 @@
+-- The metrics count every tenant's jobs by type and status at scrape time:
+-- this index answers that from itself, without reading the job rows.
+CREATE INDEX jobs_type_status ON jobs (type, status);
