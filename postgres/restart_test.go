@@ -76,6 +76,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return err
 		}},
 		{"DeleteJob", func(ctx context.Context) error { return db.DeleteJob(ctx, "a", job.ID) }},
+		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"CreateImportJob", func(ctx context.Context) error { return db.CreateImportJob(ctx, &other, 10, 0, nil) }},
 		{"FindImportState", func(ctx context.Context) error { _, err := db.FindImportState(ctx, "a", job.ID); return err }},
 		{"WriteImportBatch", func(ctx context.Context) error {
