@@ -112,7 +112,6 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			var p userport.UserPage
 			return db.ScanUserKeys(ctx, userport.UserKeyScan{Tenant: "a", Key: userport.KeyEmail, From: "a", Limit: 10}, &p)
 		}},
-		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"AddSecret", func(ctx context.Context) error {
 			return db.AddSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("x"), CreatedAt: now})
 		}},

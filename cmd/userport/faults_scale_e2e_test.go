@@ -22,6 +22,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
+	"github.com/userport/userport/vault"
 )
 
 // TestExportSurvivesPostgresRestart restarts a PostgreSQL server of the
@@ -36,7 +37,7 @@ func TestExportSurvivesPostgresRestart(t *testing.T) {
 	const users = 20_000
 	srv := pgtest.StartServer(t)
 	cfg := exConfig(t)
-	cfg.DatabaseURL, cfg.Jobs = srv.URL, JobsInline
+	cfg.DatabaseURL, cfg.Jobs, cfg.MasterKey = srv.URL, JobsInline, vault.NewMasterKey()
 	// The export's first write waits until the server is down.
 	writing, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
