@@ -173,7 +173,8 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
-		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter}
+		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter,
+		ProgressInterval: m.Config.ProgressInterval}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
 	if m.engine, err = m.store.newEngine(ctx, deps, cfg, work); err != nil {

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/userport/userport/client"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// jobProgress shows a running job on w: a bar driven by percentage_done and
+// time_left_seconds on a terminal, otherwise a plain line each time what it
+// would say changes.
+type jobProgress struct {
+	w    io.Writer
+	bar  *progressbar.ProgressBar // nil: plain lines
+	last string
+}
+
+// newJobProgress returns the progress display of job on w.
+func newJobProgress(w io.Writer, job *client.Job) *jobProgress {
+	p := &jobProgress{w: w}
+	if isTerminal(w) {
+		p.bar = progressbar.NewOptions(100, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(jobLine(job)),
+			progressbar.OptionSetPredictTime(false), progressbar.OptionSetRenderBlankState(true),
+			progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
+	}
+	p.show(job)
+	return p
+}
+
+// show displays a reading of the job.
+func (p *jobProgress) show(j *client.Job) {
+	line := jobLine(j)
+	if p.bar == nil {
+		if line != p.last {
+			fmt.Fprintln(p.w, line)
+		}
+		p.last = line
+		return
+	}
+	p.bar.Describe(line)
+	if j.PercentageDone != nil {
+		_ = p.bar.Set(*j.PercentageDone)
+	}
+	if j.Done() {
+		_ = p.bar.Finish()
+	}
+}
+
+// jobLine says where the job is: its id, status, and while it processes its
+// percentage and the time left.
+func jobLine(j *client.Job) string {
+	s := fmt.Sprintf("%s %s", j.ID, j.Status)
+	if j.PercentageDone != nil {
+		s += fmt.Sprintf(" %d%%", *j.PercentageDone)
+	}
+	if j.TimeLeftSeconds != nil {
+		s += fmt.Sprintf(", %s left", time.Duration(*j.TimeLeftSeconds)*time.Second)
+	}
+	return s
+}
+
+// bytesProgress returns a progress function of a transfer of total bytes
+// (-1: unknown): a bar on a terminal; nil (nothing shown) otherwise.
+func bytesProgress(w io.Writer, what string, total int64) (fn func(done, total int64), finish func()) {
+	if !isTerminal(w) {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true), progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	return func(done, _ int64) { _ = bar.Set64(done) }, func() { _ = bar.Finish() }
+}
