@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			_, err := fmt.Fprint(stdout, usage)
 			return err
 		}
-		args = []string{args[1], "-h"}
+		args = append(args[1:], "-h")
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

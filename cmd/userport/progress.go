@@ -31,9 +31,9 @@ type jobProgress struct {
 func newJobProgress(w io.Writer, job *client.Job) *jobProgress {
 	p := &jobProgress{w: w}
 	if isTerminal(w) {
-		p.bar = progressbar.NewOptions(100, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(jobLine(job)),
+		p.bar = progressbar.NewOptions(100, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(barLine(job)),
 			progressbar.OptionSetPredictTime(false), progressbar.OptionSetRenderBlankState(true),
-			progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
+			progressbar.OptionSetWidth(30))
 	}
 	p.show(job)
 	return p
@@ -49,26 +49,41 @@ func (p *jobProgress) show(j *client.Job) {
 		p.last = line
 		return
 	}
-	p.bar.Describe(line)
-	if j.PercentageDone != nil {
+	p.bar.Describe(barLine(j))
+	switch {
+	case j.Status == "completed":
+		_ = p.bar.Finish() // drawn full, and left on its line
+		fmt.Fprintln(p.w)
+	case j.Done(): // failed or expired: the bar stays where it was
+		_ = p.bar.Exit()
+		fmt.Fprintln(p.w)
+	case j.PercentageDone != nil:
 		_ = p.bar.Set(*j.PercentageDone)
-	}
-	if j.Done() {
-		_ = p.bar.Finish()
 	}
 }
 
 // jobLine says where the job is: its id, status, and while it processes its
 // percentage and the time left.
 func jobLine(j *client.Job) string {
-	s := fmt.Sprintf("%s %s", j.ID, j.Status)
+	s := j.ID + " " + j.Status
 	if j.PercentageDone != nil {
 		s += fmt.Sprintf(" %d%%", *j.PercentageDone)
 	}
-	if j.TimeLeftSeconds != nil {
-		s += fmt.Sprintf(", %s left", time.Duration(*j.TimeLeftSeconds)*time.Second)
+	return s + timeLeft(j)
+}
+
+// barLine is the description of the bar: jobLine less the percentage,
+// which the bar shows.
+func barLine(j *client.Job) string {
+	return j.ID + " " + j.Status + timeLeft(j)
+}
+
+// timeLeft is ", 1m5s left" when the job says how long it has left.
+func timeLeft(j *client.Job) string {
+	if j.TimeLeftSeconds == nil {
+		return ""
 	}
-	return s
+	return fmt.Sprintf(", %s left", time.Duration(*j.TimeLeftSeconds)*time.Second)
 }
 
 // bytesProgress returns a progress function of a transfer of total bytes
@@ -80,5 +95,10 @@ func bytesProgress(w io.Writer, what string, total int64) (fn func(done, total i
 	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true), progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-	return func(done, _ int64) { _ = bar.Set64(done) }, func() { _ = bar.Finish() }
+	return func(done, size int64) {
+		if size > 0 && bar.GetMax64() != size { // the size, once the answer tells it
+			bar.ChangeMax64(size)
+		}
+		_ = bar.Set64(done)
+	}, func() { _ = bar.Finish() }
 }
