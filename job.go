@@ -94,13 +94,17 @@ type Job struct {
 	FileBytes int64
 }
 
-// JobFilter selects jobs across tenants, for the cleanup and the limits.
+// JobFilter selects jobs across tenants, for the cleanup, the limits and
+// the tenant's list of jobs.
 type JobFilter struct {
 	Tenant        string      // "" for all tenants
 	Type          JobType     // "" for all types
 	Statuses      []JobStatus // empty for all
 	CreatedBefore time.Time   // zero for no bound
+	CreatedAfter  time.Time   // zero for no bound (inclusive: created at or after it)
 	Limit         int         // 0 for no limit
+	Offset        int         // jobs to skip, in the list's order (ListJobs only)
+	NewestFirst   bool        // list newest first instead of oldest first (ListJobs only)
 }
 
 // Tx is a database transaction of the store's own driver (*sql.Tx for SQLite,
@@ -128,7 +132,8 @@ type JobStore interface {
 	// UpdateJob reads the job, lets fn change it and writes it back, in one
 	// transaction. An error from fn aborts the update and is returned.
 	UpdateJob(ctx context.Context, tenant, id string, fn func(j *Job) error) (*Job, error)
-	// ListJobs returns the jobs that match f, oldest first.
+	// ListJobs returns the jobs that match f, oldest first (by creation
+	// time, then tenant and id) or, with f.NewestFirst, in the reverse order.
 	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)
 	// CountJobs counts the jobs that match f.
 	CountJobs(ctx context.Context, f JobFilter) (int, error)

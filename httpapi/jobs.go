@@ -36,6 +36,7 @@ func (s *Server) routeJobs(mux *http.ServeMux) {
 	// Any job for either scope, as Auth0; but an export job only for
 	// read:users, which its location downloads (see getJob).
 	mux.Handle("GET /api/v2/jobs/{id}", s.authorize(s.getJob, auth.ScopeReadUsers, auth.ScopeCreateUsers))
+	mux.Handle("GET /api/v2/jobs", s.authorize(s.listJobs, auth.ScopeReadUsers))
 	s.routeImports(mux)
 }
 
@@ -263,6 +264,47 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// listJobs handles GET /api/v2/jobs, a userport extension: the tenant's jobs
+// that are not purged yet, newest first, paged as Auth0 pages users. Export
+// jobs come without location: GET /api/v2/jobs/{id} signs one.
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) error {
+	q, err := readQuery(r, "page", "per_page", "include_totals")
+	if err != nil {
+		return err
+	}
+	page, perPage, totals, err := readPaging(q)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	f := userport.JobFilter{Tenant: s.Tenant, CreatedAfter: now.Add(-s.Lifetimes.Record),
+		NewestFirst: true, Limit: perPage, Offset: page * perPage}
+	jobs, err := s.Store.ListJobs(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]any, len(jobs))
+	for i, job := range jobs {
+		status, _ := s.Lifetimes.StatusAt(job, now)
+		if job.Type == userport.JobUsersImport {
+			items[i] = importJobJSON(job, status)
+		} else {
+			items[i] = s.jobJSON(job, status)
+		}
+	}
+	if !totals {
+		writeJSON(w, http.StatusOK, items)
+		return nil
+	}
+	f.Limit, f.Offset = 0, 0
+	total, err := s.Store.CountJobs(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf("jobs", page*perPage, perPage, len(items), total, items))
 	return nil
 }
 

@@ -212,14 +212,19 @@ func lockJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport.JobTyp
 	return err
 }
 
-// ListJobs returns the jobs that match f, oldest first.
+// ListJobs returns the jobs that match f, oldest first (newest first with
+// f.NewestFirst).
 func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.Job, error) {
 	where, args := jobWhere(f)
-	args = append(args, limitArg(f.Limit))
+	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
+	order := ` ORDER BY created_at, tenant, id`
+	if f.NewestFirst {
+		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
+	}
 	var jobs []*userport.Job
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
 		rows, err := q.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
-			fmt.Sprintf(` ORDER BY created_at, tenant, id LIMIT $%d`, len(args)), args...)
+			order+fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 		if err != nil {
 			return err
 		}
@@ -269,6 +274,9 @@ func jobWhere(f userport.JobFilter) (string, []any) {
 	}
 	if !f.CreatedBefore.IsZero() {
 		add("created_at < $%d", toTime(f.CreatedBefore))
+	}
+	if !f.CreatedAfter.IsZero() {
+		add("created_at >= $%d", toTime(f.CreatedAfter))
 	}
 	return strings.Join(conds, " AND "), args
 }

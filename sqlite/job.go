@@ -188,12 +188,12 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *userport.Job) error {
 	return err
 }
 
-// ListJobs returns the jobs that match f, oldest first.
+// ListJobs returns the jobs that match f, oldest first (newest first with
+// f.NewestFirst).
 func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) (_ []*userport.Job, err error) {
 	defer mapBusy(&err)
-	where, args := jobWhere(f)
-	rows, err := db.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
-		` ORDER BY created_at, tenant, id LIMIT ?`, append(args, limitArg(f.Limit))...)
+	query, args := listJobsQuery(f)
+	rows, err := db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
@@ -210,6 +210,17 @@ func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) (_ []*userport
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	return jobs, nil
+}
+
+// listJobsQuery is the statement and arguments of ListJobs(f).
+func listJobsQuery(f userport.JobFilter) (string, []any) {
+	where, args := jobWhere(f)
+	order := ` ORDER BY created_at, tenant, id`
+	if f.NewestFirst {
+		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
+	}
+	return `SELECT ` + jobColumns + ` FROM jobs WHERE ` + where + order + ` LIMIT ? OFFSET ?`,
+		append(args, limitArg(f.Limit), max(f.Offset, 0))
 }
 
 // CountJobs counts the jobs that match f, at most f.Limit when it is set.
@@ -243,6 +254,9 @@ func jobWhere(f userport.JobFilter) (string, []any) {
 	}
 	if !f.CreatedBefore.IsZero() {
 		conds, args = append(conds, "created_at < ?"), append(args, f.CreatedBefore.UnixMilli())
+	}
+	if !f.CreatedAfter.IsZero() {
+		conds, args = append(conds, "created_at >= ?"), append(args, f.CreatedAfter.UnixMilli())
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"os"
+	"time"
+
+	"github.com/userport/userport"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -76,6 +79,26 @@ func TestUserQueriesInOnePlace(t *testing.T) {
 		}
 		if m := stmt.Find(src); m != nil {
 			t.Errorf("%s has a statement on users (%q): move it to userqueries.go", f, m)
+		}
+	}
+}
+
+// TestJobListPlan checks that a tenant's list of jobs, newest first, walks
+// the (tenant, created_at) index backwards without sorting the tenant's jobs.
+func TestJobListPlan(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	for _, f := range []userport.JobFilter{
+		{Tenant: "t", NewestFirst: true, Limit: 50, Offset: 50},
+		{Tenant: "t", NewestFirst: true, CreatedAfter: time.Unix(1, 0), Limit: 50},
+	} {
+		query, _ := listJobsQuery(f)
+		plan := queryPlan(t, db, query)
+		if !strings.HasPrefix(plan, "SEARCH jobs USING INDEX jobs_tenant_created (tenant=?") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of %q is\n%s\nwant a search of jobs_tenant_created with no sort", query, plan)
 		}
 	}
 }

@@ -257,6 +257,8 @@ func testListJobs(t *testing.T, s userport.Store) {
 		{"limit over", userport.JobFilter{Limit: 10}, []int{1, 2, 3, 4, 5, 6}},
 		{"all fields", userport.JobFilter{Tenant: "a", Type: exp, Statuses: []userport.JobStatus{userport.JobPending, userport.JobCompleted}, CreatedBefore: at(7), Limit: 1}, []int{1}},
 		{"all fields, later", userport.JobFilter{Tenant: "b", Type: imp, Statuses: []userport.JobStatus{userport.JobExpired}, CreatedBefore: at(6)}, []int{5}},
+		{"created after (inclusive)", userport.JobFilter{CreatedAfter: at(5)}, []int{5, 6}},
+		{"created between", userport.JobFilter{CreatedAfter: at(2), CreatedBefore: at(4)}, []int{2, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,6 +279,49 @@ func testListJobs(t *testing.T, s userport.Store) {
 			if err != nil || n != len(want) {
 				t.Errorf("CountJobs = %d, %v; want %d", n, err, len(want))
 			}
+		})
+	}
+}
+
+// testListJobsNewestFirst checks the tenant's list of jobs: newest first,
+// paged by Limit and Offset, ties in creation time broken by id.
+func testListJobsNewestFirst(t *testing.T, s userport.Store) {
+	base := baseTime.Truncate(time.Millisecond)
+	exp, imp := userport.JobUsersExport, userport.JobUsersImport
+	createJobs(t, s,
+		newJob("a", 1, exp, userport.JobCompleted, base),
+		newJob("a", 3, imp, userport.JobPending, base.Add(time.Minute)),
+		newJob("a", 2, exp, userport.JobPending, base.Add(time.Minute)), // same time as 3: id decides
+		newJob("a", 4, exp, userport.JobFailed, base.Add(2*time.Minute)),
+		newJob("b", 5, exp, userport.JobPending, base.Add(3*time.Minute)),
+	)
+	tests := []struct {
+		name string
+		f    userport.JobFilter
+		want []int
+	}{
+		{"all", userport.JobFilter{Tenant: "a"}, []int{4, 3, 2, 1}},
+		{"first page", userport.JobFilter{Tenant: "a", Limit: 2}, []int{4, 3}},
+		{"second page", userport.JobFilter{Tenant: "a", Limit: 2, Offset: 2}, []int{2, 1}},
+		{"past the end", userport.JobFilter{Tenant: "a", Limit: 2, Offset: 4}, nil},
+		{"offset, no limit", userport.JobFilter{Tenant: "a", Offset: 1}, []int{3, 2, 1}},
+		{"created after", userport.JobFilter{Tenant: "a", CreatedAfter: base.Add(time.Minute)}, []int{4, 3, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.f.NewestFirst = true
+			jobs, err := s.ListJobs(t.Context(), tt.f)
+			if err != nil {
+				t.Fatalf("ListJobs: %v", err)
+			}
+			var got, want []string
+			for _, j := range jobs {
+				got = append(got, j.ID)
+			}
+			for _, n := range tt.want {
+				want = append(want, jobID(n))
+			}
+			wantIDs(t, "ListJobs", got, want)
 		})
 	}
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"UpdateJob", testUpdateJob},
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
+		{"ListJobsNewestFirst", testListJobsNewestFirst},
 		{"DeleteJob", testDeleteJob},
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
