@@ -69,10 +69,11 @@ func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
 
 // JobPage is a page of the tenant's jobs, newest first.
 type JobPage struct {
-	Jobs  []Job `json:"jobs"`
-	Start int   `json:"start"`
-	Limit int   `json:"limit"`
-	Total int   `json:"total"`
+	Start  int   `json:"start"`
+	Limit  int   `json:"limit"`
+	Length int   `json:"length"`
+	Total  int   `json:"total"`
+	Jobs   []Job `json:"jobs"`
 }
 
 // ListJobs reads page (from 0) of the tenant's jobs, perPage at a time, with
