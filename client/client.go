@@ -129,7 +129,8 @@ func (c *Client) endpoint(path string, q url.Values) string {
 
 // api sends a Management API request (path under /api/v2, body nil or
 // JSON-encoded) and decodes the answer into out (nil: discarded), unless its
-// status is not want. A token refused with 401 is renewed once.
+// status is not want. A token refused with 401 is renewed once; a 429 with
+// a short Retry-After is waited out.
 func (c *Client) api(ctx context.Context, method, path string, q url.Values, in any, want int, out any) error {
 	var body []byte
 	if in != nil {
@@ -153,11 +154,38 @@ func (c *Client) api(ctx context.Context, method, path string, q url.Values, in 
 		}
 		err = c.do(req, want, out)
 		var e *Error
-		if attempt == 0 && c.opts.Token == "" && errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized {
+		switch {
+		case !errors.As(err, &e) || attempt == maxRetries:
+			return err
+		case e.StatusCode == http.StatusUnauthorized && c.opts.Token == "" && attempt == 0:
 			c.forgetToken(tok)
-			continue
+		case e.StatusCode == http.StatusTooManyRequests && e.RetryAfter <= maxRetryWait:
+			if err := sleep(ctx, max(e.RetryAfter, 100*time.Millisecond)); err != nil {
+				return err
+			}
+		default:
+			return err
 		}
-		return err
+	}
+}
+
+// A request refused with 429 is sent again (at most maxRetries times) when
+// the server asks to wait no longer than maxRetryWait (Auth0's per-second
+// limits); a longer wait is the error.
+const (
+	maxRetries   = 3
+	maxRetryWait = 10 * time.Second
+)
+
+// sleep waits for d or the end of ctx.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Error is an error answer of the server, from the Management API's body
@@ -15,6 +17,8 @@ type Error struct {
 	StatusCode int    // the HTTP status
 	ErrorCode  string // Auth0's errorCode, or the OAuth error; may be empty
 	Message    string // the message, on one line
+	// RetryAfter is how long a 429 asks to wait (Retry-After), or 0.
+	RetryAfter time.Duration
 }
 
 // Error is one line: the status, the error code when there is one, the message.
@@ -35,7 +39,11 @@ const maxErrorBody = 64 << 10
 // readError decodes resp's body into an *Error.
 func readError(resp *http.Response) error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return decodeError(resp.StatusCode, data)
+	e := decodeError(resp.StatusCode, data)
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
+	}
+	return e
 }
 
 // decodeError decodes an error body of status; a body that is not one of

@@ -373,3 +373,28 @@ func TestCLIJobsList(t *testing.T) {
 	_, _, err = cliRun(b.cliArgs("jobs", "list", "--per-page", "101")...)
 	cliOneLine(t, err, "list jobs: server answered 400 Bad Request (invalid_query_string)")
 }
+
+// A 429 with a short Retry-After is waited out; one with a long wait (the
+// tenant's bound of pending exports) is the error.
+func TestClientRateLimited(t *testing.T) {
+	t.Parallel()
+	b := exStart(t, func(c *Config) { // no job worked: an export stays pending
+		c.RateLimit, c.RateBurst, c.MaxPendingExportsPerTenant, c.Jobs = 2, 1, 1, JobsNone
+	})
+	c := b.cliClient(client.Options{})
+	ctx := context.Background()
+	var apiErr *client.Error
+	for i := range 3 { // one a burst: the second and third wait about half a second each
+		if _, err := c.Job(ctx, "job_aaaaaaaaaaaaaaaa"); !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
+			t.Fatalf("call %d: %v, want the 404 after waiting", i, err)
+		}
+	}
+	if _, err := c.CreateExport(ctx, client.ExportRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CreateExport(ctx, client.ExportRequest{})
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != 30*time.Second {
+		t.Fatalf("second export: %v", err)
+	}
+	cliOneLine(t, err, "create the export: server answered 429 Too Many Requests (too_many_requests): ")
+}
