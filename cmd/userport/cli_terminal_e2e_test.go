@@ -38,8 +38,9 @@ func cliTerminalUsers(t *testing.T) int {
 	return 1_000_000
 }
 
-// cliBar is a rendering of the progress bar: its percentage, then the bar.
-var cliBar = regexp.MustCompile(`(\d+)% \|[^|\r\n]*\|`)
+// cliBar is a rendering of the job's progress bar: the job, its status and
+// time left, its percentage, then the bar (the download's bar names no job).
+var cliBar = regexp.MustCompile(`job_\w{16} [a-z]+(?:, [0-9hms]+ left)? +(\d+)% \|[^|\r\n]*\|`)
 
 func TestCLIExportTerminal(t *testing.T) {
 	t.Parallel()
