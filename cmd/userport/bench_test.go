@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport/internal/bench"
 )
 
 // TestBenchCommand runs `userport bench` on a small fresh store and checks
@@ -23,7 +25,7 @@ func TestBenchCommand(t *testing.T) {
 	}
 	var formats []string
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var r benchResult
+		var r bench.Result
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %q: %v", line, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
 )
 
@@ -42,7 +43,7 @@ type Main struct {
 	listener  net.Listener
 	server    *http.Server
 	served    chan error
-	worker    *childWorker // the job worker process, with --jobs process
+	worker    *supervisor.Child // the job worker process, with --jobs process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -124,7 +125,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(m.served)
 	}()
 	if m.Config.Jobs == JobsProcess {
-		if m.worker, err = startChildWorker(append(m.Config.workerArgs(), fmt.Sprintf("--nice=%d", childNice)), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
+		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/supervisor"
 )
 
 // childNice is what serve adds to the nice value of its child worker: an
@@ -30,7 +32,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("invalid --nice %d: want 0 to 19", *nice)
 	}
 	m.Logger = newLogger(stderr, &m.Config)
-	if err := lowerPriority(*nice); err != nil {
+	if err := supervisor.LowerPriority(*nice); err != nil {
 		m.Logger.Warn("could not lower the worker's priority", "err", err)
 	}
 	if err := m.OpenWorker(ctx); err != nil {
@@ -40,6 +42,20 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	<-ctx.Done()
 	m.Logger.Info("shutting down")
 	return m.Close()
+}
+
+// startChildWorker runs `userport worker` with cfg's settings in a child
+// process at nice +childNice, started again when it dies. serve works jobs
+// this way by default: an export keeps every CPU busy, and in the API's own
+// process the Go runtime would then notice new requests only every 10 ms
+// (docs/benchmarks.md).
+func startChildWorker(cfg *Config, stderr io.Writer, logger *slog.Logger) (*supervisor.Child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"worker"}, cfg.workerArgs()...)
+	return supervisor.Start(exe, append(args, fmt.Sprintf("--nice=%d", childNice)), stderr, logger)
 }
 
 // OpenWorker opens the store and starts the job engine, without HTTP.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/userport/userport/internal/bench"
 )
 
 // Routes the load test sends requests to: the names its report uses.
@@ -138,25 +140,14 @@ func (r *recorder) report() []RouteReport {
 		rr.Errors += s.badBody
 		lat := slices.Clone(s.latencies)
 		slices.Sort(lat)
-		rr.P50Ms, rr.P99Ms = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+		rr.P50Ms, rr.P99Ms = bench.Ms(bench.Percentile(lat, 50)), bench.Ms(bench.Percentile(lat, 99))
 		if len(lat) > 0 {
-			rr.MaxMs = ms(lat[len(lat)-1])
+			rr.MaxMs = bench.Ms(lat[len(lat)-1])
 		}
 		out = append(out, rr)
 	}
 	return out
 }
-
-// percentile returns the p-th percentile (0-100) of sorted.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p/100))]
-}
-
-// ms converts d to milliseconds.
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // JobReport is what became of the large export or of the import.
 type JobReport struct {

@@ -1,4 +1,4 @@
-package main
+package supervisor
 
 import (
 	"errors"
@@ -19,11 +19,11 @@ func childAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 }
 
-// lowerPriority adds n to the nice value of this process's threads. Linux
+// LowerPriority adds n to the nice value of this process's threads. Linux
 // keeps a nice value per thread and a new thread takes its creator's, so once
 // every thread is lowered, the threads the Go runtime starts later are too;
 // the list is read twice for threads started meanwhile.
-func lowerPriority(n int) error {
+func LowerPriority(n int) error {
 	if n == 0 {
 		return nil
 	}

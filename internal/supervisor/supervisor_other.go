@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package supervisor
 
 import (
 	"os"
@@ -13,5 +13,5 @@ var terminateSignal os.Signal = os.Interrupt
 // childAttr sets nothing: only Linux can tie a child's life to its parent's.
 func childAttr() *syscall.SysProcAttr { return nil }
 
-// lowerPriority does nothing: only Linux is supported for now.
-func lowerPriority(n int) error { return nil }
+// LowerPriority does nothing: only Linux is supported for now.
+func LowerPriority(n int) error { return nil }

@@ -1,0 +1,131 @@
+// Package bench is the harness of `userport bench`: it runs exports through
+// a running service's HTTP API (as a client script does) and compares each
+// with the limit measured in the same run, scanning the stored documents
+// plus gzipping the output. Seeding the store and starting the service are
+// the command's wiring.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/internal/procstat"
+)
+
+// CSVFields are the five fields the CSV benchmark exports.
+var CSVFields = []userport.Field{{Name: "user_id"}, {Name: "email"}, {Name: "name"},
+	{Name: "identities[0].connection"}, {Name: "user_metadata.consent.given"}}
+
+// Store is what the harness reads directly: the documents, for the scan
+// limit, and the finished job.
+type Store interface {
+	ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error
+	FindJob(ctx context.Context, tenant, id string) (*userport.Job, error)
+}
+
+// Target is the running service a benchmark measures.
+type Target struct {
+	// URL is the service's base URL; Token a bearer token with read:users.
+	URL, Token string
+	// Tenant is the service's tenant.
+	Tenant string
+	// Store and Blobs are the service's database and export files.
+	Store Store
+	Blobs userport.BlobStore
+	// PID returns the process that runs the exports (its peak RSS and CPU
+	// time are measured).
+	PID func() int
+	// TempDir receives the decompressed export the gzip limit is timed on.
+	TempDir string
+	// Client sends the API requests (http.DefaultClient when nil).
+	Client *http.Client
+}
+
+// Polling intervals of the two runs of each format: the timed run polls
+// GET /api/v2/jobs/{id} as a client script does; the latency run polls at
+// 100 requests per second, for enough samples of its percentiles.
+const (
+	PollTimed   = time.Second
+	PollLatency = 10 * time.Millisecond
+)
+
+// Formats parses the --format of `userport bench`: csv, json or both.
+func Formats(s string) ([]userport.Format, error) {
+	switch s {
+	case "csv":
+		return []userport.Format{userport.FormatCSV}, nil
+	case "json":
+		return []userport.Format{userport.FormatJSON}, nil
+	case "both":
+		return []userport.Format{userport.FormatCSV, userport.FormatJSON}, nil
+	}
+	return nil, fmt.Errorf("--format: want csv, json or both, not %q", s)
+}
+
+// Export runs one export of every user in format through the API and
+// measures its limit, then runs it again to measure GET /api/v2/jobs/{id}
+// while it runs.
+func Export(ctx context.Context, t *Target, format userport.Format) (*Result, error) {
+	body := map[string]any{"format": format}
+	if format == userport.FormatCSV {
+		body["fields"] = CSVFields
+	}
+	debug.FreeOSMemory() // what seeding left behind is not the export's
+	pid := t.PID()
+	_ = procstat.ResetPeakRSS(pid)
+	cpu := procstat.CPU(pid)
+	job, _, err := t.runJob(ctx, body, PollTimed)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: procstat.PeakRSS(pid)}
+	r.CPUSeconds = (procstat.CPU(pid) - cpu).Seconds()
+	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
+	if r.ScanSeconds, err = Scan(ctx, t.Store, t.Tenant); err != nil {
+		return nil, err
+	}
+	if r.RawBytes, r.CompressSeconds, err = Compress(ctx, t.Blobs, job.FileKey, t.TempDir); err != nil {
+		return nil, err
+	}
+	r.derive()
+	job, latencies, err := t.runJob(ctx, body, PollLatency)
+	if err != nil {
+		return nil, err
+	}
+	r.PolledSeconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
+	slices.Sort(latencies)
+	r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls = Ms(Percentile(latencies, 50)), Ms(Percentile(latencies, 99)), len(latencies)
+	return r, nil
+}
+
+// Percentile returns the p-th percentile (0-100) of sorted.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p/100))]
+}
+
+// Ms converts d to milliseconds.
+func Ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// StartCPUProfile writes a CPU profile of this process to path until stop
+// is called.
+func StartCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
