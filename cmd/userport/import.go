@@ -78,6 +78,8 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 	progress, finish := bytesProgress(w, "uploading "+req.FileName, st.Size())
 	if progress != nil {
 		req.Progress = func(sent int64) { progress(sent, st.Size()) }
+	} else {
+		fmt.Fprintf(w, "uploading %s: %d bytes\n", req.FileName, st.Size())
 	}
 	job, err := c.CreateImport(ctx, req)
 	finish()
