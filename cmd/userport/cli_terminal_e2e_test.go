@@ -21,7 +21,7 @@ import (
 )
 
 // cliTerminalUsers is how many users the terminal test exports: 1,000,000
-// (the figure, which CI runs), 100,000 with -short, or
+// (the figure, which CI runs), 50,000 with -short (make test-race), or
 // USERPORT_TEST_TERMINAL_USERS.
 func cliTerminalUsers(t *testing.T) int {
 	t.Helper()
@@ -33,7 +33,7 @@ func cliTerminalUsers(t *testing.T) int {
 		return n
 	}
 	if testing.Short() {
-		return 100_000
+		return 50_000
 	}
 	return 1_000_000
 }

@@ -75,7 +75,7 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 // downloadExport writes the completed job's file to path and prints what
 // was written.
 func downloadExport(ctx context.Context, c *client.Client, job *client.Job, path string, gunzip bool, start time.Time, w io.Writer) error {
-	progress, finish := bytesProgress(w, "downloading "+path, -1)
+	progress, finish := bytesProgress(w, "downloading "+path)
 	saved, err := c.DownloadExport(ctx, job, path, gunzip, progress)
 	finish()
 	if err != nil {

@@ -75,7 +75,7 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 		return nil, err
 	}
 	req.File, req.FileName, req.Size = f, filepath.Base(path), st.Size()
-	progress, finish := bytesProgress(w, "uploading "+req.FileName, st.Size())
+	progress, finish := bytesProgress(w, "uploading "+req.FileName)
 	if progress != nil {
 		req.Progress = func(sent int64) { progress(sent, st.Size()) }
 	} else {

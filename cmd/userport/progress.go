@@ -86,19 +86,28 @@ func timeLeft(j *client.Job) string {
 	return fmt.Sprintf(", %s left", time.Duration(*j.TimeLeftSeconds)*time.Second)
 }
 
-// bytesProgress returns a progress function of a transfer of total bytes
-// (-1: unknown): a bar on a terminal; nil (nothing shown) otherwise.
-func bytesProgress(w io.Writer, what string, total int64) (fn func(done, total int64), finish func()) {
+// bytesProgress returns a progress function of a transfer: a bar on a
+// terminal, drawn once the size is known (a bar of unknown size would spin
+// from a goroutine of its own, racing with its updates); nil, and nothing
+// shown, otherwise.
+func bytesProgress(w io.Writer, what string) (fn func(done, total int64), finish func()) {
 	if !isTerminal(w) {
 		return nil, func() {}
 	}
-	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true), progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-	return func(done, size int64) {
-		if size > 0 && bar.GetMax64() != size { // the size, once the answer tells it
-			bar.ChangeMax64(size)
+	var bar *progressbar.ProgressBar
+	fn = func(done, size int64) {
+		if bar == nil && size > 0 {
+			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+				progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true), progressbar.OptionSetWidth(30),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 		}
-		_ = bar.Set64(done)
-	}, func() { _ = bar.Finish() }
+		if bar != nil {
+			_ = bar.Set64(done)
+		}
+	}
+	return fn, func() {
+		if bar != nil {
+			_ = bar.Finish()
+		}
+	}
 }
