@@ -70,3 +70,22 @@ func TestLoadCommand(t *testing.T) {
 		t.Errorf("load of a CSV file: %v", err)
 	}
 }
+
+func TestLoadArgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
+		{[]string{"load", "a.json", "b.json", "--data-dir", dir}, "unexpected arguments: [b.json]"},
+		{[]string{"load", "a.json", "--file", "b.json", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
+		{[]string{"load", "--file", filepath.Join(dir, "none.json"), "--data-dir", dir}, "no such file or directory"},
+	} {
+		_, _, err := cliRun(tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
