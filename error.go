@@ -110,6 +110,12 @@ func ErrJobNotFound() error {
 	return Errorf(ENOTFOUND, "inexistent_job", "The job does not exist.")
 }
 
+// ErrPartNotFound is the error of an export part that does not exist:
+// ENOTFOUND.
+func ErrPartNotFound() error {
+	return Errorf(ENOTFOUND, "", "The export part does not exist.")
+}
+
 // ErrJobConflict is the error of a new job whose id is taken: ECONFLICT.
 func ErrJobConflict() error {
 	return Errorf(ECONFLICT, "", "The job already exists.")

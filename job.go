@@ -2,6 +2,7 @@ package userport
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -149,4 +150,106 @@ func TooManyJobs(typ JobType, limit int) error {
 	}
 	return Errorf(ETOOMANY, "too_many_requests",
 		"There are %d pending export users jobs, please wait until some of them are finished and try again", limit)
+}
+
+// ExportPart is one user_id range of a split export: an export of a large
+// tenant is cut into ranges that several workers write at once, each range
+// an independent gzip member, and the members are then joined into the
+// export's file (see BlobStore.Join). A part has a runner and a heartbeat of
+// its own, so that a worker that dies loses only its range.
+type ExportPart struct {
+	Tenant string
+	JobID  string
+	Index  int    // 0 for the first range; only part 0 writes the CSV header
+	After  string // the range starts after this user_id; "" from the first user
+	Until  string // the range ends at this user_id, included; "" to the last user
+
+	Status      JobStatus // pending, processing or completed
+	Runner      string
+	HeartbeatAt time.Time
+	Done        int64 // users written so far, for the job's progress
+
+	// Result of a completed part.
+	FileKey   string
+	Rows      int64
+	FileBytes int64
+}
+
+// Errors of the part state changes.
+var (
+	// ErrPartTaken is a claim of a part that is completed, or that a runner
+	// whose heartbeat is younger than the stale limit runs.
+	ErrPartTaken = errors.New("export part is completed or running in a live worker")
+	// ErrPartLost is a write of a runner whose part another runner took
+	// over (or that was reset).
+	ErrPartLost = errors.New("export part is no longer this runner's")
+)
+
+// Claim makes runner the runner of p at now, unless p is completed or its
+// runner's heartbeat is younger than staleAfter (ErrPartTaken).
+func (p *ExportPart) Claim(runner string, now time.Time, staleAfter time.Duration) error {
+	if p.Status == JobCompleted || p.Status == JobProcessing && now.Sub(p.HeartbeatAt) < staleAfter {
+		return ErrPartTaken
+	}
+	p.Status, p.Runner, p.HeartbeatAt, p.Done = JobProcessing, runner, now, 0
+	return nil
+}
+
+// Beat records runner's progress on p at now: ErrPartLost if p is no longer
+// runner's.
+func (p *ExportPart) Beat(runner string, now time.Time, done int64) error {
+	if err := p.owned(runner); err != nil {
+		return err
+	}
+	p.HeartbeatAt, p.Done = now, done
+	return nil
+}
+
+// Complete records runner's committed file of p: ErrPartLost if p is no
+// longer runner's (the caller then deletes its file).
+func (p *ExportPart) Complete(runner, fileKey string, rows, bytes int64) error {
+	if err := p.owned(runner); err != nil {
+		return err
+	}
+	p.Status, p.FileKey, p.Rows, p.FileBytes, p.Done = JobCompleted, fileKey, rows, bytes, rows
+	return nil
+}
+
+// Release gives p back (a runner that was stopped by a shutdown): any worker
+// may claim it at once. ErrPartLost if p is no longer runner's.
+func (p *ExportPart) Release(runner string) error {
+	if err := p.owned(runner); err != nil {
+		return err
+	}
+	p.Status, p.Runner, p.HeartbeatAt, p.Done = JobPending, "", time.Time{}, 0
+	return nil
+}
+
+func (p *ExportPart) owned(runner string) error {
+	if p.Status != JobProcessing || p.Runner != runner {
+		return ErrPartLost
+	}
+	return nil
+}
+
+// ExportPartStore keeps the parts of split exports. A job's parts are purged
+// with the job.
+type ExportPartStore interface {
+	// UserCuts returns the user_ids that cut the users of tenant (of one
+	// connection, when connectionID is not "") into ranges of every users
+	// each, in user_id order: the every-th user, the 2*every-th, and so on,
+	// at most max of them, found by walking the index of user_ids without
+	// reading the users.
+	UserCuts(ctx context.Context, tenant, connectionID string, every int64, max int) ([]string, error)
+	// CreateExportParts inserts the parts of one job, all or none:
+	// ECONFLICT if the job has parts already.
+	CreateExportParts(ctx context.Context, parts []*ExportPart) error
+	// ListExportParts returns a job's parts in index order (none if it
+	// was not split).
+	ListExportParts(ctx context.Context, tenant, jobID string) ([]*ExportPart, error)
+	// UpdateExportPart reads a part, lets fn change it and writes it back,
+	// in one transaction (concurrent updates of a part run one after
+	// another). An error from fn aborts the update and is returned as is;
+	// ENOTFOUND if there is no such part.
+	UpdateExportPart(ctx context.Context, tenant, jobID string, index int, fn func(p *ExportPart) error) (*ExportPart, error)
 }

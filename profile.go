@@ -1,7 +1,6 @@
 package userport
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -16,51 +15,52 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 // FormatTime formats t as Auth0 does ("2017-11-02T23:34:03.803Z").
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 
-// Identity is one entry of a profile's `identities` array.
+// Identity is one entry of a profile's `identities` array, its keys in
+// Auth0's order.
 type Identity struct {
 	Connection string `json:"connection"`
-	Provider   string `json:"provider"`
 	UserID     string `json:"user_id"`
+	Provider   string `json:"provider"`
 	IsSocial   bool   `json:"isSocial"`
 }
 
 // Profile is the Auth0 user profile, the document a User keeps in Doc. Optional
 // attributes are pointers or omitted when empty, so that an absent value stays
-// absent in the document (and exports leave its cell empty).
+// absent in the document (and exports leave its cell empty). The fields are
+// in Auth0's key order (profileAttributes): every writer of a document,
+// create, PATCH and import, gives a user's keys that one order.
 type Profile struct {
-	UserID        string          `json:"user_id"`
-	Email         string          `json:"email,omitempty"`
-	EmailVerified *bool           `json:"email_verified,omitempty"`
-	Username      string          `json:"username,omitempty"`
-	PhoneNumber   string          `json:"phone_number,omitempty"`
-	PhoneVerified *bool           `json:"phone_verified,omitempty"`
-	Name          string          `json:"name,omitempty"`
-	GivenName     string          `json:"given_name,omitempty"`
-	FamilyName    string          `json:"family_name,omitempty"`
-	Nickname      string          `json:"nickname,omitempty"`
-	Picture       string          `json:"picture,omitempty"`
-	Identities    []Identity      `json:"identities"`
-	UserMetadata  json.RawMessage `json:"user_metadata,omitempty"`
-	AppMetadata   json.RawMessage `json:"app_metadata,omitempty"`
-	Blocked       *bool           `json:"blocked,omitempty"`
-	CreatedAt     string          `json:"created_at"`
-	UpdatedAt     string          `json:"updated_at"`
-	LastLogin     string          `json:"last_login,omitempty"`
-	LastIP        string          `json:"last_ip,omitempty"`
-	LoginsCount   *int64          `json:"logins_count,omitempty"`
+	Blocked           *bool           `json:"blocked,omitempty"`
+	CreatedAt         string          `json:"created_at"`
+	Email             string          `json:"email,omitempty"`
+	EmailVerified     *bool           `json:"email_verified,omitempty"`
+	FamilyName        string          `json:"family_name,omitempty"`
+	GivenName         string          `json:"given_name,omitempty"`
+	Identities        []Identity      `json:"identities"`
+	Name              string          `json:"name,omitempty"`
+	Nickname          string          `json:"nickname,omitempty"`
+	PhoneNumber       string          `json:"phone_number,omitempty"`
+	PhoneVerified     *bool           `json:"phone_verified,omitempty"`
+	Picture           string          `json:"picture,omitempty"`
+	UpdatedAt         string          `json:"updated_at"`
+	UserID            string          `json:"user_id"`
+	UserMetadata      json.RawMessage `json:"user_metadata,omitempty"`
+	Username          string          `json:"username,omitempty"`
+	LastPasswordReset string          `json:"last_password_reset,omitempty"`
+	AppMetadata       json.RawMessage `json:"app_metadata,omitempty"`
+	LastIP            string          `json:"last_ip,omitempty"`
+	LastLogin         string          `json:"last_login,omitempty"`
+	LoginsCount       *int64          `json:"logins_count,omitempty"`
 }
 
 // UserFromProfile builds the stored User for p in tenant, with the given
 // connection id and password hash. CreatedAt and UpdatedAt are parsed from p's
 // timestamps; Email is lower-cased for the uniqueness check.
 func UserFromProfile(tenant, connectionID, passwordHash string, p *Profile) (*User, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep "&" in picture URLs as Auth0 shows them
-	if err := enc.Encode(p); err != nil {
+	doc, err := EncodeValue(p) // keeps "&" in picture URLs as Auth0 shows them
+	if err != nil {
 		return nil, err
 	}
-	doc := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	created, _ := time.Parse(TimeFormat, p.CreatedAt)
 	updated, _ := time.Parse(TimeFormat, p.UpdatedAt)
 	return &User{

@@ -15,6 +15,9 @@ func EnsureTenant(ctx context.Context, s ConnectionStore, tenant string, clock C
 		return nil, fmt.Errorf("find default connection: %w", err)
 	}
 	c = &Connection{Tenant: tenant, ID: NewConnectionID(), Name: DefaultConnectionName, Strategy: "auth0", CreatedAt: clock.Now()}
+	if c.Options, err = ConnectionOptions(nil); err != nil {
+		return nil, err
+	}
 	if err := s.CreateConnection(ctx, c); err != nil {
 		return nil, fmt.Errorf("create default connection: %w", err)
 	}

@@ -91,6 +91,9 @@ type UserStore interface {
 	CreateUsers(ctx context.Context, users ...*User) error
 	// FindUser returns ENOTFOUND (detail "inexistent_user") when there is none.
 	FindUser(ctx context.Context, tenant, userID string) (*User, error)
+	// FindUsersByEmail returns the tenant's users whose (lower-cased)
+	// email is exactly email, of every connection, in user_id order.
+	FindUsersByEmail(ctx context.Context, tenant, email string) ([]*User, error)
 	// ListUsers returns a page of users in user_id order (CountUsers gives
 	// the total that matches the filter).
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)

@@ -33,7 +33,9 @@ type Store interface {
 	ConnectionStore
 	ClientStore
 	JobStore
+	ExportPartStore
 	ImportStore
+	SecretStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

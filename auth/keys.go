@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -8,72 +9,133 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/vault"
 )
 
-const (
-	keyBits   = 2048           // size of generated keys, and the minimum accepted
-	keyDir    = "signing-keys" // under the data directory
-	keyPrefix = "key-"         // generated files are key-000001.pem, key-000002.pem, ...
-	keySuffix = ".pem"
-)
+const keyBits = 2048 // size of generated keys, and the minimum accepted
+
+// UnknownKidInterval is how often at most a KeySet reads its keys again
+// because a token names a kid it does not know (a key another node added):
+// tokens with made-up kids cannot make it read more often than that.
+const UnknownKidInterval = time.Second
 
 // KeySet holds the RSA keys that sign and verify access tokens.
 //
-// On disk the keys are PEM files in <dir>/signing-keys, ordered by file name:
-// the last one signs new tokens, all of them verify tokens and are published
-// in the JWKS. Rotate adds a file that sorts last; an operator retires a key
-// by deleting its file (after the longest token lifetime) and restarting or
-// calling Reload. A KeySet is safe for concurrent use.
+// The keys are kept in order by a keySource: PEM files in a directory (the
+// embedded default, LoadOrCreateKeys) or secrets sealed in the database that
+// every node shares (scale mode, LoadOrCreateVaultKeys). The last key signs
+// new tokens; all of them verify tokens and are published in the JWKS.
+// Rotate adds a key that sorts last; Retire removes one. Keys another
+// process added or removed are read by Reload, by Refresh periodically, and
+// when a token names an unknown kid (at most every UnknownKidInterval). A
+// KeySet is safe for concurrent use.
 type KeySet struct {
-	dir string
+	// Clock times the reloads for unknown kids; nil means the system clock.
+	// Set it before the KeySet is used.
+	Clock userport.Clock
+
+	src keySource
 
 	mu   sync.RWMutex
-	keys []signingKey // in file name order; the last one signs
+	keys []signingKey // in the source's order; the last one signs
+
+	unknownMu sync.Mutex
+	unknownAt time.Time // the last reload for an unknown kid
 }
 
 // signingKey is one RSA key pair as JWKs carrying kid, alg=RS256 and use=sig.
 type signingKey struct {
-	file    string
-	kid     string
-	private jwk.Key
-	public  jwk.Key
+	name      string
+	createdAt time.Time
+	kid       string
+	private   jwk.Key
+	public    jwk.Key
+}
+
+// KeyInfo describes one key of a KeySet.
+type KeyInfo struct {
+	ID        string    // the kid
+	Name      string    // its file or secret name
+	CreatedAt time.Time // when it was stored
+	Signs     bool      // whether it signs new tokens (the last key)
 }
 
 // LoadOrCreateKeys loads the signing keys of <dir>/signing-keys/*.pem,
 // creating the directory (mode 0700) and a first 2048-bit key (mode 0600)
 // when there is none.
 func LoadOrCreateKeys(dir string) (*KeySet, error) {
-	ks := &KeySet{dir: filepath.Join(dir, keyDir)}
-	if err := os.MkdirAll(ks.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create key directory: %w", err)
+	src, err := newFileSource(dir)
+	if err != nil {
+		return nil, err
 	}
-	if err := ks.Reload(); err != nil {
+	return loadOrCreate(context.Background(), src)
+}
+
+// LoadOrCreateVaultKeys loads the signing keys kept sealed in v, creating
+// a first 2048-bit key when there is none. Processes that start at once on
+// an empty store end up with the same first key.
+func LoadOrCreateVaultKeys(ctx context.Context, v *vault.Vault) (*KeySet, error) {
+	return loadOrCreate(ctx, vaultSource{v})
+}
+
+// loadOrCreate loads the keys of src, adding a first one when it has none:
+// as key number 1, so that of processes racing to create it one wins and
+// every one reads the winner's.
+func loadOrCreate(ctx context.Context, src keySource) (*KeySet, error) {
+	ks := &KeySet{src: src}
+	if err := ks.reload(ctx, true); err != nil {
 		return nil, err
 	}
 	if ks.Len() > 0 {
 		return ks, nil
 	}
-	if err := ks.Rotate(); err != nil {
+	data, err := newKeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := src.add(ctx, 1, data); err != nil && !errors.Is(err, errKeyTaken) {
+		return nil, err
+	}
+	if err := ks.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return ks, nil
 }
 
-// Reload reads the key files again, so that a key added or removed by another
-// process (or an operator) is taken into account.
-func (ks *KeySet) Reload() error {
-	keys, err := readKeys(ks.dir)
+// Reload reads the keys again, so that a key added or removed by another
+// process (or an operator) is taken into account. Finding no key at all is
+// an error, and the keys read before stay in use.
+func (ks *KeySet) Reload(ctx context.Context) error {
+	return ks.reload(ctx, false)
+}
+
+// reload is Reload; allowEmpty accepts a source without keys (first start).
+func (ks *KeySet) reload(ctx context.Context, allowEmpty bool) error {
+	stored, err := ks.src.load(ctx)
 	if err != nil {
 		return err
+	}
+	if len(stored) == 0 && !allowEmpty {
+		return fmt.Errorf("no signing key left in %s: the keys read before stay in use", ks.src)
+	}
+	keys := make([]signingKey, 0, len(stored))
+	for _, s := range stored {
+		k, err := parseStoredKey(s)
+		if err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(keys, func(o signingKey) bool { return o.kid == k.kid }); i >= 0 {
+			return fmt.Errorf("signing keys %s and %s are the same key", keys[i].name, k.name)
+		}
+		keys = append(keys, k)
 	}
 	ks.mu.Lock()
 	ks.keys = keys
@@ -81,22 +143,89 @@ func (ks *KeySet) Reload() error {
 	return nil
 }
 
-// Rotate generates a new key, stores it and makes it the signing key. The
-// previous keys stay for verification and in the JWKS.
-func (ks *KeySet) Rotate() error {
+// Refresh calls Reload every interval until ctx ends, passing its errors
+// to onError (the keys read last stay in use meanwhile).
+func (ks *KeySet) Refresh(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := ks.Reload(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+	}
+}
+
+// Rotate generates a new key, stores it so that it sorts last and makes it
+// the signing key; it returns the new key's kid. The previous keys stay for
+// verification and in the JWKS.
+func (ks *KeySet) Rotate(ctx context.Context) (string, error) {
+	data, err := newKeyPEM()
+	if err != nil {
+		return "", err
+	}
+	k, err := parseStoredKey(storedKey{name: "new key", pem: data})
+	if err != nil {
+		return "", err
+	}
+	for range 5 {
+		stored, err := ks.src.load(ctx)
+		if err != nil {
+			return "", err
+		}
+		err = ks.src.add(ctx, nextSeq(stored), data)
+		if errors.Is(err, errKeyTaken) {
+			continue
+		} else if err != nil {
+			return "", err
+		}
+		return k.kid, ks.Reload(ctx)
+	}
+	return "", fmt.Errorf("store signing key in %s: key numbers keep being taken", ks.src)
+}
+
+// Retire removes the key kid, which then verifies no token: do it once the
+// longest token lifetime has passed since the key stopped signing. The key
+// that signs cannot be retired (Rotate first).
+func (ks *KeySet) Retire(ctx context.Context, kid string) error {
+	if err := ks.Reload(ctx); err != nil {
+		return err
+	}
+	ks.mu.RLock()
+	i := slices.IndexFunc(ks.keys, func(k signingKey) bool { return k.kid == kid })
+	last := len(ks.keys) - 1
+	var name string
+	if i >= 0 {
+		name = ks.keys[i].name
+	}
+	ks.mu.RUnlock()
+	switch {
+	case i < 0:
+		return fmt.Errorf("no signing key has the kid %q", kid)
+	case i == last:
+		return fmt.Errorf("key %s signs new tokens: rotate first, and retire it once the tokens it signed have expired", kid)
+	}
+	if err := ks.src.remove(ctx, name); err != nil {
+		return err
+	}
+	return ks.Reload(ctx)
+}
+
+// newKeyPEM generates a keyBits RSA key as a PKCS#8 PEM block.
+func newKeyPEM() ([]byte, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
-		return fmt.Errorf("generate signing key: %w", err)
+		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return fmt.Errorf("encode signing key: %w", err)
+		return nil, fmt.Errorf("encode signing key: %w", err)
 	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := storeNewKey(ks.dir, data); err != nil {
-		return err
-	}
-	return ks.Reload()
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 // Len returns the number of keys.
@@ -120,6 +249,17 @@ func (ks *KeySet) KeyIDs() []string {
 		ids[i] = k.kid
 	}
 	return ids
+}
+
+// Keys describes every key, the signing key last.
+func (ks *KeySet) Keys() []KeyInfo {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	infos := make([]KeyInfo, len(ks.keys))
+	for i, k := range ks.keys {
+		infos[i] = KeyInfo{ID: k.kid, Name: k.name, CreatedAt: k.createdAt, Signs: i == len(ks.keys)-1}
+	}
+	return infos
 }
 
 // JWKS returns the public keys as a JSON Web Key Set ({"keys": [...]}), each
@@ -148,8 +288,25 @@ func (ks *KeySet) signer() signingKey {
 	return ks.keys[len(ks.keys)-1]
 }
 
-// publicKey returns the public key with the given kid.
-func (ks *KeySet) publicKey(kid string) (jwk.Key, bool) {
+// publicKey returns the public key with the given kid. A kid it does not
+// know makes it read the keys again first (a key another node added), at
+// most every UnknownKidInterval; a failure to read them is as good as an
+// unknown kid.
+func (ks *KeySet) publicKey(ctx context.Context, kid string) (jwk.Key, bool) {
+	if k, ok := ks.findPublic(kid); ok {
+		return k, true
+	}
+	ks.unknownMu.Lock()
+	if now := now(ks.Clock); now.Sub(ks.unknownAt) >= UnknownKidInterval {
+		ks.unknownAt = now
+		_ = ks.Reload(ctx)
+	}
+	ks.unknownMu.Unlock()
+	return ks.findPublic(kid)
+}
+
+// findPublic returns the public key with the given kid among those read.
+func (ks *KeySet) findPublic(kid string) (jwk.Key, bool) {
 	ks.mu.RLock()
 	defer ks.mu.RUnlock()
 	for _, k := range ks.keys {
@@ -160,42 +317,17 @@ func (ks *KeySet) publicKey(kid string) (jwk.Key, bool) {
 	return nil, false
 }
 
-// readKeys parses every *.pem file of dir, in file name order.
-func readKeys(dir string) ([]signingKey, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*"+keySuffix))
+// parseStoredKey parses one stored key.
+func parseStoredKey(s storedKey) (signingKey, error) {
+	priv, err := parseRSAKey(s.pem)
 	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
-	}
-	slices.Sort(files)
-	keys := make([]signingKey, 0, len(files))
-	for _, file := range files {
-		k, err := readKey(file)
-		if err != nil {
-			return nil, err
-		}
-		if i := slices.IndexFunc(keys, func(o signingKey) bool { return o.kid == k.kid }); i >= 0 {
-			return nil, fmt.Errorf("signing keys %s and %s are the same key", keys[i].file, file)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
-
-// readKey reads one PEM file holding an RSA private key (PKCS#8 or PKCS#1).
-func readKey(file string) (signingKey, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return signingKey{}, fmt.Errorf("read signing key: %w", err)
-	}
-	priv, err := parseRSAKey(data)
-	if err != nil {
-		return signingKey{}, fmt.Errorf("signing key %s: %w", file, err)
+		return signingKey{}, fmt.Errorf("signing key %s: %w", s.name, err)
 	}
 	k, err := newSigningKey(priv)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("signing key %s: %w", file, err)
+		return signingKey{}, fmt.Errorf("signing key %s: %w", s.name, err)
 	}
-	k.file = file
+	k.name, k.createdAt = s.name, s.createdAt
 	return k, nil
 }
 
@@ -263,86 +395,6 @@ func setKeyFields(key jwk.Key, kid string) error {
 		if err := key.Set(name, v); err != nil {
 			return fmt.Errorf("set %s: %w", name, err)
 		}
-	}
-	return nil
-}
-
-// storeNewKey writes data as the key file that sorts after every generated
-// one. The file appears complete or not at all (temporary file, fsync, then a
-// hard link that never replaces an existing file, then a directory fsync); if
-// another process takes the same name first, the next number is tried.
-func storeNewKey(dir string, data []byte) error {
-	tmp, err := writeTemp(dir, data)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	for range 5 {
-		seq, err := nextSeq(dir)
-		if err != nil {
-			return err
-		}
-		name := filepath.Join(dir, fmt.Sprintf("%s%06d%s", keyPrefix, seq, keySuffix))
-		err = os.Link(tmp, name)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		} else if err != nil {
-			return fmt.Errorf("store signing key: %w", err)
-		}
-		return syncDir(dir)
-	}
-	return errors.New("store signing key: key file names keep being taken")
-}
-
-// writeTemp writes data to a new mode 0600 temporary file in dir and fsyncs it.
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".key-*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("create key file: %w", err)
-	}
-	name := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("write key file: %w", err)
-	}
-	return name, nil
-}
-
-// nextSeq returns one more than the highest number of a key-NNNNNN.pem file in dir.
-func nextSeq(dir string) (int, error) {
-	files, err := filepath.Glob(filepath.Join(dir, keyPrefix+"*"+keySuffix))
-	if err != nil {
-		return 0, fmt.Errorf("list signing keys: %w", err)
-	}
-	high := 0
-	for _, f := range files {
-		digits := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), keyPrefix), keySuffix)
-		if n, err := strconv.Atoi(digits); err == nil && n > high {
-			high = n
-		}
-	}
-	return high + 1, nil
-}
-
-// syncDir fsyncs a directory so that a new entry in it survives a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open key directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync key directory: %w", err)
 	}
 	return nil
 }

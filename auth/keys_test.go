@@ -68,7 +68,7 @@ type jwk struct {
 
 func TestJWKS(t *testing.T) {
 	iss, _, dir := setup(t)
-	if err := iss.Keys.Rotate(); err != nil {
+	if _, err := iss.Keys.Rotate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	data, err := iss.Keys.JWKS()
@@ -124,13 +124,13 @@ func TestReloadSeesKeysOfAnotherProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Rotate(); err != nil {
+	if _, err := a.Rotate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if b.Len() != 1 {
 		t.Fatalf("b has %d keys before Reload", b.Len())
 	}
-	if err := b.Reload(); err != nil {
+	if err := b.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(a.KeyIDs(), b.KeyIDs()) || b.SigningKeyID() != a.SigningKeyID() {

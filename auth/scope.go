@@ -20,6 +20,8 @@ const (
 	ScopeDeleteUsers       = "delete:users"
 	ScopeReadConnections   = "read:connections"
 	ScopeCreateConnections = "create:connections"
+	ScopeUpdateConnections = "update:connections"
+	ScopeDeleteConnections = "delete:connections"
 	ScopeReadClients       = "read:clients"
 )
 
@@ -28,7 +30,7 @@ const (
 func AllScopes() []string {
 	return []string{
 		ScopeReadUsers, ScopeCreateUsers, ScopeUpdateUsers, ScopeDeleteUsers,
-		ScopeReadConnections, ScopeCreateConnections, ScopeReadClients,
+		ScopeReadConnections, ScopeCreateConnections, ScopeUpdateConnections, ScopeDeleteConnections, ScopeReadClients,
 	}
 }
 

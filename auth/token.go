@@ -103,7 +103,7 @@ func (i *Issuer) Verify(ctx context.Context, token string) (*Claims, error) {
 	if i.Clients == nil {
 		return nil, errors.New("verify token: the issuer has no client store")
 	}
-	c, err := i.verify(token)
+	c, err := i.verify(ctx, token)
 	if err != nil {
 		return nil, invalidToken(err)
 	}
@@ -120,7 +120,7 @@ func invalidToken(cause error) error {
 	return fmt.Errorf("%w: %w", userport.Errorf(userport.EUNAUTHORIZED, "", "Invalid token"), cause)
 }
 
-func (i *Issuer) verify(token string) (*Claims, error) {
+func (i *Issuer) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > maxTokenLen {
 		return nil, errors.New("token too long")
 	}
@@ -128,7 +128,7 @@ func (i *Issuer) verify(token string) (*Claims, error) {
 		return nil, err
 	}
 	tok, err := jwt.ParseString(token,
-		jwt.WithKeyProvider(keyProvider{i.Keys}),
+		jwt.WithKeyProvider(keyProvider{ctx: ctx, keys: i.Keys}),
 		jwt.WithValidate(true),
 		jwt.WithClock(jwt.ClockFunc(i.now)),
 		jwt.WithAcceptableSkew(Leeway),
@@ -202,8 +202,12 @@ func now(clock userport.Clock) time.Time {
 // keyProvider gives jwx the one key a signature may be checked with: the key
 // of the KeySet named by the protected header's kid, and only for RS256. Any
 // other algorithm (none, HS*, RS384, PS*, ...), a missing kid or an unknown
-// one fails before any cryptography.
-type keyProvider struct{ keys *KeySet }
+// one fails before any cryptography (an unknown one after the KeySet read
+// its keys again, in case another node added it).
+type keyProvider struct {
+	ctx  context.Context // the Verify call's, for a reload of the keys
+	keys *KeySet
+}
 
 // FetchKeys implements jws.KeyProvider.
 func (p keyProvider) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
@@ -215,7 +219,7 @@ func (p keyProvider) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Sig
 	if !ok || kid == "" {
 		return errors.New("no kid in header")
 	}
-	key, ok := p.keys.publicKey(kid)
+	key, ok := p.keys.publicKey(p.ctx, kid)
 	if !ok {
 		return fmt.Errorf("unknown kid %q", kid)
 	}

@@ -347,7 +347,7 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := iss.Keys.Rotate(); err != nil {
+	if _, err := iss.Keys.Rotate(t.Context()); err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
 	newKid := iss.Keys.SigningKeyID()
@@ -416,7 +416,7 @@ func TestConcurrentRotateAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error)
-	go func() { done <- iss.Keys.Rotate() }()
+	go func() { _, err := iss.Keys.Rotate(context.Background()); done <- err }()
 	for range 50 {
 		if _, err := iss.Verify(ctx, token); err != nil {
 			t.Fatalf("Verify during Rotate: %v", err)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -50,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Download", testDownload},
 		{"LinksExpire", testLinksExpire},
 		{"TamperedLinks", testTamperedLinks},
+		{"Join", testJoin},
+		{"JoinFailures", testJoinFailures},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -445,4 +448,84 @@ func changed(v string) string {
 		c = 'A'
 	}
 	return v[:len(v)-1] + string(c)
+}
+
+// partData returns n bytes of part i, which differ from every other part's.
+func partData(i, n int) []byte {
+	b := data(n)
+	for k := range b {
+		b[k] ^= byte(i*31 + 1)
+	}
+	return b
+}
+
+// testJoin joins parts below and above the part size (S3's 5 MiB minimum of
+// every part of an upload but the last), in every order that matters: small
+// parts first, between large ones, last, and alone. The joined blob is the
+// parts end to end, visible under its key, and the parts are left as they
+// were.
+func testJoin(t *testing.T, s Store) {
+	p := s.PartSize
+	for _, tt := range []struct {
+		name  string
+		sizes []int
+	}{
+		{"one small part", []int{10}},
+		{"one large part", []int{p + 5}},
+		{"small parts", []int{1, 20, 300}},
+		{"large parts", []int{p, 2*p + 1, p + 3}},
+		{"small between large", []int{p + 1, 17, p / 2, 2*p + 5, 4}},
+		{"small first", []int{5, p + 9}},
+		{"small parts adding up past the part size", []int{p / 2, p / 2, p / 2, 7}},
+		{"large then small last", []int{p + 11, 3}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var keys []string
+			var want []byte
+			dir := "job_join" + strings.Repeat("x", len(tt.sizes)) + fmt.Sprint(tt.sizes[0])
+			for i, n := range tt.sizes {
+				key := fmt.Sprintf("%s/parts/%d/r1.gz", dir, i)
+				b := partData(i, n)
+				put(t, s, key, b)
+				keys, want = append(keys, key), append(want, b...)
+			}
+			joined := dir + "/r1/dev.csv.gz"
+			n, err := s.Join(ctx, joined, keys)
+			if err != nil {
+				t.Fatalf("Join(%v): %v", tt.sizes, err)
+			}
+			if n != int64(len(want)) {
+				t.Errorf("Join(%v) = %d bytes, want %d", tt.sizes, n, len(want))
+			}
+			checkRead(t, s, joined, want)
+			for i, key := range keys {
+				checkRead(t, s, key, partData(i, tt.sizes[i]))
+			}
+			checkLeftovers(t, s, append(keys, joined)...)
+			if err := s.DeleteDir(ctx, dir); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// testJoinFailures joins a missing part, and no parts: nothing appears under
+// the key and nothing is left behind.
+func testJoinFailures(t *testing.T, s Store) {
+	const joined = "job_joinfail/r1/dev.csv.gz"
+	put(t, s, "job_joinfail/parts/0/r1.gz", data(s.PartSize+1))
+	_, err := s.Join(ctx, joined, []string{"job_joinfail/parts/0/r1.gz", "job_joinfail/parts/1/r1.gz"})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Join with a missing part: %v, want an error wrapping fs.ErrNotExist", err)
+	}
+	notExist(t, s, joined)
+	checkLeftovers(t, s, "job_joinfail/parts/0/r1.gz")
+	if _, err := s.Join(ctx, joined, nil); userport.ErrorCode(err) != userport.EINVALID {
+		t.Errorf("Join of no parts: %v, want EINVALID", err)
+	}
+	if _, err := s.Join(ctx, "../x", []string{"job_joinfail/parts/0/r1.gz"}); userport.ErrorCode(err) != userport.EINVALID {
+		t.Errorf("Join into a bad key: %v, want EINVALID", err)
+	}
+	notExist(t, s, joined)
+	checkLeftovers(t, s, "job_joinfail/parts/0/r1.gz")
 }

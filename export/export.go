@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sort"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/pgzip"
+	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/encode"
@@ -51,6 +53,27 @@ type Exporter struct {
 // even after an error: pgzip writes from goroutines of its own, and a failed
 // export's writer is discarded by the caller.
 func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (int64, error) {
+	return e.export(ctx, job, span{header: true}, w, progress)
+}
+
+// ExportPart writes the users of one part of a split export (its user_id
+// range) to w as one gzip member, as Export does: only part 0 has the CSV
+// header, so that the parts' members, end to end, decompress to the bytes
+// of the whole file that Export writes. The job's limit is not applied (a
+// limited export is never split).
+func (e *Exporter) ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (int64, error) {
+	return e.export(ctx, job, span{after: part.After, until: part.Until, header: part.Index == 0, whole: true}, w, progress)
+}
+
+// span is the users an export writes: after after ("" from the first) up to
+// until included ("" to the last), all of them (whole) or up to the job's
+// limit, with the CSV header or not.
+type span struct {
+	after, until  string
+	header, whole bool
+}
+
+func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.Writer, progress func(n int64)) (int64, error) {
 	bw := bufio.NewWriterSize(w, writeBufferSize)
 	zw, err := e.newGzip(bw)
 	if err != nil {
@@ -62,11 +85,16 @@ func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, p
 			_ = zw.Close() // waits for pgzip's goroutines; the output is discarded
 		}
 	}()
-	enc, err := encode.New(zw, job.Format, job.Fields)
+	var enc encode.Encoder
+	if job.Format == userport.FormatCSV && !sp.header {
+		enc, err = encode.NewCSVBody(zw, job.Fields)
+	} else {
+		enc, err = encode.New(zw, job.Format, job.Fields)
+	}
 	if err != nil {
 		return 0, err
 	}
-	rows, err := e.encodeAll(ctx, job, enc, progress)
+	rows, err := e.encodeAll(ctx, job, sp, enc, progress)
 	if err != nil {
 		return rows, err
 	}
@@ -85,10 +113,10 @@ func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, p
 
 // encodeAll encodes the pages the reader sends until the users or the limit
 // run out.
-func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, enc encode.Encoder, progress func(int64)) (int64, error) {
+func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, sp span, enc encode.Encoder, progress func(int64)) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := newReader(e.Users, job, e.pageSize())
+	r := newReader(e.Users, job, sp, e.pageSize())
 	go r.run(ctx)
 	var rows int64
 	for p := range r.full {
@@ -143,14 +171,15 @@ func (e *Exporter) level() int {
 type reader struct {
 	users    Scanner
 	job      *userport.Job
+	span     span
 	pageSize int
 	full     chan *userport.UserPage // pages to encode, closed at the end
 	free     chan *userport.UserPage // pages to reuse
 	err      error                   // set before full is closed
 }
 
-func newReader(users Scanner, job *userport.Job, pageSize int) *reader {
-	r := &reader{users: users, job: job, pageSize: pageSize,
+func newReader(users Scanner, job *userport.Job, sp span, pageSize int) *reader {
+	r := &reader{users: users, job: job, span: sp, pageSize: pageSize,
 		full: make(chan *userport.UserPage, pagesInFlight), free: make(chan *userport.UserPage, pagesInFlight)}
 	for range pagesInFlight {
 		r.free <- &userport.UserPage{Ends: make([]int, 0, pageSize)}
@@ -158,11 +187,16 @@ func newReader(users Scanner, job *userport.Job, pageSize int) *reader {
 	return r
 }
 
-// run reads every page in user_id order, honouring the job's limit.
+// run reads every page of the span in user_id order, honouring the job's
+// limit.
 func (r *reader) run(ctx context.Context) {
 	defer close(r.full)
-	after, remaining := "", int64(r.job.Limit)
-	for remaining > 0 || r.job.Limit == 0 {
+	limit := int64(r.job.Limit)
+	if r.span.whole {
+		limit = 0
+	}
+	after, remaining := r.span.after, limit
+	for remaining > 0 || limit == 0 {
 		var p *userport.UserPage
 		select {
 		case p = <-r.free:
@@ -171,7 +205,7 @@ func (r *reader) run(ctx context.Context) {
 			return
 		}
 		size := r.pageSize
-		if r.job.Limit > 0 {
+		if limit > 0 {
 			size = int(min(int64(size), remaining))
 		}
 		scan := userport.UserScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, After: after, Limit: size}
@@ -180,12 +214,16 @@ func (r *reader) run(ctx context.Context) {
 			return
 		}
 		n := p.Len()
+		end := r.span.until != "" && p.Last > r.span.until
+		if end {
+			n = cutAfter(p, r.span.until)
+		}
 		if n == 0 {
 			return
 		}
 		after, remaining = p.Last, remaining-int64(n)
 		r.full <- p // the encoder's from now on
-		if n < size {
+		if n < size || end {
 			return
 		}
 	}
@@ -199,4 +237,12 @@ func (r *reader) drain() {
 		default:
 		}
 	}
+}
+
+// cutAfter drops the documents of p whose user_id is beyond until (the page
+// that crosses a split export's range end) and returns how many are left.
+func cutAfter(p *userport.UserPage, until string) int {
+	n := sort.Search(p.Len(), func(i int) bool { return gjson.GetBytes(p.Doc(i), "user_id").Str > until })
+	p.Ends = p.Ends[:n]
+	return n
 }

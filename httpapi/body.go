@@ -186,6 +186,22 @@ func (o object) strAt(key, prop string, dst *string, maxLen int) error {
 	return nil
 }
 
+// attr reads key as a string of the profile attribute of that name, its
+// length and format checked as the domain's attribute table says; absent
+// keys leave dst alone.
+func (o object) attr(key string, dst *string) error {
+	var v string
+	if err := o.str(key, &v, 0); err != nil || !o.has(key) {
+		return err
+	}
+	a, _ := userport.ProfileAttribute(key)
+	if issue := a.CheckString(v); issue != nil {
+		return invalidBody("'%s' on property %s.", issue.Message, key)
+	}
+	*dst = v
+	return nil
+}
+
 // boolean reads key as a boolean into dst; absent keys leave dst alone.
 func (o object) boolean(key string, dst **bool) error {
 	raw, ok := o[key]

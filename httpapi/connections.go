@@ -11,26 +11,32 @@ import (
 // connectionNamePattern is Auth0's rule for connection names.
 var connectionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?$`)
 
-// connectionBody is a connection as the Management API shows it.
+// connectionBody is a connection as the Management API shows it, its keys in
+// Auth0's order (recorded).
 type connectionBody struct {
-	ID                 string         `json:"id"`
-	Name               string         `json:"name"`
-	Strategy           string         `json:"strategy"`
-	Options            map[string]any `json:"options"`
-	EnabledClients     []string       `json:"enabled_clients"`
-	IsDomainConnection bool           `json:"is_domain_connection"`
-	Realms             []string       `json:"realms"`
+	ID                 string          `json:"id"`
+	Options            json.RawMessage `json:"options"`
+	Strategy           string          `json:"strategy"`
+	Name               string          `json:"name"`
+	IsDomainConnection bool            `json:"is_domain_connection"`
+	EnabledClients     []string        `json:"enabled_clients"`
+	Realms             []string        `json:"realms"`
 }
 
 // connectionJSON renders c.
 func connectionJSON(c *userport.Connection) connectionBody {
-	return connectionBody{ID: c.ID, Name: c.Name, Strategy: c.Strategy, Options: map[string]any{},
+	options := c.Options
+	if len(options) == 0 {
+		options = json.RawMessage(`{}`)
+	}
+	return connectionBody{ID: c.ID, Name: c.Name, Strategy: c.Strategy, Options: options,
 		EnabledClients: []string{}, Realms: []string{c.Name}}
 }
 
 // createConnection handles POST /api/v2/connections. userport knows the
-// "auth0" (database) strategy only; options and enabled_clients are accepted
-// for compatibility and not kept.
+// "auth0" (database) strategy only; options are kept, with Auth0's defaults
+// added; enabled_clients and display_name are accepted for compatibility and
+// not kept.
 func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error {
 	o, err := readObject(w, r, "name", "strategy", "options", "enabled_clients", "display_name")
 	if err != nil {
@@ -50,10 +56,72 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error 
 	if c.Strategy != "auth0" {
 		return invalidBody("'No enum match for: %s' on property strategy (userport supports the auth0 strategy only).", userport.Excerpt(c.Strategy))
 	}
+	if c.Options, err = userport.ConnectionOptions(options); err != nil {
+		return err
+	}
 	if err := s.Store.CreateConnection(r.Context(), c); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, connectionJSON(c))
+	return nil
+}
+
+// connectionPatchKeys are the keys PATCH /api/v2/connections/{id} accepts:
+// options are kept; the others are type-checked and not kept, as on create.
+var connectionPatchKeys = []string{"options", "enabled_clients", "display_name", "is_domain_connection", "realms", "metadata"}
+
+// updateConnection handles PATCH /api/v2/connections/{id}: the options given
+// replace the old ones whole, Auth0's kept defaults added.
+func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request) error {
+	id, err := connectionIDParam(r)
+	if err != nil {
+		return err
+	}
+	o, err := readObject(w, r, connectionPatchKeys...)
+	if err != nil {
+		return err
+	}
+	var display string
+	var options, metadata json.RawMessage
+	var domain *bool
+	if err := firstError(o.jsonObject("options", &options), o.str("display_name", &display, 128),
+		checkStrings(o, "enabled_clients"), checkStrings(o, "realms"), o.boolean("is_domain_connection", &domain),
+		o.jsonObject("metadata", &metadata)); err != nil {
+		return err
+	}
+	c, err := s.Store.FindConnection(r.Context(), s.Tenant, id)
+	if err != nil {
+		return err
+	}
+	if o.has("options") {
+		if c.Options, err = userport.UpdatedConnectionOptions(c.Options, options); err != nil {
+			return err
+		}
+		if err := s.Store.UpdateConnection(r.Context(), c); err != nil {
+			return err
+		}
+	}
+	return s.writeConnection(w, r, http.StatusOK, c)
+}
+
+// deleteConnection handles DELETE /api/v2/connections/{id}: 202 with
+// deleted_at, as Auth0 answers; the connection is gone at once and its
+// users are purged in batches by the cleanup job. A connection that does
+// not exist (any more) is 204.
+func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) error {
+	id, err := connectionIDParam(r)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	err = s.Store.DeleteConnection(r.Context(), s.Tenant, id, now)
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"deleted_at": userport.FormatTime(now)})
 	return nil
 }
 
@@ -70,25 +138,49 @@ func checkStrings(o object, key string) error {
 	return nil
 }
 
-// getConnection handles GET /api/v2/connections/{id}.
-func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
+// connectionIDParam reads and checks the {id} path parameter.
+func connectionIDParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !userport.ValidConnectionID(id) {
-		return userport.Errorf(userport.EINVALID, "invalid_uri",
+		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
 			"Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property id.", userport.Excerpt(id))
+	}
+	return id, nil
+}
+
+// getConnection handles GET /api/v2/connections/{id}, with fields and
+// include_fields.
+func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) error {
+	id, err := connectionIDParam(r)
+	if err != nil {
+		return err
 	}
 	c, err := s.Store.FindConnection(r.Context(), s.Tenant, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, connectionJSON(c))
+	return s.writeConnection(w, r, http.StatusOK, c)
+}
+
+// writeConnection answers c, projected by the request's fields and
+// include_fields.
+func (s *Server) writeConnection(w http.ResponseWriter, r *http.Request, status int, c *userport.Connection) error {
+	_, p, err := readQueryProjection(r)
+	if err != nil {
+		return err
+	}
+	body, err := p.applyJSON(connectionJSON(c))
+	if err != nil {
+		return err
+	}
+	writeRaw(w, status, body)
 	return nil
 }
 
 // listConnections handles GET /api/v2/connections with Auth0's offset paging
 // (page, per_page, include_totals) and checkpoint paging (from, take).
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, "page", "per_page", "include_totals", "strategy", "name", "from", "take")
+	q, proj, err := readQueryProjection(r, "page", "per_page", "include_totals", "strategy", "name", "from", "take")
 	if err != nil {
 		return err
 	}
@@ -115,9 +207,11 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 		conns = conns[:take]
 		next = conns[take-1].ID
 	}
-	items := make([]connectionBody, len(conns))
+	items := make([]json.RawMessage, len(conns))
 	for i, c := range conns {
-		items[i] = connectionJSON(c)
+		if items[i], err = proj.applyJSON(connectionJSON(c)); err != nil {
+			return err
+		}
 	}
 	switch {
 	case checkpoint:

@@ -45,6 +45,26 @@ type apiError struct {
 	Error      string `json:"error"`
 	Message    string `json:"message"`
 	ErrorCode  string `json:"errorCode,omitempty"`
+	// Attributes repeats a 401's message as Auth0 (hapi's Boom) does:
+	// {"error": "Invalid token"}; a request without credentials has none.
+	Attributes errorAttributes `json:"attributes,omitzero"`
+}
+
+// errorAttributes is the attributes object of a 401 body.
+type errorAttributes struct {
+	Error string `json:"error"`
+}
+
+// missingAuthentication is the message of a 401 for a request without a token.
+const missingAuthentication = "Missing authentication"
+
+// attributesOf returns a 401's attributes: the message, unless no
+// credentials were given at all.
+func attributesOf(status int, message string) errorAttributes {
+	if status != http.StatusUnauthorized || message == missingAuthentication {
+		return errorAttributes{}
+	}
+	return errorAttributes{Error: message}
 }
 
 // writeError answers with the Management API error shape, and a 503 with
@@ -72,6 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Message:    userport.ErrorMessage(err),
 		ErrorCode:  userport.ErrorDetail(err),
 	}
+	body.Attributes = attributesOf(status, body.Message)
 	writeJSON(w, status, body)
 }
 

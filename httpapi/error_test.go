@@ -29,10 +29,14 @@ func TestWriteErrorStatuses(t *testing.T) {
 		retryAfter string
 		body       apiError
 	}{
-		{"busy", busy, 503, "2", apiError{503, "Service Unavailable", "The database is busy. Try again in a few seconds.", ""}},
-		{"internal", errors.New("disk on fire"), 500, "", apiError{500, "Internal Server Error", "Internal error", ""}},
+		{"busy", busy, 503, "2", apiError{503, "Service Unavailable", "The database is busy. Try again in a few seconds.", "", errorAttributes{}}},
+		{"internal", errors.New("disk on fire"), 500, "", apiError{500, "Internal Server Error", "Internal error", "", errorAttributes{}}},
 		{"not found", userport.Errorf(userport.ENOTFOUND, "inexistent_user", "The user does not exist."), 404, "",
-			apiError{404, "Not Found", "The user does not exist.", "inexistent_user"}},
+			apiError{404, "Not Found", "The user does not exist.", "inexistent_user", errorAttributes{}}},
+		{"bad token", userport.Errorf(userport.EUNAUTHORIZED, "", "Invalid token"), 401, "",
+			apiError{401, "Unauthorized", "Invalid token", "", errorAttributes{"Invalid token"}}},
+		{"no token", userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication"), 401, "",
+			apiError{401, "Unauthorized", "Missing authentication", "", errorAttributes{}}},
 	}
 	s := &Server{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, tt := range tests {

@@ -22,6 +22,9 @@ const (
 	// DefaultMaxImportBytes caps an uploaded import file when
 	// Server.MaxImportBytes is 0.
 	DefaultMaxImportBytes = 1 << 30
+	// DefaultDownloadTTL is how long a signed download URL stays valid
+	// unless configured (Auth0 gives 60 s).
+	DefaultDownloadTTL = 60 * time.Second
 	// DefaultMaxImportsPerTenant is how many imports of a tenant may be
 	// pending or processing when Server.MaxImportsPerTenant is 0.
 	DefaultMaxImportsPerTenant = 2
@@ -307,13 +310,15 @@ func formBool(f *importForm, name string, dst *bool) error {
 	return nil
 }
 
-// externalID reads external_id, 1 to 255 characters.
+// externalID reads external_id, at most 255 characters. An empty value
+// means none: go-auth0's Job.ImportUsers always sends the field, empty when
+// unset, and Auth0 accepts that.
 func externalID(f *importForm, dst *string) error {
-	v, ok := f.fields["external_id"]
-	if !ok {
+	v := f.fields["external_id"]
+	if v == "" {
 		return nil
 	}
-	if n := utf8.RuneCountInString(v); n == 0 || n > maxExternalID {
+	if n := utf8.RuneCountInString(v); n > maxExternalID {
 		return invalidBody("'String length %d is outside 1 to %d' on property external_id.", n, maxExternalID)
 	}
 	*dst = v

@@ -10,13 +10,9 @@ import (
 	"github.com/userport/userport/auth"
 )
 
-// patchStrings are the string attributes PATCH may set (or remove with null),
-// with their maximum lengths.
-var patchStrings = []struct {
-	key    string
-	maxLen int
-}{{"email", 254}, {"username", 128}, {"name", 300}, {"given_name", 150},
-	{"family_name", 150}, {"nickname", 300}, {"picture", 2048}, {"phone_number", 30}}
+// patchStrings are the string attributes PATCH may set (or remove with
+// null); their limits and formats are the domain's attribute table.
+var patchStrings = []string{"email", "username", "name", "given_name", "family_name", "nickname", "picture", "phone_number"}
 
 // patchBools are the boolean attributes PATCH may set (or remove with null).
 var patchBools = []string{"email_verified", "phone_verified", "blocked"}
@@ -64,15 +60,15 @@ func checkIgnoredPatchKeys(o object) error {
 		o.boolean("verify_email", &b), o.boolean("verify_phone_number", &b))
 }
 
-// applyPatch changes u's document, columns and password as o says.
+// applyPatch changes u's document, columns and password as o says. The
+// stored document keeps its bytes except for what changes; a new password
+// sets last_password_reset, as Auth0 does.
 func (s *Server) applyPatch(u *userport.User, o object) error {
-	doc := map[string]json.RawMessage{}
-	if err := json.Unmarshal(u.Doc, &doc); err != nil {
-		return fmt.Errorf("decode stored user %s: %w", u.UserID, err)
-	}
-	if err := patchDoc(doc, o); err != nil {
+	edits, err := patchEdits(u, o)
+	if err != nil {
 		return err
 	}
+	now := s.Clock.Now()
 	if o.has("password") {
 		var pw string
 		if err := firstError(o.str("password", &pw, 0), checkPassword(pw)); err != nil {
@@ -83,71 +79,71 @@ func (s *Server) applyPatch(u *userport.User, o object) error {
 			return err
 		}
 		u.PasswordHash = hash
+		stamp, _ := userport.EncodeValue(userport.FormatTime(now))
+		edits = append(edits, userport.Member{Key: "last_password_reset", Value: stamp})
 	}
-	now := s.Clock.Now()
-	doc["updated_at"], _ = json.Marshal(userport.FormatTime(now))
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return fmt.Errorf("encode user %s: %w", u.UserID, err)
-	}
-	u.Doc, u.UpdatedAt = b, now
-	u.Email, u.Username = strings.ToLower(stringOf(doc["email"])), stringOf(doc["username"])
-	return nil
+	return u.Edit(now, edits...)
 }
 
-// patchDoc applies o's attributes to doc.
-func patchDoc(doc map[string]json.RawMessage, o object) error {
-	for _, f := range patchStrings {
-		if err := patchValue(doc, o, f.key, func() (any, error) {
+// patchEdits reads o's attributes as edits of u's document.
+func patchEdits(u *userport.User, o object) ([]userport.Member, error) {
+	var edits []userport.Member
+	for _, key := range patchStrings {
+		if err := patchValue(&edits, o, key, func() (any, error) {
 			var v string
-			err := o.str(f.key, &v, f.maxLen)
-			if err == nil && f.key == "email" {
-				err, v = checkEmail(o, &v), strings.ToLower(v)
-			}
-			if err == nil && f.key == "picture" {
-				err = checkPicture(o, v)
+			err := o.attr(key, &v)
+			if key == "email" {
+				v = strings.ToLower(v) // Auth0 keeps emails lower-cased
 			}
 			return v, err
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, key := range patchBools {
-		if err := patchValue(doc, o, key, func() (any, error) {
+		if err := patchValue(&edits, o, key, func() (any, error) {
 			var v *bool
 			return v, o.boolean(key, &v)
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for _, key := range []string{"user_metadata", "app_metadata"} {
-		if err := mergeMetadata(doc, o, key); err != nil {
-			return err
-		}
+	var old struct {
+		UserMetadata json.RawMessage `json:"user_metadata"`
+		AppMetadata  json.RawMessage `json:"app_metadata"`
 	}
-	return nil
+	if err := json.Unmarshal(u.Doc, &old); err != nil {
+		return nil, fmt.Errorf("decode stored user %s: %w", u.UserID, err)
+	}
+	if err := firstError(mergeMetadata(&edits, o, "user_metadata", old.UserMetadata),
+		mergeMetadata(&edits, o, "app_metadata", old.AppMetadata)); err != nil {
+		return nil, err
+	}
+	return edits, nil
 }
 
-// patchValue sets doc[key] to the value read, or removes it for null.
-func patchValue(doc map[string]json.RawMessage, o object, key string, read func() (any, error)) error {
+// patchValue adds the edit of key to the value read, or its removal for null.
+func patchValue(edits *[]userport.Member, o object, key string, read func() (any, error)) error {
 	if !o.has(key) {
 		return nil
 	}
 	if o.isNull(key) {
-		delete(doc, key)
+		*edits = append(*edits, userport.Member{Key: key})
 		return nil
 	}
 	v, err := read()
 	if err != nil {
 		return err
 	}
-	doc[key], err = json.Marshal(v)
+	raw, err := userport.EncodeValue(v)
+	*edits = append(*edits, userport.Member{Key: key, Value: raw})
 	return err
 }
 
-// mergeMetadata merges o[key] into doc[key] at the top level: null values
-// remove keys, an empty object (or null) clears the whole attribute.
-func mergeMetadata(doc map[string]json.RawMessage, o object, key string) error {
+// mergeMetadata adds the edit that merges o[key] into the stored value at
+// the top level: null values remove keys, an empty object (or null) clears
+// the whole attribute.
+func mergeMetadata(edits *[]userport.Member, o object, key string, stored json.RawMessage) error {
 	if !o.has(key) {
 		return nil
 	}
@@ -157,30 +153,10 @@ func mergeMetadata(doc map[string]json.RawMessage, o object, key string) error {
 			return err
 		}
 	}
-	next := map[string]json.RawMessage{}
-	if err := json.Unmarshal(patch, &next); err != nil || len(next) == 0 {
-		delete(doc, key)
-		return nil
+	merged, err := userport.MergeObject(stored, patch)
+	if err != nil && patch != nil {
+		return fmt.Errorf("merge %s: %w", key, err)
 	}
-	merged := map[string]json.RawMessage{}
-	if old, ok := doc[key]; ok {
-		_ = json.Unmarshal(old, &merged) // a non-object old value is replaced
-	}
-	for k, v := range next {
-		if jsonType(v) == "null" {
-			delete(merged, k)
-		} else {
-			merged[k] = v
-		}
-	}
-	var err error
-	doc[key], err = json.Marshal(merged)
-	return err
-}
-
-// stringOf decodes a raw JSON string, "" for anything else.
-func stringOf(raw json.RawMessage) string {
-	var s string
-	_ = json.Unmarshal(raw, &s)
-	return s
+	*edits = append(*edits, userport.Member{Key: key, Value: merged})
+	return nil
 }

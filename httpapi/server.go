@@ -31,7 +31,8 @@ type Server struct {
 	Queue Queue
 	// Blobs signs the download URLs of export files.
 	Blobs userport.BlobStore
-	// DownloadTTL is how long a signed download URL stays valid (60 s).
+	// DownloadTTL is how long a signed download URL stays valid
+	// (DefaultDownloadTTL).
 	DownloadTTL time.Duration
 	// Lifetimes decides when a job's file and record are gone.
 	Lifetimes userport.Lifetimes
@@ -68,10 +69,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v2/users/{id}", s.authorize(s.getUser, auth.ScopeReadUsers))
 	mux.Handle("PATCH /api/v2/users/{id}", s.authorize(s.updateUser, auth.ScopeUpdateUsers))
 	mux.Handle("DELETE /api/v2/users/{id}", s.authorize(s.deleteUser, auth.ScopeDeleteUsers))
+	mux.Handle("GET /api/v2/users-by-email", s.authorize(s.usersByEmail, auth.ScopeReadUsers))
 
 	mux.Handle("GET /api/v2/connections", s.authorize(s.listConnections, auth.ScopeReadConnections))
 	mux.Handle("POST /api/v2/connections", s.authorize(s.createConnection, auth.ScopeCreateConnections))
 	mux.Handle("GET /api/v2/connections/{id}", s.authorize(s.getConnection, auth.ScopeReadConnections))
+	mux.Handle("PATCH /api/v2/connections/{id}", s.authorize(s.updateConnection, auth.ScopeUpdateConnections))
+	mux.Handle("DELETE /api/v2/connections/{id}", s.authorize(s.deleteConnection, auth.ScopeDeleteConnections))
 
 	if s.Queue != nil {
 		s.routeJobs(mux)
@@ -206,7 +210,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Cla
 func (s *Server) verifyBearer(r *http.Request) (*auth.Claims, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", "Missing authentication")
+		return nil, userport.Errorf(userport.EUNAUTHORIZED, "", missingAuthentication)
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)

@@ -22,11 +22,8 @@ var userPatchKeys = []string{"connection", "email", "password", "username", "nam
 	"family_name", "nickname", "picture", "email_verified", "verify_email", "phone_number",
 	"phone_verified", "user_metadata", "app_metadata", "blocked", "client_id", "verify_phone_number"}
 
-var (
-	emailPattern  = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	userIDPattern = regexp.MustCompile(`^[^|\s]+\|\S+$`)
-	idPartPattern = regexp.MustCompile(`^[^\s|]+$`)
-)
+// userIDPathPattern is the shape of a user id in a path: provider|id.
+var userIDPathPattern = regexp.MustCompile(`^[^|\s]+\|\S+$`)
 
 // minPasswordLength is userport's password policy (Auth0's "fair" length).
 const minPasswordLength = 8
@@ -67,7 +64,7 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 	if err := readProfileFields(o, &p, &connName, &password); err != nil {
 		return nil, "", nil, err
 	}
-	if err := firstError(o.str("user_id", &userID, 255), o.boolean("verify_email", &verifyEmail)); err != nil {
+	if err := firstError(o.str("user_id", &userID, 0), o.boolean("verify_email", &verifyEmail)); err != nil {
 		return nil, "", nil, err
 	}
 	conn, err := s.findConnectionForBody(r, connName)
@@ -87,7 +84,7 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 	now := userport.FormatTime(s.Clock.Now())
 	p.UserID, p.CreatedAt, p.UpdatedAt = id, now, now
 	p.Email = strings.ToLower(p.Email) // Auth0 keeps emails lower-cased
-	p.Identities = []userport.Identity{{Connection: conn.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}}
+	p.Identities = []userport.Identity{userport.DatabaseIdentity(conn, id)}
 	p.FillDefaults()
 	return &p, password, conn, nil
 }
@@ -96,17 +93,15 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 func readProfileFields(o object, p *userport.Profile, conn, password *string) error {
 	return firstError(
 		o.str("connection", conn, 128),
-		o.str("email", &p.Email, 254),
-		checkEmail(o, &p.Email),
+		o.attr("email", &p.Email),
 		o.str("password", password, 0),
-		o.str("username", &p.Username, 128),
-		o.str("name", &p.Name, 300),
-		o.str("given_name", &p.GivenName, 150),
-		o.str("family_name", &p.FamilyName, 150),
-		o.str("nickname", &p.Nickname, 300),
-		o.str("picture", &p.Picture, 2048),
-		checkPicture(o, p.Picture),
-		o.str("phone_number", &p.PhoneNumber, 30),
+		o.attr("username", &p.Username),
+		o.attr("name", &p.Name),
+		o.attr("given_name", &p.GivenName),
+		o.attr("family_name", &p.FamilyName),
+		o.attr("nickname", &p.Nickname),
+		o.attr("picture", &p.Picture),
+		o.attr("phone_number", &p.PhoneNumber),
 		o.boolean("email_verified", &p.EmailVerified),
 		o.boolean("phone_verified", &p.PhoneVerified),
 		o.boolean("blocked", &p.Blocked),
@@ -125,22 +120,6 @@ func firstError(errs ...error) error {
 	return nil
 }
 
-// checkEmail checks the shape of a given email.
-func checkEmail(o object, email *string) error {
-	if !o.has("email") || *email == "" || emailPattern.MatchString(*email) {
-		return nil
-	}
-	return invalidBody("'Object didn't pass validation for format email: %s' on property email.", userport.Excerpt(*email))
-}
-
-// checkPicture checks that a given picture is an http(s) URL.
-func checkPicture(o object, picture string) error {
-	if !o.has("picture") || picture == "" || userport.ValidPicture(picture) {
-		return nil
-	}
-	return invalidBody("'Object didn't pass validation for format url: %s' on property picture.", userport.Excerpt(picture))
-}
-
 // checkPassword applies the password policy.
 func checkPassword(pw string) error {
 	if len(pw) < minPasswordLength {
@@ -157,11 +136,11 @@ func newUserID(given string, clock userport.Clock) (string, error) {
 	if given == "" {
 		return userport.NewUserID(clock.Now()), nil
 	}
-	part := strings.TrimPrefix(given, "auth0|")
-	if !idPartPattern.MatchString(part) {
-		return "", invalidBody("'String does not match pattern ^[^|\\s]+$: %s' on property user_id.", userport.Excerpt(given))
+	id, issue := userport.DatabaseUserID(given)
+	if issue != nil {
+		return "", invalidBody("'%s' on property user_id.", issue.Message)
 	}
-	return "auth0|" + part, nil
+	return id, nil
 }
 
 // findConnectionForBody finds a connection named in a request body: an unknown
@@ -177,16 +156,20 @@ func (s *Server) findConnectionForBody(r *http.Request, name string) (*userport.
 // userIDParam reads and checks the {id} path parameter.
 func userIDParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if len(id) > 300 || !userIDPattern.MatchString(id) {
+	if len(id) > 300 || !userIDPathPattern.MatchString(id) {
 		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
 			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", userport.Excerpt(id))
 	}
 	return id, nil
 }
 
-// getUser handles GET /api/v2/users/{id}.
+// getUser handles GET /api/v2/users/{id}, with fields and include_fields.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	_, p, err := readQueryProjection(r)
 	if err != nil {
 		return err
 	}
@@ -194,17 +177,69 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeRaw(w, http.StatusOK, u.Doc)
+	doc, err := p.apply(u.Doc)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, doc)
 	return nil
 }
 
-// deleteUser handles DELETE /api/v2/users/{id}.
+// usersByEmail handles GET /api/v2/users-by-email: the users whose email is
+// exactly the one given, of every connection, as an array. Like Auth0's,
+// the match is case-sensitive; database users' emails are kept lower-cased.
+func (s *Server) usersByEmail(w http.ResponseWriter, r *http.Request) error {
+	q, p, err := readQueryProjection(r, "email")
+	if err != nil {
+		return err
+	}
+	if q.Get("email") == "" {
+		return invalidQuery("'Missing required property: email'.")
+	}
+	users, err := s.Store.FindUsersByEmail(r.Context(), s.Tenant, q.Get("email"))
+	if err != nil {
+		return err
+	}
+	return writeUsers(w, users, p)
+}
+
+// writeUsers answers the array of users' documents, projected by p.
+func writeUsers(w http.ResponseWriter, users []*userport.User, p projection) error {
+	body, err := usersArray(users, p)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, body)
+	return nil
+}
+
+// usersArray writes users' documents, projected by p, as a JSON array.
+func usersArray(users []*userport.User, p projection) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, u := range users {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		doc, err := p.apply(u.Doc)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(doc)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes(), nil
+}
+
+// deleteUser handles DELETE /api/v2/users/{id}. A user that does not exist
+// (any more) is deleted already: 204, as Auth0 answers, so that cleanup
+// scripts can retry.
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := userIDParam(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteUser(r.Context(), s.Tenant, id); err != nil {
+	if err := s.Store.DeleteUser(r.Context(), s.Tenant, id); err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -213,7 +248,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUsers handles GET /api/v2/users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	q, err := readQuery(r, "page", "per_page", "include_totals", "connection", "search_engine")
+	q, proj, err := readQueryProjection(r, "page", "per_page", "include_totals", "connection", "search_engine")
 	if err != nil {
 		return err
 	}
@@ -226,20 +261,15 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteByte('[')
-	for i, u := range users {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(u.Doc)
+	body, err := usersArray(users, proj)
+	if err != nil {
+		return err
 	}
-	buf.WriteByte(']')
 	if !totals {
-		writeRaw(w, http.StatusOK, buf.Bytes())
+		writeRaw(w, http.StatusOK, body)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, pageOf("users", f.Offset, perPage, len(users), total, json.RawMessage(buf.Bytes())))
+	writeJSON(w, http.StatusOK, pageOf("users", f.Offset, perPage, len(users), total, json.RawMessage(body)))
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,20 +45,19 @@ const (
 // has reports whether a is in s.
 func (s attrSet) has(a attrSet) bool { return s&a != 0 }
 
-// stringAttrs are the plain string attributes: their bit, maximum length and
-// place in the profile.
+// stringAttrs are the plain string attributes: their bit and place in the
+// profile (their limits and formats are the domain's attribute table).
 var stringAttrs = map[string]struct {
-	bit    attrSet
-	maxLen int
-	field  func(p *userport.Profile) *string
+	bit   attrSet
+	field func(p *userport.Profile) *string
 }{
-	"username":     {attrUsername, 128, func(p *userport.Profile) *string { return &p.Username }},
-	"phone_number": {attrPhoneNumber, 30, func(p *userport.Profile) *string { return &p.PhoneNumber }},
-	"name":         {attrName, 300, func(p *userport.Profile) *string { return &p.Name }},
-	"given_name":   {attrGivenName, 150, func(p *userport.Profile) *string { return &p.GivenName }},
-	"family_name":  {attrFamilyName, 150, func(p *userport.Profile) *string { return &p.FamilyName }},
-	"nickname":     {attrNickname, 300, func(p *userport.Profile) *string { return &p.Nickname }},
-	"picture":      {attrPicture, 2048, func(p *userport.Profile) *string { return &p.Picture }},
+	"username":     {attrUsername, func(p *userport.Profile) *string { return &p.Username }},
+	"phone_number": {attrPhoneNumber, func(p *userport.Profile) *string { return &p.PhoneNumber }},
+	"name":         {attrName, func(p *userport.Profile) *string { return &p.Name }},
+	"given_name":   {attrGivenName, func(p *userport.Profile) *string { return &p.GivenName }},
+	"family_name":  {attrFamilyName, func(p *userport.Profile) *string { return &p.FamilyName }},
+	"nickname":     {attrNickname, func(p *userport.Profile) *string { return &p.Nickname }},
+	"picture":      {attrPicture, func(p *userport.Profile) *string { return &p.Picture }},
 }
 
 // boolAttrs are the boolean attributes.
@@ -72,11 +70,8 @@ var boolAttrs = map[string]struct {
 	"blocked":        {attrBlocked, func(p *userport.Profile) **bool { return &p.Blocked }},
 }
 
-var (
-	emailPattern  = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	idPartPattern = regexp.MustCompile(`^[^|\s]+$`)
-	bcryptPattern = regexp.MustCompile(`^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$`)
-)
+// bcryptPattern is the shape of a bcrypt password_hash.
+var bcryptPattern = regexp.MustCompile(`^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$`)
 
 // hashAlgorithms are the custom_password_hash algorithms Auth0 takes.
 var hashAlgorithms = []string{"argon2", "bcrypt", "hmac", "ldap", "md4", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt"}
@@ -84,7 +79,7 @@ var hashAlgorithms = []string{"argon2", "bcrypt", "hmac", "ldap", "md4", "md5", 
 // attribute reads one root attribute of a record.
 func (r *record) attribute(key string, v []byte, t jsonparser.ValueType) {
 	if a, ok := stringAttrs[key]; ok {
-		if s, ok := r.str(key, v, t, a.maxLen); ok && r.valid(key, s) {
+		if s, ok := r.attr(key, v, t); ok {
 			*a.field(&r.p), r.given = s, r.given|a.bit
 		}
 		return
@@ -145,7 +140,7 @@ func (r *record) typed(path string, v []byte, t, want jsonparser.ValueType) bool
 	return false
 }
 
-// str reads a string of 1 to maxLen characters.
+// str reads a string of 1 to maxLen characters (0: no maximum).
 func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) (string, bool) {
 	if !r.typed(path, v, t, jsonparser.String) {
 		return "", false
@@ -159,21 +154,26 @@ func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) 
 	case n == 0:
 		r.issue(userport.ImportMinLength, path, "String is too short (0 chars), minimum 1")
 		return "", false
-	case n > maxLen:
+	case maxLen > 0 && n > maxLen:
 		r.issue(userport.ImportMaxLength, path, "String is too long (%d chars), maximum %d", n, maxLen)
 		return "", false
 	}
 	return s, true
 }
 
-// valid applies the format rule of a string attribute, if it has one: a
-// picture is an http(s) URL.
-func (r *record) valid(key, s string) bool {
-	if key != "picture" || userport.ValidPicture(s) {
-		return true
+// attr reads a string of the profile attribute key, checked as the
+// domain's attribute table says.
+func (r *record) attr(key string, v []byte, t jsonparser.ValueType) (string, bool) {
+	s, ok := r.str(key, v, t, 0)
+	if !ok {
+		return "", false
 	}
-	r.issue(userport.ImportInvalidFormat, key, "Object didn't pass validation for format url: %s", userport.Excerpt(s))
-	return false
+	a, _ := userport.ProfileAttribute(key)
+	if is := a.CheckString(s); is != nil {
+		r.issue(is.Code, key, "%s", is.Message)
+		return "", false
+	}
+	return s, true
 }
 
 // boolean reads a boolean.
@@ -186,29 +186,23 @@ func (r *record) boolean(path string, v []byte, t jsonparser.ValueType) (bool, b
 
 // email reads the required email, lower-cased as Auth0 keeps it.
 func (r *record) email(v []byte, t jsonparser.ValueType) {
-	s, ok := r.str("email", v, t, 254)
-	if !ok {
-		return
+	if s, ok := r.attr("email", v, t); ok {
+		r.p.Email, r.given = strings.ToLower(s), r.given|attrEmail
 	}
-	if !emailPattern.MatchString(s) {
-		r.issue(userport.ImportInvalidFormat, "email", "Object didn't pass validation for format email: %s", s)
-		return
-	}
-	r.p.Email, r.given = strings.ToLower(s), r.given|attrEmail
 }
 
 // userID reads user_id, given with or without the "auth0|" prefix.
 func (r *record) userID(v []byte, t jsonparser.ValueType) {
-	s, ok := r.str("user_id", v, t, 255)
+	s, ok := r.str("user_id", v, t, 0)
 	if !ok {
 		return
 	}
-	part := strings.TrimPrefix(s, "auth0|")
-	if !idPartPattern.MatchString(part) {
-		r.issue(userport.ImportPattern, "user_id", "String does not match pattern ^[^|\\s]+$: %s", s)
+	id, is := userport.DatabaseUserID(s)
+	if is != nil {
+		r.issue(is.Code, "user_id", "%s", is.Message)
 		return
 	}
-	r.idPart = part
+	r.idPart = strings.TrimPrefix(id, "auth0|")
 }
 
 // object reads a metadata object, kept as given.
@@ -233,15 +227,9 @@ func (r *record) date(path string, v []byte, t jsonparser.ValueType, dst *string
 
 // ip reads last_ip, an IPv4 or IPv6 address.
 func (r *record) ip(v []byte, t jsonparser.ValueType) {
-	s, ok := r.str("last_ip", v, t, 45)
-	if !ok {
-		return
+	if s, ok := r.attr("last_ip", v, t); ok {
+		r.p.LastIP, r.given = s, r.given|attrLastIP
 	}
-	if _, err := netip.ParseAddr(s); err != nil {
-		r.issue(userport.ImportInvalidFormat, "last_ip", "Object didn't pass validation for format ip: %s", s)
-		return
-	}
-	r.p.LastIP, r.given = s, r.given|attrLastIP
 }
 
 // loginsCount reads logins_count, an integer >= 0.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/buger/jsonparser"
@@ -133,7 +132,7 @@ func (b *Builder) user(r *record) (*userport.User, error) {
 
 // identity is the database identity of user id in the target connection.
 func (b *Builder) identity(id string) userport.Identity {
-	return userport.Identity{Connection: b.Connection.Name, Provider: "auth0", UserID: strings.TrimPrefix(id, "auth0|")}
+	return userport.DatabaseIdentity(b.Connection, id)
 }
 
 // update is what the existing user old becomes when the record matches it:

@@ -158,14 +158,15 @@ func TestBuildExportedUser(t *testing.T) {
 	if failed != nil {
 		t.Fatalf("Build: %+v", failed)
 	}
-	want := `{"user_id":"auth0|65f0a1b2c3d4e5f601234567","email":"jane.doe@example.com","email_verified":true,` +
-		`"username":"jane_doe","phone_number":"+447700900123","phone_verified":false,"name":"Doe, Jane",` +
-		`"given_name":"Jane","family_name":"Doe","nickname":"jd","picture":"https://cdn.example.com/a.jpg?x=1&y=2",` +
-		`"identities":[{"connection":"Target","provider":"auth0","user_id":"65f0a1b2c3d4e5f601234567","isSocial":false},` +
-		`{"connection":"github","provider":"github","user_id":"42","isSocial":true}],` +
-		`"user_metadata":{"b":1,"a":{"z":[1,2]}},"app_metadata":{"plan":"pro"},"blocked":true,` +
-		`"created_at":"2021-05-06T07:08:09.123Z","updated_at":"2026-03-04T05:06:07.890Z",` +
-		`"last_login":"2023-02-03T03:05:06.000Z","last_ip":"2a02:1:2::3","logins_count":17}`
+	// Auth0's key order (the domain's attribute table), whatever the record's.
+	want := `{"blocked":true,"created_at":"2021-05-06T07:08:09.123Z","email":"jane.doe@example.com","email_verified":true,` +
+		`"family_name":"Doe","given_name":"Jane","identities":[` +
+		`{"connection":"Target","user_id":"65f0a1b2c3d4e5f601234567","provider":"auth0","isSocial":false},` +
+		`{"connection":"github","user_id":"42","provider":"github","isSocial":true}],"name":"Doe, Jane","nickname":"jd",` +
+		`"phone_number":"+447700900123","phone_verified":false,"picture":"https://cdn.example.com/a.jpg?x=1&y=2",` +
+		`"updated_at":"2026-03-04T05:06:07.890Z","user_id":"auth0|65f0a1b2c3d4e5f601234567",` +
+		`"user_metadata":{"b":1,"a":{"z":[1,2]}},"username":"jane_doe","app_metadata":{"plan":"pro"},` +
+		`"last_ip":"2a02:1:2::3","last_login":"2023-02-03T03:05:06.000Z","logins_count":17}`
 	if string(u.User.Doc) != want {
 		t.Errorf("doc =\n%s\nwant\n%s", u.User.Doc, want)
 	}

@@ -60,8 +60,8 @@ func rescueStale(ctx context.Context, deps Deps, staleBefore time.Time, enqueue 
 }
 
 // Cleanup fails exports running past their time limit, deletes the files of
-// exports past their file lifetime (the job becomes expired), and purges job
-// records past their record lifetime.
+// exports past their file lifetime (the job becomes expired), purges job
+// records past their record lifetime, and the users of deleted connections.
 func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 	l = l.WithDefaults()
 	now := deps.Clock.Now()
@@ -69,7 +69,36 @@ func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 		failOverdue(ctx, deps, now, l.Export),
 		expireFiles(ctx, deps, now.Add(-l.File)),
 		purgeRecords(ctx, deps, now.Add(-l.Record)),
+		purgeConnections(ctx, deps),
 	)
+}
+
+// purgeBatch is how many users of a deleted connection one transaction
+// deletes: short enough that the API's writes wait little between batches.
+const purgeBatch = 1000
+
+// purgeConnections deletes the users of every deleted connection, batch by
+// batch, then the connection itself.
+func purgeConnections(ctx context.Context, deps Deps) error {
+	conns, err := deps.Store.ListDeletedConnections(ctx)
+	if err != nil {
+		return fmt.Errorf("list deleted connections: %w", err)
+	}
+	for _, c := range conns {
+		total := 0
+		for {
+			n, err := deps.Store.PurgeConnection(ctx, c.Tenant, c.ID, purgeBatch)
+			if err != nil {
+				return fmt.Errorf("purge connection %s: %w", c.ID, err)
+			}
+			if n == 0 {
+				break
+			}
+			total += n
+		}
+		deps.Logger.Info("purged a deleted connection", "tenant", c.Tenant, "connection", c.ID, "users", total)
+	}
+	return nil
 }
 
 // failOverdue fails the exports that started before the deadline and still run

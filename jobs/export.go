@@ -26,8 +26,9 @@ func (ExportArgs) Kind() string { return "userport_export" }
 // exportWorker runs exports.
 type exportWorker struct {
 	river.WorkerDefaults[ExportArgs]
-	deps Deps
-	cfg  Config
+	deps    Deps
+	cfg     Config
+	enqueue func(ctx context.Context, args river.JobArgs) error // queues the helpers of a split export
 }
 
 // Timeout lets an export run until the 8 h limit (plus the time to fail it).
@@ -89,7 +90,8 @@ func owned(j, job *userport.Job) error {
 	return nil
 }
 
-// run exports a claimed job and records the outcome.
+// run exports a claimed job and records the outcome: in one piece, or in
+// parts that several workers write at once (split.go).
 func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	// The limit counts from StartedAt on the injected clock, so a rescued job
 	// keeps the time it has already used.
@@ -97,28 +99,59 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The heartbeat starts before the plan, whose count and cut points may
+	// take a while on a large tenant. The users written so far are counted
+	// here, or, once the export is split, by its parts.
 	var done atomic.Int64
-	stop := w.reportProgress(ctx, cancel, job, &done)
+	var split atomic.Pointer[splitProgress]
+	stop := w.reportProgress(ctx, cancel, job, func(ctx context.Context) int64 {
+		if sp := split.Load(); sp != nil {
+			return sp.done(ctx)
+		}
+		return done.Load()
+	})
+	defer stop()
+	parts, err := w.plan(ctx, job)
+	if err != nil {
+		stop()
+		return w.finish(ctx, job, err)
+	}
+	if parts != nil {
+		split.Store(&splitProgress{w: w, job: job})
+		return w.runSplit(ctx, stop, job)
+	}
 	rows, bytes, err := w.write(ctx, job, &done)
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
-	_, err = w.deps.Store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
-		if err := owned(j, job); err != nil {
-			return err
-		}
-		j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
-		j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
-		j.FileKey, j.FileName = job.FileKey, job.FileName
-		return nil
+	_, err = w.complete(ctx, job, rows, bytes)
+	return err
+}
+
+// complete records the committed file of job, unless the job is no longer
+// this runner's: then the file is deleted and completed is false.
+func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, bytes int64) (completed bool, err error) {
+	// The file is committed: a database that is away for a while delays
+	// the completion, it does not redo the export.
+	err = w.untilAvailable(ctx, func(ctx context.Context) error {
+		_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+			if err := owned(j, job); err != nil {
+				return err
+			}
+			j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
+			j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
+			j.FileKey, j.FileName = job.FileKey, job.FileName
+			return nil
+		})
+		return err
 	})
 	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		// Failed (by the time limit), taken over or purged meanwhile: the
 		// file goes too.
-		return w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
+		return false, w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
 	}
-	return err
+	return err == nil, err
 }
 
 // total is how many users the job will write, for the progress figures.
@@ -135,10 +168,8 @@ func (w *exportWorker) total(ctx context.Context, job *userport.Job) (int64, err
 
 // write streams the file into the blob store and commits it.
 func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (rows, size int64, err error) {
-	job.FileName = fmt.Sprintf("%s.%s.gz", job.Tenant, job.Format)
-	// Each runner writes its own key: a runner that was taken over deletes
-	// its file, never the one of the runner that completes the job.
-	job.FileKey = job.ID + "/" + job.Runner + "/" + job.FileName
+	job.FileName = userport.ExportFileName(job.Tenant, job.Format)
+	job.FileKey = userport.ExportFileKey(job.ID, job.Runner, job.FileName)
 	bw, err := w.deps.Blobs.Create(ctx, job.FileKey)
 	if err != nil {
 		return 0, 0, err
@@ -160,10 +191,10 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 // meanwhile (the count took 4 % of a 1,000,000-user CSV export). When the
 // job is no longer this runner's (the cleanup failed it at its time limit, or
 // another worker took it over), it cancels the export with errNotProcessing.
-func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done *atomic.Int64) (stop func()) {
-	ctx, stopTicks := context.WithCancel(ctx)
+func (w *exportWorker) reportProgress(ctx context.Context, cancel context.CancelCauseFunc, job *userport.Job, done func(context.Context) int64) (stop func()) {
+	ctx, stopCount := context.WithCancel(ctx)
 	var total atomic.Int64 // 0 (progress 0 %) until counted
-	counted, finished := make(chan struct{}), make(chan struct{})
+	counted := make(chan struct{})
 	go func() {
 		// The heartbeat does not wait for the count, which may take long on a
 		// large tenant whose index is not in the page cache.
@@ -175,24 +206,15 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 		}
 		total.Store(n)
 	}()
-	go func() {
-		defer close(finished)
-		defer func() { stopTicks(); <-counted }()
-		t := time.NewTicker(w.cfg.ProgressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := w.writeProgress(ctx, job, total.Load(), done.Load()); errors.Is(err, errNotProcessing) {
-					cancel(errNotProcessing)
-					return
-				}
-			}
+	stopBeat := beat(ctx, w.cfg.ProgressInterval, func(ctx context.Context) error {
+		err := w.writeProgress(ctx, job, total.Load(), done(ctx))
+		if errors.Is(err, errNotProcessing) {
+			cancel(errNotProcessing)
+			return err
 		}
-	}()
-	return func() { stopTicks(); <-finished }
+		return nil
+	})
+	return func() { stopBeat(); stopCount(); <-counted }
 }
 
 // writeProgress records one progress figure and the heartbeat.
@@ -235,27 +257,27 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 }
 
 // finish records a failed export. A job stopped by shutdown goes back to
-// pending and is redone when a worker runs again; any other failure is final.
+// pending and is redone when a worker runs again; one stopped by an
+// unavailable database (restarted, failed over) goes back to pending once
+// the database answers again, and is redone soon; any other failure is final.
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
 	if errors.Is(context.Cause(ctx), errNotProcessing) {
 		return nil // ended by someone else (the cleanup at the time limit, or another worker)
 	}
 	if errors.Is(cause, context.Canceled) {
-		_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-			if err := owned(j, job); err != nil {
-				return err
-			}
-			j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
-			j.Runner, j.HeartbeatAt = "", time.Time{}
-			return nil
-		})
-		if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
-			return nil
-		} else if err != nil {
-			return errors.Join(cause, err)
+		err := w.handBack(bg, job, 0)
+		if err != nil && !isSnooze(err) {
+			err = errors.Join(cause, err)
 		}
-		return river.JobSnooze(0) // run again as soon as a worker runs, without using an attempt
+		return err
+	}
+	if userport.ErrorCode(cause) == userport.EUNAVAILABLE && ctx.Err() == nil {
+		w.deps.Logger.Warn("export interrupted: the database is unavailable; it runs again once the database answers",
+			"job", job.ID, "err", cause)
+		// Stopped while the database is still away, the job stays processing:
+		// the cleanup enqueues it again once its heartbeat is stale.
+		return w.untilAvailable(ctx, func(ctx context.Context) error { return w.handBack(ctx, job, w.cfg.LimitRetry) })
 	}
 	details := "The export failed: " + userport.ErrorMessage(cause)
 	if errors.Is(cause, context.DeadlineExceeded) {
@@ -273,6 +295,48 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 		return err
 	}
 	return river.JobCancel(cause)
+}
+
+// handBack puts a job this runner runs back to pending and answers River's
+// snooze, so that River runs it again after snooze without using an
+// attempt; nil when the job is no longer this runner's.
+func (w *exportWorker) handBack(ctx context.Context, job *userport.Job, snooze time.Duration) error {
+	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		if err := owned(j, job); err != nil {
+			return err
+		}
+		j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
+		j.Runner, j.HeartbeatAt = "", time.Time{}
+		return nil
+	})
+	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("hand the export back: %w", err)
+	}
+	return river.JobSnooze(snooze)
+}
+
+// isSnooze reports whether err is River's snooze.
+func isSnooze(err error) bool {
+	var s *river.JobSnoozeError
+	return errors.As(err, &s)
+}
+
+// untilAvailable runs fn until it returns anything but EUNAVAILABLE, waiting
+// LimitRetry between two tries, or until ctx is done (then the last error).
+func (w *exportWorker) untilAvailable(ctx context.Context, fn func(ctx context.Context) error) error {
+	for {
+		err := fn(context.WithoutCancel(ctx))
+		if userport.ErrorCode(err) != userport.EUNAVAILABLE {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(w.cfg.LimitRetry):
+		}
+	}
 }
 
 // countingWriter counts the bytes written through it.

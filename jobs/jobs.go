@@ -21,20 +21,44 @@ import (
 
 // Config tunes the job engine. Zero values take the defaults.
 type Config struct {
-	Workers             int                // concurrent jobs in this process (default 2)
-	MaxExportsPerTenant int                // exports of one tenant processing at once (default 2)
+	Workers             int                // concurrent jobs in this process (DefaultWorkers)
+	MaxExportsPerTenant int                // exports of one tenant processing at once (DefaultMaxExportsPerTenant)
 	Lifetimes           userport.Lifetimes // export timeout, file and record lifetimes (zero: defaults)
 	CleanupInterval     time.Duration      // how often the cleanup runs (default 1 min)
 	PollInterval        time.Duration      // how often idle workers look for jobs (default 200ms)
+	FetchCooldown       time.Duration      // River's FetchCooldown: the least time between two fetches on a notification (default 50ms, at most PollInterval)
 	LimitRetry          time.Duration      // how soon a job held back by the tenant limit retries (default 1s)
 	ProgressInterval    time.Duration      // how often a running job writes its progress and heartbeat (default 1s)
-	StaleAfter          time.Duration      // how long a processing export may go without a heartbeat before another worker takes it over (default 1 min)
+	StaleAfter          time.Duration      // how long a processing export (or part) may go without a heartbeat before another worker takes it over (default 1 min)
+	// SplitParts is how many parts an export is split into at most, each
+	// written by any worker (1 or less: never split); SplitMinUsers the
+	// fewest users of a part (default DefaultSplitMinUsers): an export of
+	// fewer than 2*SplitMinUsers users is not split. A limited export is
+	// never split.
+	SplitParts    int
+	SplitMinUsers int64
 
-	MaxImportsPerTenant int           // imports of one tenant processing at once (default 2)
+	MaxImportsPerTenant int           // imports of one tenant processing at once (DefaultMaxImportsPerTenant)
 	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
 	ImportTimeout       time.Duration // River timeout of one import execution (default ImportChunk + 1 min)
 	RescueAfter         time.Duration // River's RescueStuckJobsAfter (default 2 min; its JobTimeout is at most this)
 }
+
+// Defaults of the settings the command line also takes (--workers,
+// --max-exports-per-tenant, --max-imports-per-tenant).
+const (
+	DefaultWorkers             = 2
+	DefaultMaxExportsPerTenant = 2
+	DefaultMaxImportsPerTenant = 2
+)
+
+// River's FetchCooldown: on SQLite every fetch takes the one writer, so
+// workers fetch at most every 50 ms; on PostgreSQL 10 ms cut the time from
+// insert to start from ~47 ms to 4-5 ms (docs/design.md).
+const (
+	DefaultFetchCooldown  = 50 * time.Millisecond
+	PostgresFetchCooldown = 10 * time.Millisecond
+)
 
 // withDefaults returns c with every zero value replaced by its default.
 func (c Config) withDefaults() Config {
@@ -44,19 +68,23 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	if c.Workers <= 0 {
-		c.Workers = 2
+		c.Workers = DefaultWorkers
 	}
 	if c.MaxExportsPerTenant <= 0 {
-		c.MaxExportsPerTenant = 2
+		c.MaxExportsPerTenant = DefaultMaxExportsPerTenant
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 	def(&c.CleanupInterval, time.Minute)
 	def(&c.PollInterval, 200*time.Millisecond)
+	def(&c.FetchCooldown, DefaultFetchCooldown)
 	def(&c.LimitRetry, time.Second)
 	def(&c.ProgressInterval, time.Second)
 	def(&c.StaleAfter, time.Minute)
+	if c.SplitMinUsers <= 0 {
+		c.SplitMinUsers = DefaultSplitMinUsers
+	}
 	if c.MaxImportsPerTenant <= 0 {
-		c.MaxImportsPerTenant = 2
+		c.MaxImportsPerTenant = DefaultMaxImportsPerTenant
 	}
 	def(&c.ImportChunk, 30*time.Second)
 	def(&c.ImportTimeout, c.ImportChunk+time.Minute)
@@ -69,6 +97,10 @@ type Exporter interface {
 	// Export writes the job's file (gzip'd) to w, reporting written users to
 	// progress as it goes, and returns how many it wrote.
 	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (rows int64, err error)
+	// ExportPart writes the users of one part of a split export as one gzip
+	// member, the CSV header in part 0 only, so that the parts end to end
+	// decompress to what Export writes.
+	ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (rows int64, err error)
 }
 
 // Engine is the River client with userport's workers, for one driver.
@@ -95,7 +127,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 	cfg = cfg.withDefaults()
 	rc := &river.Config{
 		Logger:               deps.Logger.With("component", "river"),
-		FetchCooldown:        min(50*time.Millisecond, cfg.PollInterval),
+		FetchCooldown:        min(cfg.FetchCooldown, cfg.PollInterval),
 		FetchPollInterval:    cfg.PollInterval,
 		JobTimeout:           min(time.Minute, cfg.RescueAfter),
 		RescueStuckJobsAfter: cfg.RescueAfter, // kinds with a longer Timeout (exports) wait for it
@@ -104,12 +136,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 	var client *river.Client[TTx]
 	if work {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
-		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: func(ctx context.Context, args river.JobArgs) error {
+		enqueue := func(ctx context.Context, args river.JobArgs) error {
 			_, err := client.Insert(ctx, args, nil)
 			return err
-		}})
+		}
+		river.AddWorker(workers, &exportWorker{deps: deps, cfg: cfg, enqueue: enqueue})
+		river.AddWorker(workers, &exportPartWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
+		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: enqueue})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),

@@ -243,6 +243,10 @@ func (b *blockingExporter) Export(ctx context.Context, job *userport.Job, w io.W
 	}
 }
 
+func (b *blockingExporter) ExportPart(ctx context.Context, job *userport.Job, _ *userport.ExportPart, w io.Writer, progress func(int64)) (int64, error) {
+	return b.Export(ctx, job, w, progress)
+}
+
 func TestTenantLimit(t *testing.T) {
 	t.Parallel()
 	exp := newBlockingExporter()

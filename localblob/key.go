@@ -51,7 +51,7 @@ func createKey(path string) error {
 		return err
 	}
 	defer os.Remove(f.Name())
-	_, err = f.Write(randomKey())
+	_, err = f.Write(NewKey())
 	if err == nil {
 		err = f.Sync()
 	}
@@ -67,7 +67,8 @@ func createKey(path string) error {
 	return syncDir(dir)
 }
 
-func randomKey() []byte {
+// NewKey returns a new random signing key of KeySize bytes.
+func NewKey() []byte {
 	key := make([]byte, KeySize)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
 	return key

@@ -109,6 +109,24 @@ func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) ([]*userport
 	return users, nil
 }
 
+// FindUsersByEmail returns the tenant's users whose email is email, of
+// every connection, in user_id order.
+func (db *DB) FindUsersByEmail(ctx context.Context, tenant, email string) ([]*userport.User, error) {
+	var users []*userport.User
+	err := db.query(ctx, func(ctx context.Context, c querier) error {
+		rows, err := c.Query(ctx, sqlUsersByEmail, tenant, email)
+		if err != nil {
+			return err
+		}
+		users, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.User, error) { return scanUser(row) })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("users by email: %w", err)
+	}
+	return users, nil
+}
+
 // CountUsers counts a tenant's users, of one connection when connectionID != "".
 func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (int64, error) {
 	query, args := sqlCountUsers, []any{tenant}

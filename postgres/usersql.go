@@ -27,6 +27,18 @@ const (
 	sqlReadConnUsers = `SELECT doc, user_id FROM users WHERE tenant = $1 AND connection_id = $2 AND user_id > $3
 		ORDER BY user_id LIMIT $4`
 
+	// The cut points of a split export: from the last cut, the every-th
+	// user_id further, read from an index (index-only scans).
+	sqlUserCut     = `SELECT user_id FROM users WHERE tenant = $1 AND user_id > $2 ORDER BY user_id LIMIT 1 OFFSET $3`
+	sqlConnUserCut = `SELECT user_id FROM users WHERE tenant = $1 AND connection_id = $2 AND user_id > $3
+		ORDER BY user_id LIMIT 1 OFFSET $4`
+	// GET /users-by-email: every connection's users with one email.
+	sqlUsersByEmail = `SELECT ` + userColumns + ` FROM users WHERE tenant = $1 AND email = $2 AND email <> '' ORDER BY user_id`
+
+	// The purge of a deleted connection: one batch of its users.
+	sqlPurgeConnUsers = `DELETE FROM users WHERE tenant = $1 AND user_id IN
+		(SELECT user_id FROM users WHERE tenant = $1 AND connection_id = $2 LIMIT $3)`
+
 	sqlFindCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = $1 AND user_id = $2`
 
 	// An import's match of an existing user, its update, and the probes that

@@ -71,7 +71,8 @@ type Store struct {
 	bucket   string
 	prefix   string // "" or ends with "/"
 	partSize int
-	buffers  sync.Pool // of *[]byte with capacity partSize
+	buffers  sync.Pool   // of *[]byte with capacity partSize
+	joinRead func(int64) // tests: told of the bytes Join reads back
 }
 
 var _ userport.BlobStore = (*Store)(nil)
@@ -135,13 +136,22 @@ func parseURL(s string) (bucket, prefix string, err error) {
 	return u.Host, prefix, nil
 }
 
+// CheckEndpoint checks the form of an S3-compatible service's URL:
+// http(s)://host[:port][/path].
+func CheckEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("invalid endpoint %q: want http(s)://host[:port]", endpoint)
+	}
+	return nil
+}
+
 // newClient returns a client of the S3 service at endpoint, path-style, or of
 // AWS S3 if endpoint is empty.
 func newClient(cfg aws.Config, endpoint string) (*s3.Client, error) {
 	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("s3blob: invalid endpoint %q: want http(s)://host[:port]", endpoint)
+		if err := CheckEndpoint(endpoint); err != nil {
+			return nil, fmt.Errorf("s3blob: %w", err)
 		}
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {

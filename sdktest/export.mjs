@@ -3,7 +3,9 @@
 // customer's script would: list connections and users with the SDK's paging,
 // create users, start a CSV and a JSON users export, poll the jobs until they
 // complete, download and gunzip the files, and check them against what the
-// API listed. It prints one JSON summary on stdout (the Go test
+// API listed. Around the export it makes the calls migration scripts make:
+// users by email (the v7 client and the legacy v4 one, auth0/legacy), a
+// connection created with options, updated and deleted (legacy). It prints one JSON summary on stdout (the Go test
 // cmd/userport TestNodeSDK checks it against the store) or exits 1 with a
 // message on stderr.
 //
@@ -24,6 +26,7 @@
 //   USERPORT_TIMEOUT_MS        how long to wait for each export job (default 20000)
 
 import { ManagementClient } from "auth0";
+import { ManagementClient as LegacyManagementClient } from "auth0/legacy";
 import { gunzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 
@@ -266,6 +269,39 @@ function checkJSON(text, listed, created) {
   return lines.length;
 }
 
+/**
+ * compatCalls makes the calls around the export: users by email through
+ * both clients, and a connection's update and delete through the legacy one.
+ */
+async function compatCalls(mgmt, legacy, created) {
+  const out = { byEmail: [], legacyByEmail: [] };
+  if (created.length > 0) {
+    const email = created[0].email;
+    const found = await mgmt.users.listUsersByEmail({ email });
+    out.byEmail = found.map((u) => u.user_id);
+    const old = await legacy.usersByEmail.getByEmail({ email, fields: "user_id,email", include_fields: true });
+    check(old.status === 200, `usersByEmail.getByEmail status ${old.status}`);
+    out.legacyByEmail = old.data.map((u) => u.user_id);
+    check(old.data.every((u) => Object.keys(u).join(",") === "email,user_id"),
+      `usersByEmail.getByEmail with fields user_id,email: ${JSON.stringify(old.data)}`);
+  }
+  const name = `sdk-compat-${randomBytes(4).toString("hex")}`;
+  const conn = await mgmt.connections.create({ name, strategy: "auth0", options: { requires_username: true } });
+  check(conn.options?.requires_username === true, `connections.create dropped the options: ${JSON.stringify(conn.options)}`);
+  const updated = await legacy.connections.update({ id: conn.id }, { options: { brute_force_protection: false } });
+  check(updated.status === 200, `connections.update status ${updated.status}`);
+  out.updatedOptions = updated.data.options;
+  const deleted = await legacy.connections.delete({ id: conn.id });
+  out.deleteStatus = deleted.status;
+  try {
+    await legacy.connections.get({ id: conn.id });
+    fail(`connections.get of the deleted ${conn.id} succeeded`);
+  } catch (err) {
+    out.getDeletedStatus = err.statusCode;
+  }
+  return out;
+}
+
 /** exportAndCheck runs one export job to the end and returns its text. */
 async function exportAndCheck(mgmt, body, connectionName, timeoutMs) {
   const created = await startExport(mgmt, body, connectionName);
@@ -286,12 +322,23 @@ async function main() {
     maxRetries: 0,
   });
 
+  const legacyRequests = [];
+  const legacy = new LegacyManagementClient({
+    domain: cfg.domain,
+    clientId: cfg.clientId,
+    clientSecret: cfg.clientSecret,
+    ...(cfg.audience ? { audience: cfg.audience } : {}),
+    fetch: redirectingFetch(cfg.domain, cfg.base, legacyRequests),
+    retry: { enabled: false },
+  });
+
   const connections = await listConnections(mgmt, cfg.take);
   const conn = connections.items.find((c) => c.name === cfg.csvConnection);
   check(conn, `connections.list has no ${cfg.csvConnection}: ${JSON.stringify(connections.items)}`);
   const created = await createUsers(mgmt, conn.name, cfg.create);
   const listed = await listUsers(mgmt, cfg.perPage);
   for (const c of created) check(listed.users.some((u) => u.user_id === c.user_id), `users.list misses created ${c.user_id}`);
+  const compat = await compatCalls(mgmt, legacy, created);
 
   const csvFields = [
     { name: "user_id" }, { name: "email" }, { name: "name" },
@@ -314,6 +361,7 @@ async function main() {
     connections,
     users: { pages: listed.pages, total: listed.total, count: listed.users.length },
     created,
+    compat: { ...compat, requests: legacyRequests },
     csv: { ...csv, rows: csvRows },
     json: { ...json, lines: jsonLines },
   }) + "\n");

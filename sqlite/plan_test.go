@@ -102,3 +102,22 @@ func TestJobListPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretQueryPlans: the secrets table is read whole in key order (no
+// sort) and changed by its primary key.
+func TestSecretQueryPlans(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	for query, want := range map[string]string{
+		sqlListSecrets:  "SCAN secrets",
+		sqlUpdateSecret: "SEARCH secrets USING PRIMARY KEY (name=?)",
+		sqlDeleteSecret: "SEARCH secrets USING PRIMARY KEY (name=?)",
+	} {
+		if plan := queryPlan(t, db, query); plan != want {
+			t.Errorf("plan of %q is\n%s\nwant %s", query, plan, want)
+		}
+	}
+}

@@ -122,6 +122,29 @@ func (db *DB) ListUsers(ctx context.Context, f userport.UserFilter) (_ []*userpo
 	return users, nil
 }
 
+// FindUsersByEmail returns the tenant's users whose email is email, of
+// every connection, in user_id order.
+func (db *DB) FindUsersByEmail(ctx context.Context, tenant, email string) (_ []*userport.User, err error) {
+	defer mapBusy(&err)
+	rows, err := db.db.QueryContext(ctx, qUsersByEmail, tenant, email)
+	if err != nil {
+		return nil, fmt.Errorf("users by email: %w", err)
+	}
+	defer rows.Close()
+	var users []*userport.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("users by email: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("users by email: %w", err)
+	}
+	return users, nil
+}
+
 // CountUsers counts a tenant's users, of one connection when connectionID != "".
 func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (_ int64, err error) {
 	defer mapBusy(&err)

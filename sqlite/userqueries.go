@@ -37,6 +37,21 @@ const (
 	qScanConnUsers = `SELECT doc FROM users WHERE tenant = ? AND connection_id = ? AND user_id > ?
 		ORDER BY user_id LIMIT ?`
 
+	// The cut points of a split export: from the last cut, the every-th
+	// user_id further, read from an index without the users' rows.
+	qUserCut     = `SELECT user_id FROM users WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT 1 OFFSET ?`
+	qConnUserCut = `SELECT user_id FROM users INDEXED BY users_connection
+		WHERE tenant = ? AND connection_id = ? AND user_id > ? ORDER BY user_id LIMIT 1 OFFSET ?`
+	// GET /users-by-email: every connection's users with one email. Without
+	// statistics SQLite would read the tenant in key order for the ORDER BY;
+	// the index has one email's users in user_id order.
+	qUsersByEmail = `SELECT ` + userColumns + ` FROM users INDEXED BY users_by_email
+		WHERE tenant = ? AND email = ? AND email <> '' ORDER BY user_id`
+
+	// The purge of a deleted connection: a batch of its users' ids, each
+	// then deleted by qDeleteUser.
+	qConnUserIDs = `SELECT user_id FROM users WHERE tenant = ? AND connection_id = ? LIMIT ?`
+
 	qCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = ? AND user_id = ?`
 
 	// An import's writes and lookups.
@@ -76,6 +91,10 @@ var userQueries = []struct {
 	{"count users of a connection", qCountConnUsers, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"export scan", qScanUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"export scan of a connection", qScanConnUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
+	{"split cut", qUserCut, "PRIMARY KEY (tenant=? AND user_id>?)"},
+	{"split cut of a connection", qConnUserCut, "COVERING INDEX users_connection (tenant=? AND connection_id=? AND user_id>?)"},
+	{"users by email", qUsersByEmail, "INDEX users_by_email (tenant=? AND email=?)"},
+	{"purge a connection's users", qConnUserIDs, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"custom password hash", qCustomPasswordHash, byID},
 	{"import update", qImportUpdate, byID},
 	{"import match by user_id", qImportMatchID, byID},

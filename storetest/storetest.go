@@ -59,7 +59,10 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"StartJobInCreationOrder", testStartJobInCreationOrder},
 	}
 	tests = append(tests, importTests...)
+	tests = append(tests, partTests...)
+	tests = append(tests, compatTests...)
 	tests = append(tests, concurrencyTests...)
+	tests = append(tests, secretTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

@@ -85,7 +85,7 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 
 // benchSeed writes n users with the seed command's generator.
 func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error {
-	store, _, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

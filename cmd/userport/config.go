@@ -14,6 +14,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/jobs"
 )
 
 // Config is the configuration of every command: flags, each with a USERPORT_*
@@ -32,6 +33,15 @@ type Config struct {
 	S3Endpoint       string
 	S3PublicEndpoint string
 	LogLevel         string
+	// MasterKey and MasterKeyFile (USERPORT_MASTER_KEY,
+	// USERPORT_MASTER_KEY_FILE; environment only, never a flag) seal the
+	// secrets kept in the database in scale mode.
+	MasterKey     string
+	MasterKeyFile string
+	// KeyRefresh is how often a server reads the signing keys again
+	// (USERPORT_KEY_REFRESH), so that a key another node or `userport keys`
+	// added or retired reaches it; defaultKeyRefresh when zero.
+	KeyRefresh time.Duration
 
 	AdminClientID     string // USERPORT_ADMIN_CLIENT_ID
 	AdminClientSecret string // USERPORT_ADMIN_CLIENT_SECRET
@@ -46,6 +56,12 @@ type Config struct {
 	DownloadTTL         time.Duration // lifetime of a signed download URL
 	MaxImportBytes      int64         // largest uploaded import file
 	MaxImportsPerTenant int           // imports of one tenant pending or processing at once
+	// An export is split into ExportSplitParts user_id ranges at most
+	// (0: DefaultScaleSplitParts with PostgreSQL, 1, never split, with
+	// SQLite), each of ExportSplitMinUsers users or more, which several
+	// workers write at once (jobs.Config.SplitParts, SplitMinUsers).
+	ExportSplitParts    int
+	ExportSplitMinUsers int64
 
 	// Connection limits (httpapi.HTTPOptions).
 	IdleTimeout     time.Duration // a keep-alive connection waiting for its next request
@@ -80,6 +96,23 @@ type Config struct {
 	ProgressInterval time.Duration // how often a running job writes its progress (jobs.Config)
 }
 
+// defaultLogLevel is --log-level's default.
+const defaultLogLevel = "info"
+
+// defaultKeyRefresh is how often a server reads the signing keys again.
+const defaultKeyRefresh = 10 * time.Second
+
+// DefaultScaleSplitParts is how many ranges an export is split into at most
+// in scale mode (PostgreSQL), where workers are processes of their own,
+// often on machines of their own: one export then uses up to that many
+// workers' cores instead of one process's. The export's own worker writes
+// every range no other worker takes, so a busy cluster is never waited for.
+const DefaultScaleSplitParts = 4
+
+// maxSplitParts bounds --export-split-parts: each range is one more River
+// job and one more part of the joined upload.
+const maxSplitParts = 64
+
 // tenantPattern is what a tenant name may look like (it names files and URLs).
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -112,8 +145,9 @@ func (c *Config) storageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "database URL; default: the SQLite file in the data dir (USERPORT_DATABASE_URL)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("BLOB_URL", ""), "s3://bucket/prefix for export and import files in S3; default: the data dir (USERPORT_BLOB_URL)")
 	c.S3Endpoint, c.S3PublicEndpoint = env("S3_ENDPOINT", ""), env("S3_PUBLIC_ENDPOINT", "")
-	fs.StringVar(&c.Tenant, "tenant", env("TENANT", "dev"), "tenant name; export files are named after it (USERPORT_TENANT)")
-	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
+	c.MasterKey, c.MasterKeyFile = env("MASTER_KEY", ""), env("MASTER_KEY_FILE", "")
+	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "tenant name; export files are named after it (USERPORT_TENANT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", defaultLogLevel), "debug, info, warn or error (USERPORT_LOG_LEVEL)")
 }
 
 // serverFlags registers the flags of the commands that serve or sign tokens.
@@ -121,24 +155,29 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.storageFlags(fs)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address (USERPORT_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "public base URL; default http://ADDR (USERPORT_PUBLIC_URL)")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", 24*time.Hour, "access token lifetime (USERPORT_TOKEN_TTL)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", auth.DefaultTTL, "access token lifetime (USERPORT_TOKEN_TTL)")
 	c.envTwin(fs, "token-ttl", "TOKEN_TTL")
-	fs.IntVar(&c.Workers, "workers", 2, "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
+	fs.IntVar(&c.Workers, "workers", jobs.DefaultWorkers, "jobs worked at once by the process that works jobs (USERPORT_WORKERS)")
 	c.envTwin(fs, "workers", "WORKERS")
-	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", 2, "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
+	fs.IntVar(&c.MaxExportsPerTenant, "max-exports-per-tenant", jobs.DefaultMaxExportsPerTenant, "exports of one tenant processing at once (USERPORT_MAX_EXPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-exports-per-tenant", "MAX_EXPORTS_PER_TENANT")
-	fs.DurationVar(&c.DownloadTTL, "download-ttl", 60*time.Second, "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
+	fs.DurationVar(&c.DownloadTTL, "download-ttl", httpapi.DefaultDownloadTTL, "lifetime of a signed download URL (USERPORT_DOWNLOAD_TTL)")
 	c.envTwin(fs, "download-ttl", "DOWNLOAD_TTL")
-	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", 1<<30, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
+	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", httpapi.DefaultMaxImportBytes, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
 	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
-	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", 2, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", jobs.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
+	fs.IntVar(&c.ExportSplitParts, "export-split-parts", 0, fmt.Sprintf("user_id ranges an export is split into at most, written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite (USERPORT_EXPORT_SPLIT_PARTS)", DefaultScaleSplitParts))
+	c.envTwin(fs, "export-split-parts", "EXPORT_SPLIT_PARTS")
+	fs.Int64Var(&c.ExportSplitMinUsers, "export-split-min-users", jobs.DefaultSplitMinUsers, "fewest users of one range of a split export: smaller exports are not split (USERPORT_EXPORT_SPLIT_MIN_USERS)")
+	c.envTwin(fs, "export-split-min-users", "EXPORT_SPLIT_MIN_USERS")
 	c.connectionFlags(fs)
 	c.ImportChunk = c.envOnlyDuration("IMPORT_CHUNK")
 	c.ImportTimeout = c.envOnlyDuration("IMPORT_TIMEOUT")
 	c.RescueAfter = c.envOnlyDuration("RESCUE_AFTER")
 	c.StaleAfter = c.envOnlyDuration("EXPORT_STALE_AFTER")
 	c.CleanupInterval = c.envOnlyDuration("CLEANUP_INTERVAL")
+	c.KeyRefresh = c.envOnlyDuration("KEY_REFRESH")
 	c.AdminClientID = env("ADMIN_CLIENT_ID", "")
 	c.AdminClientSecret = env("ADMIN_CLIENT_SECRET", "")
 }
@@ -207,7 +246,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if !tenantPattern.MatchString(c.Tenant) {
-		return fmt.Errorf("invalid tenant %q: use lower-case letters, digits and '-'", c.Tenant)
+		return fmt.Errorf("invalid --tenant (USERPORT_TENANT) %q: use lower-case letters, digits and '-'", c.Tenant)
 	}
 	if c.DataDir == "" {
 		return errors.New("the data dir must not be empty")
@@ -218,23 +257,35 @@ func (c *Config) Validate() error {
 	if err := c.checkBlobURL(); err != nil {
 		return err
 	}
+	if err := c.checkS3Endpoints(); err != nil {
+		return err
+	}
+	if err := c.checkMasterKey(); err != nil {
+		return err
+	}
+	if c.KeyRefresh < 0 {
+		return errors.New("USERPORT_KEY_REFRESH must not be negative")
+	}
 	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
 		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("invalid public URL %q: want http(s)://host[:port]", c.PublicURL)
+			return fmt.Errorf("invalid --public-url (USERPORT_PUBLIC_URL) %q: want http(s)://host[:port]", c.PublicURL)
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
 	switch c.Jobs {
 	case "", JobsProcess, JobsInline, JobsNone:
 	default:
-		return fmt.Errorf("invalid --jobs %q: want process, inline or none", c.Jobs)
+		return fmt.Errorf("invalid --jobs (USERPORT_JOBS) %q: want process, inline or none", c.Jobs)
 	}
-	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 {
-		return errors.New("--workers, --max-exports-per-tenant and --download-ttl must not be negative")
+	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 || c.ExportSplitParts < 0 || c.ExportSplitMinUsers < 0 {
+		return errors.New("--workers, --max-exports-per-tenant, --download-ttl, --export-split-parts and --export-split-min-users must not be negative")
+	}
+	if c.ExportSplitParts > maxSplitParts {
+		return fmt.Errorf("invalid --export-split-parts %d (USERPORT_EXPORT_SPLIT_PARTS): at most %d", c.ExportSplitParts, maxSplitParts)
 	}
 	if c.MaxImportBytes < 0 || c.MaxImportsPerTenant < 0 || c.ImportChunk < 0 || c.ImportTimeout < 0 || c.RescueAfter < 0 ||
 		c.StaleAfter < 0 || c.CleanupInterval < 0 {
@@ -261,19 +312,28 @@ func (c *Config) Validate() error {
 // without flags).
 func (c *Config) fillDefaults() {
 	if c.Workers == 0 {
-		c.Workers = 2
+		c.Workers = jobs.DefaultWorkers
 	}
 	if c.MaxExportsPerTenant == 0 {
-		c.MaxExportsPerTenant = 2
+		c.MaxExportsPerTenant = jobs.DefaultMaxExportsPerTenant
 	}
 	if c.DownloadTTL == 0 {
-		c.DownloadTTL = 60 * time.Second
+		c.DownloadTTL = httpapi.DefaultDownloadTTL
+	}
+	if c.ExportSplitParts == 0 {
+		c.ExportSplitParts = 1 // embedded: one worker process, whose gzip uses every core already
+		if kind, _, _ := c.database(); kind == dbPostgres {
+			c.ExportSplitParts = DefaultScaleSplitParts
+		}
 	}
 	if c.TokenTTL == 0 {
-		c.TokenTTL = 24 * time.Hour
+		c.TokenTTL = auth.DefaultTTL
 	}
 	if c.LogLevel == "" {
-		c.LogLevel = "info"
+		c.LogLevel = defaultLogLevel
+	}
+	if c.KeyRefresh == 0 {
+		c.KeyRefresh = defaultKeyRefresh
 	}
 	c.Lifetimes = c.Lifetimes.WithDefaults()
 }
@@ -282,7 +342,7 @@ func (c *Config) fillDefaults() {
 func (c *Config) logLevel() (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return l, fmt.Errorf("invalid log level %q", c.LogLevel)
+		return l, fmt.Errorf("invalid --log-level (USERPORT_LOG_LEVEL) %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
 }

@@ -4,10 +4,16 @@ import (
 	"context"
 	"flag"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/jobs"
 )
 
 // TestServeRefusesBadFlags checks that serve stops at a bad setting with a
@@ -18,10 +24,18 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		want string
 		env  string // NAME=value of one environment variable
 	}{
-		{[]string{"--jobs", "sometimes"}, `invalid --jobs "sometimes"`, ""},
+		{[]string{"--jobs", "sometimes"}, `invalid --jobs (USERPORT_JOBS) "sometimes"`, ""},
 		{[]string{"--jobs", ""}, "" /* empty is inline, as for a Config built in code */, ""},
 		{[]string{"--workers", "-1"}, "must not be negative", ""},
-		{[]string{"--tenant", "Not A Tenant"}, "invalid tenant", ""},
+		{[]string{"--tenant", "Not A Tenant"}, `invalid --tenant (USERPORT_TENANT) "Not A Tenant"`, ""},
+		{nil, `invalid --tenant (USERPORT_TENANT) "ACME"`, "USERPORT_TENANT=ACME"},
+		{nil, `invalid --log-level (USERPORT_LOG_LEVEL) "loud"`, "USERPORT_LOG_LEVEL=loud"},
+		{nil, `invalid --public-url (USERPORT_PUBLIC_URL) "up.example.com"`, "USERPORT_PUBLIC_URL=up.example.com"},
+		{nil, `invalid --jobs (USERPORT_JOBS) "child"`, "USERPORT_JOBS=child"},
+		{nil, `invalid --database-url (USERPORT_DATABASE_URL): want sqlite://PATH or postgres://..., not "mysql://db"`, "USERPORT_DATABASE_URL=mysql://db"},
+		{nil, `invalid --blob-url (USERPORT_BLOB_URL)`, "USERPORT_BLOB_URL=gs://bucket"},
+		{nil, `invalid USERPORT_S3_ENDPOINT: invalid endpoint "127.0.0.1:7070"`, "USERPORT_S3_ENDPOINT=127.0.0.1:7070"},
+		{nil, `invalid USERPORT_S3_PUBLIC_ENDPOINT: invalid endpoint "s3.example.com"`, "USERPORT_S3_PUBLIC_ENDPOINT=s3.example.com"},
 		{nil, "EXPORT_STALE_AFTER", "USERPORT_EXPORT_STALE_AFTER=-1s"},
 		{nil, "CLEANUP_INTERVAL", "USERPORT_CLEANUP_INTERVAL=-5m"},
 		{nil, `invalid USERPORT_MIN_TRANSFER_RATE "fast"`, "USERPORT_MIN_TRANSFER_RATE=fast"},
@@ -40,6 +54,16 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{nil, `invalid USERPORT_MAX_IMPORTS_PER_TENANT ""`, "USERPORT_MAX_IMPORTS_PER_TENANT="},
 		{nil, `invalid USERPORT_IMPORT_CHUNK "30"`, "USERPORT_IMPORT_CHUNK=30"},
 		{nil, `invalid USERPORT_CLEANUP_INTERVAL "often"`, "USERPORT_CLEANUP_INTERVAL=often"},
+		{nil, `invalid USERPORT_KEY_REFRESH "soon"`, "USERPORT_KEY_REFRESH=soon"},
+		{nil, "USERPORT_KEY_REFRESH must not be negative", "USERPORT_KEY_REFRESH=-1s"},
+		// The master key seals secrets in the database only: set for the
+		// embedded default, it would suggest a protection that is not there.
+		{nil, "USERPORT_MASTER_KEY is set, but the embedded store keeps its keys in the data dir", "USERPORT_MASTER_KEY=oaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaE="},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_PARTS "four"`, "USERPORT_EXPORT_SPLIT_PARTS=four"},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_MIN_USERS "250k"`, "USERPORT_EXPORT_SPLIT_MIN_USERS=250k"},
+		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
+		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
+		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
@@ -70,7 +94,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 func TestWorkerArgs(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
 		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
-		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4}
+		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
+		ExportSplitParts: 3, ExportSplitMinUsers: 5000}
 	var got Config
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	got.serverFlags(fs)
@@ -99,5 +124,111 @@ func TestEnvTwins(t *testing.T) {
 	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
 		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
 			cfg.Workers, cfg.DownloadTTL, cfg.ImportChunk)
+	}
+}
+
+// TestExportSplitDefault: exports are split in scale mode (PostgreSQL) and
+// not in embedded mode, unless --export-split-parts says otherwise.
+func TestExportSplitDefault(t *testing.T) {
+	for _, tt := range []struct {
+		databaseURL string
+		parts, want int
+	}{
+		{"", 0, 1},
+		{"postgres://db.example.com/userport", 0, DefaultScaleSplitParts},
+		{"postgres://db.example.com/userport", 1, 1},
+		{"", 3, 3},
+	} {
+		cfg := Config{Tenant: "dev", DataDir: t.TempDir(), DatabaseURL: tt.databaseURL, ExportSplitParts: tt.parts}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ExportSplitParts != tt.want {
+			t.Errorf("database %q, --export-split-parts %d: %d parts, want %d", tt.databaseURL, tt.parts, cfg.ExportSplitParts, tt.want)
+		}
+	}
+}
+
+// storageCommands are the commands that open the store: each takes the
+// same storage settings.
+var storageCommands = []string{"serve", "worker", "token", "seed", "load", "bench", "loadtest"}
+
+// TestEveryCommandTakesStorageSettings: every command that opens the store
+// takes the same store and blob settings, and refuses the same bad values
+// of them, naming the setting, before it opens anything.
+func TestEveryCommandTakesStorageSettings(t *testing.T) {
+	for _, cmd := range storageCommands {
+		t.Run(cmd, func(t *testing.T) {
+			var usage strings.Builder
+			if err := run(context.Background(), []string{cmd, "-h"}, io.Discard, &usage); err != nil { // help asked for: no error
+				t.Fatalf("%s -h = %v", cmd, err)
+			}
+			for _, f := range []string{"-data-dir", "-database-url", "-blob-url", "-tenant", "-log-level"} {
+				if !strings.Contains(usage.String(), "  "+f+" ") {
+					t.Errorf("%s has no %s flag", cmd, f)
+				}
+			}
+			for _, env := range []struct{ name, value, want string }{
+				{"USERPORT_DATABASE_URL", "mysql://db", "invalid --database-url (USERPORT_DATABASE_URL)"},
+				{"USERPORT_BLOB_URL", "gs://bucket", "invalid --blob-url (USERPORT_BLOB_URL)"},
+				{"USERPORT_S3_ENDPOINT", "127.0.0.1:7070", "invalid USERPORT_S3_ENDPOINT"},
+				{"USERPORT_TENANT", "Not A Tenant", "invalid --tenant (USERPORT_TENANT)"},
+			} {
+				t.Run(env.name, func(t *testing.T) {
+					t.Setenv(env.name, env.value)
+					args := []string{cmd, "--data-dir", t.TempDir()}
+					if cmd == "load" {
+						args = append(args, "--file", "users.json")
+					}
+					ctx, cancel := context.WithCancel(context.Background())
+					cancel() // a command that got through would stop at once
+					err := run(ctx, args, io.Discard, io.Discard)
+					if err == nil || !strings.Contains(err.Error(), env.want) {
+						t.Errorf("%s with %s=%s: %v, want an error containing %q", cmd, env.name, env.value, err, env.want)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestDefaultsWrittenOnce: the defaults a command line gets from its flags
+// are those a Config built in code gets from Validate, which are those of
+// the packages that own the settings.
+func TestDefaultsWrittenOnce(t *testing.T) {
+	for _, name := range []string{"USERPORT_WORKERS", "USERPORT_MAX_EXPORTS_PER_TENANT", "USERPORT_DOWNLOAD_TTL",
+		"USERPORT_TOKEN_TTL", "USERPORT_LOG_LEVEL", "USERPORT_TENANT", "USERPORT_MAX_IMPORT_BYTES", "USERPORT_MAX_IMPORTS_PER_TENANT"} {
+		t.Setenv(name, "") // set, then unset: the test sees no environment
+		os.Unsetenv(name)
+	}
+	var flags Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.serverFlags(fs)
+	if err := parseFlags(fs, nil, io.Discard, &flags); err != nil {
+		t.Fatal(err)
+	}
+	code := Config{DataDir: t.TempDir(), Tenant: userport.DefaultTenant}
+	if err := code.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name              string
+		fromFlags, inCode any
+		owner             any
+	}{
+		{"workers", flags.Workers, code.Workers, jobs.DefaultWorkers},
+		{"max-exports-per-tenant", flags.MaxExportsPerTenant, code.MaxExportsPerTenant, jobs.DefaultMaxExportsPerTenant},
+		{"download-ttl", flags.DownloadTTL, code.DownloadTTL, httpapi.DefaultDownloadTTL},
+		{"token-ttl", flags.TokenTTL, code.TokenTTL, auth.DefaultTTL},
+		{"log-level", flags.LogLevel, code.LogLevel, defaultLogLevel},
+		{"tenant", flags.Tenant, code.Tenant, userport.DefaultTenant},
+	} {
+		if c.fromFlags != c.inCode || c.inCode != c.owner {
+			t.Errorf("--%s defaults to %v from the flags, %v in code, %v in its package", c.name, c.fromFlags, c.inCode, c.owner)
+		}
+	}
+	if flags.MaxImportBytes != httpapi.DefaultMaxImportBytes || flags.MaxImportsPerTenant != jobs.DefaultMaxImportsPerTenant {
+		t.Errorf("--max-import-bytes %d, --max-imports-per-tenant %d; want the packages' %d and %d",
+			flags.MaxImportBytes, flags.MaxImportsPerTenant, httpapi.DefaultMaxImportBytes, jobs.DefaultMaxImportsPerTenant)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,13 +9,27 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport"
 )
 
 var connectionIDShape = regexp.MustCompile(`^con_[A-Za-z0-9]{16}$`)
 
-// connectionJSON is a connection as the API shows it.
-func connectionJSON(id, name string) map[string]any {
-	return map[string]any{"id": id, "name": name, "strategy": "auth0", "options": map[string]any{},
+// connectionJSON is a connection as the API shows it: its options are
+// Auth0's defaults, plus the given ones (key, value pairs).
+func connectionJSON(id, name string, options ...any) map[string]any {
+	raw, err := userport.ConnectionOptions(nil)
+	if err != nil {
+		panic(err)
+	}
+	opts := map[string]any{}
+	if err := json.Unmarshal(raw, &opts); err != nil {
+		panic(err)
+	}
+	for i := 0; i+1 < len(options); i += 2 {
+		opts[options[i].(string)] = options[i+1]
+	}
+	return map[string]any{"id": id, "name": name, "strategy": "auth0", "options": opts,
 		"enabled_clients": []any{}, "is_domain_connection": false, "realms": []any{name}}
 }
 
@@ -49,8 +64,9 @@ func TestConnections(t *testing.T) {
 		if !connectionIDShape.MatchString(id) {
 			t.Fatalf("id = %q, want con_ and 16 alphanumerics", id)
 		}
-		r.want(t, 201, mustJSON(t, connectionJSON(id, name)))
-		b.admin(http.MethodGet, "/connections/"+id, nil).want(t, 200, mustJSON(t, connectionJSON(id, name)))
+		want := mustJSON(t, connectionJSON(id, name, "requires_username", false)) // options kept (issue 12)
+		r.want(t, 201, want)
+		b.admin(http.MethodGet, "/connections/"+id, nil).want(t, 200, want)
 		conns[id] = name
 	}
 	ids := make([]string, 0, len(conns))
@@ -61,7 +77,11 @@ func TestConnections(t *testing.T) {
 	list := func(ids []string) []any {
 		out := []any{}
 		for _, id := range ids {
-			out = append(out, connectionJSON(id, conns[id]))
+			if conns[id] == upa {
+				out = append(out, connectionJSON(id, upa))
+			} else {
+				out = append(out, connectionJSON(id, conns[id], "requires_username", false))
+			}
 		}
 		return out
 	}

@@ -314,6 +314,9 @@ func (r *response) wantError(t *testing.T, status int, errorCode, message string
 	if errorCode != "" {
 		body["errorCode"] = errorCode
 	}
+	if status == http.StatusUnauthorized && message != "Missing authentication" {
+		body["attributes"] = map[string]string{"error": message} // Auth0 repeats a 401's reason
+	}
 	want, _ := json.Marshal(body)
 	r.want(t, status, string(want))
 }

@@ -91,8 +91,6 @@ func TestImportBadRequests(t *testing.T) {
 			"Payload validation error: 'Expected type boolean but found type string' on property upsert."},
 		{"email flag not a boolean", []imPart{imFile(file), imField("connection_id", conn), imField("send_completion_email", "1")}, 400, "invalid_body",
 			"Payload validation error: 'Expected type boolean but found type string' on property send_completion_email."},
-		{"empty external_id", []imPart{imFile(file), imField("connection_id", conn), imField("external_id", "")}, 400, "invalid_body",
-			"Payload validation error: 'String length 0 is outside 1 to 255' on property external_id."},
 		{"unknown field", []imPart{imFile(file), imField("connection_id", conn), imField("format", "json")}, 400, "invalid_body",
 			"Payload validation error: 'Additional properties not allowed: format'."},
 		{"two files", []imPart{imFile(file), imFile(file), imField("connection_id", conn)}, 400, "invalid_body",

@@ -121,16 +121,20 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 	if _, err := os.Stat(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("--data-dir: %w", err)
 	}
-	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
-	}
 	cfg.PublicURL = strings.TrimRight(url, "/")
-	store, _, err := openStore(ctx, cfg) // the server's database: its clients must exist there
+	store, err := openStore(ctx, cfg) // the server's database: its clients must exist there
 	if err != nil {
 		return nil, err
 	}
 	defer store.Close()
+	sec, err := openSecrets(ctx, cfg, store)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := sec.signingKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
 	t, err := loadtestTarget(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
 	if err != nil {
 		return nil, err

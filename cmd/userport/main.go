@@ -19,6 +19,7 @@ Usage:
   userport serve  [flags]    run the Management API and job workers on the embedded default
   userport worker [flags]    run job workers only, sharing the queue with serve
   userport token  [flags]    print an access token signed with the data dir's key
+  userport keys   COMMAND    list, rotate or retire the token signing keys; make a master key
   userport seed   [flags]    write N generated users into the store
   userport bench  [flags]    measure exports against the limit of scan + gzip
   userport load FILE [flags] import a JSON-array or NDJSON file (gzip'd or not) straight into the store
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"serve":    runServe,
 		"token":    runToken,
+		"keys":     runKeys,
 		"seed":     runSeed,
 		"bench":    runBench,
 		"worker":   runWorker,

@@ -28,6 +28,7 @@ import (
 
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
+	"github.com/userport/userport/vault"
 )
 
 // scaleUsers is how many users the scale-mode test seeds.
@@ -51,6 +52,18 @@ func newScaleEnv(t *testing.T) *scaleEnv {
 	}
 	pgtest.DatabaseURL(t)
 	endpoint := s3test.S3Endpoint(t)
+	databaseURL := scaleDatabase(t)
+	bucket := s3test.NewBucket(t, s3test.S3Client(t, endpoint))
+	t.Setenv("USERPORT_S3_ENDPOINT", endpoint)
+	return &scaleEnv{databaseURL: databaseURL, blobURL: "s3://" + bucket + "/exports/", s3Endpoint: endpoint}
+}
+
+// scaleDatabase creates a schema of t's own (removed when t ends), gives the
+// binaries t starts a master key for the secrets sealed there, and returns
+// the database URL that names the schema; it skips t without
+// USERPORT_TEST_DATABASE_URL.
+func scaleDatabase(t *testing.T) string {
+	t.Helper()
 	base, schema := pgtest.NewSchema(t)
 	u, err := url.Parse(base)
 	if err != nil {
@@ -59,9 +72,8 @@ func newScaleEnv(t *testing.T) *scaleEnv {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes it to the server as a run-time parameter
 	u.RawQuery = q.Encode()
-	bucket := s3test.NewBucket(t, s3test.S3Client(t, endpoint))
-	t.Setenv("USERPORT_S3_ENDPOINT", endpoint)
-	return &scaleEnv{databaseURL: u.String(), blobURL: "s3://" + bucket + "/exports/", s3Endpoint: endpoint}
+	t.Setenv(envMasterKey, vault.NewMasterKey())
+	return u.String()
 }
 
 // flags are the storage flags of every command of the binary.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,14 @@ type sdkSummary struct {
 		UserID string `json:"user_id"`
 		Email  string `json:"email"`
 	} `json:"created"`
+	Compat struct {
+		ByEmail          []string        `json:"byEmail"`
+		LegacyByEmail    []string        `json:"legacyByEmail"`
+		UpdatedOptions   json.RawMessage `json:"updatedOptions"`
+		DeleteStatus     int             `json:"deleteStatus"`
+		GetDeletedStatus int             `json:"getDeletedStatus"`
+		Requests         []string        `json:"requests"`
+	} `json:"compat"`
 	CSV  sdkExport `json:"csv"`
 	JSON sdkExport `json:"json"`
 }
@@ -100,6 +109,7 @@ func TestNodeSDK(t *testing.T) {
 	sdkCheckRequests(t, sum.Requests)
 	sdkCheckConnections(t, b, sum)
 	sdkCheckUsers(t, b, sum)
+	sdkCheckCompat(t, sum)
 	sdkCheckExports(t, b, sum, upaID)
 
 	// A script written for a real tenant: a placeholder domain (its requests
@@ -115,6 +125,29 @@ func TestNodeSDK(t *testing.T) {
 		t.Errorf("users.list with a placeholder domain: total %d, %d users; the store has %d", sum.Users.Total, sum.Users.Count, n)
 	}
 	sdkCheckExports(t, b, sum, upaID)
+}
+
+// sdkCheckCompat checks the calls around the export: users by email
+// through both clients (the first created user, found once), and the
+// legacy client's connection update (options replaced, Auth0's kept
+// defaults added) and delete (202, then 404).
+func sdkCheckCompat(t *testing.T, sum *sdkSummary) {
+	t.Helper()
+	c := sum.Compat
+	want := []string{sum.Created[0].UserID}
+	if !slices.Equal(c.ByEmail, want) || !slices.Equal(c.LegacyByEmail, want) {
+		t.Errorf("users by email: v7 %q, legacy %q; want %q", c.ByEmail, c.LegacyByEmail, want)
+	}
+	var opts map[string]any
+	if err := json.Unmarshal(c.UpdatedOptions, &opts); err != nil || opts["brute_force_protection"] != false || opts["requires_username"] != nil {
+		t.Errorf("connections.update options = %s, want brute_force_protection false and requires_username gone", c.UpdatedOptions)
+	}
+	if c.DeleteStatus != http.StatusAccepted || c.GetDeletedStatus != http.StatusNotFound {
+		t.Errorf("connections.delete: %d, then get: %d; want 202 and 404", c.DeleteStatus, c.GetDeletedStatus)
+	}
+	if len(c.Requests) == 0 || c.Requests[0] != "POST /oauth/token" {
+		t.Errorf("the legacy client's requests: %q, want a token first", c.Requests)
+	}
 }
 
 // sdkCheckExports checks both export jobs of a run and their files.

@@ -127,7 +127,7 @@ func generate(ctx context.Context, g *seed.Generator, n int, bar *progressbar.Pr
 // of one connection: the tenant is made sure of, the connection found or
 // created.
 func openConnection(ctx context.Context, cfg *Config, name string, clock userport.Clock) (*database, *userport.Connection, error) {
-	store, _, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

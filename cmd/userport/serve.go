@@ -35,10 +35,12 @@ type Main struct {
 	Clock  userport.Clock
 
 	store     *database
+	secrets   *secrets // where the signing keys and the download key live
 	blobs     userport.BlobStore
 	downloads http.Handler // serves the local blob store's signed links; nil with S3
 	engine    engine
 	keys      *auth.KeySet
+	stopKeys  context.CancelFunc // ends the periodic reload of keys
 	issuer    *auth.Issuer
 	listener  net.Listener
 	server    *http.Server
@@ -108,6 +110,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
+	if err := m.openKeys(ctx); err != nil {
+		return err
+	}
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
@@ -132,18 +137,36 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	return nil
 }
 
-// openStorage opens the data dir, the store, the tenant and the signing keys.
+// openStorage opens the data dir, the store, where the secrets are kept
+// (checking the master key in scale mode) and the tenant.
 func (m *Main) openStorage(ctx context.Context) (err error) {
-	m.store, m.keys, err = openStore(ctx, &m.Config)
-	if err != nil {
+	if m.store, err = openStore(ctx, &m.Config); err != nil {
+		return err
+	}
+	if m.secrets, err = openSecrets(ctx, &m.Config, m.store); err != nil {
 		return err
 	}
 	warnOpenDataDir(m.Config.DataDir, m.Logger)
 	if _, err := userport.EnsureTenant(ctx, m.store, m.Config.Tenant, m.Clock); err != nil {
 		return err
 	}
+	return nil
+}
+
+// openKeys opens the signing keys and the token issuer, and reads the keys
+// again every KeyRefresh until Close, so that a key another node or
+// `userport keys` added or retired reaches this server.
+func (m *Main) openKeys(ctx context.Context) (err error) {
+	if m.keys, err = m.secrets.signingKeys(ctx); err != nil {
+		return err
+	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
 	m.issuer.Clients = &auth.ClientCache{Store: m.store, Clock: m.Clock}
+	refresh, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopKeys = stop
+	go m.keys.Refresh(refresh, m.Config.KeyRefresh, func(err error) {
+		m.Logger.Warn("could not read the signing keys again; the last ones read stay in use", "err", err)
+	})
 	return nil
 }
 
@@ -162,7 +185,7 @@ func warnOpenDataDir(dir string, logger *slog.Logger) {
 // openJobs opens the export file store and starts the job engine on the
 // store's database.
 func (m *Main) openJobs(ctx context.Context) (err error) {
-	if m.blobs, m.downloads, err = openBlobs(ctx, &m.Config, m.Clock); err != nil {
+	if m.blobs, m.downloads, err = openBlobs(ctx, &m.Config, m.secrets, m.Clock); err != nil {
 		return err
 	}
 	var blobs userport.BlobStore = m.blobs
@@ -175,6 +198,7 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
 		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter,
+		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers,
 		ProgressInterval: m.Config.ProgressInterval}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
@@ -209,6 +233,10 @@ func (m *Main) URL() string { return m.Config.PublicURL }
 // Close stops serving, letting in-flight requests finish, and closes the store.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopKeys != nil {
+		m.stopKeys()
+		m.stopKeys = nil
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()

@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/auth"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/postgres"
@@ -57,19 +56,14 @@ func (c *Config) database() (kind, target string, err error) {
 	return "", "", fmt.Errorf("invalid --database-url (USERPORT_DATABASE_URL): want sqlite://PATH or postgres://..., not %q", userport.Excerpt(c.DatabaseURL))
 }
 
-// openStore opens the configured database (migrated) and the data dir's
-// signing keys.
-func openStore(ctx context.Context, cfg *Config) (*database, *auth.KeySet, error) {
+// openStore opens the configured database (migrated).
+func openStore(ctx context.Context, cfg *Config) (*database, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("create data dir: %w", err)
+		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	kind, target, err := cfg.database()
 	if err != nil {
-		return nil, nil, err
-	}
-	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("signing keys: %w", err)
+		return nil, err
 	}
 	var db *database
 	if kind == dbPostgres {
@@ -78,9 +72,9 @@ func openStore(ctx context.Context, cfg *Config) (*database, *auth.KeySet, error
 		db, err = openSQLite(ctx, target)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return db, keys, nil
+	return db, nil
 }
 
 // openSQLite opens the SQLite file; River shares it through riversqlite.
@@ -106,14 +100,16 @@ func openPostgres(ctx context.Context, url string) (*database, error) {
 		return nil, err
 	}
 	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
+		cfg.FetchCooldown = jobs.PostgresFetchCooldown
 		return jobs.New(riverpgxv5.New(db.Pool()), deps, cfg, work)
 	}}, nil
 }
 
 // openBlobs opens the configured blob store: local files in the data dir,
-// whose signed links this server serves (downloads), or S3, whose presigned
-// links clients fetch from S3 itself (downloads nil).
-func openBlobs(ctx context.Context, cfg *Config, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
+// whose links this server signs with the download key of sec and serves
+// (downloads), or S3, whose presigned links clients fetch from S3 itself
+// (downloads nil).
+func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
 	if cfg.BlobURL != "" {
 		s, err := s3blob.Open(ctx, cfg.BlobURL, s3blob.Options{Endpoint: cfg.S3Endpoint, PublicEndpoint: cfg.S3PublicEndpoint})
 		if err != nil {
@@ -121,9 +117,9 @@ func openBlobs(ctx context.Context, cfg *Config, clock userport.Clock) (blobs us
 		}
 		return s, nil, nil
 	}
-	key, err := localblob.LoadOrCreateKey(filepath.Join(cfg.DataDir, "download-key"))
+	key, err := sec.downloadKey(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("download signing key: %w", err)
+		return nil, nil, err
 	}
 	local, err := localblob.New(filepath.Join(cfg.DataDir, "exports"), cfg.PublicURL, key, clock)
 	if err != nil {
@@ -144,4 +140,15 @@ func (c *Config) checkBlobURL() error {
 	}
 	return errors.New("invalid --blob-url (USERPORT_BLOB_URL): want s3://bucket[/prefix], or nothing for the data dir, not " +
 		fmt.Sprintf("%q", userport.Excerpt(c.BlobURL)))
+}
+
+// checkS3Endpoints checks the form of USERPORT_S3_ENDPOINT and
+// USERPORT_S3_PUBLIC_ENDPOINT.
+func (c *Config) checkS3Endpoints() error {
+	for _, e := range []struct{ name, value string }{{"USERPORT_S3_ENDPOINT", c.S3Endpoint}, {"USERPORT_S3_PUBLIC_ENDPOINT", c.S3PublicEndpoint}} {
+		if err := s3blob.CheckEndpoint(e.value); e.value != "" && err != nil {
+			return fmt.Errorf("invalid %s: %w", e.name, err)
+		}
+	}
+	return nil
 }

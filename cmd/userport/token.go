@@ -15,7 +15,8 @@ import (
 )
 
 // runToken implements `userport token`: it prints an access token signed with
-// the data dir's key, for the server started with the same flags.
+// the signing key of the server started with the same flags (the data dir's,
+// or in scale mode the database's).
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
@@ -34,10 +35,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("unknown scope %q (known: %s)", s, strings.Join(auth.AllScopes(), " "))
 		}
 	}
-	keys, err := auth.LoadOrCreateKeys(cfg.DataDir)
+	keys, closeStore, err := openKeySet(ctx, &cfg)
 	if err != nil {
-		return fmt.Errorf("signing keys: %w", err)
+		return err
 	}
+	defer closeStore()
 	id := *clientID
 	if id == "" {
 		if id = adminClientID(&cfg); id == "" {

@@ -311,10 +311,13 @@ var routes = []struct {
 	{"POST", "/users", auth.ScopeCreateUsers, map[string]any{}, 400},
 	{"GET", "/users/auth0|000000000000000000000000", auth.ScopeReadUsers, nil, 404},
 	{"PATCH", "/users/auth0|000000000000000000000000", auth.ScopeUpdateUsers, map[string]any{"name": "x"}, 404},
-	{"DELETE", "/users/auth0|000000000000000000000000", auth.ScopeDeleteUsers, nil, 404},
+	{"DELETE", "/users/auth0|000000000000000000000000", auth.ScopeDeleteUsers, nil, 204},
+	{"GET", "/users-by-email?email=a%40example.com", auth.ScopeReadUsers, nil, 200},
 	{"GET", "/connections", auth.ScopeReadConnections, nil, 200},
 	{"POST", "/connections", auth.ScopeCreateConnections, map[string]any{}, 400},
 	{"GET", "/connections/con_0000000000000000", auth.ScopeReadConnections, nil, 404},
+	{"PATCH", "/connections/con_0000000000000000", auth.ScopeUpdateConnections, map[string]any{"options": map[string]any{}}, 404},
+	{"DELETE", "/connections/con_0000000000000000", auth.ScopeDeleteConnections, nil, 204},
 }
 
 func TestScopes(t *testing.T) {

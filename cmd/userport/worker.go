@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/supervisor"
@@ -16,6 +17,22 @@ import (
 // export or an import keeps every core busy, and a request (a password to
 // hash, a page to read) should not wait for it.
 const childNice = 10
+
+// defaultWorkerMemoryLimit is the worker's soft memory limit (Go's
+// runtime/debug.SetMemoryLimit) unless GOMEMLIMIT sets one: the garbage
+// collector runs sooner as the process nears it, which keeps the peak RSS of
+// a large export under 100 MB (docs/benchmarks.md). It is no hard cap: a job
+// that needs more gets it, at the cost of more frequent collections.
+const defaultWorkerMemoryLimit = 80 << 20
+
+// workerMemoryLimit is the soft memory limit the worker sets: none (0) when
+// GOMEMLIMIT is set (the runtime has applied it), else the default.
+func workerMemoryLimit(gomemlimit string) int64 {
+	if gomemlimit != "" {
+		return 0
+	}
+	return defaultWorkerMemoryLimit
+}
 
 // runWorker implements `userport worker`: the job workers without the HTTP
 // API, sharing the queue (and the database) with `serve` and other workers.
@@ -32,6 +49,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("invalid --nice %d: want 0 to 19", *nice)
 	}
 	m.Logger = newLogger(stderr, &m.Config)
+	if limit := workerMemoryLimit(os.Getenv("GOMEMLIMIT")); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	if err := supervisor.LowerPriority(*nice); err != nil {
 		m.Logger.Warn("could not lower the worker's priority", "err", err)
 	}

@@ -63,7 +63,7 @@ func TestWorkerRunsQueuedExports(t *testing.T) {
 func queueExport(t *testing.T, cfg *Config) *userport.Job {
 	t.Helper()
 	ctx := context.Background()
-	store, _, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,4 +78,19 @@ func queueExport(t *testing.T, cfg *Config) *userport.Job {
 		t.Fatal(err)
 	}
 	return job
+}
+
+func TestWorkerMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want int64
+	}{
+		{"", defaultWorkerMemoryLimit},
+		{"200MiB", 0}, // the runtime applied GOMEMLIMIT already
+		{"off", 0},
+	} {
+		if got := workerMemoryLimit(tc.env); got != tc.want {
+			t.Errorf("GOMEMLIMIT=%q: limit %d, want %d", tc.env, got, tc.want)
+		}
+	}
 }

@@ -1,0 +1,239 @@
+//go:build unix
+
+package main
+
+// A split export, cut into user_id ranges that several workers write at once
+// and joined, equals the unsplit export of the same users: in embedded mode
+// (SQLite, joined on local disk) and in scale mode through the built binary
+// (PostgreSQL, S3, serve --jobs none and two workers, joined in S3).
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// splitBodies are the exports of the split tests: each is created as is
+// (split) and with a limit above the users, which is never split: the
+// reference its file must equal.
+var splitBodies = []map[string]any{
+	{"format": "json"},
+	{"format": "csv"},
+	{"format": "csv", "fields": []map[string]string{{"name": "user_id"}, {"name": "email", "export_as": "Email"}, {"name": "created_at"}}},
+}
+
+// TestSplitExportEmbedded splits exports in embedded mode: three workers of
+// one process write three ranges, joined on local disk; each file,
+// decompressed, equals the unsplit export's, byte for byte.
+func TestSplitExportEmbedded(t *testing.T) {
+	t.Parallel()
+	const users = 3000
+	b := exStart(t, func(c *Config) {
+		c.ExportSplitParts, c.ExportSplitMinUsers, c.Workers, c.MaxExportsPerTenant = 3, 500, 3, 6
+	})
+	b.putUsers(b.connection("Username-Password-Authentication"), 0, users)
+	for _, body := range splitBodies {
+		t.Run(fmt.Sprint(body), func(t *testing.T) {
+			split := b.admin(http.MethodPost, "/jobs/users-exports", body)
+			split.wantStatus(t, http.StatusOK)
+			whole := cloneWith(body, "limit", users+1)
+			ref := b.admin(http.MethodPost, "/jobs/users-exports", whole)
+			ref.wantStatus(t, http.StatusOK)
+			s, w := b.exCompleted(exDecodeJob(t, split.body).ID), b.exCompleted(exDecodeJob(t, ref.body).ID)
+			got, want := b.exDownload(s), b.exDownload(w)
+			if !bytes.Equal(got, want) {
+				t.Errorf("the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", len(got), len(want))
+			}
+			if parts, err := b.m.store.ListExportParts(b.ctx(), b.m.Config.Tenant, s.ID); err != nil || len(parts) != 3 {
+				t.Errorf("the split export has %d parts (%v), want 3", len(parts), err)
+			}
+			if parts, err := b.m.store.ListExportParts(b.ctx(), b.m.Config.Tenant, w.ID); err != nil || len(parts) != 0 {
+				t.Errorf("the limited export has %d parts (%v), want none", len(parts), err)
+			}
+		})
+	}
+}
+
+// splitScaleStart seeds users into a scale environment of t's own and
+// starts serve --jobs none and two workers on it, with the settings of t's
+// environment; the workers' logs are shown when t fails.
+func splitScaleStart(t *testing.T, users int) (*scaleEnv, *bundle, []*imProcess) {
+	t.Helper()
+	e := newScaleEnv(t)
+	bin := buildUserport(t)
+	args := append([]string{"seed", "--data-dir", t.TempDir(), "--users", strconv.Itoa(users), "--quiet"}, e.flags()...)
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	dir, addr := t.TempDir(), imFreeAddr(t)
+	installTestKey(t, dir)
+	imStartServe(t, bin, dir, addr, append([]string{"--jobs", "none"}, e.flags()...)...)
+	workers := []*imProcess{scaleStartWorker(t, bin, e), scaleStartWorker(t, bin, e)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, w := range workers {
+				t.Logf("worker %d:\n%s", i, w.logs.String())
+			}
+		}
+	})
+	return e, imClient(t, addr), workers
+}
+
+// cloneWith returns a copy of m with key set to v.
+func cloneWith(m map[string]any, key string, v any) map[string]any {
+	c := map[string]any{key: v}
+	for k, x := range m {
+		c[k] = x
+	}
+	return c
+}
+
+// TestScaleModeSplitExport runs split exports in scale mode through the
+// built binary: serve --jobs none and two workers on one PostgreSQL schema
+// and one S3 bucket. Each export is cut into four ranges that the workers'
+// River jobs write at once and that are joined in S3; its file, decompressed,
+// equals byte for byte the unsplit export of the same users (CSV with its one
+// header, NDJSON).
+func TestScaleModeSplitExport(t *testing.T) {
+	const users = 20_000
+	t.Setenv("USERPORT_EXPORT_SPLIT_PARTS", "4")
+	t.Setenv("USERPORT_EXPORT_SPLIT_MIN_USERS", "2000")
+	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "6")
+	e, c, _ := splitScaleStart(t, users)
+
+	var created []imJob
+	for _, body := range splitBodies {
+		for _, b := range []map[string]any{body, cloneWith(body, "limit", users+1)} {
+			r := c.admin(http.MethodPost, "/jobs/users-exports", b)
+			r.wantStatus(t, http.StatusOK)
+			var j imJob
+			r.decode(t, &j)
+			created = append(created, j)
+		}
+	}
+	start := time.Now()
+	done := scaleWaitAll(t, c, created, 2*time.Minute)
+	t.Logf("%d exports of %d users completed in %v", len(done), users, time.Since(start))
+	conn := e.connect(t)
+	for i := 0; i < len(done); i += 2 {
+		split, whole := done[i], done[i+1]
+		got, want := scaleDownload(t, c, split, e.s3Endpoint), scaleDownload(t, c, whole, e.s3Endpoint)
+		if !bytes.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%v: the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", splitBodies[i/2], len(got), len(want))
+		}
+		for _, tt := range []struct {
+			id          string
+			parts, jobs int
+		}{{split.ID, 4, 3}, {whole.ID, 0, 0}} {
+			var parts, helpers int
+			ctx := context.Background()
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM export_parts WHERE job_id = $1 AND status = 'completed'`, tt.id).Scan(&parts); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'userport_export_part' AND args->>'job_id' = $1`, tt.id).Scan(&helpers); err != nil && err != pgx.ErrNoRows {
+				t.Fatal(err)
+			}
+			if parts != tt.parts || helpers != tt.jobs {
+				t.Errorf("export %s: %d completed parts and %d helper jobs, want %d and %d", tt.id, parts, helpers, tt.parts, tt.jobs)
+			}
+		}
+	}
+}
+
+// TestScaleModeSplitExportWorkerKilled kills with SIGKILL the worker
+// process that is writing a range of a split export: another runner takes
+// the range over once its heartbeat is stale, the ranges written before are
+// kept, and the export completes with a file equal to the unsplit export's.
+func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
+	const users = 60_000
+	t.Setenv("USERPORT_EXPORT_SPLIT_PARTS", "2")
+	t.Setenv("USERPORT_EXPORT_SPLIT_MIN_USERS", "10000")
+	t.Setenv("USERPORT_EXPORT_STALE_AFTER", "2s")
+	t.Setenv("USERPORT_CLEANUP_INTERVAL", "1s")
+	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "4")
+	e, c, workers := splitScaleStart(t, users)
+	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
+	r.wantStatus(t, http.StatusOK)
+	var split imJob
+	r.decode(t, &split)
+
+	// The range being written, its runner, and the worker that logged
+	// claiming it.
+	ctx, conn := context.Background(), e.connect(t)
+	var index int
+	var runner string
+	exPoll(t, time.Minute, "a range of the export to be written", func() bool {
+		err := conn.QueryRow(ctx, `SELECT idx, runner FROM export_parts WHERE job_id = $1 AND status = 'processing'
+			ORDER BY idx LIMIT 1`, split.ID).Scan(&index, &runner)
+		if err != nil && err != pgx.ErrNoRows {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
+	victim := -1
+	exPoll(t, 10*time.Second, "the claim of range "+strconv.Itoa(index)+" in a worker's log", func() bool {
+		for i, w := range workers {
+			if strings.Contains(w.logs.String(), "runner="+runner) {
+				victim = i
+			}
+		}
+		return victim >= 0
+	})
+	if err := syscall.Kill(workers[victim].cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = workers[victim].cmd.Wait()
+	var status, after string
+	if err := conn.QueryRow(ctx, `SELECT status, runner FROM export_parts WHERE job_id = $1 AND idx = $2`, split.ID, index).Scan(&status, &after); err != nil {
+		t.Fatal(err)
+	}
+	if status != "processing" || after != runner {
+		t.Skipf("range %d was %s by %s by the time its worker was killed: nothing to take over", index, status, after)
+	}
+	var kept []string
+	rows, err := conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+
+	r = c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json", "limit": users + 1})
+	r.wantStatus(t, http.StatusOK)
+	var whole imJob
+	r.decode(t, &whole)
+	done := scaleWaitAll(t, c, []imJob{split, whole}, 2*time.Minute)
+	survivor := workers[1-victim]
+	if !strings.Contains(survivor.logs.String(), "export part lost its worker; taken over") {
+		t.Errorf("the export completed, but range %d was not taken over", index)
+	}
+	got, want := scaleDownload(t, c, done[0], e.s3Endpoint), scaleDownload(t, c, done[1], e.s3Endpoint)
+	if !bytes.Equal(got, want) {
+		t.Errorf("the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", len(got), len(want))
+	}
+	// The ranges completed before the kill were not written again.
+	rows, err = conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kept {
+		if !slices.Contains(final, k) {
+			t.Errorf("range of runner %s, completed before the kill, was written again: %v", k, final)
+		}
+	}
+}

@@ -1,0 +1,366 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/userport/userport"
+)
+
+// DefaultSplitMinUsers is the fewest users of one part of a split export.
+// At the 25 (CSV of the default fields) to 180 (NDJSON) bytes a user takes
+// once compressed, a part of 250,000 users holds about 6 to 44 MB, above S3's
+// 5 MiB minimum of a multipart upload's part, so that s3blob's Join copies
+// every part inside S3; and a part runs long enough (a second or more) that
+// splitting pays for its setup (the cut points, one more job, the join).
+const DefaultSplitMinUsers = 250_000
+
+// ExportPartArgs is the River job of a helper of a split export: it writes
+// parts of the export that no worker writes yet, until none is left.
+type ExportPartArgs struct {
+	Tenant string `json:"tenant"`
+	JobID  string `json:"job_id"`
+}
+
+// Kind names the River job kind.
+func (ExportPartArgs) Kind() string { return "userport_export_part" }
+
+// splitCount is how many parts an export of total users is cut into: 1 (not
+// split) unless splitting is on, the export has no limit, and every part
+// gets SplitMinUsers users or more.
+func (c Config) splitCount(job *userport.Job, total int64) int {
+	if c.SplitParts < 2 || job.Limit > 0 {
+		return 1
+	}
+	return int(min(int64(c.SplitParts), total/c.SplitMinUsers))
+}
+
+// plan returns the parts of a split export: the ones recorded already (a
+// runner that took the export over keeps the parts finished before), or new
+// ones when the export is to be split, whose helpers it queues. Nil means
+// the export is written in one piece.
+func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport.ExportPart, error) {
+	parts, err := w.deps.Store.ListExportParts(ctx, job.Tenant, job.ID)
+	if err != nil {
+		return nil, err
+	} else if len(parts) > 0 {
+		return parts, nil
+	}
+	if w.cfg.SplitParts < 2 || job.Limit > 0 {
+		return nil, nil
+	}
+	total, err := w.total(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	n := w.cfg.splitCount(job, total)
+	if n < 2 {
+		return nil, nil
+	}
+	every := (total + int64(n) - 1) / int64(n)
+	cuts, err := w.deps.Store.UserCuts(ctx, job.Tenant, job.ConnectionID, every, n-1)
+	if err != nil {
+		return nil, fmt.Errorf("split export: %w", err)
+	}
+	if len(cuts) == 0 {
+		return nil, nil // the users went meanwhile
+	}
+	parts = make([]*userport.ExportPart, len(cuts)+1)
+	for i := range parts {
+		p := &userport.ExportPart{Tenant: job.Tenant, JobID: job.ID, Index: i, Status: userport.JobPending}
+		if i > 0 {
+			p.After = cuts[i-1]
+		}
+		if i < len(cuts) {
+			p.Until = cuts[i]
+		}
+		parts[i] = p
+	}
+	if err := w.deps.Store.CreateExportParts(ctx, parts); userport.ErrorCode(err) == userport.ECONFLICT {
+		// A runner that this one took over (it was slow, not dead) recorded
+		// them meanwhile: they are the export's parts.
+		return w.deps.Store.ListExportParts(ctx, job.Tenant, job.ID)
+	} else if err != nil {
+		return nil, fmt.Errorf("split export: %w", err)
+	}
+	for range len(parts) - 1 {
+		// A helper that is never queued only slows the export down: this
+		// runner writes every part no helper takes.
+		if err := w.enqueue(ctx, ExportPartArgs{Tenant: job.Tenant, JobID: job.ID}); err != nil {
+			w.deps.Logger.Warn("queue a helper of a split export", "job", job.ID, "err", err)
+		}
+	}
+	w.deps.Logger.Info("export split", "job", job.ID, "parts", len(parts), "users", total)
+	return parts, nil
+}
+
+// runSplit writes parts of a split export until every part is written (by
+// this runner or by helpers, here or in other workers), then joins them into
+// the export's file and completes the job. It takes over a part whose
+// runner's heartbeat is stale. stop ends the job's heartbeat, whose progress
+// counts the users of every part (splitProgress).
+func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.Job) error {
+	parts, err := writeParts(ctx, w.deps, w.cfg, job, true)
+	if err != nil {
+		stop()
+		return w.finish(ctx, job, err)
+	}
+	job.FileName = userport.ExportFileName(job.Tenant, job.Format)
+	job.FileKey = userport.ExportFileKey(job.ID, job.Runner, job.FileName)
+	keys := make([]string, len(parts))
+	var rows int64
+	for i, p := range parts {
+		keys[i], rows = p.FileKey, rows+p.Rows
+	}
+	size, err := w.deps.Blobs.Join(ctx, job.FileKey, keys)
+	stop()
+	if err != nil {
+		return w.finish(ctx, job, err)
+	}
+	completed, err := w.complete(ctx, job, rows, size)
+	if completed {
+		// The parts are no longer needed; the cleanup deletes the job's
+		// directory anyway at the file's lifetime.
+		bg := context.WithoutCancel(ctx)
+		for _, key := range keys {
+			if err := w.deps.Blobs.Delete(bg, key); err != nil {
+				w.deps.Logger.Warn("delete a part of a joined export", "job", job.ID, "key", key, "err", err)
+			}
+		}
+	}
+	return err
+}
+
+// splitProgress counts the users a split export's parts have written, as
+// their runners last recorded.
+type splitProgress struct {
+	w    *exportWorker
+	job  *userport.Job
+	last atomic.Int64 // as of the last list of the parts that succeeded
+}
+
+// done lists the parts and sums their counts.
+func (sp *splitProgress) done(ctx context.Context) int64 {
+	if parts, err := sp.w.deps.Store.ListExportParts(ctx, sp.job.Tenant, sp.job.ID); err == nil {
+		sp.last.Store(partsDone(parts))
+	}
+	return sp.last.Load()
+}
+
+// partsDone is how many users the parts have written, as last recorded.
+func partsDone(parts []*userport.ExportPart) int64 {
+	var n int64
+	for _, p := range parts {
+		n += p.Done
+	}
+	return n
+}
+
+// writeParts claims and writes the parts of job that no live runner writes,
+// one after another, until every part is written; then it returns them. A
+// helper (wait false) returns as soon as there is none left to claim; the
+// export's runner (wait true) waits for the others' parts, ready to take
+// over any whose runner dies.
+func writeParts(ctx context.Context, deps Deps, cfg Config, job *userport.Job, wait bool) ([]*userport.ExportPart, error) {
+	for {
+		parts, err := deps.Store.ListExportParts(ctx, job.Tenant, job.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(parts) == 0 {
+			return nil, fmt.Errorf("split export %s/%s: the parts are gone", job.Tenant, job.ID)
+		}
+		part, err := claimPart(ctx, deps, cfg, parts)
+		if err != nil {
+			return nil, err
+		}
+		if part != nil {
+			if err := writePart(ctx, deps, cfg, job, part); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if allCompleted(parts) || !wait {
+			return parts, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(cfg.ProgressInterval):
+		}
+	}
+}
+
+// allCompleted reports whether every part is written.
+func allCompleted(parts []*userport.ExportPart) bool {
+	for _, p := range parts {
+		if p.Status != userport.JobCompleted {
+			return false
+		}
+	}
+	return true
+}
+
+// claimPart claims the first part that is pending or whose runner's
+// heartbeat is stale, with a new runner token; nil if there is none.
+func claimPart(ctx context.Context, deps Deps, cfg Config, parts []*userport.ExportPart) (*userport.ExportPart, error) {
+	for _, p := range parts {
+		if p.Status == userport.JobCompleted {
+			continue
+		}
+		token, now := userport.RandomString(16), deps.Clock.Now()
+		claimed, err := deps.Store.UpdateExportPart(ctx, p.Tenant, p.JobID, p.Index, func(p *userport.ExportPart) error {
+			return p.Claim(token, now, cfg.StaleAfter)
+		})
+		if errors.Is(err, userport.ErrPartTaken) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if p.Runner != "" {
+			deps.Logger.Warn("export part lost its worker; taken over", "job", p.JobID, "part", p.Index, "heartbeat", p.HeartbeatAt)
+		}
+		deps.Logger.Info("export part claimed", "job", p.JobID, "part", p.Index, "runner", token)
+		return claimed, nil
+	}
+	return nil, nil
+}
+
+// writePart writes one claimed part into a blob of its own and records it.
+// Its heartbeat goes with its progress every ProgressInterval; a runner whose
+// part was taken over stops and deletes what it wrote. A runner stopped by a
+// shutdown gives its part back, for any worker to claim at once.
+func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, part *userport.ExportPart) error {
+	runner := part.Runner
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	bg := context.WithoutCancel(ctx)
+	var done atomic.Int64
+	stop := beat(ctx, cfg.ProgressInterval, func(ctx context.Context) error {
+		_, err := deps.Store.UpdateExportPart(ctx, part.Tenant, part.JobID, part.Index, func(p *userport.ExportPart) error {
+			return p.Beat(runner, deps.Clock.Now(), done.Load())
+		})
+		if errors.Is(err, userport.ErrPartLost) || userport.ErrorCode(err) == userport.ENOTFOUND {
+			cancel(userport.ErrPartLost)
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
+			deps.Logger.Warn("write export part progress", "job", part.JobID, "part", part.Index, "err", err)
+		}
+		return nil
+	})
+	key := userport.ExportPartKey(part.JobID, part.Index, runner)
+	rows, size, err := func() (int64, int64, error) {
+		bw, err := deps.Blobs.Create(ctx, key)
+		if err != nil {
+			return 0, 0, err
+		}
+		cw := &countingWriter{w: bw}
+		rows, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
+		if err != nil {
+			return 0, 0, errors.Join(err, bw.Abort())
+		}
+		return rows, cw.n, bw.Commit()
+	}()
+	stop()
+	if errors.Is(context.Cause(ctx), userport.ErrPartLost) {
+		return nil // another runner writes it
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			_, rerr := deps.Store.UpdateExportPart(bg, part.Tenant, part.JobID, part.Index, func(p *userport.ExportPart) error {
+				return p.Release(runner)
+			})
+			if rerr != nil && !errors.Is(rerr, userport.ErrPartLost) {
+				deps.Logger.Warn("give back an export part", "job", part.JobID, "part", part.Index, "err", rerr)
+			}
+		}
+		return fmt.Errorf("export part %d: %w", part.Index, err)
+	}
+	_, err = deps.Store.UpdateExportPart(bg, part.Tenant, part.JobID, part.Index, func(p *userport.ExportPart) error {
+		return p.Complete(runner, key, rows, size)
+	})
+	if errors.Is(err, userport.ErrPartLost) || userport.ErrorCode(err) == userport.ENOTFOUND {
+		return deps.Blobs.Delete(bg, key)
+	}
+	return err
+}
+
+// beat calls fn every interval from its own goroutine until fn fails or
+// stop is called.
+func beat(ctx context.Context, interval time.Duration, fn func(ctx context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if fn(ctx) != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-finished }
+}
+
+// exportPartWorker runs the helpers of split exports.
+type exportPartWorker struct {
+	river.WorkerDefaults[ExportPartArgs]
+	deps Deps
+	cfg  Config
+}
+
+// Timeout lets a helper run until the export's 8 h limit.
+func (w *exportPartWorker) Timeout(*river.Job[ExportPartArgs]) time.Duration {
+	return w.cfg.Lifetimes.Export + time.Minute
+}
+
+// Work writes parts of a processing export until none is left to claim. A
+// part that fails fails the export (its runner then stops); a helper stopped
+// by a shutdown leaves its part to the others.
+func (w *exportPartWorker) Work(ctx context.Context, rj *river.Job[ExportPartArgs]) error {
+	a := rj.Args
+	job, err := w.deps.Store.FindJob(ctx, a.Tenant, a.JobID)
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	}
+	if job.Status != userport.JobProcessing {
+		return nil // ended, or back to pending: its runner will write what is left
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lifetimes.Export-w.deps.Clock.Now().Sub(job.StartedAt))
+	defer cancel()
+	_, err = writeParts(ctx, w.deps, w.cfg, job, false)
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil // the cleanup fails the export at its time limit
+	}
+	bg := context.WithoutCancel(ctx)
+	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export part failed", slog.String("job", job.ID), slog.Any("err", err))
+	_, uerr := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		if j.Status != userport.JobProcessing {
+			return errNotProcessing
+		}
+		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, "The export failed: "+userport.ErrorMessage(err), w.deps.Clock.Now()
+		return nil
+	})
+	if uerr != nil && !errors.Is(uerr, errNotProcessing) && userport.ErrorCode(uerr) != userport.ENOTFOUND {
+		return uerr
+	}
+	return river.JobCancel(err)
+}

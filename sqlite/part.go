@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/userport/userport"
+)
+
+const partColumns = `tenant, job_id, idx, after_id, until_id, status, runner, heartbeat_at, done,
+	file_key, row_count, file_bytes`
+
+const sqlReplacePart = `REPLACE INTO export_parts (` + partColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// UserCuts returns the every-th, 2*every-th, ... user_id of the tenant's (or
+// the connection's) users, at most max of them: each is one keyset step of
+// every users from the one before, on the read-only pool, counted in a
+// covering index (no user row is read).
+func (db *DB) UserCuts(ctx context.Context, tenant, connectionID string, every int64, max int) (_ []string, err error) {
+	defer mapBusy(&err)
+	if every <= 0 {
+		return nil, fmt.Errorf("user cuts: every must be positive, got %d", every)
+	}
+	var cuts []string
+	after := ""
+	for len(cuts) < max {
+		var row *sql.Row
+		if connectionID == "" {
+			row = db.read.QueryRowContext(ctx, qUserCut, tenant, after, every-1)
+		} else {
+			row = db.read.QueryRowContext(ctx, qConnUserCut, tenant, connectionID, after, every-1)
+		}
+		err := row.Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("user cuts: %w", err)
+		}
+		cuts = append(cuts, after)
+	}
+	return cuts, nil
+}
+
+// partArgs are p's values in partColumns order.
+func partArgs(p *userport.ExportPart) []any {
+	return []any{p.Tenant, p.JobID, p.Index, p.After, p.Until, string(p.Status), p.Runner,
+		toMillis(p.HeartbeatAt), p.Done, p.FileKey, p.Rows, p.FileBytes}
+}
+
+// scanPart reads the partColumns of one row.
+func scanPart(s scanner) (*userport.ExportPart, error) {
+	var p userport.ExportPart
+	var heartbeat sql.NullInt64
+	err := s.Scan(&p.Tenant, &p.JobID, &p.Index, &p.After, &p.Until, &p.Status, &p.Runner, &heartbeat,
+		&p.Done, &p.FileKey, &p.Rows, &p.FileBytes)
+	p.HeartbeatAt = fromMillis(heartbeat)
+	return &p, err
+}
+
+// CreateExportParts inserts a job's parts in one transaction: ECONFLICT if
+// the job has parts already.
+func (db *DB) CreateExportParts(ctx context.Context, parts []*userport.ExportPart) (err error) {
+	defer mapBusy(&err)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create export parts: %w", err)
+	}
+	defer rollback(tx)
+	for _, p := range parts {
+		_, err := tx.ExecContext(ctx, `INSERT INTO export_parts (`+partColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, partArgs(p)...)
+		if isConflict(err) {
+			return userport.Errorf(userport.ECONFLICT, "", "The export %s has parts already.", p.JobID)
+		} else if err != nil {
+			return fmt.Errorf("create export parts: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create export parts: commit: %w", err)
+	}
+	return nil
+}
+
+// ListExportParts returns a job's parts in index order.
+func (db *DB) ListExportParts(ctx context.Context, tenant, jobID string) (_ []*userport.ExportPart, err error) {
+	defer mapBusy(&err)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+partColumns+` FROM export_parts WHERE tenant = ? AND job_id = ? ORDER BY idx`, tenant, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("list export parts: %w", err)
+	}
+	defer rows.Close()
+	var parts []*userport.ExportPart
+	for rows.Next() {
+		p, err := scanPart(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list export parts: %w", err)
+		}
+		parts = append(parts, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list export parts: %w", err)
+	}
+	return parts, nil
+}
+
+// UpdateExportPart reads a part, lets fn change it and writes it back, in
+// one transaction. The part keeps its job and index whatever fn does.
+func (db *DB) UpdateExportPart(ctx context.Context, tenant, jobID string, index int, fn func(p *userport.ExportPart) error) (_ *userport.ExportPart, err error) {
+	defer mapBusy(&err)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update export part: %w", err)
+	}
+	defer rollback(tx)
+	p, err := scanPart(tx.QueryRowContext(ctx, `SELECT `+partColumns+` FROM export_parts
+		WHERE tenant = ? AND job_id = ? AND idx = ?`, tenant, jobID, index))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, userport.ErrPartNotFound()
+	} else if err != nil {
+		return nil, fmt.Errorf("update export part: %w", err)
+	}
+	if err := fn(p); err != nil {
+		return nil, err
+	}
+	p.Tenant, p.JobID, p.Index = tenant, jobID, index
+	p.HeartbeatAt = fromMillis(toMillis(p.HeartbeatAt))
+	if _, err := tx.ExecContext(ctx, sqlReplacePart, partArgs(p)...); err != nil {
+		return nil, fmt.Errorf("update export part: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("update export part: commit: %w", err)
+	}
+	return p, nil
+}
