@@ -1,13 +1,17 @@
 # userport: run `make help` for the targets.
 GO ?= go
 
-.PHONY: help run test test-race lint bench fuzz fmt screenshots
+.PHONY: help run build test test-race lint bench fuzz fmt screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 run: ## run the service on the embedded default
 	$(GO) run ./cmd/userport serve
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+build: ## build ./userport, `userport version` printing VERSION (git describe)
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o userport ./cmd/userport
 
 test: ## run every test (the README's test command)
 	$(GO) test -timeout 30m ./...

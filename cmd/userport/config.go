@@ -95,8 +95,9 @@ type Config struct {
 	envErrors []error // bad values of USERPORT_ twins, reported by Validate
 
 	// Not flags: tests shorten them.
-	Lifetimes    userport.Lifetimes
-	PollInterval time.Duration
+	Lifetimes        userport.Lifetimes
+	PollInterval     time.Duration
+	ProgressInterval time.Duration // how often a running job writes its progress (jobs.Config)
 }
 
 // defaultLogLevel is --log-level's default.

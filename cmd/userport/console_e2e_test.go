@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -178,8 +177,6 @@ func jobSelector(scope, id, status string) string {
 	return fmt.Sprintf(`%s li.job[data-id=%q][data-status=%q]`, scope, id, status)
 }
 
-var jobIDIn = regexp.MustCompile(`job_[A-Za-z0-9]{16}`)
-
 // TestConsoleInBrowser walks the sign-in form with Tab, signs in (by
 // keyboard, after a refused secret), reads
 // the connections' user counts, sees a job started by another client,
@@ -275,7 +272,7 @@ func consoleExport(t *testing.T, p *browserPage) string {
 	p.run("start the export", chromedp.Click(chromedp.CSS(`input[name=format][value=csv]`)), chromedp.Click(chromedp.CSS("#export-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#export-status`)))
 	p.waitJS("the export's job id", `/job_/.test(document.getElementById('export-status').textContent)`)
-	id := jobIDIn.FindString(p.text("#export-status"))
+	id := jobIDIn(p.text("#export-status"))
 	p.run("wait for the export to complete", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", id, "completed")+` button`)))
 	return id
 }
@@ -360,7 +357,7 @@ func TestConsoleScreenshots(t *testing.T) {
 	p.run("start a JSON export", chromedp.Click(chromedp.CSS(`input[name=format][value=json]`)),
 		chromedp.Click(chromedp.CSS("#export-submit")))
 	p.waitJS("the export's job id", `/job_/.test(document.getElementById('export-status').textContent)`)
-	id := jobIDIn.FindString(p.text("#export-status"))
+	id := jobIDIn(p.text("#export-status"))
 	card := jobSelector("#jobs-list", id, "processing")
 	p.waitJS("the export's progress", fmt.Sprintf(`(() => { const c = document.querySelector(%q);
 		return c !== null && c.querySelector('progress').value >= 25 })()`, card))

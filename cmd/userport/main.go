@@ -22,10 +22,21 @@ Usage:
   userport keys   COMMAND    list, rotate or retire the token signing keys; make a master key
   userport seed   [flags]    write N generated users into the store
   userport bench  [flags]    measure exports against the limit of scan + gzip
-  userport import [flags]    import a JSON-array or NDJSON file (gzip'd or not) into the store
+  userport load FILE [flags] import a JSON-array or NDJSON file (gzip'd or not) straight into the store
   userport loadtest [flags]  put a server (its own, seeded, or one on loopback) under load and report
 
-Run 'userport COMMAND -h' for a command's flags.
+
+Client commands (over HTTP, to a userport server or an Auth0 tenant):
+  userport export [flags]       export users to a file, with a progress bar
+  userport import FILE [flags]  upload an import file, follow the job, show its errors
+  userport jobs get ID          show a job
+  userport jobs list            list the tenant's jobs, newest first
+  userport jobs errors ID       show the per-user errors of an import job
+
+  userport help [COMMAND]    this help, or a command's flags
+  userport version           the version of this binary
+
+Run 'userport help COMMAND' or 'userport COMMAND -h' for a command's flags.
 `
 
 func main() {
@@ -52,25 +63,74 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"seed":     runSeed,
 		"bench":    runBench,
 		"worker":   runWorker,
-		"import":   runImport,
+		"load":     runLoad,
 		"loadtest": runLoadtest,
+		"export":   runExport,
+		"import":   runImport,
+		"jobs":     runJobs,
+		"version":  runVersion,
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) == 1 {
+			_, err := fmt.Fprint(stdout, usage)
+			return err
+		}
+		args = append(args[1:], "-h")
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-	return cmd(ctx, args[1:], stdout, stderr)
+	if err := cmd(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil // the help asked for was printed
+}
+
+// newFlagSet returns the flag set of command name, whose help shows its
+// synopsis, what it does, and its flags with their environment twins.
+func newFlagSet(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: userport %s %s\n\n%s.\n\nFlags (a USERPORT_* variable in parentheses is the flag's environment twin; the flag wins):\n",
+			name, synopsis, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// validator is a configuration that checks itself once parsed.
+type validator interface{ Validate() error }
+
+// parseCommand parses args with fs, flags and at most maxArgs positional
+// arguments in any order, sends help to stderr, validates cfg (nil: none)
+// and returns the positional arguments.
+func parseCommand(fs *flag.FlagSet, args []string, stderr io.Writer, cfg validator, maxArgs int) ([]string, error) {
+	fs.SetOutput(stderr)
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(rest) > maxArgs {
+		return nil, fmt.Errorf("unexpected arguments: %v", rest[maxArgs:])
+	}
+	if cfg == nil {
+		return rest, nil
+	}
+	return rest, cfg.Validate()
 }
 
 // parseFlags parses args with fs, sending help to stderr, and validates cfg.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, cfg *Config) error {
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	return cfg.Validate()
+	_, err := parseCommand(fs, args, stderr, cfg, 0)
+	return err
 }

@@ -34,8 +34,8 @@ func TestScaleModeCommands(t *testing.T) {
 	cmd("seed", "--users", "500", "--quiet")
 	file := filepath.Join(t.TempDir(), "users.ndjson")
 	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"a@example.com","user_id":"imported-a"}`, `{"email":"b@example.com"}`), 0o600))
-	if out := cmd("import", "--file", file, "--connection", "Migrated"); !strings.Contains(out, "(2 inserted, 0 updated, 0 failed)") {
-		t.Errorf("import: %q", out)
+	if out := cmd("load", file, "--connection", "Migrated"); !strings.Contains(out, "(2 inserted, 0 updated, 0 failed)") {
+		t.Errorf("load: %q", out)
 	}
 	ids := e.userIDs(t)
 	if len(ids) != 502 || !ids["auth0|imported-a"] {

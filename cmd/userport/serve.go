@@ -226,7 +226,8 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
 		ImportTimeout: m.Config.ImportTimeout, RescueAfter: m.Config.RescueAfter, StaleAfter: m.Config.StaleAfter,
-		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers}
+		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers,
+		ProgressInterval: m.Config.ProgressInterval}
 	// With --jobs process or none this process only enqueues jobs.
 	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
 	if work {

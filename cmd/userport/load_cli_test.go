@@ -12,7 +12,7 @@ import (
 	"github.com/userport/userport"
 )
 
-func TestImportCommand(t *testing.T) {
+func TestLoadCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(t.TempDir(), "users.ndjson")
@@ -21,9 +21,9 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	args := []string{"import", "--data-dir", dir, "--file", file, "--connection", "Migrated"}
+	args := []string{"load", file, "--data-dir", dir, "--connection", "Migrated"}
 	if err := run(context.Background(), args, &out, &errb); err != nil {
-		t.Fatalf("import: %v\n%s", err, errb.String())
+		t.Fatalf("load: %v\n%s", err, errb.String())
 	}
 	m := regexp.MustCompile(`^job (job_\w{16}): 3 records \(2 inserted, 0 updated, 1 failed\) into Migrated in [0-9.]+s \([0-9]+ users/s\)\n$`).
 		FindStringSubmatch(out.String())
@@ -67,6 +67,25 @@ func TestImportCommand(t *testing.T) {
 	}
 	err := run(context.Background(), args, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "neither a JSON array nor NDJSON") {
-		t.Errorf("import of a CSV file: %v", err)
+		t.Errorf("load of a CSV file: %v", err)
+	}
+}
+
+func TestLoadArgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
+		{[]string{"load", "a.json", "b.json", "--data-dir", dir}, "unexpected arguments: [b.json]"},
+		{[]string{"load", "a.json", "--file", "b.json", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
+		{[]string{"load", "--file", filepath.Join(dir, "none.json"), "--data-dir", dir}, "no such file or directory"},
+	} {
+		_, _, err := cliRun(tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want %q", tt.args, err, tt.want)
+		}
 	}
 }

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/userport/userport/client"
+)
+
+// jobsHelp is the help of `userport jobs`.
+const jobsHelp = `Usage: userport jobs get ID | list | errors ID [flags]
+
+Read jobs over the Management API: one job (as JSON), the tenant's jobs newest
+first, an import job's per-user errors. Run 'userport jobs get -h' (list, errors)
+for the flags.
+`
+
+// runJobs implements `userport jobs get|list|errors`.
+func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors,
+	}
+	if len(args) > 0 {
+		if sub, ok := subs[args[0]]; ok {
+			return sub(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprint(stderr, jobsHelp)
+	switch {
+	case len(args) == 0:
+		return errors.New("name a jobs command: get, list or errors")
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		return flag.ErrHelp
+	}
+	return fmt.Errorf("unknown jobs command %q", args[0])
+}
+
+// jobsCommand parses the flags of the jobs subcommand name, which takes
+// nArgs arguments, and returns them with a client.
+func jobsCommand(fs *flag.FlagSet, rc *remoteConfig, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
+	rest, err := parseCommand(fs, args, stderr, rc, nArgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rest) != nArgs {
+		fs.Usage()
+		return nil, nil, fmt.Errorf("userport %s: want %d argument(s), got %d", fs.Name(), nArgs, len(rest))
+	}
+	c, err := rc.client()
+	return rest, c, err
+}
+
+// runJobsGet implements `userport jobs get ID`: the job as the API shows it.
+func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var rc remoteConfig
+	fs := newFlagSet("jobs get", "ID [flags]", "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)")
+	rc.flags(fs)
+	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	if err != nil {
+		return err
+	}
+	job, err := c.Job(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	return writeJSONOut(stdout, job)
+}
+
+// runJobsList implements `userport jobs list`: a page of the tenant's jobs.
+func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var rc remoteConfig
+	fs := newFlagSet("jobs list", "[flags]", "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)")
+	rc.flags(fs)
+	page := fs.Int("page", 0, "the page to show, from 0")
+	perPage := fs.Int("per-page", 50, "jobs per page (at most 100)")
+	asJSON := fs.Bool("json", false, "print the page as JSON: {jobs, start, limit, total}")
+	_, c, err := jobsCommand(fs, &rc, 0, args, stderr)
+	if err != nil {
+		return err
+	}
+	p, err := c.ListJobs(ctx, *page, *perPage)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSONOut(stdout, p)
+	}
+	return writeJobs(stdout, p)
+}
+
+// writeJobs prints a page of jobs as a table, and where it is in the list.
+func writeJobs(w io.Writer, p *client.JobPage) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tCREATED\tCONNECTION\tPROGRESS")
+	for i := range p.Jobs {
+		j := &p.Jobs[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Type, j.Status, j.CreatedAt, dash(j.Connection), jobOutcome(j))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(p.Jobs) == 0 {
+		_, err := fmt.Fprintf(w, "no jobs here (%d in all)\n", p.Total)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "jobs %d-%d of %d\n", p.Start+1, p.Start+len(p.Jobs), p.Total)
+	return err
+}
+
+// jobOutcome sums a job up in a few words: its progress, its import
+// summary or why it failed.
+func jobOutcome(j *client.Job) string {
+	switch {
+	case j.PercentageDone != nil:
+		return fmt.Sprintf("%d%%", *j.PercentageDone)
+	case j.Summary != nil:
+		s := j.Summary
+		return fmt.Sprintf("%d inserted, %d updated, %d failed of %d", s.Inserted, s.Updated, s.Failed, s.Total)
+	case j.StatusDetails != "":
+		return j.StatusDetails
+	}
+	return "-"
+}
+
+// runJobsErrors implements `userport jobs errors ID`: an import job's
+// per-user errors.
+func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var rc remoteConfig
+	fs := newFlagSet("jobs errors", "ID [flags]", "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)")
+	rc.flags(fs)
+	asJSON := fs.Bool("json", false, "print the errors as the API answers them, a JSON array")
+	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	if err != nil {
+		return err
+	}
+	errs, err := c.JobErrors(ctx, rest[0])
+	switch {
+	case err != nil:
+		return err
+	case *asJSON:
+		return writeJSONOut(stdout, nonNil(errs))
+	case len(errs) == 0:
+		_, err = fmt.Fprintf(stdout, "job %s has no per-user errors\n", rest[0])
+		return err
+	}
+	return writeImportErrors(stdout, errs)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
+)
+
+// runLoad implements `userport load FILE`: a file imported straight into
+// the store, through the same importer and job records as the API's imports,
+// without a server (its errors can be read later with GET /jobs/{id}/errors).
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server")
+	cfg.storageFlags(fs)
+	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
+	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
+	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 1 && *file == "" {
+		*file = rest[0]
+	}
+	if *file == "" || len(rest) == 1 && rest[0] != *file {
+		return errors.New("name one file: userport load FILE --connection NAME")
+	}
+	path, err := filepath.Abs(*file)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	clock := userport.SystemClock{}
+	store, conn, err := openConnection(ctx, &cfg, *connName, clock)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	job := &userport.Job{Tenant: cfg.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
+		Status: userport.JobPending, ConnectionID: conn.ID, Connection: conn.Name, Upsert: *upsert,
+		CreatedAt: clock.Now()} // no UploadKey: the file is the caller's, no blob to delete
+	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
+		return err
+	}
+	if job, err = store.StartJob(ctx, cfg.Tenant, job.ID, 1<<30, clock.Now()); err != nil {
+		return err
+	}
+	return importFile(ctx, store, job, localFile(path), stdout)
+}
+
+// importFile runs the import to its end and records the outcome on the job.
+func importFile(ctx context.Context, store importStore, job *userport.Job, file importer.Source, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: file, Clock: userport.SystemClock{}}
+	start := time.Now()
+	st, _, runErr := im.Run(ctx, job, 0)
+	secs := time.Since(start).Seconds()
+	_, err := store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
+		j.Status, j.CompletedAt, j.PercentageDone = userport.JobCompleted, time.Now(), 100
+		if runErr != nil {
+			j.Status, j.StatusDetails = userport.JobFailed, "The import failed: "+userport.ErrorMessage(runErr)
+		}
+		if st != nil {
+			summary := st.Summary
+			j.Summary = &summary
+		}
+		return nil
+	})
+	if runErr != nil {
+		return fmt.Errorf("import %s: %w", job.ID, runErr)
+	}
+	s := st.Summary
+	fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
+		job.ID, s.Total, s.Inserted, s.Updated, s.Failed, job.Connection, secs, float64(s.Total)/secs)
+	return err
+}
+
+// importStore is what importFile needs of the store.
+type importStore interface {
+	importer.Store
+	UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error)
+}
+
+// localFile is the one file a command line import reads, at that path.
+type localFile string
+
+// Open opens the file, whatever the job's (empty) upload key.
+func (f localFile) Open(context.Context, string) (io.ReadCloser, error) {
+	return os.Open(string(f))
+}
