@@ -45,55 +45,38 @@ func fullServer() (*httpapi.Server, http.Handler) {
 	return s, s.Handler()
 }
 
-// documented returns the ServeMux pattern of each operation of doc
-// (x-userport-pattern, else "METHOD path"), and the branch that is building
-// it (x-userport-branch), "" for one this branch serves.
-func documented(t *testing.T, doc *openapi3.T) map[string]string {
-	t.Helper()
-	out := map[string]string{}
+// documented returns the route pattern of every operation of doc
+// (x-userport-pattern, else "METHOD path").
+func documented(doc *openapi3.T) []string {
+	var out []string
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			pattern := method + " " + path
 			if p, ok := op.Extensions["x-userport-pattern"].(string); ok {
 				pattern = p
 			}
-			branch, _ := op.Extensions["x-userport-branch"].(string)
-			out[pattern] = branch
+			out = append(out, pattern)
 		}
 	}
 	return out
 }
 
 // TestOpenAPIMatchesRoutes checks that the document describes every route
-// the server registers and nothing else. A route marked x-userport-branch
-// is being built on another branch: it may be missing here; once merged and
-// registered, the test passes and says its mark can go.
+// the server registers and nothing else.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	s, _ := fullServer()
-	described := documented(t, doc)
+	described := documented(doc)
 	var missing, extra []string
 	for _, route := range s.Routes() {
-		if route == "/" {
-			continue // the not-found fallback
-		}
-		branch, ok := described[route]
-		switch {
-		case !ok:
+		if route != "/" && !slices.Contains(described, route) { // "/": the not-found fallback
 			missing = append(missing, route)
-		case branch != "":
-			t.Logf("%s is registered now: its x-userport-branch %q mark can go", route, branch)
 		}
 	}
-	for pattern, branch := range described {
-		if slices.Contains(s.Routes(), pattern) {
-			continue
+	for _, pattern := range described {
+		if !slices.Contains(s.Routes(), pattern) {
+			extra = append(extra, pattern)
 		}
-		if branch != "" {
-			t.Logf("%s is described but comes from the %s branch: not registered here yet", pattern, branch)
-			continue
-		}
-		extra = append(extra, pattern)
 	}
 	sort.Strings(missing)
 	sort.Strings(extra)
@@ -101,7 +84,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("registered but not in the OpenAPI document:\n  %s", strings.Join(missing, "\n  "))
 	}
 	if len(extra) > 0 {
-		t.Errorf("in the OpenAPI document but not registered (mark them x-userport-branch if another branch builds them):\n  %s", strings.Join(extra, "\n  "))
+		t.Errorf("in the OpenAPI document but not registered:\n  %s", strings.Join(extra, "\n  "))
 	}
 }
 
