@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Member is one key of a JSON object and its raw value; an empty (nil)
@@ -104,13 +105,17 @@ func setMember(members []Member, key string, value json.RawMessage, place func(s
 
 // EditDocument returns the profile document doc with edits applied: every
 // member not edited keeps its bytes and its place, a new key goes where
-// Auth0's key order puts it, a nil value removes the key.
+// Auth0's key order puts it, a nil value removes the key. A key that is
+// not valid UTF-8 is an error: written as JSON it would become another key.
 func EditDocument(doc []byte, edits ...Member) ([]byte, error) {
 	members, err := objectMembers(doc)
 	if err != nil {
 		return nil, fmt.Errorf("edit document: %w", err)
 	}
 	for _, e := range edits {
+		if !utf8.ValidString(e.Key) {
+			return nil, fmt.Errorf("edit document: key %q is not valid UTF-8", e.Key)
+		}
 		members = setMember(members, e.Key, e.Value, keyRank)
 	}
 	return writeObject(members)
