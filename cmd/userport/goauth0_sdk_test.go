@@ -36,7 +36,7 @@ func wantSDKStatus(t *testing.T, what string, err error, status int) {
 }
 
 // TestGoAuth0SDK drives userport with go-auth0, as a migration script does:
-// users listed with fields, looked up by email, imported without an
+// users listed with fields, looked up by email, searched, imported without an
 // external id, changed, deleted twice; a connection created, updated and
 // deleted.
 func TestGoAuth0SDK(t *testing.T) {
@@ -58,6 +58,39 @@ func TestGoAuth0SDK(t *testing.T) {
 	found, err := m.User.ListByEmail(ctx, "sdk.go@example.com")
 	if err != nil || len(found) != 1 || found[0].GetID() != u.GetID() {
 		t.Fatalf("User.ListByEmail: %v, %v", found, err)
+	}
+	other := &management.User{Connection: auth0.String(upa), Email: auth0.String("other.go@example.com"),
+		Password: auth0.String("Passwords hide"), UserMetadata: &map[string]interface{}{"plan": "free"}}
+	if err := m.User.Create(ctx, other); err != nil {
+		t.Fatalf("User.Create: %v", err)
+	}
+	searches := []struct {
+		q    string
+		opts []management.RequestOption
+		want []string
+	}{
+		{`email:"sdk.go@example.com"`, nil, []string{u.GetID()}},
+		{`user_metadata.plan:free`, nil, []string{other.GetID()}},
+		{`email:*.go@example.com OR NOT _exists_:email`, []management.RequestOption{management.Parameter("sort", "email:-1")},
+			[]string{u.GetID(), other.GetID()}},
+	}
+	for _, s := range searches {
+		res, err := m.User.Search(ctx, append([]management.RequestOption{management.Query(s.q)}, s.opts...)...)
+		if err != nil {
+			t.Fatalf("User.Search(%s): %v", s.q, err)
+		}
+		var ids []string
+		for _, r := range res.Users {
+			ids = append(ids, r.GetID())
+		}
+		if strings.Join(ids, " ") != strings.Join(s.want, " ") {
+			t.Errorf("User.Search(%s) = %q, want %q", s.q, ids, s.want)
+		}
+	}
+	_, err = m.User.Search(ctx, management.Query(`email:("unclosed`))
+	wantSDKStatus(t, "User.Search with a syntax error", err, http.StatusBadRequest)
+	if err := m.User.Delete(ctx, other.GetID()); err != nil {
+		t.Fatalf("User.Delete: %v", err)
 	}
 
 	conn := b.connection(upa)
