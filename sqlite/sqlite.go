@@ -41,11 +41,12 @@ const BusyTimeout = 5 * time.Second
 // DB is a userport.Store on one SQLite file.
 type DB struct {
 	db *sql.DB
-	// read is a read-only pool on the same file for the export scan and job
-	// reads: in WAL mode they run beside the one writing connection instead
-	// of queueing behind River's polls, progress writes and each other.
+	// read is a read-only pool on the same file for job reads and an
+	// export's counts, and scan the export scan's own connections: in WAL
+	// mode they run beside the one writing connection instead of queueing
+	// behind River's polls, progress writes and each other.
 	read *sql.DB
-	scan scanStmts
+	scan *scanPool
 }
 
 var _ userport.Store = (*DB)(nil)
@@ -86,11 +87,10 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if db.read, err = openReader(ctx, path, busy); err != nil {
-		db.scan.close()
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.scan.prepare(ctx, db.read); err != nil {
+	if db.scan, err = openScanPool(ctx, path, busy); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -186,8 +186,8 @@ func (db *DB) init(ctx context.Context) error {
 	return migrate(ctx, db.db)
 }
 
-// readers is the size of the read-only pool: the scans of two exports, the
-// count an export makes for its progress, and the API's job reads at once.
+// readers is the size of the read-only pool: the counts and cut points of
+// two exports and the API's job reads at once.
 const readers = 4
 
 // openReader opens the read-only pool, after the writer has migrated the file.
@@ -223,12 +223,12 @@ func (db *DB) Ping(ctx context.Context) (err error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.scan.close()
+	serr := db.scan.close()
 	var rerr error
 	if db.read != nil {
 		rerr = db.read.Close()
 	}
-	if err := errors.Join(db.db.Close(), rerr); err != nil {
+	if err := errors.Join(serr, rerr, db.db.Close()); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}
 	return nil
