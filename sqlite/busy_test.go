@@ -85,7 +85,7 @@ func TestBusyIsUnavailable(t *testing.T) {
 // connection until the test ends.
 func holdWriteLock(t *testing.T, path string) {
 	t.Helper()
-	other, err := sql.Open("sqlite", dsn(path, 0))
+	other, err := sql.Open(DriverName, dsn(path, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,94 +2,154 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
+	"time"
 
+	"github.com/ncruces/go-sqlite3"
 	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
 )
 
-// scanStmts are the prepared keyset queries of ReadUsers. They select the
-// document alone: a second column costs the driver three more calls and a
-// string per row (17 % of the scan, measured at 1,000,000 users); the page's
-// cursor is read from the last document instead.
-type scanStmts struct {
-	all, conn *sql.Stmt
+// scanners is how many export scans read at once, each on its own
+// connection: the scans of two exports (or two parts of a split one).
+const scanners = 2
+
+// scanConn is a read-only connection of SQLite's own API with the prepared
+// keyset queries of ReadUsers. database/sql would make a Go string of every
+// document and copy it again (about 1 GB allocated per million users); Step
+// and the raw column bytes let ReadUsers copy each document once, straight
+// into the page. The queries select the document alone; the page's cursor
+// is read from the last document instead.
+type scanConn struct {
+	c         *sqlite3.Conn
+	all, conn *sqlite3.Stmt
 }
 
-// prepare prepares the keyset queries once, at Open.
-func (s *scanStmts) prepare(ctx context.Context, db *sql.DB) error {
-	var err error
-	s.all, err = db.PrepareContext(ctx, qScanUsers)
-	if err != nil {
-		return fmt.Errorf("prepare scan: %w", err)
-	}
-	s.conn, err = db.PrepareContext(ctx, qScanConnUsers)
-	if err != nil {
-		return fmt.Errorf("prepare scan: %w", err)
-	}
-	return nil
+// close finalizes the statements and closes the connection.
+func (sc *scanConn) close() error {
+	return errors.Join(sc.all.Close(), sc.conn.Close(), sc.c.Close())
 }
 
-// close releases the statements that were prepared.
-func (s *scanStmts) close() {
-	for _, st := range []*sql.Stmt{s.all, s.conn} {
-		if st != nil {
-			_ = st.Close()
+// scanPool holds the scan connections that are free.
+type scanPool struct {
+	free chan *scanConn
+	n    int // connections opened, free or in use
+}
+
+// openScanPool opens the scan connections on path, after the writer has
+// migrated the file.
+func openScanPool(ctx context.Context, path string, busy time.Duration) (*scanPool, error) {
+	p := &scanPool{free: make(chan *scanConn, scanners)}
+	for range scanners {
+		sc, err := openScanConn(ctx, path, busy)
+		if err != nil {
+			return nil, errors.Join(err, p.close())
+		}
+		p.n++
+		p.free <- sc
+	}
+	return p, nil
+}
+
+// openScanConn opens one scan connection and prepares its queries.
+func openScanConn(ctx context.Context, path string, busy time.Duration) (*scanConn, error) {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "query_only(1)")
+	c, err := sqlite3.OpenContext(ctx, fileURI(path, q))
+	if err != nil {
+		return nil, fmt.Errorf("open scan connection: %w", err)
+	}
+	sc := &scanConn{c: c}
+	if sc.all, _, err = c.Prepare(qScanUsers); err == nil {
+		sc.conn, _, err = c.Prepare(qScanConnUsers)
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("prepare scan: %w", err), sc.close())
+	}
+	return sc, nil
+}
+
+// get takes a free connection, waiting for one while ctx allows.
+func (p *scanPool) get(ctx context.Context) (*scanConn, error) {
+	select {
+	case sc := <-p.free:
+		return sc, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// put gives back a connection that get returned.
+func (p *scanPool) put(sc *scanConn) { p.free <- sc }
+
+// close closes every connection, waiting for those in use to be put back.
+func (p *scanPool) close() error {
+	if p == nil {
+		return nil
+	}
+	var errs []error
+	for ; p.n > 0; p.n-- {
+		errs = append(errs, (<-p.free).close())
+	}
+	return errors.Join(errs...)
+}
+
+// read runs the keyset query for one page on sc and appends each document to
+// p. The statement is reset, its read transaction ended, before it returns.
+func (sc *scanConn) read(ctx context.Context, s userport.UserScan, p *userport.UserPage) error {
+	defer sc.c.SetInterrupt(sc.c.SetInterrupt(ctx))
+	st := sc.all
+	args := []any{s.Tenant, s.After, s.Limit}
+	if s.ConnectionID != "" {
+		st = sc.conn
+		args = []any{s.Tenant, s.ConnectionID, s.After, s.Limit}
+	}
+	if err := bindScan(st, args); err != nil {
+		return err
+	}
+	for st.Step() {
+		p.Docs = append(p.Docs, st.ColumnRawText(0)...)
+		p.Ends = append(p.Ends, len(p.Docs))
+	}
+	return st.Reset()
+}
+
+// bindScan binds the scan's arguments, strings and an int, in order.
+func bindScan(st *sqlite3.Stmt, args []any) error {
+	for i, a := range args {
+		var err error
+		switch v := a.(type) {
+		case string:
+			err = st.BindText(i+1, v)
+		case int:
+			err = st.BindInt(i+1, v)
+		}
+		if err != nil {
+			return err
 		}
 	}
-}
-
-// query runs the keyset query for one page.
-func (s *scanStmts) query(ctx context.Context, sc userport.UserScan) (*sql.Rows, error) {
-	if sc.ConnectionID == "" {
-		return s.all.QueryContext(ctx, sc.Tenant, sc.After, sc.Limit)
-	}
-	return s.conn.QueryContext(ctx, sc.Tenant, sc.ConnectionID, sc.After, sc.Limit)
-}
-
-// pageScanner is a sql.Scanner that appends a text or blob column to a page,
-// without the intermediate copy that scanning into sql.RawBytes makes.
-type pageScanner struct{ p *userport.UserPage }
-
-// Scan implements sql.Scanner.
-func (s pageScanner) Scan(src any) error {
-	switch v := src.(type) {
-	case string:
-		s.p.Docs = append(s.p.Docs, v...)
-	case []byte:
-		s.p.Docs = append(s.p.Docs, v...)
-	default:
-		return fmt.Errorf("column of type %T, want text", src)
-	}
-	s.p.Ends = append(s.p.Ends, len(s.p.Docs))
 	return nil
 }
 
-// ReadUsers reads one keyset page into p, on the read-only pool. The cursor
-// is closed before it returns.
+// ReadUsers reads one keyset page into p, on a scan connection of its own.
 func (db *DB) ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) (err error) {
 	defer mapBusy(&err)
 	p.Reset()
 	if s.Limit <= 0 {
 		return fmt.Errorf("read users: limit must be positive, got %d", s.Limit)
 	}
-	rows, err := db.scan.query(ctx, s)
+	sc, err := db.scan.get(ctx)
 	if err != nil {
 		return fmt.Errorf("read users: %w", err)
 	}
-	defer rows.Close()
-	dest := pageScanner{p}
-	for rows.Next() {
-		if err := rows.Scan(dest); err != nil {
-			return fmt.Errorf("read users: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read users: %w", err)
-	}
-	if err := rows.Close(); err != nil {
+	err = sc.read(ctx, s, p)
+	db.scan.put(sc)
+	if err != nil {
+		p.Reset()
 		return fmt.Errorf("read users: %w", err)
 	}
 	if p.Len() == 0 {

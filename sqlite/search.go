@@ -102,3 +102,21 @@ func keyText(key userport.UserKey, v any) string {
 	}
 	return ""
 }
+
+// pageScanner is a sql.Scanner that appends a text or blob column to a page,
+// without the intermediate copy that scanning into sql.RawBytes makes.
+type pageScanner struct{ p *userport.UserPage }
+
+// Scan implements sql.Scanner.
+func (s pageScanner) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		s.p.Docs = append(s.p.Docs, v...)
+	case []byte:
+		s.p.Docs = append(s.p.Docs, v...)
+	default:
+		return fmt.Errorf("column of type %T, want text", src)
+	}
+	s.p.Ends = append(s.p.Ends, len(s.p.Docs))
+	return nil
+}

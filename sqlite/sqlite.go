@@ -1,5 +1,6 @@
 // Package sqlite implements userport.Store on an embedded SQLite file, with the
-// pure-Go driver modernc.org/sqlite.
+// pure-Go library github.com/ncruces/go-sqlite3: its database/sql driver for
+// ordinary statements and River, its own API for the export's page scan.
 //
 // The file is opened in WAL mode with a 5 s busy timeout and exactly one open
 // connection: the settings under which River's SQLite driver (which shares the
@@ -19,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers DriverName
 
 	"github.com/userport/userport"
 )
@@ -29,17 +30,23 @@ import (
 // overflow 4 KiB pages; 16 KiB pages keep them in the b-tree leaves.
 const PageSize = 16384
 
+// DriverName is the database/sql driver name of the SQLite library this
+// package uses. A process must open its SQLite files through it only: two
+// copies of SQLite on one file break each other's POSIX locks.
+const DriverName = "sqlite3"
+
 // BusyTimeout is how long a statement waits for another process's lock.
 const BusyTimeout = 5 * time.Second
 
 // DB is a userport.Store on one SQLite file.
 type DB struct {
 	db *sql.DB
-	// read is a read-only pool on the same file for the export scan and job
-	// reads: in WAL mode they run beside the one writing connection instead
-	// of queueing behind River's polls, progress writes and each other.
+	// read is a read-only pool on the same file for job reads and an
+	// export's counts, and scan the export scan's own connections: in WAL
+	// mode they run beside the one writing connection instead of queueing
+	// behind River's polls, progress writes and each other.
 	read *sql.DB
-	scan scanStmts
+	scan *scanPool
 }
 
 var _ userport.Store = (*DB)(nil)
@@ -60,7 +67,7 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	if err := restrictFiles(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sqlDB, err := sql.Open("sqlite", dsn(path, busy))
+	sqlDB, err := sql.Open(DriverName, dsn(path, busy))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -75,30 +82,38 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if db.read, err = openReader(ctx, path, busy); err != nil {
-		db.scan.close()
+	if err := restrictFiles(path); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.scan.prepare(ctx, db.read); err != nil {
+	if db.read, err = openReader(ctx, path, busy); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if db.scan, err = openScanPool(ctx, path, busy); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
 
-// restrictFiles creates the database file at path with mode 0600 if it is
-// missing, and takes the group and other permissions off it and off its -wal
-// and -shm files if they exist. SQLite creates -wal and -shm with the
-// database file's permissions, so they follow; files a looser umask or an
-// older version created are tightened here, on every open.
+// restrictFiles creates the database file at path and its -shm file with
+// mode 0600 if they are missing, and takes the group and other permissions
+// off them and off the -wal file if they exist. SQLite creates the -wal file
+// with the database file's permissions (the modeof parameter of fileURI), but
+// ncruces' VFS creates the -shm file with 0666 less the umask, so it is made
+// here first; the -shm file holds only the WAL's index, but files a looser
+// umask, another process or an older version created are tightened here, on
+// every open, and again once the writer has opened the WAL.
 func restrictFiles(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
+	for _, name := range []string{path, path + "-shm"} {
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
 	}
 	for _, name := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(name)
@@ -130,24 +145,33 @@ const cacheKiB = 16 << 10
 // seed 10.4k -> 13.3k users/s, import 13.4k -> 16.1k users/s.
 const walCheckpointPages = 16384
 
-// dsn is the driver name for path, with the busy timeout busy. The driver
-// applies _busy_timeout first, then the _pragma list (sorted; neither
-// cache_size nor page_size writes, and page_size must precede the first
-// write), then _journal_mode (whose switch to WAL writes the header),
-// _synchronous and _foreign_keys. Write transactions begin IMMEDIATE so that
-// a read-then-write transaction never fails on a lock upgrade while another
-// process writes.
+// dsn is the data source name for path, with the busy timeout busy. The
+// driver runs the _pragma list in order on each new connection: busy_timeout
+// first, then page_size (which must precede the first write) and cache_size
+// (neither writes), wal_autocheckpoint, journal_mode (whose switch to WAL
+// writes the header), synchronous and foreign_keys. Write transactions begin
+// IMMEDIATE so that a read-then-write transaction never fails on a lock
+// upgrade while another process writes.
 func dsn(path string, busy time.Duration) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", fmt.Sprintf("page_size(%d)", PageSize))
 	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -cacheKiB))
 	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_foreign_keys", "1")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	return fileURI(path, q)
+}
+
+// fileURI is the "file:" URI of path with the query q, and modeof=path so
+// that SQLite creates the -wal file with the database file's permissions.
+// url.Values.Encode sorts by key only, so the _pragma values keep their order;
+// SQLite decodes %XX but not '+', so a space in path is written %20.
+func fileURI(path string, q url.Values) string {
+	modeof := strings.ReplaceAll(url.QueryEscape(path), "+", "%20")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + "&modeof=" + modeof
 }
 
 // init checks the connection settings, migrates and prepares statements.
@@ -162,16 +186,16 @@ func (db *DB) init(ctx context.Context) error {
 	return migrate(ctx, db.db)
 }
 
-// readers is the size of the read-only pool: the scans of two exports, the
-// count an export makes for its progress, and the API's job reads at once.
+// readers is the size of the read-only pool: the counts and cut points of
+// two exports and the API's job reads at once.
 const readers = 4
 
 // openReader opens the read-only pool, after the writer has migrated the file.
 func openReader(ctx context.Context, path string, busy time.Duration) (*sql.DB, error) {
 	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	r, err := sql.Open(DriverName, fileURI(path, q))
 	if err != nil {
 		return nil, err
 	}
@@ -199,12 +223,12 @@ func (db *DB) Ping(ctx context.Context) (err error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.scan.close()
+	serr := db.scan.close()
 	var rerr error
 	if db.read != nil {
 		rerr = db.read.Close()
 	}
-	if err := errors.Join(db.db.Close(), rerr); err != nil {
+	if err := errors.Join(serr, rerr, db.db.Close()); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}
 	return nil
@@ -212,11 +236,7 @@ func (db *DB) Close() error {
 
 // isConflict reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isConflict(err error) bool {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	return errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
 }
 
 // rollback ends tx after a failure; its own error adds nothing to err.
@@ -261,10 +281,5 @@ func mapBusy(err *error) {
 // isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED, or one of
 // their extended codes.
 func isBusy(err error) bool {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	code := e.Code() & 0xff
-	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	return errors.Is(err, sqlite3.BUSY) || errors.Is(err, sqlite3.LOCKED)
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport/sqlite"
 )
 
 // TestImportErrorsMaskNestedSecrets imports records carrying a TOTP secret
@@ -55,7 +57,7 @@ func TestImportErrorsMaskNestedSecrets(t *testing.T) {
 // file itself.
 func imErrorDocs(t *testing.T, b *bundle) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(b.m.Config.DataDir, "userport.db")+"?mode=ro")
+	db, err := sql.Open(sqlite.DriverName, "file:"+filepath.Join(b.m.Config.DataDir, "userport.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/localblob"
 )
 
@@ -26,7 +24,7 @@ const oldDataDirKid = "_BrPzOSJZ_XrJaRKWFO5ZWNGAL2gHV_F9w3qvb7Nsa8"
 // signed with its download key, and migrates the database.
 func TestOldDataDir(t *testing.T) {
 	dir := t.TempDir()
-	untar(t, "testdata/datadir-0003.tar.gz", dir)
+	testutil.Untar(t, "testdata/datadir-0003.tar.gz", dir)
 	downloadKey, err := os.ReadFile(filepath.Join(dir, "download-key"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,39 +96,4 @@ func kidOf(t *testing.T, tok string) string {
 		t.Fatalf("token header: %v", err)
 	}
 	return header.Kid
-}
-
-// untar extracts the regular files and directories of a .tar.gz into dir.
-func untar(t *testing.T, archive, dir string) {
-	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if h.Typeflag == tar.TypeDir {
-			err = os.MkdirAll(path, 0o700)
-		} else {
-			var data []byte
-			if data, err = io.ReadAll(tr); err == nil {
-				err = os.WriteFile(path, data, 0o600)
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 }
