@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -34,6 +35,10 @@ func TestBenchCommand(t *testing.T) {
 			r.ScanSeconds <= 0 || r.CompressSeconds <= 0 || r.RatioToLimit <= 0 || r.PeakRSSBytes <= 0 ||
 			r.GetJobCalls == 0 || r.GetJobP99Ms < r.GetJobP50Ms || r.PolledSeconds <= 0 {
 			t.Errorf("%s result does not add up: %+v", r.Format, r)
+		}
+		// The scan's own rate: every stored user, over the limit's scan time.
+		if want := float64(r.ScanUsers) / r.ScanSeconds; r.ScanUsers != 3000 || math.Abs(r.ScanUsersPerSec-want) > want*1e-9 {
+			t.Errorf("%s scan_users=%d scan_users_per_sec=%v, want 3000 and %v", r.Format, r.ScanUsers, r.ScanUsersPerSec, want)
 		}
 	}
 	if strings.Join(formats, ",") != "csv,json" {

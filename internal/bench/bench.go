@@ -88,7 +88,7 @@ func Export(ctx context.Context, t *Target, format userport.Format) (*Result, er
 	r := &Result{Users: job.Rows, Format: string(format), OutputBytes: job.FileBytes, PeakRSSBytes: procstat.PeakRSS(pid)}
 	r.CPUSeconds = (procstat.CPU(pid) - cpu).Seconds()
 	r.Seconds = job.CompletedAt.Sub(job.StartedAt).Seconds()
-	if r.ScanSeconds, err = Scan(ctx, t.Store, t.Tenant); err != nil {
+	if r.ScanUsers, r.ScanSeconds, err = Scan(ctx, t.Store, t.Tenant); err != nil {
 		return nil, err
 	}
 	if r.RawBytes, r.CompressSeconds, err = Compress(ctx, t.Blobs, job.FileKey, t.TempDir); err != nil {

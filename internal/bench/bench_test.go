@@ -93,12 +93,12 @@ func TestScanReadsEveryUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &countingStore{Store: e.Store}
-	secs, err := bench.Scan(ctx, s, "dev")
+	read, secs, err := bench.Scan(ctx, s, "dev")
 	if err != nil || secs <= 0 {
 		t.Fatalf("Scan = %v, %v", secs, err)
 	}
-	if s.docs != n {
-		t.Errorf("Scan read %d documents, want %d", s.docs, n)
+	if s.docs != n || read != n {
+		t.Errorf("Scan read %d documents and reported %d, want %d", s.docs, read, n)
 	}
 }
 
@@ -130,11 +130,12 @@ func TestCompressMeasuresTheExport(t *testing.T) {
 
 // TestResultWrite checks both forms of a result's line.
 func TestResultWrite(t *testing.T) {
-	r := &bench.Result{Users: 1000, Format: "csv", Seconds: 2, UsersPerSec: 500, OutputBytes: 3000, RatioToLimit: 1.25, GetJobCalls: 3}
+	r := &bench.Result{Users: 1000, Format: "csv", Seconds: 2, UsersPerSec: 500, OutputBytes: 3000, RatioToLimit: 1.25, GetJobCalls: 3,
+		ScanUsers: 1000, ScanSeconds: 0.5, ScanUsersPerSec: 2000}
 	var text, js bytes.Buffer
 	r.Write(&text, false)
 	r.Write(&js, true)
-	for _, want := range []string{"csv  users=1000 seconds=2.00 users/s=500 ", "ratio_to_limit=1.25", "(3 calls)\n"} {
+	for _, want := range []string{"csv  users=1000 seconds=2.00 users/s=500 ", "scan=0.50s scan_users/s=2000 ", "ratio_to_limit=1.25", "(3 calls)\n"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text %q lacks %q", text.String(), want)
 		}
@@ -142,5 +143,8 @@ func TestResultWrite(t *testing.T) {
 	var back bench.Result
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back != *r {
 		t.Errorf("JSON %s decodes to %+v, %v; want %+v", js.String(), back, err, *r)
+	}
+	if !strings.Contains(js.String(), `"scan_users_per_sec":2000`) {
+		t.Errorf("JSON %s lacks scan_users_per_sec", js.String())
 	}
 }

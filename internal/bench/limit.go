@@ -15,17 +15,19 @@ import (
 )
 
 // Scan times reading every stored document of tenant in the export's order
-// and page size, with no processing: the first half of the limit.
-func Scan(ctx context.Context, store Store, tenant string) (secs float64, err error) {
+// and page size, with no processing: the first half of the limit. users is
+// the number of documents read.
+func Scan(ctx context.Context, store Store, tenant string) (users int64, secs float64, err error) {
 	start := time.Now()
 	s := userport.UserScan{Tenant: tenant, Limit: export.DefaultPageSize}
 	var p userport.UserPage
 	for {
 		if err := store.ReadUsers(ctx, s, &p); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+		users += int64(p.Len())
 		if p.Len() < s.Limit {
-			return time.Since(start).Seconds(), nil
+			return users, time.Since(start).Seconds(), nil
 		}
 		s.After = p.Last
 	}

@@ -19,6 +19,8 @@ type Result struct {
 	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
 	CPUSeconds      float64 `json:"cpu_seconds"` // user+system CPU of the exporting process during the timed run
 	ScanSeconds     float64 `json:"scan_seconds"`
+	ScanUsers       int64   `json:"scan_users"`         // documents the limit's scan read
+	ScanUsersPerSec float64 `json:"scan_users_per_sec"` // the limit's scan on its own: scan_users / scan_seconds
 	CompressSeconds float64 `json:"compress_seconds"`
 	RatioToLimit    float64 `json:"ratio_to_limit"`
 	PolledSeconds   float64 `json:"polled_seconds"` // the latency run's export
@@ -34,6 +36,9 @@ func (r *Result) derive() {
 	r.MBPerSec = float64(r.OutputBytes) / 1e6 / r.Seconds
 	r.CompressionRate = float64(r.RawBytes) / max(float64(r.OutputBytes), 1)
 	r.RatioToLimit = r.Seconds / (r.ScanSeconds + r.CompressSeconds)
+	if r.ScanSeconds > 0 {
+		r.ScanUsersPerSec = float64(r.ScanUsers) / r.ScanSeconds
+	}
 }
 
 // Write prints r on one line, as text or as a JSON object.
@@ -43,7 +48,7 @@ func (r *Result) Write(w io.Writer, asJSON bool) {
 		fmt.Fprintln(w, string(b))
 		return
 	}
-	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB cpu=%.2fs scan=%.2fs compress=%.2fs ratio_to_limit=%.2f; polled every 10ms: seconds=%.2f get_job_p50=%.1fms p99=%.1fms (%d calls)\n",
+	fmt.Fprintf(w, "%-4s users=%d seconds=%.2f users/s=%.0f MB/s=%.1f output=%d ratio=%.2f peak_rss=%.1fMB cpu=%.2fs scan=%.2fs scan_users/s=%.0f compress=%.2fs ratio_to_limit=%.2f; polled every 10ms: seconds=%.2f get_job_p50=%.1fms p99=%.1fms (%d calls)\n",
 		r.Format, r.Users, r.Seconds, r.UsersPerSec, r.MBPerSec, r.OutputBytes, r.CompressionRate,
-		float64(r.PeakRSSBytes)/1e6, r.CPUSeconds, r.ScanSeconds, r.CompressSeconds, r.RatioToLimit, r.PolledSeconds, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
+		float64(r.PeakRSSBytes)/1e6, r.CPUSeconds, r.ScanSeconds, r.ScanUsersPerSec, r.CompressSeconds, r.RatioToLimit, r.PolledSeconds, r.GetJobP50Ms, r.GetJobP99Ms, r.GetJobCalls)
 }
