@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"ReadUsers", testReadUsers},
 		{"ReadUsersPaging", testReadUsersPaging},
 		{"ReadUsersEmpty", testReadUsersEmpty},
+		{"TimeLikeText", testTimeLikeText},
 		{"ConnectionRoundTrip", testConnectionRoundTrip},
 		{"ConnectionConflicts", testConnectionConflicts},
 		{"ListConnectionsOffset", testListConnectionsOffset},
