@@ -169,7 +169,19 @@ func dsn(path string, busy time.Duration) string {
 // that SQLite creates the -wal file with the database file's permissions.
 // url.Values.Encode sorts by key only, so the _pragma values keep their order;
 // SQLite decodes %XX but not '+', so a space in path is written %20.
+//
+// Every connection of the store (the writer, which River shares, and the
+// read-only pool) is opened here with _timefmt=sqlite: by default the driver
+// returns a TEXT value that looks like an RFC 3339 time as a time.Time
+// unless its column is declared exactly TEXT (expressions, json_extract), so
+// a user's text would reach a *any or a sql.Scanner as a time. With "sqlite"
+// it never does; columns declared DATE, TIME, DATETIME or TIMESTAMP (River's)
+// are still read as times in every format SQLite knows. The setting also
+// binds a time.Time argument as "2006-01-02 15:04:05" in UTC instead of
+// RFC 3339: the store binds none (it stores Unix milliseconds) and River
+// binds its times as text it formats itself.
 func fileURI(path string, q url.Values) string {
+	q.Set("_timefmt", "sqlite")
 	modeof := strings.ReplaceAll(url.QueryEscape(path), "+", "%20")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + "&modeof=" + modeof
 }

@@ -152,12 +152,9 @@ func qSearchPage(key userport.UserKey, next, hasTo bool) string {
 	if hasTo {
 		from += " AND " + k.expr + " <= ?"
 	}
-	column := k.expr
-	if key == userport.KeyLastLogin {
-		// As a blob: the driver would read an ISO time as a time.Time,
-		// and the next page needs the key's exact text.
-		column = "CAST(" + k.expr + " AS BLOB)"
-	}
-	return `SELECT doc, user_id, ` + column + ` FROM users` + indexed + ` WHERE tenant = ? AND ` + from +
+	// The key's exact text is the next page's AfterKey: the store's
+	// connections read text as text (fileURI), also where it looks like a
+	// time, as last_login does.
+	return `SELECT doc, user_id, ` + k.expr + ` FROM users` + indexed + ` WHERE tenant = ? AND ` + from +
 		` ORDER BY ` + order + ` LIMIT ?`
 }
