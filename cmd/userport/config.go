@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -274,6 +275,12 @@ func (c *Config) Validate() error {
 	if (c.AdminClientID == "") != (c.AdminClientSecret == "") {
 		return errors.New("set both USERPORT_ADMIN_CLIENT_ID and USERPORT_ADMIN_CLIENT_SECRET, or neither")
 	}
+	if err := checkListenAddr("--addr (USERPORT_ADDR)", c.Addr); err != nil {
+		return err
+	}
+	if err := checkListenAddr("--metrics-addr (USERPORT_METRICS_ADDR)", c.MetricsAddr); err != nil {
+		return err
+	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -312,6 +319,27 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != LogText && c.LogFormat != LogJSON {
 		return fmt.Errorf("invalid --log-format (USERPORT_LOG_FORMAT) %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// checkListenAddr returns an error naming setting unless addr is empty (not
+// set) or host:port with a port to listen on: a number up to 65535 (0 for
+// any free port) or a service name. A missing port would listen on a
+// random one without a word.
+func checkListenAddr(setting, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid %s %q: want host:port", setting, addr)
+	}
+	if port == "" {
+		return fmt.Errorf("invalid %s %q: no port", setting, addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("invalid %s %q: invalid port %q", setting, addr, port)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
@@ -64,6 +65,14 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
 		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
 		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
+		// A listen address that cannot be listened on stops the command
+		// before anything opens, naming the setting.
+		{[]string{"--metrics-addr", "nonsense"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "nonsense": want host:port`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:99999"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:99999": invalid port "99999"`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:": no port`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:-1"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:-1": invalid port`, ""},
+		{nil, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "9090": want host:port`, "USERPORT_METRICS_ADDR=9090"},
+		{[]string{"--addr", "localhost"}, `invalid --addr (USERPORT_ADDR) "localhost": want host:port`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
@@ -86,6 +95,19 @@ func TestServeRefusesBadFlags(t *testing.T) {
 				t.Fatalf("serve %v = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestWorkerRefusesBadMetricsAddr: the worker checks its --metrics-addr as
+// serve does, before it opens anything.
+func TestWorkerRefusesBadMetricsAddr(t *testing.T) {
+	for _, addr := range []string{"nonsense", "127.0.0.1:99999"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // a worker that got through would stop at once
+		err := run(ctx, []string{"worker", "--data-dir", t.TempDir(), "--metrics-addr", addr}, io.Discard, io.Discard)
+		if want := fmt.Sprintf("invalid --metrics-addr (USERPORT_METRICS_ADDR) %q", addr); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("worker --metrics-addr %s = %v, want an error containing %q", addr, err, want)
+		}
 	}
 }
 
