@@ -112,3 +112,51 @@ func benchRead(b *testing.B, db *sqlite.DB, connectionID string, want int) {
 	b.ReportMetric(float64(b.N*want)/b.Elapsed().Seconds(), "users/s")
 	b.SetBytes(int64(bytes / max(b.N, 1)))
 }
+
+// BenchmarkScanUserKeys pages through 50,000 seeded users as the user
+// search does (search.Run: pages of 500 after a first one of 50), in the
+// order of three keys, and times a first page of 50 alone (one API call).
+func BenchmarkScanUserKeys(b *testing.B) {
+	const total = 50_000
+	db := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	defer db.Close()
+	base := time.Now().UTC()
+	for n := range total / benchBatch {
+		if err := db.CreateUsers(b.Context(), benchUsers("bench", n, base)...); err != nil {
+			b.Fatalf("CreateUsers: %v", err)
+		}
+	}
+	for _, bc := range []struct {
+		name  string
+		key   userport.UserKey
+		first int
+		want  int
+	}{
+		{"user_id", userport.KeyUserID, 500, total},
+		{"email", userport.KeyEmail, 500, total},
+		{"last_login", userport.KeyLastLogin, 500, total},
+		{"first_page_50", userport.KeyUserID, 50, 50},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var p userport.UserPage
+			for b.Loop() {
+				s := userport.UserKeyScan{Tenant: "bench", Key: bc.key, Limit: bc.first}
+				seen := 0
+				for seen < bc.want {
+					if err := db.ScanUserKeys(b.Context(), s, &p); err != nil {
+						b.Fatalf("ScanUserKeys: %v", err)
+					}
+					seen += p.Len()
+					if p.Len() < s.Limit {
+						break
+					}
+					s.AfterKey, s.AfterID, s.Limit = p.LastKey, p.Last, 500
+				}
+				if seen != bc.want {
+					b.Fatalf("read %d users, want %d", seen, bc.want)
+				}
+			}
+			b.ReportMetric(float64(b.N*bc.want)/b.Elapsed().Seconds(), "users/s")
+		})
+	}
+}
