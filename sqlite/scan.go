@@ -13,12 +13,13 @@ import (
 	"github.com/userport/userport"
 )
 
-// scanners is how many export scans read at once, each on its own
-// connection: the scans of two exports (or two parts of a split one).
+// scanners is how many page scans read at once, each on its own
+// connection: the scans of two exports (or two parts of a split one). User
+// searches (ScanUserKeys) take the same connections, page by page.
 const scanners = 2
 
 // scanConn is a read-only connection of SQLite's own API with the prepared
-// keyset queries of ReadUsers. database/sql would make a Go string of every
+// keyset queries of ReadUsers and ScanUserKeys. database/sql would make a Go string of every
 // document and copy it again (about 1 GB allocated per million users); Step
 // and the raw column bytes let ReadUsers copy each document once, straight
 // into the page. The queries select the document alone; the page's cursor
@@ -26,11 +27,34 @@ const scanners = 2
 type scanConn struct {
 	c         *sqlite3.Conn
 	all, conn *sqlite3.Stmt
+	// keys are the user search's page statements (qSearchPage), prepared
+	// on first use: at most 20.
+	keys map[string]*sqlite3.Stmt
 }
 
 // close finalizes the statements and closes the connection.
 func (sc *scanConn) close() error {
-	return errors.Join(sc.all.Close(), sc.conn.Close(), sc.c.Close())
+	errs := []error{sc.all.Close(), sc.conn.Close()}
+	for _, st := range sc.keys {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, sc.c.Close())...)
+}
+
+// prepared returns the statement of query, preparing it on first use.
+func (sc *scanConn) prepared(query string) (*sqlite3.Stmt, error) {
+	if st, ok := sc.keys[query]; ok {
+		return st, nil
+	}
+	st, _, err := sc.c.Prepare(query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if sc.keys == nil {
+		sc.keys = map[string]*sqlite3.Stmt{}
+	}
+	sc.keys[query] = st
+	return st, nil
 }
 
 // scanPool holds the scan connections that are free.
@@ -118,7 +142,7 @@ func (sc *scanConn) read(ctx context.Context, s userport.UserScan, p *userport.U
 	return st.Reset()
 }
 
-// bindScan binds the scan's arguments, strings and an int, in order.
+// bindScan binds the scan's arguments, strings and integers, in order.
 func bindScan(st *sqlite3.Stmt, args []any) error {
 	for i, a := range args {
 		var err error
@@ -127,6 +151,10 @@ func bindScan(st *sqlite3.Stmt, args []any) error {
 			err = st.BindText(i+1, v)
 		case int:
 			err = st.BindInt(i+1, v)
+		case int64:
+			err = st.BindInt64(i+1, v)
+		default:
+			err = fmt.Errorf("bind argument %d: unexpected %T", i+1, a)
 		}
 		if err != nil {
 			return err

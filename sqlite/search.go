@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
+
+	"github.com/ncruces/go-sqlite3"
 
 	"github.com/userport/userport"
 )
 
 // ScanUserKeys reads one keyset page of the users s selects, through the
-// key's index, on the read-only pool. The cursor is closed before it returns.
+// key's index, on a scan connection of its own (SQLite's own API, as
+// ReadUsers: each document copied once, into the page). The statement is
+// reset before it returns.
 func (db *DB) ScanUserKeys(ctx context.Context, s userport.UserKeyScan, p *userport.UserPage) (err error) {
 	defer mapBusy(&err)
 	p.Reset()
@@ -21,22 +26,53 @@ func (db *DB) ScanUserKeys(ctx context.Context, s userport.UserKeyScan, p *userp
 	if err != nil {
 		return err
 	}
-	rows, err := db.read.QueryContext(ctx, qSearchPage(s.Key, s.AfterID != "", s.HasTo), args...)
+	sc, err := db.scan.get(ctx)
 	if err != nil {
 		return fmt.Errorf("scan users: %w", err)
 	}
-	defer rows.Close()
-	var key any
-	for rows.Next() {
-		if err := rows.Scan(pageScanner{p}, &p.Last, &key); err != nil {
-			return fmt.Errorf("scan users: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	err = sc.readKeys(ctx, s.Key, qSearchPage(s.Key, s.AfterID != "", s.HasTo), args, p)
+	db.scan.put(sc)
+	if err != nil {
+		p.Reset()
 		return fmt.Errorf("scan users: %w", err)
 	}
-	p.LastKey = keyText(s.Key, key)
-	return rows.Close()
+	return nil
+}
+
+// readKeys runs one qSearchPage query on sc, appends each document to p and
+// sets p's cursor from the last row.
+func (sc *scanConn) readKeys(ctx context.Context, key userport.UserKey, query string, args []any, p *userport.UserPage) error {
+	defer sc.c.SetInterrupt(sc.c.SetInterrupt(ctx))
+	st, err := sc.prepared(query)
+	if err != nil {
+		return err
+	}
+	if err := bindScan(st, args); err != nil {
+		return err
+	}
+	var lastID, lastKey []byte
+	var lastNum int64
+	numeric := false
+	for st.Step() {
+		p.Docs = append(p.Docs, st.ColumnRawText(0)...)
+		p.Ends = append(p.Ends, len(p.Docs))
+		lastID = append(lastID[:0], st.ColumnRawText(1)...)
+		if numeric = st.ColumnType(2) == sqlite3.INTEGER; numeric {
+			lastNum = st.ColumnInt64(2)
+		} else {
+			lastKey = append(lastKey[:0], st.ColumnRawText(2)...)
+		}
+	}
+	if err := st.Reset(); err != nil {
+		return err
+	}
+	if p.Len() > 0 {
+		p.Last, p.LastKey = string(lastID), string(lastKey)
+		if numeric {
+			p.LastKey = keyText(key, lastNum)
+		}
+	}
+	return nil
 }
 
 // keyScanArgs are the arguments of qSearchPage for s.
@@ -87,36 +123,11 @@ func keyArg(key userport.UserKey, v string) (any, error) {
 	return t.UnixMilli(), nil
 }
 
-// keyText converts a key column's value back to the key's text.
-func keyText(key userport.UserKey, v any) string {
-	switch v := v.(type) {
-	case int64:
-		if key == userport.KeyCreatedAt {
-			return userport.FormatTime(time.UnixMilli(v))
-		}
-		return fmt.Sprint(v)
-	case string:
-		return v
-	case []byte:
-		return string(v)
+// keyText converts an integer key column's value back to the key's text:
+// created_at is Unix milliseconds.
+func keyText(key userport.UserKey, v int64) string {
+	if key == userport.KeyCreatedAt {
+		return userport.FormatTime(time.UnixMilli(v))
 	}
-	return ""
-}
-
-// pageScanner is a sql.Scanner that appends a text or blob column to a page,
-// without the intermediate copy that scanning into sql.RawBytes makes.
-type pageScanner struct{ p *userport.UserPage }
-
-// Scan implements sql.Scanner.
-func (s pageScanner) Scan(src any) error {
-	switch v := src.(type) {
-	case string:
-		s.p.Docs = append(s.p.Docs, v...)
-	case []byte:
-		s.p.Docs = append(s.p.Docs, v...)
-	default:
-		return fmt.Errorf("column of type %T, want text", src)
-	}
-	s.p.Ends = append(s.p.Ends, len(s.p.Docs))
-	return nil
+	return strconv.FormatInt(v, 10)
 }

@@ -1,6 +1,7 @@
 // Package sqlite implements userport.Store on an embedded SQLite file, with the
 // pure-Go library github.com/ncruces/go-sqlite3: its database/sql driver for
-// ordinary statements and River, its own API for the export's page scan.
+// ordinary statements and River, its own API for the pages of documents that
+// exports and user searches read.
 //
 // The file is opened in WAL mode with a 5 s busy timeout and exactly one open
 // connection: the settings under which River's SQLite driver (which shares the

@@ -152,9 +152,9 @@ func qSearchPage(key userport.UserKey, next, hasTo bool) string {
 	if hasTo {
 		from += " AND " + k.expr + " <= ?"
 	}
-	// The key's exact text is the next page's AfterKey: the store's
-	// connections read text as text (fileURI), also where it looks like a
-	// time, as last_login does.
+	// The key's exact text is the next page's AfterKey: ScanUserKeys reads
+	// it raw, with SQLite's own API, also where it looks like a time, as
+	// last_login does.
 	return `SELECT doc, user_id, ` + k.expr + ` FROM users` + indexed + ` WHERE tenant = ? AND ` + from +
 		` ORDER BY ` + order + ` LIMIT ?`
 }
