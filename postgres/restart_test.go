@@ -37,6 +37,8 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return err
 		}},
 		{"CountUsers", func(ctx context.Context) error { _, err := db.CountUsers(ctx, "a", ""); return err }},
+		{"AnalyzeUsers", func(ctx context.Context) error { return db.AnalyzeUsers(ctx, false) }},
+		{"AnalyzeUsers with vacuum", func(ctx context.Context) error { return db.AnalyzeUsers(ctx, true) }},
 		{"UpdateUser", func(ctx context.Context) error { return db.UpdateUser(ctx, u) }},
 		{"DeleteUser", func(ctx context.Context) error { return db.DeleteUser(ctx, "a", u.UserID) }},
 		{"ReadUsers", func(ctx context.Context) error {
