@@ -168,6 +168,8 @@ func literal(v any) string {
 		return "NULL"
 	case string:
 		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case *time.Time:
+		return "'" + v.Format(time.RFC3339Nano) + "'"
 	default:
 		return fmt.Sprint(v)
 	}
