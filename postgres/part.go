@@ -33,6 +33,9 @@ const (
 // connection's) user_ids in them. Each stands for 100 / the sampled
 // percentage of the pages users.
 func (db *DB) SampleUsers(ctx context.Context, tenant, connectionID string, size int) (userport.UserSample, error) {
+	if size <= 0 {
+		return userport.UserSample{}, fmt.Errorf("sample users: size must be positive, got %d", size)
+	}
 	var sample userport.UserSample
 	err := db.query(ctx, func(ctx context.Context, c querier) error {
 		var pages int64

@@ -59,6 +59,9 @@ func testSampleUsers(t *testing.T, s userport.Store) {
 	if got, err := s.SampleUsers(t.Context(), "nobody", "", 5); err != nil || len(got.IDs) != 0 || got.Users() != 0 {
 		t.Errorf("SampleUsers of a tenant without users = %+v, %v; want none", got, err)
 	}
+	if _, err := s.SampleUsers(t.Context(), "a", "", 0); err == nil {
+		t.Error("SampleUsers(0) succeeded, want an error")
+	}
 }
 
 // newParts returns the n parts of export job id of tenant "a", cut at
