@@ -243,15 +243,49 @@ func (p *ExportPart) owned(runner string) error {
 	return nil
 }
 
+// UserSample is a sample of the user_ids of a tenant (or of one of its
+// connections).
+type UserSample struct {
+	// IDs are distinct, in user_id order.
+	IDs []string
+	// Weight is how many users each of IDs stands for: 1 when IDs are
+	// every user.
+	Weight float64
+}
+
+// Users estimates how many users the sample was drawn from (exactly when
+// it holds every user).
+func (s UserSample) Users() int64 {
+	return int64(float64(len(s.IDs))*s.Weight + 0.5)
+}
+
+// Cuts returns the user_ids that cut the sampled users into n ranges of
+// about as many users each, in order: the every-th of IDs, the 2*every-th
+// and so on, every = len(IDs)/n rounded up; fewer when the sample is too
+// small, none at the last of IDs. Any cuts in order put every user in
+// exactly one range (after one cut, up to the next); the sample only sets
+// how equal the ranges are.
+func (s UserSample) Cuts(n int) []string {
+	if n < 2 || len(s.IDs) == 0 {
+		return nil
+	}
+	every := (len(s.IDs) + n - 1) / n
+	var cuts []string
+	for i := every - 1; i < len(s.IDs)-1 && len(cuts) < n-1; i += every {
+		cuts = append(cuts, s.IDs[i])
+	}
+	return cuts
+}
+
 // ExportPartStore keeps the parts of split exports. A job's parts are purged
 // with the job.
 type ExportPartStore interface {
-	// UserCuts returns the user_ids that cut the users of tenant (of one
-	// connection, when connectionID is not "") into ranges of every users
-	// each, in user_id order: the every-th user, the 2*every-th, and so on,
-	// at most max of them, found by walking the index of user_ids without
-	// reading the users.
-	UserCuts(ctx context.Context, tenant, connectionID string, every int64, max int) ([]string, error)
+	// SampleUsers returns a sample of the user_ids of tenant (of one
+	// connection, when connectionID is not ""), about size of them if the
+	// tenant held every user of the store, and every user_id when that is
+	// cheap; it never reads every user. A split export cuts its parts at
+	// some of them.
+	SampleUsers(ctx context.Context, tenant, connectionID string, size int) (UserSample, error)
 	// CreateExportParts inserts the parts of one job, all or none:
 	// ECONFLICT if the job has parts already.
 	CreateExportParts(ctx context.Context, parts []*ExportPart) error

@@ -145,6 +145,14 @@ type UserStore interface {
 	// page shorter than s.Limit is the last one. It reads an index, never
 	// the tenant's other users.
 	ScanUserKeys(ctx context.Context, s UserKeyScan, p *UserPage) error
+	// AnalyzeUsers brings the query planner's statistics of the users up to
+	// date after a bulk write: the seed and load commands call it with
+	// vacuum, an import job without. Without vacuum, a store analyzes only
+	// when its statistics are stale by the rule of its own automatic
+	// maintenance (which may be off); with vacuum, it also does the
+	// maintenance that makes index-only reads skip the rows (PostgreSQL's
+	// visibility map), whatever the rule.
+	AnalyzeUsers(ctx context.Context, vacuum bool) error
 }
 
 // Check returns an error for a scan no store can run: a limit that is not

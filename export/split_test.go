@@ -14,7 +14,7 @@ import (
 )
 
 // splitParts cuts the users of job in m into n ranges of nearly equal
-// counts, as the export worker does with the store's UserCuts.
+// counts, as the export worker does with the cuts of a full sample (userport.UserSample.Cuts).
 func splitParts(m *memStore, job *userport.Job, n int) []*userport.ExportPart {
 	var ids []string
 	for i, id := range m.ids {

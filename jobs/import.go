@@ -113,7 +113,22 @@ func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *user
 	w.deps.metrics().Imported(st.Summary, st.FileBytes)
 	w.deps.finished(bg, job, userport.JobCompleted, slog.Int64("inserted", st.Summary.Inserted),
 		slog.Int64("updated", st.Summary.Updated), slog.Int64("failed", st.Summary.Failed), slog.Int64("bytes", st.FileBytes))
+	w.analyze(bg, job, st.Summary)
 	return nil
+}
+
+// analyze lets the store refresh its statistics of the users after an
+// import that wrote some. The store analyzes only when enough of the table
+// changed since its last analysis (on PostgreSQL autovacuum's rule: a
+// tenth), so that the next export of a tenant that an import filled plans
+// with the tenant's real size; a failure is only logged.
+func (w *importWorker) analyze(ctx context.Context, job *userport.Job, s userport.ImportSummary) {
+	if s.Inserted+s.Updated == 0 {
+		return
+	}
+	if err := w.deps.Store.AnalyzeUsers(ctx, false); err != nil {
+		w.deps.logger(ctx).Warn("analyze users after an import", "job_id", job.ID, "err", err)
+	}
 }
 
 // fail deletes the uploaded file and records a failed import with the

@@ -14,6 +14,7 @@ import (
 	"github.com/userport/userport/importer"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/seed"
+	"github.com/userport/userport/sqlite"
 )
 
 // importEnv is an env whose engine also runs imports, in chunks of 30 ms.
@@ -179,4 +180,45 @@ func TestImportFailsOnABadFile(t *testing.T) {
 		t.Errorf("failed job: %q, summary %+v; want %q and the 400 users before the error's batch", done.StatusDetails, done.Summary, want)
 	}
 	e.uploadGone(t, job)
+}
+
+// analyzeWatch is a store that reports its AnalyzeUsers calls.
+type analyzeWatch struct {
+	*sqlite.DB
+	calls chan bool
+}
+
+func (a analyzeWatch) AnalyzeUsers(ctx context.Context, vacuum bool) error {
+	a.calls <- vacuum
+	return a.DB.AnalyzeUsers(ctx, vacuum)
+}
+
+// TestImportAnalyzesTheUsers checks that an import that wrote users lets
+// the store refresh its statistics (without vacuum: the store decides
+// whether they are stale), and one that wrote none (every user existed)
+// does not.
+func TestImportAnalyzesTheUsers(t *testing.T) {
+	t.Parallel()
+	e := importEnv(t, jobs.Config{MaxImportsPerTenant: 1})
+	e.stop(t, time.Second)
+	watch := analyzeWatch{DB: e.store, calls: make(chan bool, 10)}
+	e.deps.Store = watch
+	e.start(t)
+	for i, file := range [][]byte{importFile(50), importFile(50), []byte(`[{"email":"x@example.com"}]`)} {
+		job := e.enqueueImport(t, file)
+		done := e.waitFor(t, job.ID, "completed", status(userport.JobCompleted))
+		if wrote := done.Summary.Inserted > 0; wrote {
+			select {
+			case vacuum := <-watch.calls:
+				if vacuum {
+					t.Errorf("import %d: AnalyzeUsers(vacuum true), want false", i)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("import %d wrote %d users and did not analyze them", i, done.Summary.Inserted)
+			}
+		}
+	}
+	if n := len(watch.calls); n != 0 {
+		t.Errorf("%d more AnalyzeUsers calls, want none (the second import wrote no user)", n)
+	}
 }

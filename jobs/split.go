@@ -21,6 +21,12 @@ import (
 // splitting pays for its setup (the cut points, one more job, the join).
 const DefaultSplitMinUsers = 250_000
 
+// splitSample is about how many user_ids a split export samples to cut its
+// ranges (if the tenant held every user of the store): on PostgreSQL, 1 %
+// of the pages of a table of 1,000,000 users, whose 4 ranges then held
+// 243,000 to 269,000 users.
+const splitSample = 10_000
+
 // ExportPartArgs is the River job of a helper of a split export: it writes
 // parts of the export that no worker writes yet, until none is left.
 type ExportPartArgs struct {
@@ -55,21 +61,18 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 	if w.cfg.SplitParts < 2 || job.Limit > 0 {
 		return nil, nil
 	}
-	total, err := w.total(ctx, job)
-	if err != nil {
-		return nil, err
-	}
-	n := w.cfg.splitCount(job, total)
-	if n < 2 {
-		return nil, nil
-	}
-	every := (total + int64(n) - 1) / int64(n)
-	cuts, err := w.deps.Store.UserCuts(ctx, job.Tenant, job.ConnectionID, every, n-1)
+	// A sample, not a count and a walk of the keys: on 1,000,000 users the
+	// sample took 0.03 to 0.4 s, whatever the planner's statistics, where
+	// the count and walks took 1 to 9 s or more; the ranges need not be
+	// equal, only cover every user once.
+	sample, err := w.deps.Store.SampleUsers(ctx, job.Tenant, job.ConnectionID, splitSample)
 	if err != nil {
 		return nil, fmt.Errorf("split export: %w", err)
 	}
+	total := sample.Users()
+	cuts := sample.Cuts(w.cfg.splitCount(job, total))
 	if len(cuts) == 0 {
-		return nil, nil // the users went meanwhile
+		return nil, nil // too few users, or the sample too small to cut
 	}
 	parts = make([]*userport.ExportPart, len(cuts)+1)
 	for i := range parts {
@@ -96,7 +99,7 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 			w.deps.Logger.Warn("queue a helper of a split export", "job_id", job.ID, "err", err)
 		}
 	}
-	w.deps.Logger.Info("export split", "job_id", job.ID, "parts", len(parts), "users", total)
+	w.deps.Logger.Info("export split", "job_id", job.ID, "parts", len(parts), "users_estimated", total)
 	return parts, nil
 }
 

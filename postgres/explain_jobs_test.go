@@ -2,8 +2,12 @@ package postgres
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/userport/userport"
 )
 
 // TestJobCountsUsesIndex checks that the metrics' count of jobs by type and
@@ -28,4 +32,60 @@ func TestJobCountsUsesIndex(t *testing.T) {
 	if seq > 0 || !slices.Contains(indexes, "jobs_type_status") {
 		t.Errorf("%d sequential scans of jobs and indexes %q, want none and jobs_type_status; plan: %s", seq, indexes, plan)
 	}
+}
+
+// TestJobListPlan checks GET /api/v2/jobs's statements (httpapi listJobs),
+// as generic plans: a tenant's jobs of the last 7 days, newest first, a page
+// at an offset, and their total. Neither scans the table nor sorts the
+// tenant's jobs (an incremental sort of the jobs created in the same
+// millisecond is no sort of them). Among the jobs of 500 tenants both walk
+// jobs_tenant_created. Among a handful of tenants, whose jobs are each a
+// large share of the rows, the planner may walk jobs_created instead and
+// skip the other tenants' jobs: rows in created_at order cost it less to
+// fetch, and there it skips few.
+func TestJobListPlan(t *testing.T) {
+	for _, tt := range []struct {
+		tenants int
+		indexes []string // either
+	}{
+		{500, []string{"jobs_tenant_created"}},
+		{5, []string{"jobs_tenant_created", "jobs_created"}},
+	} {
+		t.Run(fmt.Sprint(tt.tenants, " tenants"), func(t *testing.T) {
+			ctx := t.Context()
+			conn, _, schema := explainDB(t)
+			for _, s := range []string{`SET search_path = ` + schema,
+				fmt.Sprintf(`INSERT INTO jobs (tenant, id, type, status, created_at)
+					SELECT 't' || i %% %d, 'job_' || lpad(i::text, 16, '0'), 'users_export', 'completed',
+						now() - i * interval '1 minute'
+					FROM generate_series(1, 5000) i`, tt.tenants),
+				`ANALYZE jobs`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`} {
+				if _, err := conn.Exec(ctx, s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+			f := userport.JobFilter{Tenant: "t0", CreatedAfter: time.Now().Add(-7 * 24 * time.Hour), NewestFirst: true, Limit: 50, Offset: 100}
+			list, listArgs := listJobsQuery(f)
+			f.Limit, f.Offset = 0, 0
+			count, countArgs := countJobsQuery(f)
+			for _, q := range []struct {
+				name, sql string
+				args      []any
+			}{
+				{"list", list, listArgs},
+				{"count", count, countArgs},
+			} {
+				root, plan := preparedPlan(t, conn, q.sql, q.args...)
+				seq, indexes := scans(root, "jobs")
+				if seq > 0 || len(indexes) != 1 || !slices.Contains(tt.indexes, indexes[0]) || hasNode(root, "Sort") {
+					t.Errorf("%s: %s, indexes %q; want one scan of %s and no sort; plan: %s", q.name, nodeTypes(root), indexes, tt.indexes, plan)
+				}
+			}
+		})
+	}
+}
+
+// hasNode reports whether the plan n has a node of type typ.
+func hasNode(n planNode, typ string) bool {
+	return n.NodeType == typ || slices.ContainsFunc(n.Plans, func(c planNode) bool { return hasNode(c, typ) })
 }

@@ -215,16 +215,10 @@ func lockJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport.JobTyp
 // ListJobs returns the jobs that match f, oldest first (newest first with
 // f.NewestFirst).
 func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.Job, error) {
-	where, args := jobWhere(f)
-	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
-	order := ` ORDER BY created_at, tenant, id`
-	if f.NewestFirst {
-		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
-	}
+	query, args := listJobsQuery(f)
 	var jobs []*userport.Job
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		rows, err := q.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where+
-			order+fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
+		rows, err := q.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -237,19 +231,38 @@ func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.J
 	return jobs, nil
 }
 
+// listJobsQuery is the statement of ListJobs and its arguments
+// (TestJobListPlan explains it).
+func listJobsQuery(f userport.JobFilter) (string, []any) {
+	where, args := jobWhere(f)
+	args = append(args, limitArg(f.Limit), max(f.Offset, 0))
+	order := ` ORDER BY created_at, tenant, id`
+	if f.NewestFirst {
+		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
+	}
+	return `SELECT ` + jobColumns + ` FROM jobs WHERE ` + where + order +
+		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args
+}
+
 // CountJobs counts the jobs that match f, at most f.Limit when it is set.
 func (db *DB) CountJobs(ctx context.Context, f userport.JobFilter) (int, error) {
-	where, args := jobWhere(f)
-	args = append(args, limitArg(f.Limit))
+	query, args := countJobsQuery(f)
 	var n int
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE `+where+
-			fmt.Sprintf(` LIMIT $%d) AS j`, len(args)), args...).Scan(&n)
+		return q.QueryRow(ctx, query, args...).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count jobs: %w", err)
 	}
 	return n, nil
+}
+
+// countJobsQuery is the statement of CountJobs and its arguments.
+func countJobsQuery(f userport.JobFilter) (string, []any) {
+	where, args := jobWhere(f)
+	args = append(args, limitArg(f.Limit))
+	return `SELECT count(*) FROM (SELECT 1 FROM jobs WHERE ` + where +
+		fmt.Sprintf(` LIMIT $%d) AS j`, len(args)), args
 }
 
 // jobWhere is the condition and arguments that select the jobs f matches.

@@ -16,37 +16,53 @@ const partColumns = `tenant, job_id, idx, after_id, until_id, status, runner, he
 
 const partPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12`
 
-// UserCuts returns the every-th, 2*every-th, ... user_id of the tenant's (or
-// the connection's) users, at most max of them: each is one keyset step of
-// every users from the one before, an index-only scan of the key index.
-func (db *DB) UserCuts(ctx context.Context, tenant, connectionID string, every int64, max int) ([]string, error) {
-	if every <= 0 {
-		return nil, fmt.Errorf("user cuts: every must be positive, got %d", every)
+const (
+	// guessRowsPerPage is the rows per page of users assumed before the
+	// first VACUUM or ANALYZE: 8 KB pages of profiles of about 0.9 KB
+	// (seeded ones).
+	guessRowsPerPage = 8
+	// sampleMinPages is the fewest pages a sample reads (8 MB, a few
+	// milliseconds), so that a small tenant's users, which may share a few
+	// pages, are not missed by chance: a table of fewer is read whole.
+	sampleMinPages = 1000
+)
+
+// SampleUsers samples the pages of users (TABLESAMPLE SYSTEM): as many as
+// hold about size rows by the table's size and its rows per page, at least
+// sampleMinPages, every page of a small table, and returns the tenant's (or
+// connection's) user_ids in them. Each stands for 100 / the sampled
+// percentage of the pages users.
+func (db *DB) SampleUsers(ctx context.Context, tenant, connectionID string, size int) (userport.UserSample, error) {
+	if size <= 0 {
+		return userport.UserSample{}, fmt.Errorf("sample users: size must be positive, got %d", size)
 	}
-	var cuts []string
+	var sample userport.UserSample
 	err := db.query(ctx, func(ctx context.Context, c querier) error {
-		after := ""
-		for len(cuts) < max {
-			var row pgx.Row
-			if connectionID == "" {
-				row = c.QueryRow(ctx, sqlUserCut, tenant, after, every-1)
-			} else {
-				row = c.QueryRow(ctx, sqlConnUserCut, tenant, connectionID, after, every-1)
-			}
-			err := row.Scan(&after)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			} else if err != nil {
-				return err
-			}
-			cuts = append(cuts, after)
+		var pages int64
+		var perPage float64
+		if err := c.QueryRow(ctx, sqlUsersPages).Scan(&pages, &perPage); err != nil {
+			return err
 		}
-		return nil
+		if perPage <= 0 {
+			perPage = guessRowsPerPage
+		}
+		percent := 100.0
+		if pages > sampleMinPages {
+			percent = min(100, max(100*float64(size)/(float64(pages)*perPage), 100*sampleMinPages/float64(pages)))
+		}
+		query, args := sqlSampleUsers, []any{tenant, percent}
+		if connectionID != "" {
+			query, args = sqlSampleConnUsers, []any{tenant, connectionID, percent}
+		}
+		rows, _ := c.Query(ctx, query, args...)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		sample = userport.UserSample{IDs: ids, Weight: 100 / percent}
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("user cuts: %w", err)
+		return userport.UserSample{}, fmt.Errorf("sample users: %w", err)
 	}
-	return cuts, nil
+	return sample, nil
 }
 
 // partArgs are p's values in partColumns order.

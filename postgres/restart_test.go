@@ -37,6 +37,8 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return err
 		}},
 		{"CountUsers", func(ctx context.Context) error { _, err := db.CountUsers(ctx, "a", ""); return err }},
+		{"AnalyzeUsers", func(ctx context.Context) error { return db.AnalyzeUsers(ctx, false) }},
+		{"AnalyzeUsers with vacuum", func(ctx context.Context) error { return db.AnalyzeUsers(ctx, true) }},
 		{"UpdateUser", func(ctx context.Context) error { return db.UpdateUser(ctx, u) }},
 		{"DeleteUser", func(ctx context.Context) error { return db.DeleteUser(ctx, "a", u.UserID) }},
 		{"ReadUsers", func(ctx context.Context) error {
@@ -77,7 +79,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 		}},
 		{"JobCounts", func(ctx context.Context) error { _, err := db.JobCounts(ctx); return err }},
 		{"DeleteJob", func(ctx context.Context) error { return db.DeleteJob(ctx, "a", job.ID) }},
-		{"UserCuts", func(ctx context.Context) error { _, err := db.UserCuts(ctx, "a", "", 1, 1); return err }},
+		{"SampleUsers", func(ctx context.Context) error { _, err := db.SampleUsers(ctx, "a", "", 10); return err }},
 		{"CreateExportParts", func(ctx context.Context) error {
 			return db.CreateExportParts(ctx, []*userport.ExportPart{{Tenant: "a", JobID: job.ID, Status: userport.JobPending}})
 		}},

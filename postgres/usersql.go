@@ -33,11 +33,17 @@ const (
 	sqlReadConnUsers = `SELECT doc, user_id FROM users WHERE tenant = $1 AND connection_id = $2 AND user_id > $3
 		ORDER BY user_id LIMIT $4`
 
-	// The cut points of a split export: from the last cut, the every-th
-	// user_id further, read from an index (index-only scans).
-	sqlUserCut     = `SELECT user_id FROM users WHERE tenant = $1 AND user_id > $2 ORDER BY user_id LIMIT 1 OFFSET $3`
-	sqlConnUserCut = `SELECT user_id FROM users WHERE tenant = $1 AND connection_id = $2 AND user_id > $3
-		ORDER BY user_id LIMIT 1 OFFSET $4`
+	// The sample a split export cuts its ranges from: $2 % of the table's
+	// pages (TABLESAMPLE SYSTEM reads only those), whatever the planner's
+	// statistics or the visibility map (TestUserSamplePlan).
+	sqlSampleUsers     = `SELECT user_id FROM users TABLESAMPLE SYSTEM ($2) WHERE tenant = $1 ORDER BY user_id`
+	sqlSampleConnUsers = `SELECT user_id FROM users TABLESAMPLE SYSTEM ($3) WHERE tenant = $1 AND connection_id = $2
+		ORDER BY user_id`
+	// The users table's size in pages, and its rows per page as of the last
+	// VACUUM or ANALYZE (0 when there was none).
+	sqlUsersPages = `SELECT pg_relation_size(oid) / current_setting('block_size')::int,
+		CASE WHEN relpages > 0 AND reltuples > 0 THEN reltuples / relpages ELSE 0 END
+		FROM pg_class WHERE oid = 'users'::regclass`
 	// GET /users-by-email: every connection's users with one email.
 	sqlUsersByEmail = `SELECT ` + userColumns + ` FROM users WHERE tenant = $1 AND email = $2 AND email <> '' ORDER BY user_id`
 

@@ -14,18 +14,24 @@ const partColumns = `tenant, job_id, idx, after_id, until_id, status, runner, he
 
 const sqlReplacePart = `REPLACE INTO export_parts (` + partColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// UserCuts returns the every-th, 2*every-th, ... user_id of the tenant's (or
-// the connection's) users, at most max of them: each is one keyset step of
-// every users from the one before, on the read-only pool, counted in a
-// covering index (no user row is read).
-func (db *DB) UserCuts(ctx context.Context, tenant, connectionID string, every int64, max int) (_ []string, err error) {
+// SampleUsers returns every k-th user_id of the tenant's (or the
+// connection's) users, k = their count / size rounded up (every user_id
+// when they are size or fewer), each weighing count / their number. The
+// count and the k-steps read a covering index, not the users' rows, on
+// the read-only pool.
+func (db *DB) SampleUsers(ctx context.Context, tenant, connectionID string, size int) (_ userport.UserSample, err error) {
 	defer mapBusy(&err)
-	if every <= 0 {
-		return nil, fmt.Errorf("user cuts: every must be positive, got %d", every)
+	if size <= 0 {
+		return userport.UserSample{}, fmt.Errorf("sample users: size must be positive, got %d", size)
 	}
-	var cuts []string
+	count, err := db.CountUsers(ctx, tenant, connectionID)
+	if err != nil {
+		return userport.UserSample{}, err
+	}
+	every := max(1, (count+int64(size)-1)/int64(size))
+	var ids []string
 	after := ""
-	for len(cuts) < max {
+	for {
 		var row *sql.Row
 		if connectionID == "" {
 			row = db.read.QueryRowContext(ctx, qUserCut, tenant, after, every-1)
@@ -36,11 +42,15 @@ func (db *DB) UserCuts(ctx context.Context, tenant, connectionID string, every i
 		if errors.Is(err, sql.ErrNoRows) {
 			break
 		} else if err != nil {
-			return nil, fmt.Errorf("user cuts: %w", err)
+			return userport.UserSample{}, fmt.Errorf("sample users: %w", err)
 		}
-		cuts = append(cuts, after)
+		ids = append(ids, after)
 	}
-	return cuts, nil
+	sample := userport.UserSample{IDs: ids, Weight: 1}
+	if len(ids) > 0 {
+		sample.Weight = float64(count) / float64(len(ids))
+	}
+	return sample, nil
 }
 
 // partArgs are p's values in partColumns order.

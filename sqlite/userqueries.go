@@ -39,8 +39,8 @@ const (
 	qScanConnUsers = `SELECT doc FROM users WHERE tenant = ? AND connection_id = ? AND user_id > ?
 		ORDER BY user_id LIMIT ?`
 
-	// The cut points of a split export: from the last cut, the every-th
-	// user_id further, read from an index without the users' rows.
+	// The sample of a split export: from the last sampled user_id, the
+	// every-th further, read from an index without the users' rows.
 	qUserCut     = `SELECT user_id FROM users WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT 1 OFFSET ?`
 	qConnUserCut = `SELECT user_id FROM users INDEXED BY users_connection
 		WHERE tenant = ? AND connection_id = ? AND user_id > ? ORDER BY user_id LIMIT 1 OFFSET ?`
@@ -94,8 +94,8 @@ var userQueries = []struct {
 	{"count users of a connection", qCountConnUsers, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"export scan", qScanUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"export scan of a connection", qScanConnUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
-	{"split cut", qUserCut, "PRIMARY KEY (tenant=? AND user_id>?)"},
-	{"split cut of a connection", qConnUserCut, "COVERING INDEX users_connection (tenant=? AND connection_id=? AND user_id>?)"},
+	{"split sample", qUserCut, "PRIMARY KEY (tenant=? AND user_id>?)"},
+	{"split sample of a connection", qConnUserCut, "COVERING INDEX users_connection (tenant=? AND connection_id=? AND user_id>?)"},
 	{"users by email", qUsersByEmail, "INDEX users_search_email (tenant=? AND email=?)"},
 	{"purge a connection's users", qConnUserIDs, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"custom password hash", qCustomPasswordHash, byID},

@@ -9,52 +9,58 @@ import (
 	"github.com/userport/userport"
 )
 
-// partTests are the cases of split exports' parts and cut points.
+// partTests are the cases of split exports' parts and samples.
 var partTests = []struct {
 	name string
 	fn   func(t *testing.T, s userport.Store)
 }{
-	{"UserCuts", testUserCuts},
+	{"SampleUsers", testSampleUsers},
 	{"ExportPartsRoundTrip", testExportPartsRoundTrip},
 	{"ExportPartClaims", testExportPartClaims},
 	{"ExportPartsPurgedWithJob", testExportPartsPurgedWithJob},
 }
 
-// testUserCuts checks the cut points of a tenant and of a connection: the
-// every-th user_id, at most max of them, other tenants' users never counted.
-func testUserCuts(t *testing.T, s userport.Store) {
+// testSampleUsers checks the sample of a tenant and of a connection: every
+// user_id when they are few for the size, else some of them, in order, that
+// stand for as many users as there are; other tenants' users never in it.
+func testSampleUsers(t *testing.T, s userport.Store) {
 	users := seedUsers(t, s, 25)
-	ids := func(us []*userport.User, every, max int) []string {
-		var out []string
-		for i := every - 1; i < len(us) && len(out) < max; i += every {
-			out = append(out, us[i].UserID)
-		}
-		return out
-	}
 	conn1 := ofConnection(users, connID(1))
 	for _, tt := range []struct {
-		conn       string
-		every, max int
-		want       []string
+		conn string
+		want []*userport.User
 	}{
-		{"", 5, 10, ids(users, 5, 10)}, // 5 cuts, the last one the last user
-		{"", 7, 10, ids(users, 7, 10)}, // 3 cuts
-		{"", 7, 2, ids(users, 7, 2)},   // stopped at max
-		{"", 1, 3, ids(users, 1, 3)},   // every user
-		{"", 30, 3, nil},               // fewer users than every
-		{connID(1), 4, 9, ids(conn1, 4, 9)},
-		{connID(3), 1, 9, nil},
+		{"", users},
+		{connID(1), conn1},
+		{connID(3), nil},
 	} {
-		got, err := s.UserCuts(t.Context(), "a", tt.conn, int64(tt.every), tt.max)
+		got, err := s.SampleUsers(t.Context(), "a", tt.conn, 1000)
 		if err != nil {
-			t.Fatalf("UserCuts(%q, %d, %d): %v", tt.conn, tt.every, tt.max, err)
+			t.Fatalf("SampleUsers(%q, 1000): %v", tt.conn, err)
 		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("UserCuts(%q, %d, %d) = %q, want %q", tt.conn, tt.every, tt.max, got, tt.want)
+		if !slices.Equal(got.IDs, userIDs(tt.want)) || got.Users() != int64(len(tt.want)) {
+			t.Errorf("SampleUsers(%q, 1000) = %q (%d users), want every one, %q", tt.conn, got.IDs, got.Users(), userIDs(tt.want))
 		}
 	}
-	if got, err := s.UserCuts(t.Context(), "nobody", "", 1, 5); err != nil || len(got) != 0 {
-		t.Errorf("UserCuts of a tenant without users = %q, %v; want none", got, err)
+	got, err := s.SampleUsers(t.Context(), "a", "", 5)
+	if err != nil {
+		t.Fatalf("SampleUsers(5): %v", err)
+	}
+	all := userIDs(users)
+	if len(got.IDs) == 0 || !slices.IsSorted(got.IDs) || slices.ContainsFunc(got.IDs, func(id string) bool {
+		_, found := slices.BinarySearch(all, id)
+		return !found
+	}) || len(slices.Compact(slices.Clone(got.IDs))) != len(got.IDs) {
+		t.Errorf("SampleUsers(5) = %q, want some of the tenant's user_ids, in order, once each", got.IDs)
+	}
+	if n := got.Users(); n < 25-int64(got.Weight) || n > 25+int64(got.Weight) {
+		t.Errorf("SampleUsers(5) stands for %d users (%d ids of weight %g), want about 25", n, len(got.IDs), got.Weight)
+	}
+	if got, err := s.SampleUsers(t.Context(), "nobody", "", 5); err != nil || len(got.IDs) != 0 || got.Users() != 0 {
+		t.Errorf("SampleUsers of a tenant without users = %+v, %v; want none", got, err)
+	}
+	if _, err := s.SampleUsers(t.Context(), "a", "", 0); err == nil {
+		t.Error("SampleUsers(0) succeeded, want an error")
 	}
 }
 

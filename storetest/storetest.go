@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 		{"DeleteUser", testDeleteUser},
 		{"ListUsers", testListUsers},
 		{"CountUsers", testCountUsers},
+		{"AnalyzeUsers", testAnalyzeUsers},
 		{"ReadUsers", testReadUsers},
 		{"ReadUsersPaging", testReadUsersPaging},
 		{"ReadUsersEmpty", testReadUsersEmpty},

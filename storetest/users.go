@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,23 @@ func testCountUsers(t *testing.T, s userport.Store) {
 		if got := countUsers(t, s, tt.tenant, tt.conn); got != tt.want {
 			t.Errorf("CountUsers(%q, %q) = %d, want %d", tt.tenant, tt.conn, got, tt.want)
 		}
+	}
+}
+
+// testAnalyzeUsers checks that an analysis of the users, with or without
+// vacuum, runs on a store with users and changes none of them.
+func testAnalyzeUsers(t *testing.T, s userport.Store) {
+	users := seedUsers(t, s, 25)
+	for _, vacuum := range []bool{false, true, false} {
+		if err := s.AnalyzeUsers(t.Context(), vacuum); err != nil {
+			t.Fatalf("AnalyzeUsers(%v): %v", vacuum, err)
+		}
+	}
+	got, err := s.ListUsers(t.Context(), userport.UserFilter{Tenant: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(userIDs(got), userIDs(users)) {
+		t.Errorf("users after AnalyzeUsers = %q, want %q", userIDs(got), userIDs(users))
 	}
 }

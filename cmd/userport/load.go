@@ -56,7 +56,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if job, err = store.StartJob(ctx, cfg.Tenant, job.ID, 1<<30, clock.Now()); err != nil {
 		return err
 	}
-	return importFile(ctx, store, job, localFile(path), stdout)
+	if err := importFile(ctx, store, job, localFile(path), stdout); err != nil {
+		return err
+	}
+	// As after a seed: statistics and visibility for the users just written.
+	return store.AnalyzeUsers(ctx, true)
 }
 
 // importFile runs the import to its end and records the outcome on the job.

@@ -32,11 +32,13 @@ func TestScaleModeCommands(t *testing.T) {
 		return out.String()
 	}
 	cmd("seed", "--users", "500", "--quiet")
+	e.wantVacuumed(t, 1) // a fresh bulk load: the planner's statistics and visibility map made
 	file := filepath.Join(t.TempDir(), "users.ndjson")
 	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"a@example.com","user_id":"imported-a"}`, `{"email":"b@example.com"}`), 0o600))
 	if out := cmd("load", file, "--connection", "Migrated"); !strings.Contains(out, "(2 inserted, 0 updated, 0 failed)") {
 		t.Errorf("load: %q", out)
 	}
+	e.wantVacuumed(t, 2)
 	ids := e.userIDs(t)
 	if len(ids) != 502 || !ids["auth0|imported-a"] {
 		t.Errorf("%d users in PostgreSQL after seed and import (auth0|imported-a there: %v), want 502", len(ids), ids["auth0|imported-a"])
@@ -51,5 +53,19 @@ func TestScaleModeCommands(t *testing.T) {
 	}
 	if r.Users != 502 || r.OutputBytes <= 0 || r.RatioToLimit <= 0 {
 		t.Errorf("bench on PostgreSQL and S3: %+v", r)
+	}
+}
+
+// wantVacuumed checks that the users were vacuumed and analyzed n times.
+func (e *scaleEnv) wantVacuumed(t *testing.T, n int64) {
+	t.Helper()
+	var vacuumed, analyzed int64
+	err := e.connect(t).QueryRow(context.Background(), `SELECT vacuum_count, analyze_count FROM pg_stat_user_tables
+		WHERE relid = 'users'::regclass`).Scan(&vacuumed, &analyzed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vacuumed != n || analyzed != n {
+		t.Errorf("users vacuumed %d and analyzed %d times, want %d", vacuumed, analyzed, n)
 	}
 }
