@@ -116,6 +116,22 @@ type UserLoader interface {
 	LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*User]) error
 }
 
+// LoadUsers writes every batch of batches into store: through its own bulk
+// load when it is a UserLoader, batch by batch with CreateUsers otherwise.
+// A type that wraps a store must offer LoadUsers itself (calling this), or
+// the wrapped store's bulk load is lost.
+func LoadUsers(ctx context.Context, store UserStore, expected int, batches iter.Seq[[]*User]) error {
+	if l, ok := store.(UserLoader); ok {
+		return l.LoadUsers(ctx, expected, batches)
+	}
+	for b := range batches {
+		if err := store.CreateUsers(ctx, b...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // UserStore keeps users.
 type UserStore interface {
 	// CreateUsers inserts users in one transaction: all or none. A user whose

@@ -72,16 +72,8 @@ func seedUsers(ctx context.Context, store userport.UserStore, g *seed.Generator,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := generate(ctx, g, n, bar)
-	if l, ok := store.(userport.UserLoader); ok {
-		if err := l.LoadUsers(ctx, n, batches); err != nil {
-			return fmt.Errorf("seed users: %w", err)
-		}
-	} else {
-		for b := range batches {
-			if err := store.CreateUsers(ctx, b...); err != nil {
-				return fmt.Errorf("seed users: %w", err)
-			}
-		}
+	if err := userport.LoadUsers(ctx, store, n, batches); err != nil {
+		return fmt.Errorf("seed users: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
