@@ -73,16 +73,23 @@ func BenchmarkCreateUsers(b *testing.B) {
 // the whole tenant and for one of its two connections.
 func BenchmarkReadUsers(b *testing.B) {
 	const total = 100_000
+	db := seededDB(b, total)
+	b.Run("all", func(b *testing.B) { benchRead(b, db, "", total) })
+	b.Run("connection", func(b *testing.B) { benchRead(b, db, "con_0000000000000001", total/2) })
+}
+
+// seededDB opens a new store holding total users of tenant "bench" (in
+// batches of benchBatch), closed when the benchmark ends.
+func seededDB(b *testing.B, total int) *sqlite.DB {
 	db := open(b, filepath.Join(b.TempDir(), "bench.db"))
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	base := time.Now().UTC()
 	for n := range total / benchBatch {
 		if err := db.CreateUsers(b.Context(), benchUsers("bench", n, base)...); err != nil {
 			b.Fatalf("CreateUsers: %v", err)
 		}
 	}
-	b.Run("all", func(b *testing.B) { benchRead(b, db, "", total) })
-	b.Run("connection", func(b *testing.B) { benchRead(b, db, "con_0000000000000001", total/2) })
+	return db
 }
 
 // benchRead reads every user of the tenant (of one connection when
@@ -118,14 +125,7 @@ func benchRead(b *testing.B, db *sqlite.DB, connectionID string, want int) {
 // order of three keys, and times a first page of 50 alone (one API call).
 func BenchmarkScanUserKeys(b *testing.B) {
 	const total = 50_000
-	db := open(b, filepath.Join(b.TempDir(), "bench.db"))
-	defer db.Close()
-	base := time.Now().UTC()
-	for n := range total / benchBatch {
-		if err := db.CreateUsers(b.Context(), benchUsers("bench", n, base)...); err != nil {
-			b.Fatalf("CreateUsers: %v", err)
-		}
-	}
+	db := seededDB(b, total)
 	for _, bc := range []struct {
 		name  string
 		key   userport.UserKey
