@@ -380,9 +380,12 @@ func repeat(n int64, count int) []int64 {
 
 // TestRunTwiceIntoALargeStore is issue 10's wedge at a small size: the same
 // new users (email only) imported twice into a store of 4 times as many.
-// The second import's records all collide, and each collision is looked up
-// by email: through the index, the second import takes about as long as
-// the first (it scanned the tenant for each record, 5,000 x 25,000 rows).
+// The second import's records all collide, each looked up by email, and all
+// fail. That the lookup reads the email index (it once scanned the tenant
+// for each record, 5,000 x 25,000 rows) is checked by the stores' query-plan
+// tests (sqlite TestUserQueryPlans, postgres TestUserLookupsUseIndexes), not
+// by timing the two imports here: on a loaded CI machine the ratio of the
+// two times went past any fixed bound (1.7x idle, 3.1x in CI).
 func TestRunTwiceIntoALargeStore(t *testing.T) {
 	e := newEnv(t)
 	g := seed.New(1, "dev", e.conn, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -397,18 +400,13 @@ func TestRunTwiceIntoALargeStore(t *testing.T) {
 	for i := range 5000 {
 		fmt.Fprintf(&file, "{\"email\":\"new%d@example.com\"}\n", i)
 	}
-	var took [2]time.Duration
 	for i, want := range []userport.ImportSummary{{Inserted: 5000, Total: 5000}, {Failed: 5000, Total: 5000}} {
 		job := e.upload(t, file.Bytes(), false)
 		start := time.Now()
 		st, _ := runAll(t, e.importer(0), job, 0)
-		took[i] = time.Since(start)
+		t.Logf("import %d took %v", i+1, time.Since(start))
 		if st.Summary != want {
 			t.Fatalf("import %d: summary %+v, want %+v", i+1, st.Summary, want)
 		}
-	}
-	t.Logf("first import %v, second %v", took[0], took[1])
-	if took[1] > 3*took[0] {
-		t.Errorf("the second import took %v, the first %v: its collisions are not looked up by index", took[1], took[0])
 	}
 }
