@@ -13,10 +13,7 @@ import (
 // vacuum always, VACUUM included.
 func TestAnalyzeUsers(t *testing.T) {
 	ctx := t.Context()
-	conn, db, schema := explainDB(t)
-	if _, err := conn.Exec(ctx, `SET search_path = `+schema); err != nil {
-		t.Fatal(err)
-	}
+	conn, db, _ := explainDB(t)
 	counts := func() (analyzed, vacuumed int64) {
 		t.Helper()
 		if err := conn.QueryRow(ctx, `SELECT analyze_count, vacuum_count FROM pg_stat_user_tables

@@ -14,12 +14,8 @@ import (
 // status scans the jobs_type_status index, not the table.
 func TestJobCountsUsesIndex(t *testing.T) {
 	ctx := t.Context()
-	conn, _, schema := explainDB(t)
-	for _, s := range []string{`SET search_path = ` + schema, `ANALYZE jobs`, `SET enable_seqscan = off`} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	conn, _, _ := explainDB(t)
+	execAll(t, conn, `ANALYZE jobs`, `SET enable_seqscan = off`)
 	var plan []byte
 	if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+sqlJobCounts).Scan(&plan); err != nil {
 		t.Fatalf("explain: %v", err)
@@ -52,18 +48,12 @@ func TestJobListPlan(t *testing.T) {
 		{5, []string{"jobs_tenant_created", "jobs_created"}},
 	} {
 		t.Run(fmt.Sprint(tt.tenants, " tenants"), func(t *testing.T) {
-			ctx := t.Context()
-			conn, _, schema := explainDB(t)
-			for _, s := range []string{`SET search_path = ` + schema,
-				fmt.Sprintf(`INSERT INTO jobs (tenant, id, type, status, created_at)
+			conn, _, _ := explainDB(t)
+			execAll(t, conn, fmt.Sprintf(`INSERT INTO jobs (tenant, id, type, status, created_at)
 					SELECT 't' || i %% %d, 'job_' || lpad(i::text, 16, '0'), 'users_export', 'completed',
 						now() - i * interval '1 minute'
 					FROM generate_series(1, 5000) i`, tt.tenants),
-				`ANALYZE jobs`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`} {
-				if _, err := conn.Exec(ctx, s); err != nil {
-					t.Fatalf("%s: %v", s, err)
-				}
-			}
+				`ANALYZE jobs`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
 			f := userport.JobFilter{Tenant: "t0", CreatedAfter: time.Now().Add(-7 * 24 * time.Hour), NewestFirst: true, Limit: 50, Offset: 100}
 			list, listArgs := listJobsQuery(f)
 			f.Limit, f.Offset = 0, 0

@@ -11,13 +11,9 @@ import (
 // walk of an index, before the table is analyzed or vacuumed and after.
 func TestUserSamplePlan(t *testing.T) {
 	ctx := t.Context()
-	conn, db, schema := explainDB(t)
+	conn, db, _ := explainDB(t)
 	createUsers(t, db, 2000)
-	for _, s := range []string{`SET search_path = ` + schema, `SET plan_cache_mode = force_generic_plan`} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	execAll(t, conn, `SET plan_cache_mode = force_generic_plan`)
 	for _, state := range []string{"fresh", "analyzed"} {
 		if state == "analyzed" {
 			if err := db.AnalyzeUsers(ctx, true); err != nil {

@@ -50,15 +50,9 @@ var userLookups = []struct {
 // scans the users table (one that no index serves), or that does not use the
 // index meant for it (an index that serves only part of its condition).
 func TestUserLookupsUseIndexes(t *testing.T) {
-	ctx := t.Context()
-	conn, db, schema := explainDB(t)
+	conn, db, _ := explainDB(t)
 	createUsers(t, db, 2000)
-	for _, s := range []string{`SET search_path = ` + schema, `ANALYZE users`, `SET enable_seqscan = off`,
-		`SET plan_cache_mode = force_generic_plan`} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	execAll(t, conn, `ANALYZE users`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
 	for _, l := range append(userLookups, searchLookups()...) {
 		t.Run(l.name, func(t *testing.T) {
 			root, plan := preparedPlan(t, conn, l.sql, l.args...)
@@ -112,8 +106,9 @@ func preparedPlan(t *testing.T, conn *pgx.Conn, query string, args ...any) (plan
 }
 
 // explainDB opens the store in a new schema of USERPORT_TEST_DATABASE_URL
-// (skipping without it), and a connection of its own to explain queries;
-// both close, and the schema goes, when the test ends.
+// (skipping without it), and a connection of its own to explain queries,
+// its search_path set to that schema; both close, and the schema goes,
+// when the test ends.
 func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
 	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
 	if url == "" {
@@ -130,12 +125,24 @@ func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`) })
+	execAll(t, conn, `SET search_path = `+schema)
 	db, err := Open(ctx, url, Options{Schema: schema})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return conn, db, schema
+}
+
+// execAll runs each statement on conn, in order; the test stops at the
+// first that fails.
+func execAll(t *testing.T, conn *pgx.Conn, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := conn.Exec(t.Context(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
 }
 
 // planNode is a node of EXPLAIN (FORMAT JSON).
