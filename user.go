@@ -112,7 +112,8 @@ func (p *UserPage) Append(doc []byte) {
 type UserLoader interface {
 	// LoadUsers writes every batch of batches, like CreateUsers would, about
 	// expected users in all. The store may write them in one transaction
-	// (all or none, other writers waiting meanwhile) when that is faster.
+	// (all or none, other writers waiting meanwhile, and on PostgreSQL
+	// readers of users too) when that is faster.
 	LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*User]) error
 }
 

@@ -20,7 +20,8 @@ type storeCall struct {
 }
 
 // storeCalls returns a call of every method of userport.Store that uses the
-// database, over the data restartFixture wrote.
+// database, and of the bulk load (userport.UserLoader), over the data
+// restartFixture wrote.
 func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 	ctx0 := func(fn func(ctx context.Context) error) func(ctx context.Context) error { return fn }
 	now, conn, u, job := f.now, f.conn, f.user, f.job
@@ -30,6 +31,10 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 		{"Ping", ctx0(db.Ping)},
 		{"CreateUsers", func(ctx context.Context) error {
 			return db.CreateUsers(ctx, &userport.User{Tenant: "a", UserID: "auth0|2", ConnectionID: conn.ID, Doc: []byte(`{}`)})
+		}},
+		{"LoadUsers", func(ctx context.Context) error {
+			batch := []*userport.User{{Tenant: "a", UserID: "auth0|3", ConnectionID: conn.ID, Doc: []byte(`{}`)}}
+			return db.LoadUsers(ctx, 1, slices.Values([][]*userport.User{batch}))
 		}},
 		{"FindUser", func(ctx context.Context) error { _, err := db.FindUser(ctx, "a", u.UserID); return err }},
 		{"ListUsers", func(ctx context.Context) error {
@@ -190,14 +195,16 @@ func TestServerGoneIsUnavailable(t *testing.T) {
 }
 
 // checkEveryMethod fails t unless calls has one call of each method of
-// userport.Store but Close: a method added later must be added here too.
+// userport.Store but Close, and of userport.UserLoader: a method added later
+// must be added here too.
 func checkEveryMethod(t *testing.T, calls []storeCall) {
 	t.Helper()
-	st := reflect.TypeFor[userport.Store]()
-	for i := range st.NumMethod() {
-		name := st.Method(i).Name
-		if name != "Close" && !slices.ContainsFunc(calls, func(c storeCall) bool { return c.name == name }) {
-			t.Errorf("store method %s is not called by the restart test", name)
+	for _, st := range []reflect.Type{reflect.TypeFor[userport.Store](), reflect.TypeFor[userport.UserLoader]()} {
+		for i := range st.NumMethod() {
+			name := st.Method(i).Name
+			if name != "Close" && !slices.ContainsFunc(calls, func(c storeCall) bool { return c.name == name }) {
+				t.Errorf("store method %s is not called by the restart test", name)
+			}
 		}
 	}
 }

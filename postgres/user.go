@@ -23,20 +23,23 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) error {
 	if len(users) == 0 {
 		return nil
 	}
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, userCopyColumns, pgx.CopyFromSlice(len(users), func(i int) ([]any, error) {
-			u := users[i]
-			return []any{u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username, u.PasswordHash,
-				toTime(u.CreatedAt), toTime(u.UpdatedAt), string(u.Doc)}, nil
-		}))
-		return err
-	})
+	err := db.inTx(ctx, func(tx pgx.Tx) error { return copyUsers(ctx, tx, users) })
 	if isConflict(err) {
 		return userport.ErrUserConflict()
 	} else if err != nil {
 		return fmt.Errorf("create users: %w", dbError(err))
 	}
 	return nil
+}
+
+// copyUsers writes users within tx with COPY.
+func copyUsers(ctx context.Context, tx pgx.Tx, users []*userport.User) error {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, userCopyColumns, pgx.CopyFromSlice(len(users), func(i int) ([]any, error) {
+		u := users[i]
+		return []any{u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username, u.PasswordHash,
+			toTime(u.CreatedAt), toTime(u.UpdatedAt), string(u.Doc)}, nil
+	}))
+	return err
 }
 
 // FindUser returns the user, or ENOTFOUND "inexistent_user".

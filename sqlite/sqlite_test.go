@@ -26,7 +26,7 @@ func open(t testing.TB, path string) *sqlite.DB {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) userport.Store {
 		return open(t, filepath.Join(t.TempDir(), "userport.db"))
-	})
+	}, storetest.Options{UserIndexes: userIndexes})
 }
 
 func TestOpenPaths(t *testing.T) {

@@ -4,7 +4,7 @@
 // Usage, in an adapter's test:
 //
 //	func TestStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) userport.Store { return openFresh(t) })
+//		storetest.Run(t, func(t *testing.T) userport.Store { return openFresh(t) }, storetest.Options{UserIndexes: indexes})
 //	}
 package storetest
 
@@ -18,11 +18,19 @@ import (
 	"github.com/userport/userport"
 )
 
+// Options are what the suite needs to know of a store beyond userport.Store.
+type Options struct {
+	// UserIndexes returns the users table's indexes (each with its name and
+	// definition) in a fixed order, from the store's catalog: a bulk load
+	// must leave them as they were. Required of a userport.UserLoader.
+	UserIndexes func(t *testing.T, s userport.Store) []string
+}
+
 // Run runs the suite. Each subtest calls open for a new, empty store and
 // closes it when the subtest ends (before the cleanups open registered run,
 // so open may register one that drops the database). Subtests run one after
 // another.
-func Run(t *testing.T, open func(t *testing.T) userport.Store) {
+func Run(t *testing.T, open func(t *testing.T) userport.Store, opts Options) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s userport.Store)
@@ -67,16 +75,21 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store) {
 	tests = append(tests, concurrencyTests...)
 	tests = append(tests, secretTests...)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tt.fn(t, s)
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, openStore(t, open)) })
 	}
+	t.Run("LoadUsers", func(t *testing.T) { testLoadUsers(t, open, opts) })
+}
+
+// openStore calls open for a new, empty store, closed when t ends.
+func openStore(t *testing.T, open func(t *testing.T) userport.Store) userport.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
 }
 
 func testPing(t *testing.T, s userport.Store) {
