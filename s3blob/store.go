@@ -33,10 +33,13 @@ import (
 	"github.com/userport/userport/internal/attachment"
 )
 
-// Part sizes. S3 takes at most 10,000 parts, so DefaultPartSize caps a blob at
-// 80 GiB; every part but the last must hold at least MinPartSize bytes.
+// Part sizes. Every part but the last must hold at least MinPartSize bytes,
+// and S3 takes at most 10,000 parts, so DefaultPartSize caps a blob at 48.8
+// GiB (an NDJSON export of some 270 million users). A writer holds two part
+// buffers: at S3's minimum, 10 MiB per export, which keeps two exports (or
+// two parts of a split one) in one worker within its memory limit.
 const (
-	DefaultPartSize = 8 << 20
+	DefaultPartSize = MinPartSize
 	MinPartSize     = 5 << 20
 	maxPartSize     = 5 << 30
 )

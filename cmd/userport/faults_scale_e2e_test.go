@@ -206,7 +206,7 @@ func TestExportS3RefusesWrites(t *testing.T) {
 			cfg := exConfig(t)
 			cfg.BlobURL, cfg.S3Endpoint, cfg.Jobs = "s3://"+bucket+"/exports/", proxy.url, JobsInline
 			b := start(t, cfg, newTestClock())
-			// 2,200 users of 6 KB: a 13 MB export, two 8 MiB parts.
+			// 2,200 users of 6 KB: a 13 MB export, two 5 MiB parts and a last one.
 			b.putBulkyUsers(b.connection("Username-Password-Authentication"), 2200, 4500)
 			proxy.refusal.Store(int32(tc.refusal))
 			j := b.exWait(b.exCreate(`{"format":"json"}`).ID)

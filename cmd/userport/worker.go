@@ -21,9 +21,13 @@ const childNice = 10
 // defaultWorkerMemoryLimit is the worker's soft memory limit (Go's
 // runtime/debug.SetMemoryLimit) unless GOMEMLIMIT sets one: the garbage
 // collector runs sooner as the process nears it, which keeps the peak RSS of
-// a large export under 100 MB (docs/benchmarks.md). It is no hard cap: a job
-// that needs more gets it, at the cost of more frequent collections.
-const defaultWorkerMemoryLimit = 80 << 20
+// a large export under 100 MB (docs/benchmarks.md). The limit counts the Go
+// heap and runtime, not the binary's code pages (another 20-25 MB of RSS),
+// and stays well above what the default two workers hold at once: two
+// exports' buffers (two S3 part buffers, pgzip's blocks and three pages
+// each, about 17 MB) and the store's caches. It is no hard cap: a job that
+// needs more gets it, at the cost of more frequent collections.
+const defaultWorkerMemoryLimit = 64 << 20
 
 // workerMemoryLimit is the soft memory limit the worker sets: none (0) when
 // GOMEMLIMIT is set (the runtime has applied it), else the default.
