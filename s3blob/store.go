@@ -33,15 +33,19 @@ import (
 	"github.com/userport/userport/internal/attachment"
 )
 
-// Part sizes. Every part but the last must hold at least MinPartSize bytes,
-// and S3 takes at most 10,000 parts, so DefaultPartSize caps a blob at 48.8
-// GiB (an NDJSON export of some 270 million users). A writer holds two part
-// buffers: at S3's minimum, 10 MiB per export, which keeps two exports (or
-// two parts of a split one) in one worker within its memory limit.
+// Part sizes. Every part but the last must hold at least MinPartSize bytes.
+// A writer holds two part buffers: at S3's minimum, 10 MiB per export, which
+// keeps two exports (or two parts of a split one) in one worker within its
+// memory limit. S3 takes at most 10,000 parts, so a writer's parts grow by
+// the first part's size every partGrowth parts (partSize): 5 MiB parts make
+// the first 4.9 GiB of a blob (some 27 million users in NDJSON), and blobs of
+// up to 268 GiB in all, the last parts 50 MiB.
 const (
 	DefaultPartSize = MinPartSize
 	MinPartSize     = 5 << 20
 	maxPartSize     = 5 << 30
+	maxParts        = 10_000
+	partGrowth      = 1000
 )
 
 // maxTTL is the longest lifetime SigV4 gives a presigned URL.
@@ -61,9 +65,10 @@ type Options struct {
 	// a proxy there must pass the Host header on unchanged. Empty means
 	// Endpoint.
 	PublicEndpoint string
-	// PartSize is the size of the parts a blob is uploaded in; a writer
-	// holds two buffers of it (one filling while the other uploads). 0
-	// means DefaultPartSize; otherwise at least MinPartSize.
+	// PartSize is the size of the first parts a blob is uploaded in (they
+	// grow after the first thousand, see partSizeOf); a writer holds two
+	// buffers of it (one filling while the other uploads). 0 means
+	// DefaultPartSize; otherwise at least MinPartSize.
 	PartSize int
 }
 
@@ -72,8 +77,10 @@ type Store struct {
 	client   *s3.Client
 	presign  *s3.PresignClient
 	bucket   string
-	prefix   string // "" or ends with "/"
-	partSize int
+	prefix   string      // "" or ends with "/"
+	partSize int         // the size of a writer's first parts (partSize)
+	growth   int         // parts between two sizes (partGrowth; tests change it)
+	maxParts int         // most parts of a blob (maxParts; tests change it)
 	buffers  sync.Pool   // of *[]byte with capacity partSize
 	joinRead func(int64) // tests: told of the bytes Join reads back
 }
@@ -111,7 +118,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	s := &Store{client: client, presign: s3.NewPresignClient(public), bucket: bucket, prefix: prefix, partSize: partSize}
+	s := &Store{client: client, presign: s3.NewPresignClient(public), bucket: bucket, prefix: prefix, partSize: partSize, growth: partGrowth, maxParts: maxParts}
 	s.buffers.New = func() any {
 		b := make([]byte, 0, partSize)
 		return &b
@@ -335,4 +342,10 @@ func (s *Store) SignedURL(ctx context.Context, key string, ttl time.Duration) (s
 		return "", fmt.Errorf("sign URL of blob %q: %w", key, err)
 	}
 	return req.URL, nil
+}
+
+// partSize is the size of a writer's part number n (from 1): the store's part
+// size times 1 + (n-1)/growth, at most S3's largest part.
+func (s *Store) partSizeOf(n int) int {
+	return min(s.partSize*(1+(n-1)/s.growth), maxPartSize)
 }

@@ -54,11 +54,16 @@ func (w *writer) Write(p []byte) (int, error) {
 		if w.buf == nil {
 			w.buf = w.s.buffers.Get().(*[]byte)
 		}
+		size := w.s.partSizeOf(w.partNumber())
+		if cap(*w.buf) < size {
+			b := make([]byte, 0, size) // a grown part: never pooled
+			w.buf = &b
+		}
 		b := *w.buf
-		k := min(len(p), w.s.partSize-len(b))
+		k := min(len(p), size-len(b))
 		*w.buf = append(b, p[:k]...)
 		p, n = p[k:], n+k
-		if len(*w.buf) == w.s.partSize {
+		if len(*w.buf) == size {
 			w.err = w.send()
 		}
 	}
@@ -80,7 +85,10 @@ func (w *writer) send() error {
 		return err
 	}
 	p := &part{buf: w.buf, done: make(chan struct{})}
-	num := int32(len(w.parts) + 1)
+	num := int32(w.partNumber())
+	if int(num) > w.s.maxParts {
+		return fmt.Errorf("write blob %q: more than %d parts: the blob is too large", w.key, w.s.maxParts)
+	}
 	go func() {
 		defer close(p.done)
 		out, err := w.s.client.UploadPart(w.ctx, &s3.UploadPartInput{
@@ -96,6 +104,15 @@ func (w *writer) send() error {
 	}()
 	w.sending, w.buf, w.spare = p, w.spare, nil
 	return nil
+}
+
+// partNumber is the number of the part being filled, from 1.
+func (w *writer) partNumber() int {
+	n := len(w.parts) + 1
+	if w.sending != nil {
+		n++
+	}
+	return n
 }
 
 // wait waits for the part being uploaded, if any, and keeps its buffer as the
@@ -196,7 +213,7 @@ func (w *writer) abort() error {
 func (w *writer) release() {
 	_ = w.wait()
 	for _, b := range []*[]byte{w.buf, w.spare} {
-		if b != nil {
+		if b != nil && cap(*b) == w.s.partSize {
 			*b = (*b)[:0]
 			w.s.buffers.Put(b)
 		}
