@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/userport/userport/jsonstrict"
 )
 
 // segmentEncoding is the one spelling of a JWS segment (RFC 7515 section 2):
@@ -19,9 +21,11 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 var numericClaims = []string{"exp", "nbf", "iat"}
 
 // checkCompact refuses what jwx accepts leniently in a compact JWS: a segment
-// not in segmentEncoding, a header that is not a JSON object or that carries
-// crit (no extension is understood here, so RFC 7515 section 4.1.11 says to
-// reject any), and a payload whose exp, nbf or iat is not a number.
+// not in segmentEncoding, a header or payload that is not a JSON object or
+// that jsonstrict refuses (a key twice at any depth, which jwx reads as its
+// last value; invalid UTF-8), a header that carries crit (no extension is
+// understood here, so RFC 7515 section 4.1.11 says to reject any), and a
+// payload whose exp, nbf or iat is not a number.
 func checkCompact(token string) error {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -35,15 +39,16 @@ func checkCompact(token string) error {
 		}
 		raw[i] = b
 	}
-	var header, claims map[string]json.RawMessage
-	if err := json.Unmarshal(raw[0], &header); err != nil || header == nil {
-		return errors.New("header is not a JSON object")
+	header, err := jsonObject("header", raw[0])
+	if err != nil {
+		return err
 	}
 	if _, ok := header["crit"]; ok {
 		return errors.New("header has crit: no extension is understood")
 	}
-	if err := json.Unmarshal(raw[1], &claims); err != nil || claims == nil {
-		return errors.New("payload is not a JSON object")
+	claims, err := jsonObject("payload", raw[1])
+	if err != nil {
+		return err
 	}
 	for _, name := range numericClaims {
 		if v, ok := claims[name]; ok && !isNumber(v) {
@@ -51,6 +56,19 @@ func checkCompact(token string) error {
 		}
 	}
 	return nil
+}
+
+// jsonObject decodes data, the segment named what, as a JSON object that
+// jsonstrict accepts: the one reading every parser agrees on.
+func jsonObject(what string, data []byte) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("%s is not a JSON object", what)
+	}
+	if err := jsonstrict.Check(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return m, nil
 }
 
 // isNumber reports whether raw is a JSON number.
