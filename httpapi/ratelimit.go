@@ -199,9 +199,16 @@ const maxKeyID = 128
 
 // checkFailures sets the headers of the request's failure buckets and
 // refuses it (429 with errorCode detail) when one of them is empty: before
-// authenticating, so a burst of bad secrets or tokens is slowed down.
+// authenticating, so a burst of bad secrets or tokens is slowed down. The
+// client id's bucket counts only for an address that has failures of its
+// own (its bucket is not full): bad secrets sent from other addresses
+// cannot lock a client out of an address that never failed.
 func (s *Server) checkFailures(w http.ResponseWriter, r *http.Request, clientID, detail string) error {
-	q := s.failureQuota(r, clientID, (*buckets).peek)
+	now, b, keys := time.Now(), s.limits.get(s.RateLimits).failures, failureKeys(r, clientID)
+	q := b.peek(now, keys[0])
+	if len(keys) > 1 && q.remaining < q.limit {
+		q = tighter(q, b.peek(now, keys[1]))
+	}
 	setRateHeaders(w, q)
 	if !q.ok {
 		return userport.Errorf(userport.ETOOMANY, detail, "Global limit has been reached")
@@ -213,23 +220,21 @@ func (s *Server) checkFailures(w http.ResponseWriter, r *http.Request, clientID,
 // the request and returns err.
 func (s *Server) failed(w http.ResponseWriter, r *http.Request, clientID string, err error) func() error {
 	return func() error {
-		q := s.failureQuota(r, clientID, (*buckets).take)
+		now, b, keys := time.Now(), s.limits.get(s.RateLimits).failures, failureKeys(r, clientID)
+		q := b.take(now, keys[0])
+		for _, k := range keys[1:] {
+			q = tighter(q, b.take(now, k))
+		}
 		q.ok = true // this answer is the failure's own, not a 429
 		setRateHeaders(w, q)
 		return err
 	}
 }
 
-// failureQuota applies op to each failure bucket of the request and returns
-// the tightest quota.
-func (s *Server) failureQuota(r *http.Request, clientID string, op func(*buckets, time.Time, string) quota) quota {
-	now, b := time.Now(), s.limits.get(s.RateLimits).failures
-	var tightest quota
-	for i, k := range failureKeys(r, clientID) {
-		q := op(b, now, k)
-		if i == 0 || tightest.ok && (!q.ok || q.remaining < tightest.remaining) {
-			tightest = q
-		}
+// tighter returns the quota of a and b that refuses, or else has fewer left.
+func tighter(a, b quota) quota {
+	if a.ok && (!b.ok || b.remaining < a.remaining) {
+		return b
 	}
-	return tightest
+	return a
 }
