@@ -12,6 +12,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // 403: authenticated but not allowed
 	ENOTFOUND     = "not_found"    // 404: the thing does not exist
 	ECONFLICT     = "conflict"     // 409: the thing exists already
+	ETIMEOUT      = "timeout"      // 408: the request's body did not arrive in time
 	ETOOLARGE     = "too_large"    // 413: the payload is over a limit
 	ETOOMANY      = "too_many"     // 429: throttled or over a concurrency limit
 	EINTERNAL     = "internal"     // 500: anything unexpected; never shown as is

@@ -20,6 +20,7 @@ var statuses = map[string]int{
 	userport.EFORBIDDEN:    http.StatusForbidden,
 	userport.ENOTFOUND:     http.StatusNotFound,
 	userport.ECONFLICT:     http.StatusConflict,
+	userport.ETIMEOUT:      http.StatusRequestTimeout,
 	userport.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	userport.ETOOMANY:      http.StatusTooManyRequests,
 	userport.EINTERNAL:     http.StatusInternalServerError,

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,14 +78,29 @@ func paced(h http.Handler, o HTTPOptions) http.Handler {
 		body := &pacedReader{ReadCloser: r.Body, pace: pace{set: rc.SetReadDeadline, rate: o.MinTransferRate, grace: o.TransferGrace}}
 		pw := &pacedWriter{ResponseWriter: w, pace: pace{set: rc.SetWriteDeadline, rate: o.MinTransferRate, grace: o.TransferGrace}}
 		defer func() {
-			if r.ContentLength != 0 && !body.eof { // net/http may read what is left
+			write := o.TransferGrace // the final flush
+			if r.ContentLength != 0 && !body.eof && !body.stalled.Load() {
+				// net/http reads what is left (up to 256 KiB) before it
+				// answers: the answer gets its grace after that one.
 				_ = rc.SetReadDeadline(time.Now().Add(o.TransferGrace))
-			}
-			_ = rc.SetWriteDeadline(time.Now().Add(o.TransferGrace)) // the final flush
+				write += o.TransferGrace
+			} // a stalled body's deadline has passed: net/http stops reading at once
+			_ = rc.SetWriteDeadline(time.Now().Add(write))
 		}()
 		r.Body = body
-		h.ServeHTTP(pw, r)
+		h.ServeHTTP(pw, r.WithContext(context.WithValue(r.Context(), pacedKey{}, body)))
 	})
+}
+
+// pacedKey keys a request's pacedReader in its context: handlers may wrap
+// the body (http.MaxBytesReader), and bodyStalled must still find it.
+type pacedKey struct{}
+
+// bodyStalled reports whether reading r's body failed on its pace's
+// deadline: the client sent it too slowly, or stopped.
+func bodyStalled(r *http.Request) bool {
+	b, _ := r.Context().Value(pacedKey{}).(*pacedReader)
+	return b != nil && b.stalled.Load()
 }
 
 // pace moves a connection deadline as bytes flow: it starts grace ahead of
@@ -122,8 +140,9 @@ func (p *pace) moved(n int) {
 // the request's context.
 type pacedReader struct {
 	io.ReadCloser
-	pace pace
-	eof  bool
+	pace    pace
+	eof     bool
+	stalled atomic.Bool // a read failed on the deadline
 }
 
 // Read reads under the pace's deadline.
@@ -134,6 +153,8 @@ func (b *pacedReader) Read(p []byte) (int, error) {
 		b.eof = true
 		_ = b.pace.set(time.Time{})
 		return n, err
+	} else if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.stalled.Store(true)
 	}
 	b.pace.moved(n)
 	return n, err

@@ -177,6 +177,7 @@ const maxDiscardBytes = 64 << 20
 // up to maxDiscardBytes at the connection's minimum rate: the client reads
 // the answer instead of a broken pipe, and a refused upload is not held up.
 func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	err = stalled(w, r, err, "request_timeout")
 	if !bodyPending(r) {
 		s.writeError(w, r, err)
 		return
@@ -195,10 +196,25 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) 
 // bodyPending reports whether r's body may have more than net/http drains by
 // itself left to read.
 func bodyPending(r *http.Request) bool {
+	if bodyStalled(r) {
+		return false // no more of it is coming
+	}
 	if f, ok := r.Body.(interface{ finished() bool }); ok && f.finished() {
 		return false
 	}
 	return r.ContentLength < 0 || r.ContentLength > 256<<10
+}
+
+// stalled is err, unless r's body stalled (bodyStalled): then, whatever the
+// handler made of its failed read, the answer is 408 with the errorCode (the
+// OAuth error at /oauth/token) detail, and the connection closes after it,
+// since the rest of the body is not coming.
+func stalled(w http.ResponseWriter, r *http.Request, err error, detail string) error {
+	if !bodyStalled(r) {
+		return err
+	}
+	w.Header().Set("Connection", "close")
+	return userport.Errorf(userport.ETIMEOUT, detail, "The request body did not arrive in time")
 }
 
 // claimsKey keys the verified token claims in a request context.

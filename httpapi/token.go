@@ -40,7 +40,7 @@ func oauthErr(code, oauthCode, msg string) error {
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.issueToken(w, r)
 	if err != nil {
-		s.writeOAuthError(w, r, err)
+		s.writeOAuthError(w, r, stalled(w, r, err, "invalid_request"))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
