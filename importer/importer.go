@@ -71,6 +71,7 @@ type Importer struct {
 	BatchSize int           // most records per transaction (DefaultBatchSize when 0)
 	BatchTime time.Duration // the time a transaction aims at (DefaultBatchTime when 0)
 	BatchGap  time.Duration // the writer left free between transactions (DefaultBatchGap when 0, none when < 0)
+	Limits    Limits        // the bounds of one file (the defaults when zero)
 
 	mu       sync.Mutex
 	sessions map[string]*session // by job id; taken while a run uses one
@@ -138,7 +139,7 @@ func (im *Importer) open(ctx context.Context, job *userport.Job, committed int64
 	if err != nil {
 		return nil, fmt.Errorf("open the import file: %w", err)
 	}
-	rd, err := NewReader(f)
+	rd, err := NewLimitedReader(f, im.Limits)
 	if err == nil {
 		err = rd.Skip(committed)
 	}
