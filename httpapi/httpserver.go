@@ -77,19 +77,25 @@ func paced(h http.Handler, o HTTPOptions) http.Handler {
 		_ = rc.SetWriteDeadline(time.Time{})
 		body := &pacedReader{ReadCloser: r.Body, pace: pace{set: rc.SetReadDeadline, rate: o.MinTransferRate, grace: o.TransferGrace}}
 		pw := &pacedWriter{ResponseWriter: w, pace: pace{set: rc.SetWriteDeadline, rate: o.MinTransferRate, grace: o.TransferGrace}}
-		defer func() {
-			write := o.TransferGrace // the final flush
-			if r.ContentLength != 0 && !body.eof && !body.stalled.Load() {
-				// net/http reads what is left (up to 256 KiB) before it
-				// answers: the answer gets its grace after that one.
-				_ = rc.SetReadDeadline(time.Now().Add(o.TransferGrace))
-				write += o.TransferGrace
-			} // a stalled body's deadline has passed: net/http stops reading at once
-			_ = rc.SetWriteDeadline(time.Now().Add(write))
-		}()
+		defer afterHandler(rc, r, body, o.TransferGrace)
 		r.Body = body
 		h.ServeHTTP(pw, r.WithContext(context.WithValue(r.Context(), pacedKey{}, body)))
 	})
+}
+
+// afterHandler sets the deadlines of what net/http reads and writes once
+// the handler of r returned: the final flush of the answer gets grace; when
+// the body was not read to its end, net/http first reads what is left of it
+// (up to 256 KiB) for grace, and the answer gets its grace after that. A
+// stalled body's deadline has passed already: net/http stops at once and
+// closes the connection after the answer.
+func afterHandler(rc *http.ResponseController, r *http.Request, body *pacedReader, grace time.Duration) {
+	write := grace
+	if r.ContentLength != 0 && !body.eof && !body.stalled.Load() {
+		_ = rc.SetReadDeadline(time.Now().Add(grace))
+		write += grace
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(write))
 }
 
 // pacedKey keys a request's pacedReader in its context: handlers may wrap
