@@ -81,7 +81,8 @@ const invalidJSON = "Invalid JSON"
 // jsonProblem says why data is not a JSON text a request may carry, or is
 // "": it is not valid JSON, or it is one that encoding/json would read
 // silently changed (see jsonstrict): invalid UTF-8, a key twice in one
-// object. The message names the first duplicated key by its path.
+// object; or it nests deeper than jsonstrict.MaxDepth. The message names the
+// first duplicated key by its path.
 func jsonProblem(data []byte) string {
 	if !json.Valid(data) {
 		return invalidJSON
@@ -94,6 +95,8 @@ func jsonProblem(data []byte) string {
 		return "Duplicate property: " + userport.Excerpt(dup.Path)
 	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
 		return "Invalid JSON: the body is not valid UTF-8"
+	case errors.Is(err, jsonstrict.ErrTooDeep):
+		return "Invalid JSON: " + err.Error()
 	}
 	return invalidJSON
 }

@@ -32,7 +32,9 @@ func TestCheck(t *testing.T) {
 		{"duplicate key in top-level arrays", `[[{"k":1,"k":1}]]`, &jsonstrict.DuplicateKeyError{Path: "[0][0].k"}},
 		{"invalid UTF-8", "{\"a\":\"\xff\"}", jsonstrict.ErrInvalidUTF8},
 		{"UTF-16 surrogate encoded raw", "{\"a\":\"\xed\xa0\x80\"}", jsonstrict.ErrInvalidUTF8},
-		{"10000 deep", deep(10000), nil},
+		{"MaxDepth deep", deep(jsonstrict.MaxDepth), nil},
+		{"MaxDepth+1 deep", deep(jsonstrict.MaxDepth + 1), jsonstrict.ErrTooDeep},
+		{"1000 deep (SQLite's limit)", deep(1000), jsonstrict.ErrTooDeep},
 		{"10001 deep", deep(10001), jsonstrict.ErrTooDeep},
 		{"1000000 deep", deep(1000000), jsonstrict.ErrTooDeep},
 	}

@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/jsonstrict"
+)
+
+// usersServer serves the user write routes of a Server over the embedded
+// store, without authentication (the handlers are what is tested), and
+// returns its URL and the id of a user it holds.
+func usersServer(t *testing.T) (string, string) {
+	t.Helper()
+	e := testutil.NewEmbedded(t)
+	s := &Server{Tenant: "dev", Store: e.Store, Clock: e.Clock, Logger: slog.New(slog.DiscardHandler)}
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/v2/users", s.handle(s.createUser))
+	mux.Handle("PATCH /api/v2/users/{id}", s.handle(s.updateUser))
+	srv := httptest.NewServer(s.recoverer(mux))
+	t.Cleanup(srv.Close)
+	u, err := userport.UserFromProfile("dev", e.Conn.ID, "", &userport.Profile{UserID: "auth0|depth", Email: "depth@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.CreateUsers(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, u.UserID
+}
+
+// send sends body with method to url and returns the status and the body's
+// error message, if any.
+func send(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var e apiError
+	_ = json.Unmarshal(data, &e)
+	return resp.StatusCode, e.Message
+}
+
+// TestBodyDepth: every body nested deeper than jsonstrict.MaxDepth is a 400
+// invalid_body before anything is written (issue 20, defect 1: the API
+// answered 500 from 1,000 levels), and the deepest body the rule lets
+// through is stored.
+func TestBodyDepth(t *testing.T) {
+	url, id := usersServer(t)
+	tooDeep := "Payload validation error: 'Invalid JSON: " + jsonstrict.ErrTooDeep.Error() + "'."
+	tests := []struct {
+		name, method, path string
+		depth, status      int
+	}{
+		{"POST at the limit", http.MethodPost, "/api/v2/users", jsonstrict.MaxDepth, http.StatusCreated},
+		{"POST one over", http.MethodPost, "/api/v2/users", jsonstrict.MaxDepth + 1, http.StatusBadRequest},
+		{"POST 1000", http.MethodPost, "/api/v2/users", 1000, http.StatusBadRequest},
+		{"POST 1001", http.MethodPost, "/api/v2/users", 1001, http.StatusBadRequest},
+		{"POST 9999", http.MethodPost, "/api/v2/users", 9999, http.StatusBadRequest},
+		{"PATCH at the limit", http.MethodPatch, "/api/v2/users/" + id, jsonstrict.MaxDepth, http.StatusOK},
+		{"PATCH one over", http.MethodPatch, "/api/v2/users/" + id, jsonstrict.MaxDepth + 1, http.StatusBadRequest},
+		{"PATCH 999", http.MethodPatch, "/api/v2/users/" + id, 999, http.StatusBadRequest},
+		{"PATCH 1000", http.MethodPatch, "/api/v2/users/" + id, 1000, http.StatusBadRequest},
+		{"PATCH 9000", http.MethodPatch, "/api/v2/users/" + id, 9000, http.StatusBadRequest},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"user_metadata":` + testutil.Nested(tt.depth-1) + `}`
+			if tt.method == http.MethodPost {
+				body = `{"connection":"` + userport.DefaultConnectionName + `","email":"u` + string(rune('a'+i)) +
+					`@example.com","password":"correct horse","user_metadata":` + testutil.Nested(tt.depth-1) + `}`
+			}
+			status, msg := send(t, tt.method, url+tt.path, body)
+			if status != tt.status {
+				t.Fatalf("status = %d (%s), want %d", status, msg, tt.status)
+			}
+			if tt.status == http.StatusBadRequest && msg != tooDeep {
+				t.Errorf("message = %q, want %q", msg, tooDeep)
+			}
+		})
+	}
+}
