@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/jsonstrict"
@@ -180,13 +179,17 @@ func (o object) strAt(key, prop string, dst *string, maxLen int) error {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return typeError(prop, "string", raw)
 	}
-	if n := utf8.RuneCountInString(s); n == 0 {
-		return invalidBody("'String is too short (0 chars), minimum 1' on property %s.", prop)
-	} else if maxLen > 0 && n > maxLen {
-		return invalidBody("'String is too long (%d chars), maximum %d' on property %s.", n, maxLen, prop)
+	if issue := userport.CheckLength(s, maxLen); issue != nil {
+		return issueError(prop, issue)
 	}
 	*dst = s
 	return nil
+}
+
+// issueError is the 400 invalid_body error of a value of property prop that
+// breaks a domain rule.
+func issueError(prop string, issue *userport.AttrIssue) error {
+	return invalidBody("'%s' on property %s.", issue.Message, prop)
 }
 
 // attr reads key as a string of the profile attribute of that name, its
@@ -199,7 +202,7 @@ func (o object) attr(key string, dst *string) error {
 	}
 	a, _ := userport.ProfileAttribute(key)
 	if issue := a.CheckString(v); issue != nil {
-		return invalidBody("'%s' on property %s.", issue.Message, key)
+		return issueError(key, issue)
 	}
 	*dst = v
 	return nil

@@ -15,16 +15,19 @@ import (
 	"github.com/userport/userport/jsonstrict"
 )
 
-// usersServer serves the user write routes of a Server over the embedded
-// store, without authentication (the handlers are what is tested), and
-// returns its URL and the id of a user it holds.
+// usersServer serves the user routes and POST /connections of a Server
+// over the embedded store, without authentication (the handlers are what is
+// tested), and returns its URL and the id of a user it holds.
 func usersServer(t *testing.T) (string, string) {
 	t.Helper()
 	e := testutil.NewEmbedded(t)
 	s := &Server{Tenant: "dev", Store: e.Store, Clock: e.Clock, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/v2/users", s.handle(s.createUser))
+	mux.Handle("GET /api/v2/users/{id}", s.handle(s.getUser))
 	mux.Handle("PATCH /api/v2/users/{id}", s.handle(s.updateUser))
+	mux.Handle("DELETE /api/v2/users/{id}", s.handle(s.deleteUser))
+	mux.Handle("POST /api/v2/connections", s.handle(s.createConnection))
 	srv := httptest.NewServer(s.recoverer(mux))
 	t.Cleanup(srv.Close)
 	u, err := userport.UserFromProfile("dev", e.Conn.ID, "", &userport.Profile{UserID: "auth0|depth", Email: "depth@example.com"})
@@ -37,9 +40,9 @@ func usersServer(t *testing.T) (string, string) {
 	return srv.URL, u.UserID
 }
 
-// send sends body with method to url and returns the status and the body's
-// error message, if any.
-func send(t *testing.T, method, url, body string) (int, string) {
+// send sends body with method to url and returns the status and the
+// error body, if any.
+func send(t *testing.T, method, url, body string) (int, apiError) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -54,7 +57,7 @@ func send(t *testing.T, method, url, body string) (int, string) {
 	data, _ := io.ReadAll(resp.Body)
 	var e apiError
 	_ = json.Unmarshal(data, &e)
-	return resp.StatusCode, e.Message
+	return resp.StatusCode, e
 }
 
 // TestBodyDepth: every body nested deeper than jsonstrict.MaxDepth is a 400
@@ -86,7 +89,8 @@ func TestBodyDepth(t *testing.T) {
 				body = `{"connection":"` + userport.DefaultConnectionName + `","email":"u` + string(rune('a'+i)) +
 					`@example.com","password":"correct horse","user_metadata":` + testutil.Nested(tt.depth-1) + `}`
 			}
-			status, msg := send(t, tt.method, url+tt.path, body)
+			status, e := send(t, tt.method, url+tt.path, body)
+			msg := e.Message
 			if status != tt.status {
 				t.Fatalf("status = %d (%s), want %d", status, msg, tt.status)
 			}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
 
@@ -150,12 +149,8 @@ func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) 
 		r.issue(userport.ImportInvalidFormat, path, "Invalid string: %v", err)
 		return "", false
 	}
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		r.issue(userport.ImportMinLength, path, "String is too short (0 chars), minimum 1")
-		return "", false
-	case maxLen > 0 && n > maxLen:
-		r.issue(userport.ImportMaxLength, path, "String is too long (%d chars), maximum %d", n, maxLen)
+	if is := userport.CheckLength(s, maxLen); is != nil {
+		r.issue(is.Code, path, "%s", is.Message)
 		return "", false
 	}
 	return s, true
