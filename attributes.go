@@ -1,6 +1,7 @@
 package userport
 
 import (
+	"bytes"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -19,7 +20,36 @@ const (
 	TypeObject  AttrType = "object"
 	TypeArray   AttrType = "array"
 	TypeInteger AttrType = "integer"
+	// TypeNumber and TypeNull are no attribute's type; values can have them.
+	TypeNumber AttrType = "number"
+	TypeNull   AttrType = "null"
 )
+
+// JSONType is the type of the JSON value raw as Auth0's schema validator
+// names it in its messages: a number without a fraction or exponent is an
+// integer, and nothing at all (white space) is null.
+func JSONType(raw []byte) AttrType {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return TypeNull
+	}
+	switch raw[0] {
+	case '"':
+		return TypeString
+	case '{':
+		return TypeObject
+	case '[':
+		return TypeArray
+	case 't', 'f':
+		return TypeBoolean
+	case 'n':
+		return TypeNull
+	}
+	if bytes.ContainsAny(raw, ".eE") {
+		return TypeNumber
+	}
+	return TypeInteger
+}
 
 // The formats a string attribute may have.
 const (

@@ -29,3 +29,20 @@ func TestCheckLength(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONType(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want userport.AttrType
+	}{
+		{`"x"`, userport.TypeString}, {` {"a":1}`, userport.TypeObject}, {`[]`, userport.TypeArray},
+		{`true`, userport.TypeBoolean}, {`false`, userport.TypeBoolean}, {`null`, userport.TypeNull},
+		{``, userport.TypeNull}, {" \n", userport.TypeNull}, {`42`, userport.TypeInteger}, {`-1`, userport.TypeInteger},
+		{`1.5`, userport.TypeNumber}, {`1e3`, userport.TypeNumber}, {`2E-1`, userport.TypeNumber},
+	}
+	for _, tt := range tests {
+		if got := userport.JSONType([]byte(tt.raw)); got != tt.want {
+			t.Errorf("JSONType(%q) = %s, want %s", tt.raw, got, tt.want)
+		}
+	}
+}

@@ -100,29 +100,9 @@ func jsonProblem(data []byte) string {
 	return invalidJSON
 }
 
-// jsonType names the JSON type of a raw value as Auth0's validator does.
-func jsonType(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "null"
-	}
-	switch raw[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	if bytes.ContainsAny(raw, ".eE") {
-		return "number"
-	}
-	return "integer"
-}
+// jsonType names the JSON type of a raw value as Auth0's validator does
+// (userport.JSONType).
+func jsonType(raw []byte) string { return string(userport.JSONType(raw)) }
 
 // typeError is the message for a value of the wrong JSON type.
 func typeError(prop, want string, raw []byte) error {

@@ -343,38 +343,17 @@ func (r *record) customHash(v []byte, t jsonparser.ValueType) {
 	r.custom = buf.Bytes()
 }
 
-// valueType is the JSON type of a whole record.
-func valueType(raw []byte) jsonparser.ValueType {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return jsonparser.NotExist
-	}
-	switch raw[0] {
-	case '{':
-		return jsonparser.Object
-	case '[':
-		return jsonparser.Array
-	case '"':
-		return jsonparser.String
-	case 't', 'f':
-		return jsonparser.Boolean
-	case 'n':
-		return jsonparser.Null
-	}
-	return jsonparser.Number
-}
-
-// typeName names a JSON type as Auth0's schema validator does; numbers
-// without a fraction or exponent are integers.
+// typeName names a JSON type as Auth0's schema validator does
+// (userport.JSONType): numbers without a fraction or exponent are integers.
 func typeName(t jsonparser.ValueType, v []byte) string {
 	switch t {
 	case jsonparser.String:
 		return "string"
 	case jsonparser.Number:
-		if v == nil || !bytes.ContainsAny(v, ".eE") {
-			return "integer"
+		if v == nil {
+			return string(userport.TypeInteger)
 		}
-		return "number"
+		return string(userport.JSONType(v))
 	case jsonparser.Object:
 		return "object"
 	case jsonparser.Array:

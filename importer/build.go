@@ -54,8 +54,8 @@ func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *us
 
 // parse reads every attribute of raw, collecting the issues.
 func (r *record) parse(raw []byte) {
-	if t := valueType(raw); t != jsonparser.Object {
-		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", typeName(t, raw))
+	if t := userport.JSONType(raw); t != userport.TypeObject {
+		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", t)
 		return
 	}
 	if !r.strict(raw) {
