@@ -100,3 +100,12 @@ func TestBodyDepth(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenBodyDepth: a JSON token request obeys the same depth rule.
+func TestTokenBodyDepth(t *testing.T) {
+	body := `{"grant_type":"client_credentials","client_id":"c","client_secret":"s","x":` + testutil.Nested(jsonstrict.MaxDepth) + `}`
+	_, err := parseTokenJSON([]byte(body))
+	if userport.ErrorCode(err) != userport.EINVALID || !strings.Contains(userport.ErrorMessage(err), jsonstrict.ErrTooDeep.Error()) {
+		t.Errorf("parseTokenJSON of a body %d deep = %v, want EINVALID naming the depth", jsonstrict.MaxDepth+1, err)
+	}
+}
