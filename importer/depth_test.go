@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/userport/userport"
@@ -43,5 +44,24 @@ func TestRunRefusesDeepRecords(t *testing.T) {
 				t.Errorf("depth %d: users of %s = %d (%v), want 1", depth, email, len(users), err)
 			}
 		}
+	}
+}
+
+// TestRunRefusesARecordOfBrackets: a record of nearly 16 MiB of nested
+// brackets (8,000,000 levels) is a per-user error, shown as null, and the
+// import goes on: gjson's validator, which recurses once a level, is never
+// handed it (it overflowed the goroutine's stack and killed the process).
+func TestRunRefusesARecordOfBrackets(t *testing.T) {
+	const n = 8_000_000
+	e := newEnv(t)
+	deep := `{"email":"deep@example.com","user_metadata":{"a":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}`
+	job := e.upload(t, []byte(deep+"\n"+`{"email":"b@example.com"}`+"\n"), false)
+	st, _ := runAll(t, e.importer(10), job, 0)
+	if st.Summary != (userport.ImportSummary{Inserted: 1, Failed: 1, Total: 2}) {
+		t.Errorf("summary = %+v, want 1 inserted, 1 failed", st.Summary)
+	}
+	list, err := e.store.ListImportErrors(context.Background(), "dev", job.ID, -1, 0)
+	if err != nil || len(list) != 1 || list[0].Errors[0].Code != userport.ImportInvalidFormat || string(list[0].User) != "null" {
+		t.Errorf("errors = %+v (%v), want one %s whose user is null", list, err, userport.ImportInvalidFormat)
 	}
 }

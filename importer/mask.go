@@ -42,7 +42,7 @@ var otpauthScheme = []byte("otpauth://")
 // become U+FFFD. A record that is not valid JSON cannot be told apart
 // safely and is null.
 func Mask(raw []byte) json.RawMessage {
-	if !gjson.ValidBytes(raw) {
+	if !validJSON(raw) {
 		return json.RawMessage("null")
 	}
 	if !utf8.Valid(raw) {
@@ -56,6 +56,17 @@ func Mask(raw []byte) json.RawMessage {
 		return raw
 	}
 	return appendMasked(make([]byte, 0, len(raw)), v, t, 0)
+}
+
+// validJSON reports whether raw is valid JSON: with gjson's validator
+// (fast), unless raw is too deep for it (tooDeepToValidate), then with
+// encoding/json's, which does not recurse (and refuses texts nested more
+// than 10,000 deep).
+func validJSON(raw []byte) bool {
+	if tooDeepToValidate(raw) {
+		return json.Valid(raw)
+	}
+	return gjson.ValidBytes(raw)
 }
 
 // errFound stops a walk at the first secret.

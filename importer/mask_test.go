@@ -46,6 +46,11 @@ func TestMask(t *testing.T) {
 			`{"n":"*****","m":"*****"}`},
 		{"otpauth URI as the record", `"otpauth://totp/x?secret=` + totp + `"`, `"*****"`},
 		{"otpauth without its slashes is text", `{"n":"otpauth is a scheme"}`, `{"n":"otpauth is a scheme"}`},
+		{"deeper than the depth rule", `{"a":` + strings.Repeat(`[`, 5000) + strings.Repeat(`]`, 5000) + `}`,
+			`{"a":` + strings.Repeat(`[`, 31) + `"*****"` + strings.Repeat(`]`, 31) + `}`},
+		{"deeper than encoding/json reads", `{"a":` + strings.Repeat(`[`, 20000) + strings.Repeat(`]`, 20000) + `}`,
+			`{"a":` + strings.Repeat(`[`, 31) + `"*****"` + strings.Repeat(`]`, 31) + `}`},
+		{"too deep for any decoder", `{"a":` + strings.Repeat(`[`, 40000) + strings.Repeat(`]`, 40000) + `}`, `null`},
 		{"too deep to walk", `{"a":` + strings.Repeat(`[`, 40) + `"x"` + strings.Repeat(`]`, 40) + `}`,
 			`{"a":` + strings.Repeat(`[`, 31) + `"*****"` + strings.Repeat(`]`, 31) + `}`},
 	}

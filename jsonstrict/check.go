@@ -81,6 +81,32 @@ func Check(data []byte) error {
 	return nil
 }
 
+// TooDeep reports whether data nests objects and arrays deeper than
+// MaxDepth. Unlike Check it does not need valid syntax, and it stops at the
+// first level too deep: a recursive parser (gjson's validator recurses once
+// a level, and a 16 MiB record of brackets overflows the stack) may be
+// handed only a text it does not report.
+func TooDeep(data []byte) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{', '[':
+			if depth++; depth > MaxDepth {
+				return true
+			}
+		case '}', ']':
+			depth--
+		case '"':
+			end := stringEnd(data, i+1)
+			if end < 0 {
+				return false
+			}
+			i = end - 1
+		}
+	}
+	return false
+}
+
 // walk is where Check is: the open objects and arrays, innermost last,
 // and the keys of the open objects, each object's after its parent's.
 type walk struct {

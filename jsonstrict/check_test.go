@@ -54,6 +54,31 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestTooDeep(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat(`{"a":[`, n/2) + strings.Repeat(`]}`, n/2) }
+	tests := []struct {
+		name, data string
+		want       bool
+	}{
+		{"flat", `{"a":1}`, false},
+		{"MaxDepth deep", deep(jsonstrict.MaxDepth), false},
+		{"MaxDepth+2 deep", deep(jsonstrict.MaxDepth + 2), true},
+		{"brackets in strings do not count", `["` + strings.Repeat("[", 1000) + `"]`, false},
+		{"escaped quote", `["\"` + strings.Repeat("[", 1000) + `"]`, false},
+		{"not closed", strings.Repeat("[", jsonstrict.MaxDepth+1), true},
+		{"unterminated string", `["` + strings.Repeat("[", 1000), false},
+		{"8 MiB of brackets", strings.Repeat("[", 8<<20), true},
+	}
+	for _, tt := range tests {
+		if got := jsonstrict.TooDeep([]byte(tt.data)); got != tt.want {
+			t.Errorf("%s: TooDeep = %v, want %v", tt.name, got, tt.want)
+		}
+		if tt.want != errors.Is(jsonstrict.Check([]byte(tt.data)), jsonstrict.ErrTooDeep) && json.Valid([]byte(tt.data)) {
+			t.Errorf("%s: TooDeep and Check disagree", tt.name)
+		}
+	}
+}
+
 // manyKeys returns n members "k0":0 ... then extra.
 func manyKeys(n int, extra string) string {
 	var b strings.Builder
