@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,5 +85,42 @@ func TestRulesInBodies(t *testing.T) {
 				t.Errorf("%d %s %q, want %d %s %q", status, e.ErrorCode, e.Message, tt.status, tt.code, tt.msg)
 			}
 		})
+	}
+}
+
+// TestOpenAPIRules: the OpenAPI document states the user_id rule the path
+// is checked by and the connection-name rule.
+func TestOpenAPIRules(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				ConnectionCreate struct {
+					Properties struct {
+						Name struct {
+							Pattern   string `json:"pattern"`
+							MaxLength int    `json:"maxLength"`
+						} `json:"name"`
+					} `json:"properties"`
+				} `json:"ConnectionCreate"`
+			} `json:"schemas"`
+			Parameters struct {
+				UserID struct {
+					Schema struct {
+						Pattern   string `json:"pattern"`
+						MaxLength int    `json:"maxLength"`
+					} `json:"schema"`
+				} `json:"userId"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := userport.ProfileAttribute("user_id")
+	if s := doc.Components.Parameters.UserID.Schema; s.Pattern != userport.UserIDPattern || s.MaxLength != a.MaxLen {
+		t.Errorf("openapi.json's user id: pattern %q, maxLength %d; the rule: %q, %d", s.Pattern, s.MaxLength, userport.UserIDPattern, a.MaxLen)
+	}
+	if s := doc.Components.Schemas.ConnectionCreate.Properties.Name; s.Pattern != userport.ConnectionNamePattern || s.MaxLength != userport.MaxConnectionNameLength {
+		t.Errorf("openapi.json's connection name: pattern %q, maxLength %d; the rule: %q, %d", s.Pattern, s.MaxLength, userport.ConnectionNamePattern, userport.MaxConnectionNameLength)
 	}
 }
