@@ -92,7 +92,7 @@ func hasSecret(v []byte, t jsonparser.ValueType, depth int) bool {
 		return found
 	}
 	err := jsonparser.ObjectEach(v, func(key, val []byte, vt jsonparser.ValueType, _ int) error {
-		if secretKey(key) || hasSecret(val, vt, depth+1) {
+		if secretKey(key) || secretValue(key) || hasSecret(val, vt, depth+1) {
 			return errFound
 		}
 		return nil
@@ -126,7 +126,8 @@ func appendMasked(out, v []byte, t jsonparser.ValueType, depth int) []byte {
 }
 
 // appendMaskedObject appends the object v with the values of secret keys
-// masked. Keys are written as JSON-quoted strings of their unescaped text.
+// masked. Keys are written as JSON-quoted strings of their unescaped text,
+// except a key holding an otpauth:// URI, which is masked with its value.
 func appendMaskedObject(out, v []byte, depth int) []byte {
 	out = append(out, '{')
 	n := 0
@@ -135,8 +136,11 @@ func appendMaskedObject(out, v []byte, depth int) []byte {
 			out = append(out, ',')
 		}
 		k, _ := json.Marshal(string(key)) // a string always encodes
+		if secretValue(key) {
+			k = []byte(masked) // an otpauth:// URI as a key: key and value masked
+		}
 		out = append(append(out, k...), ':')
-		if secretKey(key) {
+		if secretKey(key) || secretValue(key) {
 			out = append(out, masked...)
 		} else {
 			out = appendMasked(out, val, vt, depth+1)

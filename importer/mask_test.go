@@ -45,6 +45,7 @@ func TestMask(t *testing.T) {
 		{"otpauth URI escaped", `{"n":"otpauth:\/\/totp\/x?secret=` + totp + `","m":"\u006ftpauth://totp/y"}`,
 			`{"n":"*****","m":"*****"}`},
 		{"otpauth URI as the record", `"otpauth://totp/x?secret=` + totp + `"`, `"*****"`},
+		{"otpauth URI as a key", `{"m":{"otpauth://totp/x?secret=` + totp + `":true,"k":1}}`, `{"m":{"*****":"*****","k":1}}`},
 		{"otpauth without its slashes is text", `{"n":"otpauth is a scheme"}`, `{"n":"otpauth is a scheme"}`},
 		{"deeper than the depth rule", `{"a":` + strings.Repeat(`[`, 5000) + strings.Repeat(`]`, 5000) + `}`,
 			`{"a":` + strings.Repeat(`[`, 31) + `"*****"` + strings.Repeat(`]`, 31) + `}`},
