@@ -15,10 +15,10 @@ import (
 	"github.com/userport/userport/jsonstrict"
 )
 
-// usersServer serves the user routes and POST /connections of a Server
+// rulesServer serves the user routes and POST /connections of a Server
 // over the embedded store, without authentication (the handlers are what is
 // tested), and returns its URL and the id of a user it holds.
-func usersServer(t *testing.T) (string, string) {
+func rulesServer(t *testing.T) (string, string) {
 	t.Helper()
 	e := testutil.NewEmbedded(t)
 	s := &Server{Tenant: "dev", Store: e.Store, Clock: e.Clock, Logger: slog.New(slog.DiscardHandler)}
@@ -40,9 +40,9 @@ func usersServer(t *testing.T) (string, string) {
 	return srv.URL, u.UserID
 }
 
-// send sends body with method to url and returns the status and the
+// rulesSend sends body with method to url and returns the status and the
 // error body, if any.
-func send(t *testing.T, method, url, body string) (int, apiError) {
+func rulesSend(t *testing.T, method, url, body string) (int, apiError) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -65,7 +65,7 @@ func send(t *testing.T, method, url, body string) (int, apiError) {
 // answered 500 from 1,000 levels), and the deepest body the rule lets
 // through is stored.
 func TestBodyDepth(t *testing.T) {
-	url, id := usersServer(t)
+	url, id := rulesServer(t)
 	tooDeep := "Payload validation error: 'Invalid JSON: " + jsonstrict.ErrTooDeep.Error() + "'."
 	tests := []struct {
 		name, method, path string
@@ -89,7 +89,7 @@ func TestBodyDepth(t *testing.T) {
 				body = `{"connection":"` + userport.DefaultConnectionName + `","email":"u` + string(rune('a'+i)) +
 					`@example.com","password":"correct horse","user_metadata":` + testutil.Nested(tt.depth-1) + `}`
 			}
-			status, e := send(t, tt.method, url+tt.path, body)
+			status, e := rulesSend(t, tt.method, url+tt.path, body)
 			msg := e.Message
 			if status != tt.status {
 				t.Fatalf("status = %d (%s), want %d", status, msg, tt.status)

@@ -14,7 +14,7 @@ import (
 // characters and its message showed ^.+\|.+$ while it tested another
 // pattern).
 func TestUserIDPath(t *testing.T) {
-	url, id := usersServer(t)
+	url, id := rulesServer(t)
 	pattern := func(id string) string {
 		return "Path validation error: 'String does not match pattern " + userport.UserIDPattern + ": " + id + "' on property id (Id of the user)."
 	}
@@ -39,7 +39,7 @@ func TestUserIDPath(t *testing.T) {
 				continue
 			}
 			t.Run(method+" "+tt.path[:min(len(tt.path), 20)], func(t *testing.T) {
-				status, e := send(t, method, url+"/api/v2/users/"+tt.path, `{"name":"x"}`)
+				status, e := rulesSend(t, method, url+"/api/v2/users/"+tt.path, `{"name":"x"}`)
 				if status != tt.status || e.Message != tt.msg {
 					t.Errorf("%d %q, want %d %q", status, e.Message, tt.status, tt.msg)
 				}
@@ -55,7 +55,7 @@ func TestUserIDPath(t *testing.T) {
 // user_id rule (whole id at most 255 characters, however given), the
 // password limit, the connection-name rule.
 func TestRulesInBodies(t *testing.T) {
-	url, _ := usersServer(t)
+	url, _ := rulesServer(t)
 	user := func(extra string) string {
 		return `{"connection":"` + userport.DefaultConnectionName + `","email":"r@example.com","password":"correct horse"` + extra + `}`
 	}
@@ -80,7 +80,7 @@ func TestRulesInBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, e := send(t, http.MethodPost, url+tt.path, tt.body)
+			status, e := rulesSend(t, http.MethodPost, url+tt.path, tt.body)
 			if status != tt.status || e.ErrorCode != tt.code || e.Message != tt.msg {
 				t.Errorf("%d %s %q, want %d %s %q", status, e.ErrorCode, e.Message, tt.status, tt.code, tt.msg)
 			}
