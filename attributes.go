@@ -1,6 +1,7 @@
 package userport
 
 import (
+	"bytes"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -19,7 +20,36 @@ const (
 	TypeObject  AttrType = "object"
 	TypeArray   AttrType = "array"
 	TypeInteger AttrType = "integer"
+	// TypeNumber and TypeNull are no attribute's type; values can have them.
+	TypeNumber AttrType = "number"
+	TypeNull   AttrType = "null"
 )
+
+// JSONType is the type of the JSON value raw as Auth0's schema validator
+// names it in its messages: a number without a fraction or exponent is an
+// integer, and nothing at all (white space) is null.
+func JSONType(raw []byte) AttrType {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return TypeNull
+	}
+	switch raw[0] {
+	case '"':
+		return TypeString
+	case '{':
+		return TypeObject
+	case '[':
+		return TypeArray
+	case 't', 'f':
+		return TypeBoolean
+	case 'n':
+		return TypeNull
+	}
+	if bytes.ContainsAny(raw, ".eE") {
+		return TypeNumber
+	}
+	return TypeInteger
+}
 
 // The formats a string attribute may have.
 const (
@@ -94,19 +124,37 @@ type AttrIssue struct {
 	Message string
 }
 
+// UserIDPattern is the shape of every user_id: a provider, "|", and the
+// provider's id, neither with "|" or white space ("auth0|5f1c2e3d...").
+const UserIDPattern = `^[^|\s]+\|[^|\s]+$`
+
 var (
 	emailPattern  = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	idPartPattern = regexp.MustCompile(`^[^|\s]+$`)
+	userIDPattern = regexp.MustCompile(UserIDPattern)
 )
+
+// StringLength is the length of s as Auth0's validator counts it: in
+// characters (Unicode code points), not bytes.
+func StringLength(s string) int { return utf8.RuneCountInString(s) }
+
+// CheckLength checks that s has 1 to maxLen characters (0: no maximum): the
+// length rule of every string a body or an import record gives. It returns
+// nil when s fits.
+func CheckLength(s string, maxLen int) *AttrIssue {
+	switch n := StringLength(s); {
+	case n == 0:
+		return &AttrIssue{ImportMinLength, "String is too short (0 chars), minimum 1"}
+	case maxLen > 0 && n > maxLen:
+		return &AttrIssue{ImportMaxLength, "String is too long (" + strconv.Itoa(n) + " chars), maximum " + strconv.Itoa(maxLen)}
+	}
+	return nil
+}
 
 // CheckString checks a string value of a: 1 to MaxLen characters, and its
 // format. It returns nil when s fits.
 func (a Attribute) CheckString(s string) *AttrIssue {
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		return &AttrIssue{ImportMinLength, "String is too short (0 chars), minimum 1"}
-	case a.MaxLen > 0 && n > a.MaxLen:
-		return &AttrIssue{ImportMaxLength, "String is too long (" + strconv.Itoa(n) + " chars), maximum " + strconv.Itoa(a.MaxLen)}
+	if is := CheckLength(s, a.MaxLen); is != nil {
+		return is
 	}
 	if !validFormat(a.Format, s) {
 		return &AttrIssue{ImportInvalidFormat, "Object didn't pass validation for format " + a.Format + ": " + Excerpt(s)}
@@ -132,18 +180,36 @@ func validFormat(format, s string) bool {
 // ValidEmail reports whether s has the shape of an email address.
 func ValidEmail(s string) bool { return emailPattern.MatchString(s) }
 
-// DatabaseUserID returns the user_id of a database user given as id, with
-// or without the "auth0|" prefix: "auth0|" and a part without '|' or spaces.
+// CheckUserID checks a whole user_id (a path's {id}): the one user_id rule
+// that DatabaseUserID applies too. It returns nil when id fits.
+func CheckUserID(id string) *AttrIssue { return checkUserID(id, id) }
+
+// DatabaseUserID returns the user_id of a database user given with or
+// without the "auth0|" prefix: "auth0|" and the rest, checked as
+// CheckUserID checks a whole user_id.
 func DatabaseUserID(given string) (string, *AttrIssue) {
-	a, _ := ProfileAttribute("user_id")
-	if is := a.CheckString(given); is != nil {
+	id := given
+	if !strings.HasPrefix(given, "auth0|") {
+		id = "auth0|" + given
+	}
+	if is := checkUserID(id, given); is != nil {
 		return "", is
 	}
-	part := strings.TrimPrefix(given, "auth0|")
-	if !idPartPattern.MatchString(part) {
-		return "", &AttrIssue{ImportPattern, "String does not match pattern ^[^|\\s]+$: " + Excerpt(given)}
+	return id, nil
+}
+
+// checkUserID checks the user_id id, made of given: not empty, of the shape
+// UserIDPattern, at most the user_id attribute's MaxLen characters. The
+// messages quote given, what the caller wrote.
+func checkUserID(id, given string) *AttrIssue {
+	if given == "" {
+		return CheckLength(given, 0)
 	}
-	return "auth0|" + part, nil
+	if !userIDPattern.MatchString(id) {
+		return &AttrIssue{ImportPattern, "String does not match pattern " + UserIDPattern + ": " + Excerpt(given)}
+	}
+	a, _ := ProfileAttribute("user_id")
+	return CheckLength(id, a.MaxLen)
 }
 
 // DatabaseIdentity is the identity of the database user userID in conn.

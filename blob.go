@@ -42,10 +42,22 @@ type BlobWriter interface {
 	Abort() error
 }
 
+// JobDir is the blob directory of the job jobID of type t: every blob the
+// job writes is under it ("{job}/..." for an export: its file as each runner
+// writes it, its split parts; "imports/{job}/..." for an import's upload),
+// so that deleting it deletes them all. The keys below are built with it,
+// and the cleanup deletes it.
+func JobDir(t JobType, jobID string) string {
+	if t == JobUsersImport {
+		return "imports/" + jobID
+	}
+	return jobID
+}
+
 // ImportUploadKey is the blob key of an import job's uploaded file. A job
 // without one (an import from the command line reads the caller's file)
 // has no upload to delete.
-func ImportUploadKey(jobID string) string { return "imports/" + jobID + "/users" }
+func ImportUploadKey(jobID string) string { return JobDir(JobUsersImport, jobID) + "/users" }
 
 // ExportFileName is the name of an export's file: "{tenant}.{format}.gz".
 func ExportFileName(tenant string, format Format) string {
@@ -55,14 +67,13 @@ func ExportFileName(tenant string, format Format) string {
 // ExportFileKey is the blob key of an export's file as runner writes (or
 // joins) it. Each runner writes its own key: a runner that was taken over
 // deletes its file, never the one of the runner that completes the job. Every
-// blob of an export is under the directory named by the job's id, which the
-// cleanup deletes.
+// blob of an export is under its JobDir, which the cleanup deletes.
 func ExportFileKey(jobID, runner, fileName string) string {
-	return jobID + "/" + runner + "/" + fileName
+	return JobDir(JobUsersExport, jobID) + "/" + runner + "/" + fileName
 }
 
 // ExportPartKey is the blob key of part index of a split export as runner
 // writes it, under the job's directory.
 func ExportPartKey(jobID string, index int, runner string) string {
-	return jobID + "/parts/" + strconv.Itoa(index) + "/" + runner + ".gz"
+	return JobDir(JobUsersExport, jobID) + "/parts/" + strconv.Itoa(index) + "/" + runner + ".gz"
 }

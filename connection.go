@@ -4,11 +4,34 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 )
 
 // DefaultConnectionName is the database connection every tenant starts with.
 const DefaultConnectionName = "Username-Password-Authentication"
+
+// The connection-name rule (Auth0's): letters, digits and inner hyphens, at
+// most MaxConnectionNameLength characters.
+const (
+	ConnectionNamePattern   = `^[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?$`
+	MaxConnectionNameLength = 128
+)
+
+var connectionNamePattern = regexp.MustCompile(ConnectionNamePattern)
+
+// CheckConnectionName checks a new connection's name against the
+// connection-name rule; every creator of connections (the API, seed, load)
+// calls it. It returns nil when name fits.
+func CheckConnectionName(name string) *AttrIssue {
+	if is := CheckLength(name, MaxConnectionNameLength); is != nil {
+		return is
+	}
+	if !connectionNamePattern.MatchString(name) {
+		return &AttrIssue{ImportPattern, "String does not match pattern " + ConnectionNamePattern + ": " + Excerpt(name)}
+	}
+	return nil
+}
 
 // Connection is an identity source of a tenant. userport knows the "auth0"
 // (database) strategy.

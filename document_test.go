@@ -2,6 +2,7 @@ package userport_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/userport/userport"
@@ -94,7 +95,15 @@ func TestDatabaseUserID(t *testing.T) {
 		{"auth0|abc", "auth0|abc", ""},
 		{"a|b", "", userport.ImportPattern},
 		{"auth0|a b", "", userport.ImportPattern},
+		{"auth0|", "", userport.ImportPattern},
+		{"auth0|a|b", "", userport.ImportPattern},
+		{"google-oauth2|123", "", userport.ImportPattern},
 		{"", "", userport.ImportMinLength},
+		// The length is the whole user_id's, however it was given.
+		{strings.Repeat("a", 249), "auth0|" + strings.Repeat("a", 249), ""},
+		{"auth0|" + strings.Repeat("a", 249), "auth0|" + strings.Repeat("a", 249), ""},
+		{strings.Repeat("a", 250), "", userport.ImportMaxLength},
+		{"auth0|" + strings.Repeat("a", 250), "", userport.ImportMaxLength},
 	}
 	for _, tt := range tests {
 		got, is := userport.DatabaseUserID(tt.given)
@@ -104,6 +113,38 @@ func TestDatabaseUserID(t *testing.T) {
 		}
 		if got != tt.want || code != tt.code {
 			t.Errorf("DatabaseUserID(%q) = %q, %v; want %q, %s", tt.given, got, is, tt.want, tt.code)
+		}
+	}
+}
+
+// TestCheckUserID: a path's user_id is checked by the rule and message of
+// DatabaseUserID (issue 20: the path allowed 300 characters, and its message
+// showed another pattern than the one it tested).
+func TestCheckUserID(t *testing.T) {
+	tests := []struct{ id, code, message string }{
+		{"auth0|abc", "", ""},
+		{"google-oauth2|123", "", ""},
+		{"auth0|" + strings.Repeat("a", 249), "", ""},
+		{"nopipe", userport.ImportPattern, "String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: nopipe"},
+		{"auth0|", userport.ImportPattern, "String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: auth0|"},
+		{"|abc", userport.ImportPattern, "String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: |abc"},
+		{"auth0|a b", userport.ImportPattern, "String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: auth0|a b"},
+		{"samlp|c|u", userport.ImportPattern, "String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: samlp|c|u"},
+		{"auth0|" + strings.Repeat("a", 250), userport.ImportMaxLength, "String is too long (256 chars), maximum 255"},
+		{"auth0|" + strings.Repeat("a", 294), userport.ImportMaxLength, "String is too long (300 chars), maximum 255"},
+	}
+	for _, tt := range tests {
+		var code, message string
+		if is := userport.CheckUserID(tt.id); is != nil {
+			code, message = is.Code, is.Message
+		}
+		if code != tt.code || message != tt.message {
+			t.Errorf("CheckUserID(%.40q) = %s %q, want %s %q", tt.id, code, message, tt.code, tt.message)
+		}
+		if is := userport.CheckUserID(tt.id); is != nil && strings.HasPrefix(tt.id, "auth0|") {
+			if _, db := userport.DatabaseUserID(tt.id); db == nil || *db != *is {
+				t.Errorf("DatabaseUserID(%.40q) = %v, want the same issue as CheckUserID's", tt.id, db)
+			}
 		}
 	}
 }

@@ -28,6 +28,11 @@ type User struct {
 	Doc json.RawMessage
 }
 
+// MaxPasswordBytes is the longest password a user may have, in bytes:
+// bcrypt, which hashes passwords, reads 72 bytes at most, and a longer one
+// would be cut silently.
+const MaxPasswordBytes = 72
+
 // UserFilter selects users for offset paging (GET /api/v2/users).
 type UserFilter struct {
 	Tenant       string

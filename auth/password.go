@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/userport/userport"
@@ -9,13 +8,15 @@ import (
 )
 
 // HashPassword returns the bcrypt hash (cost 10) of a user's password. A
-// password longer than bcrypt's 72 bytes is an EINVALID "invalid_body" error
-// worded like httpapi's other body validation errors.
+// password longer than userport.MaxPasswordBytes (bcrypt's limit) is an
+// EINVALID "invalid_body" error worded like httpapi's other body validation
+// errors.
 func HashPassword(pw string) (string, error) {
+	if len(pw) > userport.MaxPasswordBytes {
+		return "", userport.Errorf(userport.EINVALID, "invalid_body", "Payload validation error: 'password' is longer than %d bytes", userport.MaxPasswordBytes)
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	if errors.Is(err, bcrypt.ErrPasswordTooLong) {
-		return "", fmt.Errorf("%w: %w", userport.Errorf(userport.EINVALID, "invalid_body", "Payload validation error: 'password' is longer than 72 bytes"), err)
-	} else if err != nil {
+	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(hash), nil

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
 	"github.com/userport/userport"
@@ -28,7 +30,8 @@ import (
 //
 // The header row holds each field's export_as, or its name. Header cells are
 // plain, as Auth0 writes them, except that a cell that starts like a formula
-// (=, +, -, @, tab or carriage return) is guarded as a string cell is, and a
+// (=, +, -, @ or their fullwidth forms, after any white space; or a control
+// character: tab, carriage return, NUL) is guarded as a string cell is, and a
 // cell with a comma, quote or line break is quoted per RFC 4180 so that the
 // file stays valid CSV.
 type CSV struct {
@@ -187,10 +190,25 @@ func (c *CSV) appendJSON(buf, raw []byte) ([]byte, error) {
 	return appendGuarded(buf, c.compact.Bytes()), nil
 }
 
+// formulaStarters are what a spreadsheet starts a formula (or a DDE
+// command) with, and their fullwidth forms, which some spreadsheets read as
+// the same.
+const formulaStarters = "=+-@\uff1d\uff0b\uff0d\uff20"
+
 // startsLikeFormula reports whether a spreadsheet could take text for a
-// formula: it starts with =, +, -, @, a tab or a carriage return.
+// formula: it starts with a control character (a tab, a carriage return, a
+// NUL, ...), or, after white space and control characters, with one of
+// formulaStarters (" =1", "\uff1d1").
 func startsLikeFormula(text string) bool {
-	return text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0
+	if text == "" {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(text); unicode.IsControl(r) {
+		return true
+	}
+	rest := strings.TrimLeftFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	r, _ := utf8.DecodeRuneInString(rest)
+	return rest != "" && strings.ContainsRune(formulaStarters, r)
 }
 
 // appendGuarded appends text as a cell no spreadsheet runs as a formula: in

@@ -184,6 +184,12 @@ func TestCSVHeader(t *testing.T) {
 		{[]userport.Field{{Name: "a", ExportAs: "+1"}, {Name: "b", ExportAs: "-1"}}, `"'+1","'-1"` + "\n"},
 		{[]userport.Field{{Name: "a", ExportAs: "@SUM(A1)"}, {Name: "b", ExportAs: "\t=1"}}, "\"'@SUM(A1)\",\"'\t=1\"\n"},
 		{[]userport.Field{{Name: "a", ExportAs: "\r=1,2"}}, "\"'\r=1,2\"\n"},
+		// Spaces before a formula, its fullwidth forms, a NUL: guarded as well.
+		{[]userport.Field{{Name: "a", ExportAs: " =1"}, {Name: "b", ExportAs: "\u3000\u00a0 @x"}}, `"' =1","'` + "\u3000\u00a0" + ` @x"` + "\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "\uff1dSUM(1)"}, {Name: "b", ExportAs: "\uff0b1"}, {Name: "c", ExportAs: "\uff0d1"}, {Name: "d", ExportAs: "\uff20x"}},
+			"\"'\uff1dSUM(1)\",\"'\uff0b1\",\"'\uff0d1\",\"'\uff20x\"\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "\x00=1"}, {Name: "b", ExportAs: "\x00x"}, {Name: "c", ExportAs: " \x00=1"}}, "\"'\x00=1\",\"'\x00x\",\"' \x00=1\"\n"},
+		{[]userport.Field{{Name: "a", ExportAs: "a =1"}, {Name: "b", ExportAs: "x\uff1d1"}, {Name: "c", ExportAs: " x"}}, "a =1,x\uff1d1, x\n"},
 		{[]userport.Field{{Name: "identities[0].connection"}}, "identities[0].connection\n"},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,11 @@ var formulaFields = []userport.Field{
 	{Name: "username", ExportAs: "@SUM(1+1)"},
 	{Name: "given_name", ExportAs: "\t=1"},
 	{Name: "family_name", ExportAs: "\r=1"},
+	{Name: "email", ExportAs: " =1"},
+	{Name: "name", ExportAs: "\uff1d1+1"},
+	{Name: "nickname", ExportAs: "\uff0b1"},
+	{Name: "username", ExportAs: "\uff0d1"},
+	{Name: "given_name", ExportAs: "\uff20SUM(1)"},
 	{Name: "user_id"},
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/jsonstrict"
@@ -81,7 +80,8 @@ const invalidJSON = "Invalid JSON"
 // jsonProblem says why data is not a JSON text a request may carry, or is
 // "": it is not valid JSON, or it is one that encoding/json would read
 // silently changed (see jsonstrict): invalid UTF-8, a key twice in one
-// object. The message names the first duplicated key by its path.
+// object; or it nests deeper than jsonstrict.MaxDepth. The message names the
+// first duplicated key by its path.
 func jsonProblem(data []byte) string {
 	if !json.Valid(data) {
 		return invalidJSON
@@ -94,33 +94,15 @@ func jsonProblem(data []byte) string {
 		return "Duplicate property: " + userport.Excerpt(dup.Path)
 	case errors.Is(err, jsonstrict.ErrInvalidUTF8):
 		return "Invalid JSON: the body is not valid UTF-8"
+	case errors.Is(err, jsonstrict.ErrTooDeep):
+		return "Invalid JSON: " + err.Error()
 	}
 	return invalidJSON
 }
 
-// jsonType names the JSON type of a raw value as Auth0's validator does.
-func jsonType(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "null"
-	}
-	switch raw[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	if bytes.ContainsAny(raw, ".eE") {
-		return "number"
-	}
-	return "integer"
-}
+// jsonType names the JSON type of a raw value as Auth0's validator does
+// (userport.JSONType).
+func jsonType(raw []byte) string { return string(userport.JSONType(raw)) }
 
 // typeError is the message for a value of the wrong JSON type.
 func typeError(prop, want string, raw []byte) error {
@@ -177,13 +159,17 @@ func (o object) strAt(key, prop string, dst *string, maxLen int) error {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return typeError(prop, "string", raw)
 	}
-	if n := utf8.RuneCountInString(s); n == 0 {
-		return invalidBody("'String is too short (0 chars), minimum 1' on property %s.", prop)
-	} else if maxLen > 0 && n > maxLen {
-		return invalidBody("'String is too long (%d chars), maximum %d' on property %s.", n, maxLen, prop)
+	if issue := userport.CheckLength(s, maxLen); issue != nil {
+		return issueError(prop, issue)
 	}
 	*dst = s
 	return nil
+}
+
+// issueError is the 400 invalid_body error of a value of property prop that
+// breaks a domain rule.
+func issueError(prop string, issue *userport.AttrIssue) error {
+	return invalidBody("'%s' on property %s.", issue.Message, prop)
 }
 
 // attr reads key as a string of the profile attribute of that name, its
@@ -196,7 +182,7 @@ func (o object) attr(key string, dst *string) error {
 	}
 	a, _ := userport.ProfileAttribute(key)
 	if issue := a.CheckString(v); issue != nil {
-		return invalidBody("'%s' on property %s.", issue.Message, key)
+		return issueError(key, issue)
 	}
 	*dst = v
 	return nil

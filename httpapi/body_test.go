@@ -30,6 +30,9 @@ func TestJSONProblem(t *testing.T) {
 		{"invalid UTF-8 in a value", "{\"a\":\"\xff\"}", "Invalid JSON: the body is not valid UTF-8"},
 		{"invalid UTF-8 in a key", "{\"\xc3\x28\":1}", "Invalid JSON: the body is not valid UTF-8"},
 		{"surrogate half encoded raw", "{\"a\":\"\xed\xa0\x80\"}", "Invalid JSON: the body is not valid UTF-8"},
+		{"nested as deep as the rule lets", strings.Repeat("[", jsonstrict.MaxDepth) + strings.Repeat("]", jsonstrict.MaxDepth), ""},
+		{"nested deeper", strings.Repeat("[", jsonstrict.MaxDepth+1) + strings.Repeat("]", jsonstrict.MaxDepth+1),
+			"Invalid JSON: nested more than 100 levels deep"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

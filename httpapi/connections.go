@@ -3,13 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 
 	"github.com/userport/userport"
 )
-
-// connectionNamePattern is Auth0's rule for connection names.
-var connectionNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?$`)
 
 // connectionBody is a connection as the Management API shows it, its keys in
 // Auth0's order (recorded).
@@ -45,13 +41,13 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) error 
 	c := &userport.Connection{Tenant: s.Tenant, ID: userport.NewConnectionID(), CreatedAt: s.Clock.Now()}
 	var display string
 	var options json.RawMessage
-	if err := firstError(o.require("name", "strategy"), o.str("name", &c.Name, 128),
+	if err := firstError(o.require("name", "strategy"), o.str("name", &c.Name, userport.MaxConnectionNameLength),
 		o.str("strategy", &c.Strategy, 0), o.str("display_name", &display, 128),
 		o.jsonObject("options", &options), checkStrings(o, "enabled_clients")); err != nil {
 		return err
 	}
-	if !connectionNamePattern.MatchString(c.Name) {
-		return invalidBody("'String does not match pattern ^[a-zA-Z0-9](?:[a-zA-Z0-9\\-]*[a-zA-Z0-9])?$: %s' on property name.", userport.Excerpt(c.Name))
+	if issue := userport.CheckConnectionName(c.Name); issue != nil {
+		return issueError("name", issue)
 	}
 	if c.Strategy != "auth0" {
 		return invalidBody("'No enum match for: %s' on property strategy (userport supports the auth0 strategy only).", userport.Excerpt(c.Strategy))

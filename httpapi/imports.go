@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -319,7 +318,7 @@ func externalID(f *importForm, dst *string) error {
 	if v == "" {
 		return nil
 	}
-	if n := utf8.RuneCountInString(v); n > maxExternalID {
+	if n := userport.StringLength(v); n > maxExternalID {
 		return invalidBody("'String length %d is outside 1 to %d' on property external_id.", n, maxExternalID)
 	}
 	*dst = v

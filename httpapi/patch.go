@@ -56,7 +56,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 func checkIgnoredPatchKeys(o object) error {
 	var s string
 	var b *bool
-	return firstError(o.str("connection", &s, 128), o.str("client_id", &s, 128),
+	return firstError(o.str("connection", &s, userport.MaxConnectionNameLength), o.str("client_id", &s, 128),
 		o.boolean("verify_email", &b), o.boolean("verify_phone_number", &b))
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/userport/userport"
@@ -21,9 +20,6 @@ var userBodyKeys = []string{"connection", "email", "password", "username", "name
 var userPatchKeys = []string{"connection", "email", "password", "username", "name", "given_name",
 	"family_name", "nickname", "picture", "email_verified", "verify_email", "phone_number",
 	"phone_verified", "user_metadata", "app_metadata", "blocked", "client_id", "verify_phone_number"}
-
-// userIDPathPattern is the shape of a user id in a path: provider|id.
-var userIDPathPattern = regexp.MustCompile(`^[^|\s]+\|\S+$`)
 
 // minPasswordLength is userport's password policy (Auth0's "fair" length).
 const minPasswordLength = 8
@@ -92,7 +88,7 @@ func (s *Server) newProfile(r *http.Request, o object) (*userport.Profile, strin
 // readProfileFields reads the profile attributes shared by create and update.
 func readProfileFields(o object, p *userport.Profile, conn, password *string) error {
 	return firstError(
-		o.str("connection", conn, 128),
+		o.str("connection", conn, userport.MaxConnectionNameLength),
 		o.attr("email", &p.Email),
 		o.str("password", password, 0),
 		o.attr("username", &p.Username),
@@ -125,7 +121,7 @@ func checkPassword(pw string) error {
 	if len(pw) < minPasswordLength {
 		return userport.Errorf(userport.EINVALID, "invalid_password", "PasswordStrengthError: Password is too weak")
 	}
-	if len(pw) > 72 { // bcrypt reads 72 bytes at most
+	if len(pw) > userport.MaxPasswordBytes {
 		return userport.Errorf(userport.EINVALID, "invalid_password", "PasswordStrengthError: Password is too long")
 	}
 	return nil
@@ -138,7 +134,7 @@ func newUserID(given string, clock userport.Clock) (string, error) {
 	}
 	id, issue := userport.DatabaseUserID(given)
 	if issue != nil {
-		return "", invalidBody("'%s' on property user_id.", issue.Message)
+		return "", issueError("user_id", issue)
 	}
 	return id, nil
 }
@@ -153,12 +149,13 @@ func (s *Server) findConnectionForBody(r *http.Request, name string) (*userport.
 	return c, err
 }
 
-// userIDParam reads and checks the {id} path parameter.
+// userIDParam reads the {id} path parameter, checked by the one user_id
+// rule (userport.CheckUserID) that bodies and imports obey too.
 func userIDParam(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if len(id) > 300 || !userIDPathPattern.MatchString(id) {
+	if issue := userport.CheckUserID(id); issue != nil {
 		return "", userport.Errorf(userport.EINVALID, "invalid_uri",
-			"Path validation error: 'String does not match pattern ^.+\\|.+$: %s' on property id (Id of the user).", userport.Excerpt(id))
+			"Path validation error: '%s' on property id (Id of the user).", issue.Message)
 	}
 	return id, nil
 }

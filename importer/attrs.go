@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
 
@@ -150,12 +149,8 @@ func (r *record) str(path string, v []byte, t jsonparser.ValueType, maxLen int) 
 		r.issue(userport.ImportInvalidFormat, path, "Invalid string: %v", err)
 		return "", false
 	}
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		r.issue(userport.ImportMinLength, path, "String is too short (0 chars), minimum 1")
-		return "", false
-	case maxLen > 0 && n > maxLen:
-		r.issue(userport.ImportMaxLength, path, "String is too long (%d chars), maximum %d", n, maxLen)
+	if is := userport.CheckLength(s, maxLen); is != nil {
+		r.issue(is.Code, path, "%s", is.Message)
 		return "", false
 	}
 	return s, true
@@ -348,38 +343,17 @@ func (r *record) customHash(v []byte, t jsonparser.ValueType) {
 	r.custom = buf.Bytes()
 }
 
-// valueType is the JSON type of a whole record.
-func valueType(raw []byte) jsonparser.ValueType {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return jsonparser.NotExist
-	}
-	switch raw[0] {
-	case '{':
-		return jsonparser.Object
-	case '[':
-		return jsonparser.Array
-	case '"':
-		return jsonparser.String
-	case 't', 'f':
-		return jsonparser.Boolean
-	case 'n':
-		return jsonparser.Null
-	}
-	return jsonparser.Number
-}
-
-// typeName names a JSON type as Auth0's schema validator does; numbers
-// without a fraction or exponent are integers.
+// typeName names a JSON type as Auth0's schema validator does
+// (userport.JSONType): numbers without a fraction or exponent are integers.
 func typeName(t jsonparser.ValueType, v []byte) string {
 	switch t {
 	case jsonparser.String:
 		return "string"
 	case jsonparser.Number:
-		if v == nil || !bytes.ContainsAny(v, ".eE") {
-			return "integer"
+		if v == nil {
+			return string(userport.TypeInteger)
 		}
-		return "number"
+		return string(userport.JSONType(v))
 	case jsonparser.Object:
 		return "object"
 	case jsonparser.Array:

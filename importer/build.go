@@ -54,8 +54,8 @@ func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *us
 
 // parse reads every attribute of raw, collecting the issues.
 func (r *record) parse(raw []byte) {
-	if t := valueType(raw); t != jsonparser.Object {
-		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", typeName(t, raw))
+	if t := userport.JSONType(raw); t != userport.TypeObject {
+		r.issue(userport.ImportInvalidType, "", "Expected type object but found type %s", t)
 		return
 	}
 	if !r.strict(raw) {
@@ -92,6 +92,20 @@ func (r *record) strict(raw []byte) bool {
 		r.issue(userport.ImportInvalidFormat, "", "Invalid JSON: %v", err)
 	}
 	return false
+}
+
+// shallowRecordBytes is the size under which a record cannot nest deep
+// enough to endanger a recursive parser: 32,768 levels at most, a few MB of
+// gjson's stack.
+const shallowRecordBytes = 64 << 10
+
+// tooDeepToValidate reports whether raw must not be handed to gjson's
+// validator, which recurses once a nesting level (a 16 MiB record of
+// brackets overflowed the goroutine's stack and killed the process): it is
+// larger than shallowRecordBytes and nested deeper than the depth rule, so
+// Build refuses it anyway. Records that small are not scanned twice.
+func tooDeepToValidate(raw []byte) bool {
+	return len(raw) > shallowRecordBytes && jsonstrict.TooDeep(raw)
 }
 
 // issue records one reason the record cannot be imported.

@@ -139,7 +139,7 @@ func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error 
 	}
 	var errs []error
 	for _, j := range jobs {
-		if err := deps.Blobs.DeleteDir(ctx, j.ID); err != nil {
+		if err := deps.Blobs.DeleteDir(ctx, userport.JobDir(j.Type, j.ID)); err != nil {
 			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
 			continue
 		}
@@ -167,7 +167,7 @@ func purgeRecords(ctx context.Context, deps Deps, createdBefore time.Time) error
 	for _, j := range jobs {
 		var err error
 		if j.Type == userport.JobUsersExport {
-			err = deps.Blobs.DeleteDir(ctx, j.ID) // its file is in there
+			err = deps.Blobs.DeleteDir(ctx, userport.JobDir(j.Type, j.ID)) // its file is in there
 		} else if j.UploadKey != "" {
 			err = deps.Blobs.Delete(ctx, j.UploadKey)
 		}

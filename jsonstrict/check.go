@@ -1,26 +1,36 @@
 // Package jsonstrict finds what encoding/json (and the other decoders
 // userport uses) let pass silently in a JSON text: a key given twice in one
 // object, which they read as its last (or first) value, and invalid UTF-8,
-// which they read as U+FFFD. Request bodies and import records are checked
-// with it, so that both refuse the same texts.
+// which they read as U+FFFD; and it owns the one nesting rule (MaxDepth) of
+// every JSON text userport accepts. Request bodies and import records are
+// checked with it, so that both refuse the same texts.
 package jsonstrict
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// MaxDepth is the deepest nesting Check follows: encoding/json's own limit.
-const MaxDepth = 10000
+// MaxDepth is the deepest nesting of objects and arrays in a JSON text that
+// userport accepts (a request body, an import record: the text's own object
+// is level 1, so a user's user_metadata is level 2). It is the one depth rule
+// of the service, checked before anything is written, and far below what the
+// stores and decoders refuse: SQLite's JSON functions (the users table's
+// json_extract index) fail on documents nested more than 1000 levels deep;
+// PostgreSQL 15's jsonb (its doc::jsonb index) runs out of stack between
+// 10,000 and 15,000 levels (default max_stack_depth 2MB; jsonpath's .** near
+// 11,000); encoding/json stops at 10,000.
+const MaxDepth = 100
 
 // Errors of Check, besides *DuplicateKeyError.
 var (
 	ErrInvalidUTF8 = errors.New("not valid UTF-8")
-	ErrTooDeep     = errors.New("nested more than 10000 deep")
+	ErrTooDeep     = fmt.Errorf("nested more than %d levels deep", MaxDepth)
 	ErrSyntax      = errors.New("not valid JSON")
 )
 
@@ -69,6 +79,32 @@ func Check(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// TooDeep reports whether data nests objects and arrays deeper than
+// MaxDepth. Unlike Check it does not need valid syntax, and it stops at the
+// first level too deep: a recursive parser (gjson's validator recurses once
+// a level, and a 16 MiB record of brackets overflows the stack) may be
+// handed only a text it does not report.
+func TooDeep(data []byte) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{', '[':
+			if depth++; depth > MaxDepth {
+				return true
+			}
+		case '}', ']':
+			depth--
+		case '"':
+			end := stringEnd(data, i+1)
+			if end < 0 {
+				return false
+			}
+			i = end - 1
+		}
+	}
+	return false
 }
 
 // walk is where Check is: the open objects and arrays, innermost last,

@@ -32,7 +32,9 @@ func TestCheck(t *testing.T) {
 		{"duplicate key in top-level arrays", `[[{"k":1,"k":1}]]`, &jsonstrict.DuplicateKeyError{Path: "[0][0].k"}},
 		{"invalid UTF-8", "{\"a\":\"\xff\"}", jsonstrict.ErrInvalidUTF8},
 		{"UTF-16 surrogate encoded raw", "{\"a\":\"\xed\xa0\x80\"}", jsonstrict.ErrInvalidUTF8},
-		{"10000 deep", deep(10000), nil},
+		{"MaxDepth deep", deep(jsonstrict.MaxDepth), nil},
+		{"MaxDepth+1 deep", deep(jsonstrict.MaxDepth + 1), jsonstrict.ErrTooDeep},
+		{"1000 deep (SQLite's limit)", deep(1000), jsonstrict.ErrTooDeep},
 		{"10001 deep", deep(10001), jsonstrict.ErrTooDeep},
 		{"1000000 deep", deep(1000000), jsonstrict.ErrTooDeep},
 	}
@@ -49,6 +51,31 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestTooDeep(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat(`{"a":[`, n/2) + strings.Repeat(`]}`, n/2) }
+	tests := []struct {
+		name, data string
+		want       bool
+	}{
+		{"flat", `{"a":1}`, false},
+		{"MaxDepth deep", deep(jsonstrict.MaxDepth), false},
+		{"MaxDepth+2 deep", deep(jsonstrict.MaxDepth + 2), true},
+		{"brackets in strings do not count", `["` + strings.Repeat("[", 1000) + `"]`, false},
+		{"escaped quote", `["\"` + strings.Repeat("[", 1000) + `"]`, false},
+		{"not closed", strings.Repeat("[", jsonstrict.MaxDepth+1), true},
+		{"unterminated string", `["` + strings.Repeat("[", 1000), false},
+		{"8 MiB of brackets", strings.Repeat("[", 8<<20), true},
+	}
+	for _, tt := range tests {
+		if got := jsonstrict.TooDeep([]byte(tt.data)); got != tt.want {
+			t.Errorf("%s: TooDeep = %v, want %v", tt.name, got, tt.want)
+		}
+		if tt.want != errors.Is(jsonstrict.Check([]byte(tt.data)), jsonstrict.ErrTooDeep) && json.Valid([]byte(tt.data)) {
+			t.Errorf("%s: TooDeep and Check disagree", tt.name)
+		}
 	}
 }
 

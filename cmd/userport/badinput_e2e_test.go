@@ -80,8 +80,8 @@ func TestCreateUserBadInput(t *testing.T) {
 		invalidBody("password a number", userBody(`,"password":12345678`), `'Expected type string but found type integer' on property password.`),
 		invalidBody("name an object", userBody(`,"name":{}`), `'Expected type string but found type object' on property name.`),
 		invalidBody("username too long", userBody(`,"username":"`+strings.Repeat("u", 129)+`"`), `'String is too long (129 chars), maximum 128' on property username.`),
-		invalidBody("user_id with another provider", userBody(`,"user_id":"google|1"`), `'String does not match pattern ^[^|\s]+$: google|1' on property user_id.`),
-		invalidBody("user_id with a space", userBody(`,"user_id":"a b"`), `'String does not match pattern ^[^|\s]+$: a b' on property user_id.`),
+		invalidBody("user_id with another provider", userBody(`,"user_id":"google|1"`), `'String does not match pattern ^[^|\s]+\|[^|\s]+$: google|1' on property user_id.`),
+		invalidBody("user_id with a space", userBody(`,"user_id":"a b"`), `'String does not match pattern ^[^|\s]+\|[^|\s]+$: a b' on property user_id.`),
 		badCase{"unknown connection", `{"connection":"Nope","email":"a@example.com","password":"Passw0rd!x"}`, 400, "inexistent_connection", "The connection does not exist."},
 		badCase{"weak password", userBody(`,"password":"short"`), 400, "invalid_password", "PasswordStrengthError: Password is too weak"},
 		badCase{"password over 72 bytes", userBody(`,"password":"` + strings.Repeat("p", 73) + `"`), 400, "invalid_password", "PasswordStrengthError: Password is too long"},
@@ -216,7 +216,7 @@ func TestBadPath(t *testing.T) {
 	b := setup(t)
 	id := b.putUsers(b.connection(upa), 1, 1)[0]
 	userMsg := func(id string) string {
-		return `Path validation error: 'String does not match pattern ^.+\|.+$: ` + id + `' on property id (Id of the user).`
+		return `Path validation error: 'String does not match pattern ^[^|\s]+\|[^|\s]+$: ` + id + `' on property id (Id of the user).`
 	}
 	long := "auth0|" + strings.Repeat("a", 300)
 	tests := []struct {
@@ -230,7 +230,7 @@ func TestBadPath(t *testing.T) {
 		{"GET", "/users/auth0%7C", nil, userMsg("auth0|")},
 		{"GET", "/users/%7Cabc", nil, userMsg("|abc")},
 		{"GET", "/users/auth0%7Ca%20b", nil, userMsg("auth0|a b")},
-		{"GET", "/users/" + long, nil, userMsg(long[:32] + "…")},
+		{"GET", "/users/" + long, nil, `Path validation error: 'String is too long (306 chars), maximum 255' on property id (Id of the user).`},
 		{"GET", "/connections/nope", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: nope' on property id.`},
 		{"GET", "/connections/con_123", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_123' on property id.`},
 		{"GET", "/connections/con_000000000000000!", nil, `Path validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_000000000000000!' on property id.`},

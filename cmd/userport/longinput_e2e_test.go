@@ -14,7 +14,7 @@ func TestErrorsEchoAShortPrefix(t *testing.T) {
 	b := setup(t)
 	long := strings.Repeat("x", 10<<10)
 	short := long[:32] + "…"
-	userPath := "Path validation error: 'String does not match pattern ^.+\\|.+$: " + short + "' on property id (Id of the user)."
+	userPath := "Path validation error: 'String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: " + short + "' on property id (Id of the user)."
 	conPattern := "'String does not match pattern ^con_[A-Za-z0-9]{16}$: " + short + "'"
 	jobPath := "Path validation error: 'String does not match pattern ^job_[A-Za-z0-9]{16}$: " + short + "' on property id (The id of the job)."
 	tests := []struct {
@@ -28,7 +28,7 @@ func TestErrorsEchoAShortPrefix(t *testing.T) {
 		{"job id in the path", "GET", "/jobs/" + long, nil, "invalid_uri", jobPath},
 		{"job id in the errors path", "GET", "/jobs/" + long + "/errors", nil, "invalid_uri", jobPath},
 		{"user_id in a body", "POST", "/users", userBody(`,"user_id":"a b` + long[:250] + `"`), "invalid_body",
-			"Payload validation error: 'String does not match pattern ^[^|\\s]+$: a b" + long[:29] + "…' on property user_id."},
+			"Payload validation error: 'String does not match pattern ^[^|\\s]+\\|[^|\\s]+$: a b" + long[:29] + "…' on property user_id."},
 		{"connection_id of an export", "POST", "/jobs/users-exports", map[string]any{"connection_id": long}, "invalid_body",
 			"Payload validation error: " + conPattern + " on property connection_id."},
 		{"format of an export", "POST", "/jobs/users-exports", map[string]any{"format": long}, "invalid_body",
