@@ -109,7 +109,7 @@ func TestFailureRateLimit(t *testing.T) {
 		bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {"wrong"}, "audience": {b.audience()}}
 		for i := range 3 {
 			r := b.tokenForm(bad)
-			r.wantOAuthError(t, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+			r.wantOAuthError(t, http.StatusUnauthorized, "access_denied", "Unauthorized")
 			wantHeaders(t, r, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
 		}
 		good := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {b.secret}, "audience": {b.audience()}}
