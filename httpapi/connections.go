@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/userport/userport"
 )
@@ -165,7 +166,7 @@ func (s *Server) writeConnection(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	body, err := p.applyJSON(connectionJSON(c))
+	body, err := connectionProjection(p).applyJSON(connectionJSON(c))
 	if err != nil {
 		return err
 	}
@@ -203,6 +204,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
 		conns = conns[:take]
 		next = conns[take-1].ID
 	}
+	proj = connectionProjection(proj)
 	items := make([]json.RawMessage, len(conns))
 	for i, c := range conns {
 		if items[i], err = proj.applyJSON(connectionJSON(c)); err != nil {
@@ -230,4 +232,23 @@ func (s *Server) connectionsOf(r *http.Request, strategy string, f userport.Conn
 		return nil, 0, nil
 	}
 	return s.Store.ListConnections(r.Context(), f)
+}
+
+// keptConnectionKeys are the keys of a connection Auth0 returns whatever
+// fields and include_fields say (go-auth0 v1.27.0's recording of
+// TestConnectionManager_List: fields=id&include_fields=true answers id and
+// is_domain_connection).
+var keptConnectionKeys = []string{"is_domain_connection"}
+
+// connectionProjection is p with keptConnectionKeys always kept: included
+// when p lists keys to include, never excluded.
+func connectionProjection(p projection) projection {
+	if len(p.keys) == 0 {
+		return p
+	}
+	keys := slices.DeleteFunc(slices.Clone(p.keys), func(k string) bool { return slices.Contains(keptConnectionKeys, k) })
+	if p.include {
+		keys = append(keys, keptConnectionKeys...)
+	}
+	return projection{keys: keys, include: p.include}
 }

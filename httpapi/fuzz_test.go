@@ -38,7 +38,8 @@ type nopQueue struct{}
 
 func (nopQueue) EnqueueTx(context.Context, userport.Tx, *userport.Job) error { return nil }
 
-func newFuzzServer(t testing.TB) *fuzzServer {
+// newFuzzServer starts the API; each option may change the server first.
+func newFuzzServer(t testing.TB, options ...func(*httpapi.Server)) *fuzzServer {
 	t.Helper()
 	env := testutil.NewEmbedded(t)
 	keys, err := auth.LoadOrCreateKeys(t.TempDir())
@@ -59,6 +60,9 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	s := &httpapi.Server{Tenant: "dev", PublicURL: fuzzBase, Store: env.Store, Issuer: issuer, Keys: keys,
 		Clock: env.Clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Queue: nopQueue{},
 		Blobs: env.Blobs, Lifetimes: userport.Lifetimes{}.WithDefaults()}
+	for _, o := range options {
+		o(s)
+	}
 	return &fuzzServer{handler: s.Handler(), token: token, env: env}
 }
 

@@ -146,8 +146,14 @@ func setRateHeaders(w http.ResponseWriter, q quota) {
 	h.Set("x-ratelimit-remaining", strconv.Itoa(q.remaining))
 	h.Set("x-ratelimit-reset", strconv.FormatInt(q.reset.Unix(), 10))
 	if !q.ok {
-		h.Set("Retry-After", strconv.FormatInt(int64(math.Ceil(q.retry.Seconds())), 10))
+		h.Set("Retry-After", strconv.Itoa(retrySeconds(q)))
 	}
+}
+
+// retrySeconds is q's Retry-After: whole seconds until one more request is
+// allowed.
+func retrySeconds(q quota) int {
+	return int(math.Ceil(q.retry.Seconds()))
 }
 
 // rateLimited is the 429 of a spent bucket, in Auth0's words.
@@ -211,9 +217,22 @@ func (s *Server) checkFailures(w http.ResponseWriter, r *http.Request, clientID,
 	}
 	setRateHeaders(w, q)
 	if !q.ok {
-		return userport.Errorf(userport.ETOOMANY, detail, "Global limit has been reached")
+		return failuresLimited(detail, clientID, q)
 	}
 	return nil
+}
+
+// failuresLimited is the 429 (errorCode detail) of spent failure buckets:
+// what was spent, and the seconds of its Retry-After.
+func failuresLimited(detail, clientID string, q quota) error {
+	who, n, unit := "from this address", retrySeconds(q), "seconds"
+	if clientID != "" {
+		who = "for this client or address"
+	}
+	if n == 1 {
+		unit = "second"
+	}
+	return userport.Errorf(userport.ETOOMANY, detail, "Too many failed authentications %s: retry in %d %s", who, n, unit)
 }
 
 // failed returns a function that spends a token of each failure bucket of

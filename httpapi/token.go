@@ -165,7 +165,7 @@ func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request, req 
 	if err := s.checkFailures(w, r, id, "access_denied"); err != nil {
 		return nil, err
 	}
-	denied := s.failed(w, r, id, oauthErr(userport.EUNAUTHORIZED, "invalid_client", "Client authentication failed"))
+	denied := s.failed(w, r, id, errClientDenied)
 	if id == "" || secret == "" {
 		return nil, denied()
 	}
@@ -180,6 +180,11 @@ func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request, req 
 	}
 	return c, nil
 }
+
+// errClientDenied is the answer to credentials that authenticate no client
+// (unknown id, wrong or missing secret): Auth0's recorded 401, which does not
+// say which credential is wrong (docs/api.md).
+var errClientDenied = oauthErr(userport.EUNAUTHORIZED, "access_denied", "Unauthorized")
 
 // unescapeBasic undoes the form encoding of Basic credentials, leaving values
 // that are not validly encoded as they are.

@@ -223,12 +223,12 @@ func TestClientErrors(t *testing.T) {
 	t.Run("bad credentials", func(t *testing.T) {
 		c := b.cliClient(client.Options{ClientID: b.id, ClientSecret: "wrong-secret"})
 		_, err := c.Job(ctx, "job_aaaaaaaaaaaaaaaa")
-		if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.ErrorCode != "invalid_client" {
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.ErrorCode != "access_denied" {
 			t.Fatalf("error = %v", err)
 		}
-		cliOneLine(t, err, "get a token: server answered 401 Unauthorized (invalid_client): ")
+		cliOneLine(t, err, "get a token: server answered 401 Unauthorized (access_denied): Unauthorized")
 		_, _, err = cliRun("jobs", "list", "--url", b.base, "--client-id", b.id, "--client-secret", "wrong-secret")
-		cliOneLine(t, err, "server answered 401 Unauthorized (invalid_client)")
+		cliOneLine(t, err, "server answered 401 Unauthorized (access_denied)")
 		c = b.cliClient(client.Options{Token: "not-a-token"})
 		_, err = c.Job(ctx, "job_aaaaaaaaaaaaaaaa")
 		cliOneLine(t, err, "server answered 401 Unauthorized: Invalid token")

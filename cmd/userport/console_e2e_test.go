@@ -254,8 +254,8 @@ func consoleSignIn(t *testing.T, p *browserPage, b *bundle) {
 	p.run("try a wrong secret",
 		chromedp.SendKeys(chromedp.CSS("#client-id"), b.id), chromedp.SendKeys(chromedp.CSS("#client-secret"), "not-the-secret"),
 		chromedp.Click(chromedp.CSS("#signin-submit")), chromedp.WaitVisible(chromedp.CSS("#signin-error")))
-	if got := p.text("#signin-error"); !strings.HasPrefix(got, "401 invalid_client") {
-		t.Errorf("after a wrong secret the page says %q, want the 401 invalid_client answer", got)
+	if got := p.text("#signin-error"); !strings.HasPrefix(got, "401 access_denied") {
+		t.Errorf("after a wrong secret the page says %q, want the 401 access_denied answer", got)
 	}
 	// Select the wrong secret, type the right one over it, press Enter.
 	p.run("sign in by keyboard", chromedp.Focus(chromedp.CSS("#client-secret")),

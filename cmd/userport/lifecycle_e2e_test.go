@@ -69,7 +69,7 @@ func TestRestart(t *testing.T) {
 	third.token() // with the new secret
 	third.tokenForm(map[string][]string{"grant_type": {"client_credentials"}, "client_id": {adminID},
 		"client_secret": {adminSecret}, "audience": {third.audience()}}).
-		wantOAuthError(t, 401, "invalid_client", "Client authentication failed")
+		wantOAuthError(t, 401, "access_denied", "Unauthorized")
 	third.api(http.MethodGet, "/users/"+id, oldToken, nil).wantStatus(t, 200)
 }
 

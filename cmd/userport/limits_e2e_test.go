@@ -109,12 +109,13 @@ func TestFailureRateLimit(t *testing.T) {
 		bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {"wrong"}, "audience": {b.audience()}}
 		for i := range 3 {
 			r := b.tokenForm(bad)
-			r.wantOAuthError(t, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+			r.wantOAuthError(t, http.StatusUnauthorized, "access_denied", "Unauthorized")
 			wantHeaders(t, r, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
 		}
 		good := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {b.secret}, "audience": {b.audience()}}
 		r := b.tokenForm(good)
-		r.wantOAuthError(t, http.StatusTooManyRequests, "access_denied", "Global limit has been reached")
+		r.wantOAuthError(t, http.StatusTooManyRequests, "access_denied",
+			"Too many failed authentications for this client or address: retry in 1000 seconds")
 		wantHeaders(t, r, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
 	})
 	t.Run("bad tokens", func(t *testing.T) {
@@ -125,7 +126,8 @@ func TestFailureRateLimit(t *testing.T) {
 			b.api(http.MethodGet, "/users", "not.a.token", nil).wantStatus(t, http.StatusUnauthorized)
 		}
 		r := b.api(http.MethodGet, "/users", good, nil)
-		r.want(t, http.StatusTooManyRequests, tooManyRequests)
+		r.want(t, http.StatusTooManyRequests, `{"statusCode":429,"error":"Too Many Requests",`+
+			`"message":"Too many failed authentications from this address: retry in 1000 seconds","errorCode":"too_many_requests"}`)
 		wantHeaders(t, r, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
 	})
 }

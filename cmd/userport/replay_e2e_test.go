@@ -323,8 +323,8 @@ func connectionNames(t *testing.T, b *bundle) []string {
 	r.decode(t, &list)
 	var names []string
 	for _, c := range list {
-		if len(c) != 1 {
-			t.Errorf("fields=name: %v, want only the name", c)
+		if _, ok := c["is_domain_connection"]; len(c) != 2 || !ok {
+			t.Errorf("fields=name: %v, want only the name and is_domain_connection (always there, as Auth0's)", c)
 		}
 		names = append(names, c["name"].(string))
 	}
@@ -382,11 +382,11 @@ func TestFieldsParameters(t *testing.T) {
 	b.admin(http.MethodGet, userPath(id)+"?include_fields=true", nil).wantStatus(t, 200)
 	conn := b.connection(upa)
 	b.admin(http.MethodGet, "/connections?fields=id,name&include_fields=true", nil).
-		want(t, 200, `[{"id":"`+conn.ID+`","name":"`+upa+`"}]`)
+		want(t, 200, `[{"id":"`+conn.ID+`","name":"`+upa+`","is_domain_connection":false}]`)
 	r = b.admin(http.MethodGet, "/connections/"+conn.ID+"?fields=options,enabled_clients,realms&include_fields=false", nil)
 	wantKeys(t, "connection, include_fields=false", r.body, []string{"id", "strategy", "name", "is_domain_connection"})
 	b.admin(http.MethodGet, "/connections?include_totals=true&fields=name", nil).
-		want(t, 200, `{"start":0,"limit":50,"length":1,"total":1,"connections":[{"name":"`+upa+`"}]}`)
+		want(t, 200, `{"start":0,"limit":50,"length":1,"total":1,"connections":[{"name":"`+upa+`","is_domain_connection":false}]}`)
 	b.admin(http.MethodGet, "/users?include_fields=1", nil).
 		wantError(t, 400, "invalid_query_string", "Query validation error: 'Expected type boolean but found type string' on property include_fields.")
 }
