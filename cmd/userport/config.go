@@ -121,6 +121,14 @@ const maxSplitParts = 64
 // tenantPattern is what a tenant name may look like (it names files and URLs).
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
+// checkTenant refuses a tenant name that does not match tenantPattern.
+func checkTenant(tenant string) error {
+	if !tenantPattern.MatchString(tenant) {
+		return fmt.Errorf("invalid --tenant (USERPORT_TENANT) %q: use lower-case letters, digits and '-'", tenant)
+	}
+	return nil
+}
+
 // env returns the USERPORT_ variable of name, or def.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv("USERPORT_" + name); ok {
@@ -251,8 +259,8 @@ func (c *Config) Validate() error {
 	if err := errors.Join(c.envErrors...); err != nil {
 		return err
 	}
-	if !tenantPattern.MatchString(c.Tenant) {
-		return fmt.Errorf("invalid --tenant (USERPORT_TENANT) %q: use lower-case letters, digits and '-'", c.Tenant)
+	if err := checkTenant(c.Tenant); err != nil {
+		return err
 	}
 	if c.DataDir == "" {
 		return errors.New("the data dir must not be empty")

@@ -159,8 +159,7 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 func loadtestTarget(ctx context.Context, store userport.ClientStore, issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
 	t := loadtest.Target{URL: url}
 	issue := func(id string, scopes []string) (string, error) {
-		c := &userport.Client{Tenant: issuer.Tenant, ID: id, Name: "userport loadtest", SecretHash: auth.HashSecret(auth.NewClientSecret()),
-			Scopes: scopes, CreatedAt: time.Now().UTC()}
+		c := auth.NewClient(issuer.Tenant, id, "userport loadtest", auth.NewClientSecret(), scopes, time.Now().UTC())
 		if err := store.PutClient(ctx, c); err != nil {
 			return "", fmt.Errorf("load test client %s: %w", id, err)
 		}

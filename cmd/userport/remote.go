@@ -1,14 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
 	"github.com/userport/userport/client"
 )
 
@@ -19,7 +19,8 @@ type remoteConfig struct {
 	ClientID     string
 	ClientSecret string
 	Token        string
-	DataDir      string        // where admin-client.json is looked for when no credentials are given
+	DataDir      string        // where the admin client's file is looked for when no credentials are given
+	Tenant       string        // whose admin client file that is
 	PollInterval time.Duration // how often a job is read while it runs
 }
 
@@ -32,12 +33,13 @@ func (c *remoteConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ClientID, "client-id", env("CLIENT_ID", ""), "client id for a token by client credentials (USERPORT_CLIENT_ID)")
 	fs.StringVar(&c.ClientSecret, "client-secret", env("CLIENT_SECRET", ""), "the client's secret (USERPORT_CLIENT_SECRET)")
 	fs.StringVar(&c.Token, "token", env("TOKEN", ""), "an access token to use instead of client credentials (USERPORT_TOKEN)")
-	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./userport-data"), "with no token nor client credentials, the local server's data dir, whose admin-client.json is used (USERPORT_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./userport-data"), "with no token nor client credentials, the local server's data dir, whose admin client file is used (USERPORT_DATA_DIR)")
+	fs.StringVar(&c.Tenant, "tenant", env("TENANT", userport.DefaultTenant), "with no token nor client credentials, the local server's tenant: admin-client.json is the default tenant's, admin-client.TENANT.json another's (USERPORT_TENANT)")
 	fs.DurationVar(&c.PollInterval, "poll-interval", time.Second, "how often a running job is read")
 }
 
 // Validate checks the settings and, when no credentials are given, reads
-// the data dir's admin-client.json.
+// the tenant's admin client file in the data dir.
 func (c *remoteConfig) Validate() error {
 	if c.PollInterval <= 0 {
 		return errors.New("--poll-interval must be positive")
@@ -51,15 +53,15 @@ func (c *remoteConfig) Validate() error {
 	if c.ClientID != "" {
 		return nil
 	}
-	path := filepath.Join(c.DataDir, "admin-client.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("no credentials: give --token, or --client-id and --client-secret (or USERPORT_TOKEN, "+
-			"USERPORT_CLIENT_ID, USERPORT_CLIENT_SECRET); the local server's %s cannot be read: %w", path, err)
+	if err := checkTenant(c.Tenant); err != nil {
+		return err
 	}
-	var f adminClientFile
-	if err := json.Unmarshal(data, &f); err != nil || f.ClientID == "" || f.ClientSecret == "" {
-		return fmt.Errorf("%s holds no client_id and client_secret", path)
+	f, err := auth.ReadAdminFile(c.DataDir, c.Tenant)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no credentials: give --token, or --client-id and --client-secret (or USERPORT_TOKEN, "+
+			"USERPORT_CLIENT_ID, USERPORT_CLIENT_SECRET); the local server's %s cannot be read: %w", auth.AdminFilePath(c.DataDir, c.Tenant), err)
+	} else if err != nil {
+		return err
 	}
 	c.ClientID, c.ClientSecret = f.ClientID, f.ClientSecret
 	return nil

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/userport/userport"
@@ -298,45 +296,18 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// adminClientFile is what the first start writes when no admin client is configured.
-type adminClientFile struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	Audience     string `json:"audience"`
-	TokenURL     string `json:"token_url"`
-}
-
-// ensureAdminClient makes sure the configured admin client exists with every
-// scope, or, when none is configured and the tenant has no client, creates one
-// and writes its credentials to <data-dir>/admin-client.json (0600).
+// ensureAdminClient makes sure the tenant has its admin client
+// (auth.Admin): the configured one, or on the first start one whose
+// credentials go to the tenant's file in the data dir.
 func (m *Main) ensureAdminClient(ctx context.Context) error {
-	if m.Config.AdminClientID != "" {
-		return m.putAdminClient(ctx, m.Config.AdminClientID, m.Config.AdminClientSecret)
+	a := &auth.Admin{Store: m.store, Tenant: m.Config.Tenant, DataDir: m.Config.DataDir, PublicURL: m.Config.PublicURL,
+		Clock: m.Clock, ID: m.Config.AdminClientID, Secret: m.Config.AdminClientSecret}
+	b, err := a.Ensure(ctx)
+	switch {
+	case err == nil && b.Created:
+		m.Logger.Info("created admin client", "client_id", b.File.ClientID, "credentials", b.Path)
+	case err == nil && b.File != nil:
+		m.Logger.Info("registered the admin client of its credentials file", "client_id", b.File.ClientID, "credentials", b.Path)
 	}
-	n, err := m.store.CountClients(ctx, m.Config.Tenant)
-	if err != nil || n > 0 {
-		return err
-	}
-	f := adminClientFile{ClientID: auth.NewClientID(), ClientSecret: auth.NewClientSecret(),
-		Audience: m.Config.PublicURL + "/api/v2/", TokenURL: m.Config.PublicURL + "/oauth/token"}
-	path := filepath.Join(m.Config.DataDir, "admin-client.json")
-	b, _ := json.MarshalIndent(f, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write admin client file: %w", err)
-	}
-	if err := m.putAdminClient(ctx, f.ClientID, f.ClientSecret); err != nil {
-		return err
-	}
-	m.Logger.Info("created admin client", "client_id", f.ClientID, "credentials", path)
-	return nil
-}
-
-// putAdminClient writes the admin client with every scope userport knows.
-func (m *Main) putAdminClient(ctx context.Context, id, secret string) error {
-	c := &userport.Client{Tenant: m.Config.Tenant, ID: id, Name: "userport admin",
-		SecretHash: auth.HashSecret(secret), Scopes: auth.AllScopes(), CreatedAt: m.Clock.Now()}
-	if err := m.store.PutClient(ctx, c); err != nil {
-		return fmt.Errorf("put admin client: %w", err)
-	}
-	return nil
+	return err
 }
