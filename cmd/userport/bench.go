@@ -95,7 +95,7 @@ func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error 
 		return err
 	}
 	start := time.Now()
-	if err := seedUsers(ctx, store, seed.New(1, cfg.Tenant, conn, seedStart), n, newBar(stderr, n, "seeding users")); err != nil {
+	if err := seedUsers(ctx, store, seed.New(1, cfg.Tenant, conn, seed.Start), n, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "seeded %d users in %.1fs\n", n, time.Since(start).Seconds())

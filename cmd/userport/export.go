@@ -12,6 +12,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/progress"
 )
 
 // runExport implements `userport export`: an export job created over HTTP,
@@ -62,8 +63,8 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 	if err != nil {
 		return nil, err
 	}
-	p := newJobProgress(w, job)
-	if job, err = c.Wait(ctx, job.ID, poll, p.show); err != nil {
+	p := progress.NewJob(w, job)
+	if job, err = c.Wait(ctx, job.ID, poll, p.Show); err != nil {
 		return nil, err
 	}
 	if job.Status != "completed" {
@@ -75,8 +76,8 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 // downloadExport writes the completed job's file to path and prints what
 // was written.
 func downloadExport(ctx context.Context, c *client.Client, job *client.Job, path string, gunzip bool, start time.Time, w io.Writer) error {
-	progress, finish := bytesProgress(w, "downloading "+path)
-	saved, err := c.DownloadExport(ctx, job, path, gunzip, progress)
+	onBytes, finish := progress.Bytes(w, "downloading "+path)
+	saved, err := c.DownloadExport(ctx, job, path, gunzip, onBytes)
 	finish()
 	if err != nil {
 		return err

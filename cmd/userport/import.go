@@ -13,6 +13,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/progress"
 )
 
 // errUsersFailed is the outcome of an import in which some users failed:
@@ -45,9 +46,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	progress := stdout
+	out := stdout
 	if *asJSON {
-		progress = stderr
+		out = stderr
 	}
 	start := time.Now()
 	req := client.ImportRequest{ConnectionID: *connID, Upsert: *upsert, ExternalID: *externalID}
@@ -56,7 +57,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	job, err := importJob(ctx, c, rest[0], req, rc.PollInterval, progress)
+	job, err := importJob(ctx, c, rest[0], req, rc.PollInterval, out)
 	if err != nil {
 		return err
 	}
@@ -75,9 +76,9 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 		return nil, err
 	}
 	req.File, req.FileName, req.Size = f, filepath.Base(path), st.Size()
-	progress, finish := bytesProgress(w, "uploading "+req.FileName)
-	if progress != nil {
-		req.Progress = func(sent int64) { progress(sent, st.Size()) }
+	onSent, finish := progress.Bytes(w, "uploading "+req.FileName)
+	if onSent != nil {
+		req.Progress = func(sent int64) { onSent(sent, st.Size()) }
 	} else {
 		fmt.Fprintf(w, "uploading %s: %d bytes\n", req.FileName, st.Size())
 	}
@@ -86,8 +87,8 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 	if err != nil {
 		return nil, err
 	}
-	p := newJobProgress(w, job)
-	return c.Wait(ctx, job.ID, poll, p.show)
+	p := progress.NewJob(w, job)
+	return c.Wait(ctx, job.ID, poll, p.Show)
 }
 
 // reportImport prints the job's summary and its per-user errors; a failed
