@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/seed"
 )
 
@@ -20,3 +21,14 @@ var ensureConnection = seed.EnsureConnection
 // newBar stands for the progress bar seedUsers now makes itself: the
 // writer it draws on.
 func newBar(w io.Writer, _ int, _ string) io.Writer { return w }
+
+// The settings' values and names, now internal/config's.
+const (
+	JobsProcess = config.JobsProcess
+	JobsInline  = config.JobsInline
+	JobsNone    = config.JobsNone
+	LogText     = config.LogText
+	LogJSON     = config.LogJSON
+)
+
+var envMasterKey, envMasterKeyFile = config.EnvMasterKey, config.EnvMasterKeyFile

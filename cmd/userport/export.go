@@ -12,15 +12,16 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/progress"
 )
 
 // runExport implements `userport export`: an export job created over HTTP,
 // followed with a progress bar, its file downloaded, checked and written.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("export", "[flags]", "export the tenant's users (or one connection's) to a gzip'd CSV or NDJSON file, over the Management API")
-	rc.flags(fs)
+	rc.Flags(fs)
 	connName := fs.String("connection", "", "export the users of the connection of this name")
 	connID := fs.String("connection-id", "", "export the users of the connection of this id (con_...)")
 	format := fs.String("format", "csv", "csv or json (NDJSON)")
@@ -38,7 +39,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *limit < 0 {
 		return errors.New("--limit must not be negative")
 	}
-	c, err := rc.client()
+	c, err := rc.Client()
 	if err != nil {
 		return err
 	}

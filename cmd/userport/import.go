@@ -13,6 +13,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/progress"
 )
 
@@ -24,9 +25,9 @@ var errUsersFailed = errors.New("users failed")
 // Auth0's POST /api/v2/jobs/users-imports, the job followed, its summary and
 // per-user errors printed. Some user failing is an error.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("import", "FILE [flags]", "upload a JSON-array or NDJSON file (gzip'd or not) as an import job, follow it and show its errors")
-	rc.flags(fs)
+	rc.Flags(fs)
 	connName := fs.String("connection", "", "the connection to import into, by name (required, or --connection-id)")
 	connID := fs.String("connection-id", "", "the connection to import into, by id (con_...)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
@@ -42,7 +43,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if (*connName == "") == (*connID == "") {
 		return errors.New("give --connection NAME or --connection-id ID")
 	}
-	c, err := rc.client()
+	c, err := rc.Client()
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
 )
 
 // jobsHelp is the help of `userport jobs`.
@@ -41,7 +42,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // jobsCommand parses the flags of the jobs subcommand name, which takes
 // nArgs arguments, and returns them with a client.
-func jobsCommand(fs *flag.FlagSet, rc *remoteConfig, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
+func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
 	rest, err := parseCommand(fs, args, stderr, rc, nArgs)
 	if err != nil {
 		return nil, nil, err
@@ -50,15 +51,15 @@ func jobsCommand(fs *flag.FlagSet, rc *remoteConfig, nArgs int, args []string, s
 		fs.Usage()
 		return nil, nil, fmt.Errorf("userport %s: want %d argument(s), got %d", fs.Name(), nArgs, len(rest))
 	}
-	c, err := rc.client()
+	c, err := rc.Client()
 	return rest, c, err
 }
 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
 func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs get", "ID [flags]", "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
 		return err
@@ -72,9 +73,9 @@ func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
 func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs list", "[flags]", "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	page := fs.Int("page", 0, "the page to show, from 0")
 	perPage := fs.Int("per-page", 50, "jobs per page (at most 100)")
 	asJSON := fs.Bool("json", false, "print the page as JSON: {jobs, start, limit, total}")
@@ -129,9 +130,9 @@ func jobOutcome(j *client.Job) string {
 // runJobsErrors implements `userport jobs errors ID`: an import job's
 // per-user errors.
 func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs errors", "ID [flags]", "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	asJSON := fs.Bool("json", false, "print the errors as the API answers them, a JSON array")
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {

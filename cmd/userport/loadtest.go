@@ -29,8 +29,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var cfg Config
 	var lc loadtest.Config
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	cfg.serverFlags(fs)
-	cfg.jobsFlag(fs)
+	cfg.ServerFlags(fs)
+	cfg.JobsFlag(fs)
 	scenario := fs.String("scenario", string(loadtest.Mixed), "mixed (users, exports, polls, downloads) or writes (only POST /api/v2/users); both while a large export and an import run")
 	target := fs.String("url", "", "load a running server at this loopback URL instead of starting one; tokens are signed with --data-dir's key, nothing is seeded")
 	pids := fs.String("pids", "", "with --url: comma-separated pids of the server's processes, to measure")

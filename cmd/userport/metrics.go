@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,17 +10,6 @@ import (
 
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/metrics"
-)
-
-// metricsFlag registers --metrics-addr, which serve and worker take.
-func (c *Config) metricsFlag(fs *flag.FlagSet, help string) {
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), help+" (USERPORT_METRICS_ADDR)")
-}
-
-// Help texts of --metrics-addr.
-const (
-	serveMetricsHelp  = "serve /metrics on this address of its own instead of the API's (e.g. a private 10.0.0.5:9090)"
-	workerMetricsHelp = "serve the worker's /metrics on this address (none when empty)"
 )
 
 // processMetrics is what the process exposes to Prometheus.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,12 +11,6 @@ import (
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/vault"
-)
-
-// Master key settings (scale mode).
-const (
-	envMasterKey     = "USERPORT_MASTER_KEY"
-	envMasterKeyFile = "USERPORT_MASTER_KEY_FILE"
 )
 
 // secrets is where a process finds the token signing keys and the key of
@@ -35,10 +28,10 @@ type secrets struct {
 // second are sealed again with the first): a missing, malformed or wrong
 // key stops the process here, with a message naming the setting.
 func openSecrets(ctx context.Context, cfg *Config, store userport.SecretStore) (*secrets, error) {
-	if !cfg.secretsInStore() {
+	if !cfg.SecretsInStore() {
 		return &secrets{dataDir: cfg.DataDir}, nil
 	}
-	keys, setting, err := cfg.masterKeys()
+	keys, setting, err := cfg.MasterKeys()
 	if err != nil {
 		return nil, err
 	}
@@ -53,60 +46,6 @@ func openSecrets(ctx context.Context, cfg *Config, store userport.SecretStore) (
 		return nil, fmt.Errorf("open secrets: %w", err)
 	}
 	return &secrets{vault: v}, nil
-}
-
-// secretsInStore reports whether the configuration keeps its secrets in the
-// database: with PostgreSQL (scale mode), where several nodes share them.
-func (c *Config) secretsInStore() bool {
-	kind, _, err := c.database()
-	return err == nil && kind == dbPostgres
-}
-
-// checkMasterKey refuses a master key where it would seal nothing: the
-// embedded default keeps its keys in the data dir, and a master key set for
-// it would suggest a protection that is not there.
-func (c *Config) checkMasterKey() error {
-	if c.MasterKey != "" && c.MasterKeyFile != "" {
-		return fmt.Errorf("set %s or %s, not both", envMasterKey, envMasterKeyFile)
-	}
-	if setting := c.masterKeySetting(); setting != "" && !c.secretsInStore() {
-		return fmt.Errorf("%s is set, but the embedded store keeps its keys in the data dir, unsealed: unset it, or use a postgres:// --database-url", setting)
-	}
-	return nil
-}
-
-// masterKeySetting names the master key setting that is set, or "".
-func (c *Config) masterKeySetting() string {
-	switch {
-	case c.MasterKey != "":
-		return envMasterKey
-	case c.MasterKeyFile != "":
-		return envMasterKeyFile
-	}
-	return ""
-}
-
-// masterKeys reads the master keys from USERPORT_MASTER_KEY or from the
-// file USERPORT_MASTER_KEY_FILE names, and the setting they came from.
-func (c *Config) masterKeys() (*vault.Keyring, string, error) {
-	setting, value := c.masterKeySetting(), c.MasterKey
-	switch setting {
-	case "":
-		return nil, "", fmt.Errorf("scale mode (a postgres:// --database-url) needs %s or %s: the key that seals the signing keys "+
-			"kept in the database, the same on every node; generate one with `openssl rand -base64 32` or `userport keys new-master-key`",
-			envMasterKey, envMasterKeyFile)
-	case envMasterKeyFile:
-		b, err := os.ReadFile(c.MasterKeyFile)
-		if err != nil {
-			return nil, setting, fmt.Errorf("%s: %w", setting, err)
-		}
-		value = string(b)
-	}
-	keys, err := vault.ParseKeyring(value)
-	if err != nil {
-		return nil, setting, fmt.Errorf("invalid %s: %w", setting, err)
-	}
-	return keys, setting, nil
 }
 
 // signingKeys opens the token signing keys, creating the first one.
@@ -144,7 +83,7 @@ func (s *secrets) downloadKey(ctx context.Context) ([]byte, error) {
 func openKeySet(ctx context.Context, cfg *Config) (keys *auth.KeySet, closeStore func(), err error) {
 	var store userport.SecretStore
 	closeStore = func() {}
-	if cfg.secretsInStore() {
+	if cfg.SecretsInStore() {
 		db, err := openStore(ctx, cfg)
 		if err != nil {
 			return nil, nil, err

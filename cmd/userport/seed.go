@@ -18,7 +18,7 @@ import (
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	cfg.storageFlags(fs)
+	cfg.StorageFlags(fs)
 	n := fs.Int("users", 1000, "how many users to write")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection of the users (created if missing)")
 	seedValue := fs.Int64("seed", 1, "generator seed: the same seed gives the same users; use another to add more")

@@ -19,6 +19,7 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
 )
@@ -61,9 +62,9 @@ type Main struct {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	m.Config.serverFlags(fs)
-	m.Config.jobsFlag(fs)
-	m.Config.metricsFlag(fs, serveMetricsHelp)
+	m.Config.ServerFlags(fs)
+	m.Config.JobsFlag(fs)
+	m.Config.MetricsFlag(fs)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
@@ -88,9 +89,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // newLogger returns a logger at the configured level, in the configured
 // format (text or JSON lines).
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
-	level, _ := cfg.logLevel()
+	level, _ := cfg.SlogLevel()
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == LogJSON {
+	if cfg.LogFormat == config.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
@@ -131,7 +132,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.storeMetrics()
 	var childArgs []string
-	if m.Config.Jobs == JobsProcess {
+	if m.Config.Jobs == config.JobsProcess {
 		addr, err := m.childMetricsAddr()
 		if err != nil {
 			return err
@@ -155,7 +156,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		close(m.served)
 	}()
-	if m.Config.Jobs == JobsProcess {
+	if m.Config.Jobs == config.JobsProcess {
 		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
@@ -227,7 +228,7 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers,
 		ProgressInterval: m.Config.ProgressInterval}
 	// With --jobs process or none this process only enqueues jobs.
-	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	work := m.Config.Jobs == "" || m.Config.Jobs == config.JobsInline
 	if work {
 		deps.Metrics = m.jobMetrics()
 	}

@@ -43,8 +43,8 @@ func workerMemoryLimit(gomemlimit string) int64 {
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	m.Config.serverFlags(fs)
-	m.Config.metricsFlag(fs, workerMetricsHelp)
+	m.Config.ServerFlags(fs)
+	m.Config.MetricsFlag(fs)
 	nice := fs.Int("nice", 0, "add this to the worker's nice value (0 to 19): serve runs its child worker at +"+
 		fmt.Sprint(childNice)+", so that the API's requests come before the jobs' work on a busy CPU")
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
@@ -84,7 +84,7 @@ func startChildWorker(cfg *Config, stderr io.Writer, logger *slog.Logger, extra 
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"worker"}, cfg.workerArgs()...)
+	args := append([]string{"worker"}, cfg.WorkerArgs()...)
 	return supervisor.Start(exe, append(append(args, fmt.Sprintf("--nice=%d", childNice)), extra...), stderr, logger)
 }
 
