@@ -22,6 +22,7 @@ import (
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/metrics"
 )
 
 // shutdownTimeout bounds how long in-flight requests may take to finish.
@@ -46,7 +47,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	worker    *supervisor.Child // the job worker process, with --jobs process
-	metrics   *processMetrics
+	metrics   *metrics.Process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-m.served:
 		_ = m.Close()
 		return err
-	case err := <-m.metrics.served:
+	case err := <-m.metrics.Served():
 		_ = m.Close()
 		return fmt.Errorf("metrics server: %w", err)
 	}
@@ -126,11 +127,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
-	m.openMetrics(true)
+	m.metrics = metrics.NewProcess(true, m.Logger)
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	m.storeMetrics()
+	// Gauges read from the database at scrape time (every API node shows the same figures).
+	m.metrics.Registry.MustRegister(&metrics.Store{Jobs: m.store, Queue: m.engine})
 	var childArgs []string
 	if m.Config.Jobs == config.JobsProcess {
 		addr, err := m.childMetricsAddr()
@@ -253,7 +255,7 @@ func (m *Main) api() *httpapi.Server {
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
-		Metrics:                    m.metrics.http, MetricsHandler: m.apiMetricsHandler(),
+		Metrics:                    m.metrics.HTTP, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
@@ -277,7 +279,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
-	errs = append(errs, m.closeMetrics())
+	errs = append(errs, m.metrics.Close())
 	if m.worker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/supervisor"
+	"github.com/userport/userport/metrics"
 )
 
 // childNice is what serve adds to the nice value of its child worker: an
@@ -66,7 +67,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m.Logger.Info("userport worker running", "tenant", m.Config.Tenant, "workers", m.Config.Workers, "data_dir", m.Config.DataDir)
 	select {
 	case <-ctx.Done():
-	case err := <-m.metrics.served: // nil without --metrics-addr: never
+	case err := <-m.metrics.Served(): // nil without --metrics-addr: never
 		_ = m.Close()
 		return fmt.Errorf("metrics server: %w", err)
 	}
@@ -104,7 +105,7 @@ func (m *Main) OpenWorker(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	m.openMetrics(false)
+	m.metrics = metrics.NewProcess(false, m.Logger)
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
