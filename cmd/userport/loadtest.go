@@ -15,6 +15,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/loadtest"
+	"github.com/userport/userport/internal/secrets"
 )
 
 // loadtestClientTokens is how many client ids the simulated clients share at
@@ -127,11 +128,11 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 		return nil, err
 	}
 	defer store.Close()
-	sec, err := openSecrets(ctx, cfg, store)
+	sec, err := secrets.Open(ctx, cfg, store)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := sec.signingKeys(ctx)
+	keys, err := sec.SigningKeys(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/secrets"
 	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/metrics"
@@ -36,7 +37,7 @@ type Main struct {
 	Clock  userport.Clock
 
 	store     *database
-	secrets   *secrets // where the signing keys and the download key live
+	secrets   *secrets.Secrets // where the signing keys and the download key live
 	blobs     userport.BlobStore
 	downloads http.Handler // serves the local blob store's signed links; nil with S3
 	engine    engine
@@ -172,7 +173,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	if m.store, err = openStore(ctx, &m.Config); err != nil {
 		return err
 	}
-	if m.secrets, err = openSecrets(ctx, &m.Config, m.store); err != nil {
+	if m.secrets, err = secrets.Open(ctx, &m.Config, m.store); err != nil {
 		return err
 	}
 	warnOpenDataDir(m.Config.DataDir, m.Logger)
@@ -186,7 +187,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 // again every KeyRefresh until Close, so that a key another node or
 // `userport keys` added or retired reaches this server.
 func (m *Main) openKeys(ctx context.Context) (err error) {
-	if m.keys, err = m.secrets.signingKeys(ctx); err != nil {
+	if m.keys, err = m.secrets.SigningKeys(ctx); err != nil {
 		return err
 	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/secrets"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/postgres"
@@ -96,7 +97,7 @@ func openPostgres(ctx context.Context, url string) (*database, error) {
 // whose links this server signs with the download key of sec and serves
 // (downloads), or S3, whose presigned links clients fetch from S3 itself
 // (downloads nil).
-func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
+func openBlobs(ctx context.Context, cfg *Config, sec *secrets.Secrets, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
 	if cfg.BlobURL != "" {
 		s, err := s3blob.Open(ctx, cfg.BlobURL, s3blob.Options{Endpoint: cfg.S3Endpoint, PublicEndpoint: cfg.S3PublicEndpoint})
 		if err != nil {
@@ -104,7 +105,7 @@ func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Cl
 		}
 		return s, nil, nil
 	}
-	key, err := sec.downloadKey(ctx)
+	key, err := sec.DownloadKey(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
