@@ -5,6 +5,7 @@ import (
 
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/report"
 	"github.com/userport/userport/seed"
 )
 
@@ -32,3 +33,6 @@ const (
 )
 
 var envMasterKey, envMasterKeyFile = config.EnvMasterKey, config.EnvMasterKeyFile
+
+// errUsersFailed is the outcome of an import in which some users failed.
+var errUsersFailed = report.ErrUsersFailed

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/report"
 )
 
 // jobsHelp is the help of `userport jobs`.
@@ -68,7 +68,7 @@ func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return writeJSONOut(stdout, job)
+	return report.JSON(stdout, job)
 }
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
@@ -88,43 +88,9 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *asJSON {
-		return writeJSONOut(stdout, p)
+		return report.JSON(stdout, p)
 	}
-	return writeJobs(stdout, p)
-}
-
-// writeJobs prints a page of jobs as a table, and where it is in the list.
-func writeJobs(w io.Writer, p *client.JobPage) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tCREATED\tCONNECTION\tPROGRESS")
-	for i := range p.Jobs {
-		j := &p.Jobs[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Type, j.Status, j.CreatedAt, dash(j.Connection), jobOutcome(j))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(p.Jobs) == 0 {
-		_, err := fmt.Fprintf(w, "no jobs here (%d in all)\n", p.Total)
-		return err
-	}
-	_, err := fmt.Fprintf(w, "jobs %d-%d of %d\n", p.Start+1, p.Start+len(p.Jobs), p.Total)
-	return err
-}
-
-// jobOutcome sums a job up in a few words: its progress, its import
-// summary or why it failed.
-func jobOutcome(j *client.Job) string {
-	switch {
-	case j.PercentageDone != nil:
-		return fmt.Sprintf("%d%%", *j.PercentageDone)
-	case j.Summary != nil:
-		s := j.Summary
-		return fmt.Sprintf("%d inserted, %d updated, %d failed of %d", s.Inserted, s.Updated, s.Failed, s.Total)
-	case j.StatusDetails != "":
-		return j.StatusDetails
-	}
-	return "-"
+	return report.Jobs(stdout, p)
 }
 
 // runJobsErrors implements `userport jobs errors ID`: an import job's
@@ -143,10 +109,10 @@ func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case err != nil:
 		return err
 	case *asJSON:
-		return writeJSONOut(stdout, nonNil(errs))
+		return report.JSON(stdout, report.NonNil(errs))
 	case len(errs) == 0:
 		_, err = fmt.Fprintf(stdout, "job %s has no per-user errors\n", rest[0])
 		return err
 	}
-	return writeImportErrors(stdout, errs)
+	return report.ImportErrors(stdout, errs)
 }
