@@ -8,19 +8,12 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/loadtest"
 	"github.com/userport/userport/internal/secrets"
 )
-
-// loadtestClientTokens is how many client ids the simulated clients share at
-// most: enough that no client id's rate limit is what the test measures.
-const loadtestClientTokens = 1000
 
 // runLoadtest implements `userport loadtest`: start a server on a fresh,
 // seeded data dir (or take the one at --url), then put it under load
@@ -95,8 +88,8 @@ func loadtestOwnServer(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc lo
 		return nil, err
 	}
 	defer m.Close()
-	t, err := loadtestTarget(ctx, m.store, m.issuer, m.URL(), lc.Clients)
-	if err != nil {
+	t := loadtest.Target{URL: m.URL()}
+	if err := t.Tokens(ctx, m.store, m.issuer, lc.Clients); err != nil {
 		return nil, err
 	}
 	t.Processes = func() []loadtest.Process {
@@ -136,48 +129,15 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadtestTarget(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
+	ps, err := loadtest.ParsePIDs(pids)
 	if err != nil {
 		return nil, err
 	}
-	var ps []loadtest.Process
-	for i, s := range strings.FieldsFunc(pids, func(r rune) bool { return r == ',' }) {
-		pid, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || pid <= 0 {
-			return nil, fmt.Errorf("--pids: %q is no pid", s)
-		}
-		ps = append(ps, loadtest.Process{Name: "pid" + strconv.Itoa(i+1), PID: pid})
+	t := loadtest.Target{URL: cfg.PublicURL}
+	if err := t.Tokens(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), lc.Clients); err != nil {
+		return nil, err
 	}
 	t.Processes = func() []loadtest.Process { return ps }
 	lc.TempDir = os.TempDir()
 	return loadtest.Run(ctx, lc, t)
-}
-
-// loadtestTarget makes sure the load test's clients exist (a token of a
-// client the server does not know is refused), then issues the admin token
-// and the tokens of n simulated clients, each client id's own
-// (loadtestClientTokens at most).
-func loadtestTarget(ctx context.Context, store userport.ClientStore, issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
-	t := loadtest.Target{URL: url}
-	issue := func(id string, scopes []string) (string, error) {
-		c := auth.NewClient(issuer.Tenant, id, "userport loadtest", auth.NewClientSecret(), scopes, time.Now().UTC())
-		if err := store.PutClient(ctx, c); err != nil {
-			return "", fmt.Errorf("load test client %s: %w", id, err)
-		}
-		tok, _, err := issuer.Issue(id, scopes)
-		return tok, err
-	}
-	var err error
-	if t.AdminToken, err = issue("loadtest-admin", auth.AllScopes()); err != nil {
-		return t, err
-	}
-	scopes := []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}
-	for i := range min(n, loadtestClientTokens) {
-		tok, err := issue(fmt.Sprintf("loadtest-client-%d", i), scopes)
-		if err != nil {
-			return t, err
-		}
-		t.ClientTokens = append(t.ClientTokens, tok)
-	}
-	return t, nil
 }
