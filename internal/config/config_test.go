@@ -213,3 +213,29 @@ func TestRemoteCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestParseCommand: flags and positional arguments in any order, at most
+// maxArgs of them, then the configuration validated.
+func TestParseCommand(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		max     int
+		want    []string
+		wantErr string
+	}{
+		{[]string{"a.json", "--poll-interval", "2s"}, 1, []string{"a.json"}, ""},
+		{[]string{"--poll-interval", "2s", "a.json"}, 1, []string{"a.json"}, ""},
+		{[]string{"a.json", "b.json"}, 1, nil, "unexpected arguments: [b.json]"},
+		{[]string{"--poll-interval", "0s"}, 0, nil, "--poll-interval must be positive"},
+		{[]string{"--nope"}, 0, nil, "flag provided but not defined: -nope"},
+	} {
+		rc := config.Remote{}
+		fs := config.NewFlagSet("import", "FILE [flags]", "import")
+		rc.Flags(fs)
+		rc.Token = "t" // credentials: none read from a data dir
+		got, err := config.ParseCommand(fs, tt.args, io.Discard, &rc, tt.max)
+		if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q: %q, %v; want %q, %q", tt.args, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
