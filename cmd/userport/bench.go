@@ -11,6 +11,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/bench"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/seed"
 )
 
@@ -20,8 +21,8 @@ import (
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	cfg.serverFlags(fs)
-	cfg.jobsFlag(fs)
+	cfg.ServerFlags(fs)
+	cfg.JobsFlag(fs)
 	users := fs.Int("users", 100000, "users to seed into a fresh store (0: use the data dir's users as they are)")
 	format := fs.String("format", "both", "csv, json or both")
 	asJSON := fs.Bool("json", false, "print one JSON object per format")
@@ -47,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *cpuProfile != "" {
-		if cfg.Jobs != JobsInline {
+		if cfg.Jobs != config.JobsInline {
 			return errors.New("--cpuprofile profiles this process: add --jobs inline, so that the exports run in it")
 		}
 		stop, err := bench.StartCPUProfile(*cpuProfile)
@@ -95,7 +96,7 @@ func benchSeed(ctx context.Context, cfg *Config, n int, stderr io.Writer) error 
 		return err
 	}
 	start := time.Now()
-	if err := seedUsers(ctx, store, seed.New(1, cfg.Tenant, conn, seedStart), n, newBar(stderr, n, "seeding users")); err != nil {
+	if err := seedUsers(ctx, store, seed.New(1, cfg.Tenant, conn, seed.Start), n, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "seeded %d users in %.1fs\n", n, time.Since(start).Seconds())

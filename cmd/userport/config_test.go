@@ -2,19 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/userport/userport"
-	"github.com/userport/userport/auth"
-	"github.com/userport/userport/httpapi"
-	"github.com/userport/userport/jobs"
 )
 
 // TestServeRefusesBadFlags checks that serve stops at a bad setting with a
@@ -111,66 +102,6 @@ func TestWorkerRefusesBadMetricsAddr(t *testing.T) {
 	}
 }
 
-// TestWorkerArgs checks that the flags serve gives its worker process parse
-// back, with the worker's own flags, into the same settings.
-func TestWorkerArgs(t *testing.T) {
-	want := Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
-		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
-		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
-		ExportSplitParts: 3, ExportSplitMinUsers: 5000}
-	var got Config
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	got.serverFlags(fs)
-	if err := fs.Parse(want.workerArgs()); err != nil {
-		t.Fatalf("parse %q: %v", want.workerArgs(), err)
-	}
-	got.AdminClientID, got.AdminClientSecret = "", "" // from the environment, not flags
-	got.ImportChunk, got.ImportTimeout, got.RescueAfter, got.StaleAfter, got.CleanupInterval = 0, 0, 0, 0, 0
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("worker settings\n%+v\nwant\n%+v", got, want)
-	}
-}
-
-// TestEnvTwins: a USERPORT_ variable sets its flag's value, and the flag on
-// the command line wins over it.
-func TestEnvTwins(t *testing.T) {
-	t.Setenv("USERPORT_WORKERS", "3")
-	t.Setenv("USERPORT_DOWNLOAD_TTL", "5m")
-	t.Setenv("USERPORT_IMPORT_CHUNK", "10s")
-	var cfg Config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.serverFlags(fs)
-	if err := parseFlags(fs, []string{"--data-dir", t.TempDir(), "--workers", "4"}, io.Discard, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
-		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
-			cfg.Workers, cfg.DownloadTTL, cfg.ImportChunk)
-	}
-}
-
-// TestExportSplitDefault: exports are split in scale mode (PostgreSQL) and
-// not in embedded mode, unless --export-split-parts says otherwise.
-func TestExportSplitDefault(t *testing.T) {
-	for _, tt := range []struct {
-		databaseURL string
-		parts, want int
-	}{
-		{"", 0, 1},
-		{"postgres://db.example.com/userport", 0, DefaultScaleSplitParts},
-		{"postgres://db.example.com/userport", 1, 1},
-		{"", 3, 3},
-	} {
-		cfg := Config{Tenant: "dev", DataDir: t.TempDir(), DatabaseURL: tt.databaseURL, ExportSplitParts: tt.parts}
-		if err := cfg.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		if cfg.ExportSplitParts != tt.want {
-			t.Errorf("database %q, --export-split-parts %d: %d parts, want %d", tt.databaseURL, tt.parts, cfg.ExportSplitParts, tt.want)
-		}
-	}
-}
-
 // storageCommands are the commands that open the store: each takes the
 // same storage settings.
 var storageCommands = []string{"serve", "worker", "token", "seed", "load", "bench", "loadtest"}
@@ -211,46 +142,5 @@ func TestEveryCommandTakesStorageSettings(t *testing.T) {
 				})
 			}
 		})
-	}
-}
-
-// TestDefaultsWrittenOnce: the defaults a command line gets from its flags
-// are those a Config built in code gets from Validate, which are those of
-// the packages that own the settings.
-func TestDefaultsWrittenOnce(t *testing.T) {
-	for _, name := range []string{"USERPORT_WORKERS", "USERPORT_MAX_EXPORTS_PER_TENANT", "USERPORT_DOWNLOAD_TTL",
-		"USERPORT_TOKEN_TTL", "USERPORT_LOG_LEVEL", "USERPORT_TENANT", "USERPORT_MAX_IMPORT_BYTES", "USERPORT_MAX_IMPORTS_PER_TENANT"} {
-		t.Setenv(name, "") // set, then unset: the test sees no environment
-		os.Unsetenv(name)
-	}
-	var flags Config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	flags.serverFlags(fs)
-	if err := parseFlags(fs, nil, io.Discard, &flags); err != nil {
-		t.Fatal(err)
-	}
-	code := Config{DataDir: t.TempDir(), Tenant: userport.DefaultTenant}
-	if err := code.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name              string
-		fromFlags, inCode any
-		owner             any
-	}{
-		{"workers", flags.Workers, code.Workers, jobs.DefaultWorkers},
-		{"max-exports-per-tenant", flags.MaxExportsPerTenant, code.MaxExportsPerTenant, jobs.DefaultMaxExportsPerTenant},
-		{"download-ttl", flags.DownloadTTL, code.DownloadTTL, httpapi.DefaultDownloadTTL},
-		{"token-ttl", flags.TokenTTL, code.TokenTTL, auth.DefaultTTL},
-		{"log-level", flags.LogLevel, code.LogLevel, defaultLogLevel},
-		{"tenant", flags.Tenant, code.Tenant, userport.DefaultTenant},
-	} {
-		if c.fromFlags != c.inCode || c.inCode != c.owner {
-			t.Errorf("--%s defaults to %v from the flags, %v in code, %v in its package", c.name, c.fromFlags, c.inCode, c.owner)
-		}
-	}
-	if flags.MaxImportBytes != httpapi.DefaultMaxImportBytes || flags.MaxImportsPerTenant != jobs.DefaultMaxImportsPerTenant {
-		t.Errorf("--max-import-bytes %d, --max-imports-per-tenant %d; want the packages' %d and %d",
-			flags.MaxImportBytes, flags.MaxImportsPerTenant, httpapi.DefaultMaxImportBytes, jobs.DefaultMaxImportsPerTenant)
 	}
 }

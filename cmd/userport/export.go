@@ -1,29 +1,28 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/progress"
 )
 
 // runExport implements `userport export`: an export job created over HTTP,
 // followed with a progress bar, its file downloaded, checked and written.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("export", "[flags]", "export the tenant's users (or one connection's) to a gzip'd CSV or NDJSON file, over the Management API")
-	rc.flags(fs)
+	rc.Flags(fs)
 	connName := fs.String("connection", "", "export the users of the connection of this name")
 	connID := fs.String("connection-id", "", "export the users of the connection of this id (con_...)")
 	format := fs.String("format", "csv", "csv or json (NDJSON)")
-	var fields fieldList
+	var fields client.Fields
 	fs.Var(&fields, "field", "a field to export, PATH or PATH=EXPORT_AS (user_metadata.plan=plan); repeat for each; default: the server's default set")
 	limit := fs.Int("limit", 0, "export at most this many users; 0: all")
 	out := fs.String("o", "", "the file to write; default: the name the server gives it ({tenant}.csv.gz), without .gz with --gunzip")
@@ -37,7 +36,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *limit < 0 {
 		return errors.New("--limit must not be negative")
 	}
-	c, err := rc.client()
+	c, err := rc.Client()
 	if err != nil {
 		return err
 	}
@@ -52,7 +51,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return downloadExport(ctx, c, job, exportPath(*out, job.Location, *gunzip), *gunzip, start, stdout)
+	return downloadExport(ctx, c, job, cmp.Or(*out, client.ExportFileName(job.Location, *gunzip)), *gunzip, start, stdout)
 }
 
 // exportJob creates the export and follows it to its end, showing its
@@ -62,8 +61,8 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 	if err != nil {
 		return nil, err
 	}
-	p := newJobProgress(w, job)
-	if job, err = c.Wait(ctx, job.ID, poll, p.show); err != nil {
+	p := progress.NewJob(w, job)
+	if job, err = c.Wait(ctx, job.ID, poll, p.Show); err != nil {
 		return nil, err
 	}
 	if job.Status != "completed" {
@@ -75,8 +74,8 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 // downloadExport writes the completed job's file to path and prints what
 // was written.
 func downloadExport(ctx context.Context, c *client.Client, job *client.Job, path string, gunzip bool, start time.Time, w io.Writer) error {
-	progress, finish := bytesProgress(w, "downloading "+path)
-	saved, err := c.DownloadExport(ctx, job, path, gunzip, progress)
+	onBytes, finish := progress.Bytes(w, "downloading "+path)
+	saved, err := c.DownloadExport(ctx, job, path, gunzip, onBytes)
 	finish()
 	if err != nil {
 		return err
@@ -84,46 +83,4 @@ func downloadExport(ctx context.Context, c *client.Client, job *client.Job, path
 	_, err = fmt.Fprintf(w, "exported %d users to %s: %d bytes in %.2fs (job %s)\n",
 		saved.Rows, saved.Path, saved.Bytes, time.Since(start).Seconds(), job.ID)
 	return err
-}
-
-// exportPath is the file an export is written to: out when given, else the
-// name in the download link, less its .gz when gunzip'd.
-func exportPath(out, location string, gunzip bool) string {
-	if out != "" {
-		return out
-	}
-	name := "export.gz"
-	if u, err := url.Parse(location); err == nil && path.Base(u.Path) != "." && path.Base(u.Path) != "/" {
-		name = path.Base(u.Path)
-	}
-	if gunzip {
-		name = strings.TrimSuffix(name, ".gz")
-	}
-	return name
-}
-
-// fieldList is the repeated --field flag: PATH or PATH=EXPORT_AS.
-type fieldList []userport.Field
-
-// String lists the fields as given.
-func (l *fieldList) String() string {
-	var s []string
-	for _, f := range *l {
-		if f.ExportAs != "" {
-			s = append(s, f.Name+"="+f.ExportAs)
-		} else {
-			s = append(s, f.Name)
-		}
-	}
-	return strings.Join(s, ",")
-}
-
-// Set adds a field.
-func (l *fieldList) Set(v string) error {
-	name, as, _ := strings.Cut(v, "=")
-	if name == "" {
-		return errors.New("want PATH or PATH=EXPORT_AS")
-	}
-	*l = append(*l, userport.Field{Name: name, ExportAs: as})
-	return nil
 }

@@ -6,9 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/report"
 )
 
 // jobsHelp is the help of `userport jobs`.
@@ -41,7 +42,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // jobsCommand parses the flags of the jobs subcommand name, which takes
 // nArgs arguments, and returns them with a client.
-func jobsCommand(fs *flag.FlagSet, rc *remoteConfig, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
+func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
 	rest, err := parseCommand(fs, args, stderr, rc, nArgs)
 	if err != nil {
 		return nil, nil, err
@@ -50,15 +51,15 @@ func jobsCommand(fs *flag.FlagSet, rc *remoteConfig, nArgs int, args []string, s
 		fs.Usage()
 		return nil, nil, fmt.Errorf("userport %s: want %d argument(s), got %d", fs.Name(), nArgs, len(rest))
 	}
-	c, err := rc.client()
+	c, err := rc.Client()
 	return rest, c, err
 }
 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
 func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs get", "ID [flags]", "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
 		return err
@@ -67,14 +68,14 @@ func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return writeJSONOut(stdout, job)
+	return report.JSON(stdout, job)
 }
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
 func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs list", "[flags]", "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	page := fs.Int("page", 0, "the page to show, from 0")
 	perPage := fs.Int("per-page", 50, "jobs per page (at most 100)")
 	asJSON := fs.Bool("json", false, "print the page as JSON: {jobs, start, limit, total}")
@@ -87,51 +88,17 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *asJSON {
-		return writeJSONOut(stdout, p)
+		return report.JSON(stdout, p)
 	}
-	return writeJobs(stdout, p)
-}
-
-// writeJobs prints a page of jobs as a table, and where it is in the list.
-func writeJobs(w io.Writer, p *client.JobPage) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tCREATED\tCONNECTION\tPROGRESS")
-	for i := range p.Jobs {
-		j := &p.Jobs[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Type, j.Status, j.CreatedAt, dash(j.Connection), jobOutcome(j))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(p.Jobs) == 0 {
-		_, err := fmt.Fprintf(w, "no jobs here (%d in all)\n", p.Total)
-		return err
-	}
-	_, err := fmt.Fprintf(w, "jobs %d-%d of %d\n", p.Start+1, p.Start+len(p.Jobs), p.Total)
-	return err
-}
-
-// jobOutcome sums a job up in a few words: its progress, its import
-// summary or why it failed.
-func jobOutcome(j *client.Job) string {
-	switch {
-	case j.PercentageDone != nil:
-		return fmt.Sprintf("%d%%", *j.PercentageDone)
-	case j.Summary != nil:
-		s := j.Summary
-		return fmt.Sprintf("%d inserted, %d updated, %d failed of %d", s.Inserted, s.Updated, s.Failed, s.Total)
-	case j.StatusDetails != "":
-		return j.StatusDetails
-	}
-	return "-"
+	return report.Jobs(stdout, p)
 }
 
 // runJobsErrors implements `userport jobs errors ID`: an import job's
 // per-user errors.
 func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc remoteConfig
+	var rc config.Remote
 	fs := newFlagSet("jobs errors", "ID [flags]", "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)")
-	rc.flags(fs)
+	rc.Flags(fs)
 	asJSON := fs.Bool("json", false, "print the errors as the API answers them, a JSON array")
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
@@ -142,10 +109,10 @@ func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case err != nil:
 		return err
 	case *asJSON:
-		return writeJSONOut(stdout, nonNil(errs))
+		return report.JSON(stdout, report.NonNil(errs))
 	case len(errs) == 0:
 		_, err = fmt.Fprintf(stdout, "job %s has no per-user errors\n", rest[0])
 		return err
 	}
-	return writeImportErrors(stdout, errs)
+	return report.ImportErrors(stdout, errs)
 }

@@ -42,7 +42,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var cfg Config
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
-	cfg.storageFlags(fs)
+	cfg.StorageFlags(fs)
 	kid := fs.String("kid", "", "retire: the kid of the key to remove")
 	if err := parseFlags(fs, args[1:], stderr, &cfg); err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server")
-	cfg.storageFlags(fs)
+	cfg.StorageFlags(fs)
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")

@@ -8,18 +8,12 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/loadtest"
+	"github.com/userport/userport/internal/secrets"
 )
-
-// loadtestClientTokens is how many client ids the simulated clients share at
-// most: enough that no client id's rate limit is what the test measures.
-const loadtestClientTokens = 1000
 
 // runLoadtest implements `userport loadtest`: start a server on a fresh,
 // seeded data dir (or take the one at --url), then put it under load
@@ -29,8 +23,8 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var cfg Config
 	var lc loadtest.Config
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	cfg.serverFlags(fs)
-	cfg.jobsFlag(fs)
+	cfg.ServerFlags(fs)
+	cfg.JobsFlag(fs)
 	scenario := fs.String("scenario", string(loadtest.Mixed), "mixed (users, exports, polls, downloads) or writes (only POST /api/v2/users); both while a large export and an import run")
 	target := fs.String("url", "", "load a running server at this loopback URL instead of starting one; tokens are signed with --data-dir's key, nothing is seeded")
 	pids := fs.String("pids", "", "with --url: comma-separated pids of the server's processes, to measure")
@@ -94,8 +88,8 @@ func loadtestOwnServer(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc lo
 		return nil, err
 	}
 	defer m.Close()
-	t, err := loadtestTarget(ctx, m.store, m.issuer, m.URL(), lc.Clients)
-	if err != nil {
+	t := loadtest.Target{URL: m.URL()}
+	if err := t.Tokens(ctx, m.store, m.issuer, lc.Clients); err != nil {
 		return nil, err
 	}
 	t.Processes = func() []loadtest.Process {
@@ -127,57 +121,23 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 		return nil, err
 	}
 	defer store.Close()
-	sec, err := openSecrets(ctx, cfg, store)
+	sec, err := secrets.Open(ctx, cfg, store)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := sec.signingKeys(ctx)
+	keys, err := sec.SigningKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadtestTarget(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), cfg.PublicURL, lc.Clients)
+	ps, err := loadtest.ParsePIDs(pids)
 	if err != nil {
 		return nil, err
 	}
-	var ps []loadtest.Process
-	for i, s := range strings.FieldsFunc(pids, func(r rune) bool { return r == ',' }) {
-		pid, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || pid <= 0 {
-			return nil, fmt.Errorf("--pids: %q is no pid", s)
-		}
-		ps = append(ps, loadtest.Process{Name: "pid" + strconv.Itoa(i+1), PID: pid})
+	t := loadtest.Target{URL: cfg.PublicURL}
+	if err := t.Tokens(ctx, store, newIssuer(cfg, keys, userport.SystemClock{}), lc.Clients); err != nil {
+		return nil, err
 	}
 	t.Processes = func() []loadtest.Process { return ps }
 	lc.TempDir = os.TempDir()
 	return loadtest.Run(ctx, lc, t)
-}
-
-// loadtestTarget makes sure the load test's clients exist (a token of a
-// client the server does not know is refused), then issues the admin token
-// and the tokens of n simulated clients, each client id's own
-// (loadtestClientTokens at most).
-func loadtestTarget(ctx context.Context, store userport.ClientStore, issuer *auth.Issuer, url string, n int) (loadtest.Target, error) {
-	t := loadtest.Target{URL: url}
-	issue := func(id string, scopes []string) (string, error) {
-		c := &userport.Client{Tenant: issuer.Tenant, ID: id, Name: "userport loadtest", SecretHash: auth.HashSecret(auth.NewClientSecret()),
-			Scopes: scopes, CreatedAt: time.Now().UTC()}
-		if err := store.PutClient(ctx, c); err != nil {
-			return "", fmt.Errorf("load test client %s: %w", id, err)
-		}
-		tok, _, err := issuer.Issue(id, scopes)
-		return tok, err
-	}
-	var err error
-	if t.AdminToken, err = issue("loadtest-admin", auth.AllScopes()); err != nil {
-		return t, err
-	}
-	scopes := []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}
-	for i := range min(n, loadtestClientTokens) {
-		tok, err := issue(fmt.Sprintf("loadtest-client-%d", i), scopes)
-		if err != nil {
-			return t, err
-		}
-		t.ClientTokens = append(t.ClientTokens, tok)
-	}
-	return t, nil
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/userport/userport/internal/config"
 )
 
 const usage = `userport moves users out of (and into) an identity system in bulk.
@@ -89,44 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil // the help asked for was printed
 }
 
-// newFlagSet returns the flag set of command name, whose help shows its
-// synopsis, what it does, and its flags with their environment twins.
-func newFlagSet(name, synopsis, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: userport %s %s\n\n%s.\n\nFlags (a USERPORT_* variable in parentheses is the flag's environment twin; the flag wins):\n",
-			name, synopsis, about)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// validator is a configuration that checks itself once parsed.
-type validator interface{ Validate() error }
-
-// parseCommand parses args with fs, flags and at most maxArgs positional
-// arguments in any order, sends help to stderr, validates cfg (nil: none)
-// and returns the positional arguments.
-func parseCommand(fs *flag.FlagSet, args []string, stderr io.Writer, cfg validator, maxArgs int) ([]string, error) {
-	fs.SetOutput(stderr)
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
-	}
-	if len(rest) > maxArgs {
-		return nil, fmt.Errorf("unexpected arguments: %v", rest[maxArgs:])
-	}
-	if cfg == nil {
-		return rest, nil
-	}
-	return rest, cfg.Validate()
-}
+// newFlagSet and parseCommand are config's: how every command's flags are
+// declared and parsed.
+var newFlagSet, parseCommand = config.NewFlagSet, config.ParseCommand
 
 // parseFlags parses args with fs, sending help to stderr, and validates cfg.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, cfg *Config) error {

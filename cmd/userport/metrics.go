@@ -1,60 +1,20 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/metrics"
 )
 
-// metricsFlag registers --metrics-addr, which serve and worker take.
-func (c *Config) metricsFlag(fs *flag.FlagSet, help string) {
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("METRICS_ADDR", ""), help+" (USERPORT_METRICS_ADDR)")
-}
-
-// Help texts of --metrics-addr.
-const (
-	serveMetricsHelp  = "serve /metrics on this address of its own instead of the API's (e.g. a private 10.0.0.5:9090)"
-	workerMetricsHelp = "serve the worker's /metrics on this address (none when empty)"
-)
-
-// processMetrics is what the process exposes to Prometheus.
-type processMetrics struct {
-	registry *prometheus.Registry
-	http     *metrics.HTTP // serve only
-	gather   prometheus.Gatherers
-	server   *http.Server // on --metrics-addr; nil without one
-	served   chan error
-}
-
-// openMetrics builds the registry (runtime and process collectors) and,
-// for serve, the HTTP metrics.
-func (m *Main) openMetrics(api bool) {
-	reg := metrics.NewRegistry()
-	m.metrics = &processMetrics{registry: reg, gather: prometheus.Gatherers{reg}}
-	if api {
-		m.metrics.http = metrics.NewHTTP(reg)
-	}
-}
-
 // jobMetrics registers the counters of the jobs this process works.
 func (m *Main) jobMetrics() *metrics.Jobs {
 	if m.metrics == nil {
-		m.openMetrics(false)
+		m.metrics = metrics.NewProcess(false, m.Logger)
 	}
-	return metrics.NewJobs(m.metrics.registry)
-}
-
-// storeMetrics registers the gauges read from the database at scrape time
-// (API processes: every node shows the same figures).
-func (m *Main) storeMetrics() {
-	m.metrics.registry.MustRegister(&metrics.Store{Jobs: m.store, Queue: m.engine})
+	return m.metrics.Jobs()
 }
 
 // childMetricsAddr picks a free loopback address for the child worker's
@@ -68,13 +28,8 @@ func (m *Main) childMetricsAddr() (string, error) {
 	if err := l.Close(); err != nil {
 		return "", err
 	}
-	m.metrics.gather = append(m.metrics.gather, &metrics.Remote{URL: "http://" + addr + "/metrics", Process: "worker"})
+	m.metrics.AddChild("http://"+addr+"/metrics", "worker")
 	return addr, nil
-}
-
-// metricsHandler serves what the process gathers.
-func (m *Main) metricsHandler() http.Handler {
-	return metrics.Handler(m.metrics.gather, m.Logger)
 }
 
 // serveMetrics serves /metrics on --metrics-addr, when it is set.
@@ -86,28 +41,11 @@ func (m *Main) serveMetrics() error {
 	if err != nil {
 		return fmt.Errorf("listen for metrics on %s: %w", m.Config.MetricsAddr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.metricsHandler())
-	m.metrics.server = httpapi.NewHTTPServer(mux, httpapi.HTTPOptions{Logger: m.Logger})
-	m.metrics.served = make(chan error, 1)
-	go func() {
-		if err := m.metrics.server.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-			m.metrics.served <- err
-		}
-		close(m.metrics.served)
-	}()
+	m.metrics.Serve(l, func(h http.Handler) *http.Server {
+		return httpapi.NewHTTPServer(h, httpapi.HTTPOptions{Logger: m.Logger})
+	})
 	m.Logger.Info("serving metrics", "addr", l.Addr().String())
 	return nil
-}
-
-// closeMetrics stops the metrics server, if any.
-func (m *Main) closeMetrics() error {
-	if m.metrics == nil || m.metrics.server == nil {
-		return nil
-	}
-	err := m.metrics.server.Close()
-	m.metrics.server = nil
-	return err
 }
 
 // apiMetricsHandler is the API's GET /metrics: nil (no such route) when the
@@ -116,5 +54,5 @@ func (m *Main) apiMetricsHandler() http.Handler {
 	if m.Config.MetricsAddr != "" {
 		return nil
 	}
-	return m.metricsHandler()
+	return m.metrics.Handler()
 }

@@ -237,7 +237,7 @@ func TestLogFormatSetting(t *testing.T) {
 			}
 			var cfg Config
 			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-			cfg.serverFlags(fs)
+			cfg.ServerFlags(fs)
 			args := []string{"--data-dir", t.TempDir()}
 			if tc.flag != "" {
 				args = append(args, "--log-format", tc.flag)

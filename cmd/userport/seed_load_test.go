@@ -51,7 +51,7 @@ func TestSeedUsesTheBulkLoad(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s loaderStore
 			const n = 2500
-			if err := seedUsers(context.Background(), tt.store(&s), seed.New(1, "dev", conn, seedStart), n, newBar(io.Discard, n, "")); err != nil {
+			if err := seedUsers(context.Background(), tt.store(&s), seed.New(1, "dev", conn, seed.Start), n, io.Discard); err != nil {
 				t.Fatal(err)
 			}
 			want := loaderStore{loaded: n}

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/userport/userport"
@@ -21,8 +19,11 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/secrets"
 	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/metrics"
 )
 
 // shutdownTimeout bounds how long in-flight requests may take to finish.
@@ -36,7 +37,7 @@ type Main struct {
 	Clock  userport.Clock
 
 	store     *database
-	secrets   *secrets // where the signing keys and the download key live
+	secrets   *secrets.Secrets // where the signing keys and the download key live
 	blobs     userport.BlobStore
 	downloads http.Handler // serves the local blob store's signed links; nil with S3
 	engine    engine
@@ -47,7 +48,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	worker    *supervisor.Child // the job worker process, with --jobs process
-	metrics   *processMetrics
+	metrics   *metrics.Process
 	// Stderr receives the job worker process's logs (os.Stderr when nil).
 	Stderr io.Writer
 	// wrapBlobs, when set (by tests), wraps the blob store jobs write through.
@@ -63,9 +64,9 @@ type Main struct {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	m.Config.serverFlags(fs)
-	m.Config.jobsFlag(fs)
-	m.Config.metricsFlag(fs, serveMetricsHelp)
+	m.Config.ServerFlags(fs)
+	m.Config.JobsFlag(fs)
+	m.Config.MetricsFlag(fs)
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err := <-m.served:
 		_ = m.Close()
 		return err
-	case err := <-m.metrics.served:
+	case err := <-m.metrics.Served():
 		_ = m.Close()
 		return fmt.Errorf("metrics server: %w", err)
 	}
@@ -90,9 +91,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // newLogger returns a logger at the configured level, in the configured
 // format (text or JSON lines).
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
-	level, _ := cfg.logLevel()
+	level, _ := cfg.SlogLevel()
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == LogJSON {
+	if cfg.LogFormat == config.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
@@ -127,13 +128,14 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.ensureAdminClient(ctx); err != nil {
 		return err
 	}
-	m.openMetrics(true)
+	m.metrics = metrics.NewProcess(true, m.Logger)
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	m.storeMetrics()
+	// Gauges read from the database at scrape time (every API node shows the same figures).
+	m.metrics.Registry.MustRegister(&metrics.Store{Jobs: m.store, Queue: m.engine})
 	var childArgs []string
-	if m.Config.Jobs == JobsProcess {
+	if m.Config.Jobs == config.JobsProcess {
 		addr, err := m.childMetricsAddr()
 		if err != nil {
 			return err
@@ -157,7 +159,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		close(m.served)
 	}()
-	if m.Config.Jobs == JobsProcess {
+	if m.Config.Jobs == config.JobsProcess {
 		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
@@ -171,7 +173,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	if m.store, err = openStore(ctx, &m.Config); err != nil {
 		return err
 	}
-	if m.secrets, err = openSecrets(ctx, &m.Config, m.store); err != nil {
+	if m.secrets, err = secrets.Open(ctx, &m.Config, m.store); err != nil {
 		return err
 	}
 	warnOpenDataDir(m.Config.DataDir, m.Logger)
@@ -185,7 +187,7 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 // again every KeyRefresh until Close, so that a key another node or
 // `userport keys` added or retired reaches this server.
 func (m *Main) openKeys(ctx context.Context) (err error) {
-	if m.keys, err = m.secrets.signingKeys(ctx); err != nil {
+	if m.keys, err = m.secrets.SigningKeys(ctx); err != nil {
 		return err
 	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
@@ -229,7 +231,7 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 		SplitParts: m.Config.ExportSplitParts, SplitMinUsers: m.Config.ExportSplitMinUsers,
 		ProgressInterval: m.Config.ProgressInterval}
 	// With --jobs process or none this process only enqueues jobs.
-	work := m.Config.Jobs == "" || m.Config.Jobs == JobsInline
+	work := m.Config.Jobs == "" || m.Config.Jobs == config.JobsInline
 	if work {
 		deps.Metrics = m.jobMetrics()
 	}
@@ -254,7 +256,7 @@ func (m *Main) api() *httpapi.Server {
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
-		Metrics:                    m.metrics.http, MetricsHandler: m.apiMetricsHandler(),
+		Metrics:                    m.metrics.HTTP, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }
@@ -278,7 +280,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.listener.Close())
 	}
 	m.listener = nil
-	errs = append(errs, m.closeMetrics())
+	errs = append(errs, m.metrics.Close())
 	if m.worker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(m.jobsWait, shutdownTimeout))
 		defer cancel()
@@ -298,45 +300,18 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// adminClientFile is what the first start writes when no admin client is configured.
-type adminClientFile struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	Audience     string `json:"audience"`
-	TokenURL     string `json:"token_url"`
-}
-
-// ensureAdminClient makes sure the configured admin client exists with every
-// scope, or, when none is configured and the tenant has no client, creates one
-// and writes its credentials to <data-dir>/admin-client.json (0600).
+// ensureAdminClient makes sure the tenant has its admin client
+// (auth.Admin): the configured one, or on the first start one whose
+// credentials go to the tenant's file in the data dir.
 func (m *Main) ensureAdminClient(ctx context.Context) error {
-	if m.Config.AdminClientID != "" {
-		return m.putAdminClient(ctx, m.Config.AdminClientID, m.Config.AdminClientSecret)
+	a := &auth.Admin{Store: m.store, Tenant: m.Config.Tenant, DataDir: m.Config.DataDir, PublicURL: m.Config.PublicURL,
+		Clock: m.Clock, ID: m.Config.AdminClientID, Secret: m.Config.AdminClientSecret}
+	b, err := a.Ensure(ctx)
+	switch {
+	case err == nil && b.Created:
+		m.Logger.Info("created admin client", "client_id", b.File.ClientID, "credentials", b.Path)
+	case err == nil && b.File != nil:
+		m.Logger.Info("registered the admin client of its credentials file", "client_id", b.File.ClientID, "credentials", b.Path)
 	}
-	n, err := m.store.CountClients(ctx, m.Config.Tenant)
-	if err != nil || n > 0 {
-		return err
-	}
-	f := adminClientFile{ClientID: auth.NewClientID(), ClientSecret: auth.NewClientSecret(),
-		Audience: m.Config.PublicURL + "/api/v2/", TokenURL: m.Config.PublicURL + "/oauth/token"}
-	path := filepath.Join(m.Config.DataDir, "admin-client.json")
-	b, _ := json.MarshalIndent(f, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write admin client file: %w", err)
-	}
-	if err := m.putAdminClient(ctx, f.ClientID, f.ClientSecret); err != nil {
-		return err
-	}
-	m.Logger.Info("created admin client", "client_id", f.ClientID, "credentials", path)
-	return nil
-}
-
-// putAdminClient writes the admin client with every scope userport knows.
-func (m *Main) putAdminClient(ctx context.Context, id, secret string) error {
-	c := &userport.Client{Tenant: m.Config.Tenant, ID: id, Name: "userport admin",
-		SecretHash: auth.HashSecret(secret), Scopes: auth.AllScopes(), CreatedAt: m.Clock.Now()}
-	if err := m.store.PutClient(ctx, c); err != nil {
-		return fmt.Errorf("put admin client: %w", err)
-	}
-	return nil
+	return err
 }

@@ -2,18 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/secrets"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/localblob"
 	"github.com/userport/userport/postgres"
@@ -44,37 +44,17 @@ func (d *database) LoadUsers(ctx context.Context, expected int, batches iter.Seq
 	return userport.LoadUsers(ctx, d.Store, expected, batches)
 }
 
-// Database kinds (--database-url).
-const (
-	dbSQLite   = "sqlite"
-	dbPostgres = "postgres"
-)
-
-// database returns the kind of database the configuration names, and its
-// SQLite path or PostgreSQL URL.
-func (c *Config) database() (kind, target string, err error) {
-	switch u := c.DatabaseURL; {
-	case u == "":
-		return dbSQLite, filepath.Join(c.DataDir, "userport.db"), nil
-	case strings.HasPrefix(u, "sqlite://"):
-		return dbSQLite, strings.TrimPrefix(u, "sqlite://"), nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return dbPostgres, u, nil
-	}
-	return "", "", fmt.Errorf("invalid --database-url (USERPORT_DATABASE_URL): want sqlite://PATH or postgres://..., not %q", userport.Excerpt(c.DatabaseURL))
-}
-
 // openStore opens the configured database (migrated).
 func openStore(ctx context.Context, cfg *Config) (*database, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	kind, target, err := cfg.database()
+	kind, target, err := cfg.Database()
 	if err != nil {
 		return nil, err
 	}
 	var db *database
-	if kind == dbPostgres {
+	if kind == config.DBPostgres {
 		db, err = openPostgres(ctx, target)
 	} else {
 		db, err = openSQLite(ctx, target)
@@ -117,7 +97,7 @@ func openPostgres(ctx context.Context, url string) (*database, error) {
 // whose links this server signs with the download key of sec and serves
 // (downloads), or S3, whose presigned links clients fetch from S3 itself
 // (downloads nil).
-func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
+func openBlobs(ctx context.Context, cfg *Config, sec *secrets.Secrets, clock userport.Clock) (blobs userport.BlobStore, downloads http.Handler, err error) {
 	if cfg.BlobURL != "" {
 		s, err := s3blob.Open(ctx, cfg.BlobURL, s3blob.Options{Endpoint: cfg.S3Endpoint, PublicEndpoint: cfg.S3PublicEndpoint})
 		if err != nil {
@@ -125,7 +105,7 @@ func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Cl
 		}
 		return s, nil, nil
 	}
-	key, err := sec.downloadKey(ctx)
+	key, err := sec.DownloadKey(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,24 +119,4 @@ func openBlobs(ctx context.Context, cfg *Config, sec *secrets, clock userport.Cl
 		return nil, nil, err
 	}
 	return bound, bound.Handler(), nil
-}
-
-// checkBlobURL checks the form of --blob-url.
-func (c *Config) checkBlobURL() error {
-	if c.BlobURL == "" || strings.HasPrefix(c.BlobURL, "s3://") && len(c.BlobURL) > len("s3://") {
-		return nil
-	}
-	return errors.New("invalid --blob-url (USERPORT_BLOB_URL): want s3://bucket[/prefix], or nothing for the data dir, not " +
-		fmt.Sprintf("%q", userport.Excerpt(c.BlobURL)))
-}
-
-// checkS3Endpoints checks the form of USERPORT_S3_ENDPOINT and
-// USERPORT_S3_PUBLIC_ENDPOINT.
-func (c *Config) checkS3Endpoints() error {
-	for _, e := range []struct{ name, value string }{{"USERPORT_S3_ENDPOINT", c.S3Endpoint}, {"USERPORT_S3_PUBLIC_ENDPOINT", c.S3PublicEndpoint}} {
-		if err := s3blob.CheckEndpoint(e.value); e.value != "" && err != nil {
-			return fmt.Errorf("invalid %s: %w", e.name, err)
-		}
-	}
-	return nil
 }

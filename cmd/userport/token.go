@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,7 +18,7 @@ import (
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	cfg.serverFlags(fs)
+	cfg.ServerFlags(fs)
 	scopes := fs.String("scopes", strings.Join(auth.AllScopes(), " "), "space-separated scopes of the token")
 	clientID := fs.String("client-id", "", "the client the token is for; default: the admin client")
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
@@ -43,8 +41,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	id := *clientID
 	if id == "" {
 		if id = adminClientID(&cfg); id == "" {
-			return fmt.Errorf("no admin client in %s: start `userport serve` once (it writes admin-client.json), "+
-				"set USERPORT_ADMIN_CLIENT_ID, or pass --client-id (tokens of a client that does not exist are refused)", cfg.DataDir)
+			return fmt.Errorf("no admin client in %s: start `userport serve` once (it writes %s), "+
+				"set USERPORT_ADMIN_CLIENT_ID, or pass --client-id (tokens of a client that does not exist are refused)",
+				cfg.DataDir, filepath.Base(auth.AdminFilePath(cfg.DataDir, cfg.Tenant)))
 		}
 	}
 	tok, _, err := newIssuer(&cfg, keys, userport.SystemClock{}).Issue(id, want)
@@ -55,14 +54,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
-// adminClientID names the admin client: the configured one, the one written to
-// the data dir, or "" when there is none.
+// adminClientID names the admin client: the configured one, the one in the
+// tenant's credentials file, or "" when there is none.
 func adminClientID(cfg *Config) string {
 	if cfg.AdminClientID != "" {
 		return cfg.AdminClientID
 	}
-	var f adminClientFile
-	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, "admin-client.json")); err == nil && json.Unmarshal(b, &f) == nil && f.ClientID != "" {
+	if f, err := auth.ReadAdminFile(cfg.DataDir, cfg.Tenant); err == nil {
 		return f.ClientID
 	}
 	return ""

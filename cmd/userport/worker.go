@@ -11,6 +11,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/supervisor"
+	"github.com/userport/userport/metrics"
 )
 
 // childNice is what serve adds to the nice value of its child worker: an
@@ -43,8 +44,8 @@ func workerMemoryLimit(gomemlimit string) int64 {
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := &Main{Clock: userport.SystemClock{}}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	m.Config.serverFlags(fs)
-	m.Config.metricsFlag(fs, workerMetricsHelp)
+	m.Config.ServerFlags(fs)
+	m.Config.MetricsFlag(fs)
 	nice := fs.Int("nice", 0, "add this to the worker's nice value (0 to 19): serve runs its child worker at +"+
 		fmt.Sprint(childNice)+", so that the API's requests come before the jobs' work on a busy CPU")
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
@@ -66,7 +67,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m.Logger.Info("userport worker running", "tenant", m.Config.Tenant, "workers", m.Config.Workers, "data_dir", m.Config.DataDir)
 	select {
 	case <-ctx.Done():
-	case err := <-m.metrics.served: // nil without --metrics-addr: never
+	case err := <-m.metrics.Served(): // nil without --metrics-addr: never
 		_ = m.Close()
 		return fmt.Errorf("metrics server: %w", err)
 	}
@@ -84,7 +85,7 @@ func startChildWorker(cfg *Config, stderr io.Writer, logger *slog.Logger, extra 
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"worker"}, cfg.workerArgs()...)
+	args := append([]string{"worker"}, cfg.WorkerArgs()...)
 	return supervisor.Start(exe, append(append(args, fmt.Sprintf("--nice=%d", childNice)), extra...), stderr, logger)
 }
 
@@ -104,7 +105,7 @@ func (m *Main) OpenWorker(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	m.openMetrics(false)
+	m.metrics = metrics.NewProcess(false, m.Logger)
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}

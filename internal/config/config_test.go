@@ -1,0 +1,241 @@
+package config_test
+
+import (
+	"flag"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/jobs"
+)
+
+// parse parses args with fs and validates cfg, as the commands do.
+func parse(fs *flag.FlagSet, cfg *config.Config, args ...string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return cfg.Validate()
+}
+
+// TestWorkerArgs checks that the flags serve gives its worker process parse
+// back, with the worker's own flags, into the same settings.
+func TestWorkerArgs(t *testing.T) {
+	want := config.Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
+		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
+		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
+		ExportSplitParts: 3, ExportSplitMinUsers: 5000}
+	var got config.Config
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	got.ServerFlags(fs)
+	if err := fs.Parse(want.WorkerArgs()); err != nil {
+		t.Fatalf("parse %q: %v", want.WorkerArgs(), err)
+	}
+	got.AdminClientID, got.AdminClientSecret = "", "" // from the environment, not flags
+	got.ImportChunk, got.ImportTimeout, got.RescueAfter, got.StaleAfter, got.CleanupInterval, got.KeyRefresh = 0, 0, 0, 0, 0, 0
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("worker settings\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestEnvTwins: a USERPORT_ variable sets its flag's value, and the flag on
+// the command line wins over it.
+func TestEnvTwins(t *testing.T) {
+	t.Setenv("USERPORT_WORKERS", "3")
+	t.Setenv("USERPORT_DOWNLOAD_TTL", "5m")
+	t.Setenv("USERPORT_IMPORT_CHUNK", "10s")
+	var cfg config.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.ServerFlags(fs)
+	if err := parse(fs, &cfg, "--data-dir", t.TempDir(), "--workers", "4"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
+		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
+			cfg.Workers, cfg.DownloadTTL, cfg.ImportChunk)
+	}
+}
+
+// TestExportSplitDefault: exports are split in scale mode (PostgreSQL) and
+// not in embedded mode, unless --export-split-parts says otherwise.
+func TestExportSplitDefault(t *testing.T) {
+	for _, tt := range []struct {
+		databaseURL string
+		parts, want int
+	}{
+		{"", 0, 1},
+		{"postgres://db.example.com/userport", 0, config.DefaultScaleSplitParts},
+		{"postgres://db.example.com/userport", 1, 1},
+		{"", 3, 3},
+	} {
+		cfg := config.Config{Tenant: "dev", DataDir: t.TempDir(), DatabaseURL: tt.databaseURL, ExportSplitParts: tt.parts}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ExportSplitParts != tt.want {
+			t.Errorf("database %q, --export-split-parts %d: %d parts, want %d", tt.databaseURL, tt.parts, cfg.ExportSplitParts, tt.want)
+		}
+	}
+}
+
+// TestDefaultsWrittenOnce: the defaults a command line gets from its flags
+// are those a Config built in code gets from Validate, which are those of
+// the packages that own the settings.
+func TestDefaultsWrittenOnce(t *testing.T) {
+	for _, name := range []string{"USERPORT_WORKERS", "USERPORT_MAX_EXPORTS_PER_TENANT", "USERPORT_DOWNLOAD_TTL",
+		"USERPORT_TOKEN_TTL", "USERPORT_LOG_LEVEL", "USERPORT_TENANT", "USERPORT_MAX_IMPORT_BYTES", "USERPORT_MAX_IMPORTS_PER_TENANT"} {
+		t.Setenv(name, "") // set, then unset: the test sees no environment
+		os.Unsetenv(name)
+	}
+	var flags config.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.ServerFlags(fs)
+	if err := parse(fs, &flags); err != nil {
+		t.Fatal(err)
+	}
+	code := config.Config{DataDir: t.TempDir(), Tenant: userport.DefaultTenant}
+	if err := code.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name              string
+		fromFlags, inCode any
+		owner             any
+	}{
+		{"workers", flags.Workers, code.Workers, jobs.DefaultWorkers},
+		{"max-exports-per-tenant", flags.MaxExportsPerTenant, code.MaxExportsPerTenant, jobs.DefaultMaxExportsPerTenant},
+		{"download-ttl", flags.DownloadTTL, code.DownloadTTL, httpapi.DefaultDownloadTTL},
+		{"token-ttl", flags.TokenTTL, code.TokenTTL, auth.DefaultTTL},
+		{"log-level", flags.LogLevel, code.LogLevel, config.DefaultLogLevel},
+		{"tenant", flags.Tenant, code.Tenant, userport.DefaultTenant},
+	} {
+		if c.fromFlags != c.inCode || c.inCode != c.owner {
+			t.Errorf("--%s defaults to %v from the flags, %v in code, %v in its package", c.name, c.fromFlags, c.inCode, c.owner)
+		}
+	}
+	if flags.MaxImportBytes != httpapi.DefaultMaxImportBytes || flags.MaxImportsPerTenant != jobs.DefaultMaxImportsPerTenant {
+		t.Errorf("--max-import-bytes %d, --max-imports-per-tenant %d; want the packages' %d and %d",
+			flags.MaxImportBytes, flags.MaxImportsPerTenant, httpapi.DefaultMaxImportBytes, jobs.DefaultMaxImportsPerTenant)
+	}
+}
+
+// TestEveryFlagNamesItsTwin: every flag's help ends with its environment
+// twin, USERPORT_ and its name in upper snake case, and the twin sets it.
+func TestEveryFlagNamesItsTwin(t *testing.T) {
+	var cfg config.Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.ServerFlags(fs)
+	cfg.JobsFlag(fs)
+	cfg.MetricsFlag(fs)
+	var rc config.Remote
+	rfs := flag.NewFlagSet("export", flag.ContinueOnError)
+	rc.Flags(rfs)
+	n := 0
+	for _, fs := range []*flag.FlagSet{fs, rfs} {
+		fs.VisitAll(func(f *flag.Flag) {
+			n++
+			twin := "USERPORT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			if !strings.HasSuffix(f.Usage, " ("+twin+")") || config.EnvName(f.Name) != twin {
+				t.Errorf("--%s: help %q does not end with its twin %s", f.Name, f.Usage, twin)
+			}
+		})
+	}
+	if n < 30 {
+		t.Errorf("%d flags seen, want the 30 and more the commands take", n)
+	}
+	t.Setenv("USERPORT_POLL_INTERVAL", "250ms")
+	t.Setenv("USERPORT_RATE_BURST", "7")
+	rc, cfg = config.Remote{}, config.Config{}
+	rc.Flags(flag.NewFlagSet("export", flag.ContinueOnError))
+	cfg.ServerFlags(flag.NewFlagSet("serve", flag.ContinueOnError))
+	if rc.PollInterval != 250*time.Millisecond || cfg.RateBurst != 7 {
+		t.Errorf("poll interval %v, rate burst %d; want their twins' 250ms and 7", rc.PollInterval, cfg.RateBurst)
+	}
+}
+
+// TestTwinsThatDoNotParse: a twin whose value does not parse is an error
+// naming it and saying what a value looks like, never a silent default.
+func TestTwinsThatDoNotParse(t *testing.T) {
+	for _, tt := range []struct{ env, value, want string }{
+		{"USERPORT_WORKERS", "eight", `invalid USERPORT_WORKERS "eight": want an integer`},
+		{"USERPORT_RATE_LIMIT", "fast", `invalid USERPORT_RATE_LIMIT "fast": want a number`},
+		{"USERPORT_IMPORT_CHUNK", "30", `invalid USERPORT_IMPORT_CHUNK "30": want a duration such as 30s or 5m`},
+		{"USERPORT_KEY_REFRESH", "soon", `invalid USERPORT_KEY_REFRESH "soon": want a duration`},
+	} {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			var cfg config.Config
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			cfg.ServerFlags(fs)
+			if err := parse(fs, &cfg, "--data-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s=%s: %v, want an error containing %q", tt.env, tt.value, err, tt.want)
+			}
+		})
+	}
+	t.Setenv("USERPORT_POLL_INTERVAL", "often")
+	var rc config.Remote
+	rc.Flags(flag.NewFlagSet("export", flag.ContinueOnError))
+	if err := rc.Validate(); err == nil || !strings.Contains(err.Error(), `invalid USERPORT_POLL_INTERVAL "often"`) {
+		t.Errorf("USERPORT_POLL_INTERVAL=often: %v", err)
+	}
+}
+
+// TestRemoteCredentials: with no token nor client credentials, the client
+// commands use the admin client file of their --tenant in --data-dir.
+func TestRemoteCredentials(t *testing.T) {
+	dir := t.TempDir()
+	for tenant, id := range map[string]string{"dev": "dev-admin", "other": "other-admin"} {
+		data := `{"client_id":"` + id + `","client_secret":"s-` + id + `"}`
+		if err := os.WriteFile(auth.AdminFilePath(dir, tenant), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ tenant, wantID, wantErr string }{
+		{"dev", "dev-admin", ""},
+		{"other", "other-admin", ""},
+		{"third", "", "no credentials: give --token"},
+		{"Not A Tenant", "", `invalid --tenant (USERPORT_TENANT) "Not A Tenant"`},
+	} {
+		rc := config.Remote{DataDir: dir, Tenant: tt.tenant, PollInterval: time.Second}
+		err := rc.Validate()
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("tenant %q: %v, want an error containing %q", tt.tenant, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || rc.ClientID != tt.wantID || rc.ClientSecret != "s-"+tt.wantID):
+			t.Errorf("tenant %q: %v, client %q; want %q", tt.tenant, err, rc.ClientID, tt.wantID)
+		}
+	}
+}
+
+// TestParseCommand: flags and positional arguments in any order, at most
+// maxArgs of them, then the configuration validated.
+func TestParseCommand(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		max     int
+		want    []string
+		wantErr string
+	}{
+		{[]string{"a.json", "--poll-interval", "2s"}, 1, []string{"a.json"}, ""},
+		{[]string{"--poll-interval", "2s", "a.json"}, 1, []string{"a.json"}, ""},
+		{[]string{"a.json", "b.json"}, 1, nil, "unexpected arguments: [b.json]"},
+		{[]string{"--poll-interval", "0s"}, 0, nil, "--poll-interval must be positive"},
+		{[]string{"--nope"}, 0, nil, "flag provided but not defined: -nope"},
+	} {
+		rc := config.Remote{}
+		fs := config.NewFlagSet("import", "FILE [flags]", "import")
+		rc.Flags(fs)
+		rc.Token = "t" // credentials: none read from a data dir
+		got, err := config.ParseCommand(fs, tt.args, io.Discard, &rc, tt.max)
+		if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q: %q, %v; want %q, %q", tt.args, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
