@@ -77,14 +77,16 @@ func fill(ctx context.Context, g *Generator, n int, free <-chan []*userport.User
 }
 
 // EnsureConnection finds tenant's connection of that name, creating a
-// database connection of that name when there is none.
+// database connection of that name when there is none; a name the API would
+// refuse (userport.CheckConnectionName) is EINVALID and creates nothing.
 func EnsureConnection(ctx context.Context, s userport.ConnectionStore, tenant, name string, clock userport.Clock) (*userport.Connection, error) {
 	c, err := s.FindConnectionByName(ctx, tenant, name)
 	if userport.ErrorCode(err) != userport.ENOTFOUND {
 		return c, err
 	}
-	// TODO(merge): check name with the domain's connection-name rule
-	// (userport.CheckConnectionName, branch rules) before creating it.
+	if issue := userport.CheckConnectionName(name); issue != nil {
+		return nil, userport.Errorf(userport.EINVALID, "invalid_body", "Connection name %s: %s", userport.Excerpt(name), issue.Message)
+	}
 	c = &userport.Connection{Tenant: tenant, ID: userport.NewConnectionID(), Name: name, Strategy: "auth0", CreatedAt: clock.Now()}
 	if err := s.CreateConnection(ctx, c); err != nil {
 		return nil, fmt.Errorf("create connection %s: %w", name, err)

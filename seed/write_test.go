@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strings"
 	"testing"
 
 	"github.com/userport/userport"
@@ -94,5 +95,20 @@ func TestEnsureConnection(t *testing.T) {
 	}
 	if c, err := seed.EnsureConnection(t.Context(), e.Store, "dev", e.Conn.Name, e.Clock); err != nil || c.ID != e.Conn.ID {
 		t.Errorf("the default connection: %+v, %v; want %s", c, err, e.Conn.ID)
+	}
+}
+
+// TestEnsureConnectionRefusesBadNames: seed and load create only names the
+// API would accept (userport.CheckConnectionName), and create nothing else.
+func TestEnsureConnectionRefusesBadNames(t *testing.T) {
+	e := testutil.NewEmbedded(t)
+	for _, name := range []string{"", "has space", "-leading", "trailing-", "under_score", strings.Repeat("a", 129)} {
+		c, err := seed.EnsureConnection(t.Context(), e.Store, "dev", name, e.Clock)
+		if userport.ErrorCode(err) != userport.EINVALID {
+			t.Errorf("EnsureConnection(%q) = %+v, %v; want EINVALID", name, c, err)
+		}
+		if _, err := e.Store.FindConnectionByName(t.Context(), "dev", name); userport.ErrorCode(err) != userport.ENOTFOUND {
+			t.Errorf("after EnsureConnection(%q): FindConnectionByName = %v, want ENOTFOUND", name, err)
+		}
 	}
 }
