@@ -171,7 +171,7 @@ func (c *Config) serverFlags(fs *flag.FlagSet) {
 	c.envTwin(fs, "download-ttl", "DOWNLOAD_TTL")
 	fs.Int64Var(&c.MaxImportBytes, "max-import-bytes", httpapi.DefaultMaxImportBytes, "largest uploaded import file, in bytes (USERPORT_MAX_IMPORT_BYTES)")
 	c.envTwin(fs, "max-import-bytes", "MAX_IMPORT_BYTES")
-	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", jobs.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
+	fs.IntVar(&c.MaxImportsPerTenant, "max-imports-per-tenant", userport.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once (USERPORT_MAX_IMPORTS_PER_TENANT)")
 	c.envTwin(fs, "max-imports-per-tenant", "MAX_IMPORTS_PER_TENANT")
 	fs.IntVar(&c.ExportSplitParts, "export-split-parts", 0, fmt.Sprintf("user_id ranges an export is split into at most, written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite (USERPORT_EXPORT_SPLIT_PARTS)", DefaultScaleSplitParts))
 	c.envTwin(fs, "export-split-parts", "EXPORT_SPLIT_PARTS")
