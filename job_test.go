@@ -1,6 +1,7 @@
 package userport_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -225,5 +226,91 @@ func TestNewJob(t *testing.T) {
 	want := userport.Job{Tenant: "a", ID: j.ID, Type: imp, Status: userport.JobPending, CreatedAt: now.Add(time.Millisecond)}
 	if !reflect.DeepEqual(*j, want) || !strings.HasPrefix(j.ID, "job_") {
 		t.Errorf("NewJob = %+v, want %+v with an id", *j, want)
+	}
+}
+
+// memJobs is a userport.JobStore of one job in memory: FindJob, StartJob
+// (with ahead jobs before it) and UpdateJob only.
+type memJobs struct {
+	userport.JobStore
+	job    userport.Job
+	ahead  int
+	starts int // calls of StartJob
+}
+
+func (m *memJobs) FindJob(context.Context, string, string) (*userport.Job, error) {
+	j := m.job
+	return &j, nil
+}
+
+func (m *memJobs) StartJob(_ context.Context, _, _ string, limit int, now time.Time) (*userport.Job, error) {
+	m.starts++
+	j := m.job
+	if err := j.Start(now, m.ahead, limit); err == nil {
+		m.job = j
+	}
+	return m.FindJob(context.Background(), "", "")
+}
+
+func (m *memJobs) UpdateJob(_ context.Context, _, _ string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	j := m.job
+	if err := fn(&j); err != nil {
+		return nil, err
+	}
+	m.job = j
+	return m.FindJob(context.Background(), "", "")
+}
+
+// TestJobTransitionsSeam checks that the seam tells the observer of each
+// change that took effect, with the status the job left, and of no other.
+func TestJobTransitionsSeam(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		from   userport.JobStatus
+		ahead  int
+		run    func(ctx context.Context, tr userport.JobTransitions) error
+		seen   string // "" for nothing
+		starts int
+	}{
+		{"start", userport.JobPending, 0, func(ctx context.Context, tr userport.JobTransitions) error {
+			_, err := tr.Start(ctx, "a", "job_1", 1, now)
+			return err
+		}, "pending -> processing", 1},
+		{"start at the limit", userport.JobPending, 1, func(ctx context.Context, tr userport.JobTransitions) error {
+			_, err := tr.Start(ctx, "a", "job_1", 1, now)
+			return err
+		}, "", 1},
+		{"start of a running job", userport.JobProcessing, 0, func(ctx context.Context, tr userport.JobTransitions) error {
+			_, err := tr.Start(ctx, "a", "job_1", 1, now)
+			return err
+		}, "", 0},
+		{"change", userport.JobProcessing, 0, func(ctx context.Context, tr userport.JobTransitions) error {
+			_, err := tr.Change(ctx, "a", "job_1", func(j *userport.Job) error { return j.Fail("", now, "x", nil) })
+			return err
+		}, "processing -> failed", 0},
+		{"refused change", userport.JobCompleted, 0, func(ctx context.Context, tr userport.JobTransitions) error {
+			_, err := tr.Change(ctx, "a", "job_1", func(j *userport.Job) error { return j.Fail("", now, "x", nil) })
+			if !errors.Is(err, userport.ErrJobNotProcessing) {
+				return fmt.Errorf("refused change: %v, want %v", err, userport.ErrJobNotProcessing)
+			}
+			return nil
+		}, "", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &memJobs{job: *jobIn(imp, tt.from), ahead: tt.ahead}
+			var seen []string
+			tr := userport.JobTransitions{Store: m, Observe: func(_ context.Context, before userport.JobStatus, after *userport.Job) {
+				seen = append(seen, fmt.Sprintf("%s -> %s", before, after.Status))
+			}}
+			if err := tt.run(t.Context(), tr); err != nil {
+				t.Fatal(err)
+			}
+			if want := slices.DeleteFunc([]string{tt.seen}, func(s string) bool { return s == "" }); !slices.Equal(seen, want) {
+				t.Errorf("observed %q, want %q", seen, want)
+			}
+			if m.starts != tt.starts {
+				t.Errorf("%d calls of StartJob, want %d", m.starts, tt.starts)
+			}
+		})
 	}
 }
