@@ -154,6 +154,23 @@ func (j *Job) Start(now time.Time, ahead, limit int) error {
 	return nil
 }
 
+// StartRefused reports whether err is Start's refusal (ErrJobNotPending or
+// ErrJobAtLimit): the store then leaves the job as it is and returns it.
+func StartRefused(err error) bool {
+	return errors.Is(err, ErrJobNotPending) || errors.Is(err, ErrJobAtLimit)
+}
+
+// CheckNewJob is the limit of a new job of type typ of a tenant that has
+// active jobs of that type (ActiveJobStatuses): TooManyJobs(typ, limit) when
+// they reach limit (0: no limit). The stores count, in the transaction that
+// inserts the job.
+func CheckNewJob(typ JobType, active, limit int) error {
+	if limit > 0 && active >= limit {
+		return TooManyJobs(typ, limit)
+	}
+	return nil
+}
+
 // Claim makes runner the runner of a processing export at now, unless
 // another runner's heartbeat is younger than staleAfter (ErrJobClaimed).
 // The runner guards every later change: a runner that was taken over sees

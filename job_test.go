@@ -314,3 +314,37 @@ func TestJobTransitionsSeam(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckNewJob checks the limit of new jobs: active jobs at the limit
+// refuse one, with the error of the job's type; 0 is no limit.
+func TestCheckNewJob(t *testing.T) {
+	for _, tt := range []struct {
+		typ           userport.JobType
+		active, limit int
+		err           error
+	}{
+		{exp, 1, 2, nil},
+		{exp, 2, 2, userport.TooManyJobs(exp, 2)},
+		{imp, 3, 2, userport.TooManyJobs(imp, 2)},
+		{imp, 5, 0, nil},
+	} {
+		err := userport.CheckNewJob(tt.typ, tt.active, tt.limit)
+		if fmt.Sprint(err) != fmt.Sprint(tt.err) || userport.ErrorCode(err) != userport.ErrorCode(tt.err) {
+			t.Errorf("CheckNewJob(%s, %d, %d) = %v, want %v", tt.typ, tt.active, tt.limit, err, tt.err)
+		}
+	}
+}
+
+// TestStartRefused checks which errors leave a job to start as it is.
+func TestStartRefused(t *testing.T) {
+	for err, want := range map[error]bool{
+		userport.ErrJobNotPending:                         true,
+		fmt.Errorf("start: %w", userport.ErrJobAtLimit):   true,
+		userport.ErrJobNotProcessing:                      false,
+		userport.Errorf(userport.ENOTFOUND, "x", "gone."): false,
+	} {
+		if got := userport.StartRefused(err); got != want {
+			t.Errorf("StartRefused(%v) = %v, want %v", err, got, want)
+		}
+	}
+}

@@ -59,10 +59,7 @@ func checkActiveJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport
 	if err != nil {
 		return fmt.Errorf("count: %w", dbError(err))
 	}
-	if n >= limit {
-		return userport.TooManyJobs(typ, limit)
-	}
-	return nil
+	return userport.CheckNewJob(typ, n, limit)
 }
 
 // FindImportState returns the committed progress of an import job.

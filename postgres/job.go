@@ -212,7 +212,7 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 		})
 		return err
 	})
-	if errors.Is(err, userport.ErrJobNotPending) || errors.Is(err, userport.ErrJobAtLimit) {
+	if userport.StartRefused(err) {
 		return read, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("start job: %w", dbError(err))

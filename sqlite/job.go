@@ -58,17 +58,14 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 // the tenant and type are active (userport.ActiveJobStatuses).
 func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userport.JobType, limit int) error {
 	if limit <= 0 {
-		return nil
+		return nil // no limit: nothing to count
 	}
 	var n int
 	err := tx.QueryRowContext(ctx, sqlCountActive, activeArgs(tenant, typ)...).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("count %s jobs: %w", typ, err)
 	}
-	if n >= limit {
-		return userport.TooManyJobs(typ, limit)
-	}
-	return nil
+	return userport.CheckNewJob(typ, n, limit)
 }
 
 // sqlCountActive counts the active jobs of a tenant and type (activeArgs).

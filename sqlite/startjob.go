@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -27,7 +26,7 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 		}
 		return j.Start(now, ahead, limit)
 	})
-	if errors.Is(err, userport.ErrJobNotPending) || errors.Is(err, userport.ErrJobAtLimit) {
+	if userport.StartRefused(err) {
 		return read, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("start job: %w", err)
