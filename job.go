@@ -395,15 +395,16 @@ type JobStore interface {
 	// CreateJob inserts j and, in the same transaction, calls enqueue with the
 	// transaction; if enqueue fails nothing is written. When limit > 0 and
 	// limit or more jobs of j's tenant and type are pending or processing,
-	// nothing is written and it returns TooManyJobs(j.Type, limit); the check
-	// and the insert are atomic.
+	// nothing is written and it returns TooManyJobs(j.Type, limit) (the store
+	// counts, CheckNewJob decides); the check and the insert are atomic.
 	CreateJob(ctx context.Context, j *Job, limit int, enqueue func(ctx context.Context, tx Tx) error) error
 	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
 	FindJob(ctx context.Context, tenant, id string) (*Job, error)
 	// StartJob moves a pending job to processing (StartedAt = now) when fewer
 	// than limit jobs of its tenant and type are processing or pending and
 	// older (created before it, or at the same time with a smaller id), as one
-	// atomic step: a tenant's jobs start in creation order.
+	// atomic step: a tenant's jobs start in creation order. The store reads
+	// the job, counts those ahead of it and calls Job.Start, which decides.
 	// It returns the job as it is afterwards: still pending when the limit was
 	// reached, unchanged when it was not pending. ENOTFOUND if absent.
 	StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*Job, error)
