@@ -3,6 +3,7 @@ package userport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -27,6 +28,22 @@ const (
 	JobFailed     JobStatus = "failed"
 	JobExpired    JobStatus = "expired"
 )
+
+// ActiveJobStatuses are the statuses of a job that counts against its
+// tenant's limits: pending or processing. The stores pass them to their
+// queries as parameters.
+var ActiveJobStatuses = []JobStatus{JobPending, JobProcessing}
+
+// Active reports whether a job of status s counts against its tenant's
+// limits (see ActiveJobStatuses).
+func (s JobStatus) Active() bool {
+	return s == JobPending || s == JobProcessing
+}
+
+// DefaultMaxImportsPerTenant is how many imports of one tenant may be
+// active (pending or processing) at once, unless configured otherwise: the
+// API refuses a new import beyond it and the workers start no more.
+const DefaultMaxImportsPerTenant = 2
 
 // Format is an export file format.
 type Format string
@@ -95,6 +112,259 @@ type Job struct {
 	FileBytes int64
 }
 
+// NewJob returns a new pending job of tenant and type typ, with a new id,
+// created at now (in milliseconds, as the stores keep it).
+func NewJob(tenant string, typ JobType, now time.Time) *Job {
+	return &Job{Tenant: tenant, ID: NewJobID(), Type: typ, Status: JobPending, CreatedAt: now.Truncate(time.Millisecond)}
+}
+
+// Errors of the job state changes: each transition checks the state it
+// leaves and answers one of them, changing nothing, when the job is not in it.
+var (
+	// ErrJobNotPending is a start of a job that is not pending.
+	ErrJobNotPending = errors.New("job is not pending")
+	// ErrJobAtLimit is a start of a job while its tenant's active jobs of
+	// its type that go before it reach the limit.
+	ErrJobAtLimit = errors.New("the tenant's jobs of this type are at their limit")
+	// ErrJobNotProcessing is a change of a running job that is no longer
+	// processing, or no longer the given runner's (an export taken over by
+	// another worker).
+	ErrJobNotProcessing = errors.New("job is not processing, or not this runner's")
+	// ErrJobClaimed is a claim of an export that a runner whose heartbeat is
+	// younger than the stale limit runs.
+	ErrJobClaimed = errors.New("export is running in another worker")
+	// ErrJobNotCompleted is an expiry of a job that is not a completed
+	// export.
+	ErrJobNotCompleted = errors.New("job is not a completed export")
+)
+
+// Start moves a pending job to processing at now, when fewer than limit
+// active jobs of its tenant and type go before it: ahead counts the
+// processing ones and the pending ones created before it (the store counts
+// them in the transaction that writes the change), so that a tenant's jobs
+// start in creation order. ErrJobNotPending or ErrJobAtLimit otherwise.
+func (j *Job) Start(now time.Time, ahead, limit int) error {
+	if j.Status != JobPending {
+		return ErrJobNotPending
+	}
+	if ahead >= limit {
+		return ErrJobAtLimit
+	}
+	j.Status, j.StartedAt = JobProcessing, now
+	return nil
+}
+
+// StartRefused reports whether err is Start's refusal (ErrJobNotPending or
+// ErrJobAtLimit): the store then leaves the job as it is and returns it.
+func StartRefused(err error) bool {
+	return errors.Is(err, ErrJobNotPending) || errors.Is(err, ErrJobAtLimit)
+}
+
+// CheckNewJob is the limit of a new job of type typ of a tenant that has
+// active jobs of that type (ActiveJobStatuses): TooManyJobs(typ, limit) when
+// they reach limit (0: no limit). The stores count, in the transaction that
+// inserts the job.
+func CheckNewJob(typ JobType, active, limit int) error {
+	if limit > 0 && active >= limit {
+		return TooManyJobs(typ, limit)
+	}
+	return nil
+}
+
+// Claim makes runner the runner of a processing export at now, unless
+// another runner's heartbeat is younger than staleAfter (ErrJobClaimed).
+// The runner guards every later change: a runner that was taken over sees
+// ErrJobNotProcessing at its next one.
+func (j *Job) Claim(runner string, now time.Time, staleAfter time.Duration) error {
+	if j.Status != JobProcessing {
+		return ErrJobNotProcessing
+	}
+	if j.Runner != "" && now.Sub(j.HeartbeatAt) < staleAfter {
+		return ErrJobClaimed
+	}
+	j.Runner, j.HeartbeatAt = runner, now
+	return nil
+}
+
+// Progress records a running job's progress and its runner's heartbeat at
+// now.
+func (j *Job) Progress(runner string, now time.Time, pct, left int) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.PercentageDone, j.TimeLeftSeconds, j.HeartbeatAt = pct, left, now
+	return nil
+}
+
+// ExportFile is the committed file of an export.
+type ExportFile struct {
+	Key   string // blob key
+	Name  string // "{tenant}.csv.gz"
+	Rows  int64
+	Bytes int64
+}
+
+// CompleteExport ends a running export as completed at now with its file.
+func (j *Job) CompleteExport(runner string, now time.Time, f ExportFile) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.complete(now)
+	j.FileKey, j.FileName, j.Rows, j.FileBytes = f.Key, f.Name, f.Rows, f.Bytes
+	return nil
+}
+
+// CompleteImport ends a running import as completed at now with its
+// summary.
+func (j *Job) CompleteImport(now time.Time, s ImportSummary) error {
+	if err := j.running(""); err != nil {
+		return err
+	}
+	j.complete(now)
+	j.Summary = &s
+	return nil
+}
+
+// complete sets what every completion sets.
+func (j *Job) complete(now time.Time) {
+	j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = JobCompleted, now, 100, 0
+}
+
+// Fail ends a running job as failed at now: its status_details are "The
+// export failed: " or "The import failed: " (by its type) and reason. An
+// import keeps the summary of what it committed (nil: none).
+func (j *Job) Fail(runner string, now time.Time, reason string, summary *ImportSummary) error {
+	return j.fail(runner, now, failurePrefix(j.Type)+reason, summary)
+}
+
+// failurePrefix is what the status_details of a failed job of type typ
+// start with.
+func failurePrefix(typ JobType) string {
+	if typ == JobUsersImport {
+		return "The import failed: "
+	}
+	return "The export failed: "
+}
+
+// TimeOut ends a running export as failed at now because it ran longer than
+// limit.
+func (j *Job) TimeOut(runner string, now time.Time, limit time.Duration) error {
+	return j.fail(runner, now, fmt.Sprintf("The export job was stopped because it ran longer than %s.", humanDuration(limit)), nil)
+}
+
+// fail ends a running job as failed with details.
+func (j *Job) fail(runner string, now time.Time, details string, summary *ImportSummary) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.Status, j.CompletedAt, j.StatusDetails = JobFailed, now, details
+	if summary != nil {
+		s := *summary
+		j.Summary = &s
+	}
+	return nil
+}
+
+// humanDuration writes whole hours as "8 hours" and anything else as Go
+// does.
+func humanDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
+
+// HandBack puts a running job back to pending, as if it never started (a
+// runner stopped by a shutdown, or by a database that went away): any
+// worker may start it again.
+func (j *Job) HandBack(runner string) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = JobPending, time.Time{}, 0, 0
+	j.Runner, j.HeartbeatAt = "", time.Time{}
+	return nil
+}
+
+// Expire marks a completed export whose file was deleted expired.
+func (j *Job) Expire() error {
+	if j.Type != JobUsersExport || j.Status != JobCompleted {
+		return ErrJobNotCompleted
+	}
+	j.Status = JobExpired
+	return nil
+}
+
+// running checks that j is processing and, unless runner is "" (an import,
+// or the cleanup, which ends a job whoever runs it), that runner runs it.
+func (j *Job) running(runner string) error {
+	if j.Status != JobProcessing || runner != "" && j.Runner != runner {
+		return ErrJobNotProcessing
+	}
+	return nil
+}
+
+// JobObserver sees every job state change that took effect: before is the
+// status the job left (it may equal the job's status, for a progress or a
+// claim), after the job as stored. Webhooks, audit events and metrics hook
+// in here.
+type JobObserver func(ctx context.Context, before JobStatus, after *Job)
+
+// JobTransitions is the one seam every change of a stored job passes
+// through: the workers, the cleanup and the command line's load change
+// jobs only by its Start and Change, which run the Job's transition methods
+// in the store's transaction and, once that committed, tell Observe (nil:
+// nobody). Webhooks, audit events and metrics hook in there.
+type JobTransitions struct {
+	Store   JobStore
+	Observe JobObserver
+}
+
+// Start moves a pending job to processing at now, within limit (see
+// Job.Start), through the store's StartJob, and returns the job as it is
+// afterwards (still pending at the limit; unchanged when it was not
+// pending). Two starts of one job at once may both tell Observe.
+func (t JobTransitions) Start(ctx context.Context, tenant, id string, limit int, now time.Time) (*Job, error) {
+	j, err := t.Store.FindJob(ctx, tenant, id)
+	if err != nil || j.Status != JobPending {
+		return j, err
+	}
+	after, err := t.Store.StartJob(ctx, tenant, id, limit, now)
+	if err != nil {
+		return nil, err
+	}
+	if after.Status == JobProcessing {
+		t.observe(ctx, JobPending, after)
+	}
+	return after, nil
+}
+
+// Change applies change (one of the Job's transition methods) to the
+// stored job in one JobStore.UpdateJob transaction and returns the job
+// stored; change's error aborts the update and is returned as is.
+func (t JobTransitions) Change(ctx context.Context, tenant, id string, change func(j *Job) error) (*Job, error) {
+	var before JobStatus
+	after, err := t.Store.UpdateJob(ctx, tenant, id, func(j *Job) error {
+		before = j.Status
+		return change(j)
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.observe(ctx, before, after)
+	return after, nil
+}
+
+// observe tells Observe, if any, of a change.
+func (t JobTransitions) observe(ctx context.Context, before JobStatus, after *Job) {
+	if t.Observe != nil {
+		t.Observe(ctx, before, after)
+	}
+}
+
 // JobFilter selects jobs across tenants, for the cleanup, the limits and
 // the tenant's list of jobs.
 type JobFilter struct {
@@ -125,15 +395,16 @@ type JobStore interface {
 	// CreateJob inserts j and, in the same transaction, calls enqueue with the
 	// transaction; if enqueue fails nothing is written. When limit > 0 and
 	// limit or more jobs of j's tenant and type are pending or processing,
-	// nothing is written and it returns TooManyJobs(j.Type, limit); the check
-	// and the insert are atomic.
+	// nothing is written and it returns TooManyJobs(j.Type, limit) (the store
+	// counts, CheckNewJob decides); the check and the insert are atomic.
 	CreateJob(ctx context.Context, j *Job, limit int, enqueue func(ctx context.Context, tx Tx) error) error
 	// FindJob returns ENOTFOUND (detail "inexistent_job") when there is none.
 	FindJob(ctx context.Context, tenant, id string) (*Job, error)
 	// StartJob moves a pending job to processing (StartedAt = now) when fewer
 	// than limit jobs of its tenant and type are processing or pending and
 	// older (created before it, or at the same time with a smaller id), as one
-	// atomic step: a tenant's jobs start in creation order.
+	// atomic step: a tenant's jobs start in creation order. The store reads
+	// the job, counts those ahead of it and calls Job.Start, which decides.
 	// It returns the job as it is afterwards: still pending when the limit was
 	// reached, unchanged when it was not pending. ENOTFOUND if absent.
 	StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*Job, error)

@@ -24,9 +24,6 @@ const (
 	// DefaultDownloadTTL is how long a signed download URL stays valid
 	// unless configured (Auth0 gives 60 s).
 	DefaultDownloadTTL = 60 * time.Second
-	// DefaultMaxImportsPerTenant is how many imports of a tenant may be
-	// pending or processing when Server.MaxImportsPerTenant is 0.
-	DefaultMaxImportsPerTenant = 2
 	// maxImportField caps each multipart field other than the file.
 	maxImportField = 1 << 10
 	// maxExternalID is the longest external_id.
@@ -85,8 +82,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	job := &userport.Job{Tenant: s.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
-		Status: userport.JobPending, CreatedAt: s.Clock.Now().Truncate(time.Millisecond)}
+	job := userport.NewJob(s.Tenant, userport.JobUsersImport, s.Clock.Now())
 	job.UploadKey = userport.ImportUploadKey(job.ID)
 	created := false
 	defer func() {
@@ -121,7 +117,7 @@ func (s *Server) maxImports() int {
 	if s.MaxImportsPerTenant > 0 {
 		return s.MaxImportsPerTenant
 	}
-	return DefaultMaxImportsPerTenant
+	return userport.DefaultMaxImportsPerTenant
 }
 
 // maxImportBytes is the largest import file.
@@ -150,7 +146,7 @@ func (s *Server) reserveImport(w http.ResponseWriter, r *http.Request) (release 
 	s.uploads.mu.Lock()
 	defer s.uploads.mu.Unlock()
 	n, err := s.Store.CountJobs(r.Context(), userport.JobFilter{Tenant: s.Tenant, Type: userport.JobUsersImport,
-		Statuses: []userport.JobStatus{userport.JobPending, userport.JobProcessing}})
+		Statuses: userport.ActiveJobStatuses})
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -94,8 +93,8 @@ func (s *Server) maxPendingExports() int {
 
 // newExportJob validates an export request body into a pending job.
 func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) {
-	job := &userport.Job{Tenant: s.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersExport,
-		Status: userport.JobPending, Format: userport.FormatJSON, CreatedAt: s.Clock.Now().Truncate(time.Millisecond)}
+	job := userport.NewJob(s.Tenant, userport.JobUsersExport, s.Clock.Now())
+	job.Format = userport.FormatJSON
 	var format string
 	if err := firstError(o.str("connection_id", &job.ConnectionID, 0), o.str("format", &format, 0),
 		o.integer("limit", &job.Limit, 1)); err != nil {

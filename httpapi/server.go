@@ -41,7 +41,7 @@ type Server struct {
 	// MaxImportBytes caps an uploaded import file (DefaultMaxImportBytes when 0).
 	MaxImportBytes int64
 	// MaxImportsPerTenant caps the imports pending or processing at once
-	// (DefaultMaxImportsPerTenant when 0).
+	// (userport.DefaultMaxImportsPerTenant when 0).
 	MaxImportsPerTenant int
 	// MaxPendingExportsPerTenant caps the exports pending or processing at
 	// once (DefaultMaxPendingExportsPerTenant when 0).

@@ -113,15 +113,10 @@ func failOverdue(ctx context.Context, deps Deps, now time.Time, limit time.Durat
 		if now.Sub(j.StartedAt) < limit {
 			continue
 		}
-		_, err := deps.Store.UpdateJob(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
-			if j.Status != userport.JobProcessing {
-				return errNotProcessing
-			}
-			j.Status, j.CompletedAt = userport.JobFailed, deps.Clock.Now()
-			j.StatusDetails = timeoutDetails(limit)
-			return nil
+		_, err := deps.transitions().Change(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
+			return j.TimeOut("", now, limit) // whichever runner runs it
 		})
-		if err != nil && !errors.Is(err, errNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
+		if err != nil && !errors.Is(err, userport.ErrJobNotProcessing) && userport.ErrorCode(err) != userport.ENOTFOUND {
 			errs = append(errs, fmt.Errorf("fail overdue export %s: %w", j.ID, err))
 		}
 	}
@@ -143,11 +138,8 @@ func expireFiles(ctx context.Context, deps Deps, createdBefore time.Time) error 
 			errs = append(errs, fmt.Errorf("delete files of %s: %w", j.ID, err))
 			continue
 		}
-		_, err := deps.Store.UpdateJob(ctx, j.Tenant, j.ID, func(j *userport.Job) error {
-			j.Status = userport.JobExpired
-			return nil
-		})
-		if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
+		_, err := deps.transitions().Change(ctx, j.Tenant, j.ID, (*userport.Job).Expire)
+		if err != nil && !errors.Is(err, userport.ErrJobNotCompleted) && userport.ErrorCode(err) != userport.ENOTFOUND {
 			errs = append(errs, fmt.Errorf("expire %s: %w", j.ID, err))
 		}
 	}

@@ -41,7 +41,7 @@ func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration {
 func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) error {
 	a := rj.Args
 	ctx, _ = w.deps.jobContext(ctx, a.Tenant, a.JobID)
-	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
+	job, err := w.deps.transitions().Start(ctx, a.Tenant, a.JobID, w.cfg.MaxExportsPerTenant, w.deps.Clock.Now())
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
 		return river.JobCancel(err) // purged meanwhile: nothing to do
 	} else if err != nil {
@@ -52,7 +52,7 @@ func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) erro
 		return river.JobSnooze(w.cfg.LimitRetry)
 	case userport.JobProcessing:
 		job, err := w.claim(ctx, job)
-		if errors.Is(err, errNotProcessing) || errors.Is(err, errClaimed) || userport.ErrorCode(err) == userport.ENOTFOUND {
+		if errors.Is(err, userport.ErrJobNotProcessing) || errors.Is(err, userport.ErrJobClaimed) || userport.ErrorCode(err) == userport.ENOTFOUND {
 			return nil // ended meanwhile, or running in a live worker: a duplicate
 		} else if err != nil {
 			return err
@@ -62,33 +62,15 @@ func (w *exportWorker) Work(ctx context.Context, rj *river.Job[ExportArgs]) erro
 	return nil // completed, failed or expired already: a late duplicate
 }
 
-// errClaimed stops a claim of an export that a live worker runs.
-var errClaimed = errors.New("export is running in another worker")
-
 // claim makes this execution the runner of a processing export, unless
 // another runner's heartbeat is younger than StaleAfter. The runner token
 // guards every later write: a runner that was taken over (its worker seemed
 // dead, but was only slow) sees that at its next heartbeat and stops.
 func (w *exportWorker) claim(ctx context.Context, job *userport.Job) (*userport.Job, error) {
 	token, now := userport.RandomString(16), w.deps.Clock.Now()
-	return w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
-		}
-		if j.Runner != "" && now.Sub(j.HeartbeatAt) < w.cfg.StaleAfter {
-			return errClaimed
-		}
-		j.Runner, j.HeartbeatAt = token, now
-		return nil
+	return w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.Claim(token, now, w.cfg.StaleAfter)
 	})
-}
-
-// owned checks, inside an UpdateJob, that job's runner still runs j.
-func owned(j, job *userport.Job) error {
-	if j.Status != userport.JobProcessing || j.Runner != job.Runner {
-		return errNotProcessing
-	}
-	return nil
 }
 
 // run exports a claimed job and records the outcome: in one piece, or in
@@ -136,25 +118,19 @@ func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, by
 	// The file is committed: a database that is away for a while delays
 	// the completion, it does not redo the export.
 	err = w.untilAvailable(ctx, func(ctx context.Context) error {
-		_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
-			if err := owned(j, job); err != nil {
-				return err
-			}
-			j.Status, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, 100, 0
-			j.CompletedAt, j.Rows, j.FileBytes = w.deps.Clock.Now(), rows, bytes
-			j.FileKey, j.FileName = job.FileKey, job.FileName
-			return nil
+		file := userport.ExportFile{Key: job.FileKey, Name: job.FileName, Rows: rows, Bytes: bytes}
+		_, err := w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+			return j.CompleteExport(job.Runner, w.deps.Clock.Now(), file)
 		})
 		return err
 	})
-	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+	if errors.Is(err, userport.ErrJobNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		// Failed (by the time limit), taken over or purged meanwhile: the
 		// file goes too.
 		return false, w.deps.Blobs.Delete(context.WithoutCancel(ctx), job.FileKey)
 	} else if err != nil {
 		return false, err
 	}
-	w.deps.metrics().Exported(rows, bytes)
 	w.deps.finished(ctx, job, userport.JobCompleted, slog.Int64("rows", rows), slog.Int64("bytes", bytes))
 	return true, nil
 }
@@ -213,8 +189,8 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 	}()
 	stopBeat := beat(ctx, w.cfg.ProgressInterval, func(ctx context.Context) error {
 		err := w.writeProgress(ctx, job, total.Load(), done(ctx))
-		if errors.Is(err, errNotProcessing) {
-			cancel(errNotProcessing)
+		if errors.Is(err, userport.ErrJobNotProcessing) {
+			cancel(userport.ErrJobNotProcessing)
 			return err
 		}
 		return nil
@@ -226,24 +202,17 @@ func (w *exportWorker) reportProgress(ctx context.Context, cancel context.Cancel
 func (w *exportWorker) writeProgress(ctx context.Context, job *userport.Job, total, done int64) error {
 	now := w.deps.Clock.Now()
 	pct, left := progress(done, total, now.Sub(job.StartedAt))
-	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
-		if err := owned(j, job); err != nil {
-			return err
-		}
-		j.PercentageDone, j.TimeLeftSeconds, j.HeartbeatAt = pct, left, now
-		return nil
+	_, err := w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.Progress(job.Runner, now, pct, left)
 	})
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
-		err = errNotProcessing
+		err = userport.ErrJobNotProcessing
 	}
-	if err != nil && !errors.Is(err, errNotProcessing) && ctx.Err() == nil {
+	if err != nil && !errors.Is(err, userport.ErrJobNotProcessing) && ctx.Err() == nil {
 		w.deps.logger(ctx).Warn("write job progress", "err", err)
 	}
 	return err
 }
-
-// errNotProcessing stops a progress write to a job that is no longer running.
-var errNotProcessing = errors.New("job is not processing")
 
 // progress computes percentage_done (0-99 while running) and
 // time_left_seconds from the users done so far and the time spent.
@@ -267,7 +236,7 @@ func progress(done, total int64, elapsed time.Duration) (pct, left int) {
 // the database answers again, and is redone soon; any other failure is final.
 func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause error) error {
 	bg := context.WithoutCancel(ctx)
-	if errors.Is(context.Cause(ctx), errNotProcessing) {
+	if errors.Is(context.Cause(ctx), userport.ErrJobNotProcessing) {
 		return nil // ended by someone else (the cleanup at the time limit, or another worker)
 	}
 	if errors.Is(cause, context.Canceled) {
@@ -284,21 +253,16 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 		// the cleanup enqueues it again once its heartbeat is stale.
 		return w.untilAvailable(ctx, func(ctx context.Context) error { return w.handBack(ctx, job, w.cfg.LimitRetry) })
 	}
-	details := "The export failed: " + userport.ErrorMessage(cause)
-	if errors.Is(cause, context.DeadlineExceeded) {
-		details = timeoutDetails(w.cfg.Lifetimes.Export)
-	}
-	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-		if err := owned(j, job); err != nil {
-			return err
+	_, err := w.deps.transitions().Change(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		if errors.Is(cause, context.DeadlineExceeded) {
+			return j.TimeOut(job.Runner, w.deps.Clock.Now(), w.cfg.Lifetimes.Export)
 		}
-		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, details, w.deps.Clock.Now()
-		return nil
+		return j.Fail(job.Runner, w.deps.Clock.Now(), userport.ErrorMessage(cause), nil)
 	})
 	switch {
 	case err == nil:
 		w.deps.finished(bg, job, userport.JobFailed, slog.Any("err", cause))
-	case errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND:
+	case errors.Is(err, userport.ErrJobNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND:
 		w.deps.logger(bg).Info("export stopped: it ended elsewhere", "err", cause)
 	default:
 		w.deps.logger(bg).Error("export failed; recording the failure failed too", "err", cause, "record_err", err)
@@ -311,15 +275,10 @@ func (w *exportWorker) finish(ctx context.Context, job *userport.Job, cause erro
 // snooze, so that River runs it again after snooze without using an
 // attempt; nil when the job is no longer this runner's.
 func (w *exportWorker) handBack(ctx context.Context, job *userport.Job, snooze time.Duration) error {
-	_, err := w.deps.Store.UpdateJob(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
-		if err := owned(j, job); err != nil {
-			return err
-		}
-		j.Status, j.StartedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobPending, time.Time{}, 0, 0
-		j.Runner, j.HeartbeatAt = "", time.Time{}
-		return nil
+	_, err := w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.HandBack(job.Runner)
 	})
-	if errors.Is(err, errNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
+	if errors.Is(err, userport.ErrJobNotProcessing) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("hand the export back: %w", err)
@@ -360,20 +319,4 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// timeoutDetails is the status_details of an export stopped at its time limit.
-func timeoutDetails(limit time.Duration) string {
-	return fmt.Sprintf("The export job was stopped because it ran longer than %s.", humanDuration(limit))
-}
-
-// humanDuration writes whole hours as "8 hours" and anything else as Go does.
-func humanDuration(d time.Duration) string {
-	if d%time.Hour == 0 {
-		if d == time.Hour {
-			return "1 hour"
-		}
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	}
-	return d.String()
 }

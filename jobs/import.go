@@ -48,7 +48,7 @@ func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration {
 func (w *importWorker) Work(ctx context.Context, rj *river.Job[ImportArgs]) error {
 	a := rj.Args
 	ctx, _ = w.deps.jobContext(ctx, a.Tenant, a.JobID)
-	job, err := w.deps.Store.StartJob(ctx, a.Tenant, a.JobID, w.cfg.MaxImportsPerTenant, w.deps.Clock.Now())
+	job, err := w.deps.transitions().Start(ctx, a.Tenant, a.JobID, w.cfg.MaxImportsPerTenant, w.deps.Clock.Now())
 	if userport.ErrorCode(err) == userport.ENOTFOUND {
 		return river.JobCancel(err) // purged meanwhile: nothing to do
 	} else if err != nil {
@@ -96,16 +96,10 @@ func (w *importWorker) chunk(ctx context.Context, job *userport.Job, attempt int
 func (w *importWorker) complete(ctx context.Context, job *userport.Job, st *userport.ImportState) error {
 	bg := context.WithoutCancel(ctx)
 	w.deleteUpload(bg, job)
-	_, err := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
-		}
-		summary := st.Summary
-		j.Status, j.Summary, j.CompletedAt = userport.JobCompleted, &summary, w.deps.Clock.Now()
-		j.PercentageDone, j.TimeLeftSeconds = 100, 0
-		return nil
+	_, err := w.deps.transitions().Change(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.CompleteImport(w.deps.Clock.Now(), st.Summary)
 	})
-	if errors.Is(err, errNotProcessing) {
+	if errors.Is(err, userport.ErrJobNotProcessing) {
 		return nil
 	} else if err != nil {
 		return err
@@ -141,13 +135,12 @@ func (w *importWorker) fail(ctx context.Context, job *userport.Job, cause error)
 	if err != nil {
 		return err
 	}
-	_, err = w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-		summary := st.Summary
-		j.Status, j.CompletedAt, j.Summary = userport.JobFailed, w.deps.Clock.Now(), &summary
-		j.StatusDetails = "The import failed: " + userport.ErrorMessage(cause)
-		return nil
+	_, err = w.deps.transitions().Change(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.Fail("", w.deps.Clock.Now(), userport.ErrorMessage(cause), &st.Summary)
 	})
-	if err != nil {
+	if errors.Is(err, userport.ErrJobNotProcessing) {
+		return river.JobCancel(cause) // ended meanwhile
+	} else if err != nil {
 		return err
 	}
 	w.deps.metrics().Imported(st.Summary, st.BytesRead)

@@ -39,18 +39,18 @@ type Config struct {
 	SplitParts    int
 	SplitMinUsers int64
 
-	MaxImportsPerTenant int           // imports of one tenant processing at once (DefaultMaxImportsPerTenant)
+	MaxImportsPerTenant int           // imports of one tenant active at once (userport.DefaultMaxImportsPerTenant)
 	ImportChunk         time.Duration // how long one River execution of an import runs (default 30s)
 	ImportTimeout       time.Duration // River timeout of one import execution (default ImportChunk + 1 min)
 	RescueAfter         time.Duration // River's RescueStuckJobsAfter (default 2 min; its JobTimeout is at most this)
 }
 
 // Defaults of the settings the command line also takes (--workers,
-// --max-exports-per-tenant, --max-imports-per-tenant).
+// --max-exports-per-tenant; --max-imports-per-tenant's is
+// userport.DefaultMaxImportsPerTenant, which the API's limit shares).
 const (
 	DefaultWorkers             = 2
 	DefaultMaxExportsPerTenant = 2
-	DefaultMaxImportsPerTenant = 2
 )
 
 // River's FetchCooldown: on SQLite every fetch takes the one writer, so
@@ -85,7 +85,7 @@ func (c Config) withDefaults() Config {
 		c.SplitMinUsers = DefaultSplitMinUsers
 	}
 	if c.MaxImportsPerTenant <= 0 {
-		c.MaxImportsPerTenant = DefaultMaxImportsPerTenant
+		c.MaxImportsPerTenant = userport.DefaultMaxImportsPerTenant
 	}
 	def(&c.ImportChunk, 30*time.Second)
 	def(&c.ImportTimeout, c.ImportChunk+time.Minute)
@@ -121,6 +121,9 @@ type Deps struct {
 	Clock    userport.Clock
 	Logger   *slog.Logger
 	Metrics  Metrics // nil: none
+	// Observe, if set, sees every job change the workers and the cleanup
+	// make, once it is committed (see userport.JobTransitions).
+	Observe userport.JobObserver
 }
 
 // New builds the engine. workers=false makes an insert-only client (the API of

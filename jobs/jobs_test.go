@@ -423,14 +423,7 @@ func TestCleanupLifetimes(t *testing.T) {
 	e.stop(t, time.Second) // the test drives Cleanup itself
 
 	// A job that started 8 h ago and never finished (its worker died).
-	stuck := &userport.Job{Tenant: "dev", ID: userport.NewJobID(), Type: userport.JobUsersExport, Status: userport.JobPending,
-		Format: userport.FormatCSV, CreatedAt: e.clock.Now()}
-	if err := e.store.CreateJob(ctx, stuck, 0, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.store.StartJob(ctx, "dev", stuck.ID, 5, e.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	stuck := e.startStuck(t)
 	// Runners killed while writing left temporary files in both jobs' directories.
 	for _, id := range []string{done.ID, stuck.ID} {
 		w, err := e.blobs.Create(ctx, id+"/killed-runner/dev.csv.gz")

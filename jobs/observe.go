@@ -48,10 +48,32 @@ func (d Deps) logger(ctx context.Context) *slog.Logger {
 	return logctx.From(ctx, d.Logger)
 }
 
-// finished records, in the metrics and the log, a job that ended with status.
+// transitions is the seam every job change of the workers and the cleanup
+// passes through (userport.JobTransitions), observed by observe.
+func (d Deps) transitions() userport.JobTransitions {
+	return userport.JobTransitions{Store: d.Store, Observe: d.observe}
+}
+
+// observe sees every job change that took effect: it counts each job end
+// (processing -> completed or failed, whoever ended it: a worker, or the
+// cleanup at the time limit) and each completed export's file in the
+// metrics, then tells Deps.Observe.
+func (d Deps) observe(ctx context.Context, before userport.JobStatus, after *userport.Job) {
+	if before == userport.JobProcessing && (after.Status == userport.JobCompleted || after.Status == userport.JobFailed) {
+		d.metrics().JobFinished(after.Type, after.Status, after.CompletedAt.Sub(after.StartedAt))
+		if after.Type == userport.JobUsersExport && after.Status == userport.JobCompleted {
+			d.metrics().Exported(after.Rows, after.FileBytes)
+		}
+	}
+	if d.Observe != nil {
+		d.Observe(ctx, before, after)
+	}
+}
+
+// finished logs a job that ended with status (the metrics count it in
+// observe).
 func (d Deps) finished(ctx context.Context, job *userport.Job, status userport.JobStatus, attrs ...slog.Attr) {
 	took := d.Clock.Now().Sub(job.StartedAt)
-	d.metrics().JobFinished(job.Type, status, took)
 	level := slog.LevelInfo
 	if status == userport.JobFailed {
 		level = slog.LevelError

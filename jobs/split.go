@@ -355,14 +355,10 @@ func (w *exportPartWorker) Work(ctx context.Context, rj *river.Job[ExportPartArg
 	}
 	bg := context.WithoutCancel(ctx)
 	w.deps.Logger.LogAttrs(bg, slog.LevelError, "export part failed", slog.String("job_id", job.ID), slog.Any("err", err))
-	_, uerr := w.deps.Store.UpdateJob(bg, job.Tenant, job.ID, func(j *userport.Job) error {
-		if j.Status != userport.JobProcessing {
-			return errNotProcessing
-		}
-		j.Status, j.StatusDetails, j.CompletedAt = userport.JobFailed, "The export failed: "+userport.ErrorMessage(err), w.deps.Clock.Now()
-		return nil
+	_, uerr := w.deps.transitions().Change(bg, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.Fail("", w.deps.Clock.Now(), userport.ErrorMessage(err), nil) // whichever runner runs it
 	})
-	if uerr != nil && !errors.Is(uerr, errNotProcessing) && userport.ErrorCode(uerr) != userport.ENOTFOUND {
+	if uerr != nil && !errors.Is(uerr, userport.ErrJobNotProcessing) && userport.ErrorCode(uerr) != userport.ENOTFOUND {
 		return uerr
 	}
 	return river.JobCancel(err)

@@ -44,7 +44,7 @@ func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes in
 }
 
 // checkActiveJobs fails with userport.TooManyJobs when limit (> 0) jobs of
-// the tenant and type are pending or processing. It counts under the
+// the tenant and type are active (userport.ActiveJobStatuses). It counts under the
 // tenant's and type's advisory lock, so the count and the insert that
 // follows in tx are atomic across connections.
 func checkActiveJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport.JobType, limit int) error {
@@ -55,15 +55,11 @@ func checkActiveJobs(ctx context.Context, tx pgx.Tx, tenant string, typ userport
 		return dbError(err)
 	}
 	var n int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE tenant = $1 AND type = $2
-		AND status IN ('pending', 'processing')`, tenant, string(typ)).Scan(&n)
+	err := tx.QueryRow(ctx, sqlCountActive, activeArgs(tenant, typ)...).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("count: %w", dbError(err))
 	}
-	if n >= limit {
-		return userport.TooManyJobs(typ, limit)
-	}
-	return nil
+	return userport.CheckNewJob(typ, n, limit)
 }
 
 // FindImportState returns the committed progress of an import job.

@@ -140,19 +140,10 @@ func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userp
 	var fnErr error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if j, err = findJob(ctx, tx, tenant, id, "FOR UPDATE"); err != nil {
-			return err
-		}
-		if fnErr = fn(j); fnErr != nil {
+		j, err = updateJob(ctx, tx, tenant, id, func(j *userport.Job) error {
+			fnErr = fn(j)
 			return fnErr
-		}
-		j.Tenant, j.ID = tenant, id
-		normalizeTimes(j)
-		args, err := jobArgs(j)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE jobs SET (`+jobColumns+`) = (`+jobPlaceholders+`) WHERE tenant = $1 AND id = $2`, args...)
+		})
 		return err
 	})
 	if fnErr != nil {
@@ -163,6 +154,26 @@ func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userp
 	return j, nil
 }
 
+// updateJob reads the job in tx, locking its row, lets fn change it and
+// writes it back.
+func updateJob(ctx context.Context, tx pgx.Tx, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	j, err := findJob(ctx, tx, tenant, id, "FOR UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(j); err != nil {
+		return nil, err
+	}
+	j.Tenant, j.ID = tenant, id
+	normalizeTimes(j)
+	args, err := jobArgs(j)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE jobs SET (`+jobColumns+`) = (`+jobPlaceholders+`) WHERE tenant = $1 AND id = $2`, args...)
+	return j, err
+}
+
 // normalizeTimes makes j's times what the store keeps: UTC milliseconds.
 func normalizeTimes(j *userport.Job) {
 	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt} {
@@ -171,12 +182,15 @@ func normalizeTimes(j *userport.Job) {
 }
 
 // StartJob moves a pending job to processing when fewer than limit jobs of its
-// tenant and type are processing. The count and the change run under a
-// transaction-scoped advisory lock of the tenant and type, which StartJob and
-// CreateImportJob take on every database connection: two workers that start
-// jobs of one tenant at once count one after the other.
+// tenant and type are processing or pending and older. In one transaction it
+// reads the job, counts the jobs ahead of it and lets userport.Job.Start
+// decide; it returns the job unchanged when Start refused. The count and the
+// change run under a transaction-scoped advisory lock of the tenant and type,
+// which StartJob, CreateJob and CreateImportJob take on every database
+// connection: two workers that start jobs of one tenant at once count one
+// after the other.
 func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now time.Time) (*userport.Job, error) {
-	var j *userport.Job
+	var j, read *userport.Job
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var typ string
 		err := tx.QueryRow(ctx, `SELECT type FROM jobs WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&typ)
@@ -188,21 +202,44 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 		if err := lockJobs(ctx, tx, tenant, userport.JobType(typ)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE jobs SET status = 'processing', started_at = $1
-			WHERE tenant = $2 AND id = $3 AND status = 'pending'
-			AND (SELECT count(*) FROM jobs AS o WHERE o.tenant = jobs.tenant AND o.type = jobs.type
-				AND (o.status = 'processing' OR o.status = 'pending'
-					AND (o.created_at, o.id) < (jobs.created_at, jobs.id))) < $4`, toTime(now), tenant, id, limit)
-		if err != nil {
-			return err
-		}
-		j, err = findJob(ctx, tx, tenant, id, "")
+		j, err = updateJob(ctx, tx, tenant, id, func(j *userport.Job) error {
+			read = j
+			var ahead int
+			if err := tx.QueryRow(ctx, sqlCountAhead, aheadArgs(j)...).Scan(&ahead); err != nil {
+				return fmt.Errorf("count jobs ahead: %w", err)
+			}
+			return j.Start(now, ahead, limit)
+		})
 		return err
 	})
-	if err != nil {
+	if userport.StartRefused(err) {
+		return read, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("start job: %w", dbError(err))
 	}
 	return j, nil
+}
+
+// sqlCountActive counts the active jobs of a tenant and type (activeArgs).
+const sqlCountActive = `SELECT count(*) FROM jobs WHERE tenant = $1 AND type = $2 AND status = ANY($3)`
+
+// activeArgs are the arguments of sqlCountActive: the tenant, the type and
+// the active statuses (userport.ActiveJobStatuses).
+func activeArgs(tenant string, typ userport.JobType) []any {
+	statuses := make([]string, len(userport.ActiveJobStatuses))
+	for i, s := range userport.ActiveJobStatuses {
+		statuses[i] = string(s)
+	}
+	return []any{tenant, string(typ), statuses}
+}
+
+// sqlCountAhead counts the active jobs that go before a job (aheadArgs):
+// of its tenant and type, processing or created before it (then by id).
+const sqlCountAhead = sqlCountActive + ` AND (status = $4 OR (created_at, id) < ($5, $6))`
+
+// aheadArgs are the arguments of sqlCountAhead for j.
+func aheadArgs(j *userport.Job) []any {
+	return append(activeArgs(j.Tenant, j.Type), string(userport.JobProcessing), toTime(j.CreatedAt), j.ID)
 }
 
 // lockJobs takes the transaction-scoped advisory lock of a tenant's jobs of

@@ -55,21 +55,36 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 }
 
 // checkActiveJobs fails with userport.TooManyJobs when limit (> 0) jobs of
-// the tenant and type are pending or processing.
+// the tenant and type are active (userport.ActiveJobStatuses).
 func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userport.JobType, limit int) error {
 	if limit <= 0 {
-		return nil
+		return nil // no limit: nothing to count
 	}
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE tenant = ? AND type = ?
-		AND status IN ('pending', 'processing')`, tenant, string(typ)).Scan(&n)
+	err := tx.QueryRowContext(ctx, sqlCountActive, activeArgs(tenant, typ)...).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("count %s jobs: %w", typ, err)
 	}
-	if n >= limit {
-		return userport.TooManyJobs(typ, limit)
+	return userport.CheckNewJob(typ, n, limit)
+}
+
+// sqlCountActive counts the active jobs of a tenant and type (activeArgs).
+var sqlCountActive = `SELECT count(*) FROM jobs WHERE tenant = ? AND type = ? AND status IN (` +
+	marks(len(userport.ActiveJobStatuses)) + `)`
+
+// activeArgs are the arguments of sqlCountActive: the tenant, the type and
+// the active statuses.
+func activeArgs(tenant string, typ userport.JobType) []any {
+	args := []any{tenant, string(typ)}
+	for _, s := range userport.ActiveJobStatuses {
+		args = append(args, string(s))
 	}
-	return nil
+	return args
+}
+
+// marks is n comma-separated placeholders.
+func marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // jobArgs are j's values in jobColumns order.
@@ -148,6 +163,11 @@ func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, 
 // stored (times in UTC milliseconds).
 func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (_ *userport.Job, err error) {
 	defer mapBusy(&err)
+	return db.updateJob(ctx, tenant, id, func(_ *sql.Tx, j *userport.Job) error { return fn(j) })
+}
+
+// updateJob is UpdateJob whose fn also reads through the transaction.
+func (db *DB) updateJob(ctx context.Context, tenant, id string, fn func(tx *sql.Tx, j *userport.Job) error) (*userport.Job, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update job: %w", err)
@@ -157,7 +177,7 @@ func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userp
 	if err != nil {
 		return nil, fmt.Errorf("update job: %w", err)
 	}
-	if err := fn(j); err != nil {
+	if err := fn(tx, j); err != nil {
 		return nil, err
 	}
 	j.Tenant, j.ID = tenant, id
@@ -246,8 +266,7 @@ func jobWhere(f userport.JobFilter) (string, []any) {
 		conds, args = append(conds, "type = ?"), append(args, string(f.Type))
 	}
 	if len(f.Statuses) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
-		conds = append(conds, "status IN ("+marks+")")
+		conds = append(conds, "status IN ("+marks(len(f.Statuses))+")")
 		for _, s := range f.Statuses {
 			args = append(args, string(s))
 		}

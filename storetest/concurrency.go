@@ -72,13 +72,7 @@ func testStartJobLimit(t *testing.T, s userport.Store) {
 	wantError(t, err, userport.ENOTFOUND, "inexistent_job", jobNotFoundMessage)
 
 	// Once one of them ends, the pending one starts.
-	_, err = s.UpdateJob(t.Context(), "a", jobID(1), func(j *userport.Job) error {
-		j.Status = userport.JobCompleted
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("UpdateJob: %v", err)
-	}
+	completeExport(t, s, "a", jobID(1), t2)
 	field(t, "Status after one ended", startJob(t, s, "a", jobID(3), 2, t2).Status, userport.JobProcessing)
 }
 

@@ -352,12 +352,7 @@ func testStartJobInCreationOrder(t *testing.T, s userport.Store) {
 	}
 	for i, st := range steps {
 		if st.job < 0 {
-			if _, err := s.UpdateJob(t.Context(), "a", jobs[0].ID, func(j *userport.Job) error {
-				j.Status = userport.JobCompleted
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
+			completeExport(t, s, "a", jobs[0].ID, baseTime.Add(time.Hour))
 			continue
 		}
 		j := jobs[st.job]
@@ -368,6 +363,18 @@ func testStartJobInCreationOrder(t *testing.T, s userport.Store) {
 		if got.Status != st.want {
 			t.Errorf("step %d: job %d is %s, want %s", i, st.job, got.Status, st.want)
 		}
+	}
+}
+
+// completeExport completes the processing export id of tenant at now,
+// through UpdateJob.
+func completeExport(t *testing.T, s userport.Store, tenant, id string, now time.Time) {
+	t.Helper()
+	_, err := s.UpdateJob(t.Context(), tenant, id, func(j *userport.Job) error {
+		return j.CompleteExport("", now, userport.ExportFile{})
+	})
+	if err != nil {
+		t.Fatalf("complete %s: %v", id, err)
 	}
 }
 

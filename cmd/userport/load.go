@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/importer"
@@ -47,52 +47,57 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	job := &userport.Job{Tenant: cfg.Tenant, ID: userport.NewJobID(), Type: userport.JobUsersImport,
-		Status: userport.JobPending, ConnectionID: conn.ID, Connection: conn.Name, Upsert: *upsert,
-		CreatedAt: clock.Now()} // no UploadKey: the file is the caller's, no blob to delete
+	job := userport.NewJob(cfg.Tenant, userport.JobUsersImport, clock.Now())
+	job.ConnectionID, job.Connection, job.Upsert = conn.ID, conn.Name, *upsert // no UploadKey: the file is the caller's
 	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
 		return err
 	}
-	if job, err = store.StartJob(ctx, cfg.Tenant, job.ID, 1<<30, clock.Now()); err != nil {
+	// No limit: the command line's load runs whatever imports are active.
+	if job, err = (userport.JobTransitions{Store: store}).Start(ctx, cfg.Tenant, job.ID, math.MaxInt, clock.Now()); err != nil {
 		return err
 	}
-	if err := importFile(ctx, store, job, localFile(path), stdout); err != nil {
+	if err := importFile(ctx, store, clock, job, localFile(path), stdout); err != nil {
 		return err
 	}
 	// As after a seed: statistics and visibility for the users just written.
 	return store.AnalyzeUsers(ctx, true)
 }
 
-// importFile runs the import to its end and records the outcome on the job.
-func importFile(ctx context.Context, store importStore, job *userport.Job, file importer.Source, stdout io.Writer) error {
-	im := &importer.Importer{Store: store, Files: file, Clock: userport.SystemClock{}}
-	start := time.Now()
+// importFile runs the importer over the whole file and ends the job through
+// the Job's transitions, at the clock's time: a job that is no longer
+// processing (ended by another process) keeps its end.
+func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: file, Clock: clock}
+	start := clock.Now()
 	st, _, runErr := im.Run(ctx, job, 0)
-	secs := time.Since(start).Seconds()
-	_, err := store.UpdateJob(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
-		j.Status, j.CompletedAt, j.PercentageDone = userport.JobCompleted, time.Now(), 100
+	took := clock.Now().Sub(start)
+	_, err := userport.JobTransitions{Store: store}.Change(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
 		if runErr != nil {
-			j.Status, j.StatusDetails = userport.JobFailed, "The import failed: "+userport.ErrorMessage(runErr)
+			return j.Fail("", clock.Now(), userport.ErrorMessage(runErr), summaryOf(st))
 		}
-		if st != nil {
-			summary := st.Summary
-			j.Summary = &summary
-		}
-		return nil
+		return j.CompleteImport(clock.Now(), st.Summary)
 	})
 	if runErr != nil {
-		return fmt.Errorf("import %s: %w", job.ID, runErr)
+		return errors.Join(fmt.Errorf("import %s: %w", job.ID, runErr), err)
 	}
-	s := st.Summary
+	s, secs := st.Summary, took.Seconds()
 	fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
 		job.ID, s.Total, s.Inserted, s.Updated, s.Failed, job.Connection, secs, float64(s.Total)/secs)
 	return err
 }
 
+// summaryOf is the summary of st, nil without one.
+func summaryOf(st *userport.ImportState) *userport.ImportSummary {
+	if st == nil {
+		return nil
+	}
+	return &st.Summary
+}
+
 // importStore is what importFile needs of the store.
 type importStore interface {
 	importer.Store
-	UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error)
+	userport.JobStore
 }
 
 // localFile is the one file a command line import reads, at that path.

@@ -143,7 +143,7 @@ var serverSettings = []cs{
 	opt("max-exports-per-tenant", func(c *Config) *int { return &c.MaxExportsPerTenant }, jobs.DefaultMaxExportsPerTenant, "exports of one tenant processing at once").filled(),
 	opt("download-ttl", func(c *Config) *time.Duration { return &c.DownloadTTL }, httpapi.DefaultDownloadTTL, "lifetime of a signed download URL").filled(),
 	opt("max-import-bytes", func(c *Config) *int64 { return &c.MaxImportBytes }, httpapi.DefaultMaxImportBytes, "largest uploaded import file, in bytes"),
-	opt("max-imports-per-tenant", func(c *Config) *int { return &c.MaxImportsPerTenant }, jobs.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once"),
+	opt("max-imports-per-tenant", func(c *Config) *int { return &c.MaxImportsPerTenant }, userport.DefaultMaxImportsPerTenant, "imports of one tenant pending or processing at once"),
 	opt("export-split-parts", func(c *Config) *int { return &c.ExportSplitParts }, 0, fmt.Sprintf("user_id ranges an export is split into at most, "+
 		"written by several workers at once; 0: %d with PostgreSQL, 1 (never split) with SQLite", DefaultScaleSplitParts)),
 	opt("export-split-min-users", func(c *Config) *int64 { return &c.ExportSplitMinUsers }, jobs.DefaultSplitMinUsers, "fewest users of one range of a split export: smaller exports are not split"),

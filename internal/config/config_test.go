@@ -120,9 +120,9 @@ func TestDefaultsWrittenOnce(t *testing.T) {
 			t.Errorf("--%s defaults to %v from the flags, %v in code, %v in its package", c.name, c.fromFlags, c.inCode, c.owner)
 		}
 	}
-	if flags.MaxImportBytes != httpapi.DefaultMaxImportBytes || flags.MaxImportsPerTenant != jobs.DefaultMaxImportsPerTenant {
+	if flags.MaxImportBytes != httpapi.DefaultMaxImportBytes || flags.MaxImportsPerTenant != userport.DefaultMaxImportsPerTenant {
 		t.Errorf("--max-import-bytes %d, --max-imports-per-tenant %d; want the packages' %d and %d",
-			flags.MaxImportBytes, flags.MaxImportsPerTenant, httpapi.DefaultMaxImportBytes, jobs.DefaultMaxImportsPerTenant)
+			flags.MaxImportBytes, flags.MaxImportsPerTenant, httpapi.DefaultMaxImportBytes, userport.DefaultMaxImportsPerTenant)
 	}
 }
 
