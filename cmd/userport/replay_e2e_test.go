@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // userShapes is testdata/auth0/users.json: what real Auth0 tenants answered
@@ -293,25 +295,19 @@ func TestDeleteConnectionPurgesItsUsers(t *testing.T) {
 	if names := connectionNames(t, b); slices.Contains(names, "doomed") {
 		t.Errorf("connections listed after DELETE: %v", names)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for b.userCount() != int64(len(kept)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d users left a minute after the DELETE, want %d", b.userCount(), len(kept))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(t, time.Minute, "the deleted connection's users to be purged", func() (string, bool) {
+		n := b.userCount()
+		return fmt.Sprintf("%d users left, want %d", n, len(kept)), n == int64(len(kept))
+	})
 	// Purged whole: the name is free again.
-	for {
+	testutil.Eventually(t, time.Minute, "the deleted connection's name to be free", func() bool {
 		r := b.admin(http.MethodPost, "/connections", map[string]any{"name": "doomed", "strategy": "auth0"})
 		if r.status == http.StatusCreated {
-			break
+			return true
 		}
 		r.wantError(t, 409, "connection_conflicts", "A connection with the same name already exists")
-		if time.Now().After(deadline) {
-			t.Fatal("the deleted connection's name is still taken")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // connectionNames lists the tenant's connection names.
