@@ -61,23 +61,41 @@ const upa = userport.DefaultConnectionName
 // not (Files is the blob store the server signs links of).
 type env struct {
 	*testutil.Embedded
-	t      *testing.T
-	Server *httpapi.Server // as served; setup's edits applied
-	Files  *localblob.Store
-	base   string // http://127.0.0.1:PORT
-	client *http.Client
-	logs   *syncBuffer // the server's and the workers' logs
-	all    string      // cached token with every scope
+	t        *testing.T
+	tenant   string
+	Server   *httpapi.Server // as served; setup's edits applied
+	Files    *localblob.Store
+	filesDir string // where Files keeps them: export files under {job}/, uploads under imports/
+	base     string // http://127.0.0.1:PORT
+	client   *http.Client
+	logs     *syncBuffer // the server's and the workers' logs
+	all      string      // cached token with every scope
 }
 
-// setup starts the API over a fresh embedded store, edit (if any) applied to
-// the Server before it serves. It runs no job workers: see work. Everything
-// stops when the test ends.
+// setup starts the API of the tenant "dev" over a fresh embedded store, edit
+// (if any) applied to the Server before it serves. It runs no job workers:
+// see work. Everything stops when the test ends.
 func setup(t *testing.T, edit ...func(*httpapi.Server)) *env {
 	t.Helper()
-	e := &env{Embedded: testutil.NewEmbedded(t), t: t, logs: &syncBuffer{}}
+	emb := testutil.NewEmbedded(t)
 	// Now, as tokens and links signed by the system clock expect.
-	e.Clock.Set(time.Now().UTC().Truncate(time.Millisecond))
+	emb.Clock.Set(time.Now().UTC().Truncate(time.Millisecond))
+	return listen(t, &env{Embedded: emb, tenant: tenant, filesDir: filepath.Join(t.TempDir(), "exports")}, edit)
+}
+
+// otherTenant starts the API of another tenant over e's store, files and
+// clock, as a second `serve --tenant` on the same data dir does.
+func (e *env) otherTenant(name string, edit ...func(*httpapi.Server)) *env {
+	e.t.Helper()
+	_, err := userport.EnsureTenant(e.t.Context(), e.Store, name, e.Clock)
+	must(e.t, err)
+	return listen(e.t, &env{Embedded: e.Embedded, tenant: name, filesDir: e.filesDir}, edit)
+}
+
+// listen completes e with its server, edit applied, and starts serving.
+func listen(t *testing.T, e *env, edit []func(*httpapi.Server)) *env {
+	t.Helper()
+	e.t, e.logs = t, &syncBuffer{}
 	ts := httptest.NewUnstartedServer(nil)
 	e.base = "http://" + ts.Listener.Addr().String()
 	e.Server = e.newServer(t)
@@ -98,17 +116,17 @@ func setup(t *testing.T, edit ...func(*httpapi.Server)) *env {
 func (e *env) newServer(t *testing.T) *httpapi.Server {
 	t.Helper()
 	keys := testKeys(t)
-	issuer := &auth.Issuer{Keys: keys, Issuer: e.base + "/", Audience: e.base + "/api/v2/", Tenant: tenant,
+	issuer := &auth.Issuer{Keys: keys, Issuer: e.base + "/", Audience: e.base + "/api/v2/", Tenant: e.tenant,
 		TTL: time.Hour, Clock: e.Clock, Clients: &auth.ClientCache{Store: e.Store, Clock: e.Clock}}
-	c := &userport.Client{Tenant: tenant, ID: adminID, Name: "userport admin",
+	c := &userport.Client{Tenant: e.tenant, ID: adminID, Name: "userport admin",
 		SecretHash: auth.HashSecret(adminSecret), Scopes: auth.AllScopes(), CreatedAt: e.Clock.Now()}
 	must(t, e.Store.PutClient(t.Context(), c))
-	local, err := localblob.New(filepath.Join(t.TempDir(), "exports"), e.base, make([]byte, 32), e.Clock)
+	local, err := localblob.New(e.filesDir, e.base, make([]byte, 32), e.Clock)
 	must(t, err)
-	e.Files, err = local.ForTenant(tenant)
+	e.Files, err = local.ForTenant(e.tenant)
 	must(t, err)
 	queue := e.engine(jobs.Config{}, e.deps(), false)
-	return &httpapi.Server{Tenant: tenant, PublicURL: e.base, Store: e.Store, Issuer: issuer, Keys: keys,
+	return &httpapi.Server{Tenant: e.tenant, PublicURL: e.base, Store: e.Store, Issuer: issuer, Keys: keys,
 		Clock: e.Clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil)), Queue: queue, Blobs: e.Files,
 		Downloads: e.Files.Handler(), DownloadTTL: httpapi.DefaultDownloadTTL, Lifetimes: userport.Lifetimes{}.WithDefaults(),
 		RateLimits: httpapi.RateLimits{Rate: 1000, Burst: 1000}} // tests poll faster than the default lets a client
@@ -116,9 +134,11 @@ func (e *env) newServer(t *testing.T) *httpapi.Server {
 
 // work starts the job workers in this process, polling every 20 ms, with
 // edit (nil: none) applied to their configuration and dependencies first (a
-// test wraps deps.Blobs to hold an export, sets cfg.Lifetimes as its Server
-// has them...). They stop when the test ends.
-func (e *env) work(edit func(cfg *jobs.Config, deps *jobs.Deps)) {
+// test wraps deps.Blobs to hold an export, sets cfg.CleanupInterval...;
+// cfg.Lifetimes starts as the Server's). stop stops them, waiting for the
+// jobs they run (as a process's shutdown does); they stop anyway when the
+// test ends.
+func (e *env) work(edit func(cfg *jobs.Config, deps *jobs.Deps)) (stop func()) {
 	e.t.Helper()
 	cfg, deps := jobs.Config{PollInterval: 20 * time.Millisecond, Lifetimes: e.Server.Lifetimes}, e.deps()
 	if edit != nil {
@@ -126,13 +146,15 @@ func (e *env) work(edit func(cfg *jobs.Config, deps *jobs.Deps)) {
 	}
 	eng := e.engine(cfg, deps, true)
 	must(e.t, eng.Start(context.Background()))
-	e.t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := eng.Stop(ctx); err != nil {
 			e.t.Errorf("stop the job workers: %v", err)
 		}
 	})
+	e.t.Cleanup(stop)
+	return stop
 }
 
 // deps are the job workers' dependencies over the test's store and files.
