@@ -674,15 +674,7 @@ func exPoll(t *testing.T, timeout time.Duration, what string, fn func() bool) {
 
 // exErrorBody is the Management API error body, for exact comparisons.
 func exErrorBody(status int, code, message string) string {
-	body := map[string]any{"statusCode": status, "error": http.StatusText(status), "message": message}
-	if code != "" {
-		body["errorCode"] = code
-	}
-	if status == http.StatusUnauthorized && message != "Missing authentication" {
-		body["attributes"] = map[string]string{"error": message} // Auth0 repeats a 401's reason
-	}
-	b, _ := json.Marshal(body)
-	return string(b)
+	return testutil.ErrorBody(status, code, message)
 }
 
 // exMust fails on err.

@@ -324,20 +324,7 @@ func (r *response) wantOAuthError(t *testing.T, status int, code, description st
 }
 
 // canon re-encodes a JSON document with sorted keys and no spacing.
-func canon(t *testing.T, data []byte) string {
-	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("not JSON: %q: %v", data, err)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
-}
+func canon(t *testing.T, data []byte) string { return testutil.CanonJSON(t, data) }
 
 // mustJSON encodes v.
 func mustJSON(t *testing.T, v any) string {
