@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/sqlite"
 )
@@ -53,8 +54,6 @@ var (
 	sharedKeyOnce sync.Once
 	sharedKey     *rsa.PrivateKey
 	sharedKeyPEM  []byte
-	otherKeyOnce  sync.Once
-	otherKey      *rsa.PrivateKey
 )
 
 // testKey returns the signing key the servers of setup share, and its PEM.
@@ -72,18 +71,6 @@ func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 		sharedKey, sharedKeyPEM = k, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	})
 	return sharedKey, sharedKeyPEM
-}
-
-// foreignKey returns an RSA key that no server knows.
-func foreignKey() *rsa.PrivateKey {
-	otherKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		otherKey = k
-	})
-	return otherKey
 }
 
 // installTestKey writes the shared signing key into dataDir.
@@ -323,6 +310,23 @@ func (r *response) wantOAuthError(t *testing.T, status int, code, description st
 	r.want(t, status, string(want))
 }
 
+// allScopes is the scope string of an unnarrowed admin token.
+var allScopes = strings.Join(auth.AllScopes(), " ")
+
+// checkTokenResponse checks a successful /oauth/token answer of b's client
+// (b.id), the token's header and claims, and that the token works.
+func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
+	t.Helper()
+	tok := testutil.CheckTokenAnswer(t, r.status, r.header, r.body, testutil.TokenWant{Issuer: b.m.URL() + "/",
+		Audience: b.audience(), Tenant: b.m.Config.Tenant, KeyID: b.m.keys.SigningKeyID(), ClientID: b.id, Scope: scope, Now: b.clock.Now()})
+	b.api(http.MethodGet, "/connections", tok, nil).wantStatus(t, http.StatusOK)
+}
+
+// basic returns an HTTP Basic Authorization value (RFC 6749 2.3.1 encoding).
+func basic(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
 // canon re-encodes a JSON document with sorted keys and no spacing.
 func canon(t *testing.T, data []byte) string { return testutil.CanonJSON(t, data) }
 
@@ -336,27 +340,6 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// tokenParts decodes the header and payload of a compact JWT.
-func tokenParts(t *testing.T, tok string) (header, payload map[string]any) {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token has %d parts, want 3: %q", len(parts), tok)
-	}
-	for i, dst := range []*map[string]any{&header, &payload} {
-		data, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			t.Fatalf("token part %d: %v", i, err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(dst); err != nil {
-			t.Fatalf("token part %d: %v", i, err)
-		}
-	}
-	return header, payload
-}
-
 // ctx is the context of the checks made behind the API.
 func (b *bundle) ctx() context.Context { return context.Background() }
 
@@ -364,16 +347,6 @@ func (b *bundle) ctx() context.Context { return context.Background() }
 func (b *bundle) userCount() int64 {
 	b.t.Helper()
 	n, err := b.m.store.CountUsers(b.ctx(), b.m.Config.Tenant, "")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
-
-// connectionCount counts the tenant's connections in the store.
-func (b *bundle) connectionCount() int {
-	b.t.Helper()
-	_, n, err := b.m.store.ListConnections(b.ctx(), userport.ConnectionFilter{Tenant: b.m.Config.Tenant, Limit: 1})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/sqlite"
 )
 
@@ -155,7 +156,7 @@ func TestTokenCommand(t *testing.T) {
 	if strings.Count(out.String(), "\n") != 1 || strings.ContainsAny(tok, " \n") {
 		t.Fatalf("userport token printed %q, want one token and a newline", out.String())
 	}
-	_, claims := tokenParts(t, tok)
+	_, claims := testutil.TokenParts(t, tok)
 	if claims["scope"] != "read:users" || claims["azp"] != admin.ClientID || claims["aud"] != b.audience() {
 		t.Errorf("claims = %v, want scope read:users, azp %s and aud %s", claims, admin.ClientID, b.audience())
 	}
@@ -169,7 +170,7 @@ func TestTokenCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.TrimSpace(out.String())
-	if _, claims := tokenParts(t, all); claims["scope"] != allScopes {
+	if _, claims := testutil.TokenParts(t, all); claims["scope"] != allScopes {
 		t.Errorf("default scope = %v, want %s", claims["scope"], allScopes)
 	}
 	b.api(http.MethodPost, "/connections", all, map[string]any{"name": "Cli", "strategy": "auth0"}).wantStatus(t, 201)
