@@ -323,6 +323,7 @@ func TestExportJobBodyChecks(t *testing.T) {
 // TestConnectionPatchDeleteBadInput: a bad PATCH or DELETE of a connection
 // gets Auth0's 400, never a 500.
 func TestConnectionPatchDeleteBadInput(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	id := b.connection(upa).ID
 	tests := []struct {

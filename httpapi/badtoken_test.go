@@ -232,6 +232,7 @@ func TestDeletedClientToken(t *testing.T) {
 // TestUnauthorizedAttributes: a 401 repeats its reason under attributes, as
 // Auth0 does; a request without a token has none.
 func TestUnauthorizedAttributes(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.api(http.MethodGet, "/users", "not-a-token", nil).want(t, 401,
 		`{"statusCode":401,"error":"Unauthorized","message":"Invalid token","attributes":{"error":"Invalid token"}}`)

@@ -321,6 +321,7 @@ func TestUserEmailsAreLowerCased(t *testing.T) {
 // TestDeleteMissingUser: Auth0 answers 204 to the DELETE of a user that
 // does not exist (any more), so that cleanup scripts can retry.
 func TestDeleteMissingUser(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	u := b.createUser(map[string]any{"connection": "Username-Password-Authentication", "email": "gone@example.com", "password": "Passwords hide"})
 	path := "/users/" + strings.ReplaceAll(u["user_id"].(string), "|", "%7C")
