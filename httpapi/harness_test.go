@@ -352,12 +352,28 @@ func (r *response) wantOAuthError(t *testing.T, status int, code, description st
 	r.want(t, status, string(want))
 }
 
+// wantHeaders fails unless r has each header of want (name, value pairs).
+func (r *response) wantHeaders(t *testing.T, want ...string) {
+	t.Helper()
+	for i := 0; i+1 < len(want); i += 2 {
+		r.wantHeader(t, want[i], want[i+1])
+	}
+}
+
 // wantHeader fails unless the response header name is want.
 func (r *response) wantHeader(t *testing.T, name, want string) {
 	t.Helper()
 	if got := r.header.Get(name); got != want {
 		t.Errorf("%s = %q, want %q", name, got, want)
 	}
+}
+
+// mustJSON encodes v (a map's keys sorted).
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	must(t, err)
+	return string(b)
 }
 
 // must fails the test on err.
@@ -459,7 +475,7 @@ func (e *env) job(id string) *job {
 func (e *env) wait(id string) *job {
 	e.t.Helper()
 	var j *job
-	testutil.WaitFor(e.t, time.Minute, "job "+id+" to end", func() (string, bool) {
+	testutil.WaitFor(e.t, 2*time.Minute, "job "+id+" to end", func() (string, bool) {
 		j = e.job(id)
 		return j.Status, j.Status != "pending" && j.Status != "processing"
 	})

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -337,12 +336,4 @@ func (e *env) createUser(body map[string]any) map[string]any {
 	r := e.admin(http.MethodPost, "/users", body)
 	r.wantStatus(e.t, http.StatusCreated)
 	return r.object(e.t)
-}
-
-// mustJSON encodes v.
-func mustJSON(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	must(t, err)
-	return string(b)
 }
