@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"testing"
@@ -11,7 +11,9 @@ import (
 // TestImportEmptyExternalID: go-auth0's Job.ImportUsers always sends
 // external_id, empty when unset; Auth0 takes that as none.
 func TestImportEmptyExternalID(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection("Username-Password-Authentication")
 	j := b.imRun([]byte(`[{"email":"ext@example.com","email_verified":true}]`), conn.ID, imField("upsert", "true"),
 		imField("external_id", ""), imField("send_completion_email", "false"))
