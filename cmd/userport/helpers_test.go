@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -27,7 +25,6 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/testutil"
-	"github.com/userport/userport/sqlite"
 )
 
 // The admin client credentials of the servers setup starts.
@@ -277,7 +274,7 @@ func (r *response) want(t *testing.T, status int, want string) {
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
 	}
-	if got, w := canon(t, r.body), canon(t, []byte(want)); got != w {
+	if got, w := testutil.CanonJSON(t, r.body), testutil.CanonJSON(t, []byte(want)); got != w {
 		t.Fatalf("body =\n%s\nwant\n%s", got, w)
 	}
 }
@@ -321,14 +318,6 @@ func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
 		Audience: b.audience(), Tenant: b.m.Config.Tenant, KeyID: b.m.keys.SigningKeyID(), ClientID: b.id, Scope: scope, Now: b.clock.Now()})
 	b.api(http.MethodGet, "/connections", tok, nil).wantStatus(t, http.StatusOK)
 }
-
-// basic returns an HTTP Basic Authorization value (RFC 6749 2.3.1 encoding).
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
-}
-
-// canon re-encodes a JSON document with sorted keys and no spacing.
-func canon(t *testing.T, data []byte) string { return testutil.CanonJSON(t, data) }
 
 // mustJSON encodes v.
 func mustJSON(t *testing.T, v any) string {
@@ -504,14 +493,4 @@ func (b *bundle) inFlightCreate(email string) (finish func() (int, []byte)) {
 		}
 		return 0, nil
 	}
-}
-
-// sqlDB is the server's SQLite database, for tests that look under the store.
-func (b *bundle) sqlDB() *sql.DB {
-	b.t.Helper()
-	db, ok := b.m.store.Store.(*sqlite.DB)
-	if !ok {
-		b.t.Fatalf("the store is a %T, not SQLite", b.m.store.Store)
-	}
-	return db.SQL()
 }
