@@ -17,15 +17,6 @@ import (
 	"github.com/userport/userport/sqlite"
 )
 
-func TestHealth(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	b.request(http.MethodGet, "/healthz", nil).want(t, 200, `{"status":"ok"}`)
-	b.request(http.MethodGet, "/readyz", nil).want(t, 200, `{"status":"ready"}`)
-	// Credentials, even bad ones, do not matter there.
-	b.request(http.MethodGet, "/readyz", nil, "Authorization", "Bearer nonsense").want(t, 200, `{"status":"ready"}`)
-}
-
 func TestRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir() // no shared key: the first start generates one
