@@ -109,25 +109,28 @@ func (e *scaleEnv) userIDs(t *testing.T) map[string]bool {
 	return set
 }
 
-// riverJobs returns River's jobs of kind whose arguments name the job id,
-// through an insert-only River client over db.
-func riverJobs(t *testing.T, db *postgres.DB, kind, id string) []*rivertype.JobRow {
+// riverJobs returns a function that lists River's jobs of kind whose
+// arguments name the job id, through an insert-only River client over db.
+func riverJobs(t *testing.T, db *postgres.DB) func(kind, id string) []*rivertype.JobRow {
 	t.Helper()
 	client, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := client.JobList(t.Context(), river.NewJobListParams().Kinds(kind).First(10_000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []*rivertype.JobRow
-	for _, j := range res.Jobs {
-		if gjson.GetBytes(j.EncodedArgs, "job_id").Str == id {
-			rows = append(rows, j)
+	return func(kind, id string) []*rivertype.JobRow {
+		t.Helper()
+		res, err := client.JobList(t.Context(), river.NewJobListParams().Kinds(kind).First(10_000))
+		if err != nil {
+			t.Fatal(err)
 		}
+		var rows []*rivertype.JobRow
+		for _, j := range res.Jobs {
+			if gjson.GetBytes(j.EncodedArgs, "job_id").Str == id {
+				rows = append(rows, j)
+			}
+		}
+		return rows
 	}
-	return rows
 }
 
 // scaleStartWorker starts `userport worker` over a data dir of its own and
@@ -240,10 +243,10 @@ func TestScaleMode(t *testing.T) {
 // River client that runs it.
 func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 	t.Helper()
-	db := e.store(t)
+	jobsOf := riverJobs(t, e.store(t))
 	var client string
 	testutil.WaitFor(t, time.Minute, "the export "+id+" to run", func() (string, bool) {
-		for _, j := range riverJobs(t, db, "userport_export", id) {
+		for _, j := range jobsOf("userport_export", id) {
 			if j.State == rivertype.JobStateRunning && len(j.AttemptedBy) > 0 {
 				client = j.AttemptedBy[len(j.AttemptedBy)-1]
 				return "", true

@@ -125,6 +125,7 @@ func TestScaleModeSplitExport(t *testing.T) {
 	done := scaleWaitAll(t, c, created, 2*time.Minute)
 	t.Logf("%d exports of %d users completed in %v", len(done), users, time.Since(start))
 	db := e.store(t)
+	jobsOf := riverJobs(t, db)
 	for i := 0; i < len(done); i += 2 {
 		split, whole := done[i], done[i+1]
 		got, want := scaleDownload(t, c, split, e.s3Endpoint), scaleDownload(t, c, whole, e.s3Endpoint)
@@ -136,7 +137,7 @@ func TestScaleModeSplitExport(t *testing.T) {
 			parts, jobs int
 		}{{split.ID, 4, 3}, {whole.ID, 0, 0}} {
 			parts := len(partRunners(t, db, tt.id, userport.JobCompleted))
-			helpers := len(riverJobs(t, db, "userport_export_part", tt.id))
+			helpers := len(jobsOf("userport_export_part", tt.id))
 			if parts != tt.parts || helpers != tt.jobs {
 				t.Errorf("export %s: %d completed parts and %d helper jobs, want %d and %d", tt.id, parts, helpers, tt.parts, tt.jobs)
 			}
