@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -283,38 +284,69 @@ func b64(t *testing.T, s string) []byte {
 	return data
 }
 
-// routes are every /api/v2 route with the scope it needs, a request that
-// passes the scope check, and the status of that request.
+// routes are every /api/v2 route with the scopes it takes (any of them), a
+// request that passes the scope check, and the status of that request.
 var routes = []struct {
-	method, path, scope string
-	body                any
-	status              int
+	method, path string
+	scopes       []string
+	body         any
+	status       int
 }{
-	{"GET", "/users", auth.ScopeReadUsers, nil, 200},
-	{"POST", "/users", auth.ScopeCreateUsers, map[string]any{}, 400},
-	{"GET", "/users/auth0|000000000000000000000000", auth.ScopeReadUsers, nil, 404},
-	{"PATCH", "/users/auth0|000000000000000000000000", auth.ScopeUpdateUsers, map[string]any{"name": "x"}, 404},
-	{"DELETE", "/users/auth0|000000000000000000000000", auth.ScopeDeleteUsers, nil, 204},
-	{"GET", "/users-by-email?email=a%40example.com", auth.ScopeReadUsers, nil, 200},
-	{"GET", "/connections", auth.ScopeReadConnections, nil, 200},
-	{"POST", "/connections", auth.ScopeCreateConnections, map[string]any{}, 400},
-	{"GET", "/connections/con_0000000000000000", auth.ScopeReadConnections, nil, 404},
-	{"PATCH", "/connections/con_0000000000000000", auth.ScopeUpdateConnections, map[string]any{"options": map[string]any{}}, 404},
-	{"DELETE", "/connections/con_0000000000000000", auth.ScopeDeleteConnections, nil, 204},
+	{"GET", "/users", []string{auth.ScopeReadUsers}, nil, 200},
+	{"POST", "/users", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
+	{"GET", "/users/auth0|000000000000000000000000", []string{auth.ScopeReadUsers}, nil, 404},
+	{"PATCH", "/users/auth0|000000000000000000000000", []string{auth.ScopeUpdateUsers}, map[string]any{"name": "x"}, 404},
+	{"DELETE", "/users/auth0|000000000000000000000000", []string{auth.ScopeDeleteUsers}, nil, 204},
+	{"GET", "/users-by-email?email=a%40example.com", []string{auth.ScopeReadUsers}, nil, 200},
+	{"GET", "/connections", []string{auth.ScopeReadConnections}, nil, 200},
+	{"POST", "/connections", []string{auth.ScopeCreateConnections}, map[string]any{}, 400},
+	{"GET", "/connections/con_0000000000000000", []string{auth.ScopeReadConnections}, nil, 404},
+	{"PATCH", "/connections/con_0000000000000000", []string{auth.ScopeUpdateConnections}, map[string]any{"options": map[string]any{}}, 404},
+	{"DELETE", "/connections/con_0000000000000000", []string{auth.ScopeDeleteConnections}, nil, 204},
+	{"POST", "/jobs/users-exports", []string{auth.ScopeReadUsers}, map[string]any{"format": "json"}, 200},
+	{"GET", "/jobs", []string{auth.ScopeReadUsers}, nil, 200},
+	{"GET", "/jobs/job_0000000000000000", []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}, nil, 404},
+	{"POST", "/jobs/users-imports", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
+	{"GET", "/jobs/job_0000000000000000/errors", []string{auth.ScopeCreateUsers, auth.ScopeReadUsers}, nil, 404},
 }
 
+// TestScopes sends each route a token with every scope but the route's, then
+// one with each of the route's scopes alone.
 func TestScopes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for _, rt := range routes {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			others := slices.DeleteFunc(auth.AllScopes(), func(s string) bool { return s == rt.scope })
+			others := slices.DeleteFunc(auth.AllScopes(), func(s string) bool { return slices.Contains(rt.scopes, s) })
 			b.api(rt.method, rt.path, b.token(others...), rt.body).
-				wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: "+rt.scope)
-			if got := b.api(rt.method, rt.path, b.token(rt.scope), rt.body); got.status != rt.status {
-				t.Fatalf("with only %s: status %d, want %d; body %s", rt.scope, got.status, rt.status, got.body)
+				wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: "+strings.Join(rt.scopes, ","))
+			for _, scope := range rt.scopes {
+				if got := b.api(rt.method, rt.path, b.token(scope), rt.body); got.status != rt.status {
+					t.Fatalf("with only %s: status %d, want %d; body %s", scope, got.status, rt.status, got.body)
+				}
 			}
 		})
+	}
+}
+
+// TestScopesCoverEveryRoute checks that routes (TestScopes) sends a request
+// to every /api/v2 route the server serves but the public OpenAPI document.
+func TestScopesCoverEveryRoute(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mux := http.NewServeMux()
+	for _, pattern := range b.Server.Routes() {
+		mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+	}
+	covered := map[string]bool{}
+	for _, rt := range routes {
+		_, pattern := mux.Handler(httptest.NewRequest(rt.method, "/api/v2"+rt.path, nil))
+		covered[pattern] = true
+	}
+	for _, pattern := range b.Server.Routes() {
+		if strings.Contains(pattern, " /api/v2/") && pattern != "GET /api/v2/openapi.json" && !covered[pattern] {
+			t.Errorf("route %s has no row in routes: its scopes are not tested", pattern)
+		}
 	}
 }
 
