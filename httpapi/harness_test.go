@@ -5,13 +5,18 @@ package httpapi_test
 // a real local blob directory), with an admin client holding every scope.
 // Requests go through real HTTP; e.work starts River's job workers in-process
 // when a test needs a job to run; e.Clock is the clock the server, the tokens,
-// the download links and the workers read, and the test moves it.
+// the download links and the workers read, and e.advance moves it.
 //
-//	e := setup(t)
-//	r := e.admin("GET", "/users", nil)         // every scope
-//	r = e.api("GET", "/users", e.token("read:users"), nil)
+//	e := setup(t, func(s *httpapi.Server) { s.MaxImportBytes = 100 }) // edits optional
+//	r := e.admin("GET", "/users", nil)                                 // every scope
+//	r = e.api("GET", "/users", e.token("read:connections"), nil)
 //	r.wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: read:users")
-//	e.work(nil)                                // jobs now run
+//	e.work(nil)                      // jobs now run; e.completed(id) waits for one
+//	e.advance(25 * time.Hour)        // and the cached admin token is dropped
+//
+// harness_store_test.go reads and writes behind the API through the store's
+// methods (no SQL); gate_test.go holds a job's file writes until the test
+// lets them go; e.otherTenant serves a second tenant over the same store.
 
 import (
 	"bytes"
