@@ -11,15 +11,12 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,13 +48,6 @@ func exStart(t *testing.T, edit func(*Config)) *bundle {
 		edit(&cfg)
 	}
 	return start(t, cfg, newTestClock())
-}
-
-// exAdvance moves the server's clock and forgets the cached admin token, which
-// the move may have expired.
-func (b *bundle) exAdvance(d time.Duration) {
-	b.clock.Advance(d)
-	b.all = ""
 }
 
 // exPost sends POST /api/v2/jobs/users-exports as the Auth0 page's curl does:
@@ -120,16 +110,10 @@ func (b *bundle) exCreate(body string) *exJob {
 	return j
 }
 
-// exGet sends GET /api/v2/jobs/{id} with every scope.
-func (b *bundle) exGet(id string) *response {
-	b.t.Helper()
-	return b.admin(http.MethodGet, "/jobs/"+id, nil)
-}
-
 // exJob reads the job through the API, failing unless the answer is 200.
 func (b *bundle) exJob(id string) *exJob {
 	b.t.Helper()
-	r := b.exGet(id)
+	r := b.admin(http.MethodGet, "/jobs/"+id, nil)
 	r.wantStatus(b.t, http.StatusOK)
 	return exDecodeJob(b.t, r.body)
 }
@@ -137,21 +121,19 @@ func (b *bundle) exJob(id string) *exJob {
 // exWait polls the job until it is completed, failed or expired.
 func (b *bundle) exWait(id string) *exJob {
 	b.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		j := b.exJob(id)
+	var j *exJob
+	testutil.WaitFor(b.t, 60*time.Second, "job "+id+" to end", func() (string, bool) {
+		j = b.exJob(id)
 		switch j.Status {
 		case "completed", "failed", "expired":
-			return j
+			return j.Status, true
 		case "pending", "processing":
-		default:
-			b.t.Fatalf("job %s has status %q", id, j.Status)
+			return j.Status, false
 		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("job %s still %s after 60s", id, j.Status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		b.t.Fatalf("job %s has status %q", id, j.Status)
+		return "", false
+	})
+	return j
 }
 
 // exCompleted waits for the job and fails unless it completed.
@@ -197,64 +179,18 @@ func exWantHeader(t *testing.T, r *response, name, want string) {
 	}
 }
 
-// exGunzip decompresses a whole gzip file.
-func exGunzip(t *testing.T, data []byte) []byte {
+// exCheckSeededCSV checks a CSV file of the n users of the tenant "dev"
+// with the default fields against the store.
+func exCheckSeededCSV(t *testing.T, b *bundle, data []byte, n int) {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("not gzip: %v (%d bytes, starting %q)", err, len(data), data[:min(len(data), 40)])
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("gunzip: %v", err)
-	}
-	return out
+	testutil.CheckStoreCSV(t, b.m.store, "dev", data, n)
 }
 
-// exIsGzip reports whether data starts like a gzip file.
-func exIsGzip(data []byte) bool {
-	return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
-}
+// exGunzip decompresses a whole gzip file.
+func exGunzip(t *testing.T, data []byte) []byte { return testutil.Gunzip(t, data) }
 
 // exKeys returns the keys of a JSON object in the order they are written.
-func exKeys(t *testing.T, body []byte) []string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("not a JSON object: %s", body)
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("keys of %s: %v", body, err)
-		}
-		keys = append(keys, tok.(string))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			t.Fatalf("keys of %s: %v", body, err)
-		}
-	}
-	return keys
-}
-
-// exWantKeys fails unless body is an object with exactly keys, in that order.
-func exWantKeys(t *testing.T, body []byte, keys ...string) {
-	t.Helper()
-	if got := exKeys(t, body); !slices.Equal(got, keys) {
-		t.Errorf("keys = %v, want %v; body %s", got, keys, body)
-	}
-}
-
-// exCountJobs counts the tenant's jobs in the store.
-func (b *bundle) exCountJobs() int {
-	b.t.Helper()
-	n, err := b.m.store.CountJobs(b.ctx(), userport.JobFilter{Tenant: b.m.Config.Tenant})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
+func exKeys(t *testing.T, body []byte) []string { return testutil.JSONKeys(t, body) }
 
 // exStoredJob reads a job from the store.
 func (b *bundle) exStoredJob(id string) (*userport.Job, error) {
@@ -296,335 +232,6 @@ func (b *bundle) exPutProfiles(conn *userport.Connection, profiles ...*userport.
 	}
 }
 
-// exSeg is one step of a field path: a key, or an index when idx >= 0.
-type exSeg struct {
-	key string
-	idx int
-}
-
-// exParsePath splits a (valid) field path into its steps.
-func exParsePath(t *testing.T, name string) []exSeg {
-	t.Helper()
-	var segs []exSeg
-	for _, part := range strings.Split(name, ".") {
-		key, rest, _ := strings.Cut(part, "[")
-		segs = append(segs, exSeg{key: key, idx: -1})
-		for rest != "" {
-			num, after, ok := strings.Cut(rest, "]")
-			n, err := strconv.Atoi(num)
-			if !ok || err != nil {
-				t.Fatalf("bad test path %q", name)
-			}
-			segs = append(segs, exSeg{idx: n})
-			rest = strings.TrimPrefix(after, "[")
-		}
-	}
-	return segs
-}
-
-// exPathValue returns the raw JSON value at the path in doc, and whether
-// there is one.
-func exPathValue(t *testing.T, doc []byte, name string) (json.RawMessage, bool) {
-	t.Helper()
-	cur := json.RawMessage(doc)
-	for _, s := range exParsePath(t, name) {
-		if s.idx < 0 {
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(cur, &obj) != nil || obj == nil {
-				return nil, false
-			}
-			v, ok := obj[s.key]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-			continue
-		}
-		var arr []json.RawMessage
-		if json.Unmarshal(cur, &arr) != nil || s.idx >= len(arr) {
-			return nil, false
-		}
-		cur = arr[s.idx]
-	}
-	return cur, true
-}
-
-// exSystemDates are the dates the system writes, bare in CSV.
-var exSystemDates = map[string]bool{"created_at": true, "updated_at": true, "last_login": true, "last_password_reset": true}
-
-// exDateLike is what a system date looks like.
-var exDateLike = regexp.MustCompile(`^[0-9][0-9TZ:.+-]*$`)
-
-// exCSVCell is the CSV cell, as written in the file, of field name for doc.
-func exCSVCell(t *testing.T, doc []byte, name string) string {
-	t.Helper()
-	raw, ok := exPathValue(t, doc, name)
-	if !ok {
-		return ""
-	}
-	switch raw[0] {
-	case 'n':
-		return ""
-	case 't', 'f':
-		return string(raw)
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			t.Fatal(err)
-		}
-		if exSystemDates[name] && exDateLike.MatchString(s) {
-			return s
-		}
-		return exQuote(s)
-	case '{', '[':
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			t.Fatal(err)
-		}
-		return exQuote(buf.String())
-	}
-	return string(raw) // a number, as written
-}
-
-// exQuote is Auth0's guarded string cell: quoted, ' prefixed, quotes doubled.
-func exQuote(s string) string {
-	return `"'` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// exCSVHeader is the header line of fields (without its line end).
-func exCSVHeader(fields []userport.Field) string {
-	cells := make([]string, len(fields))
-	for i, f := range fields {
-		cells[i] = exOr(f.ExportAs, f.Name)
-		if strings.ContainsAny(cells[i], ",\"\r\n") { // quoted as RFC 4180 says, so the file stays CSV
-			cells[i] = `"` + strings.ReplaceAll(cells[i], `"`, `""`) + `"`
-		}
-	}
-	return strings.Join(cells, ",")
-}
-
-// exOr returns the first of a and b that is not empty.
-func exOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// exCSVRow is the expected row of doc for fields, cells as written.
-func exCSVRow(t *testing.T, doc []byte, fields []userport.Field) []string {
-	t.Helper()
-	row := make([]string, len(fields))
-	for i, f := range fields {
-		row[i] = exCSVCell(t, doc, f.Name)
-	}
-	return row
-}
-
-// exSplitCSV splits a CSV file into rows of cells kept as written (quotes and
-// all), failing if it is not valid RFC 4180 CSV with "\n" line ends.
-func exSplitCSV(t *testing.T, data []byte) [][]string {
-	t.Helper()
-	s := string(data)
-	if s != "" && !strings.HasSuffix(s, "\n") {
-		t.Fatalf("CSV does not end with a line end: ...%q", s[max(0, len(s)-40):])
-	}
-	var rows [][]string
-	var row []string
-	for i := 0; i < len(s); {
-		end := i
-		if s[i] == '"' {
-			end = exQuotedEnd(t, s, i)
-		} else {
-			for end < len(s) && s[end] != ',' && s[end] != '\n' {
-				if s[end] == '"' || s[end] == '\r' {
-					t.Fatalf("bare cell with %q at offset %d: %q", s[end], end, s[i:min(len(s), i+40)])
-				}
-				end++
-			}
-		}
-		row = append(row, s[i:end])
-		if end >= len(s) || (s[end] != ',' && s[end] != '\n') {
-			t.Fatalf("cell at offset %d not followed by , or line end: %q", i, s[i:min(len(s), end+10)])
-		}
-		if s[end] == '\n' {
-			rows, row = append(rows, row), nil
-		}
-		i = end + 1
-		if s[end] == ',' && i == len(s) {
-			t.Fatalf("CSV ends after a comma")
-		}
-	}
-	return rows
-}
-
-// exQuotedEnd returns the offset just after the quoted cell starting at i.
-func exQuotedEnd(t *testing.T, s string, i int) int {
-	t.Helper()
-	for j := i + 1; j < len(s); j++ {
-		if s[j] != '"' {
-			continue
-		}
-		if j+1 < len(s) && s[j+1] == '"' {
-			j++
-			continue
-		}
-		return j + 1
-	}
-	t.Fatalf("unterminated quoted cell at offset %d", i)
-	return 0
-}
-
-// exCheckCSV checks a downloaded CSV file cell by cell: the header of fields,
-// then one row per document, in order.
-func exCheckCSV(t *testing.T, data []byte, fields []userport.Field, docs [][]byte) {
-	t.Helper()
-	rows := exSplitCSV(t, data)
-	if len(rows) == 0 {
-		t.Fatalf("CSV has no header")
-	}
-	if got, want := strings.Join(rows[0], ","), exCSVHeader(fields); got != want {
-		t.Errorf("header = %q, want %q", got, want)
-	}
-	if len(rows)-1 != len(docs) {
-		t.Errorf("%d rows, want %d", len(rows)-1, len(docs))
-	}
-	for i := range min(len(rows)-1, len(docs)) {
-		exCheckRow(t, i, rows[i+1], exCSVRow(t, docs[i], fields), fields)
-	}
-}
-
-// exCheckRow compares one row with its expected cells.
-func exCheckRow(t *testing.T, i int, got, want []string, fields []userport.Field) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("row %d has %d cells, want %d: %q", i, len(got), len(want), got)
-		return
-	}
-	for c := range want {
-		if got[c] != want[c] {
-			t.Errorf("row %d, %s: cell %s, want %s", i, fields[c].Name, got[c], want[c])
-		}
-	}
-}
-
-// exNode is a place of an expected NDJSON line: a leaf holding a field's
-// value (field >= 0), or an object or array of nodes.
-type exNode struct {
-	seg   exSeg
-	field int
-	array bool
-	kids  []*exNode
-}
-
-// exNDJSONLine is the expected NDJSON line (without "\n") of doc for fields:
-// export_as is a top-level key, a path without it keeps its nested place,
-// paths sharing a prefix merge (in the order it first appears), indexes make
-// arrays of the requested elements in index order, absent values and the
-// parents they leave empty are omitted.
-func exNDJSONLine(t *testing.T, doc []byte, fields []userport.Field) string {
-	t.Helper()
-	root := &exNode{field: -1}
-	vals := make([]json.RawMessage, len(fields))
-	for i, f := range fields {
-		vals[i], _ = exPathValue(t, doc, f.Name)
-		segs := []exSeg{{key: f.ExportAs, idx: -1}}
-		if f.ExportAs == "" {
-			segs = exParsePath(t, f.Name)
-		}
-		n := root
-		for d, s := range segs {
-			n = n.child(s, d == len(segs)-1, i)
-			if d+1 < len(segs) {
-				n.array = segs[d+1].idx >= 0
-			}
-		}
-	}
-	out, _ := root.render(vals)
-	return out
-}
-
-// child returns n's node at s, adding it (a leaf of field when leaf) if new.
-func (n *exNode) child(s exSeg, leaf bool, field int) *exNode {
-	for _, k := range n.kids {
-		if k.seg == s {
-			return k
-		}
-	}
-	k := &exNode{seg: s, field: -1}
-	if leaf {
-		k.field = field
-	}
-	n.kids = append(n.kids, k)
-	return k
-}
-
-// render writes the node's JSON; ok is false when it holds nothing.
-func (n *exNode) render(vals []json.RawMessage) (string, bool) {
-	if n.field >= 0 {
-		v := vals[n.field]
-		return string(v), v != nil
-	}
-	kids := slices.Clone(n.kids)
-	if n.array {
-		slices.SortFunc(kids, func(a, b *exNode) int { return a.seg.idx - b.seg.idx })
-	}
-	var parts []string
-	for _, k := range kids {
-		v, ok := k.render(vals)
-		if !ok {
-			continue
-		}
-		if !n.array {
-			key, _ := json.Marshal(k.seg.key)
-			v = string(key) + ":" + v
-		}
-		parts = append(parts, v)
-	}
-	if n.array {
-		return "[" + strings.Join(parts, ",") + "]", len(parts) > 0
-	}
-	return "{" + strings.Join(parts, ",") + "}", len(parts) > 0
-}
-
-// exCheckNDJSON checks a downloaded NDJSON file line by line: the stored
-// document itself without fields, else the model line.
-func exCheckNDJSON(t *testing.T, data []byte, fields []userport.Field, docs [][]byte) {
-	t.Helper()
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		t.Fatalf("NDJSON does not end with a line end")
-	}
-	lines := strings.Split(string(data), "\n")
-	lines = lines[:len(lines)-1]
-	if len(lines) != len(docs) {
-		t.Errorf("%d lines, want %d", len(lines), len(docs))
-	}
-	for i := range min(len(lines), len(docs)) {
-		want := string(docs[i])
-		if len(fields) > 0 {
-			want = exNDJSONLine(t, docs[i], fields)
-		}
-		if lines[i] != want {
-			t.Errorf("line %d =\n%s\nwant\n%s", i, lines[i], want)
-		}
-	}
-}
-
-// exFields turns names ("name" or "name=export_as") into fields.
-func exFields(specs ...string) []userport.Field {
-	fields := make([]userport.Field, len(specs))
-	for i, s := range specs {
-		name, as, _ := strings.Cut(s, "=")
-		fields[i] = userport.Field{Name: name, ExportAs: as}
-	}
-	return fields
-}
-
-// exDefaultCSVFields is the contract's default CSV field list.
-var exDefaultCSVFields = exFields("user_id", "email", "email_verified", "username", "phone_number", "phone_verified",
-	"name", "given_name", "family_name", "nickname", "picture", "identities[0].connection",
-	"created_at", "updated_at", "last_login", "last_ip", "logins_count", "blocked")
-
 // exSeedTemplate seeds n users with `userport seed` into a new data dir and
 // returns it; exFromTemplate copies its database for each server.
 func exSeedTemplate(t *testing.T, n int) string {
@@ -663,26 +270,12 @@ func exFromTemplate(t *testing.T, tmpl string) Config {
 // after timeout.
 func exPoll(t *testing.T, timeout time.Duration, what string, fn func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !fn() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, what, fn)
 }
 
 // exErrorBody is the Management API error body, for exact comparisons.
 func exErrorBody(status int, code, message string) string {
-	body := map[string]any{"statusCode": status, "error": http.StatusText(status), "message": message}
-	if code != "" {
-		body["errorCode"] = code
-	}
-	if status == http.StatusUnauthorized && message != "Missing authentication" {
-		body["attributes"] = map[string]string{"error": message} // Auth0 repeats a 401's reason
-	}
-	b, _ := json.Marshal(body)
-	return string(b)
+	return testutil.ErrorBody(status, code, message)
 }
 
 // exMust fails on err.

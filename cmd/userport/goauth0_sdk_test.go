@@ -9,6 +9,8 @@ import (
 
 	"github.com/auth0/go-auth0"
 	"github.com/auth0/go-auth0/management"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // goAuth0Version is the go-auth0 release whose recordings of real Auth0
@@ -151,21 +153,14 @@ func TestGoAuth0SDK(t *testing.T) {
 // waitSDKJob polls a job through go-auth0 until it completes.
 func waitSDKJob(t *testing.T, m *management.Management, id string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testutil.WaitFor(t, time.Minute, "the import job to complete", func() (string, bool) {
 		j, err := m.Job.Read(t.Context(), id)
 		if err != nil {
 			t.Fatalf("Job.Read: %v", err)
 		}
-		switch j.GetStatus() {
-		case "completed":
-			return
-		case "failed":
+		if j.GetStatus() == "failed" {
 			t.Fatalf("import job failed: %+v", j)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("import job still %s after a minute", j.GetStatus())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return j.GetStatus(), j.GetStatus() == "completed"
+	})
 }

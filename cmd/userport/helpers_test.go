@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -25,8 +23,8 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/testutil"
-	"github.com/userport/userport/sqlite"
 )
 
 // The admin client credentials of the servers setup starts.
@@ -53,8 +51,6 @@ var (
 	sharedKeyOnce sync.Once
 	sharedKey     *rsa.PrivateKey
 	sharedKeyPEM  []byte
-	otherKeyOnce  sync.Once
-	otherKey      *rsa.PrivateKey
 )
 
 // testKey returns the signing key the servers of setup share, and its PEM.
@@ -72,18 +68,6 @@ func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 		sharedKey, sharedKeyPEM = k, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	})
 	return sharedKey, sharedKeyPEM
-}
-
-// foreignKey returns an RSA key that no server knows.
-func foreignKey() *rsa.PrivateKey {
-	otherKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		otherKey = k
-	})
-	return otherKey
 }
 
 // installTestKey writes the shared signing key into dataDir.
@@ -290,7 +274,7 @@ func (r *response) want(t *testing.T, status int, want string) {
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
 	}
-	if got, w := canon(t, r.body), canon(t, []byte(want)); got != w {
+	if got, w := testutil.CanonJSON(t, r.body), testutil.CanonJSON(t, []byte(want)); got != w {
 		t.Fatalf("body =\n%s\nwant\n%s", got, w)
 	}
 }
@@ -323,20 +307,16 @@ func (r *response) wantOAuthError(t *testing.T, status int, code, description st
 	r.want(t, status, string(want))
 }
 
-// canon re-encodes a JSON document with sorted keys and no spacing.
-func canon(t *testing.T, data []byte) string {
+// allScopes is the scope string of an unnarrowed admin token.
+var allScopes = strings.Join(auth.AllScopes(), " ")
+
+// checkTokenResponse checks a successful /oauth/token answer of b's client
+// (b.id), the token's header and claims, and that the token works.
+func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
 	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("not JSON: %q: %v", data, err)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
+	tok := testutil.CheckTokenAnswer(t, r.status, r.header, r.body, testutil.TokenWant{Issuer: b.m.URL() + "/",
+		Audience: b.audience(), Tenant: b.m.Config.Tenant, KeyID: b.m.keys.SigningKeyID(), ClientID: b.id, Scope: scope, Now: b.clock.Now()})
+	b.api(http.MethodGet, "/connections", tok, nil).wantStatus(t, http.StatusOK)
 }
 
 // mustJSON encodes v.
@@ -349,27 +329,6 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// tokenParts decodes the header and payload of a compact JWT.
-func tokenParts(t *testing.T, tok string) (header, payload map[string]any) {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token has %d parts, want 3: %q", len(parts), tok)
-	}
-	for i, dst := range []*map[string]any{&header, &payload} {
-		data, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			t.Fatalf("token part %d: %v", i, err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(dst); err != nil {
-			t.Fatalf("token part %d: %v", i, err)
-		}
-	}
-	return header, payload
-}
-
 // ctx is the context of the checks made behind the API.
 func (b *bundle) ctx() context.Context { return context.Background() }
 
@@ -377,16 +336,6 @@ func (b *bundle) ctx() context.Context { return context.Background() }
 func (b *bundle) userCount() int64 {
 	b.t.Helper()
 	n, err := b.m.store.CountUsers(b.ctx(), b.m.Config.Tenant, "")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
-
-// connectionCount counts the tenant's connections in the store.
-func (b *bundle) connectionCount() int {
-	b.t.Helper()
-	_, n, err := b.m.store.ListConnections(b.ctx(), userport.ConnectionFilter{Tenant: b.m.Config.Tenant, Limit: 1})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -544,14 +493,4 @@ func (b *bundle) inFlightCreate(email string) (finish func() (int, []byte)) {
 		}
 		return 0, nil
 	}
-}
-
-// sqlDB is the server's SQLite database, for tests that look under the store.
-func (b *bundle) sqlDB() *sql.DB {
-	b.t.Helper()
-	db, ok := b.m.store.Store.(*sqlite.DB)
-	if !ok {
-		b.t.Fatalf("the store is a %T, not SQLite", b.m.store.Store)
-	}
-	return db.SQL()
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/seed"
 )
 
@@ -46,19 +48,15 @@ type imProcess struct {
 func imStartServe(t *testing.T, bin, dir, addr string, args ...string) *imProcess {
 	t.Helper()
 	p := imStart(t, bin, dir, addr, append([]string{"serve"}, args...)...)
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	testutil.WaitFor(t, 30*time.Second, "serve to start", func() (string, bool) {
 		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
+		if err != nil {
+			return fmt.Sprintf("%v\n%s", err, p.logs.String()), false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %v\n%s", err, p.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return fmt.Sprintf("status %d\n%s", resp.StatusCode, p.logs.String()), resp.StatusCode == http.StatusOK
+	})
+	return p
 }
 
 // imStart starts the binary with args (a command and its flags) over dir,
@@ -149,16 +147,14 @@ func TestImportSurvivesKill(t *testing.T) {
 	c.admin(http.MethodGet, "/connections", nil).decode(t, &list)
 	job := c.imImport(file, list[0].ID)
 	var seen *imJob
-	for deadline := time.Now().Add(time.Minute); ; {
+	testutil.WaitFor(t, time.Minute, "the import to pass 25%", func() (string, bool) {
 		seen = c.imGet(job.ID)
-		if seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone >= 25 { // well into the file: the restart skips many records
-			break
-		}
-		if seen.Status == "completed" || time.Now().After(deadline) {
+		if seen.Status == "completed" {
 			t.Fatalf("the import is %s before it could be killed", seen.Status)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		// well into the file: the restart skips many records
+		return seen.Status, seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone >= 25
+	})
 	p.kill()
 	t.Logf("killed at %d%%", *seen.PercentageDone)
 

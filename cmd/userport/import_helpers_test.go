@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // imJob is an import (or export) job as the API shows it.
@@ -32,41 +28,20 @@ type imJob struct {
 	Location        string                  `json:"location"`
 }
 
-// imPart is one part of a multipart body: a field, or a file when file is set.
-type imPart struct {
-	name, value string
-	file        []byte
-}
+// imPart is one part of a multipart body: a field, or a file when File is set.
+type imPart = testutil.Part
 
 // imField is a multipart field.
-func imField(name, value string) imPart { return imPart{name: name, value: value} }
+func imField(name, value string) imPart { return imPart{Name: name, Value: value} }
 
 // imFile is the users file.
-func imFile(data []byte) imPart { return imPart{name: "users", file: data} }
+func imFile(data []byte) imPart { return imPart{Name: "users", File: data} }
 
 // imUpload posts a multipart import request with a token of scopes (every
 // scope when none).
 func (b *bundle) imUpload(parts []imPart, scopes ...string) *response {
 	b.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, p := range parts {
-		var err error
-		if p.file != nil {
-			var w io.Writer
-			if w, err = mw.CreateFormFile(p.name, "users.json"); err == nil {
-				_, err = w.Write(p.file)
-			}
-		} else {
-			err = mw.WriteField(p.name, p.value)
-		}
-		if err != nil {
-			b.t.Fatal(err)
-		}
-	}
-	if err := mw.Close(); err != nil {
-		b.t.Fatal(err)
-	}
+	body, contentType := testutil.Multipart(b.t, parts...)
 	tok := b.all
 	if len(scopes) > 0 {
 		tok = b.token(scopes...)
@@ -74,8 +49,8 @@ func (b *bundle) imUpload(parts []imPart, scopes ...string) *response {
 		b.all = b.token()
 		tok = b.all
 	}
-	return b.request(http.MethodPost, "/api/v2/jobs/users-imports", body.Bytes(),
-		"Content-Type", mw.FormDataContentType(), "Authorization", "Bearer "+tok)
+	return b.request(http.MethodPost, "/api/v2/jobs/users-imports", body,
+		"Content-Type", contentType, "Authorization", "Bearer "+tok)
 }
 
 // imImport uploads file into the connection conn and returns the pending job.
@@ -101,17 +76,12 @@ func (b *bundle) imGet(id string) *imJob {
 // imWait polls a job until it is completed or failed.
 func (b *bundle) imWait(id string, timeout time.Duration) *imJob {
 	b.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		j := b.imGet(id)
-		if j.Status == "completed" || j.Status == "failed" {
-			return j
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("job %s still %s after %v", id, j.Status, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var j *imJob
+	testutil.WaitFor(b.t, timeout, "job "+id+" to end", func() (string, bool) {
+		j = b.imGet(id)
+		return j.Status, j.Status == "completed" || j.Status == "failed"
+	})
+	return j
 }
 
 // imRun imports file into conn and waits for the job to complete.
@@ -125,9 +95,25 @@ func (b *bundle) imRun(file []byte, conn string, fields ...imPart) *imJob {
 }
 
 // imError is one entry of GET /jobs/{id}/errors.
-type imError struct {
-	User   json.RawMessage        `json:"user"`
-	Errors []userport.ImportIssue `json:"errors"`
+type imError = userport.ImportError
+
+// imCodes is the (code, path) of each issue of each error, in order.
+func imCodes(errs []imError) []string { return testutil.ImportCodes(errs) }
+
+// imCountErrors streams GET /jobs/{id}/errors and counts each code.
+func (b *bundle) imCountErrors(id string) map[string]int {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, b.base+"/api/v2/jobs/"+id+"/errors", nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+b.token())
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return testutil.CountImportCodes(b.t, resp.Body)
 }
 
 // imErrors reads a job's per-user errors (none on 204).
@@ -171,101 +157,17 @@ func (b *bundle) imExport() []byte {
 }
 
 // imLines iterates over the users of an export file (gzip'd NDJSON, in
-// user_id order) one at a time: memory does not grow with the file.
-type imLines struct {
-	t  *testing.T
-	sc *bufio.Scanner
-	n  int
-}
+// user_id order) one at a time.
+type imLines struct{ *testutil.UserLines }
 
 // imRead starts reading an export file.
-func imRead(t *testing.T, file []byte) *imLines {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	return &imLines{t: t, sc: sc}
-}
+func imRead(t *testing.T, file []byte) *imLines { return &imLines{testutil.NewUserLines(t, file)} }
 
 // next returns the next user without the attributes in drop, or nil at the end.
-func (l *imLines) next(drop ...string) map[string]any {
-	l.t.Helper()
-	if !l.sc.Scan() {
-		if err := l.sc.Err(); err != nil {
-			l.t.Fatal(err)
-		}
-		return nil
-	}
-	var u map[string]any
-	if err := json.Unmarshal(l.sc.Bytes(), &u); err != nil {
-		l.t.Fatalf("export line %q: %v", l.sc.Text(), err)
-	}
-	for _, k := range drop {
-		delete(u, k)
-	}
-	l.n++
-	return u
-}
-
-// imCompare walks two exports in step (both are in user_id order) and calls
-// fn with each pair of users; it fails if one has more users.
-func imCompare(t *testing.T, want, got []byte, fn func(w, g map[string]any), drop ...string) {
-	t.Helper()
-	wl, gl := imRead(t, want), imRead(t, got)
-	for {
-		w, g := wl.next(drop...), gl.next(drop...)
-		if w == nil || g == nil {
-			if w != nil || g != nil {
-				t.Fatalf("the exports differ in length after %d users", wl.n)
-			}
-			return
-		}
-		fn(w, g)
-	}
-}
-
-// imSameUsers fails unless the two exports hold the same users, equal in
-// every attribute but those in drop.
-func imSameUsers(t *testing.T, want, got []byte, drop ...string) {
-	t.Helper()
-	diffs, n := 0, 0
-	imCompare(t, want, got, func(w, g map[string]any) {
-		n++
-		if a, b := mustJSON(t, w), mustJSON(t, g); a != b {
-			diffs++
-			if diffs <= 3 {
-				t.Errorf("user %v differs:\nwant %s\ngot  %s", w["user_id"], a, b)
-			}
-		}
-	}, drop...)
-	if diffs > 0 {
-		t.Fatalf("%d of %d users differ", diffs, n)
-	}
-}
+func (l *imLines) next(drop ...string) map[string]any { return l.Next(drop...) }
 
 // imGunzip decompresses a gzip'd file.
-func imGunzip(t *testing.T, data []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// imArray turns an NDJSON file into a JSON array, one user per line.
-func imArray(t *testing.T, ndjson []byte) []byte {
-	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(string(ndjson), "\n"), "\n")
-	return []byte("[\n" + strings.Join(lines, ",\n") + "\n]\n")
-}
+func imGunzip(t *testing.T, data []byte) []byte { return testutil.Gunzip(t, data) }
 
 // imNDJSON joins records into an NDJSON file.
 func imNDJSON(records ...string) []byte {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // workerPidPattern finds the job worker's pid in serve's log.
@@ -121,11 +123,9 @@ func TestServeWorksJobsInAChildProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.cmd.Wait()
-	for deadline := time.Now().Add(30 * time.Second); syscall.Kill(worker, 0) == nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the job worker process %d outlived a killed serve", worker)
-		}
-	}
+	testutil.Eventually(t, 30*time.Second, fmt.Sprintf("the job worker process %d to end with the killed serve", worker), func() bool {
+		return syscall.Kill(worker, 0) != nil
+	})
 }
 
 // TestServeWithoutJobs runs serve with --jobs none: exports wait, pending,
@@ -174,15 +174,13 @@ func TestExportSurvivesWorkerKill(t *testing.T) {
 	r.wantStatus(t, http.StatusOK)
 	var created imJob
 	r.decode(t, &created)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(2 * time.Millisecond) {
+	testutil.WaitFor(t, time.Minute, "the export to be processing", func() (string, bool) {
 		j := c.imGet(created.ID)
-		if j.Status == "processing" {
-			break
-		}
-		if j.Status != "pending" || time.Now().After(deadline) {
+		if j.Status != "pending" && j.Status != "processing" {
 			t.Fatalf("the export is %s before its worker could be killed", j.Status)
 		}
-	}
+		return j.Status, j.Status == "processing"
+	})
 	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -215,15 +213,16 @@ func TestExportSurvivesWorkerKill(t *testing.T) {
 // workerPid waits for serve to log the pid of its job worker process.
 func workerPid(t *testing.T, p *imProcess) int {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if m := workerPidPattern.FindStringSubmatch(p.logs.String()); m != nil {
-			pid, _ := strconv.Atoi(m[1])
-			return pid
+	var pid int
+	testutil.WaitFor(t, 10*time.Second, "serve to start a job worker process", func() (string, bool) {
+		m := workerPidPattern.FindStringSubmatch(p.logs.String())
+		if m == nil {
+			return p.logs.String(), false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve started no job worker process:\n%s", p.logs.String())
-		}
-	}
+		pid, _ = strconv.Atoi(m[1])
+		return "", true
+	})
+	return pid
 }
 
 // waitExit waits for cmd to exit, failing t after timeout.

@@ -13,17 +13,9 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/sqlite"
 )
-
-func TestHealth(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	b.request(http.MethodGet, "/healthz", nil).want(t, 200, `{"status":"ok"}`)
-	b.request(http.MethodGet, "/readyz", nil).want(t, 200, `{"status":"ready"}`)
-	// Credentials, even bad ones, do not matter there.
-	b.request(http.MethodGet, "/readyz", nil, "Authorization", "Bearer nonsense").want(t, 200, `{"status":"ready"}`)
-}
 
 func TestRestart(t *testing.T) {
 	t.Parallel()
@@ -155,7 +147,7 @@ func TestTokenCommand(t *testing.T) {
 	if strings.Count(out.String(), "\n") != 1 || strings.ContainsAny(tok, " \n") {
 		t.Fatalf("userport token printed %q, want one token and a newline", out.String())
 	}
-	_, claims := tokenParts(t, tok)
+	_, claims := testutil.TokenParts(t, tok)
 	if claims["scope"] != "read:users" || claims["azp"] != admin.ClientID || claims["aud"] != b.audience() {
 		t.Errorf("claims = %v, want scope read:users, azp %s and aud %s", claims, admin.ClientID, b.audience())
 	}
@@ -169,7 +161,7 @@ func TestTokenCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.TrimSpace(out.String())
-	if _, claims := tokenParts(t, all); claims["scope"] != allScopes {
+	if _, claims := testutil.TokenParts(t, all); claims["scope"] != allScopes {
 		t.Errorf("default scope = %v, want %s", claims["scope"], allScopes)
 	}
 	b.api(http.MethodPost, "/connections", all, map[string]any{"name": "Cli", "strategy": "auth0"}).wantStatus(t, 201)

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // scrape reads the server's /metrics, parsed.
@@ -23,50 +23,7 @@ func (b *bundle) scrape() map[string]*dto.MetricFamily {
 	b.t.Helper()
 	r := b.request(http.MethodGet, "/metrics", nil)
 	r.wantStatus(b.t, http.StatusOK)
-	return parseMetrics(b.t, r.body)
-}
-
-// parseMetrics parses Prometheus' text format.
-func parseMetrics(t *testing.T, body []byte) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v\n%s", err, body)
-	}
-	return fams
-}
-
-// metricValue is the value of the series of family name with exactly the
-// given labels (name, value pairs); ok false when there is none. A
-// histogram's value is its count.
-func metricValue(fams map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
-	mf := fams[name]
-	if mf == nil {
-		return 0, false
-	}
-	want := map[string]string{}
-	for i := 0; i+1 < len(labels); i += 2 {
-		want[labels[i]] = labels[i+1]
-	}
-	for _, m := range mf.GetMetric() {
-		got := map[string]string{}
-		for _, l := range m.GetLabel() {
-			got[l.GetName()] = l.GetValue()
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			continue
-		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue(), true
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount()), true
-		}
-	}
-	return 0, false
+	return testutil.ParseMetrics(b.t, r.body)
 }
 
 // waitMetric scrapes until the series reaches want: a worker counts a job
@@ -75,7 +32,7 @@ func (b *bundle) waitMetric(want float64, name string, labels ...string) {
 	b.t.Helper()
 	var got float64
 	exPoll(b.t, 30*time.Second, fmt.Sprintf("%s%v = %v", name, labels, want), func() bool {
-		got, _ = metricValue(b.scrape(), name, labels...)
+		got, _ = testutil.MetricValue(b.scrape(), name, labels...)
 		return got == want
 	})
 }
@@ -115,7 +72,7 @@ func TestMetricsAfterExportAndImport(t *testing.T) {
 		{"userport_http_requests_total", []string{"route", "POST /api/v2/jobs/users-imports", "code", "202"}, 1},
 		{"userport_http_request_duration_seconds", []string{"route", "POST /api/v2/jobs/users-exports"}, 1},
 	} {
-		if got, ok := metricValue(fams, tc.name, tc.labels...); !ok || got != tc.want {
+		if got, ok := testutil.MetricValue(fams, tc.name, tc.labels...); !ok || got != tc.want {
 			t.Errorf("%s%v = %v (present: %v), want %v", tc.name, tc.labels, got, ok, tc.want)
 		}
 	}
@@ -123,73 +80,6 @@ func TestMetricsAfterExportAndImport(t *testing.T) {
 		if fams[name] == nil {
 			t.Errorf("/metrics lacks %s", name)
 		}
-	}
-}
-
-// TestMetricsRouteCardinality checks that the route label is the matched
-// pattern, not the path: unknown paths and many user ids add no series.
-func TestMetricsRouteCardinality(t *testing.T) {
-	b := setup(t)
-	series := func() int {
-		return len(b.scrape()["userport_http_requests_total"].GetMetric())
-	}
-	b.request(http.MethodGet, "/no/such/path", nil).wantStatus(t, http.StatusNotFound)
-	b.admin(http.MethodGet, "/users/auth0|000000000000000000000001", nil).wantStatus(t, http.StatusNotFound)
-	b.scrape() // GET /metrics's own series
-	before := series()
-	for i := range 40 {
-		b.request(http.MethodGet, fmt.Sprintf("/no/such/path/%d?x=%d", i, i), nil).wantStatus(t, http.StatusNotFound)
-		b.request("PURGE", fmt.Sprintf("/api/v2/x%d", i), nil)
-		b.admin(http.MethodGet, fmt.Sprintf("/users/auth0|%024x", i+2), nil).wantStatus(t, http.StatusNotFound)
-	}
-	if after := series(); after != before {
-		t.Errorf("%d series of userport_http_requests_total after 120 requests to new paths, %d before: %v",
-			after, before, b.scrape()["userport_http_requests_total"])
-	}
-	fams := b.scrape()
-	if n, _ := metricValue(fams, "userport_http_requests_total", "route", "/", "code", "404"); n < 41 {
-		t.Errorf("unknown paths counted under route \"/\" %v times, want at least 41", n)
-	}
-	if n, _ := metricValue(fams, "userport_http_requests_total", "route", "GET /api/v2/users/{id}", "code", "404"); n != 41 {
-		t.Errorf("GET /api/v2/users/{id} 404 counted %v times, want 41", n)
-	}
-}
-
-// TestRequestIDs checks X-Request-Id: a sane incoming id is kept and echoed,
-// any other is replaced by a new one, and the log lines of a request and of
-// the job it creates carry the ids.
-func TestRequestIDs(t *testing.T) {
-	b := exStart(t, nil)
-	tok := b.token()
-	generated := regexp.MustCompile(`^[A-Za-z0-9]{20}$`)
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"trace-42.abc:DEF/x=", "trace-42.abc:DEF/x="},
-		{"has space", ""},
-		{strings.Repeat("a", 129), ""},
-		{`quote"d`, ""},
-	} {
-		r := b.request(http.MethodGet, "/api/v2/users", nil, "Authorization", "Bearer "+tok, "X-Request-Id", tc.in)
-		got := r.header.Get("X-Request-Id")
-		if tc.want != "" && got != tc.want || tc.want == "" && !generated.MatchString(got) {
-			t.Errorf("X-Request-Id %q: answered %q, want %q (or a generated id)", tc.in, got, tc.want)
-		}
-	}
-	r := b.request(http.MethodPost, "/api/v2/jobs/users-exports", `{"format":"csv"}`, "Authorization", "Bearer "+tok,
-		"X-Request-Id", "req-export-1")
-	r.wantStatus(t, http.StatusOK)
-	id := exDecodeJob(t, r.body).ID
-	b.exCompleted(id)
-	created := regexp.MustCompile(`(?m)^.*msg="export job created".*$`).FindString(b.logs.String())
-	if !strings.Contains(created, "request_id=req-export-1") || !strings.Contains(created, "job_id="+id) {
-		t.Errorf("the line of the export's creation lacks its request id or job id: %q", created)
-	}
-	exPoll(t, 30*time.Second, "the export's completion logged", func() bool {
-		return strings.Contains(b.logs.String(), `msg="users_export completed"`)
-	})
-	done := regexp.MustCompile(`(?m)^.*msg="users_export completed".*$`).FindString(b.logs.String())
-	if !strings.Contains(done, "job_id="+id) || !strings.Contains(done, "rows=0") {
-		t.Errorf("the line of the export's completion lacks its job id or rows: %q", done)
 	}
 }
 

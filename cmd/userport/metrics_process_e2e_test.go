@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestMetricsOfTheChildWorker runs the binary's serve with its default child
@@ -29,16 +31,16 @@ func TestMetricsOfTheChildWorker(t *testing.T) {
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
 		fams = string(body)
-		got, _ := metricValue(parseMetrics(t, body), "userport_export_rows_total")
+		got, _ := testutil.MetricValue(testutil.ParseMetrics(t, body), "userport_export_rows_total")
 		return got == 50
 	})
-	parsed := parseMetrics(t, []byte(fams))
+	parsed := testutil.ParseMetrics(t, []byte(fams))
 	for _, name := range []string{"userport_http_requests_total", "userport_jobs", "go_goroutines", "userport_job_duration_seconds"} {
 		if parsed[name] == nil {
 			t.Errorf("serve's metrics lack %s", name)
 		}
 	}
-	if _, ok := metricValue(parsed, "go_goroutines", "process", "worker"); !ok {
+	if _, ok := testutil.MetricValue(parsed, "go_goroutines", "process", "worker"); !ok {
 		t.Errorf("serve's metrics lack the child worker's runtime (go_goroutines{process=\"worker\"})")
 	}
 }

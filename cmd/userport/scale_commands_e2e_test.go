@@ -59,9 +59,7 @@ func TestScaleModeCommands(t *testing.T) {
 // wantVacuumed checks that the users were vacuumed and analyzed n times.
 func (e *scaleEnv) wantVacuumed(t *testing.T, n int64) {
 	t.Helper()
-	var vacuumed, analyzed int64
-	err := e.connect(t).QueryRow(context.Background(), `SELECT vacuum_count, analyze_count FROM pg_stat_user_tables
-		WHERE relid = 'users'::regclass`).Scan(&vacuumed, &analyzed)
+	vacuumed, analyzed, err := e.store(t).UsersMaintenance(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,10 +25,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/tidwall/gjson"
 
+	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
+	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/vault"
 )
 
@@ -81,34 +88,49 @@ func (e *scaleEnv) flags() []string {
 	return []string{"--database-url", e.databaseURL, "--blob-url", e.blobURL}
 }
 
-// connect opens a connection to the schema, closed when t ends.
-func (e *scaleEnv) connect(t *testing.T) *pgx.Conn {
+// store opens the schema's store, closed when t ends.
+func (e *scaleEnv) store(t *testing.T) *postgres.DB {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), e.databaseURL)
+	db, err := postgres.Open(t.Context(), e.databaseURL, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
-// userIDs returns the ids of the users in the schema.
+// userIDs returns the ids of the users of the default tenant.
 func (e *scaleEnv) userIDs(t *testing.T) map[string]bool {
 	t.Helper()
-	ctx, conn := context.Background(), e.connect(t)
-	rows, err := conn.Query(ctx, `SELECT user_id FROM users`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := make(map[string]bool, len(ids))
-	for _, id := range ids {
+	set := make(map[string]bool)
+	testutil.EachUser(t, e.store(t), userport.UserScan{Tenant: userport.DefaultTenant}, func(id string, _ []byte) {
 		set[id] = true
-	}
+	})
 	return set
+}
+
+// riverJobs returns a function that lists River's jobs of kind whose
+// arguments name the job id, through an insert-only River client over db.
+func riverJobs(t *testing.T, db *postgres.DB) func(kind, id string) []*rivertype.JobRow {
+	t.Helper()
+	client, err := river.NewClient(riverpgxv5.New(db.Pool()), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(kind, id string) []*rivertype.JobRow {
+		t.Helper()
+		res, err := client.JobList(t.Context(), river.NewJobListParams().Kinds(kind).First(10_000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []*rivertype.JobRow
+		for _, j := range res.Jobs {
+			if gjson.GetBytes(j.EncodedArgs, "job_id").Str == id {
+				rows = append(rows, j)
+			}
+		}
+		return rows
+	}
 }
 
 // scaleStartWorker starts `userport worker` over a data dir of its own and
@@ -221,24 +243,21 @@ func TestScaleMode(t *testing.T) {
 // River client that runs it.
 func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 	t.Helper()
-	ctx, conn := context.Background(), e.connect(t)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(2 * time.Millisecond) {
-		var client string
-		err := conn.QueryRow(ctx, `SELECT attempted_by[array_upper(attempted_by, 1)] FROM river_job
-			WHERE kind = 'userport_export' AND args->>'job_id' = $1 AND state = 'running'`, id).Scan(&client)
-		if err == nil {
-			if j := c.imGet(id); j.Status != "processing" {
-				t.Fatalf("the export is %s before its worker could be killed", j.Status)
+	jobsOf := riverJobs(t, e.store(t))
+	var client string
+	testutil.WaitFor(t, time.Minute, "the export "+id+" to run", func() (string, bool) {
+		for _, j := range jobsOf("userport_export", id) {
+			if j.State == rivertype.JobStateRunning && len(j.AttemptedBy) > 0 {
+				client = j.AttemptedBy[len(j.AttemptedBy)-1]
+				return "", true
 			}
-			return client
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			t.Fatal(err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the export %s did not start running", id)
-		}
+		return "", false
+	})
+	if j := c.imGet(id); j.Status != "processing" {
+		t.Fatalf("the export is %s before its worker could be killed", j.Status)
 	}
+	return client
 }
 
 // scaleWaitAll polls jobs until each is completed, failing t on a failed
@@ -246,7 +265,7 @@ func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 func scaleWaitAll(t *testing.T, c *bundle, jobs []imJob, timeout time.Duration) []*imJob {
 	t.Helper()
 	done := make([]*imJob, len(jobs))
-	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+	testutil.WaitFor(t, timeout, "every export to complete", func() (string, bool) {
 		left := 0
 		for i, j := range jobs {
 			if done[i] != nil {
@@ -261,13 +280,9 @@ func scaleWaitAll(t *testing.T, c *bundle, jobs []imJob, timeout time.Duration) 
 				left++
 			}
 		}
-		if left == 0 {
-			return done
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d exports not completed after %v", left, len(jobs), timeout)
-		}
-	}
+		return fmt.Sprintf("%d of %d exports not completed", left, len(jobs)), left == 0
+	})
+	return done
 }
 
 // scaleDownload downloads a completed export from its location, which must

@@ -180,23 +180,16 @@ func TestScaleSecrets(t *testing.T) {
 // none with a PEM header in plain text.
 func secretsCheckSealed(t *testing.T, databaseURL string, names []string) {
 	t.Helper()
-	conn := (&scaleEnv{databaseURL: databaseURL}).connect(t)
-	rows, err := conn.Query(context.Background(), `SELECT name, sealed FROM secrets ORDER BY name`)
+	secrets, err := (&scaleEnv{databaseURL: databaseURL}).store(t).ListSecrets(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
 	var got []string
-	for rows.Next() {
-		var name string
-		var sealed []byte
-		if err := rows.Scan(&name, &sealed); err != nil {
-			t.Fatal(err)
+	for _, s := range secrets {
+		if bytes.Contains(s.Sealed, []byte("PRIVATE KEY")) {
+			t.Errorf("secret %s is stored in plain text", s.Name)
 		}
-		if bytes.Contains(sealed, []byte("PRIVATE KEY")) {
-			t.Errorf("secret %s is stored in plain text", name)
-		}
-		got = append(got, name)
+		got = append(got, s.Name)
 	}
 	if !slices.Equal(got, names) {
 		t.Errorf("secrets in the database: %q, want %q", got, names)

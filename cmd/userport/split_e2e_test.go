@@ -9,7 +9,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -20,7 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/userport/userport"
+	"github.com/userport/userport/postgres"
 )
 
 // splitBodies are the exports of the split tests: each is created as is
@@ -124,7 +124,8 @@ func TestScaleModeSplitExport(t *testing.T) {
 	start := time.Now()
 	done := scaleWaitAll(t, c, created, 2*time.Minute)
 	t.Logf("%d exports of %d users completed in %v", len(done), users, time.Since(start))
-	conn := e.connect(t)
+	db := e.store(t)
+	jobsOf := riverJobs(t, db)
 	for i := 0; i < len(done); i += 2 {
 		split, whole := done[i], done[i+1]
 		got, want := scaleDownload(t, c, split, e.s3Endpoint), scaleDownload(t, c, whole, e.s3Endpoint)
@@ -135,14 +136,8 @@ func TestScaleModeSplitExport(t *testing.T) {
 			id          string
 			parts, jobs int
 		}{{split.ID, 4, 3}, {whole.ID, 0, 0}} {
-			var parts, helpers int
-			ctx := context.Background()
-			if err := conn.QueryRow(ctx, `SELECT count(*) FROM export_parts WHERE job_id = $1 AND status = 'completed'`, tt.id).Scan(&parts); err != nil {
-				t.Fatal(err)
-			}
-			if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'userport_export_part' AND args->>'job_id' = $1`, tt.id).Scan(&helpers); err != nil && err != pgx.ErrNoRows {
-				t.Fatal(err)
-			}
+			parts := len(partRunners(t, db, tt.id, userport.JobCompleted))
+			helpers := len(jobsOf("userport_export_part", tt.id))
 			if parts != tt.parts || helpers != tt.jobs {
 				t.Errorf("export %s: %d completed parts and %d helper jobs, want %d and %d", tt.id, parts, helpers, tt.parts, tt.jobs)
 			}
@@ -169,16 +164,16 @@ func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
 
 	// The range being written, its runner, and the worker that logged
 	// claiming it.
-	ctx, conn := context.Background(), e.connect(t)
+	db := e.store(t)
 	var index int
 	var runner string
 	exPoll(t, time.Minute, "a range of the export to be written", func() bool {
-		err := conn.QueryRow(ctx, `SELECT idx, runner FROM export_parts WHERE job_id = $1 AND status = 'processing'
-			ORDER BY idx LIMIT 1`, split.ID).Scan(&index, &runner)
-		if err != nil && err != pgx.ErrNoRows {
-			t.Fatal(err)
+		p := exportParts(t, db, split.ID, userport.JobProcessing)
+		if len(p) == 0 {
+			return false
 		}
-		return err == nil
+		index, runner = p[0].Index, p[0].Runner
+		return true
 	})
 	victim := -1
 	exPoll(t, 10*time.Second, "the claim of range "+strconv.Itoa(index)+" in a worker's log", func() bool {
@@ -193,21 +188,10 @@ func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = workers[victim].cmd.Wait()
-	var status, after string
-	if err := conn.QueryRow(ctx, `SELECT status, runner FROM export_parts WHERE job_id = $1 AND idx = $2`, split.ID, index).Scan(&status, &after); err != nil {
-		t.Fatal(err)
+	if p := exportParts(t, db, split.ID, "")[index]; p.Status != userport.JobProcessing || p.Runner != runner {
+		t.Skipf("range %d was %s by %s by the time its worker was killed: nothing to take over", index, p.Status, p.Runner)
 	}
-	if status != "processing" || after != runner {
-		t.Skipf("range %d was %s by %s by the time its worker was killed: nothing to take over", index, status, after)
-	}
-	var kept []string
-	rows, err := conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if kept, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		t.Fatal(err)
-	}
+	kept := partRunners(t, db, split.ID, userport.JobCompleted)
 
 	r = c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json", "limit": users + 1})
 	r.wantStatus(t, http.StatusOK)
@@ -223,17 +207,35 @@ func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
 		t.Errorf("the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", len(got), len(want))
 	}
 	// The ranges completed before the kill were not written again.
-	rows, err = conn.Query(ctx, `SELECT runner FROM export_parts WHERE job_id = $1 AND status = 'completed' ORDER BY idx`, split.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	final := partRunners(t, db, split.ID, userport.JobCompleted)
 	for _, k := range kept {
 		if !slices.Contains(final, k) {
 			t.Errorf("range of runner %s, completed before the kill, was written again: %v", k, final)
 		}
 	}
+}
+
+// exportParts returns the parts of the default tenant's export id in index
+// order, only those in status unless status is "".
+func exportParts(t *testing.T, db *postgres.DB, id string, status userport.JobStatus) []*userport.ExportPart {
+	t.Helper()
+	parts, err := db.ListExportParts(t.Context(), userport.DefaultTenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "" {
+		parts = slices.DeleteFunc(parts, func(p *userport.ExportPart) bool { return p.Status != status })
+	}
+	return parts
+}
+
+// partRunners returns the runners of the parts of export id in status, in
+// index order.
+func partRunners(t *testing.T, db *postgres.DB, id string, status userport.JobStatus) []string {
+	t.Helper()
+	var runners []string
+	for _, p := range exportParts(t, db, id, status) {
+		runners = append(runners, p.Runner)
+	}
+	return runners
 }

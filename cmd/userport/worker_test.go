@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/jobs"
 )
 
@@ -34,28 +36,22 @@ func TestWorkerRunsQueuedExports(t *testing.T) {
 	if m.listener != nil || m.server != nil {
 		t.Error("the worker listens for HTTP")
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, err := m.store.FindJob(ctx, "dev", job.ID)
-		if err != nil {
+	var got *userport.Job
+	testutil.WaitFor(t, 20*time.Second, "the worker to complete the export", func() (string, bool) {
+		var err error
+		if got, err = m.store.FindJob(ctx, "dev", job.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got.Status == userport.JobCompleted {
-			if got.Rows != 120 {
-				t.Errorf("rows %d, want 120", got.Rows)
-			}
-			f, err := m.blobs.Open(ctx, got.FileKey)
-			if err != nil {
-				t.Fatalf("the export file: %v", err)
-			}
-			f.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the worker never completed the export: %s %q", got.Status, got.StatusDetails)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return fmt.Sprintf("%s %q", got.Status, got.StatusDetails), got.Status == userport.JobCompleted
+	})
+	if got.Rows != 120 {
+		t.Errorf("rows %d, want 120", got.Rows)
 	}
+	f, err := m.blobs.Open(ctx, got.FileKey)
+	if err != nil {
+		t.Fatalf("the export file: %v", err)
+	}
+	f.Close()
 }
 
 // queueExport writes a pending JSON export and its River job, with an

@@ -16,7 +16,9 @@ import (
 // stopped at a fixed time.
 type Embedded struct {
 	Store *sqlite.DB
-	Blobs *localblob.Store
+	// DBPath is the SQLite file of Store (with its -wal and -shm).
+	DBPath string
+	Blobs  *localblob.Store
 	// BlobDir is where Blobs keeps its files.
 	BlobDir string
 	Conn    *userport.Connection
@@ -28,7 +30,8 @@ func NewEmbedded(t testing.TB) *Embedded {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "userport.db"))
+	path := filepath.Join(dir, "userport.db")
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,5 +46,5 @@ func NewEmbedded(t testing.TB) *Embedded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Embedded{Store: store, Blobs: blobs, BlobDir: blobDir, Conn: conn, Clock: clock}
+	return &Embedded{Store: store, DBPath: path, Blobs: blobs, BlobDir: blobDir, Conn: conn, Clock: clock}
 }

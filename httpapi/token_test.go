@@ -1,20 +1,26 @@
-package main
+package httpapi_test
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // allScopes is the scope string of an unnarrowed admin token.
@@ -26,15 +32,15 @@ func TestTokenClientAuthentication(t *testing.T) {
 	form := func(withSecret bool) string {
 		v := url.Values{"grant_type": {"client_credentials"}, "audience": {b.audience()}}
 		if withSecret {
-			v.Set("client_id", b.id)
-			v.Set("client_secret", b.secret)
+			v.Set("client_id", adminID)
+			v.Set("client_secret", adminSecret)
 		}
 		return v.Encode()
 	}
 	jsonBody := func(withSecret bool) string {
 		m := map[string]string{"grant_type": "client_credentials", "audience": b.audience()}
 		if withSecret {
-			m["client_id"], m["client_secret"] = b.id, b.secret
+			m["client_id"], m["client_secret"] = adminID, adminSecret
 		}
 		return mustJSON(t, m)
 	}
@@ -47,7 +53,7 @@ func TestTokenClientAuthentication(t *testing.T) {
 	}{
 		{"basic, form", formType, form(false), true},
 		{"basic, JSON", jsonType, jsonBody(false), true},
-		{"basic, the same client_id in the body", formType, form(false) + "&client_id=" + url.QueryEscape(b.id), true},
+		{"basic, the same client_id in the body", formType, form(false) + "&client_id=" + url.QueryEscape(adminID), true},
 		{"post, form", formType, form(true), false},
 		{"post, JSON", jsonType, jsonBody(true), false},
 		{"post, JSON with charset", jsonType + "; charset=utf-8", jsonBody(true), false},
@@ -60,38 +66,20 @@ func TestTokenClientAuthentication(t *testing.T) {
 			}
 			req.Header.Set("Content-Type", tt.contentType)
 			if tt.basic {
-				req.SetBasicAuth(url.QueryEscape(b.id), url.QueryEscape(b.secret))
+				req.SetBasicAuth(url.QueryEscape(adminID), url.QueryEscape(adminSecret))
 			}
 			r := b.send(req)
-			checkTokenResponse(t, b, r, allScopes)
+			checkTokenResponse(t, b, r, adminID, allScopes)
 		})
 	}
 }
 
-// checkTokenResponse checks a successful /oauth/token answer, the token's
-// header and claims, and that the token works.
-func checkTokenResponse(t *testing.T, b *bundle, r *response, scope string) {
+// checkTokenResponse checks a successful /oauth/token answer of the client
+// id, the token's header and claims, and that the token works.
+func checkTokenResponse(t *testing.T, b *env, r *response, id, scope string) {
 	t.Helper()
-	r.wantStatus(t, http.StatusOK)
-	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("Cache-Control = %q, want no-store", cc)
-	}
-	var tr map[string]any
-	r.decode(t, &tr)
-	tok, _ := tr["access_token"].(string)
-	want := mustJSON(t, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "scope": scope})
-	r.want(t, http.StatusOK, want)
-	header, claims := tokenParts(t, tok)
-	if header["alg"] != "RS256" || header["kid"] != b.m.keys.SigningKeyID() {
-		t.Errorf("token header = %v, want alg RS256 and kid %s", header, b.m.keys.SigningKeyID())
-	}
-	now := b.clock.Now().Unix()
-	wantClaims := mustJSON(t, map[string]any{"iss": b.m.URL() + "/", "sub": b.id + "@clients", "aud": b.audience(),
-		"azp": b.id, "gty": "client-credentials", "scope": scope, "iat": now, "exp": now + 3600,
-		auth.TenantClaim: b.m.Config.Tenant})
-	if got, w := canon(t, []byte(mustJSON(t, claims))), canon(t, []byte(wantClaims)); got != w {
-		t.Errorf("claims = %s, want %s", got, w)
-	}
+	tok := testutil.CheckTokenAnswer(t, r.status, r.header, r.body, testutil.TokenWant{Issuer: b.base + "/",
+		Audience: b.audience(), Tenant: b.tenant, KeyID: b.Server.Keys.SigningKeyID(), ClientID: id, Scope: scope, Now: b.Clock.Now()})
 	b.api(http.MethodGet, "/connections", tok, nil).wantStatus(t, http.StatusOK)
 }
 
@@ -99,8 +87,8 @@ func TestTokenErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	good := func(changes ...string) url.Values {
-		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
-			"client_secret": {b.secret}, "audience": {b.audience()}}
+		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID},
+			"client_secret": {adminSecret}, "audience": {b.audience()}}
 		for i := 0; i+1 < len(changes); i += 2 {
 			if changes[i+1] == "" {
 				v.Del(changes[i])
@@ -123,11 +111,11 @@ func TestTokenErrors(t *testing.T) {
 	}{
 		{"wrong secret", formReq(good("client_secret", "wrong")), 401, "access_denied", badClient},
 		{"wrong secret, basic", func() *response {
-			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic(b.id, "wrong"))
+			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic(adminID, "wrong"))
 		}, 401, "access_denied", badClient},
 		{"unknown client", formReq(good("client_id", "nobody")), 401, "access_denied", badClient},
 		{"unknown client, basic", func() *response {
-			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic("nobody", b.secret))
+			return b.tokenForm(good("client_id", "", "client_secret", ""), "Authorization", basic("nobody", adminSecret))
 		}, 401, "access_denied", badClient},
 		{"no credentials", formReq(good("client_id", "", "client_secret", "")), 401, "access_denied", badClient},
 		{"no secret", formReq(good("client_secret", "")), 401, "access_denied", badClient},
@@ -135,7 +123,7 @@ func TestTokenErrors(t *testing.T) {
 		{"password grant", formReq(good("grant_type", "password")), 400, "unsupported_grant_type", "Unsupported grant type: password"},
 		{"authorization_code grant", formReq(good("grant_type", "authorization_code")), 400, "unsupported_grant_type", "Unsupported grant type: authorization_code"},
 		{"wrong audience", formReq(good("audience", "https://example.com/api/v2/")), 403, "access_denied", "Service not found: https://example.com/api/v2/"},
-		{"wrong audience path", formReq(good("audience", b.m.URL()+"/api/v1/")), 403, "access_denied", "Service not found: " + b.m.URL() + "/api/v1/"},
+		{"wrong audience path", formReq(good("audience", b.base+"/api/v1/")), 403, "access_denied", "Service not found: " + b.base + "/api/v1/"},
 		{"audience not a URL", formReq(good("audience", "management")), 403, "access_denied", "Service not found: management"},
 		{"no audience", formReq(good("audience", "")), 403, "access_denied", "No audience parameter was provided, and no default audience has been configured"},
 		{"unknown scope", formReq(good("scope", "read:users foo:bar")), 403, "access_denied", "Client has not been granted scopes: foo:bar"},
@@ -158,10 +146,10 @@ func TestTokenErrors(t *testing.T) {
 			return b.request(http.MethodPost, "/oauth/token", mustJSON(t, map[string]string{"grant_type": "client_credentials"})+`{}`)
 		}, 400, "invalid_request", "The request body could not be parsed"},
 		{"secret in Basic and in the body", func() *response {
-			return b.tokenForm(good(), "Authorization", basic(b.id, b.secret))
+			return b.tokenForm(good(), "Authorization", basic(adminID, adminSecret))
 		}, 400, "invalid_request", "Use one client authentication method: HTTP Basic or client_secret in the body, not both"},
 		{"Basic, another client_id in the body", func() *response {
-			return b.tokenForm(good("client_id", "nobody", "client_secret", ""), "Authorization", basic(b.id, b.secret))
+			return b.tokenForm(good("client_id", "nobody", "client_secret", ""), "Authorization", basic(adminID, adminSecret))
 		}, 400, "invalid_request", "client_id does not match the HTTP Basic credentials"},
 	}
 	for _, tt := range tests {
@@ -179,7 +167,7 @@ func basic(id, secret string) string {
 func TestTokenAudience(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	u, err := url.Parse(b.m.URL())
+	u, err := url.Parse(b.base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +179,7 @@ func TestTokenAudience(t *testing.T) {
 	}{
 		{"public URL", b.audience(), "", true},
 		{"other scheme", "https://" + u.Host + "/api/v2/", "", true},
-		{"without trailing slash", b.m.URL() + "/api/v2", "", true},
+		{"without trailing slash", b.base + "/api/v2", "", true},
 		{"host the client used", "https://userport.example.com/api/v2/", "userport.example.com", true},
 		{"host the client used, http", "http://userport.example.com/api/v2/", "userport.example.com", true},
 		{"foreign host", "https://userport.example.com/api/v2/", "", false},
@@ -201,15 +189,15 @@ func TestTokenAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
-				"client_secret": {b.secret}, "audience": {tt.audience}}
+			v := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID},
+				"client_secret": {adminSecret}, "audience": {tt.audience}}
 			var headers []string
 			if tt.host != "" {
 				headers = []string{"Host", tt.host}
 			}
 			r := b.tokenForm(v, headers...)
 			if tt.ok {
-				checkTokenResponse(t, b, r, allScopes)
+				checkTokenResponse(t, b, r, adminID, allScopes)
 				return
 			}
 			r.wantOAuthError(t, 403, "access_denied", "Service not found: "+tt.audience)
@@ -220,10 +208,10 @@ func TestTokenAudience(t *testing.T) {
 func TestTokenNarrowedScopes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	v := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id},
-		"client_secret": {b.secret}, "audience": {b.audience()}, "scope": {"read:users read:connections"}}
+	v := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID},
+		"client_secret": {adminSecret}, "audience": {b.audience()}, "scope": {"read:users read:connections"}}
 	r := b.tokenForm(v)
-	checkTokenResponse(t, b, r, "read:users read:connections")
+	checkTokenResponse(t, b, r, adminID, "read:users read:connections")
 	var tr struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -242,10 +230,8 @@ func TestTokenUngrantedScope(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := &userport.Client{Tenant: "dev", ID: "reader", Name: "reader", SecretHash: auth.HashSecret("reader-secret"),
-		Scopes: []string{auth.ScopeReadUsers, auth.ScopeReadConnections}, CreatedAt: b.clock.Now()}
-	if err := b.m.store.PutClient(b.ctx(), c); err != nil {
-		t.Fatal(err)
-	}
+		Scopes: []string{auth.ScopeReadUsers, auth.ScopeReadConnections}, CreatedAt: b.Clock.Now()}
+	must(t, b.Store.PutClient(b.ctx(), c))
 	ask := func(scope string) *response {
 		v := url.Values{"grant_type": {"client_credentials"}, "audience": {b.audience()}}
 		if scope != "" {
@@ -253,10 +239,8 @@ func TestTokenUngrantedScope(t *testing.T) {
 		}
 		return b.tokenForm(v, "Authorization", basic("reader", "reader-secret"))
 	}
-	reader := *b
-	reader.id, reader.secret = "reader", "reader-secret"
-	checkTokenResponse(t, &reader, ask(""), "read:users read:connections")
-	checkTokenResponse(t, &reader, ask("read:connections"), "read:connections")
+	checkTokenResponse(t, b, ask(""), "reader", "read:users read:connections")
+	checkTokenResponse(t, b, ask("read:connections"), "reader", "read:connections")
 	ask("read:users create:users").wantOAuthError(t, 403, "access_denied", "Client has not been granted scopes: create:users")
 	ask("delete:users read:users update:users").wantOAuthError(t, 403, "access_denied", "Client has not been granted scopes: delete:users,update:users")
 }
@@ -265,8 +249,8 @@ func TestJWKS(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	r := b.request(http.MethodGet, "/.well-known/jwks.json", nil)
-	key, _ := testKey(t)
-	kid := b.m.keys.SigningKeyID()
+	key := sharedKey(t)
+	kid := b.Server.Keys.SigningKeyID()
 	want := mustJSON(t, map[string]any{"keys": []any{map[string]any{"kty": "RSA", "use": "sig", "alg": "RS256",
 		"kid": kid, "n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": "AQAB"}}})
 	r.want(t, http.StatusOK, want)
@@ -274,7 +258,7 @@ func TestJWKS(t *testing.T) {
 	// The token's kid names the published key, and the published key checks
 	// the token's signature.
 	tok := b.token()
-	header, _ := tokenParts(t, tok)
+	header, _ := testutil.TokenParts(t, tok)
 	if header["kid"] != kid {
 		t.Fatalf("token kid = %v, want %s", header["kid"], kid)
 	}
@@ -300,38 +284,69 @@ func b64(t *testing.T, s string) []byte {
 	return data
 }
 
-// routes are every /api/v2 route with the scope it needs, a request that
-// passes the scope check, and the status of that request.
+// routes are every /api/v2 route with the scopes it takes (any of them), a
+// request that passes the scope check, and the status of that request.
 var routes = []struct {
-	method, path, scope string
-	body                any
-	status              int
+	method, path string
+	scopes       []string
+	body         any
+	status       int
 }{
-	{"GET", "/users", auth.ScopeReadUsers, nil, 200},
-	{"POST", "/users", auth.ScopeCreateUsers, map[string]any{}, 400},
-	{"GET", "/users/auth0|000000000000000000000000", auth.ScopeReadUsers, nil, 404},
-	{"PATCH", "/users/auth0|000000000000000000000000", auth.ScopeUpdateUsers, map[string]any{"name": "x"}, 404},
-	{"DELETE", "/users/auth0|000000000000000000000000", auth.ScopeDeleteUsers, nil, 204},
-	{"GET", "/users-by-email?email=a%40example.com", auth.ScopeReadUsers, nil, 200},
-	{"GET", "/connections", auth.ScopeReadConnections, nil, 200},
-	{"POST", "/connections", auth.ScopeCreateConnections, map[string]any{}, 400},
-	{"GET", "/connections/con_0000000000000000", auth.ScopeReadConnections, nil, 404},
-	{"PATCH", "/connections/con_0000000000000000", auth.ScopeUpdateConnections, map[string]any{"options": map[string]any{}}, 404},
-	{"DELETE", "/connections/con_0000000000000000", auth.ScopeDeleteConnections, nil, 204},
+	{"GET", "/users", []string{auth.ScopeReadUsers}, nil, 200},
+	{"POST", "/users", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
+	{"GET", "/users/auth0|000000000000000000000000", []string{auth.ScopeReadUsers}, nil, 404},
+	{"PATCH", "/users/auth0|000000000000000000000000", []string{auth.ScopeUpdateUsers}, map[string]any{"name": "x"}, 404},
+	{"DELETE", "/users/auth0|000000000000000000000000", []string{auth.ScopeDeleteUsers}, nil, 204},
+	{"GET", "/users-by-email?email=a%40example.com", []string{auth.ScopeReadUsers}, nil, 200},
+	{"GET", "/connections", []string{auth.ScopeReadConnections}, nil, 200},
+	{"POST", "/connections", []string{auth.ScopeCreateConnections}, map[string]any{}, 400},
+	{"GET", "/connections/con_0000000000000000", []string{auth.ScopeReadConnections}, nil, 404},
+	{"PATCH", "/connections/con_0000000000000000", []string{auth.ScopeUpdateConnections}, map[string]any{"options": map[string]any{}}, 404},
+	{"DELETE", "/connections/con_0000000000000000", []string{auth.ScopeDeleteConnections}, nil, 204},
+	{"POST", "/jobs/users-exports", []string{auth.ScopeReadUsers}, map[string]any{"format": "json"}, 200},
+	{"GET", "/jobs", []string{auth.ScopeReadUsers}, nil, 200},
+	{"GET", "/jobs/job_0000000000000000", []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}, nil, 404},
+	{"POST", "/jobs/users-imports", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
+	{"GET", "/jobs/job_0000000000000000/errors", []string{auth.ScopeCreateUsers, auth.ScopeReadUsers}, nil, 404},
 }
 
+// TestScopes sends each route a token with every scope but the route's, then
+// one with each of the route's scopes alone.
 func TestScopes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for _, rt := range routes {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			others := slices.DeleteFunc(auth.AllScopes(), func(s string) bool { return s == rt.scope })
+			others := slices.DeleteFunc(auth.AllScopes(), func(s string) bool { return slices.Contains(rt.scopes, s) })
 			b.api(rt.method, rt.path, b.token(others...), rt.body).
-				wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: "+rt.scope)
-			if got := b.api(rt.method, rt.path, b.token(rt.scope), rt.body); got.status != rt.status {
-				t.Fatalf("with only %s: status %d, want %d; body %s", rt.scope, got.status, rt.status, got.body)
+				wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: "+strings.Join(rt.scopes, ","))
+			for _, scope := range rt.scopes {
+				if got := b.api(rt.method, rt.path, b.token(scope), rt.body); got.status != rt.status {
+					t.Fatalf("with only %s: status %d, want %d; body %s", scope, got.status, rt.status, got.body)
+				}
 			}
 		})
+	}
+}
+
+// TestScopesCoverEveryRoute checks that routes (TestScopes) sends a request
+// to every /api/v2 route the server serves but the public OpenAPI document.
+func TestScopesCoverEveryRoute(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mux := http.NewServeMux()
+	for _, pattern := range b.Server.Routes() {
+		mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+	}
+	covered := map[string]bool{}
+	for _, rt := range routes {
+		_, pattern := mux.Handler(httptest.NewRequest(rt.method, "/api/v2"+rt.path, nil))
+		covered[pattern] = true
+	}
+	for _, pattern := range b.Server.Routes() {
+		if strings.Contains(pattern, " /api/v2/") && pattern != "GET /api/v2/openapi.json" && !covered[pattern] {
+			t.Errorf("route %s has no row in routes: its scopes are not tested", pattern)
+		}
 	}
 }
 
@@ -381,3 +396,52 @@ func encodeJSONPart(t *testing.T, v any) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(data)
 }
+
+// TestTokenJSONBodyChecks sends JSON token requests with a key given twice
+// or invalid UTF-8.
+func TestTokenJSONBodyChecks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const parse = "The request body could not be parsed: "
+	for _, tt := range []struct{ name, body, desc string }{
+		{"duplicate client_id", `{"grant_type":"client_credentials","client_id":"` + adminID + `","client_id":"other",` +
+			`"client_secret":"` + adminSecret + `","audience":"` + b.audience() + `"}`, parse + "Duplicate property: client_id"},
+		{"invalid UTF-8", "{\"grant_type\":\"client_credentials\",\"scope\":\"\xff\"}", parse + "Invalid JSON: the body is not valid UTF-8"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b.request(http.MethodPost, "/oauth/token", tt.body).wantOAuthError(t, 400, "invalid_request", tt.desc)
+		})
+	}
+}
+
+// clientToken asks /oauth/token for a token of the client id with secret,
+// with every scope it was granted.
+func (e *env) clientToken(id, secret string) string {
+	e.t.Helper()
+	r := e.tokenForm(url.Values{"grant_type": {"client_credentials"}, "client_id": {id},
+		"client_secret": {secret}, "audience": {e.audience()}})
+	r.wantStatus(e.t, http.StatusOK)
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.decode(e.t, &tr)
+	return tr.AccessToken
+}
+
+// sharedKey is the signing key of every test server (sharedKeyPEM).
+func sharedKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	block, _ := pem.Decode(sharedKeyPEM())
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	must(t, err)
+	return k.(*rsa.PrivateKey)
+}
+
+// foreignKey is an RSA key that no server knows.
+var foreignKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})

@@ -1,8 +1,9 @@
-package main
+package httpapi_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/jobs"
 )
 
 // userShapes is testdata/auth0/users.json: what real Auth0 tenants answered
@@ -58,7 +61,7 @@ func readShapes(t *testing.T, name string, v any) {
 // wantKeys fails unless obj's keys are want, in that order.
 func wantKeys(t *testing.T, what string, obj []byte, want []string) {
 	t.Helper()
-	if got := exKeys(t, obj); !slices.Equal(got, want) {
+	if got := testutil.JSONKeys(t, obj); !slices.Equal(got, want) {
 		t.Errorf("%s keys =\n%v\nwant (Auth0's order)\n%v", what, got, want)
 	}
 }
@@ -69,6 +72,7 @@ func userPath(id string) string { return "/users/" + url.PathEscape(id) }
 // TestReplayUserShapes replays the user calls of the recordings: statuses,
 // key sets and order, types; a password change sets last_password_reset.
 func TestReplayUserShapes(t *testing.T) {
+	t.Parallel()
 	var sh userShapes
 	readShapes(t, "users.json", &sh)
 	b := setup(t)
@@ -96,7 +100,7 @@ func TestReplayUserShapes(t *testing.T) {
 		UpdatedAt         string          `json:"updated_at"`
 	}
 	r.decode(t, &patched)
-	if canon(t, patched.AppMetadata) != canon(t, sh.PatchPassword.AppMetadata) {
+	if testutil.CanonJSON(t, patched.AppMetadata) != testutil.CanonJSON(t, sh.PatchPassword.AppMetadata) {
 		t.Errorf("app_metadata = %s, want %s", patched.AppMetadata, sh.PatchPassword.AppMetadata)
 	}
 	if patched.LastPasswordReset == "" || patched.LastPasswordReset != patched.UpdatedAt {
@@ -128,6 +132,7 @@ func jsonTypeOf(v any) string {
 // TestPatchKeepsDocumentBytes: a PATCH changes what it changes and nothing
 // else: no key is moved, no value re-encoded ("&" stays "&").
 func TestPatchKeepsDocumentBytes(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	r := b.admin(http.MethodPost, "/users", map[string]any{"connection": "Username-Password-Authentication",
 		"email": "bytes@example.com", "password": "Passwords hide", "picture": "https://example.com/p.png?a=1&b=<2>",
@@ -135,7 +140,7 @@ func TestPatchKeepsDocumentBytes(t *testing.T) {
 	r.wantStatus(t, http.StatusCreated)
 	before := string(r.body)
 	id := r.object(t)["user_id"].(string)
-	b.clock.Advance(1500 * time.Millisecond)
+	b.Clock.Advance(1500 * time.Millisecond)
 	after := b.admin(http.MethodPatch, userPath(id), map[string]any{"given_name": "Grace", "user_metadata": map[string]any{"alpha": 2}})
 	after.wantStatus(t, http.StatusOK)
 	got := after.object(t)
@@ -164,7 +169,9 @@ func getString(t *testing.T, obj, key string) string {
 // TestUserKeyOrderWhateverWroteIt: a user created through the API, one
 // imported and one changed by PATCH have their keys in one order.
 func TestUserKeyOrderWhateverWroteIt(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection("Username-Password-Authentication")
 	b.imRun([]byte(`[{"user_metadata":{"k":1},"username":"imported1","email_verified":true,"email":"imported@example.com",`+
 		`"app_metadata":{"p":1},"given_name":"I","blocked":false,"family_name":"F","nickname":"n","picture":"https://example.com/i.png?a&b"}]`),
@@ -232,6 +239,7 @@ func connectionOf(t *testing.T, r *response) (id string, options json.RawMessage
 // recordings: options kept with Auth0's defaults, PATCH replacing them,
 // DELETE 202 with deleted_at, then 404 and 204.
 func TestReplayConnectionShapes(t *testing.T) {
+	t.Parallel()
 	var sh connectionShapes
 	readShapes(t, "connections.json", &sh)
 	b := setup(t)
@@ -252,7 +260,7 @@ func TestReplayConnectionShapes(t *testing.T) {
 	r = b.admin(http.MethodPatch, "/connections/"+id, sh.Update.Request)
 	r.wantStatus(t, sh.Update.Status)
 	_, updated := connectionOf(t, r)
-	if got := exKeys(t, updated); !slices.Equal(slices.Sorted(slices.Values(got)), sh.Update.OptionKeySet) {
+	if got := testutil.JSONKeys(t, updated); !slices.Equal(slices.Sorted(slices.Values(got)), sh.Update.OptionKeySet) {
 		t.Errorf("options after PATCH have keys %v, want the set %v", got, sh.Update.OptionKeySet)
 	}
 	if _, got := connectionOf(t, b.admin(http.MethodGet, "/connections/"+id, nil)); string(got) != string(updated) {
@@ -262,7 +270,7 @@ func TestReplayConnectionShapes(t *testing.T) {
 	r = b.admin(http.MethodDelete, "/connections/"+id, nil)
 	r.wantStatus(t, sh.Delete.Status)
 	wantKeys(t, "DELETE /connections/{id}", r.body, sh.Delete.Keys)
-	if at := getString(t, string(r.body), "deleted_at"); at != userport.FormatTime(b.clock.Now()) {
+	if at := getString(t, string(r.body), "deleted_at"); at != userport.FormatTime(b.Clock.Now()) {
 		t.Errorf("deleted_at = %q, want now", at)
 	}
 	r = b.admin(http.MethodGet, "/connections/"+id, nil)
@@ -278,9 +286,9 @@ func TestReplayConnectionShapes(t *testing.T) {
 // with it, in the background; other connections' users stay. The API
 // answers while they go.
 func TestDeleteConnectionPurgesItsUsers(t *testing.T) {
-	cfg := exConfig(t)
-	cfg.CleanupInterval = 20 * time.Millisecond
-	b := start(t, cfg, newTestClock())
+	t.Parallel()
+	b := setup(t)
+	b.work(func(cfg *jobs.Config, _ *jobs.Deps) { cfg.CleanupInterval = 20 * time.Millisecond })
 	r := b.admin(http.MethodPost, "/connections", map[string]any{"name": "doomed", "strategy": "auth0"})
 	r.wantStatus(t, http.StatusCreated)
 	doomed := b.connection("doomed")
@@ -293,29 +301,23 @@ func TestDeleteConnectionPurgesItsUsers(t *testing.T) {
 	if names := connectionNames(t, b); slices.Contains(names, "doomed") {
 		t.Errorf("connections listed after DELETE: %v", names)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for b.userCount() != int64(len(kept)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d users left a minute after the DELETE, want %d", b.userCount(), len(kept))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(t, time.Minute, "the deleted connection's users to be purged", func() (string, bool) {
+		n := b.userCount()
+		return fmt.Sprintf("%d users left, want %d", n, len(kept)), n == int64(len(kept))
+	})
 	// Purged whole: the name is free again.
-	for {
+	testutil.Eventually(t, time.Minute, "the deleted connection's name to be free", func() bool {
 		r := b.admin(http.MethodPost, "/connections", map[string]any{"name": "doomed", "strategy": "auth0"})
 		if r.status == http.StatusCreated {
-			break
+			return true
 		}
 		r.wantError(t, 409, "connection_conflicts", "A connection with the same name already exists")
-		if time.Now().After(deadline) {
-			t.Fatal("the deleted connection's name is still taken")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // connectionNames lists the tenant's connection names.
-func connectionNames(t *testing.T, b *bundle) []string {
+func connectionNames(t *testing.T, b *env) []string {
 	t.Helper()
 	r := b.admin(http.MethodGet, "/connections?fields=name", nil)
 	r.wantStatus(t, http.StatusOK)
@@ -334,6 +336,7 @@ func connectionNames(t *testing.T, b *bundle) []string {
 // TestUsersByEmail: Auth0's exact, case-sensitive lookup over every
 // connection, an array, with fields and include_fields.
 func TestUsersByEmail(t *testing.T) {
+	t.Parallel()
 	var sh userShapes
 	readShapes(t, "users.json", &sh)
 	b := setup(t)
@@ -350,7 +353,7 @@ func TestUsersByEmail(t *testing.T) {
 	if len(list) != 2 || getString(t, string(list[0]), "user_id") != want[0] || getString(t, string(list[1]), "user_id") != want[1] {
 		t.Fatalf("users-by-email = %s, want %v", r.body, want)
 	}
-	wantKeys(t, "users-by-email[0]", list[0], exKeys(t, b.admin(http.MethodGet, userPath(want[0]), nil).body))
+	wantKeys(t, "users-by-email[0]", list[0], testutil.JSONKeys(t, b.admin(http.MethodGet, userPath(want[0]), nil).body))
 	b.admin(http.MethodGet, "/users-by-email?email=Same%40Example.com", nil).want(t, 200, `[]`) // case-sensitive, as Auth0
 	b.admin(http.MethodGet, "/users-by-email?email=nobody%40example.com", nil).want(t, 200, `[]`)
 	b.admin(http.MethodGet, "/users-by-email?email=same%40example.com&fields=email,user_id", nil).
@@ -369,6 +372,7 @@ func TestUsersByEmail(t *testing.T) {
 // /users/{id}, GET /connections and GET /connections/{id}, as auth0-python
 // sends them (include_fields=true always).
 func TestFieldsParameters(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	u := b.createUser(map[string]any{"connection": upa, "email": "fields@example.com", "password": "Passwords hide"})
 	id := u["user_id"].(string)

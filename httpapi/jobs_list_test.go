@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -12,13 +12,14 @@ import (
 // newest first, paged as Auth0 pages users, each job as GET /jobs/{id} shows
 // it but without a download link, purged jobs gone, read:users required.
 func TestListJobs(t *testing.T) {
-	b := exStart(t, nil)
+	b := setup(t)
+	b.work(nil)
 	var ids []string // oldest first
 	for range 3 {
 		j := b.exCreate(`{"format":"json"}`)
-		b.exCompleted(j.ID)
+		b.completed(j.ID)
 		ids = append(ids, j.ID)
-		b.exAdvance(time.Second)
+		b.advance(time.Second)
 	}
 	newest := slices.Clone(ids)
 	slices.Reverse(newest)
@@ -27,7 +28,7 @@ func TestListJobs(t *testing.T) {
 		t.Helper()
 		r := b.admin(http.MethodGet, path, nil)
 		r.wantStatus(t, http.StatusOK)
-		var jobs []exJob
+		var jobs []job
 		r.decode(t, &jobs)
 		var got []string
 		for _, j := range jobs {
@@ -73,14 +74,14 @@ func TestListJobs(t *testing.T) {
 
 	// Past the file lifetime the jobs show as expired; past the record
 	// lifetime they are gone, whether or not the cleanup ran.
-	b.exAdvance(25 * time.Hour)
+	b.advance(25 * time.Hour)
 	r = b.admin(http.MethodGet, "/jobs", nil)
-	var jobs []exJob
+	var jobs []job
 	r.decode(t, &jobs)
 	if len(jobs) != 3 || jobs[0].Status != "expired" {
 		t.Errorf("after 25 h: %s, want 3 expired jobs", r.body)
 	}
-	b.exAdvance(7 * 24 * time.Hour)
+	b.advance(7 * 24 * time.Hour)
 	if got := listIDs("/jobs"); len(got) != 0 {
 		t.Errorf("after 8 days: %q, want no job", got)
 	}

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"context"
@@ -7,18 +7,21 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
+	_ "crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // signer signs a JWS signing input.
@@ -31,38 +34,24 @@ func craft(t *testing.T, header, claims map[string]any, sign signer) string {
 	return input + "." + base64.RawURLEncoding.EncodeToString(sign(t, []byte(input)))
 }
 
-func rs256(k *rsa.PrivateKey) signer {
+// rsaSign signs with k: the hash h of the input, PKCS #1 v1.5 or PSS.
+func rsaSign(k *rsa.PrivateKey, h crypto.Hash, pss bool) signer {
 	return func(t *testing.T, input []byte) []byte {
-		sum := sha256.Sum256(input)
-		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
-		if err != nil {
-			t.Fatal(err)
+		d := h.New()
+		d.Write(input)
+		sign := func() ([]byte, error) { return rsa.SignPKCS1v15(rand.Reader, k, h, d.Sum(nil)) }
+		if pss {
+			sign = func() ([]byte, error) { return rsa.SignPSS(rand.Reader, k, h, d.Sum(nil), nil) }
 		}
+		sig, err := sign()
+		must(t, err)
 		return sig
 	}
 }
 
-func rs384(k *rsa.PrivateKey) signer {
-	return func(t *testing.T, input []byte) []byte {
-		sum := sha512.Sum384(input)
-		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA384, sum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sig
-	}
-}
-
-func ps256(k *rsa.PrivateKey) signer {
-	return func(t *testing.T, input []byte) []byte {
-		sum := sha256.Sum256(input)
-		sig, err := rsa.SignPSS(rand.Reader, k, crypto.SHA256, sum[:], nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sig
-	}
-}
+func rs256(k *rsa.PrivateKey) signer { return rsaSign(k, crypto.SHA256, false) }
+func rs384(k *rsa.PrivateKey) signer { return rsaSign(k, crypto.SHA384, false) }
+func ps256(k *rsa.PrivateKey) signer { return rsaSign(k, crypto.SHA256, true) }
 
 func hs256(secret []byte) signer {
 	return func(t *testing.T, input []byte) []byte {
@@ -74,12 +63,12 @@ func hs256(secret []byte) signer {
 
 func unsigned(t *testing.T, input []byte) []byte { return nil }
 
-// claimsAt are valid claims for b's server issued at now, with changes
+// claimsAt are valid claims for e's server issued at now, with changes
 // applied (a nil value removes the claim).
-func (b *bundle) claimsAt(now time.Time, changes map[string]any) map[string]any {
-	c := map[string]any{"iss": b.m.URL() + "/", "sub": adminID + "@clients", "aud": b.audience(),
+func (e *env) claimsAt(now time.Time, changes map[string]any) map[string]any {
+	c := map[string]any{"iss": e.base + "/", "sub": adminID + "@clients", "aud": e.audience(),
 		"azp": adminID, "gty": "client-credentials", "scope": "read:users",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), auth.TenantClaim: b.m.Config.Tenant}
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), auth.TenantClaim: e.tenant}
 	for k, v := range changes {
 		if v == nil {
 			delete(c, k)
@@ -92,16 +81,12 @@ func (b *bundle) claimsAt(now time.Time, changes map[string]any) map[string]any 
 
 func TestRefusedTokens(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	installTestKey(t, dir)
-	cfg := testConfig(dir)
 	// More bad tokens than the failure limit's burst: that limit has its own
 	// test (TestFailureRateLimit); here each token must be refused for itself.
-	cfg.FailureBurst = 1000
-	b := start(t, cfg, newTestClock())
-	key, _ := testKey(t)
-	kid := b.m.keys.SigningKeyID()
-	now := b.clock.Now()
+	b := setup(t, func(s *httpapi.Server) { s.RateLimits.FailureBurst = 1000 })
+	key := sharedKey(t)
+	kid := b.Server.Keys.SigningKeyID()
+	now := b.Clock.Now()
 	claims := func(changes map[string]any) map[string]any { return b.claimsAt(now, changes) }
 	hdr := func(alg string) map[string]any { return map[string]any{"alg": alg, "typ": "JWT", "kid": kid} }
 
@@ -118,27 +103,23 @@ func TestRefusedTokens(t *testing.T) {
 	// A real token, narrowed to read:users, to tamper with.
 	real := b.token(auth.ScopeReadUsers)
 	parts := strings.Split(real, ".")
-	_, realClaims := tokenParts(t, real)
+	_, realClaims := testutil.TokenParts(t, real)
 	realClaims["scope"] = allScopes
 	tamperedPayload := parts[0] + "." + encodeJSONPart(t, realClaims) + "." + parts[2]
 	sig := []byte(parts[2])
 	sig[10] ^= 1 // still base64url: flips one bit of a 6-bit group
 	tamperedSig := parts[0] + "." + parts[1] + "." + string(sig)
 
-	// Tokens issued by the server's own Issuer code, with the data dir's keys.
-	past := newTestClock()
+	// Tokens issued by the server's own Issuer code, with the server's keys.
+	past := testutil.NewClock(now)
 	past.Advance(-3 * time.Hour)
 	issue := func(iss *auth.Issuer) string {
-		keys, err := auth.LoadOrCreateKeys(b.m.Config.DataDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		iss.Keys, iss.TTL = keys, time.Hour
+		iss.Keys, iss.TTL = b.Server.Keys, time.Hour
 		if iss.Tenant == "" {
-			iss.Tenant = b.m.Config.Tenant
+			iss.Tenant = b.tenant
 		}
 		if iss.Clock == nil {
-			iss.Clock = b.clock
+			iss.Clock = b.Clock
 		}
 		tok, _, err := iss.Issue(adminID, []string{auth.ScopeReadUsers})
 		if err != nil {
@@ -154,7 +135,7 @@ func TestRefusedTokens(t *testing.T) {
 	}{
 		// Controls: the crafting is right, so each refusal is for its reason.
 		{"control: crafted RS256 with the server key", craft(t, hdr("RS256"), claims(nil), rs256(key)), true},
-		{"control: issued by the data dir's keys", issue(&auth.Issuer{Issuer: b.m.URL() + "/", Audience: b.audience()}), true},
+		{"control: issued by the data dir's keys", issue(&auth.Issuer{Issuer: b.base + "/", Audience: b.audience()}), true},
 		{"control: aud as an array", craft(t, hdr("RS256"), claims(map[string]any{"aud": []string{b.audience(), "other"}}), rs256(key)), true},
 		{"control: expired within the leeway", craft(t, hdr("RS256"), claims(map[string]any{"iat": now.Add(-time.Hour).Unix(), "exp": now.Add(-10 * time.Second).Unix()}), rs256(key)), true},
 
@@ -167,12 +148,12 @@ func TestRefusedTokens(t *testing.T) {
 		{"HS256 with the JWKS modulus", craft(t, hdr("HS256"), claims(nil), hs256(jwksN)), false},
 		{"RS384 with the server key", craft(t, hdr("RS384"), claims(nil), rs384(key)), false},
 		{"PS256 with the server key", craft(t, hdr("PS256"), claims(nil), ps256(key)), false},
-		{"expired", issue(&auth.Issuer{Issuer: b.m.URL() + "/", Audience: b.audience(), Clock: past}), false},
+		{"expired", issue(&auth.Issuer{Issuer: b.base + "/", Audience: b.audience(), Clock: past}), false},
 		{"expired beyond the leeway", craft(t, hdr("RS256"), claims(map[string]any{"iat": now.Add(-time.Hour).Unix(), "exp": now.Add(-time.Minute).Unix()}), rs256(key)), false},
 		{"issued in the future", craft(t, hdr("RS256"), claims(map[string]any{"iat": now.Add(time.Hour).Unix(), "exp": now.Add(2 * time.Hour).Unix()}), rs256(key)), false},
 		{"no exp", craft(t, hdr("RS256"), claims(map[string]any{"exp": nil}), rs256(key)), false},
 		{"wrong iss", issue(&auth.Issuer{Issuer: "https://evil.example.com/", Audience: b.audience()}), false},
-		{"wrong aud", issue(&auth.Issuer{Issuer: b.m.URL() + "/", Audience: "https://evil.example.com/api/v2/"}), false},
+		{"wrong aud", issue(&auth.Issuer{Issuer: b.base + "/", Audience: "https://evil.example.com/api/v2/"}), false},
 		{"no aud", craft(t, hdr("RS256"), claims(map[string]any{"aud": nil}), rs256(key)), false},
 		{"unknown kid", craft(t, map[string]any{"alg": "RS256", "kid": "unknown"}, claims(nil), rs256(foreignKey())), false},
 		{"no kid", craft(t, map[string]any{"alg": "RS256"}, claims(nil), rs256(key)), false},
@@ -190,7 +171,7 @@ func TestRefusedTokens(t *testing.T) {
 		{"iat a string", craft(t, hdr("RS256"), claims(map[string]any{"iat": fmt.Sprint(now.Unix())}), rs256(key)), false},
 		{"nbf a string", craft(t, hdr("RS256"), claims(map[string]any{"nbf": fmt.Sprint(now.Unix())}), rs256(key)), false},
 		{"no tenant", craft(t, hdr("RS256"), claims(map[string]any{auth.TenantClaim: nil}), rs256(key)), false},
-		{"other tenant", issue(&auth.Issuer{Issuer: b.m.URL() + "/", Audience: b.audience(), Tenant: "prod"}), false},
+		{"other tenant", issue(&auth.Issuer{Issuer: b.base + "/", Audience: b.audience(), Tenant: "prod"}), false},
 		{"client that does not exist", craft(t, hdr("RS256"), claims(map[string]any{"azp": "ghost", "sub": "ghost@clients"}), rs256(key)), false},
 	}
 	for _, tt := range tests {
@@ -208,12 +189,12 @@ func TestRefusedTokens(t *testing.T) {
 	tok := b.token()
 	b.admin(http.MethodGet, "/users", nil).wantStatus(t, 200)
 	b.api(http.MethodGet, "/users", tok, nil).wantStatus(t, 200)
-	b.clock.Advance(time.Hour + time.Minute)
+	b.Clock.Advance(time.Hour + time.Minute)
 	b.api(http.MethodGet, "/users", tok, nil).wantError(t, 401, "", "Invalid token")
 }
 
 // jwksModulus returns the raw modulus bytes the server publishes.
-func jwksModulus(t *testing.T, b *bundle) []byte {
+func jwksModulus(t *testing.T, b *env) []byte {
 	t.Helper()
 	var set struct {
 		Keys []struct{ N string }
@@ -229,22 +210,58 @@ func jwksModulus(t *testing.T, b *bundle) []byte {
 // the latest auth.ClientCacheTTL after the server last looked the client up.
 func TestDeletedClientToken(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	c := &userport.Client{Tenant: b.m.Config.Tenant, ID: "short-lived", SecretHash: auth.HashSecret(adminSecret),
-		Scopes: []string{auth.ScopeReadUsers}, CreatedAt: b.clock.Now()}
-	if err := b.m.store.PutClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	b.id = c.ID
-	tok := b.token()
-	b.id = adminID
+	// Clients have no delete in the store API yet: the server looks them up
+	// through a store in which a client can be deleted.
+	deleted := &deletedClients{gone: map[string]bool{}}
+	b := setup(t, func(s *httpapi.Server) {
+		deleted.ClientFinder = s.Store
+		s.Issuer.Clients = &auth.ClientCache{Store: deleted, Clock: s.Clock}
+	})
+	c := &userport.Client{Tenant: b.tenant, ID: "short-lived", SecretHash: auth.HashSecret(adminSecret),
+		Scopes: []string{auth.ScopeReadUsers}, CreatedAt: b.Clock.Now()}
+	must(t, b.Store.PutClient(b.ctx(), c))
+	tok := b.clientToken(c.ID, adminSecret)
 	b.api(http.MethodGet, "/users", tok, nil).want(t, 200, `[]`)
 
-	// Clients have no delete in the store API yet: remove the row.
-	if _, err := b.sqlDB().Exec(`DELETE FROM clients WHERE tenant = ? AND id = ?`, c.Tenant, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(auth.ClientCacheTTL)
+	deleted.delete(c.ID)
+	b.Clock.Advance(auth.ClientCacheTTL)
 	b.api(http.MethodGet, "/users", tok, nil).wantError(t, 401, "", "Invalid token")
 	b.admin(http.MethodGet, "/users", nil).want(t, 200, `[]`) // other clients' tokens still work
+}
+
+// TestUnauthorizedAttributes: a 401 repeats its reason under attributes, as
+// Auth0 does; a request without a token has none.
+func TestUnauthorizedAttributes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.api(http.MethodGet, "/users", "not-a-token", nil).want(t, 401,
+		`{"statusCode":401,"error":"Unauthorized","message":"Invalid token","attributes":{"error":"Invalid token"}}`)
+	b.api(http.MethodGet, "/users", "", nil).want(t, 401,
+		`{"statusCode":401,"error":"Unauthorized","message":"Missing authentication"}`)
+}
+
+// deletedClients is a client store in which clients can be deleted: a
+// deleted one is not found.
+type deletedClients struct {
+	auth.ClientFinder
+	mu   sync.Mutex
+	gone map[string]bool
+}
+
+// delete deletes the client id.
+func (d *deletedClients) delete(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gone[id] = true
+}
+
+// FindClient finds the client unless it was deleted.
+func (d *deletedClients) FindClient(ctx context.Context, tenant, id string) (*userport.Client, error) {
+	d.mu.Lock()
+	gone := d.gone[id]
+	d.mu.Unlock()
+	if gone {
+		return nil, userport.Errorf(userport.ENOTFOUND, "", "The client does not exist.")
+	}
+	return d.ClientFinder.FindClient(ctx, tenant, id)
 }

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 // Downloads of export files: the signed location, its headers, tampering,
 // the 60 s expiry on the injected clock, and links to files that are not
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // exWantForbidden fails unless r is a 403 with a JSON error body and none of
@@ -46,9 +48,9 @@ type exLocation struct {
 }
 
 // exParseLocation checks the location's shape for the job and parses it.
-func exParseLocation(t *testing.T, b *bundle, j *exJob) exLocation {
+func exParseLocation(t *testing.T, b *env, j *job) exLocation {
 	t.Helper()
-	re := regexp.MustCompile(`^(` + regexp.QuoteMeta(b.m.URL()) + `)/exports/(` + j.ID + `/[A-Za-z0-9]{16})/(dev\.` + j.Format +
+	re := regexp.MustCompile(`^(` + regexp.QuoteMeta(b.base) + `)/exports/(` + j.ID + `/[A-Za-z0-9]{16})/(dev\.` + j.Format +
 		`\.gz)\?Expires=([1-9][0-9]*)&Signature=([A-Za-z0-9_-]{43})$`)
 	m := re.FindStringSubmatch(j.Location)
 	if m == nil {
@@ -75,49 +77,50 @@ func exExpiresAt(now time.Time, ttl time.Duration) string {
 
 func TestExportDownload(t *testing.T) {
 	t.Parallel()
-	b := exStart(t, nil)
+	b := setup(t)
+	b.work(nil)
 	b.putUsers(b.connection(upa), 0, 25)
-	_, docs := b.exDocs("")
+	_, docs := b.docs("")
 	j := b.exCreate(`{"format":"csv"}`)
 	other := b.exCreate(`{"format":"csv"}`)
 	js := b.exCreate(`{"format":"json"}`)
-	b.exCompleted(other.ID)
-	b.exCompleted(js.ID)
-	done := b.exCompleted(j.ID)
+	b.completed(other.ID)
+	b.completed(js.ID)
+	done := b.completed(j.ID)
 	exWantKeys(t, done.raw, "type", "status", "format", "fields", "created_at", "id", "location")
 	loc := exParseLocation(t, b, done)
-	if want := exExpiresAt(b.clock.Now(), 60*time.Second); loc.expires != want {
+	if want := exExpiresAt(b.Clock.Now(), 60*time.Second); loc.expires != want {
 		t.Errorf("Expires = %s, want %s (now + 60 s)", loc.expires, want)
 	}
 
-	r := b.exFetch(loc.url)
+	r := b.fetch(loc.url)
 	r.wantStatus(t, http.StatusOK)
-	exWantHeader(t, r, "Content-Type", "application/gzip")
-	exWantHeader(t, r, "Content-Disposition", `attachment; filename="dev.csv.gz"`)
-	exWantHeader(t, r, "Content-Encoding", "")
-	exWantHeader(t, r, "Content-Length", strconv.Itoa(len(r.body)))
-	exCheckCSV(t, exGunzip(t, r.body), exDefaultCSVFields, docs)
-	if again := b.exFetch(loc.url); again.status != 200 || string(again.body) != string(r.body) {
+	r.wantHeader(t, "Content-Type", "application/gzip")
+	r.wantHeader(t, "Content-Disposition", `attachment; filename="dev.csv.gz"`)
+	r.wantHeader(t, "Content-Encoding", "")
+	r.wantHeader(t, "Content-Length", strconv.Itoa(len(r.body)))
+	testutil.CheckCSV(t, testutil.Gunzip(t, r.body), testutil.DefaultCSVFields, docs)
+	if again := b.fetch(loc.url); again.status != 200 || string(again.body) != string(r.body) {
 		t.Errorf("second download: %d, %d bytes; want the same %d bytes", again.status, len(again.body), len(r.body))
 	}
 	head, err := http.NewRequest(http.MethodHead, loc.url, nil)
-	exMust(t, err)
+	must(t, err)
 	if hr := b.send(head); hr.status != 200 || len(hr.body) != 0 || hr.header.Get("Content-Type") != "application/gzip" ||
 		hr.header.Get("Content-Length") != strconv.Itoa(len(r.body)) {
 		t.Errorf("HEAD: %d %v, %d body bytes", hr.status, hr.header, len(hr.body))
 	}
-	jsDone := b.exJob(js.ID)
+	jsDone := b.job(js.ID)
 	exParseLocation(t, b, jsDone)
-	exCheckNDJSON(t, b.exDownload(jsDone), nil, docs)
+	testutil.CheckNDJSON(t, b.exDownload(jsDone), nil, docs)
 
 	t.Run("fresh location on every GET", func(t *testing.T) {
-		b.exAdvance(time.Second)
-		next := exParseLocation(t, b, b.exJob(j.ID))
-		if want := exExpiresAt(b.clock.Now(), 60*time.Second); next.expires != want || next.signature == loc.signature {
+		b.advance(time.Second)
+		next := exParseLocation(t, b, b.job(j.ID))
+		if want := exExpiresAt(b.Clock.Now(), 60*time.Second); next.expires != want || next.signature == loc.signature {
 			t.Errorf("second GET: Expires %s (want %s), Signature %s (first %s)", next.expires, want, next.signature, loc.signature)
 		}
 		for _, u := range []string{loc.url, next.url} {
-			if r := b.exFetch(u); r.status != 200 || !exIsGzip(r.body) {
+			if r := b.fetch(u); r.status != 200 || !exIsGzip(r.body) {
 				t.Errorf("GET %s: %d", u, r.status)
 			}
 		}
@@ -125,7 +128,7 @@ func TestExportDownload(t *testing.T) {
 
 	t.Run("tampered", func(t *testing.T) {
 		q := "Expires=" + loc.expires + "&Signature=" + loc.signature
-		otherLoc := exParseLocation(t, b, b.exJob(other.ID))
+		otherLoc := exParseLocation(t, b, b.job(other.ID))
 		exp, _ := strconv.ParseInt(loc.expires, 10, 64)
 		flipped := []byte(loc.signature)
 		flipped[10] ^= 'A' ^ 'B' // stays a base64url character
@@ -133,7 +136,7 @@ func TestExportDownload(t *testing.T) {
 			t.Fatal("signature not changed")
 		}
 		tampered := map[string]string{
-			"another job's path":         loc.build(exParseLocation(t, b, b.exJob(other.ID)).dir, "dev.csv.gz", q),
+			"another job's path":         loc.build(exParseLocation(t, b, b.job(other.ID)).dir, "dev.csv.gz", q),
 			"another file name":          loc.build(loc.dir, "dev.json.gz", q),
 			"upper-case file name":       loc.build(loc.dir, "DEV.csv.gz", q),
 			"extra path segment":         loc.build(loc.dir, "dev.csv.gz/x", q),
@@ -155,55 +158,55 @@ func TestExportDownload(t *testing.T) {
 			"signature of another path":  loc.build(other.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature),
 		}
 		for name, u := range tampered {
-			exWantForbidden(t, name, b.exFetch(u))
+			exWantForbidden(t, name, b.fetch(u))
 		}
 		// The untouched links still work.
-		if r := b.exFetch(otherLoc.url); r.status != 200 {
+		if r := b.fetch(otherLoc.url); r.status != 200 {
 			t.Errorf("untouched link: %d", r.status)
 		}
 	})
 
 	t.Run("60 s expiry", func(t *testing.T) {
-		fresh := exParseLocation(t, b, b.exJob(j.ID))
-		b.exAdvance(59 * time.Second)
-		if r := b.exFetch(fresh.url); r.status != 200 || !exIsGzip(r.body) {
+		fresh := exParseLocation(t, b, b.job(j.ID))
+		b.advance(59 * time.Second)
+		if r := b.fetch(fresh.url); r.status != 200 || !exIsGzip(r.body) {
 			t.Fatalf("after 59 s: %d %q", r.status, r.body[:min(40, len(r.body))])
 		}
-		b.exAdvance(2 * time.Second)
-		exWantForbidden(t, "after 61 s", b.exFetch(fresh.url))
+		b.advance(2 * time.Second)
+		exWantForbidden(t, "after 61 s", b.fetch(fresh.url))
 		// A new GET signs a new link that works.
-		if r := b.exFetch(b.exJob(j.ID).Location); r.status != 200 {
+		if r := b.fetch(b.job(j.ID).Location); r.status != 200 {
 			t.Errorf("new link after the old expired: %d", r.status)
 		}
 	})
 
 	t.Run("guessed links", func(t *testing.T) {
 		for _, key := range []string{"job_AAAAAAAAAAAAAAAA/dev.csv.gz", j.ID + "/dev.json.gz", j.ID + "/userport.db", "download-key"} {
-			u, err := b.m.blobs.SignedURL(b.ctx(), key, time.Minute)
-			exMust(t, err)
-			exWantForbidden(t, "signed link to "+key, b.exFetch(u))
+			u, err := b.Files.SignedURL(b.ctx(), key, time.Minute)
+			must(t, err)
+			exWantForbidden(t, "signed link to "+key, b.fetch(u))
 		}
-		exWantForbidden(t, "path out of the exports", b.exFetch(b.base+"/exports/..%2fuserport.db?Expires=1&Signature=x"))
+		exWantForbidden(t, "path out of the exports", b.fetch(b.base+"/exports/..%2fuserport.db?Expires=1&Signature=x"))
 	})
 
 	// Last, since it moves the clock by a day: a link signed just before the
 	// file's lifetime ends must not serve the file once the job reads expired.
 	t.Run("link outliving its file", func(t *testing.T) {
 		created, err := time.Parse(userport.TimeFormat, done.CreatedAt)
-		exMust(t, err)
-		b.exAdvance(created.Add(24*time.Hour - 30*time.Second).Sub(b.clock.Now()))
-		late := b.exJob(j.ID)
+		must(t, err)
+		b.advance(created.Add(24*time.Hour - 30*time.Second).Sub(b.Clock.Now()))
+		late := b.job(j.ID)
 		if late.Status != "completed" || late.Location == "" {
 			t.Fatalf("30 s before the file lifetime ends: %s", late.raw)
 		}
-		if r := b.exFetch(late.Location); r.status != 200 {
+		if r := b.fetch(late.Location); r.status != 200 {
 			t.Fatalf("download 30 s before the end: %d", r.status)
 		}
-		b.exAdvance(31 * time.Second)
-		if j := b.exJob(j.ID); j.Status != "expired" || j.Location != "" {
+		b.advance(31 * time.Second)
+		if j := b.job(j.ID); j.Status != "expired" || j.Location != "" {
 			t.Fatalf("1 s after the file lifetime ended: %s", j.raw)
 		}
-		r := b.exFetch(late.Location)
+		r := b.fetch(late.Location)
 		exWantForbidden(t, "link of an expired job", r)
 	})
 }
@@ -211,19 +214,20 @@ func TestExportDownload(t *testing.T) {
 func TestExportNotServedUnlessCompleted(t *testing.T) {
 	t.Parallel()
 	// Every export overruns a 1 ns time limit, so it fails.
-	b := exStart(t, func(c *Config) { c.Lifetimes.Export = time.Nanosecond })
+	b := setup(t, func(s *httpapi.Server) { s.Lifetimes.Export = time.Nanosecond })
+	b.work(nil)
 	b.putUsers(b.connection(upa), 0, 3)
 	j := b.exCreate(`{"format":"csv","fields":[{"name":"email"}]}`)
-	failed := b.exWait(j.ID)
+	failed := b.wait(j.ID)
 	want := `{"type":"users_export","status":"failed","format":"csv","fields":[{"name":"email"}],"created_at":"` + j.CreatedAt +
 		`","id":"` + j.ID + `","status_details":"The export job was stopped because it ran longer than 1ns."}`
 	if string(failed.raw) != want {
 		t.Fatalf("failed job =\n%s\nwant\n%s", failed.raw, want)
 	}
-	u, err := b.m.blobs.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute)
-	exMust(t, err)
-	exWantForbidden(t, "link to a failed job's file", b.exFetch(u))
-	if entries, _ := exDirNames(filepath.Join(b.m.Config.DataDir, "exports", j.ID)); len(entries) != 0 {
+	u, err := b.Files.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute)
+	must(t, err)
+	exWantForbidden(t, "link to a failed job's file", b.fetch(u))
+	if entries, _ := exDirNames(filepath.Join(b.filesDir, j.ID)); len(entries) != 0 {
 		t.Errorf("files left by the failed export: %v", entries)
 	}
 }
@@ -238,23 +242,22 @@ func exDirNames(dir string) ([]string, error) {
 	return names, err
 }
 
-// TestDownloadLinkBoundToTenant: the servers of two tenants share a data dir
-// (database, files and download signing key); each serves only its own
+// TestDownloadLinkBoundToTenant: the servers of two tenants share a store,
+// files and download signing key; each serves only its own
 // tenant's links, and takes only its own tenant's tokens.
 func TestDownloadLinkBoundToTenant(t *testing.T) {
 	t.Parallel()
-	dev := exStart(t, nil)
+	dev := setup(t)
+	dev.work(nil)
 	dev.putUsers(dev.connection(upa), 0, 3)
-	done := dev.exCompleted(dev.exCreate(`{"format":"csv"}`).ID)
-	cfg := testConfig(dev.m.Config.DataDir)
-	cfg.Tenant, cfg.Jobs = "prod", JobsNone
-	prod := start(t, cfg, dev.clock)
+	done := dev.completed(dev.exCreate(`{"format":"csv"}`).ID)
+	prod := dev.otherTenant("prod")
 
 	loc := exParseLocation(t, dev, done)
-	if r := dev.exFetch(loc.url); r.status != http.StatusOK || !exIsGzip(r.body) {
+	if r := dev.fetch(loc.url); r.status != http.StatusOK || !exIsGzip(r.body) {
 		t.Fatalf("dev's link on dev's server: %d %s", r.status, r.body)
 	}
 	onProd := prod.base + strings.TrimPrefix(loc.url, loc.base)
-	exWantForbidden(t, "dev's link on prod's server", prod.exFetch(onProd))
+	exWantForbidden(t, "dev's link on prod's server", prod.fetch(onProd))
 	prod.admin(http.MethodGet, "/jobs/"+done.ID, nil).wantError(t, 404, "inexistent_job", "The job does not exist.")
 }

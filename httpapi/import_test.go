@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/httpapi"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // imBcrypt is a well-formed bcrypt hash.
@@ -21,27 +23,28 @@ const imBcrypt = "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 func TestImportJobShape(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa)
 	file := imNDJSON(`{"email":"ann@example.com","user_id":"ann1","name":"Ann"}`, `{"email":"bob@example.com"}`)
 	r := b.imUpload([]imPart{imFile(file), imField("connection_id", conn.ID), imField("external_id", "ext-7"),
 		imField("upsert", "false"), imField("send_completion_email", "true")})
 	r.wantStatus(t, http.StatusAccepted)
-	if got := strings.Join(exKeys(t, r.body), ","); got != "type,status,connection_id,connection,created_at,id,external_id" {
+	if got := strings.Join(testutil.JSONKeys(t, r.body), ","); got != "type,status,connection_id,connection,created_at,id,external_id" {
 		t.Errorf("202 keys = %s", got)
 	}
-	var j imJob
+	var j job
 	r.decode(t, &j)
 	if j.Type != "users_import" || j.Status != "pending" || j.ConnectionID != conn.ID || j.Connection != upa ||
 		j.ExternalID != "ext-7" || !userport.ValidJobID(j.ID) {
 		t.Errorf("202 body = %s", r.body)
 	}
-	done := b.imWait(j.ID, time.Minute)
+	done := b.wait(j.ID)
 	want := userport.ImportSummary{Inserted: 2, Total: 2}
 	if done.Status != "completed" || done.Summary == nil || *done.Summary != want || done.ExternalID != "ext-7" {
 		t.Fatalf("completed job = %+v, summary %s", done, imSummary(done.Summary))
 	}
 	got := b.admin(http.MethodGet, "/jobs/"+j.ID, nil)
-	if keys := strings.Join(exKeys(t, got.body), ","); keys != "type,status,connection_id,connection,created_at,id,external_id,summary" {
+	if keys := strings.Join(testutil.JSONKeys(t, got.body), ","); keys != "type,status,connection_id,connection,created_at,id,external_id,summary" {
 		t.Errorf("completed keys = %s", keys)
 	}
 	if errs := b.imErrors(j.ID); errs != nil {
@@ -54,8 +57,8 @@ func TestImportJobShape(t *testing.T) {
 	}
 	// The uploaded file goes once the job is completed (the worker deletes
 	// it after writing the job's end).
-	exPoll(t, 10*time.Second, "the uploaded file to go", func() bool {
-		_, err := os.Stat(filepath.Join(b.m.Config.DataDir, "exports", "imports", j.ID))
+	testutil.Eventually(t, 10*time.Second, "the uploaded file to go", func() bool {
+		_, err := os.Stat(filepath.Join(b.filesDir, "imports", j.ID))
 		return os.IsNotExist(err)
 	})
 	b.admin(http.MethodGet, "/jobs/job_0000000000000000/errors", nil).
@@ -107,16 +110,16 @@ func TestImportBadRequests(t *testing.T) {
 	r.wantError(t, 400, "invalid_body", "Payload validation error: 'Expected a multipart/form-data body'.")
 	b.imUpload([]imPart{imFile(file), imField("connection_id", conn)}, "read:users").
 		wantError(t, 403, "insufficient_scope", "Insufficient scope, expected any of: create:users")
-	if n := b.exCountJobs(); n != 0 {
+	if n := b.countJobs(userport.JobFilter{}); n != 0 {
 		t.Errorf("%d jobs after refused imports, want 0", n)
 	}
 	imNoUploads(t, b)
 }
 
 // imNoUploads fails if an uploaded import file was kept.
-func imNoUploads(t *testing.T, b *bundle) {
+func imNoUploads(t *testing.T, b *env) {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(b.m.Config.DataDir, "exports", "imports"))
+	entries, err := os.ReadDir(filepath.Join(b.filesDir, "imports"))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
@@ -127,18 +130,15 @@ func imNoUploads(t *testing.T, b *bundle) {
 
 func TestImportTooLarge(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	installTestKey(t, dir)
-	cfg := testConfig(dir)
-	cfg.MaxImportBytes = 100
-	b := start(t, cfg, newTestClock())
+	b := setup(t, func(s *httpapi.Server) { s.MaxImportBytes = 100 })
+	b.work(nil)
 	conn := b.connection(upa).ID
 	ok := []byte(`[{"email":"a@example.com"},{"email":"b@example.com"},{"email":"c@example.com"}]`)
 	ok = append(ok, strings.Repeat(" ", 100-len(ok))...) // exactly the maximum
 	b.imRun(ok, conn)
 	r := b.imUpload([]imPart{imFile(append(ok, ' ')), imField("connection_id", conn)})
 	r.wantError(t, 413, "", "Payload content length greater than maximum allowed: 100")
-	if n := b.exCountJobs(); n != 1 {
+	if n := b.countJobs(userport.JobFilter{}); n != 1 {
 		t.Errorf("%d jobs, want only the first import's", n)
 	}
 	imNoUploads(t, b)
@@ -151,15 +151,15 @@ func TestImportTooMany(t *testing.T) {
 	// Two imports in flight: one pending, one processing (a worker that died).
 	for i, status := range []userport.JobStatus{userport.JobPending, userport.JobProcessing} {
 		j := &userport.Job{Tenant: "dev", ID: fmt.Sprintf("job_inflight%08d", i), Type: userport.JobUsersImport,
-			Status: status, ConnectionID: conn.ID, Connection: conn.Name, CreatedAt: b.clock.Now(), UploadKey: "imports/none"}
-		if err := b.m.store.CreateImportJob(b.ctx(), j, 1, 0, nil); err != nil {
+			Status: status, ConnectionID: conn.ID, Connection: conn.Name, CreatedAt: b.Clock.Now(), UploadKey: "imports/none"}
+		if err := b.Store.CreateImportJob(b.ctx(), j, 1, 0, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r := b.imUpload([]imPart{imFile(imNDJSON(`{"email":"a@example.com"}`)), imField("connection_id", conn.ID)})
 	r.wantError(t, 429, "too_many_requests",
 		"There are 2 active import users jobs, please wait until some of them are finished and try again")
-	reset := strconv.FormatInt(b.clock.Now().Add(30*time.Second).Unix(), 10)
+	reset := strconv.FormatInt(b.Clock.Now().Add(30*time.Second).Unix(), 10)
 	for name, want := range map[string]string{"X-Ratelimit-Limit": "2", "X-Ratelimit-Remaining": "0",
 		"X-Ratelimit-Reset": reset, "Retry-After": "30"} {
 		if got := r.header.Get(name); got != want {
@@ -168,7 +168,7 @@ func TestImportTooMany(t *testing.T) {
 	}
 	imNoUploads(t, b)
 	// A finished import frees its place.
-	if _, err := b.m.store.UpdateJob(b.ctx(), "dev", "job_inflight00000001", func(j *userport.Job) error {
+	if _, err := b.Store.UpdateJob(b.ctx(), "dev", "job_inflight00000001", func(j *userport.Job) error {
 		j.Status = userport.JobFailed
 		return nil
 	}); err != nil {
@@ -178,22 +178,10 @@ func TestImportTooMany(t *testing.T) {
 	r.wantStatus(t, http.StatusAccepted)
 }
 
-// imCodes is the (code, path) of each issue of each error, in order.
-func imCodes(errs []imError) []string {
-	var out []string
-	for _, e := range errs {
-		var parts []string
-		for _, is := range e.Errors {
-			parts = append(parts, is.Code+" "+is.Path)
-		}
-		out = append(out, strings.Join(parts, "; "))
-	}
-	return out
-}
-
 func TestImportErrorCodes(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa)
 	b.admin(http.MethodPost, "/connections", map[string]any{"name": "Other", "strategy": "auth0"}).wantStatus(t, 201)
 	other := b.connection("Other")
@@ -229,7 +217,7 @@ func TestImportErrorCodes(t *testing.T) {
 		"MIN_LENGTH nickname", "PATTERN user_id", "MINIMUM logins_count", "ENUM_MISMATCH custom_password_hash.algorithm",
 		"INVALID_TYPE "}
 	errs := b.imErrors(j.ID)
-	if got := imCodes(errs); !slices.Equal(got, want) {
+	if got := testutil.ImportCodes(errs); !slices.Equal(got, want) {
 		t.Errorf("codes =\n%q\nwant\n%q", got, want)
 	}
 	if len(errs) > 0 && string(errs[0].User) != `{"email":"ok@example.com"}` {
@@ -250,7 +238,7 @@ func TestImportErrorCodes(t *testing.T) {
 	if want := (userport.ImportSummary{Updated: 1, Failed: 3, Total: 4}); *j.Summary != want {
 		t.Errorf("upsert summary = %s, want %+v", imSummary(j.Summary), want)
 	}
-	if got := imCodes(b.imErrors(j.ID)); !slices.Equal(got, []string{"CONFLICT user_id", "CONFLICT_EMAIL email", "CONFLICT_USERNAME username"}) {
+	if got := testutil.ImportCodes(b.imErrors(j.ID)); !slices.Equal(got, []string{"CONFLICT user_id", "CONFLICT_EMAIL email", "CONFLICT_USERNAME username"}) {
 		t.Errorf("upsert codes = %q", got)
 	}
 	var p map[string]any
@@ -262,6 +250,7 @@ func TestImportErrorCodes(t *testing.T) {
 func TestImportMasksSecrets(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa).ID
 	custom := `{"algorithm":"sha256","hash":{"value":"5e884898da28","encoding":"hex"}}`
 	file := imNDJSON(
@@ -288,12 +277,12 @@ func TestImportMasksSecrets(t *testing.T) {
 	if u.PasswordHash != imBcrypt {
 		t.Errorf("password hash = %q", u.PasswordHash)
 	}
-	h, err := b.m.store.FindCustomPasswordHash(b.ctx(), "dev", "auth0|kept1")
+	h, err := b.Store.FindCustomPasswordHash(b.ctx(), "dev", "auth0|kept1")
 	if err != nil || string(h) != custom {
 		t.Errorf("custom hash = %s, %v; want %s", h, err, custom)
 	}
 	got := b.admin(http.MethodGet, "/users/auth0|kept1", nil)
-	export := imGunzip(t, b.imExport())
+	export := testutil.Gunzip(t, b.imExport())
 	for what, body := range map[string][]byte{"GET /users": got.body, "the export": export} {
 		for _, secret := range []string{"password", "5e884898da28", "N9qo8uLOickgx2ZMRZoMy"} {
 			if strings.Contains(string(body), secret) {
@@ -306,13 +295,14 @@ func TestImportMasksSecrets(t *testing.T) {
 func TestImportReportsABadFile(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa).ID
-	j := b.imWait(b.imImport([]byte(`[{"email":"a@example.com"},{"email":`), conn).ID, time.Minute)
+	j := b.wait(b.imImport([]byte(`[{"email":"a@example.com"},{"email":`), conn).ID)
 	want := "The import failed: The import file is not valid: record 1 (at byte 27 of the JSON): unexpected EOF."
 	if j.Status != "failed" || j.StatusDetails != want {
 		t.Errorf("job = %s %q, want failed %q", j.Status, j.StatusDetails, want)
 	}
-	j = b.imWait(b.imImport([]byte("email,name\n"), conn).ID, time.Minute)
+	j = b.wait(b.imImport([]byte("email,name\n"), conn).ID)
 	if j.Status != "failed" || !strings.Contains(j.StatusDetails, "neither a JSON array nor NDJSON") {
 		t.Errorf("CSV file: %s %q", j.Status, j.StatusDetails)
 	}

@@ -1,6 +1,6 @@
-package main
+package httpapi_test
 
-// The requests of Auth0's "Bulk User Exports" page, sent verbatim to a real
+// The requests of Auth0's "Bulk User Exports" page, sent verbatim to the
 // server, and the files they produce checked cell by cell.
 
 import (
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // The Auth0 page's request bodies; CON stands for {yourConnectionId}.
@@ -72,7 +73,7 @@ func exConsentProfiles(now string) []*userport.Profile {
 
 // exConsentFixture is a server with the consent users.
 type exConsentFixture struct {
-	b        *bundle
+	b        *env
 	con      string // id of Consent-DB
 	other    string // id of Other-DB
 	consent  [][]byte
@@ -84,20 +85,21 @@ type exConsentFixture struct {
 // exConsentSetup starts a server and creates the consent users.
 func exConsentSetup(t *testing.T) *exConsentFixture {
 	t.Helper()
-	b := exStart(t, nil)
-	f := &exConsentFixture{b: b, con: b.exCreateConnection("Consent-DB"), other: b.exCreateConnection("Other-DB")}
+	b := setup(t)
+	b.work(nil)
+	f := &exConsentFixture{b: b, con: b.createConnection("Consent-DB"), other: b.createConnection("Other-DB")}
 	for _, body := range exConsentUsers {
 		b.admin(http.MethodPost, "/users", body).wantStatus(t, http.StatusCreated)
 	}
-	b.exPutProfiles(b.connection("Consent-DB"), exConsentProfiles(userport.FormatTime(b.clock.Now()))...)
-	ids, docs := b.exDocs(f.con)
+	b.putProfiles(b.connection("Consent-DB"), exConsentProfiles(userport.FormatTime(b.Clock.Now()))...)
+	ids, docs := b.docs(f.con)
 	want := []string{"auth0|consent-01", "auth0|consent-02", "auth0|consent-03", "auth0|consent-04",
 		"auth0|consent-05", "auth0|consent-06", "auth0|consent-07", "auth0|consent-08"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("stored users of Consent-DB = %v, want %v", ids, want)
 	}
 	f.consent = docs
-	f.allIDs, f.all = b.exDocs("")
+	f.allIDs, f.all = b.docs("")
 	if len(f.all) != 10 {
 		t.Fatalf("%d users in the tenant, want 10", len(f.all))
 	}
@@ -112,10 +114,10 @@ func (f *exConsentFixture) run(t *testing.T, body, want string) []byte {
 	b := f.b
 	r := b.exPost(strings.ReplaceAll(body, "CON", f.con))
 	r.wantStatus(t, http.StatusOK)
-	j := exDecodeJob(t, r.body)
+	j := decodeJob(t, r.body)
 	// Placeholders, not the random ids themselves, are in the templates: an id
 	// may contain "ID" or "CON".
-	want = strings.NewReplacer("OTHERCONN", f.other, "CON", f.con, "CREATED", userport.FormatTime(b.clock.Now()), "ID", j.ID).Replace(want)
+	want = strings.NewReplacer("OTHERCONN", f.other, "CON", f.con, "CREATED", userport.FormatTime(b.Clock.Now()), "ID", j.ID).Replace(want)
 	if string(r.body) != want {
 		t.Fatalf("POST answer =\n%s\nwant\n%s", r.body, want)
 	}
@@ -125,7 +127,7 @@ func (f *exConsentFixture) run(t *testing.T, body, want string) []byte {
 	if !exTimePattern.MatchString(j.CreatedAt) {
 		t.Fatalf("created_at %q is not UTC ISO-8601 with milliseconds", j.CreatedAt)
 	}
-	done := b.exCompleted(j.ID)
+	done := b.completed(j.ID)
 	completed := strings.Replace(strings.TrimSuffix(want, "}"), `"status":"pending"`, `"status":"completed"`, 1) +
 		`,"location":"` + done.Location + `"}`
 	if string(done.raw) != completed {
@@ -149,7 +151,7 @@ func TestExportAuth0Requests(t *testing.T) {
 		if string(data) != want {
 			t.Errorf("file =\n%s\nwant\n%s", data, want)
 		}
-		exCheckCSV(t, data, exFields("email", "identities[0].connection=provider"), f.consent[:5])
+		testutil.CheckCSV(t, data, testutil.Fields("email", "identities[0].connection=provider"), f.consent[:5])
 	})
 	t.Run("consent", func(t *testing.T) {
 		data := f.run(t, exAuth0Consent, `{"type":"users_export","status":"pending","connection_id":"CON","format":"csv","limit":5,`+
@@ -164,7 +166,7 @@ func TestExportAuth0Requests(t *testing.T) {
 		if string(data) != want {
 			t.Errorf("file =\n%s\nwant\n%s", data, want)
 		}
-		exCheckCSV(t, data, exFields("email", "user_metadata.consent.given", "user_metadata.consent.date", "user_metadata.consent.text_details"), f.consent[:5])
+		testutil.CheckCSV(t, data, testutil.Fields("email", "user_metadata.consent.given", "user_metadata.consent.date", "user_metadata.consent.text_details"), f.consent[:5])
 	})
 	t.Run("json", func(t *testing.T) {
 		data := f.run(t, exAuth0JSON, `{"type":"users_export","status":"pending","connection_id":"CON","format":"json","limit":5,`+
@@ -177,7 +179,7 @@ func TestExportAuth0Requests(t *testing.T) {
 		if string(data) != want {
 			t.Errorf("file =\n%s\nwant\n%s", data, want)
 		}
-		exCheckNDJSON(t, data, exFields("email", "user_metadata.consent"), f.consent[:5])
+		testutil.CheckNDJSON(t, data, testutil.Fields("email", "user_metadata.consent"), f.consent[:5])
 	})
 	// The same requests without a limit reach the users written through the
 	// store: null consent, a second identity, numbers, a non-date last_login.
@@ -185,7 +187,7 @@ func TestExportAuth0Requests(t *testing.T) {
 		noLimit := strings.NewReplacer(`"limit": 5, `, "")
 		data := f.run(t, noLimit.Replace(exAuth0JSON), `{"type":"users_export","status":"pending","connection_id":"CON","format":"json",`+
 			`"fields":[{"name":"email"},{"name":"user_metadata.consent"}],"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		exCheckNDJSON(t, data, exFields("email", "user_metadata.consent"), f.consent)
+		testutil.CheckNDJSON(t, data, testutil.Fields("email", "user_metadata.consent"), f.consent)
 		lines := strings.Split(string(data), "\n")
 		if len(lines) == 9 {
 			exWantLine(t, lines[5], `{"email":"fay@example.com"}`)
@@ -195,8 +197,8 @@ func TestExportAuth0Requests(t *testing.T) {
 		data = f.run(t, noLimit.Replace(exAuth0Consent), `{"type":"users_export","status":"pending","connection_id":"CON","format":"csv",`+
 			`"fields":[{"name":"email"},{"name":"user_metadata.consent.given"},{"name":"user_metadata.consent.date"},{"name":"user_metadata.consent.text_details"}],`+
 			`"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		exCheckCSV(t, data, exFields("email", "user_metadata.consent.given", "user_metadata.consent.date", "user_metadata.consent.text_details"), f.consent)
-		if rows := exSplitCSV(t, data); len(rows) == 9 {
+		testutil.CheckCSV(t, data, testutil.Fields("email", "user_metadata.consent.given", "user_metadata.consent.date", "user_metadata.consent.text_details"), f.consent)
+		if rows := testutil.SplitCSV(t, data); len(rows) == 9 {
 			exWantCells(t, rows[7], `"'gus@example.com"`, ``, ``, ``)
 			exWantCells(t, rows[8], `"'hal@example.com"`, `true`, `"'2023-01-01"`, "\"'tab\there\r\nCRLF, \"\"q\"\"\"")
 		}
@@ -223,16 +225,16 @@ func TestExportDefaultFields(t *testing.T) {
 	t.Parallel()
 	f := exConsentSetup(t)
 	b := f.b
-	defaults, _ := json.Marshal(exDefaultCSVFields)
+	defaults, _ := json.Marshal(testutil.DefaultCSVFields)
 	t.Run("csv", func(t *testing.T) {
 		data := f.run(t, `{"connection_id":"CON","format":"csv"}`, `{"type":"users_export","status":"pending","connection_id":"CON","format":"csv",`+
 			`"fields":`+string(defaults)+`,"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		exCheckCSV(t, data, exDefaultCSVFields, f.consent)
-		rows := exSplitCSV(t, data)
+		testutil.CheckCSV(t, data, testutil.DefaultCSVFields, f.consent)
+		rows := testutil.SplitCSV(t, data)
 		if len(rows) != 9 {
 			t.Fatalf("%d rows", len(rows))
 		}
-		created := userport.FormatTime(b.clock.Now())
+		created := userport.FormatTime(b.Clock.Now())
 		// user_id, email, email_verified, username, phone_number, phone_verified, name, given_name, family_name, nickname.
 		exWantCells(t, rows[1], `"'auth0|consent-01"`, `"'ann@example.com"`, `true`, `"'ann_lee"`, `"'+15550100"`, `true`,
 			`"'Ann ""Nan"" Lee, Jr."`, `"'=1+2"`, `"'-Lee"`, `"'@ann"`)
@@ -246,7 +248,7 @@ func TestExportDefaultFields(t *testing.T) {
 	t.Run("json", func(t *testing.T) {
 		data := f.run(t, `{"connection_id":"CON","format":"json"}`,
 			`{"type":"users_export","status":"pending","connection_id":"CON","format":"json","connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		exCheckNDJSON(t, data, nil, f.consent)
+		testutil.CheckNDJSON(t, data, nil, f.consent)
 		// Through the API too: each line is the user GET /users/{id} shows.
 		for i, line := range strings.SplitN(string(data), "\n", 3)[:2] {
 			r := b.admin(http.MethodGet, "/users/auth0|consent-0"+string(rune('1'+i)), nil)
@@ -257,14 +259,14 @@ func TestExportDefaultFields(t *testing.T) {
 	})
 	t.Run("format omitted", func(t *testing.T) {
 		data := f.run(t, `{}`, `{"type":"users_export","status":"pending","format":"json","created_at":"CREATED","id":"ID"}`)
-		exCheckNDJSON(t, data, nil, f.all)
+		testutil.CheckNDJSON(t, data, nil, f.all)
 	})
 	t.Run("every connection", func(t *testing.T) {
 		data := f.run(t, `{"format":"csv"}`, `{"type":"users_export","status":"pending","format":"csv",`+
 			`"fields":`+string(defaults)+`,"created_at":"CREATED","id":"ID"}`)
-		exCheckCSV(t, data, exDefaultCSVFields, f.all)
+		testutil.CheckCSV(t, data, testutil.DefaultCSVFields, f.all)
 		var ids []string
-		for _, row := range exSplitCSV(t, data)[1:] {
+		for _, row := range testutil.SplitCSV(t, data)[1:] {
 			ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(row[0], `"'`), `"`))
 		}
 		want := slices.Clone(f.allIDs)
@@ -278,7 +280,7 @@ func TestExportDefaultFields(t *testing.T) {
 func TestExportLimitAndFilter(t *testing.T) {
 	t.Parallel()
 	f := exConsentSetup(t)
-	email := exFields("email")
+	email := testutil.Fields("email")
 	cases := []struct {
 		name, body, want string
 		docs             [][]byte
@@ -298,16 +300,16 @@ func TestExportLimitAndFilter(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			exCheckCSV(t, f.run(t, c.body, c.want), email, c.docs)
+			testutil.CheckCSV(t, f.run(t, c.body, c.want), email, c.docs)
 		})
 	}
 	t.Run("json limit", func(t *testing.T) {
 		data := f.run(t, `{"connection_id":"CON","limit":2}`,
 			`{"type":"users_export","status":"pending","connection_id":"CON","format":"json","limit":2,"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		exCheckNDJSON(t, data, nil, f.consent[:2])
+		testutil.CheckNDJSON(t, data, nil, f.consent[:2])
 	})
 	t.Run("empty connection", func(t *testing.T) {
-		empty := f.b.exCreateConnection("Empty-DB")
+		empty := f.b.createConnection("Empty-DB")
 		data := f.run(t, `{"connection_id":"`+empty+`","format":"csv","fields":[{"name":"email","export_as":"E-mail"}]}`,
 			`{"type":"users_export","status":"pending","connection_id":"`+empty+`","format":"csv","fields":[{"name":"email","export_as":"E-mail"}],"connection":"Empty-DB","created_at":"CREATED","id":"ID"}`)
 		if string(data) != "E-mail\n" {
@@ -324,13 +326,13 @@ func TestExportFieldShapes(t *testing.T) {
 		format string
 		fields []userport.Field
 	}{
-		{"csv nested values and indexes", "csv", exFields("user_id", "identities[1].provider", "identities[1].isSocial",
+		{"csv nested values and indexes", "csv", testutil.Fields("user_id", "identities[1].provider", "identities[1].isSocial",
 			"app_metadata.stripe[0].customer_id", "app_metadata.stripe", "user_metadata.consent", "app_metadata.plan=Plan, \"tier\"",
 			"no_such_attribute", "identities[5].connection", "email.x", "created_at=Created")},
-		{"json whole objects", "json", exFields("user_id", "user_metadata", "app_metadata", "identities")},
-		{"json merging prefixes", "json", exFields("user_metadata.consent.given", "email", "user_metadata.consent.date",
+		{"json whole objects", "json", testutil.Fields("user_id", "user_metadata", "app_metadata", "identities")},
+		{"json merging prefixes", "json", testutil.Fields("user_metadata.consent.given", "email", "user_metadata.consent.date",
 			"identities[1].provider", "identities[0].connection", "app_metadata.stripe[0].customer_id=customer", "no_such_attribute")},
-		{"json export_as", "json", exFields("email=mail", "identities[0].connection=provider", "user_metadata.consent.given=consent given")},
+		{"json export_as", "json", testutil.Fields("email=mail", "identities[0].connection=provider", "user_metadata.consent.given=consent given")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -340,16 +342,16 @@ func TestExportFieldShapes(t *testing.T) {
 				`,"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`
 			data := f.run(t, body, want)
 			if c.format == "csv" {
-				exCheckCSV(t, data, c.fields, f.consent)
+				testutil.CheckCSV(t, data, c.fields, f.consent)
 			} else {
-				exCheckNDJSON(t, data, c.fields, f.consent)
+				testutil.CheckNDJSON(t, data, c.fields, f.consent)
 			}
 		})
 	}
 	t.Run("literal", func(t *testing.T) {
 		data := f.run(t, `{"connection_id":"CON","format":"csv","limit":8,"fields":[{"name":"user_id"},{"name":"identities[1].isSocial"},{"name":"app_metadata.stripe"},{"name":"app_metadata.plan","export_as":"Plan, \"tier\""}]}`,
 			`{"type":"users_export","status":"pending","connection_id":"CON","format":"csv","limit":8,"fields":[{"name":"user_id"},{"name":"identities[1].isSocial"},{"name":"app_metadata.stripe"},{"name":"app_metadata.plan","export_as":"Plan, \"tier\""}],"connection":"Consent-DB","created_at":"CREATED","id":"ID"}`)
-		rows := exSplitCSV(t, data)
+		rows := testutil.SplitCSV(t, data)
 		if len(rows) != 9 {
 			t.Fatalf("%d rows:\n%s", len(rows), data)
 		}

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"crypto/md5"
@@ -32,7 +32,7 @@ func identity(conn, userID string) []any {
 func TestCreateUser(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	now := userport.FormatTime(b.clock.Now())
+	now := userport.FormatTime(b.Clock.Now())
 
 	t.Run("minimal", func(t *testing.T) {
 		const pw = "correct horse battery"
@@ -127,12 +127,12 @@ func TestCreateUserDuplicateEmail(t *testing.T) {
 	}
 }
 
-// docs returns the stored documents of ids as a JSON array.
-func (b *bundle) docs(ids []string) string {
-	b.t.Helper()
+// docsOf returns the stored documents of ids as a JSON array.
+func (e *env) docsOf(ids []string) string {
+	e.t.Helper()
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = string(b.storedUser(id).Doc)
+		parts[i] = string(e.storedUser(id).Doc)
 	}
 	return "[" + strings.Join(parts, ",") + "]"
 }
@@ -165,7 +165,7 @@ func TestListUsers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			b.admin(http.MethodGet, "/users"+tt.query, nil).want(t, 200, b.docs(tt.want))
+			b.admin(http.MethodGet, "/users"+tt.query, nil).want(t, 200, b.docsOf(tt.want))
 		})
 	}
 
@@ -184,7 +184,7 @@ func TestListUsers(t *testing.T) {
 	for _, tt := range totals {
 		t.Run(tt.query, func(t *testing.T) {
 			want := fmt.Sprintf(`{"start":%d,"limit":%d,"length":%d,"total":%d,"users":%s}`,
-				tt.start, tt.limit, tt.length, tt.total, b.docs(tt.want))
+				tt.start, tt.limit, tt.length, tt.total, b.docsOf(tt.want))
 			b.admin(http.MethodGet, "/users"+tt.query, nil).want(t, 200, want)
 		})
 	}
@@ -219,9 +219,9 @@ func TestUpdateUser(t *testing.T) {
 
 	step := func(patch map[string]any, change func(m map[string]any)) {
 		t.Helper()
-		b.clock.Advance(1500 * time.Millisecond)
+		b.Clock.Advance(1500 * time.Millisecond)
 		change(created)
-		created["updated_at"] = userport.FormatTime(b.clock.Now())
+		created["updated_at"] = userport.FormatTime(b.Clock.Now())
 		r := b.admin(http.MethodPatch, "/users/"+id, patch)
 		r.want(t, 200, mustJSON(t, created))
 		b.admin(http.MethodGet, "/users/"+id, nil).want(t, 200, mustJSON(t, created))
@@ -257,7 +257,7 @@ func TestUpdateUser(t *testing.T) {
 	const newPassword = "second-Passw0rd"
 	// Auth0 stamps it in last_password_reset (recorded).
 	step(map[string]any{"password": newPassword}, func(m map[string]any) {
-		m["last_password_reset"] = userport.FormatTime(b.clock.Now())
+		m["last_password_reset"] = userport.FormatTime(b.Clock.Now())
 	})
 	u := b.storedUser(id)
 	if u.PasswordHash == oldHash || !auth.CheckPassword(u.PasswordHash, newPassword) || auth.CheckPassword(u.PasswordHash, "first-Passw0rd") {
@@ -285,4 +285,55 @@ func TestDeleteUser(t *testing.T) {
 	if n := b.userCount(); n != 1 {
 		t.Fatalf("%d users, want 1", n)
 	}
+}
+
+// TestUserEmailsAreLowerCased pins that emails are kept lower-cased, as Auth0
+// keeps them, on create and on PATCH, and that a database user's email cannot
+// be removed.
+func TestUserEmailsAreLowerCased(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.createUser(map[string]any{"connection": "Username-Password-Authentication",
+		"email": "Ann.Lee@Example.COM", "password": "correct-horse-9"})
+	if u["email"] != "ann.lee@example.com" {
+		t.Fatalf("created email %v, want ann.lee@example.com", u["email"])
+	}
+	id := u["user_id"].(string)
+	if got := b.storedUser(id).Email; got != "ann.lee@example.com" {
+		t.Errorf("stored email column %q", got)
+	}
+
+	r := b.admin(http.MethodPatch, "/users/"+id, map[string]any{"email": "Ann@Example.ORG"})
+	r.wantStatus(t, http.StatusOK)
+	if got := r.object(t)["email"]; got != "ann@example.org" {
+		t.Errorf("patched email %v, want ann@example.org", got)
+	}
+
+	r = b.admin(http.MethodPatch, "/users/"+id, map[string]any{"email": nil})
+	r.wantError(t, http.StatusBadRequest, "invalid_body",
+		"Payload validation error: 'Expected type string but found type null' on property email.")
+	if got := b.storedUser(id).Email; got != "ann@example.org" {
+		t.Errorf("a refused PATCH changed the email to %q", got)
+	}
+}
+
+// TestDeleteMissingUser: Auth0 answers 204 to the DELETE of a user that
+// does not exist (any more), so that cleanup scripts can retry.
+func TestDeleteMissingUser(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	u := b.createUser(map[string]any{"connection": "Username-Password-Authentication", "email": "gone@example.com", "password": "Passwords hide"})
+	path := "/users/" + strings.ReplaceAll(u["user_id"].(string), "|", "%7C")
+	b.admin(http.MethodDelete, path, nil).wantStatus(t, http.StatusNoContent)
+	b.admin(http.MethodGet, path, nil).wantError(t, 404, "inexistent_user", "The user does not exist.")
+	b.admin(http.MethodDelete, path, nil).wantStatus(t, http.StatusNoContent)
+	b.admin(http.MethodDelete, "/users/auth0%7C000000000000000000000000", nil).wantStatus(t, http.StatusNoContent)
+}
+
+// createUser creates a user through the API and returns its decoded body.
+func (e *env) createUser(body map[string]any) map[string]any {
+	e.t.Helper()
+	r := e.admin(http.MethodPost, "/users", body)
+	r.wantStatus(e.t, http.StatusCreated)
+	return r.object(e.t)
 }

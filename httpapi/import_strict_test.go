@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 func TestImportRefusesAmbiguousRecords(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa).ID
 	file := imNDJSON(
 		`{"email":"one@example.com","email":"two@example.com"}`,

@@ -1,13 +1,15 @@
-package main
+package httpapi_test
 
 // Every 4xx of the export endpoints, with its exact body, and no job written.
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // exBad is a request that must be refused.
@@ -40,7 +42,7 @@ func exManyFields(n int) string {
 
 func TestExportBadInput(t *testing.T) {
 	t.Parallel()
-	b := exStart(t, nil)
+	b := setup(t)
 	long := strings.Repeat("a", 101)
 	max := strings.Repeat("é", 100) // 100 characters, 200 bytes: allowed
 	cases := []exBad{
@@ -103,10 +105,10 @@ func TestExportBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := b.exCountJobs()
+			before := b.countJobs(userport.JobFilter{})
 			r := b.exPost(c.body)
 			ok := exWantError(t, r, c.status, c.code, c.msg)
-			if n := b.exCountJobs(); r.status != http.StatusOK && n != before {
+			if n := b.countJobs(userport.JobFilter{}); r.status != http.StatusOK && n != before {
 				t.Errorf("the refused request wrote a job: %d jobs, were %d", n, before)
 			}
 			if !ok {
@@ -130,7 +132,7 @@ func TestExportBadInput(t *testing.T) {
 			}
 		}
 	})
-	if n, err := b.m.store.CountJobs(b.ctx(), userport.JobFilter{Tenant: "dev", Type: userport.JobUsersImport}); err != nil || n != 0 {
+	if n, err := b.Store.CountJobs(b.ctx(), userport.JobFilter{Tenant: "dev", Type: userport.JobUsersImport}); err != nil || n != 0 {
 		t.Errorf("%d import jobs, %v", n, err)
 	}
 }
@@ -140,7 +142,7 @@ func TestExportBadInput(t *testing.T) {
 // wording the contract leaves open).
 func exWantError(t *testing.T, r *response, status int, code, msg string) bool {
 	t.Helper()
-	want := exErrorBody(status, code, msg)
+	want := testutil.ErrorBody(status, code, msg)
 	var got struct {
 		StatusCode int
 		Error      string
@@ -152,19 +154,20 @@ func exWantError(t *testing.T, r *response, status int, code, msg string) bool {
 	matches := got.Message == msg || (wild && strings.HasPrefix(got.Message, prefix) && strings.HasSuffix(got.Message, suffix) &&
 		len(got.Message) > len(prefix)+len(suffix))
 	if wild {
-		want = exErrorBody(status, code, got.Message)
+		want = testutil.ErrorBody(status, code, got.Message)
 	}
-	if r.status == status && matches && canon(t, r.body) == canon(t, []byte(want)) &&
+	if r.status == status && matches && testutil.CanonJSON(t, r.body) == testutil.CanonJSON(t, []byte(want)) &&
 		r.header.Get("Content-Type") == "application/json; charset=utf-8" {
 		return true
 	}
-	t.Logf("got %d %s\nwant %d %s", r.status, r.body, status, exErrorBody(status, code, msg))
+	t.Logf("got %d %s\nwant %d %s", r.status, r.body, status, testutil.ErrorBody(status, code, msg))
 	return false
 }
 
 func TestExportAuthorization(t *testing.T) {
 	t.Parallel()
-	b := exStart(t, nil)
+	b := setup(t)
+	b.work(nil)
 	body := `{"format":"csv"}`
 	post := func(headers ...string) *response {
 		return b.request(http.MethodPost, "/api/v2/jobs/users-exports", body, headers...)
@@ -177,7 +180,7 @@ func TestExportAuthorization(t *testing.T) {
 		code, message string
 	}{
 		{"no token", post(), 401, "", "Missing authentication"},
-		{"not bearer", post("Authorization", "Basic "+basic(adminID, adminSecret)), 400, "Bearer", "Bad HTTP authentication header format"},
+		{"not bearer", post("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(adminID+":"+adminSecret))), 400, "Bearer", "Bad HTTP authentication header format"},
 		{"bad token", post("Authorization", "Bearer not.a.jwt"), 401, "", "Invalid token"},
 		{"create:users only", post("Authorization", bearer("create:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users"},
 		{"update:users only", post("Authorization", bearer("update:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users"},
@@ -187,14 +190,14 @@ func TestExportAuthorization(t *testing.T) {
 			t.Errorf("%s: wrong answer", c.name)
 		}
 	}
-	if n := b.exCountJobs(); n != 0 {
+	if n := b.countJobs(userport.JobFilter{}); n != 0 {
 		t.Fatalf("%d jobs written by refused requests", n)
 	}
 	// read:users alone is enough.
 	r := post("Authorization", bearer("read:users"))
 	r.wantStatus(t, http.StatusOK)
-	id := exDecodeJob(t, r.body).ID
-	if n := b.exCountJobs(); n != 1 {
+	id := decodeJob(t, r.body).ID
+	if n := b.countJobs(userport.JobFilter{}); n != 1 {
 		t.Fatalf("%d jobs, want 1", n)
 	}
 
@@ -204,7 +207,7 @@ func TestExportAuthorization(t *testing.T) {
 		return b.request(http.MethodGet, "/api/v2/jobs/"+path, nil, headers...)
 	}
 	for _, scope := range []string{"read:users", "read:users create:users"} {
-		if r := get(id, "Authorization", bearer(strings.Fields(scope)...)); r.status != 200 || exDecodeJob(t, r.body).ID != id {
+		if r := get(id, "Authorization", bearer(strings.Fields(scope)...)); r.status != 200 || decodeJob(t, r.body).ID != id {
 			t.Errorf("GET with %s: %d %s", scope, r.status, r.body)
 		}
 	}
@@ -230,17 +233,17 @@ func TestExportAuthorization(t *testing.T) {
 			t.Errorf("GET %s: wrong answer", c.name)
 		}
 	}
-	if n := b.exCountJobs(); n != 1 {
+	if n := b.countJobs(userport.JobFilter{}); n != 1 {
 		t.Fatalf("%d jobs, want 1", n)
 	}
 	// Completed, its location is still only for read:users.
-	if j := b.exCompleted(id); j.Location == "" {
+	if j := b.completed(id); j.Location == "" {
 		t.Fatalf("completed export without a location: %s", j.raw)
 	}
 	if !exWantError(t, get(id, "Authorization", bearer("create:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users") {
 		t.Errorf("GET a completed export with create:users only: wrong answer")
 	}
-	if j, err := b.exStoredJob(id); err != nil || j.Type != userport.JobUsersExport {
+	if j, err := b.storedJob(id); err != nil || j.Type != userport.JobUsersExport {
 		t.Fatalf("stored job: %+v, %v", j, err)
 	}
 }

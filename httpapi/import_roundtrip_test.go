@@ -1,57 +1,28 @@
-package main
+package httpapi_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/seed"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // imRoundTripUsers is how many users the round trip moves.
 const imRoundTripUsers = 100_000
 
-// imSeed writes n seeded users into the bundle's default connection.
-func imSeed(t *testing.T, b *bundle, n int) {
-	t.Helper()
-	conn := b.connection(upa)
-	if err := seedUsers(b.ctx(), b.m.store, seed.New(1, "dev", conn, seedStart), n, newBar(io.Discard, n, "")); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // imCountErrors streams GET /jobs/{id}/errors and counts each code.
-func (b *bundle) imCountErrors(id string) map[string]int {
+func (b *env) imCountErrors(id string) map[string]int {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.base+"/api/v2/jobs/"+id+"/errors", nil)
-	req.Header.Set("Authorization", "Bearer "+b.token())
+	req, err := http.NewRequest(http.MethodGet, b.base+"/api/v2/jobs/"+id+"/errors", nil)
+	must(b.t, err)
+	req.Header.Set("Authorization", "Bearer "+b.adminToken())
 	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	must(b.t, err)
 	defer resp.Body.Close()
-	counts := map[string]int{}
-	if resp.StatusCode == http.StatusNoContent {
-		return counts
-	}
-	dec := json.NewDecoder(resp.Body)
-	if _, err := dec.Token(); err != nil {
-		b.t.Fatalf("errors: %d %v", resp.StatusCode, err)
-	}
-	for dec.More() {
-		var e imError
-		if err := dec.Decode(&e); err != nil {
-			b.t.Fatal(err)
-		}
-		for _, is := range e.Errors {
-			counts[is.Code]++
-		}
-	}
-	return counts
+	return testutil.CountImportCodes(b.t, resp.Body)
 }
 
 // TestImportRoundTrip is the migration of issue 5: seed one server, export
@@ -65,11 +36,13 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Skip("moves 100,000 users")
 	}
 	src := setup(t)
-	imSeed(t, src, imRoundTripUsers)
+	src.work(nil)
+	src.seed(imRoundTripUsers)
 	exported := src.imExport()
 	all := userport.ImportSummary{Inserted: imRoundTripUsers, Total: imRoundTripUsers}
 
 	dst := setup(t)
+	dst.work(nil)
 	conn := dst.connection(upa).ID
 	start := time.Now()
 	j := dst.imRun(exported, conn)
@@ -82,7 +55,8 @@ func TestImportRoundTrip(t *testing.T) {
 
 	t.Run("JSON array", func(t *testing.T) {
 		third := setup(t)
-		j := third.imRun(imArray(t, imGunzip(t, exported)), third.connection(upa).ID)
+		third.work(nil)
+		j := third.imRun(imArray(t, testutil.Gunzip(t, exported)), third.connection(upa).ID)
 		if *j.Summary != all {
 			t.Fatalf("summary = %s, want %+v", imSummary(j.Summary), all)
 		}
@@ -101,14 +75,14 @@ func TestImportRoundTrip(t *testing.T) {
 		if got := dst.imCountErrors(j.ID); len(got) != 1 || got[userport.ImportDuplicatedUser] != min(imRoundTripUsers, userport.MaxImportErrors) {
 			t.Errorf("error codes = %v, want DUPLICATED_USER for the first %d users", got, userport.MaxImportErrors)
 		}
-		if now := dst.imExport(); !bytes.Equal(imGunzip(t, now), imGunzip(t, again)) {
+		if now := dst.imExport(); !bytes.Equal(testutil.Gunzip(t, now), testutil.Gunzip(t, again)) {
 			imSameUsers(t, again, now) // says what changed
 			t.Errorf("the export changed")
 		}
 	})
 	t.Run("again with upsert", func(t *testing.T) {
 		dst.t = t
-		dst.clock.Advance(time.Minute)
+		dst.Clock.Advance(time.Minute)
 		j := dst.imRun(exported, conn, imField("upsert", "true"))
 		want := userport.ImportSummary{Updated: imRoundTripUsers, Total: imRoundTripUsers}
 		if *j.Summary != want {

@@ -1,22 +1,20 @@
-package main
+package httpapi_test
 
 import (
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/userport/userport/sqlite"
 )
 
 // TestImportErrorsMaskNestedSecrets imports records carrying a TOTP secret
 // and a linked identity's tokens, and checks that neither the errors
-// endpoint, nor the import_errors rows, nor any byte of the database files,
+// endpoint, nor the errors the store keeps, nor any byte of the database files,
 // nor the logs hold them.
 func TestImportErrorsMaskNestedSecrets(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa).ID
 	const totp, access, refresh = "JBSWY3DPEHPK3PNPTOTPSECRET", "gho_ACCESSTOKEN1234", "ghr_REFRESHTOKEN1234"
 	secrets := []string{totp, access, refresh}
@@ -36,9 +34,9 @@ func TestImportErrorsMaskNestedSecrets(t *testing.T) {
 	}
 	body := b.admin("GET", "/jobs/"+j.ID+"/errors", nil).body
 	where := map[string]string{"GET /jobs/{id}/errors": string(body), "the logs": b.logs.String()}
-	where["import_errors.doc"] = imErrorDocs(t, b)
+	where["the stored errors"] = imErrorDocs(t, b, j.ID)
 	for _, name := range []string{"userport.db", "userport.db-wal"} {
-		data, err := os.ReadFile(filepath.Join(b.m.Config.DataDir, name))
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(b.DBPath), name))
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
@@ -53,33 +51,18 @@ func TestImportErrorsMaskNestedSecrets(t *testing.T) {
 	}
 }
 
-// imErrorDocs returns every import_errors row's doc, read from the database
-// file itself.
-func imErrorDocs(t *testing.T, b *bundle) string {
+// imErrorDocs returns the doc of every per-user error the store keeps for
+// the job.
+func imErrorDocs(t *testing.T, b *env, jobID string) string {
 	t.Helper()
-	db, err := sql.Open(sqlite.DriverName, "file:"+filepath.Join(b.m.Config.DataDir, "userport.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
+	errs, err := b.Store.ListImportErrors(b.ctx(), b.tenant, jobID, -1, 1000)
+	must(t, err)
+	if len(errs) != 2 {
+		t.Fatalf("the store keeps %d errors, want 2", len(errs))
 	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT doc FROM import_errors`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var docs []string
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			t.Fatal(err)
-		}
-		docs = append(docs, doc)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(docs) != 2 {
-		t.Fatalf("import_errors holds %d rows, want 2", len(docs))
+	docs := make([]string, len(errs))
+	for i, e := range errs {
+		docs[i] = string(e.User)
 	}
 	return strings.Join(docs, "\n")
 }

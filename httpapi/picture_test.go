@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"net/http"
@@ -41,6 +41,7 @@ func TestPictureMustBeAnHTTPURL(t *testing.T) {
 func TestImportPictureMustBeAnHTTPURL(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.work(nil)
 	conn := b.connection(upa).ID
 	records := []string{`{"email":"ok@example.com","picture":"https://example.com/a.png"}`}
 	for i, p := range badPictures {

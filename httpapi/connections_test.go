@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -177,4 +177,12 @@ func idOf(conns map[string]string, name string) string {
 		}
 	}
 	return ""
+}
+
+// connectionCount counts the tenant's connections in the store.
+func (e *env) connectionCount() int {
+	e.t.Helper()
+	_, n, err := e.Store.ListConnections(e.ctx(), userport.ConnectionFilter{Tenant: e.tenant, Limit: 1})
+	must(e.t, err)
+	return n
 }
