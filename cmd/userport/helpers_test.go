@@ -252,12 +252,7 @@ func (b *bundle) token(scopes ...string) string {
 }
 
 // decode unmarshals the body into v.
-func (r *response) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
+func (r *response) decode(t *testing.T, v any) { t.Helper(); testutil.DecodeJSON(t, r.body, v) }
 
 // object decodes the body as a JSON object.
 func (r *response) object(t *testing.T) map[string]any {
@@ -271,40 +266,26 @@ func (r *response) object(t *testing.T) map[string]any {
 // (compared after normalizing both: key order and spacing do not matter).
 func (r *response) want(t *testing.T, status int, want string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
-	}
-	if got, w := testutil.CanonJSON(t, r.body), testutil.CanonJSON(t, []byte(want)); got != w {
-		t.Fatalf("body =\n%s\nwant\n%s", got, w)
-	}
+	testutil.WantJSON(t, r.status, r.body, status, want)
 }
 
 // wantStatus fails unless the status is status.
 func (r *response) wantStatus(t *testing.T, status int) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status = %d, want %d; body: %s", r.status, status, r.body)
-	}
+	testutil.WantStatus(t, r.status, r.body, status)
 }
 
-// wantError fails unless r is the Management API error body of status with
-// the Auth0 errorCode ("" for none) and message, as JSON.
+// wantError fails unless r is Auth0's Management API error body of status
+// with the errorCode ("" for none) and message, as JSON.
 func (r *response) wantError(t *testing.T, status int, errorCode, message string) {
 	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Errorf("Content-Type = %q, want application/json; charset=utf-8", ct)
-	}
-	r.want(t, status, exErrorBody(status, errorCode, message))
+	testutil.WantError(t, r.status, r.header, r.body, status, errorCode, message)
 }
 
 // wantOAuthError fails unless r is the OAuth error body of /oauth/token.
 func (r *response) wantOAuthError(t *testing.T, status int, code, description string) {
 	t.Helper()
-	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("Cache-Control = %q, want no-store", cc)
-	}
-	want, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
-	r.want(t, status, string(want))
+	testutil.WantOAuthError(t, r.status, r.header, r.body, status, code, description)
 }
 
 // allScopes is the scope string of an unnarrowed admin token.
