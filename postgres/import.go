@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -81,17 +80,8 @@ func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (*userp
 
 // findImportState reads an import job's state through q.
 func findImportState(ctx context.Context, q querier, tenant, jobID string) (*userport.ImportState, error) {
-	s := userport.ImportState{Tenant: tenant, JobID: jobID}
-	err := q.QueryRow(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
-		FROM import_state WHERE tenant = $1 AND job_id = $2`, tenant, jobID).
-		Scan(&s.FileBytes, &s.Records, &s.BytesRead, &s.Summary.Inserted, &s.Summary.Updated, &s.Summary.Failed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	} else if err != nil {
-		return nil, err
-	}
-	s.Summary.Total = s.Records
-	return &s, nil
+	return userport.ScanImportState(row{q.QueryRow(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
+		FROM import_state WHERE tenant = $1 AND job_id = $2`, tenant, jobID)}, tenant, jobID)
 }
 
 // WriteImportBatch writes one batch of an import job in one transaction, by
@@ -122,16 +112,8 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 		if err != nil {
 			return err
 		}
-		list, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.ImportError, error) {
-			var e userport.ImportError
-			var doc []byte
-			if err := row.Scan(&e.Record, &doc); err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(doc, &e); err != nil {
-				return nil, fmt.Errorf("record %d: %w", e.Record, err)
-			}
-			return &e, nil
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*userport.ImportError, error) {
+			return userport.ScanImportError(row{r})
 		})
 		return err
 	})
@@ -143,19 +125,16 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
 func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (json.RawMessage, error) {
-	var h string
+	var h json.RawMessage
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		return q.QueryRow(ctx, sqlFindCustomPasswordHash, tenant, userID).Scan(&h)
+		var err error
+		h, err = userport.ScanCustomPasswordHash(row{q.QueryRow(ctx, sqlFindCustomPasswordHash, tenant, userID)})
+		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrUserNotFound()
-	} else if err != nil {
+	if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return nil, fmt.Errorf("find custom password hash: %w", err)
 	}
-	if h == "" {
-		return nil, nil
-	}
-	return json.RawMessage(h), nil
+	return h, err
 }
 
 // importTx is userport.ImportTx on one PostgreSQL transaction.
@@ -190,19 +169,9 @@ func (t importTx) FindImportRows(ctx context.Context, b *userport.ImportBatch, k
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, scanImportRow)
-}
-
-// scanImportRow reads a user and the import that last wrote it.
-func scanImportRow(row pgx.CollectableRow) (userport.ImportRow, error) {
-	var u userport.User
-	var job string
-	var created, updated *time.Time
-	var doc []byte
-	err := row.Scan(&u.Tenant, &u.UserID, &u.ConnectionID, &u.Email, &u.Username, &u.PasswordHash,
-		&created, &updated, &doc, &job)
-	u.CreatedAt, u.UpdatedAt, u.Doc = fromTime(created), fromTime(updated), doc
-	return userport.ImportRow{User: &u, ImportJob: job}, err
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (userport.ImportRow, error) {
+		return userport.ScanImportRow(row{r})
+	})
 }
 
 // InsertImportUsers inserts the users in one statement; those a key of

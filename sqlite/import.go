@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/userport/userport"
@@ -62,17 +61,8 @@ func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (_ *use
 
 // findImportState reads an import job's state through q.
 func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*userport.ImportState, error) {
-	s := userport.ImportState{Tenant: tenant, JobID: jobID}
-	err := q.QueryRowContext(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
-		FROM import_state WHERE tenant = ? AND job_id = ?`, tenant, jobID).
-		Scan(&s.FileBytes, &s.Records, &s.BytesRead, &s.Summary.Inserted, &s.Summary.Updated, &s.Summary.Failed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	} else if err != nil {
-		return nil, err
-	}
-	s.Summary.Total = s.Records
-	return &s, nil
+	return userport.ScanImportState(row(q.QueryRowContext(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
+		FROM import_state WHERE tenant = ? AND job_id = ?`, tenant, jobID).Scan), tenant, jobID)
 }
 
 // WriteImportBatch writes one batch of an import job in one transaction, by
@@ -111,15 +101,11 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 	defer rows.Close()
 	var list []*userport.ImportError
 	for rows.Next() {
-		var e userport.ImportError
-		var doc []byte
-		if err := rows.Scan(&e.Record, &doc); err != nil {
+		e, err := userport.ScanImportError(row(rows.Scan))
+		if err != nil {
 			return nil, fmt.Errorf("list import errors: %w", err)
 		}
-		if err := json.Unmarshal(doc, &e); err != nil {
-			return nil, fmt.Errorf("list import errors: record %d: %w", e.Record, err)
-		}
-		list = append(list, &e)
+		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list import errors: %w", err)
@@ -130,17 +116,11 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
 func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (_ json.RawMessage, err error) {
 	defer mapBusy(&err)
-	var h string
-	err = db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrUserNotFound()
-	} else if err != nil {
+	h, err := userport.ScanCustomPasswordHash(row(db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan))
+	if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return nil, fmt.Errorf("find custom password hash: %w", err)
 	}
-	if h == "" {
-		return nil, nil
-	}
-	return json.RawMessage(h), nil
+	return h, err
 }
 
 // importTx is userport.ImportTx on one SQLite transaction. The statements
@@ -191,25 +171,13 @@ func (t *importTx) FindImportRows(ctx context.Context, b *userport.ImportBatch, 
 	defer rows.Close()
 	var list []userport.ImportRow
 	for rows.Next() {
-		r, err := scanImportRow(rows)
+		r, err := userport.ScanImportRow(row(rows.Scan))
 		if err != nil {
 			return nil, err
 		}
 		list = append(list, r)
 	}
 	return list, rows.Err()
-}
-
-// scanImportRow reads a user and the import that last wrote it.
-func scanImportRow(rows *sql.Rows) (userport.ImportRow, error) {
-	var u userport.User
-	var job string
-	var created, updated sql.NullInt64
-	var doc []byte
-	err := rows.Scan(&u.Tenant, &u.UserID, &u.ConnectionID, &u.Email, &u.Username, &u.PasswordHash,
-		&created, &updated, &doc, &job)
-	u.CreatedAt, u.UpdatedAt, u.Doc = fromMillis(created), fromMillis(updated), doc
-	return userport.ImportRow{User: &u, ImportJob: job}, err
 }
 
 // InsertImportUsers inserts the users one prepared statement at a time.
