@@ -6,11 +6,12 @@ import (
 )
 
 // importPlan decides what each user of one import batch does, in file
-// order, over a model of the users its keys touch: the stored ones, looked
-// up in a few queries (one per key, not one per user), changed as the
-// batch's earlier users change them. The writes it decides are then made
-// in two statements' worth: the updates, in order, then the inserts (no
-// insert takes a key an update frees: it would have collided in file order).
+// order. With upsert it decides over a model of the users the batch's keys
+// touch: the stored ones, looked up in a few queries (one per key, not one
+// per user), changed as the batch's earlier users change them; the writes
+// it decides are then made in two statements' worth: the updates, in
+// order, then the inserts (no insert takes a key an update frees: it would
+// have collided in file order). Without upsert every user is an insert.
 type importPlan struct {
 	tx ImportTx
 	b  *ImportBatch
@@ -44,6 +45,10 @@ func (p *importPlan) run(ctx context.Context) error {
 	if len(p.b.Users) == 0 {
 		return nil
 	}
+	if !p.b.Upsert {
+		p.insertAll()
+		return p.write(ctx)
+	}
 	if err := p.preload(ctx); err != nil {
 		return err
 	}
@@ -57,6 +62,19 @@ func (p *importPlan) run(ctx context.Context) error {
 		}
 	}
 	return p.write(ctx)
+}
+
+// insertAll plans the insert of every user, without looking anything up:
+// without upsert a user is inserted unless a key of it is taken, by a
+// stored user or by an earlier user of the file, which is what the store's
+// unique keys decide as it inserts in file order; the inserts refused are
+// then told apart by the user holding the key (see refused).
+func (p *importPlan) insertAll() {
+	p.inserts = make([]plannedWrite, len(p.b.Users))
+	for i := range p.b.Users {
+		u := &p.b.Users[i]
+		p.inserts[i] = plannedWrite{u: u, w: p.written(u, u.User)}
+	}
 }
 
 // preload looks up the stored users holding any key of the batch's users.

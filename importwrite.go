@@ -61,8 +61,9 @@ type ImportTx interface {
 	// query: for ImportKeyUserID the users of the tenant, for ImportKeyEmail
 	// and ImportKeyUsername the users of b's connection (never for "").
 	FindImportRows(ctx context.Context, b *ImportBatch, key string, values []string) ([]ImportRow, error)
-	// InsertImportUsers inserts users and returns the positions in users of
-	// those it did not insert because another user has one of their keys.
+	// InsertImportUsers inserts users in order, as if one at a time, and
+	// returns the positions in users of those it did not insert because
+	// another user (stored, or earlier in users) has one of their keys.
 	InsertImportUsers(ctx context.Context, b *ImportBatch, users []ImportWrite) ([]int, error)
 	// UpdateImportUsers updates users in order, as if one at a time, and
 	// returns the positions of those it left unchanged because another user

@@ -192,25 +192,33 @@ func (t importTx) InsertImportUsers(ctx context.Context, b *userport.ImportBatch
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	keys, err := pgx.CollectRows(rows, pgx.RowToStructByPos[userKeys])
 	if err != nil {
 		return nil, err
 	}
-	return notReturned(users, ids), nil
+	return notReturned(users, keys), nil
 }
 
-// notReturned returns the positions of the users whose ids are not in ids.
-func notReturned(users []userport.ImportWrite, ids []string) []int {
-	if len(ids) == len(users) {
+// userKeys are the unique keys of a user.
+type userKeys struct{ UserID, Email, Username string }
+
+// notReturned returns the positions of the users whose keys are not in
+// keys. Users with the same keys (the same user_id, so one at most went in)
+// take them in order: the first was inserted, if any.
+func notReturned(users []userport.ImportWrite, keys []userKeys) []int {
+	if len(keys) == len(users) {
 		return nil
 	}
-	in := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		in[id] = true
+	in := make(map[userKeys]int, len(keys))
+	for _, k := range keys {
+		in[k]++
 	}
 	var refused []int
 	for i, w := range users {
-		if !in[w.User.UserID] {
+		k := userKeys{w.User.UserID, w.User.Email, w.User.Username}
+		if in[k] > 0 {
+			in[k]--
+		} else {
 			refused = append(refused, i)
 		}
 	}

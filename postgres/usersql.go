@@ -64,12 +64,13 @@ const (
 		WHERE tenant = $1 AND connection_id = $2 AND email = ANY($3) AND email <> ''`
 	sqlImportRowsByUsername = `SELECT ` + importMatchColumns + ` FROM users
 		WHERE tenant = $1 AND connection_id = $2 AND username = ANY($3) AND username <> ''`
-	// The bulk insert of an import's new users: the ones a key of another
-	// user refuses are skipped, and missing from what it returns.
+	// The bulk insert of an import's new users, in order: the ones a key of
+	// another user (or of an earlier one) refuses are skipped, and missing
+	// from the keys it returns.
 	sqlImportInsert = `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 			$7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[])
-		ON CONFLICT DO NOTHING RETURNING user_id`
+		ON CONFLICT DO NOTHING RETURNING user_id, email, username`
 	sqlImportUpdate = `UPDATE users SET connection_id = $3, email = $4, username = $5, password_hash = $6,
 		created_at = $7, updated_at = $8, doc = $9,
 		custom_password_hash = CASE WHEN $10 = '' THEN custom_password_hash ELSE $10 END, import_job = $11
