@@ -39,6 +39,8 @@ var userLookups = []struct {
 	{"import: rows by user_id", "users_pkey", sqlImportRowsByID, []any{"t0", "{auth0|00005,auth0|00007}"}},
 	{"import: rows by email", "users_email|users_search_email", sqlImportRowsByEmail, []any{"t0", "con_1", "{user5@example.com,user7@example.com}"}},
 	{"import: update", "users_pkey", sqlImportUpdate, []any{"t0", "auth0|00005", "con_1", "a@x", "", "", nil, nil, "{}", "", "job_1"}},
+	{"import: update all", "users_pkey", sqlImportUpdateAll, []any{"t0", "{auth0|00005,auth0|00007}", "{con_1,con_1}", "{a@x,b@x}",
+		`{"",""}`, `{"",""}`, nil, nil, `{"{}","{}"}`, `{"",""}`, "job_1"}},
 	{"import: rows by username", "users_username", sqlImportRowsByUsername, []any{"t0", "con_1", "{user5,user7}"}},
 }
 

@@ -225,9 +225,13 @@ func notReturned(users []userport.ImportWrite, keys []userKeys) []int {
 	return refused
 }
 
-// UpdateImportUsers updates the users in order, each in a savepoint: a
-// unique violation rolls back to it and the batch goes on.
+// UpdateImportUsers updates the users in one statement, in a savepoint;
+// when a key refuses it, in order, each in a savepoint: a unique violation
+// rolls back to it and the batch goes on.
 func (t importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	if ok, err := t.updateAll(ctx, b, users); err != nil || ok {
+		return nil, err
+	}
 	var refused []int
 	for i, w := range users {
 		ok, err := t.update(ctx, b, w)
@@ -238,6 +242,35 @@ func (t importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatch
 		}
 	}
 	return refused, nil
+}
+
+// updateAll updates every user in one statement, in a savepoint; false
+// when a key refused it (nothing changed then).
+func (t importTx) updateAll(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) (bool, error) {
+	if len(users) == 1 {
+		return false, nil
+	}
+	cols := make([][]string, 7)
+	times := make([][]*time.Time, 2)
+	for _, w := range users {
+		x := w.User
+		for i, v := range []string{x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash, string(x.Doc), string(w.CustomPasswordHash)} {
+			cols[i] = append(cols[i], v)
+		}
+		times[0], times[1] = append(times[0], toTime(x.CreatedAt)), append(times[1], toTime(x.UpdatedAt))
+	}
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = sp.Exec(ctx, sqlImportUpdateAll, b.Tenant, cols[0], cols[1], cols[2], cols[3], cols[4],
+		times[0], times[1], cols[5], cols[6], b.JobID)
+	if isConflict(err) {
+		return false, sp.Rollback(ctx)
+	} else if err != nil {
+		return false, err
+	}
+	return true, sp.Commit(ctx)
 }
 
 // update updates one user in a savepoint; false when a key refused it.

@@ -75,6 +75,16 @@ const (
 		created_at = $7, updated_at = $8, doc = $9,
 		custom_password_hash = CASE WHEN $10 = '' THEN custom_password_hash ELSE $10 END, import_job = $11
 		WHERE tenant = $1 AND user_id = $2`
+	// The bulk update of an import's matched users, in one statement: a key
+	// taken (or two updates that trade keys: unique indexes are checked row
+	// by row) fails it whole, and the users are then updated one at a time.
+	sqlImportUpdateAll = `UPDATE users AS u SET connection_id = v.connection_id, email = v.email,
+		username = v.username, password_hash = v.password_hash, created_at = v.created_at,
+		updated_at = v.updated_at, doc = v.doc,
+		custom_password_hash = CASE WHEN v.custom = '' THEN u.custom_password_hash ELSE v.custom END, import_job = $11
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+			$9::text[], $10::text[]) AS v(user_id, connection_id, email, username, password_hash, created_at, updated_at, doc, custom)
+		WHERE u.tenant = $1 AND u.user_id = v.user_id`
 )
 
 // searchKeys are, for each key a user search narrows its candidates by,
