@@ -105,7 +105,8 @@ type ImportStore interface {
 	// FindImportState returns an import job's committed progress: ENOTFOUND
 	// ("inexistent_job") when there is none.
 	FindImportState(ctx context.Context, tenant, jobID string) (*ImportState, error)
-	// WriteImportBatch writes b in one transaction: each user is inserted, or
+	// WriteImportBatch writes b in one transaction, by the rules of the
+	// function WriteImportBatch over the store's ImportTx: each user is inserted, or
 	// (with b.Upsert) updates the user it matches (same user_id in the tenant,
 	// else same email in the connection), or becomes a per-user error (see
 	// ImportDuplicate, ImportExists, ImportCollision); b.Failed and those errors

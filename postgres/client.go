@@ -2,23 +2,14 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
 )
 
 // PutClient inserts c, or replaces the client with the same tenant and id.
 func (db *DB) PutClient(ctx context.Context, c *userport.Client) error {
-	scopes := c.Scopes
-	if scopes == nil {
-		scopes = []string{}
-	}
-	js, err := json.Marshal(scopes)
+	scopes, err := userport.ClientScopes(c)
 	if err != nil {
 		return fmt.Errorf("put client: %w", err)
 	}
@@ -26,7 +17,7 @@ func (db *DB) PutClient(ctx context.Context, c *userport.Client) error {
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (tenant, id) DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash,
 			scopes = excluded.scopes, created_at = excluded.created_at`,
-		c.Tenant, c.ID, c.Name, c.SecretHash, string(js), toTime(c.CreatedAt))
+		c.Tenant, c.ID, c.Name, c.SecretHash, scopes, toTime(c.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("put client: %w", err)
 	}
@@ -35,24 +26,17 @@ func (db *DB) PutClient(ctx context.Context, c *userport.Client) error {
 
 // FindClient returns the client, or ENOTFOUND (with no Auth0 errorCode).
 func (db *DB) FindClient(ctx context.Context, tenant, id string) (*userport.Client, error) {
-	var c userport.Client
-	var scopes string
-	var created *time.Time
+	var c *userport.Client
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		return q.QueryRow(ctx, `SELECT tenant, id, name, secret_hash, scopes, created_at
-			FROM clients WHERE tenant = $1 AND id = $2`, tenant, id).
-			Scan(&c.Tenant, &c.ID, &c.Name, &c.SecretHash, &scopes, &created)
+		var err error
+		c, err = userport.ScanClient(row{q.QueryRow(ctx, `SELECT tenant, id, name, secret_hash, scopes, created_at
+			FROM clients WHERE tenant = $1 AND id = $2`, tenant, id)})
+		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrClientNotFound()
-	} else if err != nil {
+	if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return nil, fmt.Errorf("find client: %w", err)
 	}
-	if err := json.Unmarshal([]byte(scopes), &c.Scopes); err != nil {
-		return nil, fmt.Errorf("find client: scopes: %w", err)
-	}
-	c.CreatedAt = fromTime(created)
-	return &c, nil
+	return c, err
 }
 
 // CountClients counts a tenant's clients.

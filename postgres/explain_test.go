@@ -36,12 +36,12 @@ var userLookups = []struct {
 	{"FindUsersByEmail", "users_search_email", sqlUsersByEmail, []any{"t0", "user4@example.com"}},
 	{"PurgeConnection", "users_connection", sqlPurgeConnUsers, []any{"t0", "con_1", 1000}},
 	{"FindCustomPasswordHash", "users_pkey", sqlFindCustomPasswordHash, []any{"t0", "auth0|00005"}},
-	{"import: match by user_id", "users_pkey", sqlImportMatchByID, []any{"t0", "auth0|00005"}},
-	{"import: match by email", "users_email|users_search_email", sqlImportMatchByEmail, []any{"t0", "con_1", "user5@example.com"}},
+	{"import: rows by user_id", "users_pkey", sqlImportRowsByID, []any{"t0", "{auth0|00005,auth0|00007}"}},
+	{"import: rows by email", "users_email|users_search_email", sqlImportRowsByEmail, []any{"t0", "con_1", "{user5@example.com,user7@example.com}"}},
 	{"import: update", "users_pkey", sqlImportUpdate, []any{"t0", "auth0|00005", "con_1", "a@x", "", "", nil, nil, "{}", "", "job_1"}},
-	{"import: probe user_id", "users_pkey", sqlProbeUserID, []any{"t0", "auth0|00005"}},
-	{"import: probe email", "users_email|users_search_email", sqlProbeEmail, []any{"t0", "con_1", "user5@example.com", "auth0|00005"}},
-	{"import: probe username", "users_username", sqlProbeUsername, []any{"t0", "con_1", "user5", "auth0|00005"}},
+	{"import: update all", "users_pkey", sqlImportUpdateAll, []any{"t0", "{auth0|00005,auth0|00007}", "{con_1,con_1}", "{a@x,b@x}",
+		`{"",""}`, `{"",""}`, nil, nil, `{"{}","{}"}`, `{"",""}`, "job_1"}},
+	{"import: rows by username", "users_username", sqlImportRowsByUsername, []any{"t0", "con_1", "{user5,user7}"}},
 }
 
 // TestUserLookupsUseIndexes explains every user lookup as a generic plan of

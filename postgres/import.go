@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,37 +76,19 @@ func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (*userp
 
 // findImportState reads an import job's state through q.
 func findImportState(ctx context.Context, q querier, tenant, jobID string) (*userport.ImportState, error) {
-	s := userport.ImportState{Tenant: tenant, JobID: jobID}
-	err := q.QueryRow(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
-		FROM import_state WHERE tenant = $1 AND job_id = $2`, tenant, jobID).
-		Scan(&s.FileBytes, &s.Records, &s.BytesRead, &s.Summary.Inserted, &s.Summary.Updated, &s.Summary.Failed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	} else if err != nil {
-		return nil, err
-	}
-	s.Summary.Total = s.Records
-	return &s, nil
+	return userport.ScanImportState(row{q.QueryRow(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
+		FROM import_state WHERE tenant = $1 AND job_id = $2`, tenant, jobID)}, tenant, jobID)
 }
 
-// WriteImportBatch writes one batch of an import job in one transaction: the
-// cursor moves first (a duplicate worker waits for the row's lock, then
-// fails before writing anything), then the users, the errors, the counters
-// and the job's progress.
+// WriteImportBatch writes one batch of an import job in one transaction, by
+// userport.WriteImportBatch's rules over the statements of importTx. A
+// second worker of the job waits for the cursor row's lock, then fails
+// before writing anything.
 func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
 	var s *userport.ImportState
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := moveCursor(ctx, tx, b); err != nil {
-			return err
-		}
-		counts, failed, err := writeImportUsers(ctx, tx, b)
-		if err != nil {
-			return err
-		}
-		if err := finishBatch(ctx, tx, b, counts, failed); err != nil {
-			return err
-		}
-		s, err = findImportState(ctx, tx, b.Tenant, b.JobID)
+		var err error
+		s, err = userport.WriteImportBatch(ctx, importTx{tx}, b)
 		return err
 	})
 	if err != nil && ctx.Err() != nil {
@@ -117,78 +97,6 @@ func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*u
 		return nil, fmt.Errorf("write import batch: %w", dbError(err))
 	}
 	return s, nil
-}
-
-// moveCursor advances the cursor from b.From to b.To: ECONFLICT when it is
-// not at b.From, ENOTFOUND when the job has no import state.
-func moveCursor(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch) error {
-	if b.To < b.From {
-		return fmt.Errorf("cursor %d before %d", b.To, b.From)
-	}
-	tag, err := tx.Exec(ctx, `UPDATE import_state SET records = $1, bytes_read = $2
-		WHERE tenant = $3 AND job_id = $4 AND records = $5`, b.To, b.BytesRead, b.Tenant, b.JobID, b.From)
-	if err != nil {
-		return fmt.Errorf("cursor: %w", err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	if _, err := findImportState(ctx, tx, b.Tenant, b.JobID); err != nil {
-		return err
-	}
-	return userport.Errorf(userport.ECONFLICT, "", "The import job's cursor is not at record %d: another worker runs it.", b.From)
-}
-
-// finishBatch keeps the batch's errors, adds its counts and writes the job's
-// progress if the job is processing.
-func finishBatch(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch, counts userport.ImportSummary, failed []userport.ImportError) error {
-	if err := insertImportErrors(ctx, tx, b, failed); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `UPDATE import_state SET inserted = inserted + $1, updated = updated + $2,
-		failed = failed + $3 WHERE tenant = $4 AND job_id = $5`, counts.Inserted, counts.Updated, int64(len(failed)), b.Tenant, b.JobID)
-	if err != nil {
-		return fmt.Errorf("counters: %w", err)
-	}
-	_, err = tx.Exec(ctx, `UPDATE jobs SET percentage_done = $1, time_left_seconds = $2
-		WHERE tenant = $3 AND id = $4 AND status = 'processing'`, b.PercentageDone, b.TimeLeftSeconds, b.Tenant, b.JobID)
-	if err != nil {
-		return fmt.Errorf("progress: %w", err)
-	}
-	return nil
-}
-
-// insertImportErrors keeps the importer's and the store's per-user errors,
-// as many as the job has room for below userport.MaxImportErrors, in one COPY.
-func insertImportErrors(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch, failed []userport.ImportError) error {
-	if len(failed) == 0 {
-		return nil
-	}
-	var kept int
-	err := tx.QueryRow(ctx, `SELECT failed FROM import_state WHERE tenant = $1 AND job_id = $2`, b.Tenant, b.JobID).Scan(&kept)
-	if err != nil {
-		return fmt.Errorf("errors: %w", err)
-	}
-	failed = failed[:min(len(failed), userport.ImportErrorRoom(kept))]
-	if len(failed) == 0 {
-		return nil
-	}
-	rows := make([][]any, len(failed))
-	for i, e := range failed {
-		if e.Record < b.From || e.Record >= b.To {
-			return fmt.Errorf("error of record %d outside the batch [%d, %d)", e.Record, b.From, b.To)
-		}
-		doc, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("error of record %d: %w", e.Record, err)
-		}
-		rows[i] = []any{b.Tenant, b.JobID, e.Record, string(doc)}
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_errors"}, []string{"tenant", "job_id", "record", "doc"}, pgx.CopyFromRows(rows))
-	if err != nil {
-		return fmt.Errorf("errors: %w", err)
-	}
-	return nil
 }
 
 // ListImportErrors returns a page of an import job's per-user errors.
@@ -200,16 +108,8 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 		if err != nil {
 			return err
 		}
-		list, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.ImportError, error) {
-			var e userport.ImportError
-			var doc []byte
-			if err := row.Scan(&e.Record, &doc); err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(doc, &e); err != nil {
-				return nil, fmt.Errorf("record %d: %w", e.Record, err)
-			}
-			return &e, nil
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*userport.ImportError, error) {
+			return userport.ScanImportError(row{r})
 		})
 		return err
 	})
@@ -221,188 +121,195 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
 func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (json.RawMessage, error) {
-	var h string
+	var h json.RawMessage
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		return q.QueryRow(ctx, sqlFindCustomPasswordHash, tenant, userID).Scan(&h)
+		var err error
+		h, err = userport.ScanCustomPasswordHash(row{q.QueryRow(ctx, sqlFindCustomPasswordHash, tenant, userID)})
+		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrUserNotFound()
-	} else if err != nil {
+	if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return nil, fmt.Errorf("find custom password hash: %w", err)
 	}
-	if h == "" {
-		return nil, nil
+	return h, err
+}
+
+// importTx is userport.ImportTx on one PostgreSQL transaction.
+type importTx struct{ tx pgx.Tx }
+
+// AdvanceImportCursor moves the cursor if it is at b.From.
+func (t importTx) AdvanceImportCursor(ctx context.Context, b *userport.ImportBatch) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE import_state SET records = $1, bytes_read = $2
+		WHERE tenant = $3 AND job_id = $4 AND records = $5`, b.To, b.BytesRead, b.Tenant, b.JobID, b.From)
+	return tag.RowsAffected() == 1, err
+}
+
+// FindImportState reads the job's state in the transaction.
+func (t importTx) FindImportState(ctx context.Context, tenant, jobID string) (*userport.ImportState, error) {
+	return findImportState(ctx, t.tx, tenant, jobID)
+}
+
+// importRowQueries are the lookups of FindImportRows by key.
+var importRowQueries = map[string]string{
+	userport.ImportKeyUserID:   sqlImportRowsByID,
+	userport.ImportKeyEmail:    sqlImportRowsByEmail,
+	userport.ImportKeyUsername: sqlImportRowsByUsername,
+}
+
+// FindImportRows returns the users holding any of values of key.
+func (t importTx) FindImportRows(ctx context.Context, b *userport.ImportBatch, key string, values []string) ([]userport.ImportRow, error) {
+	args := []any{b.Tenant, b.ConnectionID, values}
+	if key == userport.ImportKeyUserID {
+		args = []any{b.Tenant, values}
 	}
-	return json.RawMessage(h), nil
+	rows, err := t.tx.Query(ctx, importRowQueries[key], args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (userport.ImportRow, error) {
+		return userport.ScanImportRow(row{r})
+	})
 }
 
-// importWriter writes the users of one batch in the batch's transaction.
-type importWriter struct {
-	b  *userport.ImportBatch
-	tx pgx.Tx
+// InsertImportUsers inserts the users in one statement; those a key of
+// another user refuses are skipped without aborting the transaction.
+func (t importTx) InsertImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	cols := make([][]string, 9)
+	times := make([][]*time.Time, 2)
+	for _, w := range users {
+		x := w.User
+		for i, v := range []string{b.Tenant, x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash,
+			string(x.Doc), string(w.CustomPasswordHash), b.JobID} {
+			cols[i] = append(cols[i], v)
+		}
+		times[0], times[1] = append(times[0], toTime(x.CreatedAt)), append(times[1], toTime(x.UpdatedAt))
+	}
+	rows, err := t.tx.Query(ctx, sqlImportInsert, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
+		times[0], times[1], cols[6], cols[7], cols[8])
+	if err != nil {
+		return nil, err
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowToStructByPos[userKeys])
+	if err != nil {
+		return nil, err
+	}
+	return notReturned(users, keys), nil
 }
 
-// writeImportUsers writes b's users and returns what they did and the
-// batch's per-user errors (b.Failed and the store's), in record order.
-func writeImportUsers(ctx context.Context, tx pgx.Tx, b *userport.ImportBatch) (userport.ImportSummary, []userport.ImportError, error) {
-	var counts userport.ImportSummary
-	failed := slices.Clone(b.Failed)
-	w := &importWriter{b: b, tx: tx}
-	for i := range b.Users {
-		u := &b.Users[i]
-		issue, updated, err := w.write(ctx, u)
-		switch {
-		case err != nil:
-			return counts, nil, fmt.Errorf("record %d: %w", u.Record, err)
-		case issue != nil:
-			failed = append(failed, userport.ImportError{Record: u.Record, User: u.Echo(), Errors: []userport.ImportIssue{*issue}})
-		case updated:
-			counts.Updated++
-		default:
-			counts.Inserted++
+// userKeys are the unique keys of a user.
+type userKeys struct{ UserID, Email, Username string }
+
+// notReturned returns the positions of the users whose keys are not in
+// keys. Users with the same keys (the same user_id, so one at most went in)
+// take them in order: the first was inserted, if any.
+func notReturned(users []userport.ImportWrite, keys []userKeys) []int {
+	if len(keys) == len(users) {
+		return nil
+	}
+	in := make(map[userKeys]int, len(keys))
+	for _, k := range keys {
+		in[k]++
+	}
+	var refused []int
+	for i, w := range users {
+		k := userKeys{w.User.UserID, w.User.Email, w.User.Username}
+		if in[k] > 0 {
+			in[k]--
+		} else {
+			refused = append(refused, i)
 		}
 	}
-	userport.SortImportErrors(failed)
-	return counts, failed, nil
+	return refused
 }
 
-// write inserts u, or updates the user it matches (upsert), or returns the
-// issue that stops it.
-func (w *importWriter) write(ctx context.Context, u *userport.ImportUser) (issue *userport.ImportIssue, updated bool, err error) {
-	if w.b.Upsert {
-		match, key, ok, err := w.match(ctx, u.User)
+// UpdateImportUsers updates the users in one statement, in a savepoint;
+// when a key refuses it, in order, each in a savepoint: a unique violation
+// rolls back to it and the batch goes on.
+func (t importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	if ok, err := t.updateAll(ctx, b, users); err != nil || ok {
+		return nil, err
+	}
+	var refused []int
+	for i, w := range users {
+		ok, err := t.update(ctx, b, w)
 		if err != nil {
-			return nil, false, err
-		}
-		if ok {
-			issue, err := w.updateMatch(ctx, u, match, key)
-			return issue, issue == nil && err == nil, err
+			return nil, fmt.Errorf("update user %s: %w", w.User.UserID, err)
+		} else if !ok {
+			refused = append(refused, i)
 		}
 	}
-	issue, err = w.insertUser(ctx, u)
-	return issue, false, err
+	return refused, nil
 }
 
-// matched is an existing user and the import that last wrote it.
-type matched struct {
-	user      *userport.User
-	importJob string
-}
-
-// match finds the user that u updates: the same user_id in the tenant, else
-// the same email in the connection. key says which matched; ok is false when
-// none did.
-func (w *importWriter) match(ctx context.Context, u *userport.User) (m *matched, key string, ok bool, err error) {
-	m, ok, err = scanMatch(w.tx.QueryRow(ctx, sqlImportMatchByID, w.b.Tenant, u.UserID))
-	if err != nil || ok || u.Email == "" {
-		return m, "user_id", ok, err
+// updateAll updates every user in one statement, in a savepoint; false
+// when a key refused it (nothing changed then).
+func (t importTx) updateAll(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) (bool, error) {
+	if len(users) == 1 {
+		return false, nil
 	}
-	m, ok, err = scanMatch(w.tx.QueryRow(ctx, sqlImportMatchByEmail, w.b.Tenant, w.b.ConnectionID, u.Email))
-	return m, "email", ok, err
-}
-
-// scanMatch reads a matched user; ok is false when there is none.
-func scanMatch(row pgx.Row) (*matched, bool, error) {
-	var m matched
-	var u userport.User
-	var created, updated *time.Time
-	var doc []byte
-	err := row.Scan(&u.Tenant, &u.UserID, &u.ConnectionID, &u.Email, &u.Username, &u.PasswordHash,
-		&created, &updated, &doc, &m.importJob)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	} else if err != nil {
-		return nil, false, fmt.Errorf("match user: %w", err)
+	cols := make([][]string, 7)
+	times := make([][]*time.Time, 2)
+	for _, w := range users {
+		x := w.User
+		for i, v := range []string{x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash, string(x.Doc), string(w.CustomPasswordHash)} {
+			cols[i] = append(cols[i], v)
+		}
+		times[0], times[1] = append(times[0], toTime(x.CreatedAt)), append(times[1], toTime(x.UpdatedAt))
 	}
-	u.CreatedAt, u.UpdatedAt, u.Doc = fromTime(created), fromTime(updated), doc
-	m.user = &u
-	return &m, true, nil
-}
-
-// insertUser inserts u's user, or returns the issue of the key it collides
-// on. ON CONFLICT DO NOTHING skips a user whose user_id, email or username
-// is taken without aborting the transaction.
-func (w *importWriter) insertUser(ctx context.Context, u *userport.ImportUser) (*userport.ImportIssue, error) {
-	x := u.User
-	tag, err := w.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`, custom_password_hash, import_job)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-		w.b.Tenant, x.UserID, w.b.ConnectionID, x.Email, x.Username, x.PasswordHash,
-		toTime(x.CreatedAt), toTime(x.UpdatedAt), string(x.Doc), string(u.CustomPasswordHash), w.b.JobID)
+	sp, err := t.tx.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("insert user %s: %w", x.UserID, err)
+		return false, err
 	}
-	if tag.RowsAffected() == 0 {
-		return w.collision(ctx, x, false)
-	}
-	return nil, nil
-}
-
-// updateMatch updates the matched user with u, or returns why it cannot. The
-// update runs in a savepoint: a unique violation rolls back to it and the
-// batch goes on.
-func (w *importWriter) updateMatch(ctx context.Context, u *userport.ImportUser, m *matched, key string) (*userport.ImportIssue, error) {
-	if m.importJob == w.b.JobID {
-		issue := userport.ImportDuplicate(key)
-		return &issue, nil
-	}
-	if m.user.ConnectionID != w.b.ConnectionID {
-		issue := userport.ImportCollision("user_id")
-		return &issue, nil
-	}
-	x, err := u.Update(m.user)
-	if err != nil {
-		return nil, fmt.Errorf("update user %s: %w", m.user.UserID, err)
-	}
-	sp, err := w.tx.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	_, err = sp.Exec(ctx, sqlImportUpdate, w.b.Tenant, m.user.UserID, w.b.ConnectionID, x.Email, x.Username,
-		x.PasswordHash, toTime(x.CreatedAt), toTime(x.UpdatedAt), string(x.Doc), string(u.CustomPasswordHash), w.b.JobID)
+	_, err = sp.Exec(ctx, sqlImportUpdateAll, b.Tenant, cols[0], cols[1], cols[2], cols[3], cols[4],
+		times[0], times[1], cols[5], cols[6], b.JobID)
 	if isConflict(err) {
-		if err := sp.Rollback(ctx); err != nil {
-			return nil, err
-		}
-		return w.collision(ctx, x, true)
+		return false, sp.Rollback(ctx)
 	} else if err != nil {
-		return nil, fmt.Errorf("update user %s: %w", m.user.UserID, err)
+		return false, err
 	}
-	return nil, sp.Commit(ctx)
+	return true, sp.Commit(ctx)
 }
 
-// collision returns the issue of u colliding with another user: the first
-// of its keys (user_id, email, username) that another user has, as
-// userport.CollisionIssue decides it.
-func (w *importWriter) collision(ctx context.Context, u *userport.User, updating bool) (*userport.ImportIssue, error) {
-	key, job, err := w.taken(ctx, u, updating)
+// update updates one user in a savepoint; false when a key refused it.
+func (t importTx) update(ctx context.Context, b *userport.ImportBatch, w userport.ImportWrite) (bool, error) {
+	sp, err := t.tx.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	issue := userport.CollisionIssue(key, job == w.b.JobID, w.b.Upsert)
-	return &issue, nil
+	x := w.User
+	_, err = sp.Exec(ctx, sqlImportUpdate, b.Tenant, x.UserID, x.ConnectionID, x.Email, x.Username,
+		x.PasswordHash, toTime(x.CreatedAt), toTime(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID)
+	if isConflict(err) {
+		return false, sp.Rollback(ctx)
+	} else if err != nil {
+		return false, err
+	}
+	return true, sp.Commit(ctx)
 }
 
-// taken returns the first key of u that another user has, and the import
-// job that last wrote that user. A user being updated keeps its own user_id.
-func (w *importWriter) taken(ctx context.Context, u *userport.User, updating bool) (key, job string, err error) {
-	probes := []struct {
-		key, sql, value string
-		args            []any
-	}{
-		{"user_id", sqlProbeUserID, u.UserID, []any{w.b.Tenant, u.UserID}},
-		{"email", sqlProbeEmail, u.Email, []any{w.b.Tenant, w.b.ConnectionID, u.Email, u.UserID}},
-		{"username", sqlProbeUsername, u.Username, []any{w.b.Tenant, w.b.ConnectionID, u.Username, u.UserID}},
-	}
-	for _, p := range probes {
-		if p.value == "" || updating && p.key == "user_id" {
-			continue
+// InsertImportErrors keeps the per-user errors in one COPY.
+func (t importTx) InsertImportErrors(ctx context.Context, b *userport.ImportBatch, errs []userport.ImportError) error {
+	rows := make([][]any, len(errs))
+	for i, e := range errs {
+		doc, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("error of record %d: %w", e.Record, err)
 		}
-		err := w.tx.QueryRow(ctx, p.sql, p.args...).Scan(&job)
-		if err == nil {
-			return p.key, job, nil
-		} else if !errors.Is(err, pgx.ErrNoRows) {
-			return "", "", fmt.Errorf("find the user %s collides with: %w", u.UserID, err)
-		}
+		rows[i] = []any{b.Tenant, b.JobID, e.Record, string(doc)}
 	}
-	return "", "", fmt.Errorf("user %s collides with no user", u.UserID)
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"import_errors"}, []string{"tenant", "job_id", "record", "doc"}, pgx.CopyFromRows(rows))
+	return err
+}
+
+// AddImportCounts adds to the job's counters.
+func (t importTx) AddImportCounts(ctx context.Context, b *userport.ImportBatch, c userport.ImportSummary) error {
+	_, err := t.tx.Exec(ctx, `UPDATE import_state SET inserted = inserted + $1, updated = updated + $2,
+		failed = failed + $3 WHERE tenant = $4 AND job_id = $5`, c.Inserted, c.Updated, c.Failed, b.Tenant, b.JobID)
+	return err
+}
+
+// WriteImportProgress writes the job's progress if it is processing.
+func (t importTx) WriteImportProgress(ctx context.Context, b *userport.ImportBatch) error {
+	_, err := t.tx.Exec(ctx, `UPDATE jobs SET percentage_done = $1, time_left_seconds = $2
+		WHERE tenant = $3 AND id = $4 AND status = 'processing'`, b.PercentageDone, b.TimeLeftSeconds, b.Tenant, b.JobID)
+	return err
 }

@@ -53,22 +53,38 @@ const (
 
 	sqlFindCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = $1 AND user_id = $2`
 
-	// An import's match of an existing user, its update, and the probes that
-	// find the user a collision is with.
+	// The columns an import reads of a user: userColumns and the import that
+	// last wrote it.
 	importMatchColumns = userColumns + `, import_job`
 
-	sqlImportMatchByID    = `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = $1 AND user_id = $2`
-	sqlImportMatchByEmail = `SELECT ` + importMatchColumns + ` FROM users
-		WHERE tenant = $1 AND connection_id = $2 AND email = $3 AND email <> ''`
+	// The batched lookups of an import: the users holding any of an array of
+	// keys ($2, or $3 after the connection).
+	sqlImportRowsByID    = `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = $1 AND user_id = ANY($2)`
+	sqlImportRowsByEmail = `SELECT ` + importMatchColumns + ` FROM users
+		WHERE tenant = $1 AND connection_id = $2 AND email = ANY($3) AND email <> ''`
+	sqlImportRowsByUsername = `SELECT ` + importMatchColumns + ` FROM users
+		WHERE tenant = $1 AND connection_id = $2 AND username = ANY($3) AND username <> ''`
+	// The bulk insert of an import's new users, in order: the ones a key of
+	// another user (or of an earlier one) refuses are skipped, and missing
+	// from the keys it returns.
+	sqlImportInsert = `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+		ON CONFLICT DO NOTHING RETURNING user_id, email, username`
 	sqlImportUpdate = `UPDATE users SET connection_id = $3, email = $4, username = $5, password_hash = $6,
 		created_at = $7, updated_at = $8, doc = $9,
 		custom_password_hash = CASE WHEN $10 = '' THEN custom_password_hash ELSE $10 END, import_job = $11
 		WHERE tenant = $1 AND user_id = $2`
-	sqlProbeUserID = `SELECT import_job FROM users WHERE tenant = $1 AND user_id = $2`
-	sqlProbeEmail  = `SELECT import_job FROM users WHERE tenant = $1 AND connection_id = $2 AND email = $3
-		AND email <> '' AND user_id <> $4`
-	sqlProbeUsername = `SELECT import_job FROM users WHERE tenant = $1 AND connection_id = $2 AND username = $3
-		AND username <> '' AND user_id <> $4`
+	// The bulk update of an import's matched users, in one statement: a key
+	// taken (or two updates that trade keys: unique indexes are checked row
+	// by row) fails it whole, and the users are then updated one at a time.
+	sqlImportUpdateAll = `UPDATE users AS u SET connection_id = v.connection_id, email = v.email,
+		username = v.username, password_hash = v.password_hash, created_at = v.created_at,
+		updated_at = v.updated_at, doc = v.doc,
+		custom_password_hash = CASE WHEN v.custom = '' THEN u.custom_password_hash ELSE v.custom END, import_job = $11
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+			$9::text[], $10::text[]) AS v(user_id, connection_id, email, username, password_hash, created_at, updated_at, doc, custom)
+		WHERE u.tenant = $1 AND u.user_id = v.user_id`
 )
 
 // searchKeys are, for each key a user search narrows its candidates by,

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/userport/userport"
 )
@@ -63,22 +61,12 @@ func (db *DB) FindImportState(ctx context.Context, tenant, jobID string) (_ *use
 
 // findImportState reads an import job's state through q.
 func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*userport.ImportState, error) {
-	s := userport.ImportState{Tenant: tenant, JobID: jobID}
-	err := q.QueryRowContext(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
-		FROM import_state WHERE tenant = ? AND job_id = ?`, tenant, jobID).
-		Scan(&s.FileBytes, &s.Records, &s.BytesRead, &s.Summary.Inserted, &s.Summary.Updated, &s.Summary.Failed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	} else if err != nil {
-		return nil, err
-	}
-	s.Summary.Total = s.Records
-	return &s, nil
+	return userport.ScanImportState(row(q.QueryRowContext(ctx, `SELECT file_bytes, records, bytes_read, inserted, updated, failed
+		FROM import_state WHERE tenant = ? AND job_id = ?`, tenant, jobID).Scan), tenant, jobID)
 }
 
-// WriteImportBatch writes one batch of an import job in one transaction: the
-// cursor moves first (so a duplicate worker fails before writing anything),
-// then the users, the errors, the counters and the job's progress.
+// WriteImportBatch writes one batch of an import job in one transaction, by
+// userport.WriteImportBatch's rules over the statements of importTx.
 func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
 	defer mapBusy(&err)
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -86,22 +74,12 @@ func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ 
 		return nil, fmt.Errorf("write import batch: %w", err)
 	}
 	defer rollback(tx)
-	if err := moveCursor(ctx, tx, b); err != nil {
-		return nil, err
-	}
-	counts, failed, err := writeImportUsers(ctx, tx, b)
+	s, err := userport.WriteImportBatch(ctx, &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}, b)
 	if err != nil && ctx.Err() != nil {
 		// database/sql rolls the transaction back (and closes its statements)
 		// when ctx ends: the cause is ctx's, whatever the statement said.
 		return nil, fmt.Errorf("write import batch: %w", ctx.Err())
 	} else if err != nil {
-		return nil, fmt.Errorf("write import batch: %w", err)
-	}
-	if err := finishBatch(ctx, tx, b, counts, failed); err != nil {
-		return nil, fmt.Errorf("write import batch: %w", err)
-	}
-	s, err := findImportState(ctx, tx, b.Tenant, b.JobID)
-	if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
 	}
 	if err := tx.Commit(); err != nil && ctx.Err() != nil {
@@ -110,80 +88,6 @@ func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ 
 		return nil, fmt.Errorf("write import batch: commit: %w", err)
 	}
 	return s, nil
-}
-
-// moveCursor advances the cursor from b.From to b.To: ECONFLICT when it is
-// not at b.From, ENOTFOUND when the job has no import state.
-func moveCursor(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) error {
-	if b.To < b.From {
-		return fmt.Errorf("write import batch: cursor %d before %d", b.To, b.From)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE import_state SET records = ?, bytes_read = ?
-		WHERE tenant = ? AND job_id = ? AND records = ?`, b.To, b.BytesRead, b.Tenant, b.JobID, b.From)
-	if err != nil {
-		return fmt.Errorf("write import batch: cursor: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
-	if _, err := findImportState(ctx, tx, b.Tenant, b.JobID); err != nil {
-		return fmt.Errorf("write import batch: %w", err)
-	}
-	return userport.Errorf(userport.ECONFLICT, "", "The import job's cursor is not at record %d: another worker runs it.", b.From)
-}
-
-// finishBatch keeps the batch's errors, adds its counts and writes the job's
-// progress if the job is processing.
-func finishBatch(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, counts userport.ImportSummary, failed []userport.ImportError) error {
-	if err := insertImportErrors(ctx, tx, b, failed); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE import_state SET inserted = inserted + ?, updated = updated + ?,
-		failed = failed + ? WHERE tenant = ? AND job_id = ?`, counts.Inserted, counts.Updated, int64(len(failed)), b.Tenant, b.JobID)
-	if err != nil {
-		return fmt.Errorf("counters: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE jobs SET percentage_done = ?, time_left_seconds = ?
-		WHERE tenant = ? AND id = ? AND status = 'processing'`, b.PercentageDone, b.TimeLeftSeconds, b.Tenant, b.JobID)
-	if err != nil {
-		return fmt.Errorf("progress: %w", err)
-	}
-	return nil
-}
-
-// insertImportErrors keeps the importer's and the store's per-user errors,
-// as many as the job has room for below userport.MaxImportErrors.
-func insertImportErrors(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch, failed []userport.ImportError) error {
-	if len(failed) == 0 {
-		return nil
-	}
-	var kept int
-	err := tx.QueryRowContext(ctx, `SELECT failed FROM import_state WHERE tenant = ? AND job_id = ?`, b.Tenant, b.JobID).Scan(&kept)
-	if err != nil {
-		return fmt.Errorf("errors: %w", err)
-	}
-	failed = failed[:min(len(failed), userport.ImportErrorRoom(kept))]
-	if len(failed) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO import_errors (tenant, job_id, record, doc) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("errors: %w", err)
-	}
-	defer stmt.Close()
-	for _, e := range failed {
-		if e.Record < b.From || e.Record >= b.To {
-			return fmt.Errorf("error of record %d outside the batch [%d, %d)", e.Record, b.From, b.To)
-		}
-		doc, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("error of record %d: %w", e.Record, err)
-		}
-		if _, err := stmt.ExecContext(ctx, b.Tenant, b.JobID, e.Record, string(doc)); err != nil {
-			return fmt.Errorf("error of record %d: %w", e.Record, err)
-		}
-	}
-	return nil
 }
 
 // ListImportErrors returns a page of an import job's per-user errors.
@@ -197,15 +101,11 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 	defer rows.Close()
 	var list []*userport.ImportError
 	for rows.Next() {
-		var e userport.ImportError
-		var doc []byte
-		if err := rows.Scan(&e.Record, &doc); err != nil {
+		e, err := userport.ScanImportError(row(rows.Scan))
+		if err != nil {
 			return nil, fmt.Errorf("list import errors: %w", err)
 		}
-		if err := json.Unmarshal(doc, &e); err != nil {
-			return nil, fmt.Errorf("list import errors: record %d: %w", e.Record, err)
-		}
-		list = append(list, &e)
+		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list import errors: %w", err)
@@ -216,228 +116,140 @@ func (db *DB) ListImportErrors(ctx context.Context, tenant, jobID string, after 
 // FindCustomPasswordHash returns the custom_password_hash kept for a user.
 func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string) (_ json.RawMessage, err error) {
 	defer mapBusy(&err)
-	var h string
-	err = db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan(&h)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrUserNotFound()
-	} else if err != nil {
+	h, err := userport.ScanCustomPasswordHash(row(db.db.QueryRowContext(ctx, qCustomPasswordHash, tenant, userID).Scan))
+	if err != nil && userport.ErrorCode(err) != userport.ENOTFOUND {
 		return nil, fmt.Errorf("find custom password hash: %w", err)
 	}
-	if h == "" {
-		return nil, nil
-	}
-	return json.RawMessage(h), nil
+	return h, err
 }
 
-// importWriter writes the users of one batch with statements prepared on the
-// batch's transaction.
-type importWriter struct {
-	b      *userport.ImportBatch
-	insert *sql.Stmt
-	update *sql.Stmt
-	byID   *sql.Stmt
-	stmts  []*sql.Stmt
+// importTx is userport.ImportTx on one SQLite transaction. The statements
+// on users run without cancellation (rowCtx) and the loops check ctx
+// between rows: the transaction is rolled back as a whole when ctx ends.
+type importTx struct {
 	tx     *sql.Tx
-	rowCtx context.Context // rows run without cancellation; see insertUsers
+	rowCtx context.Context
 }
 
-// writeImportUsers writes b's users and returns what they did and the
-// batch's per-user errors (b.Failed and the store's), in record order.
-func writeImportUsers(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) (userport.ImportSummary, []userport.ImportError, error) {
-	var counts userport.ImportSummary
-	failed := slices.Clone(b.Failed)
-	if len(b.Users) == 0 {
-		userport.SortImportErrors(failed)
-		return counts, failed, nil
-	}
-	w, err := newImportWriter(ctx, tx, b)
+// AdvanceImportCursor moves the cursor if it is at b.From.
+func (t *importTx) AdvanceImportCursor(ctx context.Context, b *userport.ImportBatch) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE import_state SET records = ?, bytes_read = ?
+		WHERE tenant = ? AND job_id = ? AND records = ?`, b.To, b.BytesRead, b.Tenant, b.JobID, b.From)
 	if err != nil {
-		return counts, nil, err
+		return false, err
 	}
-	defer w.close()
-	for i := range b.Users {
-		if err := ctx.Err(); err != nil {
-			return counts, nil, err
-		}
-		u := &b.Users[i]
-		issue, updated, err := w.write(ctx, u)
-		switch {
-		case err != nil:
-			return counts, nil, fmt.Errorf("record %d: %w", u.Record, err)
-		case issue != nil:
-			failed = append(failed, userport.ImportError{Record: u.Record, User: u.Echo(), Errors: []userport.ImportIssue{*issue}})
-		case updated:
-			counts.Updated++
-		default:
-			counts.Inserted++
-		}
-	}
-	userport.SortImportErrors(failed)
-	return counts, failed, nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
-// newImportWriter prepares the batch's statements.
-func newImportWriter(ctx context.Context, tx *sql.Tx, b *userport.ImportBatch) (*importWriter, error) {
-	w := &importWriter{b: b, tx: tx, rowCtx: context.WithoutCancel(ctx)}
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&w.insert, qImportInsert},
-		{&w.update, qImportUpdate},
-		{&w.byID, qImportMatchID},
-	} {
-		stmt, err := tx.PrepareContext(ctx, p.query)
-		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		*p.dst = stmt
-		w.stmts = append(w.stmts, stmt)
-	}
-	return w, nil
+// FindImportState reads the job's state in the transaction.
+func (t *importTx) FindImportState(ctx context.Context, tenant, jobID string) (*userport.ImportState, error) {
+	return findImportState(ctx, t.tx, tenant, jobID)
 }
 
-// close releases the prepared statements.
-func (w *importWriter) close() {
-	for _, s := range w.stmts {
-		_ = s.Close()
-	}
+// importRowQueries are the lookups of FindImportRows by key.
+var importRowQueries = map[string]string{
+	userport.ImportKeyUserID:   qImportRowsByID,
+	userport.ImportKeyEmail:    qImportRowsByEmail,
+	userport.ImportKeyUsername: qImportRowsByUsername,
 }
 
-// write inserts u, or updates the user it matches (upsert), or returns the
-// issue that stops it.
-func (w *importWriter) write(ctx context.Context, u *userport.ImportUser) (issue *userport.ImportIssue, updated bool, err error) {
-	if w.b.Upsert {
-		match, key, ok, err := w.match(ctx, u.User)
-		if err != nil {
-			return nil, false, err
-		}
-		if ok {
-			issue, err := w.updateMatch(ctx, u, match, key)
-			return issue, issue == nil && err == nil, err
-		}
-	}
-	issue, err = w.insertUser(ctx, u)
-	return issue, false, err
-}
-
-// matched is an existing user and the import that last wrote it.
-type matched struct {
-	user      *userport.User
-	importJob string
-}
-
-// match finds the user that u updates: the same user_id in the tenant, else
-// the same email in the connection. key says which matched; ok is false when
-// none did.
-func (w *importWriter) match(ctx context.Context, u *userport.User) (m *matched, key string, ok bool, err error) {
-	m, ok, err = scanMatch(w.byID.QueryRowContext(w.rowCtx, w.b.Tenant, u.UserID))
-	if err != nil || ok || u.Email == "" {
-		return m, "user_id", ok, err
-	}
-	m, ok, err = scanMatch(w.tx.QueryRowContext(w.rowCtx, qImportMatchEmail, w.b.Tenant, w.b.ConnectionID, u.Email))
-	return m, "email", ok, err
-}
-
-// scanMatch reads a matched user; ok is false when there is none.
-func scanMatch(row *sql.Row) (*matched, bool, error) {
-	var m matched
-	var u userport.User
-	var created, updated sql.NullInt64
-	var doc []byte
-	err := row.Scan(&u.Tenant, &u.UserID, &u.ConnectionID, &u.Email, &u.Username, &u.PasswordHash,
-		&created, &updated, &doc, &m.importJob)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	} else if err != nil {
-		return nil, false, fmt.Errorf("match user: %w", err)
-	}
-	u.CreatedAt, u.UpdatedAt, u.Doc = fromMillis(created), fromMillis(updated), doc
-	m.user = &u
-	return &m, true, nil
-}
-
-// insertUser inserts u's user, or returns the issue of the key it collides on.
-func (w *importWriter) insertUser(ctx context.Context, u *userport.ImportUser) (*userport.ImportIssue, error) {
-	x := u.User
-	_, err := w.insert.ExecContext(w.rowCtx, w.b.Tenant, x.UserID, w.b.ConnectionID, x.Email, x.Username,
-		x.PasswordHash, toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(u.CustomPasswordHash), w.b.JobID)
-	if isConflict(err) {
-		return w.collision(ctx, x, false)
-	} else if err != nil {
-		return nil, fmt.Errorf("insert user %s: %w", x.UserID, err)
-	}
-	return nil, nil
-}
-
-// updateMatch updates the matched user with u, or returns why it cannot.
-func (w *importWriter) updateMatch(ctx context.Context, u *userport.ImportUser, m *matched, key string) (*userport.ImportIssue, error) {
-	if m.importJob == w.b.JobID {
-		issue := userport.ImportDuplicate(key)
-		return &issue, nil
-	}
-	if m.user.ConnectionID != w.b.ConnectionID {
-		issue := userport.ImportCollision("user_id")
-		return &issue, nil
-	}
-	x, err := u.Update(m.user)
-	if err != nil {
-		return nil, fmt.Errorf("update user %s: %w", m.user.UserID, err)
-	}
-	custom := string(u.CustomPasswordHash)
-	_, err = w.update.ExecContext(w.rowCtx, w.b.ConnectionID, x.Email, x.Username, x.PasswordHash,
-		toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), custom, custom, w.b.JobID, w.b.Tenant, m.user.UserID)
-	if isConflict(err) {
-		return w.collision(ctx, x, true)
-	} else if err != nil {
-		return nil, fmt.Errorf("update user %s: %w", m.user.UserID, err)
-	}
-	return nil, nil
-}
-
-// collision returns the issue of u colliding with another user: the first
-// of its keys (user_id, email, username) that another user has, as
-// userport.CollisionIssue decides it.
-func (w *importWriter) collision(ctx context.Context, u *userport.User, updating bool) (*userport.ImportIssue, error) {
-	key, job, err := w.taken(ctx, u, updating)
+// FindImportRows returns the users holding any of values of key.
+func (t *importTx) FindImportRows(ctx context.Context, b *userport.ImportBatch, key string, values []string) ([]userport.ImportRow, error) {
+	js, err := json.Marshal(values)
 	if err != nil {
 		return nil, err
 	}
-	issue := userport.CollisionIssue(key, job == w.b.JobID, w.b.Upsert)
-	return &issue, nil
+	args := []any{b.Tenant, b.ConnectionID, string(js)}
+	if key == userport.ImportKeyUserID {
+		args = []any{b.Tenant, string(js)}
+	}
+	rows, err := t.tx.QueryContext(t.rowCtx, importRowQueries[key], args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []userport.ImportRow
+	for rows.Next() {
+		r, err := userport.ScanImportRow(row(rows.Scan))
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
 }
 
-// taken returns the first key of u that another user has, and the import
-// job that last wrote that user. A user being updated keeps its own user_id.
-func (w *importWriter) taken(ctx context.Context, u *userport.User, updating bool) (key, job string, err error) {
-	probes := []struct {
-		key, query string
-		args       []any
-	}{
-		{"user_id", qTakenUserID, []any{w.b.Tenant, u.UserID}},
-		{"email", qTakenEmail, []any{w.b.Tenant, w.b.ConnectionID, u.Email}},
-		{"username", qTakenUsername, []any{w.b.Tenant, w.b.ConnectionID, u.Username}},
-	}
-	for _, p := range probes {
-		if p.args[len(p.args)-1] == "" || updating && p.key == "user_id" {
-			continue
-		}
-		err := w.tx.QueryRowContext(w.rowCtx, p.query, append(p.args, self(u, p.key))...).Scan(&job)
-		if err == nil {
-			return p.key, job, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", "", fmt.Errorf("find the user %s collides with: %w", u.UserID, err)
-		}
-	}
-	return "", "", fmt.Errorf("user %s collides with no user", u.UserID)
+// InsertImportUsers inserts the users one prepared statement at a time.
+func (t *importTx) InsertImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	return t.each(ctx, qImportInsert, users, func(w userport.ImportWrite) []any {
+		x := w.User
+		return []any{b.Tenant, x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash,
+			toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID}
+	})
 }
 
-// self is the user_id a probe on key must not find: a user has its own email
-// and username.
-func self(u *userport.User, key string) string {
-	if key == "user_id" {
-		return ""
+// UpdateImportUsers updates the users in order, one prepared statement at a time.
+func (t *importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	return t.each(ctx, qImportUpdate, users, func(w userport.ImportWrite) []any {
+		x, custom := w.User, string(w.CustomPasswordHash)
+		return []any{x.ConnectionID, x.Email, x.Username, x.PasswordHash, toMillis(x.CreatedAt), toMillis(x.UpdatedAt),
+			string(x.Doc), custom, custom, b.JobID, b.Tenant, x.UserID}
+	})
+}
+
+// each runs query, prepared, with the arguments of each user, and returns
+// the positions of those that violated a unique key.
+func (t *importTx) each(ctx context.Context, query string, users []userport.ImportWrite, args func(userport.ImportWrite) []any) ([]int, error) {
+	stmt, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	return u.UserID
+	defer stmt.Close()
+	var refused []int
+	for i, w := range users {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		_, err := stmt.ExecContext(t.rowCtx, args(w)...)
+		if isConflict(err) {
+			refused = append(refused, i)
+		} else if err != nil {
+			return nil, fmt.Errorf("user %s: %w", w.User.UserID, err)
+		}
+	}
+	return refused, nil
+}
+
+// InsertImportErrors keeps the per-user errors.
+func (t *importTx) InsertImportErrors(ctx context.Context, b *userport.ImportBatch, errs []userport.ImportError) error {
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO import_errors (tenant, job_id, record, doc) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, e := range errs {
+		doc, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("error of record %d: %w", e.Record, err)
+		}
+		if _, err := stmt.ExecContext(ctx, b.Tenant, b.JobID, e.Record, string(doc)); err != nil {
+			return fmt.Errorf("error of record %d: %w", e.Record, err)
+		}
+	}
+	return nil
+}
+
+// AddImportCounts adds to the job's counters.
+func (t *importTx) AddImportCounts(ctx context.Context, b *userport.ImportBatch, c userport.ImportSummary) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE import_state SET inserted = inserted + ?, updated = updated + ?,
+		failed = failed + ? WHERE tenant = ? AND job_id = ?`, c.Inserted, c.Updated, c.Failed, b.Tenant, b.JobID)
+	return err
+}
+
+// WriteImportProgress writes the job's progress if it is processing.
+func (t *importTx) WriteImportProgress(ctx context.Context, b *userport.ImportBatch) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE jobs SET percentage_done = ?, time_left_seconds = ?
+		WHERE tenant = ? AND id = ? AND status = 'processing'`, b.PercentageDone, b.TimeLeftSeconds, b.Tenant, b.JobID)
+	return err
 }

@@ -14,8 +14,10 @@ import "github.com/userport/userport"
 const (
 	userColumns = `tenant, user_id, connection_id, email, username, password_hash, created_at, updated_at, doc`
 
-	// importMatchColumns are userColumns plus the import that last wrote the user.
-	importMatchColumns = userColumns + `, import_job`
+	// importRowColumns are userColumns plus the import that last wrote the
+	// user, of users joined with a list of keys.
+	importRowColumns = `users.tenant, users.user_id, users.connection_id, users.email, users.username,
+		users.password_hash, users.created_at, users.updated_at, users.doc, users.import_job`
 
 	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qFindUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
@@ -63,14 +65,15 @@ const (
 		created_at = ?, updated_at = ?, doc = ?,
 		custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?
 		WHERE tenant = ? AND user_id = ?`
-	qImportMatchID    = `SELECT ` + importMatchColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
-	qImportMatchEmail = `SELECT ` + importMatchColumns + ` FROM users
-		WHERE tenant = ? AND connection_id = ? AND email = ? AND email <> ''`
-	// The probes that find which key of an imported user another user has:
-	// arguments tenant, key, the user's own user_id (none for user_id).
-	qTakenUserID   = `SELECT import_job FROM users WHERE tenant = ? AND user_id = ? AND user_id <> ?`
-	qTakenEmail    = `SELECT import_job FROM users WHERE tenant = ? AND connection_id = ? AND email = ? AND email <> '' AND user_id <> ?`
-	qTakenUsername = `SELECT import_job FROM users WHERE tenant = ? AND connection_id = ? AND username = ? AND username <> '' AND user_id <> ?`
+	// The batched lookups of an import: the users holding any key of a JSON
+	// array (?2, or ?3 after the connection), one index search per key (the
+	// CROSS JOIN keeps the array the outer loop).
+	qImportRowsByID = `SELECT ` + importRowColumns + ` FROM json_each(?2) AS k CROSS JOIN users
+		WHERE users.tenant = ?1 AND users.user_id = k.value`
+	qImportRowsByEmail = `SELECT ` + importRowColumns + ` FROM json_each(?3) AS k CROSS JOIN users
+		WHERE users.tenant = ?1 AND users.connection_id = ?2 AND users.email = k.value AND users.email <> ''`
+	qImportRowsByUsername = `SELECT ` + importRowColumns + ` FROM json_each(?3) AS k CROSS JOIN users
+		WHERE users.tenant = ?1 AND users.connection_id = ?2 AND users.username = k.value AND users.username <> ''`
 
 	// qCountAllUsers is the one full scan: `userport seed`'s bulk load (a
 	// command line tool, never the service) compares its size to the table's.
@@ -100,11 +103,11 @@ var userQueries = []struct {
 	{"purge a connection's users", qConnUserIDs, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"custom password hash", qCustomPasswordHash, byID},
 	{"import update", qImportUpdate, byID},
-	{"import match by user_id", qImportMatchID, byID},
-	{"import match by email", qImportMatchEmail, byEmail},
-	{"import probe user_id", qTakenUserID, byID},
-	{"import probe email", qTakenEmail, byEmail},
-	{"import probe username", qTakenUsername, "INDEX users_username (tenant=? AND connection_id=? AND username=?)"},
+	// The batched lookups read the array of keys, then search once a key
+	// (an IN list over a partial index searched the tenant's rows instead).
+	{"import rows by user_id", qImportRowsByID, byKeyList + byID},
+	{"import rows by email", qImportRowsByEmail, byKeyList + byEmail},
+	{"import rows by username", qImportRowsByUsername, byKeyList + "INDEX users_username (tenant=? AND connection_id=? AND username=?)"},
 	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_search_last_login"},
 }
 
@@ -112,6 +115,8 @@ var userQueries = []struct {
 const (
 	byID    = "PRIMARY KEY (tenant=? AND user_id=?)"
 	byEmail = "INDEX users_email (tenant=? AND connection_id=? AND email=?)"
+	// byKeyList is the plan's first step of a lookup joined with a key list.
+	byKeyList = "SCAN k VIRTUAL TABLE INDEX 1:\nSEARCH users USING "
 )
 
 // searchKeys are, for each key a user search narrows its candidates by,
