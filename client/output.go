@@ -30,9 +30,16 @@ func FormatOf(path string) string {
 
 // CheckOutput checks, before any work, that a file can be written at path:
 // its directory exists and is writable, and path is no directory; an
-// existing file is refused unless force. Stdout passes.
+// existing file is refused unless force. Stdout passes; "" (a name the
+// server will give) checks the current directory only.
 func CheckOutput(path string, force bool) error {
-	if path == Stdout {
+	switch path {
+	case Stdout:
+		return nil
+	case "":
+		if err := checkDir("."); err != nil {
+			return fmt.Errorf("cannot write in the current directory: %w", err)
+		}
 		return nil
 	}
 	if st, err := os.Stat(path); err == nil {

@@ -45,6 +45,7 @@ func TestCheckOutput(t *testing.T) {
 		{filepath.Join(dir, "new.csv.gz"), false, ""},
 		{existing, true, ""},
 		{"-", false, ""},
+		{"", false, ""},
 		{existing, false, existing + " exists: give --force to overwrite it"},
 		{filepath.Join(dir, "nodir", "x.csv"), false, "cannot write " + filepath.Join(dir, "nodir", "x.csv") + ": no directory " + filepath.Join(dir, "nodir")},
 		{filepath.Join(existing, "x.csv"), false, "cannot write " + filepath.Join(existing, "x.csv") + ": " + existing + " is not a directory"},
