@@ -92,6 +92,15 @@ func TestCLIPipes(t *testing.T) {
 			t.Errorf("the terminal:\n%q", screen)
 		}
 	})
+	t.Run("import - from a terminal: refused, not waited on", func(t *testing.T) {
+		termScreen(t, func(tty *os.File) {
+			saved := os.Stdin
+			os.Stdin = tty
+			defer func() { os.Stdin = saved }()
+			_, _, err := cliRun(b.cliArgs("import", "-", "--connection", upa)...)
+			cliOneLine(t, err, "import -: standard input is a terminal; pipe a file in")
+		})
+	})
 	t.Run("the bars' first frames", func(t *testing.T) {
 		screen := termScreen(t, func(tty *os.File) {
 			if err := run(context.Background(), b.cliArgs("export", "-o", filepath.Join(dir, "frames.csv.gz")), tty, tty); err != nil {

@@ -96,6 +96,9 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 // sets req's file, its name and size (-1 for standard input: unknown).
 func openImport(path string, req *client.ImportRequest) (io.Closer, error) {
 	if path == "-" {
+		if progress.IsTerminal(os.Stdin) {
+			return nil, errors.New("import -: standard input is a terminal; pipe a file in (userport export -o - ... | userport import - ...)")
+		}
 		req.File, req.FileName, req.Size = os.Stdin, "stdin", -1
 		return io.NopCloser(nil), nil
 	}
