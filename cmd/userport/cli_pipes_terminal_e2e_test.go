@@ -101,6 +101,16 @@ func TestCLIPipes(t *testing.T) {
 			cliOneLine(t, err, "import -: standard input is a terminal; pipe a file in")
 		})
 	})
+	t.Run("export -o - to a terminal: gzip refused before the job", func(t *testing.T) {
+		before := cliJobCount(t, b)
+		termScreen(t, func(tty *os.File) {
+			err := run(context.Background(), b.cliArgs("export", "-o", "-"), tty, io.Discard)
+			cliOneLine(t, err, "-o - would write gzip to the terminal: pipe it, or add --gunzip")
+		})
+		if after := cliJobCount(t, b); after != before {
+			t.Errorf("%d jobs created", after-before)
+		}
+	})
 	t.Run("the bars' first frames", func(t *testing.T) {
 		screen := termScreen(t, func(tty *os.File) {
 			if err := run(context.Background(), b.cliArgs("export", "-o", filepath.Join(dir, "frames.csv.gz")), tty, tty); err != nil {

@@ -37,7 +37,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *limit < 0 {
 		return errors.New("--limit must not be negative")
 	}
-	if err := client.CheckOutput(*out, *force); err != nil {
+	if err := checkOutput(*out, *force, *gunzip, stdout); err != nil {
 		return err
 	}
 	warnFields(stderr, fields)
@@ -65,6 +65,16 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return downloadExport(ctx, c, job, exportOutput{path, stdout, *gunzip}, start, info)
+}
+
+// checkOutput checks, before the job is created, that the export can be
+// written to out (client.CheckOutput), and that -o - would not send gzip to
+// a terminal.
+func checkOutput(out string, force, gunzip bool, stdout io.Writer) error {
+	if out == client.Stdout && !gunzip && progress.IsTerminal(stdout) {
+		return errors.New("-o - would write gzip to the terminal: pipe it, or add --gunzip")
+	}
+	return client.CheckOutput(out, force)
 }
 
 // warnFields warns on w of each field whose root is not a profile
