@@ -32,20 +32,32 @@ const maxLinkRenewals = 3
 // fresh one from GET /jobs/{id}. progress, when not nil, is called with the
 // bytes received so far and the file's size (-1 when unknown).
 func (c *Client) DownloadExport(ctx context.Context, job *Job, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
-	resp, err := c.openLink(ctx, job)
+	body, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	var body io.Reader = resp.Body
-	if progress != nil {
-		body = &progressReader{r: resp.Body, total: resp.ContentLength, fn: progress}
-	}
+	defer body.Close()
 	saved, err := writeAtomic(path, func(w io.Writer) (int64, error) { return copyExport(w, body, job.Format, gunzip) })
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
 	return saved, nil
+}
+
+// openExport opens the body of the job's file, reporting the bytes read
+// through it to progress when not nil.
+func (c *Client) openExport(ctx context.Context, job *Job, progress func(done, total int64)) (io.ReadCloser, error) {
+	resp, err := c.openLink(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	if progress == nil {
+		return resp.Body, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{&progressReader{r: resp.Body, total: resp.ContentLength, fn: progress}, resp.Body}, nil
 }
 
 // openLink GETs the job's location, renewing it while it answers 403 or 410.

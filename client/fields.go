@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/fieldpath"
 )
 
 // Fields are the fields of an export, as a command line gives them: a
@@ -34,6 +35,24 @@ func (l *Fields) Set(v string) error {
 	}
 	*l = append(*l, userport.Field{Name: name, ExportAs: as})
 	return nil
+}
+
+// Unknown lists the fields whose root is not an attribute of a user's
+// profile (userport.ProfileAttribute): a misspelling, most likely, whose
+// column would stay empty. The API takes them, as Auth0 does. A path that
+// does not parse is left to the server to refuse.
+func (l Fields) Unknown() []string {
+	var unknown []string
+	for _, f := range l {
+		p, err := fieldpath.Parse(f.Name)
+		if err != nil {
+			continue
+		}
+		if _, ok := userport.ProfileAttribute(p.Root()); !ok {
+			unknown = append(unknown, f.Name)
+		}
+	}
+	return unknown
 }
 
 // ExportFileName is the name an export's file is saved as: the name in its

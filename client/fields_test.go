@@ -46,3 +46,14 @@ func TestExportFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldsUnknown: the fields whose root is not a profile attribute (a
+// misspelling), in the order given.
+func TestFieldsUnknown(t *testing.T) {
+	fields := client.Fields{{Name: "email"}, {Name: "emial"}, {Name: "app_metadata.plan", ExportAs: "plan"},
+		{Name: "identities[0].connection"}, {Name: "usr_metadata.plan"}, {Name: "a..b"}}
+	want := []string{"emial", "usr_metadata.plan"}
+	if got := fields.Unknown(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Unknown() = %q, want %q", got, want)
+	}
+}

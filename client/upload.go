@@ -15,7 +15,7 @@ import (
 type ImportRequest struct {
 	File         io.Reader // a JSON array or NDJSON, gzip'd or not
 	FileName     string    // the name the file is sent under
-	Size         int64     // bytes of File
+	Size         int64     // bytes of File; -1 when unknown (standard input)
 	ConnectionID string
 	Upsert       bool
 	ExternalID   string
@@ -24,14 +24,18 @@ type ImportRequest struct {
 }
 
 // CreateImport uploads the file and creates the import job (answered 202).
-// The body is streamed, with its exact Content-Length.
+// The body is streamed, with its exact Content-Length, or chunked when the
+// file's size is unknown.
 func (c *Client) CreateImport(ctx context.Context, r ImportRequest) (*Job, error) {
 	tok, err := c.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	head, tail, contentType := importForm(r)
-	var file io.Reader = io.LimitReader(r.File, r.Size)
+	file := r.File
+	if r.Size >= 0 {
+		file = io.LimitReader(r.File, r.Size)
+	}
 	if r.Progress != nil {
 		file = &progressReader{r: file, total: r.Size, fn: func(done, _ int64) { r.Progress(done) }}
 	}
@@ -40,7 +44,10 @@ func (c *Client) CreateImport(ctx context.Context, r ImportRequest) (*Job, error
 	if err != nil {
 		return nil, err
 	}
-	req.ContentLength = int64(len(head)) + r.Size + int64(len(tail))
+	req.ContentLength = -1 // chunked
+	if r.Size >= 0 {
+		req.ContentLength = int64(len(head)) + r.Size + int64(len(tail))
+	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	var j Job

@@ -6,8 +6,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // cliTerminalUsers is how many users the terminal test exports: 1,000,000
@@ -104,25 +100,11 @@ func TestCLIExportTerminal(t *testing.T) {
 // and returns what the terminal received.
 func cliTerminal(t *testing.T, args ...string) string {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal on this system: %v", err)
-	}
-	defer ptmx.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 120}); err != nil {
-		t.Fatal(err)
-	}
-	var screen bytes.Buffer
-	read := make(chan error, 1)
-	go func() { _, err := io.Copy(&screen, ptmx); read <- err }()
 	var errb bytes.Buffer
-	err = run(context.Background(), args, tty, &errb)
-	tty.Close() // the reader gets what was written, then EIO
-	if rerr := <-read; rerr != nil && !errors.Is(rerr, os.ErrClosed) && !strings.Contains(rerr.Error(), "input/output error") {
-		t.Errorf("read the terminal: %v", rerr)
-	}
+	var err error
+	screen := termScreen(t, func(tty *os.File) { err = run(context.Background(), args, tty, &errb) })
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, errb.String())
 	}
-	return screen.String()
+	return screen
 }

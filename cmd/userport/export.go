@@ -21,12 +21,13 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rc.Flags(fs)
 	connName := fs.String("connection", "", "export the users of the connection of this name")
 	connID := fs.String("connection-id", "", "export the users of the connection of this id (con_...)")
-	format := fs.String("format", "csv", "csv or json (NDJSON)")
+	format := fs.String("format", "", "csv or json (NDJSON); default: the one -o's name says (.csv, .json, .ndjson, with or without .gz), else csv")
 	var fields client.Fields
 	fs.Var(&fields, "field", "a field to export, PATH or PATH=EXPORT_AS (user_metadata.plan=plan); repeat for each; default: the server's default set")
 	limit := fs.Int("limit", 0, "export at most this many users; 0: all")
-	out := fs.String("o", "", "the file to write; default: the name the server gives it ({tenant}.csv.gz), without .gz with --gunzip")
+	out := fs.String("o", "", "the file to write, - for standard output (progress and summary then go to stderr); default: the name the server gives it ({tenant}.csv.gz), without .gz with --gunzip")
 	gunzip := fs.Bool("gunzip", false, "write the file uncompressed")
+	force := fs.Bool("force", false, "overwrite the -o file if it exists")
 	if _, err := parseCommand(fs, args, stderr, &rc, 0); err != nil {
 		return err
 	}
@@ -36,22 +37,53 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *limit < 0 {
 		return errors.New("--limit must not be negative")
 	}
+	if err := checkOutput(*out, *force, *gunzip, stdout); err != nil {
+		return err
+	}
+	warnFields(stderr, fields)
 	c, err := rc.Client()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	req := client.ExportRequest{ConnectionID: *connID, Format: *format, Limit: *limit, Fields: fields}
+	req := client.ExportRequest{ConnectionID: *connID, Format: cmp.Or(*format, client.FormatOf(*out), "csv"), Limit: *limit, Fields: fields}
 	if *connName != "" {
 		if req.ConnectionID, err = c.ConnectionID(ctx, *connName); err != nil {
 			return err
 		}
 	}
-	job, err := exportJob(ctx, c, req, rc.PollInterval, stdout)
+	info := stdout
+	if *out == client.Stdout {
+		info = stderr // stdout carries the file
+	}
+	job, err := exportJob(ctx, c, req, rc.PollInterval, info)
 	if err != nil {
 		return err
 	}
-	return downloadExport(ctx, c, job, cmp.Or(*out, client.ExportFileName(job.Location, *gunzip)), *gunzip, start, stdout)
+	path := cmp.Or(*out, client.ExportFileName(job.Location, *gunzip))
+	if err := client.CheckOutput(path, *force); err != nil { // the server's name, or a file created meanwhile
+		return err
+	}
+	return downloadExport(ctx, c, job, exportOutput{path, stdout, *gunzip}, start, info)
+}
+
+// checkOutput checks, before the job is created, that the export can be
+// written to out (client.CheckOutput), and that -o - would not send gzip to
+// a terminal.
+func checkOutput(out string, force, gunzip bool, stdout io.Writer) error {
+	if out == client.Stdout && !gunzip && progress.IsTerminal(stdout) {
+		return errors.New("-o - would write gzip to the terminal: pipe it, or add --gunzip")
+	}
+	return client.CheckOutput(out, force)
+}
+
+// warnFields warns on w of each field whose root is not a profile
+// attribute: its column would stay empty (the server takes it, as Auth0
+// does).
+func warnFields(w io.Writer, fields client.Fields) {
+	for _, name := range fields.Unknown() {
+		fmt.Fprintf(w, "warning: --field %s does not start with a user profile attribute (email, user_metadata, app_metadata, ...): its column will be empty\n", name)
+	}
 }
 
 // exportJob creates the export and follows it to its end, showing its
@@ -71,16 +103,36 @@ func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, 
 	return job, nil
 }
 
-// downloadExport writes the completed job's file to path and prints what
-// was written.
-func downloadExport(ctx context.Context, c *client.Client, job *client.Job, path string, gunzip bool, start time.Time, w io.Writer) error {
-	onBytes, finish := progress.Bytes(w, "downloading "+path)
-	saved, err := c.DownloadExport(ctx, job, path, gunzip, onBytes)
+// exportOutput is where an export's file goes: a path, or stdout when the
+// path is client.Stdout; gunzip'd or not.
+type exportOutput struct {
+	path   string
+	stdout io.Writer
+	gunzip bool
+}
+
+// downloadExport writes the completed job's file to out and prints what
+// was written on w.
+func downloadExport(ctx context.Context, c *client.Client, job *client.Job, out exportOutput, start time.Time, w io.Writer) error {
+	name := out.path
+	if name == client.Stdout {
+		name = "standard output"
+	}
+	onBytes, finish := progress.Bytes(w, "downloading "+name)
+	saved, err := out.save(ctx, c, job, onBytes)
 	finish()
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(w, "exported %d users to %s: %d bytes in %.2fs (job %s)\n",
-		saved.Rows, saved.Path, saved.Bytes, time.Since(start).Seconds(), job.ID)
+		saved.Rows, name, saved.Bytes, time.Since(start).Seconds(), job.ID)
 	return err
+}
+
+// save writes job's file to out, reporting the bytes received to onBytes.
+func (out exportOutput) save(ctx context.Context, c *client.Client, job *client.Job, onBytes func(done, total int64)) (*client.Saved, error) {
+	if out.path == client.Stdout {
+		return c.WriteExport(ctx, job, out.stdout, out.gunzip, onBytes)
+	}
+	return c.DownloadExport(ctx, job, out.path, out.gunzip, onBytes)
 }

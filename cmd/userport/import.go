@@ -16,12 +16,13 @@ import (
 	"github.com/userport/userport/internal/report"
 )
 
-// runImport implements `userport import FILE`: the file uploaded over HTTP as
+// runImport implements `userport import FILE` (- for standard input): the
+// file uploaded over HTTP as
 // Auth0's POST /api/v2/jobs/users-imports, the job followed, its summary and
 // per-user errors printed. Some user failing is an error.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rc config.Remote
-	fs := newFlagSet("import", "FILE [flags]", "upload a JSON-array or NDJSON file (gzip'd or not) as an import job, follow it and show its errors")
+	fs := newFlagSet("import", "FILE|- [flags]", "upload a JSON-array or NDJSON file (gzip'd or not; - reads standard input) as an import job, follow it and show its errors")
 	rc.Flags(fs)
 	connName := fs.String("connection", "", "the connection to import into, by name (required, or --connection-id)")
 	connID := fs.String("connection-id", "", "the connection to import into, by id (con_...)")
@@ -33,7 +34,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New("name the file: userport import FILE --connection NAME")
+		return errors.New("name the file: userport import FILE --connection NAME (- for standard input)")
 	}
 	if (*connName == "") == (*connID == "") {
 		return errors.New("give --connection NAME or --connection-id ID")
@@ -68,21 +69,19 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // importJob uploads the file and follows the job to its end.
 func importJob(ctx context.Context, c *client.Client, path string, req client.ImportRequest, poll time.Duration, w io.Writer) (*client.Job, error) {
-	f, err := os.Open(path)
+	f, err := openImport(path, &req)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	req.File, req.FileName, req.Size = f, filepath.Base(path), st.Size()
 	onSent, finish := progress.Bytes(w, "uploading "+req.FileName)
-	if onSent != nil {
-		req.Progress = func(sent int64) { onSent(sent, st.Size()) }
-	} else {
-		fmt.Fprintf(w, "uploading %s: %d bytes\n", req.FileName, st.Size())
+	switch {
+	case req.Size < 0:
+		fmt.Fprintf(w, "uploading %s\n", req.FileName)
+	case onSent != nil:
+		req.Progress = func(sent int64) { onSent(sent, req.Size) }
+	default:
+		fmt.Fprintf(w, "uploading %s: %d bytes\n", req.FileName, req.Size)
 	}
 	job, err := c.CreateImport(ctx, req)
 	finish()
@@ -91,4 +90,27 @@ func importJob(ctx context.Context, c *client.Client, path string, req client.Im
 	}
 	p := progress.NewJob(w, job)
 	return c.Wait(ctx, job.ID, poll, p.Show)
+}
+
+// openImport opens the file to import, path or standard input for "-", and
+// sets req's file, its name and size (-1 for standard input: unknown).
+func openImport(path string, req *client.ImportRequest) (io.Closer, error) {
+	if path == "-" {
+		if progress.IsTerminal(os.Stdin) {
+			return nil, errors.New("import -: standard input is a terminal; pipe a file in (userport export -o - ... | userport import - ...)")
+		}
+		req.File, req.FileName, req.Size = os.Stdin, "stdin", -1
+		return io.NopCloser(nil), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	req.File, req.FileName, req.Size = f, filepath.Base(path), st.Size()
+	return f, nil
 }

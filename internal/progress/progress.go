@@ -22,7 +22,34 @@ func IsTerminal(w io.Writer) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
-// Users is a bar of n users, drawn on w only when w is a terminal.
+// rateAfter is how long a bar that shows a rate stays hidden: the bar
+// measures its rate over half a second, and before that it would divide a
+// first read by microseconds (218 GB/s).
+const rateAfter = time.Second
+
+// gate passes what a bar draws on to w, except while muted or before opens.
+type gate struct {
+	w     io.Writer
+	opens time.Time // zero: open from the start
+	mute  bool
+}
+
+// Write passes p on to w, or drops it while the gate is closed.
+func (g *gate) Write(p []byte) (int, error) {
+	if g.mute || time.Now().Before(g.opens) {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+// rateGate is the gate of a bar that shows a rate, created just before w:
+// it opens once the bar has measured one.
+func rateGate(w io.Writer) *gate {
+	return &gate{w: w, opens: time.Now().Add(rateAfter)}
+}
+
+// Users is a bar of n users, drawn on w only when w is a terminal, and only
+// once it has a rate.
 type Users struct{ bar *progressbar.ProgressBar }
 
 // NewUsers returns the bar of n users on w, described as what.
@@ -30,7 +57,7 @@ func NewUsers(w io.Writer, n int, what string) *Users {
 	if !IsTerminal(w) {
 		w = io.Discard
 	}
-	return &Users{bar: progressbar.NewOptions(n, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+	return &Users{bar: progressbar.NewOptions(n, progressbar.OptionSetWriter(rateGate(w)), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("users"),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())}
 }
@@ -43,8 +70,8 @@ func (u *Users) Finish() error { return u.bar.Finish() }
 
 // Bytes returns a progress function of a transfer: a bar on a terminal,
 // drawn once the size is known (a bar of unknown size would spin from a
-// goroutine of its own, racing with its updates); nil, and nothing shown,
-// otherwise.
+// goroutine of its own, racing with its updates) and a rate measured; nil,
+// and nothing shown, otherwise.
 func Bytes(w io.Writer, what string) (fn func(done, total int64), finish func()) {
 	if !IsTerminal(w) {
 		return nil, func() {}
@@ -52,7 +79,7 @@ func Bytes(w io.Writer, what string) (fn func(done, total int64), finish func())
 	var bar *progressbar.ProgressBar
 	fn = func(done, size int64) {
 		if bar == nil && size > 0 {
-			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+			bar = progressbar.NewOptions64(size, progressbar.OptionSetWriter(rateGate(w)), progressbar.OptionSetDescription(what),
 				progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true), progressbar.OptionSetWidth(30),
 				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 		}
@@ -68,21 +95,23 @@ func Bytes(w io.Writer, what string) (fn func(done, total int64), finish func())
 }
 
 // Job shows a running job on w: a bar driven by percentage_done and
-// time_left_seconds on a terminal, otherwise a plain line each time what it
-// would say changes.
+// time_left_seconds on a terminal, drawn once the job has a percentage;
+// otherwise a plain line each time what it would say changes.
 type Job struct {
-	w    io.Writer
-	bar  *progressbar.ProgressBar // nil: plain lines
-	last string
+	w     io.Writer
+	gate  *gate
+	bar   *progressbar.ProgressBar // nil: plain lines
+	drawn bool                     // the bar has been drawn
+	last  string
 }
 
 // NewJob returns the progress display of job on w, showing it.
 func NewJob(w io.Writer, job *client.Job) *Job {
 	p := &Job{w: w}
 	if IsTerminal(w) {
-		p.bar = progressbar.NewOptions(100, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(barLine(job)),
-			progressbar.OptionSetPredictTime(false), progressbar.OptionSetRenderBlankState(true),
-			progressbar.OptionSetWidth(30))
+		p.gate = &gate{w: w}
+		p.bar = progressbar.NewOptions(100, progressbar.OptionSetWriter(p.gate), progressbar.OptionSetDescription(barLine(job)),
+			progressbar.OptionSetPredictTime(false), progressbar.OptionSetWidth(30))
 	}
 	p.Show(job)
 	return p
@@ -98,17 +127,29 @@ func (p *Job) Show(j *client.Job) {
 		p.last = line
 		return
 	}
-	p.bar.Describe(barLine(j))
+	if j.PercentageDone == nil && (j.Status != "completed" && !p.drawn) {
+		return // nothing to draw yet; a job that ends undrawn says why elsewhere
+	}
+	p.frame(j)
+	if j.Done() {
+		_ = p.bar.Exit() // left on its line: full when completed, where it was otherwise
+		fmt.Fprintln(p.w)
+	}
+}
+
+// frame draws one frame of j: the bar moved while muted (each of the bar's
+// updates draws), then the new description, which draws both.
+func (p *Job) frame(j *client.Job) {
+	p.gate.mute = true
 	switch {
 	case j.Status == "completed":
-		_ = p.bar.Finish() // drawn full, and left on its line
-		fmt.Fprintln(p.w)
-	case j.Done(): // failed or expired: the bar stays where it was
-		_ = p.bar.Exit()
-		fmt.Fprintln(p.w)
+		_ = p.bar.Finish()
 	case j.PercentageDone != nil:
 		_ = p.bar.Set(*j.PercentageDone)
 	}
+	p.gate.mute = false
+	p.bar.Describe(barLine(j))
+	p.drawn = true
 }
 
 // Line says where the job is: its id, status, and while it processes its
