@@ -34,6 +34,8 @@ Client commands (over HTTP, to a userport server or an Auth0 tenant):
   userport jobs get ID          show a job
   userport jobs list            list the tenant's jobs, newest first
   userport jobs errors ID       show the per-user errors of an import job
+  userport login [flags]        check a server's client credentials and save them as the default
+  userport logout               remove the saved credentials
 
   userport help [COMMAND]    this help, or a command's flags
   userport version           the version of this binary
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"export":   runExport,
 		"import":   runImport,
 		"jobs":     runJobs,
+		"login":    runLogin,
+		"logout":   runLogout,
 		"version":  runVersion,
 	}
 	switch args[0] {
