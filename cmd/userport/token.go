@@ -18,7 +18,7 @@ import (
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	cfg.ServerFlags(fs)
+	cfg.TokenFlags(fs)
 	scopes := fs.String("scopes", strings.Join(auth.AllScopes(), " "), "space-separated scopes of the token")
 	clientID := fs.String("client-id", "", "the client the token is for; default: the admin client")
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
