@@ -7,7 +7,7 @@ import (
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"help", "help"}} {
 		out, _, err := cliRun(args...)
 		if err != nil || !strings.Contains(out, "userport export [flags]") || !strings.Contains(out, "userport load FILE") {
 			t.Errorf("%v: %v\n%s", args, err, out)
@@ -39,9 +39,10 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	_, _, err := cliRun("nope")
-	if err == nil || err.Error() != `unknown command "nope"` {
-		t.Errorf("unknown command: %v", err)
+	for _, args := range [][]string{{"nope"}, {"help", "nope"}} {
+		if _, _, err := cliRun(args...); err == nil || err.Error() != `unknown command "nope"` {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
 		out, _, err := cliRun(args...)

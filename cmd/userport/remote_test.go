@@ -17,6 +17,18 @@ func TestLoginLogout(t *testing.T) {
 	profiletest.Isolate(t)
 	b := setup(t)
 	empty := t.TempDir() // a data dir with no admin client file
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--url", b.base, "--client-id", b.id}, "give --url, --client-id and --client-secret"},
+		{[]string{"--url", "ftp://x", "--client-id", b.id, "--client-secret", b.secret}, `invalid URL "ftp://x"`},
+		{[]string{"--url", b.base, "--client-id", b.id, "--client-secret", b.secret, "extra"}, "unexpected arguments"},
+	} {
+		if _, _, err := cliRun(append([]string{"login"}, tt.args...)...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("login %q: %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
 	_, _, err := cliRun("login", "--url", b.base, "--client-id", b.id, "--client-secret", "wrong")
 	if err == nil || !strings.Contains(err.Error(), "not saved") {
 		t.Fatalf("login with a wrong secret: %v", err)
