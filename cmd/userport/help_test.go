@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,13 @@ func TestCompletion(t *testing.T) {
 		for _, want := range []string{"export", "login", "jobs", "errors", "per-page", "connection-id", "scopes", "addr"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s script lacks %q", shell, want)
+			}
+		}
+		if bin, err := exec.LookPath(shell); err == nil && shell != "fish" { // the script parses
+			cmd := exec.Command(bin, "-n")
+			cmd.Stdin = strings.NewReader(out)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s -n: %v\n%s", shell, err, msg)
 			}
 		}
 	}

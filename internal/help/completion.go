@@ -57,7 +57,7 @@ func writeBash(w io.Writer, cmds []Command, flags map[string][]string) {
 		fmt.Fprintf(w, "    %s) if [ \"$COMP_CWORD\" -eq 2 ]; then COMPREPLY=($(compgen -W %q -- \"$cur\")); return; fi\n"+
 			"      key=\"$key ${COMP_WORDS[2]}\";;\n", c.Name, strings.Join(c.Subs, " "))
 	}
-	fmt.Fprint(w, "  esac\n  case \"$key\" in\n")
+	fmt.Fprintf(w, "  esac\n  case \"$key\" in\n    help) COMPREPLY=($(compgen -W %q -- \"$cur\"));;\n", names(cmds))
 	for _, c := range cmds {
 		for _, key := range Keys(c) {
 			fmt.Fprintf(w, "    %q) COMPREPLY=($(compgen -W %q -- \"$cur\"));;\n", key, dashedAll(flags[key]))
@@ -84,6 +84,7 @@ func writeFish(w io.Writer, cmds []Command, flags map[string][]string) {
 	fmt.Fprint(w, "# userport completion for fish: userport completion fish | source\n")
 	for _, c := range cmds {
 		fmt.Fprintf(w, "complete -c userport -n __fish_use_subcommand -a %s -d %q\n", c.Name, c.Summary)
+		fmt.Fprintf(w, "complete -c userport -n '__fish_seen_subcommand_from help' -a %s\n", c.Name)
 		for _, s := range c.Subs {
 			fmt.Fprintf(w, "complete -c userport -n '__fish_seen_subcommand_from %s; and not __fish_seen_subcommand_from %s' -a %s\n",
 				c.Name, strings.Join(c.Subs, " "), s)

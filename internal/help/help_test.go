@@ -2,6 +2,7 @@ package help_test
 
 import (
 	"flag"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -51,5 +52,32 @@ A USERPORT_* variable in parentheses is the flag's environment twin; the flag wi
 	help.Render(&b, help.Command{Name: "version", Summary: "print the version"}, flag.NewFlagSet("version", flag.ContinueOnError), nil)
 	if b.String() != "Usage: userport version\n\nprint the version.\n" {
 		t.Errorf("no flags: %q", b.String())
+	}
+}
+
+// TestCompletion: each shell's script offers the commands, after help
+// too, the subcommands and each one's flags; another shell is refused.
+func TestCompletion(t *testing.T) {
+	cmds := []help.Command{{Name: "export"}, {Name: "jobs", Subs: []string{"get", "list"}}, {Name: "help"}}
+	flags := map[string][]string{"export": {"o", "url"}, "jobs list": {"per-page"}}
+	for shell, want := range map[string][]string{
+		"bash": {`"export") COMPREPLY=($(compgen -W "-o --url"`, `"jobs list") COMPREPLY=($(compgen -W "--per-page"`,
+			`help) COMPREPLY=($(compgen -W "export jobs help"`, `compgen -W "get list"`, "complete -o default -F _userport userport"},
+		"zsh": {"#compdef userport", "bashcompinit", `"jobs list")`},
+		"fish": {"-n __fish_use_subcommand -a export", "'__fish_seen_subcommand_from export' -s o",
+			"'__fish_seen_subcommand_from jobs; and __fish_seen_subcommand_from list' -l per-page", "'__fish_seen_subcommand_from help' -a jobs"},
+	} {
+		var b strings.Builder
+		if err := help.Completion(&b, shell, cmds, flags); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s script lacks %q:\n%s", shell, w, b.String())
+			}
+		}
+	}
+	if err := help.Completion(io.Discard, "tcsh", cmds, flags); err == nil {
+		t.Error("tcsh: no error")
 	}
 }
