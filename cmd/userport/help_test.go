@@ -24,7 +24,7 @@ func TestHelp(t *testing.T) {
 		"jobs get":    {"Usage: userport jobs get ID", "USERPORT_TOKEN"},
 		"jobs list":   {"--per-page", "USERPORT_URL"},
 		"jobs errors": {"--json", "USERPORT_CLIENT_ID"},
-		"jobs":        {"Usage: userport jobs get ID | list | errors ID"},
+		"jobs":        {"Usage: userport jobs get ID | list | errors ID", "userport jobs list [flags]", "userport jobs errors ID [flags]"},
 		"version":     {"Usage: userport version"},
 	}
 	for cmd, want := range commands {

@@ -47,7 +47,7 @@ func init() { // in init: the table's entries refer to commands that use it
 		{help.Command{Name: "loadtest", Args: "[flags]", Summary: "put a server (its own, seeded, or one on loopback) under load and report"}, runLoadtest, false},
 		{help.Command{Name: "export", Args: "[flags]", Summary: "export users to a file, with a progress bar"}, runExport, true},
 		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors"}, runImport, true},
-		{help.Command{Name: "jobs", Args: "get ID|list|errors ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors",
+		{help.Command{Name: "jobs", Args: "get ID | list | errors ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors",
 			Subs: []string{"get", "list", "errors"}}, runJobs, true},
 		{help.Command{Name: "login", Args: "[flags]", Summary: "check a server's client credentials and save them, with its URL, as the default"}, runLogin, true},
 		{help.Command{Name: "logout", Summary: "remove the saved credentials"}, runLogout, true},
@@ -62,7 +62,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("userport moves users out of (and into) an identity system in bulk.\n\nUsage:\n")
 	line := func(c command) {
-		fmt.Fprintf(&b, "  userport %-30s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
+		fmt.Fprintf(&b, "  userport %-33s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
 	}
 	for _, c := range commands {
 		if !c.client && c.Name != "help" && c.Name != "version" && c.Name != "completion" {

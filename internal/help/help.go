@@ -63,6 +63,16 @@ func Render(w io.Writer, c Command, fs *flag.FlagSet, group func(name string) st
 	}
 }
 
+// RenderGroup writes the help of c, a command of subcommands subs: its
+// usage, its summary and each subcommand's usage and summary.
+func RenderGroup(w io.Writer, c Command, subs []Command) {
+	fmt.Fprintf(w, "Usage: userport %s %s\n\n%s.\n\nCommands:\n", c.Name, c.Args, strings.TrimSuffix(c.Summary, "."))
+	for _, s := range subs {
+		fmt.Fprintf(w, "  userport %-24s %s\n", s.Name+" "+s.Args, s.Summary)
+	}
+	fmt.Fprintf(w, "\nRun 'userport help %s COMMAND' for a command's flags.\n", c.Name)
+}
+
 // writeFlag writes one flag: its name and the kind of value it takes, then
 // its help and its default, if it has one.
 func writeFlag(w io.Writer, f *flag.Flag) {
