@@ -18,12 +18,35 @@ const adminClientName = "userport admin"
 
 // AdminFile is the credentials file of a tenant's first admin client, which
 // the first start writes to the data dir (mode 0600) when no admin client is
-// configured: the only copy of its secret (the store keeps a hash).
+// configured: the only copy of its secret (the store keeps a hash), with
+// the URL the server served on when it wrote the file, which the client
+// commands and `userport token` read; files of older releases have none.
+// The file is never rewritten, so that its secret is never lost.
 type AdminFile struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
+	URL          string `json:"url,omitempty"` // the server's base URL: http://127.0.0.1:8080
 	Audience     string `json:"audience"`
 	TokenURL     string `json:"token_url"`
+}
+
+// ServerURL is the base URL of the server the file's client belongs to: its
+// URL, or for a file of an older release the one its token URL derives
+// from; "" when neither says.
+func (f *AdminFile) ServerURL() string {
+	if f.URL != "" {
+		return f.URL
+	}
+	if base, ok := strings.CutSuffix(f.TokenURL, "/oauth/token"); ok && strings.Contains(base, "://") {
+		return base
+	}
+	return ""
+}
+
+// withURL returns f naming base as its server's URL, audience and token URL.
+func (f AdminFile) withURL(base string) AdminFile {
+	f.URL, f.Audience, f.TokenURL = base, base+"/api/v2/", base+"/oauth/token"
+	return f
 }
 
 // AdminFilePath is where tenant's admin credentials are kept in dataDir:
@@ -119,15 +142,20 @@ func (a *Admin) credentials() (Bootstrap, error) {
 		b.File = f
 		return b, err
 	}
-	b.File, b.Created = &AdminFile{ClientID: NewClientID(), ClientSecret: NewClientSecret(),
-		Audience: a.PublicURL + "/api/v2/", TokenURL: a.PublicURL + "/oauth/token"}, true
-	data, _ := json.MarshalIndent(b.File, "", "  ")
-	if err := writeNew(b.Path, append(data, '\n')); errors.Is(err, os.ErrExist) {
+	nf := AdminFile{ClientID: NewClientID(), ClientSecret: NewClientSecret()}.withURL(a.PublicURL)
+	b.File, b.Created = &nf, true
+	if err := writeNew(b.Path, marshalAdminFile(b.File)); errors.Is(err, os.ErrExist) {
 		return a.credentials() // another process wrote it first: take its
 	} else if err != nil {
 		return b, fmt.Errorf("write admin client file: %w", err)
 	}
 	return b, nil
+}
+
+// marshalAdminFile is the content of the credentials file f.
+func marshalAdminFile(f *AdminFile) []byte {
+	data, _ := json.MarshalIndent(f, "", "  ")
+	return append(data, '\n')
 }
 
 // put stores the admin client id with every scope userport knows.

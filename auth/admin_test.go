@@ -163,3 +163,26 @@ func TestReadAdminFileRefusesPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminFileURL: a new credentials file names the URL the server serves
+// on; a file of an older release, without a URL, still names its server by
+// its token URL.
+func TestAdminFileURL(t *testing.T) {
+	e, dir := testutil.NewEmbedded(t), t.TempDir()
+	first, err := newAdmin(e, dir, "dev").Ensure(t.Context())
+	if err != nil || first.File.URL != "http://127.0.0.1:8080" || first.File.ServerURL() != "http://127.0.0.1:8080" {
+		t.Fatalf("Ensure = %+v, %v; want the URL in the new file", first.File, err)
+	}
+	if f, err := auth.ReadAdminFile(dir, "dev"); err != nil || f.URL != first.File.URL {
+		t.Fatalf("ReadAdminFile = %+v, %v; want the URL %s", f, err, first.File.URL)
+	}
+	for file, want := range map[string]string{
+		`{"client_id":"a","client_secret":"b","audience":"http://h:1/api/v2/","token_url":"http://h:1/oauth/token"}`: "http://h:1",
+		`{"client_id":"a","client_secret":"b"}`: "",
+	} {
+		var old auth.AdminFile
+		if err := json.Unmarshal([]byte(file), &old); err != nil || old.ServerURL() != want {
+			t.Errorf("ServerURL of %s = %q, %v; want %q", file, old.ServerURL(), err, want)
+		}
+	}
+}

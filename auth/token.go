@@ -137,7 +137,9 @@ func (i *Issuer) verify(ctx context.Context, token string) (*Claims, error) {
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
 		jwt.WithRequiredClaim(jwt.IssuedAtKey),
 	)
-	if err != nil {
+	if errors.Is(err, jwt.InvalidAudienceError()) {
+		return nil, fmt.Errorf("the token's audience is not this server's %s (signed for another URL?): %w", i.Audience, err)
+	} else if err != nil {
 		return nil, err
 	}
 	c, err := claimsOf(tok)

@@ -31,6 +31,9 @@ type Options struct {
 	HTTP *http.Client
 	// Now tells the time, for the token cache; default time.Now.
 	Now func() time.Time
+	// Hint, when set, ends the message of an UnreachableError: where the
+	// URL came from and how to change it.
+	Hint string
 }
 
 // Client is a Management API client, safe for concurrent use.
@@ -47,7 +50,7 @@ const tokenMargin = time.Minute
 
 // New checks opts and returns a Client.
 func New(opts Options) (*Client, error) {
-	u, err := url.Parse(strings.TrimRight(opts.URL, "/"))
+	u, err := url.Parse(BaseURL(opts.URL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("invalid URL %q: want http(s)://host[:port]", opts.URL)
 	}
@@ -64,6 +67,13 @@ func New(opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	return &Client{base: u, opts: opts}, nil
+}
+
+// BaseURL is raw without trailing slashes nor the Management API's path: a
+// URL copied with /api/v2/ names the same server.
+func BaseURL(raw string) string {
+	raw = strings.TrimRight(raw, "/")
+	return strings.TrimRight(strings.TrimSuffix(raw, "/api/v2"), "/")
 }
 
 // URL returns the server's base URL.
@@ -224,7 +234,7 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return nil, &UnreachableError{Host: req.URL.Host, Err: err}
+	return nil, &UnreachableError{Host: req.URL.Host, Err: err, Hint: c.opts.Hint}
 }
 
 // UnreachableError is a request that got no answer: the server is down,
@@ -232,10 +242,14 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 type UnreachableError struct {
 	Host string
 	Err  error
+	Hint string // Options.Hint
 }
 
 // Error says which server could not be reached, and why.
 func (e *UnreachableError) Error() string {
+	if e.Hint != "" {
+		return fmt.Sprintf("cannot reach %s: %v; %s", e.Host, e.Err, e.Hint)
+	}
 	return fmt.Sprintf("cannot reach %s: %v", e.Host, e.Err)
 }
 

@@ -258,6 +258,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*auth.Cla
 	}
 	claims, err := s.verifyBearer(r)
 	if err != nil {
+		if userport.ErrorCode(err) == userport.EUNAUTHORIZED {
+			// The answer says only "Invalid token"; the log says why.
+			s.logger(r).LogAttrs(r.Context(), slog.LevelDebug, "token refused", slog.String("path", r.URL.Path), slog.Any("reason", err))
+		}
 		return nil, s.failed(w, r, "", err)()
 	}
 	return claims, s.limitClient(w, claims.ClientID)

@@ -113,10 +113,10 @@ func TestEveryCommandTakesStorageSettings(t *testing.T) {
 	for _, cmd := range storageCommands {
 		t.Run(cmd, func(t *testing.T) {
 			var usage strings.Builder
-			if err := run(context.Background(), []string{cmd, "-h"}, io.Discard, &usage); err != nil { // help asked for: no error
+			if err := run(context.Background(), []string{cmd, "-h"}, &usage, io.Discard); err != nil { // help asked for: no error, on stdout
 				t.Fatalf("%s -h = %v", cmd, err)
 			}
-			for _, f := range []string{"-data-dir", "-database-url", "-blob-url", "-tenant", "-log-level"} {
+			for _, f := range []string{"--data-dir", "--database-url", "--blob-url", "--tenant", "--log-level"} {
 				if !strings.Contains(usage.String(), "  "+f+" ") {
 					t.Errorf("%s has no %s flag", cmd, f)
 				}

@@ -9,16 +9,31 @@ import (
 
 	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/help"
 	"github.com/userport/userport/internal/report"
 )
 
-// jobsHelp is the help of `userport jobs`.
-const jobsHelp = `Usage: userport jobs get ID | list | errors ID [flags]
+// jobsCommands are the jobs subcommands: their help and the group's.
+var jobsCommands = map[string]help.Command{
+	"get":    {Name: "jobs get", Args: "ID [flags]", Summary: "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)"},
+	"list":   {Name: "jobs list", Args: "[flags]", Summary: "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)"},
+	"errors": {Name: "jobs errors", Args: "ID [flags]", Summary: "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)"},
+}
 
-Read jobs over the Management API: one job (as JSON), the tenant's jobs newest
-first, an import job's per-user errors. Run 'userport jobs get -h' (list, errors)
-for the flags.
-`
+// jobsFlagSet returns the flag set of the jobs subcommand sub.
+func jobsFlagSet(sub string) *flag.FlagSet {
+	c := jobsCommands[sub]
+	return newFlagSet(c.Name, c.Args, c.Summary)
+}
+
+// writeJobsHelp writes the help of `userport jobs`.
+func writeJobsHelp(w io.Writer) {
+	var subs []help.Command
+	for _, sub := range lookup("jobs").Subs {
+		subs = append(subs, jobsCommands[sub])
+	}
+	help.RenderGroup(w, lookup("jobs").Command, subs)
+}
 
 // runJobs implements `userport jobs get|list|errors`.
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,7 +45,7 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return sub(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprint(stderr, jobsHelp)
+	writeJobsHelp(stderr)
 	switch {
 	case len(args) == 0:
 		return errors.New("name a jobs command: get, list or errors")
@@ -58,7 +73,7 @@ func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
 func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rc config.Remote
-	fs := newFlagSet("jobs get", "ID [flags]", "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)")
+	fs := jobsFlagSet("get")
 	rc.Flags(fs)
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
@@ -74,7 +89,7 @@ func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
 func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rc config.Remote
-	fs := newFlagSet("jobs list", "[flags]", "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)")
+	fs := jobsFlagSet("list")
 	rc.Flags(fs)
 	page := fs.Int("page", 0, "the page to show, from 0")
 	perPage := fs.Int("per-page", 50, "jobs per page (at most 100)")
@@ -97,7 +112,7 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // per-user errors.
 func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rc config.Remote
-	fs := newFlagSet("jobs errors", "ID [flags]", "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)")
+	fs := jobsFlagSet("errors")
 	rc.Flags(fs)
 	asJSON := fs.Bool("json", false, "print the errors as the API answers them, a JSON array")
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -10,36 +11,80 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/help"
 )
 
-const usage = `userport moves users out of (and into) an identity system in bulk.
+// commandFunc is a command: it runs with the arguments after its name.
+type commandFunc = func(context.Context, []string, io.Writer, io.Writer) error
 
-Usage:
-  userport serve  [flags]    run the Management API and job workers on the embedded default
-  userport worker [flags]    run job workers only, sharing the queue with serve
-  userport token  [flags]    print an access token signed with the data dir's key
-  userport keys   COMMAND    list, rotate or retire the token signing keys; make a master key
-  userport seed   [flags]    write N generated users into the store
-  userport bench  [flags]    measure exports against the limit of scan + gzip
-  userport load FILE [flags] import a JSON-array or NDJSON file (gzip'd or not) straight into the store
-  userport loadtest [flags]  put a server (its own, seeded, or one on loopback) under load and report
+// command is one entry of the command table: its help and how it runs.
+type command struct {
+	help.Command
+	run    commandFunc
+	client bool // speaks HTTP to a server (listed under the client commands)
+}
 
+// commands is the command table: the top-level help, each command's help
+// (of the commands that declare no help of their own) and the completion
+// scripts are made from it.
+var commands []command
 
-Client commands (over HTTP, to a userport server or an Auth0 tenant):
-  userport export [flags]       export users to a file, with a progress bar
-  userport import FILE [flags]  upload an import file, follow the job, show its errors
-  userport jobs get ID          show a job
-  userport jobs list            list the tenant's jobs, newest first
-  userport jobs errors ID       show the per-user errors of an import job
+func init() { // in init: the table's entries refer to commands that use it
+	commands = []command{
+		{help.Command{Name: "serve", Args: "[flags]", Summary: "run the Management API and job workers on the embedded default"}, runServe, false},
+		{help.Command{Name: "worker", Args: "[flags]", Summary: "run job workers only, sharing the queue with serve"}, runWorker, false},
+		{help.Command{Name: "token", Args: "[flags]", Summary: "print an access token signed with the data dir's key, for the server its admin client file names"}, runToken, false},
+		{help.Command{Name: "keys", Args: "COMMAND", Summary: "list, rotate or retire the token signing keys; make a master key",
+			Subs: []string{"list", "rotate", "retire", "new-master-key"}}, runKeys, false},
+		{help.Command{Name: "seed", Args: "[flags]", Summary: "write N generated users into the store"}, runSeed, false},
+		{help.Command{Name: "bench", Args: "[flags]", Summary: "measure exports against the limit of scan + gzip"}, runBench, false},
+		{help.Command{Name: "load", Args: "FILE [flags]", Summary: "import a JSON-array or NDJSON file (gzip'd or not) straight into the store"}, runLoad, false},
+		{help.Command{Name: "loadtest", Args: "[flags]", Summary: "put a server (its own, seeded, or one on loopback) under load and report"}, runLoadtest, false},
+		{help.Command{Name: "export", Args: "[flags]", Summary: "export users to a file, with a progress bar"}, runExport, true},
+		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors"}, runImport, true},
+		{help.Command{Name: "jobs", Args: "get ID | list | errors ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors",
+			Subs: []string{"get", "list", "errors"}}, runJobs, true},
+		{help.Command{Name: "login", Args: "[flags]", Summary: "check a server's client credentials and save them, with its URL, as the default"}, runLogin, true},
+		{help.Command{Name: "logout", Summary: "remove the saved credentials"}, runLogout, true},
+		{help.Command{Name: "help", Args: "[COMMAND]", Summary: "this help, or a command's"}, nil, false},
+		{help.Command{Name: "version", Summary: "the version of this binary (also --version, -v)"}, runVersion, false},
+		{help.Command{Name: "completion", Args: "bash|zsh|fish", Summary: "print the shell completion script (bash: source <(userport completion bash))"}, runCompletion, false},
+	}
+}
 
-  userport help [COMMAND]    this help, or a command's flags
-  userport version           the version of this binary
-
-Run 'userport help COMMAND' or 'userport COMMAND -h' for a command's flags.
-`
+// usage is the top-level help, from the command table.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("userport moves users out of (and into) an identity system in bulk.\n\nUsage:\n")
+	line := func(c command) {
+		fmt.Fprintf(&b, "  userport %-33s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
+	}
+	for _, c := range commands {
+		if !c.client && c.Name != "help" && c.Name != "version" && c.Name != "completion" {
+			line(c)
+		}
+	}
+	b.WriteString("\nClient commands (over HTTP, to a userport server or an Auth0 tenant; the server is --url, else\n" +
+		"USERPORT_URL, else the profile `userport login` saved, else the local server's admin client file):\n")
+	for _, c := range commands {
+		if c.client {
+			line(c)
+		}
+	}
+	b.WriteString("\n")
+	for _, c := range commands {
+		if c.Name == "help" || c.Name == "version" || c.Name == "completion" {
+			line(c)
+		}
+	}
+	b.WriteString("\nRun 'userport help COMMAND' or 'userport COMMAND -h' for a command's flags.\n")
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,52 +97,115 @@ func main() {
 	}
 }
 
-// run dispatches to the command named by args[0].
+// run dispatches to the command named by args[0]. Help, asked for by
+// `help COMMAND`, -h, -help or --help, goes to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return flag.ErrHelp
-	}
-	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve":    runServe,
-		"token":    runToken,
-		"keys":     runKeys,
-		"seed":     runSeed,
-		"bench":    runBench,
-		"worker":   runWorker,
-		"load":     runLoad,
-		"loadtest": runLoadtest,
-		"export":   runExport,
-		"import":   runImport,
-		"jobs":     runJobs,
-		"version":  runVersion,
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		if len(args) == 1 {
-			_, err := fmt.Fprint(stdout, usage)
+		if len(args) == 1 || args[1] == "help" {
+			_, err := fmt.Fprint(stdout, usage())
 			return err
 		}
 		args = append(args[1:], "-h")
+	case "--version", "-version", "-v":
+		args[0] = "version"
 	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprint(stderr, usage)
+	c := lookup(args[0])
+	if c == nil || c.run == nil {
+		fmt.Fprint(stderr, usage())
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-	if err := cmd(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+	rest := args[1:]
+	if asksHelp(rest) {
+		stderr = stdout // the help asked for is the output
+		if len(c.Subs) > 0 && len(rest) == 1 && c.Name == "keys" {
+			rest = nil // keys prints its help when given no command
+		}
+	}
+	if err := c.run(ctx, rest, stdout, stderr); !errors.Is(err, flag.ErrHelp) {
 		return err
 	}
 	return nil // the help asked for was printed
+}
+
+// lookup returns the command name of the table, or nil.
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].Name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// asksHelp reports whether args ask for help: -h, -help or --help before
+// any "--".
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // newFlagSet and parseCommand are config's: how every command's flags are
 // declared and parsed.
 var newFlagSet, parseCommand = config.NewFlagSet, config.ParseCommand
 
-// parseFlags parses args with fs, sending help to stderr, and validates cfg.
+// parseFlags parses args with fs, whose help is its entry's in the command
+// table, sending help to stderr, and validates cfg.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, cfg *Config) error {
+	name, _, _ := strings.Cut(fs.Name(), " ")
+	if c := lookup(name); c != nil {
+		hc := c.Command
+		if sub := strings.TrimPrefix(fs.Name(), name); sub != "" { // keys list
+			hc.Name, hc.Args = fs.Name(), "[flags]"
+		}
+		config.SetHelp(fs, hc)
+	}
 	fs.SetOutput(stderr)
 	_, err := parseCommand(fs, args, stderr, cfg, 0)
 	return err
+}
+
+// runCompletion implements `userport completion SHELL`: the completion
+// script of the command table, each command's flags read from its help.
+func runCompletion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("completion", "bash|zsh|fish", "print the completion script of a shell: "+
+		"bash: source <(userport completion bash); zsh: source <(userport completion zsh); fish: userport completion fish | source")
+	rest, err := parseCommand(fs, args, stderr, nil, 1)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || !slices.Contains(help.Shells, rest[0]) {
+		return fmt.Errorf("name a shell: userport completion %s", strings.Join(help.Shells, "|"))
+	}
+	var table []help.Command
+	flags := map[string][]string{}
+	for _, c := range commands {
+		table = append(table, c.Command)
+		for _, key := range completionKeys(c) {
+			var out bytes.Buffer
+			_ = run(ctx, append(strings.Fields(key), "-h"), &out, io.Discard)
+			flags[key] = help.FlagNames(out.String())
+		}
+	}
+	return help.Completion(stdout, rest[0], table, flags)
+}
+
+// completionKeys are the names whose flags c's completion offers: none
+// for help, which has no flags.
+func completionKeys(c command) []string {
+	if c.run == nil {
+		return nil
+	}
+	return help.Keys(c.Command)
 }

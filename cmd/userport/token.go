@@ -18,15 +18,13 @@ import (
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	cfg.ServerFlags(fs)
+	cfg.TokenFlags(fs)
 	scopes := fs.String("scopes", strings.Join(auth.AllScopes(), " "), "space-separated scopes of the token")
 	clientID := fs.String("client-id", "", "the client the token is for; default: the admin client")
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
 	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + cfg.Addr
-	}
+	cfg.PublicURL = tokenServerURL(fs, &cfg)
 	want := auth.ParseScope(*scopes)
 	for _, s := range want {
 		if !auth.KnownScope(s) {
@@ -64,4 +62,22 @@ func adminClientID(cfg *Config) string {
 		return f.ClientID
 	}
 	return ""
+}
+
+// tokenServerURL is the base URL of the server the token is for (its
+// issuer and audience): --public-url or --addr (or their twins) when given,
+// else the URL the server last served on, which it records in the tenant's
+// admin client file, else http://ADDR.
+func tokenServerURL(fs *flag.FlagSet, cfg *Config) string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "public-url" || f.Name == "addr" })
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	if !given {
+		if f, err := auth.ReadAdminFile(cfg.DataDir, cfg.Tenant); err == nil && f.ServerURL() != "" {
+			return f.ServerURL()
+		}
+	}
+	return "http://" + cfg.Addr
 }

@@ -4,18 +4,48 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+
+	"github.com/userport/userport/internal/help"
 )
 
 // NewFlagSet returns the flag set of command name, whose help shows its
-// synopsis, what it does, and its flags with their environment twins.
+// synopsis, what it does, and its flags in their groups with their
+// environment twins.
 func NewFlagSet(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: userport %s %s\n\n%s.\n\nFlags (a USERPORT_* variable in parentheses is the flag's environment twin; the flag wins):\n",
-			name, synopsis, about)
-		fs.PrintDefaults()
-	}
+	SetHelp(fs, help.Command{Name: name, Args: synopsis, Summary: about})
 	return fs
+}
+
+// SetHelp makes c's help (help.Render, its flags grouped by Group) fs's.
+func SetHelp(fs *flag.FlagSet, c help.Command) {
+	fs.Usage = func() { help.Render(fs.Output(), c, fs, func(name string) string { return Group(fs, name) }) }
+}
+
+// Group is the help group of fs's flag name: the client's settings in a
+// client command (one with --url), else the store's or the server's; the
+// command's own flags are help.Own.
+func Group(fs *flag.FlagSet, name string) string {
+	has := func(settings []string) bool { return slices.Contains(settings, name) }
+	switch {
+	case fs.Lookup("url") != nil && has(names(remoteSettings)):
+		return help.Client
+	case has(names(storageSettings)):
+		return help.Store
+	case has(names(slices.Concat(serverSettings, []cs{jobsSetting, metricsSetting}))):
+		return help.Server
+	}
+	return help.Own
+}
+
+// names returns the names of settings.
+func names[C any](settings []setting[C]) []string {
+	n := make([]string, len(settings))
+	for i, s := range settings {
+		n[i] = s.name
+	}
+	return n
 }
 
 // Validator is a configuration that checks itself once parsed.

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,6 +195,22 @@ func (c *Config) StorageFlags(fs *flag.FlagSet) {
 func (c *Config) ServerFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
 	register(c, fs, &c.envErrors, serverSettings...)
+}
+
+// tokenSettings are the server settings `userport token` takes: where the
+// server serves (the token's issuer and audience), the token's lifetime
+// and the admin client.
+var tokenSettings = []string{"addr", "public-url", "token-ttl", "admin-client-id", "admin-client-secret"}
+
+// TokenFlags registers the settings of `userport token`: StorageFlags' and
+// the server's that a token depends on (the others keep their defaults).
+func (c *Config) TokenFlags(fs *flag.FlagSet) {
+	c.StorageFlags(fs)
+	for _, s := range serverSettings {
+		if slices.Contains(tokenSettings, s.name) {
+			register(c, fs, &c.envErrors, s)
+		}
+	}
 }
 
 // JobsFlag registers --jobs.

@@ -13,6 +13,7 @@ import (
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/profile/profiletest"
 	"github.com/userport/userport/jobs"
 )
 
@@ -190,6 +191,7 @@ func TestTwinsThatDoNotParse(t *testing.T) {
 // TestRemoteCredentials: with no token nor client credentials, the client
 // commands use the admin client file of their --tenant in --data-dir.
 func TestRemoteCredentials(t *testing.T) {
+	profiletest.Isolate(t)
 	dir := t.TempDir()
 	for tenant, id := range map[string]string{"dev": "dev-admin", "other": "other-admin"} {
 		data := `{"client_id":"` + id + `","client_secret":"s-` + id + `"}`

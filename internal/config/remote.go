@@ -10,6 +10,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/profile"
 )
 
 // Remote is the configuration of the client commands (export, import,
@@ -22,6 +23,9 @@ type Remote struct {
 	DataDir      string        // where the admin client's file is looked for when no credentials are given
 	Tenant       string        // whose admin client file that is
 	PollInterval time.Duration // how often a job is read while it runs
+	// Source says where URL came from (Validate sets it): --url,
+	// USERPORT_URL, the saved profile, the admin client file or the default.
+	Source string
 
 	envErrors []error
 }
@@ -31,7 +35,8 @@ const DefaultURL = "http://127.0.0.1:8080"
 
 // remoteSettings are the client commands' settings.
 var remoteSettings = []setting[Remote]{
-	opt("url", func(c *Remote) *string { return &c.URL }, DefaultURL, "base URL of the server: a userport server, or https://TENANT.auth0.com"),
+	opt("url", func(c *Remote) *string { return &c.URL }, "", "base URL of the server: a userport server, or https://TENANT.auth0.com; "+
+		"default: the saved profile's (userport login), else the local server's admin client file's, else "+DefaultURL),
 	opt("client-id", func(c *Remote) *string { return &c.ClientID }, "", "client id for a token by client credentials"),
 	opt("client-secret", func(c *Remote) *string { return &c.ClientSecret }, "", "the client's secret"),
 	opt("token", func(c *Remote) *string { return &c.Token }, "", "an access token to use instead of client credentials"),
@@ -44,8 +49,11 @@ var remoteSettings = []setting[Remote]{
 // Flags registers the client commands' flags.
 func (c *Remote) Flags(fs *flag.FlagSet) { register(c, fs, &c.envErrors, remoteSettings...) }
 
-// Validate checks the settings and, when no credentials are given, reads
-// the tenant's admin client file in the data dir.
+// Validate checks the settings and finds the server and the credentials,
+// each from the first of these that gives it: the flags and their
+// environment twins; the profile `userport login` saved (when it is for
+// the URL given, if one is); the admin client file of --tenant in
+// --data-dir; for the URL, DefaultURL.
 func (c *Remote) Validate() error {
 	if err := errors.Join(c.envErrors...); err != nil {
 		return err
@@ -53,14 +61,44 @@ func (c *Remote) Validate() error {
 	if c.PollInterval <= 0 {
 		return errors.New("--poll-interval must be positive")
 	}
-	if c.Token != "" {
-		return nil
-	}
-	if (c.ClientID == "") != (c.ClientSecret == "") {
+	if c.Token == "" && (c.ClientID == "") != (c.ClientSecret == "") {
 		return errors.New("set both --client-id and --client-secret (USERPORT_CLIENT_ID, USERPORT_CLIENT_SECRET), or neither")
 	}
-	if c.ClientID != "" {
+	if c.URL != "" {
+		c.URL, c.Source = client.BaseURL(c.URL), urlFlagSource(c.URL)
+	}
+	if c.Token == "" && c.ClientID == "" {
+		if err := c.saved(); err != nil {
+			return err
+		}
+	}
+	if c.URL == "" {
+		c.URL, c.Source = DefaultURL, "the default"
+	}
+	return nil
+}
+
+// urlFlagSource names where the URL u given came from.
+func urlFlagSource(u string) string {
+	if v, ok := os.LookupEnv(EnvName("url")); ok && v == u {
+		return EnvName("url")
+	}
+	return "--url"
+}
+
+// saved takes the credentials (and the URL, if none is given) from the
+// saved profile, else from the tenant's admin client file.
+func (c *Remote) saved() error {
+	p, path, err := profile.Load()
+	switch {
+	case err == nil && (c.URL == "" || c.URL == client.BaseURL(p.URL)):
+		c.ClientID, c.ClientSecret = p.ClientID, p.ClientSecret
+		if c.URL == "" {
+			c.URL, c.Source = client.BaseURL(p.URL), "the profile "+path
+		}
 		return nil
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return err
 	}
 	if err := CheckTenant(c.Tenant); err != nil {
 		return err
@@ -68,15 +106,23 @@ func (c *Remote) Validate() error {
 	f, err := auth.ReadAdminFile(c.DataDir, c.Tenant)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no credentials: give --token, or --client-id and --client-secret (or USERPORT_TOKEN, "+
-			"USERPORT_CLIENT_ID, USERPORT_CLIENT_SECRET); the local server's %s cannot be read: %w", auth.AdminFilePath(c.DataDir, c.Tenant), err)
+			"USERPORT_CLIENT_ID, USERPORT_CLIENT_SECRET), or save them with `userport login`; the local server's %s cannot be read: %w",
+			auth.AdminFilePath(c.DataDir, c.Tenant), err)
 	} else if err != nil {
 		return err
 	}
 	c.ClientID, c.ClientSecret = f.ClientID, f.ClientSecret
+	if c.URL == "" && f.ServerURL() != "" {
+		c.URL, c.Source = f.ServerURL(), "the admin client file "+auth.AdminFilePath(c.DataDir, c.Tenant)
+	}
 	return nil
 }
 
-// Client returns the Management API client of the configuration.
+// Client returns the Management API client of the configuration; a server
+// it cannot reach is an error that says where its URL came from and how
+// to give another.
 func (c *Remote) Client() (*client.Client, error) {
-	return client.New(client.Options{URL: c.URL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Token: c.Token})
+	hint := fmt.Sprintf("the URL %s is from %s: give another with --url or USERPORT_URL, or save one with `userport login --url URL ...`",
+		c.URL, c.Source)
+	return client.New(client.Options{URL: c.URL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Token: c.Token, Hint: hint})
 }
