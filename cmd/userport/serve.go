@@ -152,12 +152,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.server = httpapi.NewHTTPServer(api.Handler(), httpapi.HTTPOptions{IdleTimeout: m.Config.IdleTimeout,
 		MinTransferRate: m.Config.MinTransferRate, TransferGrace: m.Config.TransferGrace, Logger: m.Logger})
 	m.server.ConnState = m.connState
-	m.served = make(chan error, 1)
-	go func() {
-		if err := m.server.Serve(m.listener); !errors.Is(err, http.ErrServerClosed) {
-			m.served <- err
+	server, listener, served := m.server, m.listener, make(chan error, 1)
+	m.served = served
+	go func() { // reads only its own copies: Close may clear m's fields at once
+		if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+			served <- err
 		}
-		close(m.served)
+		close(served)
 	}()
 	if m.Config.Jobs == config.JobsProcess {
 		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestTokenServerURL: `userport token` signs for the server its data dir's
@@ -36,7 +37,7 @@ func TestTokenServerURL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", tt.args, err)
 		}
-		_, payload := tokenParts(t, strings.TrimSpace(out))
+		_, payload := testutil.TokenParts(t, strings.TrimSpace(out))
 		if payload["aud"] != tt.want+"/api/v2/" || payload["iss"] != tt.want+"/" || payload["sub"] != "adm@clients" {
 			t.Errorf("%s %v: aud %v, iss %v, sub %v; want %s", tt.file, tt.args, payload["aud"], payload["iss"], payload["sub"], tt.want)
 		}
