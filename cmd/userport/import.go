@@ -23,7 +23,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var rc config.Remote
 	fs := newFlagSet("import", "FILE [flags]", "upload a JSON-array or NDJSON file (gzip'd or not) as an import job, follow it and show its errors")
 	rc.Flags(fs)
-	connName := fs.String("connection", "", "the connection to import into, by name (required, or --connection-id)")
+	connName := fs.String("connection", "", "the connection to import into, by name or id (required, or --connection-id)")
 	connID := fs.String("connection-id", "", "the connection to import into, by id (con_...)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
 	externalID := fs.String("external-id", "", "an id of your own, echoed in the job")

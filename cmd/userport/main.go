@@ -34,6 +34,8 @@ Client commands (over HTTP, to a userport server or an Auth0 tenant):
   userport jobs get ID          show a job
   userport jobs list            list the tenant's jobs, newest first
   userport jobs errors ID       show the per-user errors of an import job
+  userport users list|get ID|search QUERY   list, show or search users (Auth0's q)
+  userport connections list     list the connections: ids, names, strategies
 
   userport help [COMMAND]    this help, or a command's flags
   userport version           the version of this binary
@@ -59,18 +61,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve":    runServe,
-		"token":    runToken,
-		"keys":     runKeys,
-		"seed":     runSeed,
-		"bench":    runBench,
-		"worker":   runWorker,
-		"load":     runLoad,
-		"loadtest": runLoadtest,
-		"export":   runExport,
-		"import":   runImport,
-		"jobs":     runJobs,
-		"version":  runVersion,
+		"serve":       runServe,
+		"token":       runToken,
+		"keys":        runKeys,
+		"seed":        runSeed,
+		"bench":       runBench,
+		"worker":      runWorker,
+		"load":        runLoad,
+		"loadtest":    runLoadtest,
+		"export":      runExport,
+		"import":      runImport,
+		"jobs":        runJobs,
+		"users":       runUsers,
+		"connections": runConnections,
+		"version":     runVersion,
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
