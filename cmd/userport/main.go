@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/config"
 )
 
@@ -48,10 +50,21 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "userport:", err)
+			fmt.Fprintln(os.Stderr, "userport:", sentence(err))
 		}
 		os.Exit(2)
 	}
+}
+
+// sentence is err as a person reads it: a userport.Error in its chain is
+// shown by its message, not as "userport error: code=... message=...".
+func sentence(err error) string {
+	s := err.Error()
+	var ue *userport.Error
+	if errors.As(err, &ue) {
+		s = strings.Replace(s, ue.Error(), ue.Message, 1)
+	}
+	return s
 }
 
 // run dispatches to the command named by args[0].
