@@ -86,6 +86,7 @@ type Job struct {
 
 	// Import parameters.
 	Upsert     bool
+	NewIDs     bool // drop the file's user ids: every user gets a new one (a userport extension)
 	ExternalID string
 	SendEmail  bool
 	Summary    *ImportSummary

@@ -129,10 +129,13 @@ func (c *Client) newToken(ctx context.Context) (string, time.Duration, error) {
 	return tr.AccessToken, time.Duration(tr.ExpiresIn) * time.Second, nil
 }
 
-// endpoint is the URL of path (with query q, nil for none) on the server.
+// endpoint is the URL of path (escaped: a user id's "/" as %2F; with query
+// q, nil for none) on the server.
 func (c *Client) endpoint(path string, q url.Values) string {
 	u := *c.base
-	u.Path = strings.TrimRight(u.Path, "/") + path
+	raw := strings.TrimRight(u.EscapedPath(), "/") + path
+	u.Path, _ = url.PathUnescape(raw) // the callers escape what they add
+	u.RawPath = raw
 	u.RawQuery = q.Encode()
 	return u.String()
 }

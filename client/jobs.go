@@ -124,21 +124,3 @@ func (c *Client) Wait(ctx context.Context, id string, interval time.Duration, se
 		}
 	}
 }
-
-// ConnectionID returns the id of the connection named name.
-func (c *Client) ConnectionID(ctx context.Context, name string) (string, error) {
-	var conns []struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	}
-	q := url.Values{"name": {name}}
-	if err := c.api(ctx, http.MethodGet, "/connections", q, nil, http.StatusOK, &conns); err != nil {
-		return "", fmt.Errorf("find connection %q: %w", name, err)
-	}
-	for _, conn := range conns {
-		if conn.Name == name {
-			return conn.ID, nil
-		}
-	}
-	return "", fmt.Errorf("find connection %q: there is no connection of that name", name)
-}

@@ -19,6 +19,9 @@ type ImportRequest struct {
 	ConnectionID string
 	Upsert       bool
 	ExternalID   string
+	// NewIDs asks the server to drop the file's user ids (new_ids, a
+	// userport extension): sent only when set.
+	NewIDs bool
 	// Progress, when not nil, is called with the bytes of File sent so far.
 	Progress func(sent int64)
 }
@@ -66,6 +69,9 @@ func importForm(r ImportRequest) (head, tail []byte, contentType string) {
 	_ = mw.WriteField("upsert", strconv.FormatBool(r.Upsert))
 	if r.ExternalID != "" {
 		_ = mw.WriteField("external_id", r.ExternalID)
+	}
+	if r.NewIDs {
+		_ = mw.WriteField("new_ids", "true")
 	}
 	_, _ = mw.CreateFormFile("users", r.FileName)
 	head = bytes.Clone(buf.Bytes())

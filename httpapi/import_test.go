@@ -298,7 +298,7 @@ func TestImportReportsABadFile(t *testing.T) {
 	b.work(nil)
 	conn := b.connection(upa).ID
 	j := b.wait(b.imImport([]byte(`[{"email":"a@example.com"},{"email":`), conn).ID)
-	want := "The import failed: The import file is not valid: record 1 (at byte 27 of the JSON): unexpected EOF."
+	want := "The import failed: The import file is not valid: record 2 (line 1, at byte offset 27 of the JSON): unexpected EOF."
 	if j.Status != "failed" || j.StatusDetails != want {
 		t.Errorf("job = %s %q, want failed %q", j.Status, j.StatusDetails, want)
 	}

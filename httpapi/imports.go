@@ -33,7 +33,8 @@ const (
 )
 
 // importFields are the multipart fields of an import besides the file.
-var importFields = map[string]bool{"connection_id": true, "upsert": true, "external_id": true, "send_completion_email": true}
+// new_ids is a userport extension (docs/api.md).
+var importFields = map[string]bool{"connection_id": true, "upsert": true, "external_id": true, "send_completion_email": true, "new_ids": true}
 
 // routeImports adds the import endpoints (called by routeJobs).
 func (s *Server) routeImports(mux *routeMux) {
@@ -274,7 +275,7 @@ func (s *Server) importParams(r *http.Request, f *importForm, job *userport.Job)
 		return invalidBody("'String does not match pattern ^con_[A-Za-z0-9]{16}$: %s' on property connection_id.", userport.Excerpt(conn))
 	}
 	if err := firstError(formBool(f, "upsert", &job.Upsert), formBool(f, "send_completion_email", &job.SendEmail),
-		externalID(f, &job.ExternalID)); err != nil {
+		formBool(f, "new_ids", &job.NewIDs), externalID(f, &job.ExternalID)); err != nil {
 		return err
 	}
 	c, err := s.Store.FindConnection(r.Context(), s.Tenant, conn)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/buger/jsonparser"
@@ -20,6 +21,11 @@ type Builder struct {
 	// Now is every imported user's updated_at, and the created_at of users
 	// the file gives none.
 	Now time.Time
+	// NewIDs drops each record's user_id (given or not, valid or not): every
+	// user gets a new id, and its own identity (identities[0]) that id, so
+	// that an export imports into another connection of its tenant. Linked
+	// identities keep theirs: they name accounts elsewhere.
+	NewIDs bool
 }
 
 // record is what Build learned from one record.
@@ -38,6 +44,9 @@ type record struct {
 func (b *Builder) Build(n int64, raw json.RawMessage) (*userport.ImportUser, *userport.ImportError) {
 	var r record
 	r.parse(raw)
+	if b.NewIDs {
+		r.forgetID()
+	}
 	if len(r.issues) > 0 {
 		return nil, &userport.ImportError{Record: n, User: Mask(raw), Errors: r.issues}
 	}
@@ -106,6 +115,12 @@ const shallowRecordBytes = 64 << 10
 // Build refuses it anyway. Records that small are not scanned twice.
 func tooDeepToValidate(raw []byte) bool {
 	return len(raw) > shallowRecordBytes && jsonstrict.TooDeep(raw)
+}
+
+// forgetID drops the record's user_id, and the issues it had.
+func (r *record) forgetID() {
+	r.idPart = ""
+	r.issues = slices.DeleteFunc(r.issues, func(is userport.ImportIssue) bool { return is.Path == "user_id" })
 }
 
 // issue records one reason the record cannot be imported.

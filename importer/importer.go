@@ -147,7 +147,7 @@ func (im *Importer) open(ctx context.Context, job *userport.Job, committed int64
 		f.Close()
 		return nil, err
 	}
-	b := &Builder{Tenant: job.Tenant, Connection: conn, Now: im.clock().Now()}
+	b := &Builder{Tenant: job.Tenant, Connection: conn, Now: im.clock().Now(), NewIDs: job.NewIDs}
 	return &session{f: f, rd: rd, builder: b, next: committed}, nil
 }
 

@@ -83,7 +83,9 @@ type Reader struct {
 	records int64 // records read so far
 	limits  Limits
 	offset  int64 // bytes of the JSON consumed
+	lines   int64 // line ends consumed
 	start   int64 // offset of the record being read
+	line    int64 // the line where the record being read starts, from 1
 	done    bool
 }
 
@@ -153,12 +155,12 @@ func (r *Reader) Next() (json.RawMessage, error) {
 	if r.done {
 		return nil, io.EOF
 	}
-	r.start = r.offset
 	c, err := r.skipSpace()
 	if errors.Is(err, io.EOF) && r.format == FormatNDJSON {
 		r.done = true
 		return nil, io.EOF
 	} else if err != nil {
+		r.mark()
 		return nil, r.fail(err)
 	}
 	if r.format == FormatArray {
@@ -170,7 +172,7 @@ func (r *Reader) Next() (json.RawMessage, error) {
 		return nil, userport.Errorf(userport.EINVALID, "",
 			"The import file holds more than %d users, the most one import takes: split it into several files.", r.limits.Records)
 	}
-	r.start = r.offset
+	r.mark()
 	raw, err := r.value(c)
 	if err != nil {
 		return nil, r.fail(err)
@@ -198,12 +200,13 @@ func (r *Reader) arraySeparator(c byte) (byte, error) {
 		return c, nil
 	}
 	if c != ',' {
-		r.start = r.offset
+		r.mark()
 		return 0, r.fail(fmt.Errorf("invalid character %q after array element", c))
 	}
 	r.discard(1)
 	c, err := r.skipSpace()
 	if err != nil {
+		r.mark()
 		return 0, r.fail(err)
 	}
 	return c, nil
@@ -237,10 +240,17 @@ func (r *Reader) window() ([]byte, error) {
 	return r.br.Peek(r.br.Buffered())
 }
 
-// discard consumes n buffered bytes.
+// discard consumes n buffered bytes, counting the line ends among them.
 func (r *Reader) discard(n int) {
+	b, _ := r.br.Peek(n)
+	r.lines += int64(bytes.Count(b, []byte{'\n'}))
 	_, _ = r.br.Discard(n)
 	r.offset += int64(n)
+}
+
+// mark notes that the record being read starts here.
+func (r *Reader) mark() {
+	r.start, r.line = r.offset, r.lines+1
 }
 
 // value consumes the JSON value that starts with c and returns a copy of
@@ -338,7 +348,9 @@ func (r *Reader) Skip(n int64) error {
 }
 
 // fail turns a reading error into the error Next returns: errors reading
-// the file itself pass through, anything else means the file is not valid.
+// the file itself pass through, anything else means the file is not valid,
+// at the record being read: numbered from 1, as editors number lines
+// (NDJSON's record n is on line n), with the line where it starts.
 func (r *Reader) fail(err error) error {
 	var re *readError
 	var ue *userport.Error
@@ -350,7 +362,7 @@ func (r *Reader) fail(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
-	return invalidFile("record %d (at byte %d of the JSON): %v", r.records, r.start, err)
+	return invalidFile("record %d (line %d, at byte offset %d of the JSON): %v", r.records+1, r.line, r.start, err)
 }
 
 // invalidFile is the error of a file that cannot be read as users.

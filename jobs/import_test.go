@@ -174,7 +174,7 @@ func TestImportFailsOnABadFile(t *testing.T) {
 	good := importFile(450)
 	job := e.enqueueImport(t, append(good, `{"email":`...))
 	done := e.waitFor(t, job.ID, "failed", status(userport.JobFailed))
-	want := fmt.Sprintf("The import failed: The import file is not valid: record 450 (at byte %d of the JSON): unexpected EOF.", len(good))
+	want := fmt.Sprintf("The import failed: The import file is not valid: record 451 (line 451, at byte offset %d of the JSON): unexpected EOF.", len(good))
 	// Batches of 200: the two before the error stay, the one with it is not written.
 	if done.StatusDetails != want || done.Summary == nil || *done.Summary != (userport.ImportSummary{Inserted: 400, Total: 400}) {
 		t.Errorf("failed job: %q, summary %+v; want %q and the 400 users before the error's batch", done.StatusDetails, done.Summary, want)

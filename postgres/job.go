@@ -16,10 +16,10 @@ import (
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
 	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
 	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
-	runner, heartbeat_at`
+	runner, heartbeat_at, new_ids`
 
 const jobPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-	$20, $21, $22, $23, $24, $25, $26`
+	$20, $21, $22, $23, $24, $25, $26, $27`
 
 const sqlInsertJob = `INSERT INTO jobs (` + jobColumns + `) VALUES (` + jobPlaceholders + `)`
 
@@ -78,7 +78,7 @@ func jobArgs(j *userport.Job) ([]any, error) {
 		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toTime(j.CreatedAt), toTime(j.StartedAt), toTime(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
-		j.Runner, toTime(j.HeartbeatAt)}, nil
+		j.Runner, toTime(j.HeartbeatAt), j.NewIDs}, nil
 }
 
 // scanJob reads the jobColumns of one row.
@@ -90,7 +90,7 @@ func scanJob(row pgx.Row) (*userport.Job, error) {
 	err := row.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
 		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
 		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
-		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat)
+		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat, &j.NewIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -15,9 +15,9 @@ import (
 const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
 	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
 	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
-	runner, heartbeat_at`
+	runner, heartbeat_at, new_ids`
 
-const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
 // if enqueue fails, nothing is written and its error is returned. Unless
@@ -103,7 +103,7 @@ func jobArgs(j *userport.Job) ([]any, error) {
 		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
 		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
 		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
-		j.Runner, toMillis(j.HeartbeatAt)}, nil
+		j.Runner, toMillis(j.HeartbeatAt), j.NewIDs}, nil
 }
 
 // scanJob reads the jobColumns of one row.
@@ -115,7 +115,7 @@ func scanJob(s scanner) (*userport.Job, error) {
 	err := s.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
 		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
 		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
-		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat)
+		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat, &j.NewIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func wantSummary(t *testing.T, st *userport.ImportState, records int64, want use
 
 func testCreateImportJob(t *testing.T, s userport.Store) {
 	j := newImportJob("a", 1)
-	j.Upsert, j.ExternalID, j.SendEmail = true, "ext-1", true
+	j.Upsert, j.ExternalID, j.SendEmail, j.NewIDs = true, "ext-1", true, true
 	createImport(t, s, j, 12345)
 	checkJob(t, findJob(t, s, "a", j.ID), j)
 	st := importState(t, s, "a", j.ID)

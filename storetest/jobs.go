@@ -84,7 +84,7 @@ func exportJob(tenant string, n int) *userport.Job {
 func importJob(tenant string, n int) *userport.Job {
 	j := newJob(tenant, n, userport.JobUsersImport, userport.JobFailed, baseTime.Add(time.Minute))
 	j.ConnectionID, j.Connection = connID(2), "Other"
-	j.Upsert, j.ExternalID, j.SendEmail, j.UploadKey = true, "ext-42", true, "imports/a/"+j.ID+".json"
+	j.Upsert, j.ExternalID, j.SendEmail, j.NewIDs, j.UploadKey = true, "ext-42", true, true, "imports/a/"+j.ID+".json"
 	j.Summary = &userport.ImportSummary{Failed: 1, Updated: 2, Inserted: 3, Total: 6}
 	j.StartedAt = baseTime.Add(2 * time.Minute)
 	j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails = 40, 17, "line 3: invalid email"

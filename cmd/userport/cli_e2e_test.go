@@ -93,7 +93,7 @@ func TestCLIExport(t *testing.T) {
 			args []string
 			want string
 		}{
-			{[]string{"--connection", "Nope"}, `find connection "Nope": there is no connection of that name`},
+			{[]string{"--connection", "Nope"}, `no connection is named "Nope" or has that id; the tenant's connections: `},
 			{[]string{"--field", "a..b"}, "server answered 400 Bad Request (invalid_body): Payload validation error: 'Invalid field path"},
 			{[]string{"--format", "xml"}, `server answered 400 Bad Request (invalid_body): Payload validation error: 'No enum match for: "xml"'`},
 			{[]string{"--connection-id", "con_0000000000000000"}, "server answered 400 Bad Request (inexistent_connection): The connection does not exist."},
@@ -175,7 +175,7 @@ func TestCLIImport(t *testing.T) {
 		{[]string{"import", "--connection", upa}, "name the file: userport import FILE --connection NAME"},
 		{[]string{"import", good}, "give --connection NAME or --connection-id ID"},
 		{[]string{"import", filepath.Join(dir, "none.json"), "--connection", upa}, "no such file or directory"},
-		{[]string{"import", good, "--connection", "Nope"}, `find connection "Nope": there is no connection of that name`},
+		{[]string{"import", good, "--connection", "Nope"}, `no connection is named "Nope" or has that id; the tenant's connections: `},
 		{[]string{"import", good, "--connection-id", "con_0000000000000000"}, "server answered 400 Bad Request (inexistent_connection)"},
 	} {
 		_, _, err := cliRun(b.cliArgs(tt.args...)...)

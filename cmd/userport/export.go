@@ -19,7 +19,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var rc config.Remote
 	fs := newFlagSet("export", "[flags]", "export the tenant's users (or one connection's) to a gzip'd CSV or NDJSON file, over the Management API")
 	rc.Flags(fs)
-	connName := fs.String("connection", "", "export the users of the connection of this name")
+	connName := fs.String("connection", "", "export the users of the connection of this name (or this id)")
 	connID := fs.String("connection-id", "", "export the users of the connection of this id (con_...)")
 	format := fs.String("format", "", "csv or json (NDJSON); default: the one -o's name says (.csv, .json, .ndjson, with or without .gz), else csv")
 	var fields client.Fields

@@ -24,9 +24,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var rc config.Remote
 	fs := newFlagSet("import", "FILE|- [flags]", "upload a JSON-array or NDJSON file (gzip'd or not; - reads standard input) as an import job, follow it and show its errors")
 	rc.Flags(fs)
-	connName := fs.String("connection", "", "the connection to import into, by name (required, or --connection-id)")
+	connName := fs.String("connection", "", "the connection to import into, by name or id (required, or --connection-id)")
 	connID := fs.String("connection-id", "", "the connection to import into, by id (con_...)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	newIDs := fs.Bool("new-ids", false, "drop the file's user_id (and its own identity's): every user gets a new id, so that an export "+
+		"imports into another connection of its tenant (a userport extension)")
 	externalID := fs.String("external-id", "", "an id of your own, echoed in the job")
 	asJSON := fs.Bool("json", false, "print the job and its errors as one JSON object (progress goes to stderr)")
 	rest, err := parseCommand(fs, args, stderr, &rc, 1)
@@ -48,7 +50,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		out = stderr
 	}
 	start := time.Now()
-	req := client.ImportRequest{ConnectionID: *connID, Upsert: *upsert, ExternalID: *externalID}
+	req := client.ImportRequest{ConnectionID: *connID, Upsert: *upsert, ExternalID: *externalID, NewIDs: *newIDs}
 	if *connName != "" {
 		if req.ConnectionID, err = c.ConnectionID(ctx, *connName); err != nil {
 			return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,26 +36,13 @@ func writeJobsHelp(w io.Writer) {
 
 // runJobs implements `userport jobs get|list|errors`.
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+	return runSubcommand(ctx, "jobs", writeJobsHelp, map[string]subcommand{
 		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors,
-	}
-	if len(args) > 0 {
-		if sub, ok := subs[args[0]]; ok {
-			return sub(ctx, args[1:], stdout, stderr)
-		}
-	}
-	writeJobsHelp(stderr)
-	switch {
-	case len(args) == 0:
-		return errors.New("name a jobs command: get, list or errors")
-	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
-		return flag.ErrHelp
-	}
-	return fmt.Errorf("unknown jobs command %q", args[0])
+	}, args, stdout, stderr)
 }
 
-// jobsCommand parses the flags of the jobs subcommand name, which takes
-// nArgs arguments, and returns them with a client.
+// jobsCommand parses the flags of a client subcommand (jobs get, users
+// list), which takes nArgs arguments, and returns them with a client.
 func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
 	rest, err := parseCommand(fs, args, stderr, rc, nArgs)
 	if err != nil {

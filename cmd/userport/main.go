@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/help"
 )
@@ -49,6 +50,10 @@ func init() { // in init: the table's entries refer to commands that use it
 		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors"}, runImport, true},
 		{help.Command{Name: "jobs", Args: "get ID | list | errors ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors",
 			Subs: []string{"get", "list", "errors"}}, runJobs, true},
+		{help.Command{Name: "users", Args: "list | get ID | search QUERY", Summary: "list, show or search users (Auth0's q)",
+			Subs: []string{"list", "get", "search"}}, runUsers, true},
+		{help.Command{Name: "connections", Args: "list", Summary: "list the connections: ids, names, strategies",
+			Subs: []string{"list"}}, runConnections, true},
 		{help.Command{Name: "login", Args: "[flags]", Summary: "check a server's client credentials and save them, with its URL, as the default"}, runLogin, true},
 		{help.Command{Name: "logout", Summary: "remove the saved credentials"}, runLogout, true},
 		{help.Command{Name: "help", Args: "[COMMAND]", Summary: "this help, or a command's"}, nil, false},
@@ -62,7 +67,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("userport moves users out of (and into) an identity system in bulk.\n\nUsage:\n")
 	line := func(c command) {
-		fmt.Fprintf(&b, "  userport %-33s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
+		fmt.Fprintf(&b, "  userport %-35s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
 	}
 	for _, c := range commands {
 		if !c.client && c.Name != "help" && c.Name != "version" && c.Name != "completion" {
@@ -91,10 +96,21 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "userport:", err)
+			fmt.Fprintln(os.Stderr, "userport:", sentence(err))
 		}
 		os.Exit(2)
 	}
+}
+
+// sentence is err as a person reads it: a userport.Error in its chain is
+// shown by its message, not as "userport error: code=... message=...".
+func sentence(err error) string {
+	s := err.Error()
+	var ue *userport.Error
+	if errors.As(err, &ue) {
+		s = strings.Replace(s, ue.Error(), ue.Message, 1)
+	}
+	return s
 }
 
 // run dispatches to the command named by args[0]. Help, asked for by

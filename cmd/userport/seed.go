@@ -21,7 +21,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.StorageFlags(fs)
 	n := fs.Int("users", 1000, "how many users to write")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection of the users (created if missing)")
-	seedValue := fs.Int64("seed", 1, "generator seed: the same seed gives the same users; use another to add more")
+	seedValue := fs.Int64("seed", 1, "generator seed: the same seed gives the same users into an empty store; a store that holds users gets fresh ones after them")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
@@ -40,7 +40,11 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		out = stderr
 	}
 	start := time.Now()
-	if err := seedUsers(ctx, store, seed.New(*seedValue, cfg.Tenant, conn, seed.Start), *n, out); err != nil {
+	g, held, err := seed.Continue(ctx, store, *seedValue, cfg.Tenant, conn, seed.Start)
+	if err != nil {
+		return err
+	}
+	if err := seedUsers(ctx, store, g, *n, out); err != nil {
 		return err
 	}
 	secs := time.Since(start).Seconds()
@@ -50,8 +54,19 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := store.AnalyzeUsers(ctx, true); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d users into %s in %.2fs (%.0f users/s)\n", *n, conn.Name, secs, float64(*n)/secs)
-	return nil
+	return seedSummary(stdout, *n, held, conn.Name, cfg.Tenant, secs)
+}
+
+// seedSummary says how many users were written where, how fast, and, when
+// the tenant held users already, how many it holds now.
+func seedSummary(w io.Writer, n int, held int64, conn, tenant string, secs float64) error {
+	if held == 0 {
+		_, err := fmt.Fprintf(w, "seeded %d users into %s in %.2fs (%.0f users/s)\n", n, conn, secs, float64(n)/secs)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "added %d users to %s in %.2fs (%.0f users/s); the store now holds %d users of tenant %s\n",
+		n, conn, secs, float64(n)/secs, held+int64(n), tenant)
+	return err
 }
 
 // seedUsers writes n users from g into store (seed.Write), counting them

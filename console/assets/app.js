@@ -337,6 +337,7 @@
     form.append('users', file, file.name);
     form.append('connection_id', conn);
     form.append('upsert', $('import-upsert').checked ? 'true' : 'false');
+    if ($('import-new-ids').checked) form.append('new_ids', 'true'); // a userport extension
     const ext = $('import-external-id').value.trim();
     if (ext) form.append('external_id', ext);
     $('import-submit').disabled = true;

@@ -103,12 +103,7 @@ func Jobs(w io.Writer, p *client.JobPage) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(p.Jobs) == 0 {
-		_, err := fmt.Fprintf(w, "no jobs here (%d in all)\n", p.Total)
-		return err
-	}
-	_, err := fmt.Fprintf(w, "jobs %d-%d of %d\n", p.Start+1, p.Start+len(p.Jobs), p.Total)
-	return err
+	return pageLine(w, "jobs", p.Start, len(p.Jobs), p.Total)
 }
 
 // outcome sums a job up in a few words: its progress, its import summary
