@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/importer"
@@ -23,6 +24,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock; "+
+		"longer than a server's imports (50ms), so the API's writes to the same store wait up to this long during a load")
 	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
 	if err != nil {
 		return err
@@ -32,6 +35,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *file == "" || len(rest) == 1 && rest[0] != *file {
 		return errors.New("name one file: userport load FILE --connection NAME")
+	}
+	if *batchTime <= 0 {
+		return fmt.Errorf("--batch-time %v: give a positive duration, such as 2s", *batchTime)
 	}
 	path, err := filepath.Abs(*file)
 	if err != nil {
@@ -56,18 +62,26 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if job, err = (userport.JobTransitions{Store: store}).Start(ctx, cfg.Tenant, job.ID, math.MaxInt, clock.Now()); err != nil {
 		return err
 	}
-	if err := importFile(ctx, store, clock, job, localFile(path), stdout); err != nil {
+	if err := importFile(ctx, store, clock, job, localFile(path), *batchTime, stdout); err != nil {
 		return err
 	}
 	// As after a seed: statistics and visibility for the users just written.
 	return store.AnalyzeUsers(ctx, true)
 }
 
-// importFile runs the importer over the whole file and ends the job through
-// the Job's transitions, at the clock's time: a job that is no longer
-// processing (ended by another process) keeps its end.
-func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source, stdout io.Writer) error {
-	im := &importer.Importer{Store: store, Files: file, Clock: clock}
+// loadBatchTime is the transaction time of `userport load`: batches of
+// importer.DefaultBatchSize users (the most) commit in about this long, and
+// larger batches rewrite each random index page once a batch instead of once
+// per 50 ms (docs/benchmarks.md, session 8 (importspeed)).
+const loadBatchTime = 2 * time.Second
+
+// importFile runs the importer over the whole file, in transactions of about
+// batchTime, and ends the job through the Job's transitions, at the clock's
+// time: a job that is no longer processing (ended by another process) keeps
+// its end.
+func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source,
+	batchTime time.Duration, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: file, Clock: clock, BatchTime: batchTime}
 	start := clock.Now()
 	st, _, runErr := im.Run(ctx, job, 0)
 	took := clock.Now().Sub(start)
