@@ -86,7 +86,7 @@ func TestLoadArgs(t *testing.T) {
 		{[]string{"load", "a.json", "b.json", "--data-dir", dir}, "unexpected arguments: [b.json]"},
 		{[]string{"load", "a.json", "--file", "b.json", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
 		{[]string{"load", "--file", filepath.Join(dir, "none.json"), "--data-dir", dir}, "no such file or directory"},
-		{[]string{"load", "a.json", "--batch-time", "0s", "--data-dir", dir}, "--batch-time 0s: give a positive duration, such as 2s"},
+		{[]string{"load", "a.json", "--batch-time", "0s", "--data-dir", dir}, "--batch-time 0s: give a positive duration, such as 1s"},
 		{[]string{"load", "a.json", "--batch-time", "-1s", "--data-dir", dir}, "--batch-time -1s: give a positive duration"},
 		{[]string{"load", "a.json", "--batch-time", "soon", "--data-dir", dir}, `invalid value "soon" for flag -batch-time`},
 	} {
