@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/importer"
@@ -18,11 +19,13 @@ import (
 // without a server (its errors can be read later with GET /jobs/{id}/errors).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
-	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server")
+	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server; it holds the database's write lock longer than a server's imports (--batch-time)")
 	cfg.StorageFlags(fs)
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock; "+
+		"longer than a server's imports (50ms), so the API's writes to the same store may wait about this long during a load")
 	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
 	if err != nil {
 		return err
@@ -32,6 +35,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *file == "" || len(rest) == 1 && rest[0] != *file {
 		return errors.New("name one file: userport load FILE --connection NAME")
+	}
+	if *batchTime <= 0 {
+		return fmt.Errorf("--batch-time %v: give a positive duration, such as 1s", *batchTime)
 	}
 	path, err := filepath.Abs(*file)
 	if err != nil {
@@ -56,18 +62,28 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if job, err = (userport.JobTransitions{Store: store}).Start(ctx, cfg.Tenant, job.ID, math.MaxInt, clock.Now()); err != nil {
 		return err
 	}
-	if err := importFile(ctx, store, clock, job, localFile(path), stdout); err != nil {
+	if err := importFile(ctx, store, clock, job, localFile(path), *batchTime, stdout); err != nil {
 		return err
 	}
 	// As after a seed: statistics and visibility for the users just written.
 	return store.AnalyzeUsers(ctx, true)
 }
 
-// importFile runs the importer over the whole file and ends the job through
-// the Job's transitions, at the clock's time: a job that is no longer
-// processing (ended by another process) keeps its end.
-func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source, stdout io.Writer) error {
-	im := &importer.Importer{Store: store, Files: file, Clock: clock}
+// loadBatchTime is the transaction time of `userport load`: on machine A
+// batches of importer.DefaultBatchSize users (the most) commit in about this
+// long, and larger batches rewrite each random index page once a batch
+// instead of once per 50 ms (docs/benchmarks.md, session 8 (importspeed)).
+// A transaction can take twice its target, still well within the 5 s busy
+// timeout of a server's writes to the same file.
+const loadBatchTime = time.Second
+
+// importFile runs the importer over the whole file, in transactions of about
+// batchTime, and ends the job through the Job's transitions, at the clock's
+// time: a job that is no longer processing (ended by another process) keeps
+// its end.
+func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source,
+	batchTime time.Duration, stdout io.Writer) error {
+	im := &importer.Importer{Store: store, Files: file, Clock: clock, BatchTime: batchTime}
 	start := clock.Now()
 	st, _, runErr := im.Run(ctx, job, 0)
 	took := clock.Now().Sub(start)

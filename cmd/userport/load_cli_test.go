@@ -86,6 +86,9 @@ func TestLoadArgs(t *testing.T) {
 		{[]string{"load", "a.json", "b.json", "--data-dir", dir}, "unexpected arguments: [b.json]"},
 		{[]string{"load", "a.json", "--file", "b.json", "--data-dir", dir}, "name one file: userport load FILE --connection NAME"},
 		{[]string{"load", "--file", filepath.Join(dir, "none.json"), "--data-dir", dir}, "no such file or directory"},
+		{[]string{"load", "a.json", "--batch-time", "0s", "--data-dir", dir}, "--batch-time 0s: give a positive duration, such as 1s"},
+		{[]string{"load", "a.json", "--batch-time", "-1s", "--data-dir", dir}, "--batch-time -1s: give a positive duration"},
+		{[]string{"load", "a.json", "--batch-time", "soon", "--data-dir", dir}, `invalid value "soon" for flag -batch-time`},
 	} {
 		_, _, err := cliRun(tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -127,7 +130,7 @@ func TestLoadLeavesAJobEndedElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, io.Discard); !errors.Is(err, userport.ErrJobNotProcessing) {
+	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, 0, io.Discard); !errors.Is(err, userport.ErrJobNotProcessing) {
 		t.Errorf("load of a failed job: %v, want %v", err, userport.ErrJobNotProcessing)
 	}
 	stored, err := emb.Store.FindJob(t.Context(), "dev", job.ID)
@@ -147,7 +150,7 @@ func TestLoadEndsTheJobOnTheClock(t *testing.T) {
 	job, file := loadJob(t, emb, `{"email":"a@example.com"}`, `{"email":"bad"}`)
 	emb.Clock.Advance(time.Hour)
 	var out bytes.Buffer
-	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, &out); err != nil {
+	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, 0, &out); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := emb.Store.FindJob(t.Context(), "dev", job.ID)
