@@ -18,10 +18,9 @@ const adminClientName = "userport admin"
 
 // AdminFile is the credentials file of a tenant's first admin client, which
 // the first start writes to the data dir (mode 0600) when no admin client is
-// configured: the only copy of its secret (the store keeps a hash), with
-// the URL the server served on when it wrote the file, which the client
+// configured: the only copy of its secret (the store keeps a hash). Each
+// start records the URL the server serves on (RecordURL), which the client
 // commands and `userport token` read; files of older releases have none.
-// The file is never rewritten, so that its secret is never lost.
 type AdminFile struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
@@ -158,6 +157,33 @@ func marshalAdminFile(f *AdminFile) []byte {
 	return append(data, '\n')
 }
 
+// RecordURL writes the server's URL (PublicURL) into the tenant's
+// credentials file, if there is one and it names another (or none), so
+// that clients of the data dir find the server where it serves now. The
+// file is replaced whole (a new file renamed over it): its credentials are
+// kept, never lost half-written.
+func (a *Admin) RecordURL() error {
+	f, err := ReadAdminFile(a.DataDir, a.Tenant)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if next := f.withURL(a.PublicURL); next != *f {
+		return replaceFile(AdminFilePath(a.DataDir, a.Tenant), marshalAdminFile(&next))
+	}
+	return nil
+}
+
+// replaceFile replaces the file at path by one holding data, mode 0600,
+// whole or not at all.
+func replaceFile(path string, data []byte) error {
+	if err := placeFile(path, data, os.Rename); err != nil {
+		return fmt.Errorf("record the server's URL in %s: %w", path, err)
+	}
+	return nil
+}
+
 // put stores the admin client id with every scope userport knows.
 func (a *Admin) put(ctx context.Context, id, secret string) error {
 	c := NewClient(a.Tenant, id, adminClientName, secret, AllScopes(), now(a.Clock))
@@ -170,13 +196,18 @@ func (a *Admin) put(ctx context.Context, id, secret string) error {
 // writeNew writes data to a new file at path, mode 0600, which appears
 // complete or not at all and never replaces an existing file (an error
 // wrapping os.ErrExist).
-func writeNew(path string, data []byte) error {
+func writeNew(path string, data []byte) error { return placeFile(path, data, os.Link) }
+
+// placeFile writes data to a temporary file (mode 0600) beside path and
+// places it there with place (os.Link: only as a new file; os.Rename:
+// over an existing one).
+func placeFile(path string, data []byte, place func(tmp, path string) error) error {
 	tmp, err := writeTemp(filepath.Dir(path), data)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
+	if err := place(tmp, path); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))

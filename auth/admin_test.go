@@ -164,17 +164,34 @@ func TestReadAdminFileRefusesPaths(t *testing.T) {
 	}
 }
 
-// TestAdminFileURL: a new credentials file names the URL the server serves
-// on; a file of an older release, without a URL, still names its server by
-// its token URL.
-func TestAdminFileURL(t *testing.T) {
+// TestAdminRecordURL: each start records the URL the server serves on in
+// the credentials file, keeping its credentials; a file of an older
+// release, without a URL, still names its server by its token URL.
+func TestAdminRecordURL(t *testing.T) {
 	e, dir := testutil.NewEmbedded(t), t.TempDir()
 	first, err := newAdmin(e, dir, "dev").Ensure(t.Context())
 	if err != nil || first.File.URL != "http://127.0.0.1:8080" || first.File.ServerURL() != "http://127.0.0.1:8080" {
 		t.Fatalf("Ensure = %+v, %v; want the URL in the new file", first.File, err)
 	}
-	if f, err := auth.ReadAdminFile(dir, "dev"); err != nil || f.URL != first.File.URL {
-		t.Fatalf("ReadAdminFile = %+v, %v; want the URL %s", f, err, first.File.URL)
+	a := newAdmin(e, dir, "dev")
+	a.PublicURL = "http://127.0.0.1:23456"
+	if _, err := a.Ensure(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RecordURL(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := auth.ReadAdminFile(dir, "dev")
+	want := auth.AdminFile{ClientID: first.File.ClientID, ClientSecret: first.File.ClientSecret, URL: a.PublicURL,
+		Audience: a.PublicURL + "/api/v2/", TokenURL: a.PublicURL + "/oauth/token"}
+	if err != nil || *f != want {
+		t.Fatalf("after a start on another port: %+v, %v; want %+v", f, err, want)
+	}
+	if fi, err := os.Stat(auth.AdminFilePath(dir, "dev")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after RecordURL: %v, %v; want 0600", fi, err)
+	}
+	if err := newAdmin(e, t.TempDir(), "dev").RecordURL(); err != nil {
+		t.Errorf("RecordURL with no file: %v, want nothing done", err)
 	}
 	for file, want := range map[string]string{
 		`{"client_id":"a","client_secret":"b","audience":"http://h:1/api/v2/","token_url":"http://h:1/oauth/token"}`: "http://h:1",

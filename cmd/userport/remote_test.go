@@ -58,21 +58,26 @@ func TestLoginLogout(t *testing.T) {
 	}
 }
 
-// TestServeWritesURL: serve's first start writes the URL it serves on
-// into the admin client file, and a client command finds the server by
-// the file alone. Not parallel: it points the user's configuration
-// directory at a temporary one (no saved profile).
-func TestServeWritesURL(t *testing.T) {
+// TestServeRecordsURL: serve writes the URL it serves on into the admin
+// client file, over the one a start on another port wrote, keeping the
+// credentials. Not parallel: it points the user's configuration directory
+// at a temporary one (no saved profile).
+func TestServeRecordsURL(t *testing.T) {
 	profiletest.Isolate(t)
 	dir := t.TempDir()
 	installTestKey(t, dir)
+	old := `{"client_id":"adm","client_secret":"adm-secret","url":"http://127.0.0.1:1","audience":"http://127.0.0.1:1/api/v2/"}`
+	if err := os.WriteFile(auth.AdminFilePath(dir, "dev"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := testConfig(dir)
 	cfg.AdminClientID, cfg.AdminClientSecret = "", ""
 	b := start(t, cfg, newTestClock())
 	f, err := auth.ReadAdminFile(dir, "dev")
-	if err != nil || f.URL != b.base || f.Audience != b.base+"/api/v2/" {
-		t.Fatalf("file %+v, %v; want the URL %s", f, err, b.base)
+	if err != nil || f.URL != b.base || f.Audience != b.base+"/api/v2/" || f.ClientID != "adm" || f.ClientSecret != "adm-secret" {
+		t.Fatalf("file %+v, %v; want the URL %s and the credentials kept", f, err, b.base)
 	}
+	// A client command finds the server by the file alone.
 	if out, _, err := cliRun("jobs", "list", "--data-dir", dir, "--json"); err != nil || !strings.Contains(out, `"jobs"`) {
 		t.Errorf("jobs list by the admin client file: %v %q", err, out)
 	}

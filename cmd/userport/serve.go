@@ -308,6 +308,9 @@ func (m *Main) ensureAdminClient(ctx context.Context) error {
 	a := &auth.Admin{Store: m.store, Tenant: m.Config.Tenant, DataDir: m.Config.DataDir, PublicURL: m.Config.PublicURL,
 		Clock: m.Clock, ID: m.Config.AdminClientID, Secret: m.Config.AdminClientSecret}
 	b, err := a.Ensure(ctx)
+	if err == nil {
+		err = a.RecordURL() // clients of the data dir find the server where it serves now
+	}
 	switch {
 	case err == nil && b.Created:
 		m.Logger.Info("created admin client", "client_id", b.File.ClientID, "credentials", b.Path)
