@@ -117,10 +117,15 @@ func TestFirstStartWritesAdminClient(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The next start keeps the client and does not rewrite the file.
+	// The next start keeps the client and its credentials (the file's secret
+	// is the only copy); the file names where the server serves now.
 	again := start(t, cfg, newTestClock())
-	if g := adminFile(t, dir); g != f {
-		t.Fatalf("admin client file changed on restart: %+v, was %+v", g, f)
+	g := adminFile(t, dir)
+	if g.ClientID != f.ClientID || g.ClientSecret != f.ClientSecret {
+		t.Fatalf("admin client credentials changed on restart: %+v, was %+v", g, f)
+	}
+	if g.URL != again.m.URL() || g.Audience != again.audience() || g.TokenURL != again.m.URL()+"/oauth/token" {
+		t.Errorf("after a restart the file names %q (audience %q, token_url %q), want the new server %q", g.URL, g.Audience, g.TokenURL, again.m.URL())
 	}
 	if n, err := again.m.store.CountClients(again.ctx(), "dev"); err != nil || n != 1 {
 		t.Fatalf("CountClients = %d, %v; want 1", n, err)
