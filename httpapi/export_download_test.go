@@ -261,3 +261,27 @@ func TestDownloadLinkBoundToTenant(t *testing.T) {
 	exWantForbidden(t, "dev's link on prod's server", prod.fetch(onProd))
 	prod.admin(http.MethodGet, "/jobs/"+done.ID, nil).wantError(t, 404, "inexistent_job", "The job does not exist.")
 }
+
+// TestDownloadTTLDefault checks the links' lifetime setting: zero means
+// DefaultDownloadTTL, as Server.DownloadTTL documents, and another value is
+// what links carry.
+func TestDownloadTTLDefault(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		ttl, want time.Duration
+	}{
+		{"zero is the default", 0, httpapi.DefaultDownloadTTL},
+		{"set", 10 * time.Second, 10 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(s *httpapi.Server) { s.DownloadTTL = tt.ttl })
+			b.work(nil)
+			done := b.completed(b.exCreate(`{"format":"csv"}`).ID)
+			if loc := exParseLocation(t, b, done); loc.expires != exExpiresAt(b.Clock.Now(), tt.want) {
+				t.Errorf("Expires = %s, want %s (now + %v)", loc.expires, exExpiresAt(b.Clock.Now(), tt.want), tt.want)
+			}
+		})
+	}
+}
