@@ -20,6 +20,9 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/report"
+	"github.com/userport/userport/seed"
 )
 
 // cliSummary is the last line of an export: rows, file, bytes, time, job.
@@ -29,7 +32,7 @@ func TestCLIExport(t *testing.T) {
 	t.Parallel()
 	b := exStart(t, nil)
 	b.putUsers(b.connection(upa), 0, 30)
-	other, err := ensureConnection(b.ctx(), b.m.store, "dev", "Other", b.clock)
+	other, err := seed.EnsureConnection(b.ctx(), b.m.store, "dev", "Other", b.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func TestCLIImport(t *testing.T) {
 	write(good, []byte(`[{"email":"c@example.com"},{"email":"d@example.com","user_id":"d1"}]`))
 
 	out, _, err := cliRun(b.cliArgs("import", bad, "--connection", upa)...)
-	if !errors.Is(err, errUsersFailed) || err.Error() != "import job "+jobIDIn(out)+": 2 of 3 users failed" {
+	if !errors.Is(err, report.ErrUsersFailed) || err.Error() != "import job "+jobIDIn(out)+": 2 of 3 users failed" {
 		t.Errorf("error = %v", err)
 	}
 	id := jobIDIn(out)
@@ -139,7 +142,7 @@ func TestCLIImport(t *testing.T) {
 
 	// With --json: one JSON object on stdout, progress on stderr.
 	out, errOut, err := cliRun(b.cliArgs("import", "--json", bad, "--connection", upa, "--upsert", "--external-id", "ext-1")...)
-	if !errors.Is(err, errUsersFailed) {
+	if !errors.Is(err, report.ErrUsersFailed) {
 		t.Errorf("error = %v", err)
 	}
 	var doc struct {
@@ -379,7 +382,7 @@ func TestCLIJobsList(t *testing.T) {
 func TestClientRateLimited(t *testing.T) {
 	t.Parallel()
 	b := exStart(t, func(c *Config) { // no job worked: an export stays pending
-		c.RateLimit, c.RateBurst, c.MaxPendingExportsPerTenant, c.Jobs = 2, 1, 1, JobsNone
+		c.RateLimit, c.RateBurst, c.MaxPendingExportsPerTenant, c.Jobs = 2, 1, 1, config.JobsNone
 	})
 	c := b.cliClient(client.Options{})
 	ctx := context.Background()

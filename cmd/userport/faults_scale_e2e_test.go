@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
 	"github.com/userport/userport/vault"
@@ -37,7 +38,7 @@ func TestExportSurvivesPostgresRestart(t *testing.T) {
 	const users = 20_000
 	srv := pgtest.StartServer(t)
 	cfg := exConfig(t)
-	cfg.DatabaseURL, cfg.Jobs, cfg.MasterKey = srv.URL, JobsInline, vault.NewMasterKey()
+	cfg.DatabaseURL, cfg.Jobs, cfg.MasterKey = srv.URL, config.JobsInline, vault.NewMasterKey()
 	// The export's first write waits until the server is down.
 	writing, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -204,7 +205,7 @@ func TestExportS3RefusesWrites(t *testing.T) {
 			bucket := s3test.NewBucket(t, client)
 			proxy := newRefusingS3(t, endpoint)
 			cfg := exConfig(t)
-			cfg.BlobURL, cfg.S3Endpoint, cfg.Jobs = "s3://"+bucket+"/exports/", proxy.url, JobsInline
+			cfg.BlobURL, cfg.S3Endpoint, cfg.Jobs = "s3://"+bucket+"/exports/", proxy.url, config.JobsInline
 			b := start(t, cfg, newTestClock())
 			// 2,200 users of 6 KB: a 13 MB export, two 5 MiB parts and a last one.
 			b.putBulkyUsers(b.connection("Username-Password-Authentication"), 2200, 4500)

@@ -113,7 +113,7 @@ func imSeedFile(t *testing.T, n int) ([]byte, map[string]bool) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	conn := &userport.Connection{ID: "con_SSSSSSSSSSSSSSSS", Name: upa}
-	g := seed.New(7, "dev", conn, seedStart)
+	g := seed.New(7, "dev", conn, seed.Start)
 	ids := make(map[string]bool, n)
 	for range n {
 		u := g.Next()

@@ -31,6 +31,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
@@ -79,7 +80,7 @@ func scaleDatabase(t *testing.T) string {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes it to the server as a run-time parameter
 	u.RawQuery = q.Encode()
-	t.Setenv(envMasterKey, vault.NewMasterKey())
+	t.Setenv(config.EnvMasterKey, vault.NewMasterKey())
 	return u.String()
 }
 
