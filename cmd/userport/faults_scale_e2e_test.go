@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
 	"github.com/userport/userport/vault"
@@ -44,7 +46,7 @@ func TestExportSurvivesPostgresRestart(t *testing.T) {
 	var once sync.Once
 	b := startMain(t, cfg, newTestClock(), func(m *Main) {
 		m.wrapBlobs = func(real userport.BlobStore) userport.BlobStore {
-			return &faultyBlobs{BlobStore: real, write: func([]byte) error {
+			return &testutil.FaultyBlobs{BlobStore: real, Write: func(context.Context, []byte) error {
 				once.Do(func() { close(writing); <-release })
 				return nil
 			}}
