@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/userport/userport/auth"
-	"github.com/userport/userport/internal/config"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/config"
 )
 
 // TestTenantsShareDataDir: a second tenant served from the same data dir
