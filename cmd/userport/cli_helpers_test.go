@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // cliArgs is a client command's args followed by the flags that point it at
@@ -23,22 +23,6 @@ func cliRun(args ...string) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	err = run(context.Background(), args, &out, &errb)
 	return out.String(), errb.String(), err
-}
-
-// cliClient returns a client of b's server with its admin client.
-func (b *bundle) cliClient(opts client.Options) *client.Client {
-	b.t.Helper()
-	if opts.URL == "" {
-		opts.URL = b.base
-	}
-	if opts.Token == "" && opts.ClientID == "" {
-		opts.ClientID, opts.ClientSecret = b.id, b.secret
-	}
-	c, err := client.New(opts)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return c
 }
 
 // cliLines returns the lines of the gzip'd file at path.
@@ -61,12 +45,4 @@ func cliNoPartFiles(t *testing.T, dir string) {
 }
 
 // cliOneLine fails unless err is one line containing want.
-func cliOneLine(t *testing.T, err error, want string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want one containing %q", want)
-	}
-	if s := err.Error(); !strings.Contains(s, want) || strings.ContainsAny(s, "\r\n") {
-		t.Errorf("error %q: want one line containing %q", s, want)
-	}
-}
+func cliOneLine(t *testing.T, err error, want string) { t.Helper(); testutil.WantOneLine(t, err, want) }
