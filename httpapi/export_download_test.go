@@ -87,7 +87,7 @@ func TestExportDownload(t *testing.T) {
 	b.completed(other.ID)
 	b.completed(js.ID)
 	done := b.completed(j.ID)
-	exWantKeys(t, done.raw, "type", "status", "format", "fields", "created_at", "id", "location")
+	exWantKeys(t, done.Raw, "type", "status", "format", "fields", "created_at", "id", "location")
 	loc := exParseLocation(t, b, done)
 	if want := exExpiresAt(b.Clock.Now(), 60*time.Second); loc.expires != want {
 		t.Errorf("Expires = %s, want %s (now + 60 s)", loc.expires, want)
@@ -197,14 +197,14 @@ func TestExportDownload(t *testing.T) {
 		b.advance(created.Add(24*time.Hour - 30*time.Second).Sub(b.Clock.Now()))
 		late := b.job(j.ID)
 		if late.Status != "completed" || late.Location == "" {
-			t.Fatalf("30 s before the file lifetime ends: %s", late.raw)
+			t.Fatalf("30 s before the file lifetime ends: %s", late.Raw)
 		}
 		if r := b.fetch(late.Location); r.status != 200 {
 			t.Fatalf("download 30 s before the end: %d", r.status)
 		}
 		b.advance(31 * time.Second)
 		if j := b.job(j.ID); j.Status != "expired" || j.Location != "" {
-			t.Fatalf("1 s after the file lifetime ended: %s", j.raw)
+			t.Fatalf("1 s after the file lifetime ended: %s", j.Raw)
 		}
 		r := b.fetch(late.Location)
 		exWantForbidden(t, "link of an expired job", r)
@@ -221,8 +221,8 @@ func TestExportNotServedUnlessCompleted(t *testing.T) {
 	failed := b.wait(j.ID)
 	want := `{"type":"users_export","status":"failed","format":"csv","fields":[{"name":"email"}],"created_at":"` + j.CreatedAt +
 		`","id":"` + j.ID + `","status_details":"The export job was stopped because it ran longer than 1ns."}`
-	if string(failed.raw) != want {
-		t.Fatalf("failed job =\n%s\nwant\n%s", failed.raw, want)
+	if string(failed.Raw) != want {
+		t.Fatalf("failed job =\n%s\nwant\n%s", failed.Raw, want)
 	}
 	u, err := b.Files.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute)
 	must(t, err)

@@ -90,7 +90,7 @@ func TestExportBlobWriteFails(t *testing.T) {
 			b.putUsers(b.connection(upa), 0, 2000)
 			j := b.wait(b.exCreate(`{"format":"json"}`).ID)
 			if j.Status != "failed" || j.StatusDetails == "" || j.Location != "" {
-				t.Fatalf("export on a full disk: %s", j.raw)
+				t.Fatalf("export on a full disk: %s", j.Raw)
 			}
 			if files := b.exFiles(j.ID); len(files) != 0 {
 				t.Errorf("files left by the failed export: %v", files)
@@ -142,7 +142,7 @@ func TestExportDuringWrites(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if done.Status != "completed" {
-		t.Fatalf("export: %s", done.raw)
+		t.Fatalf("export: %s", done.Raw)
 	}
 	seen := map[string]int{}
 	for _, id := range testutil.NDJSONIDs(t, b.exDownload(done)) {

@@ -214,7 +214,7 @@ func TestExportS3RefusesWrites(t *testing.T) {
 			proxy.refusal.Store(int32(tc.refusal))
 			j := b.exWait(b.exCreate(`{"format":"json"}`).ID)
 			if j.Status != "failed" || j.StatusDetails == "" || j.Location != "" {
-				t.Fatalf("export while S3 refuses writes: %s", j.raw)
+				t.Fatalf("export while S3 refuses writes: %s", j.Raw)
 			}
 			if tc.refusal == refuseAfterPart && proxy.parts.Load() == 0 {
 				t.Fatal("no part was uploaded before the refusal")

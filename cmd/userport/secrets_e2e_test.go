@@ -144,11 +144,11 @@ func TestScaleSecrets(t *testing.T) {
 	cb.api(http.MethodGet, "/connections", tokA, nil).wantStatus(t, http.StatusOK)
 	r := cb.api(http.MethodPost, "/jobs/users-exports", tokA, map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var job imJob
+	var job exJob
 	r.decode(t, &job)
-	var done *imJob
+	var done *exJob
 	exPoll(t, 60*time.Second, "the export to complete", func() bool {
-		done = ca.imGet(job.ID)
+		done = ca.exJob(job.ID)
 		return done.Status == "completed"
 	})
 	secretsDownloadOnB(t, done.Location, addrB)
