@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/testutil"
 )
 
@@ -23,6 +24,22 @@ func cliRun(args ...string) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
 	err = run(context.Background(), args, &out, &errb)
 	return out.String(), errb.String(), err
+}
+
+// cliClient returns a client of b's server with its admin client.
+func (b *bundle) cliClient(opts client.Options) *client.Client {
+	b.t.Helper()
+	if opts.URL == "" {
+		opts.URL = b.base
+	}
+	if opts.Token == "" && opts.ClientID == "" {
+		opts.ClientID, opts.ClientSecret = b.id, b.secret
+	}
+	c, err := client.New(opts)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return c
 }
 
 // cliLines returns the lines of the gzip'd file at path.

@@ -11,13 +11,27 @@ import (
 	"github.com/userport/userport/internal/testutil"
 )
 
+// imPart is one part of a multipart body: a field, or a file when File is set.
+type imPart = testutil.Part
+
+// imField is a multipart field.
+func imField(name, value string) imPart { return imPart{Name: name, Value: value} }
+
+// imFile is the users file.
+func imFile(data []byte) imPart { return imPart{Name: "users", File: data} }
+
+// imUpload posts a multipart import request with a token of every scope.
+func (b *bundle) imUpload(parts []imPart) *response {
+	b.t.Helper()
+	body, contentType := testutil.Multipart(b.t, parts...)
+	return b.request(http.MethodPost, "/api/v2/jobs/users-imports", body,
+		"Content-Type", contentType, "Authorization", "Bearer "+b.token())
+}
+
 // imImport uploads file into the connection conn and returns the pending job.
 func (b *bundle) imImport(file []byte, conn string) *exJob {
 	b.t.Helper()
-	body, contentType := testutil.Multipart(b.t, testutil.Part{Name: "users", File: file},
-		testutil.Part{Name: "connection_id", Value: conn})
-	r := b.request(http.MethodPost, "/api/v2/jobs/users-imports", body,
-		"Content-Type", contentType, "Authorization", "Bearer "+b.token())
+	r := b.imUpload([]imPart{imFile(file), imField("connection_id", conn)})
 	r.wantStatus(b.t, http.StatusAccepted)
 	return exDecodeJob(b.t, r.body)
 }
