@@ -144,11 +144,10 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); b.Keys.SigningKeyID() != kid; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("B still signs with %s 10 s after the rotation to %s", b.Keys.SigningKeyID(), kid)
-		}
-	}
+	testutil.WaitFor(t, 10*time.Second, "B to sign with "+kid+" after the rotation", func() (string, bool) {
+		got := b.Keys.SigningKeyID()
+		return "B signs with " + got, got == kid
+	})
 	select {
 	case err := <-errs:
 		t.Errorf("Refresh: %v", err)

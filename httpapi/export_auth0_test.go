@@ -130,8 +130,8 @@ func (f *exConsentFixture) run(t *testing.T, body, want string) []byte {
 	done := b.completed(j.ID)
 	completed := strings.Replace(strings.TrimSuffix(want, "}"), `"status":"pending"`, `"status":"completed"`, 1) +
 		`,"location":"` + done.Location + `"}`
-	if string(done.raw) != completed {
-		t.Errorf("GET answer =\n%s\nwant\n%s", done.raw, completed)
+	if string(done.Raw) != completed {
+		t.Errorf("GET answer =\n%s\nwant\n%s", done.Raw, completed)
 	}
 	return b.exDownload(done)
 }

@@ -238,7 +238,7 @@ func TestExportAuthorization(t *testing.T) {
 	}
 	// Completed, its location is still only for read:users.
 	if j := b.completed(id); j.Location == "" {
-		t.Fatalf("completed export without a location: %s", j.raw)
+		t.Fatalf("completed export without a location: %s", j.Raw)
 	}
 	if !exWantError(t, get(id, "Authorization", bearer("create:users")), 403, "insufficient_scope", "Insufficient scope, expected any of: read:users") {
 		t.Errorf("GET a completed export with create:users only: wrong answer")

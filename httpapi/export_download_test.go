@@ -87,7 +87,7 @@ func TestExportDownload(t *testing.T) {
 	b.completed(other.ID)
 	b.completed(js.ID)
 	done := b.completed(j.ID)
-	exWantKeys(t, done.raw, "type", "status", "format", "fields", "created_at", "id", "location")
+	exWantKeys(t, done.Raw, "type", "status", "format", "fields", "created_at", "id", "location")
 	loc := exParseLocation(t, b, done)
 	if want := exExpiresAt(b.Clock.Now(), 60*time.Second); loc.expires != want {
 		t.Errorf("Expires = %s, want %s (now + 60 s)", loc.expires, want)
@@ -197,14 +197,14 @@ func TestExportDownload(t *testing.T) {
 		b.advance(created.Add(24*time.Hour - 30*time.Second).Sub(b.Clock.Now()))
 		late := b.job(j.ID)
 		if late.Status != "completed" || late.Location == "" {
-			t.Fatalf("30 s before the file lifetime ends: %s", late.raw)
+			t.Fatalf("30 s before the file lifetime ends: %s", late.Raw)
 		}
 		if r := b.fetch(late.Location); r.status != 200 {
 			t.Fatalf("download 30 s before the end: %d", r.status)
 		}
 		b.advance(31 * time.Second)
 		if j := b.job(j.ID); j.Status != "expired" || j.Location != "" {
-			t.Fatalf("1 s after the file lifetime ended: %s", j.raw)
+			t.Fatalf("1 s after the file lifetime ended: %s", j.Raw)
 		}
 		r := b.fetch(late.Location)
 		exWantForbidden(t, "link of an expired job", r)
@@ -221,8 +221,8 @@ func TestExportNotServedUnlessCompleted(t *testing.T) {
 	failed := b.wait(j.ID)
 	want := `{"type":"users_export","status":"failed","format":"csv","fields":[{"name":"email"}],"created_at":"` + j.CreatedAt +
 		`","id":"` + j.ID + `","status_details":"The export job was stopped because it ran longer than 1ns."}`
-	if string(failed.raw) != want {
-		t.Fatalf("failed job =\n%s\nwant\n%s", failed.raw, want)
+	if string(failed.Raw) != want {
+		t.Fatalf("failed job =\n%s\nwant\n%s", failed.Raw, want)
 	}
 	u, err := b.Files.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute)
 	must(t, err)
@@ -260,4 +260,28 @@ func TestDownloadLinkBoundToTenant(t *testing.T) {
 	onProd := prod.base + strings.TrimPrefix(loc.url, loc.base)
 	exWantForbidden(t, "dev's link on prod's server", prod.fetch(onProd))
 	prod.admin(http.MethodGet, "/jobs/"+done.ID, nil).wantError(t, 404, "inexistent_job", "The job does not exist.")
+}
+
+// TestDownloadTTLDefault checks the links' lifetime setting: zero means
+// DefaultDownloadTTL, as Server.DownloadTTL documents, and another value is
+// what links carry.
+func TestDownloadTTLDefault(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		ttl, want time.Duration
+	}{
+		{"zero is the default", 0, httpapi.DefaultDownloadTTL},
+		{"set", 10 * time.Second, 10 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(s *httpapi.Server) { s.DownloadTTL = tt.ttl })
+			b.work(nil)
+			done := b.completed(b.exCreate(`{"format":"csv"}`).ID)
+			if loc := exParseLocation(t, b, done); loc.expires != exExpiresAt(b.Clock.Now(), tt.want) {
+				t.Errorf("Expires = %s, want %s (now + %v)", loc.expires, exExpiresAt(b.Clock.Now(), tt.want), tt.want)
+			}
+		})
+	}
 }

@@ -40,7 +40,7 @@ func TestExportLifetimes(t *testing.T) {
 	at(24*time.Hour - time.Millisecond)
 	last := b.job(first.ID)
 	if last.Status != "completed" || last.Location == "" {
-		t.Fatalf("1 ms before 24 h: %s", last.raw)
+		t.Fatalf("1 ms before 24 h: %s", last.Raw)
 	}
 	if r := b.fetch(last.Location); r.status != 200 {
 		t.Fatalf("download 1 ms before 24 h: %d", r.status)
@@ -78,7 +78,7 @@ func TestExportLifetimes(t *testing.T) {
 		return userport.ErrorCode(err) == userport.ENOTFOUND
 	})
 	if j := b.job(second.ID); j.Status != "expired" {
-		t.Errorf("the second job (6 days old): %s", j.raw)
+		t.Errorf("the second job (6 days old): %s", j.Raw)
 	}
 	if n := b.countJobs(userport.JobFilter{}); n != 1 {
 		t.Errorf("%d jobs left, want the second", n)

@@ -62,7 +62,7 @@ func (p *exProgress) check(j *job) {
 	p.t.Helper()
 	if j.Status != "processing" {
 		if j.PercentageDone != "" || j.TimeLeftSeconds != "" {
-			p.t.Errorf("%s job shows progress: %s", j.Status, j.raw)
+			p.t.Errorf("%s job shows progress: %s", j.Status, j.Raw)
 		}
 		return
 	}
@@ -70,15 +70,15 @@ func (p *exProgress) check(j *job) {
 	pct, err1 := j.PercentageDone.Int64()
 	left, err2 := j.TimeLeftSeconds.Int64()
 	if err1 != nil || err2 != nil || strings.ContainsAny(string(j.PercentageDone)+string(j.TimeLeftSeconds), ".eE") {
-		p.t.Errorf("progress not integers: %s", j.raw)
+		p.t.Errorf("progress not integers: %s", j.Raw)
 	}
 	if pct < 0 || pct > 99 || left < 0 {
-		p.t.Errorf("progress out of range: %s", j.raw)
+		p.t.Errorf("progress out of range: %s", j.Raw)
 	}
 	if pct > 0 {
 		p.moving++
 	}
-	if keys := testutil.JSONKeys(p.t, j.raw); len(keys) < 2 || keys[len(keys)-2] != "percentage_done" || keys[len(keys)-1] != "time_left_seconds" {
+	if keys := testutil.JSONKeys(p.t, j.Raw); len(keys) < 2 || keys[len(keys)-2] != "percentage_done" || keys[len(keys)-1] != "time_left_seconds" {
 		p.t.Errorf("keys of a processing job: %v", keys)
 	}
 }
@@ -110,7 +110,7 @@ func exSeededExport(t *testing.T, n int) {
 	})
 	p.report()
 	if csvDone.Status != "completed" || jsonDone.Status != "completed" {
-		t.Fatalf("exports: %s\n%s", csvDone.raw, jsonDone.raw)
+		t.Fatalf("exports: %s\n%s", csvDone.Raw, jsonDone.Raw)
 	}
 	testutil.CheckStoreCSV(t, b.Store, b.tenant, b.exDownload(csvDone), n)
 	testutil.CheckStoreNDJSON(t, b.Store, b.tenant, b.exDownload(jsonDone), n)
@@ -195,7 +195,7 @@ func exTenantLimit(t *testing.T, n int) {
 	for _, id := range ids {
 		j := b.job(id)
 		if j.Status != "completed" {
-			t.Fatalf("job %s: %s", id, j.raw)
+			t.Fatalf("job %s: %s", id, j.Raw)
 		}
 		if rows := bytes.Count(b.exDownload(j), []byte("\n")); rows != n+1 {
 			t.Errorf("job %s: %d lines, want %d", id, rows, n+1)
@@ -263,7 +263,7 @@ func exTimeLimit(t *testing.T) {
 	j := b.exCreate(`{"format":"csv"}`)
 	gate.reached(t, j.ID)
 	if seen := b.job(j.ID); seen.Status != "processing" {
-		t.Fatalf("the export held at its first write: %s", seen.raw)
+		t.Fatalf("the export held at its first write: %s", seen.Raw)
 	}
 	b.advance(8*time.Hour + time.Second)
 	var failed *job
@@ -271,10 +271,10 @@ func exTimeLimit(t *testing.T) {
 		failed = b.job(j.ID)
 		return failed.Status, failed.Status != "processing"
 	})
-	want := strings.TrimSuffix(string(j.raw), `}`) + `,"status_details":"The export job was stopped because it ran longer than 8 hours."}`
+	want := strings.TrimSuffix(string(j.Raw), `}`) + `,"status_details":"The export job was stopped because it ran longer than 8 hours."}`
 	want = strings.Replace(want, `"status":"pending"`, `"status":"failed"`, 1)
-	if string(failed.raw) != want {
-		t.Fatalf("job after 8 h =\n%s\nwant\n%s", failed.raw, want)
+	if string(failed.Raw) != want {
+		t.Fatalf("job after 8 h =\n%s\nwant\n%s", failed.Raw, want)
 	}
 	// The worker still writing the file must not bring the job back, and
 	// leaves no file (its runner's directory, exports/{job}/{runner}/, goes
@@ -288,7 +288,7 @@ func exTimeLimit(t *testing.T) {
 	stop() // returns once the worker's run has returned
 	after := b.job(j.ID)
 	if after.Status != "failed" {
-		t.Fatalf("the export failed by the 8 h limit was then completed by its still-running worker: %s", after.raw)
+		t.Fatalf("the export failed by the 8 h limit was then completed by its still-running worker: %s", after.Raw)
 	}
 	if names, _ := exDirNames(dir); len(names) != 0 {
 		t.Errorf("files of the failed export: %v", names)

@@ -21,18 +21,13 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"database/sql"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -372,26 +367,11 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// Generating a 2048-bit RSA key takes a noticeable part of a second, so the
-// servers of every test share one, written into their key directory.
-var sharedKeyPEM = sync.OnceValue(func() []byte {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		panic(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-})
-
 // testKeys returns a key set holding the shared key.
 func testKeys(t *testing.T) *auth.KeySet {
 	t.Helper()
 	dir := t.TempDir()
-	must(t, os.MkdirAll(filepath.Join(dir, "signing-keys"), 0o700))
-	must(t, os.WriteFile(filepath.Join(dir, "signing-keys", "key-000001.pem"), sharedKeyPEM(), 0o600))
+	testutil.InstallKey(t, dir)
 	keys, err := auth.LoadOrCreateKeys(dir)
 	must(t, err)
 	return keys
@@ -417,39 +397,11 @@ func (s *syncBuffer) String() string {
 	return s.buf.String()
 }
 
-// job is a job as GET /api/v2/jobs/{id} shows it (an export's or an
-// import's fields), numbers kept as written.
-type job struct {
-	Type            string                  `json:"type"`
-	Status          string                  `json:"status"`
-	ConnectionID    string                  `json:"connection_id"`
-	Format          string                  `json:"format"`
-	Limit           json.Number             `json:"limit"`
-	Fields          []userport.Field        `json:"fields"`
-	Connection      string                  `json:"connection"`
-	CreatedAt       string                  `json:"created_at"`
-	ID              string                  `json:"id"`
-	ExternalID      string                  `json:"external_id"`
-	PercentageDone  json.Number             `json:"percentage_done"`
-	TimeLeftSeconds json.Number             `json:"time_left_seconds"`
-	Summary         *userport.ImportSummary `json:"summary"`
-	Location        string                  `json:"location"`
-	StatusDetails   string                  `json:"status_details"`
-
-	raw []byte // the body it was decoded from
-}
+// job is a job as GET /api/v2/jobs/{id} shows it.
+type job = testutil.Job
 
 // decodeJob decodes a job body.
-func decodeJob(t *testing.T, body []byte) *job {
-	t.Helper()
-	j := &job{raw: body}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(j); err != nil {
-		t.Fatalf("decode job %s: %v", body, err)
-	}
-	return j
-}
+func decodeJob(t *testing.T, body []byte) *job { t.Helper(); return testutil.DecodeJob(t, body) }
 
 // job reads the job through the API, failing unless the answer is 200.
 func (e *env) job(id string) *job {

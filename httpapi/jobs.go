@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
@@ -89,6 +90,11 @@ const DefaultMaxPendingExportsPerTenant = 20
 // maxPendingExports is the tenant's limit of exports pending or processing.
 func (s *Server) maxPendingExports() int {
 	return cmp.Or(s.MaxPendingExportsPerTenant, DefaultMaxPendingExportsPerTenant)
+}
+
+// downloadTTL is how long a signed download URL stays valid.
+func (s *Server) downloadTTL() time.Duration {
+	return cmp.Or(s.DownloadTTL, DefaultDownloadTTL)
 }
 
 // newExportJob validates an export request body into a pending job.
@@ -259,7 +265,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	body := s.jobJSON(job, status)
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport {
-		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, min(s.DownloadTTL, left)); err != nil {
+		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, min(s.downloadTTL(), left)); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,7 @@ type Server struct {
 	// Blobs signs the download URLs of export files.
 	Blobs userport.BlobStore
 	// DownloadTTL is how long a signed download URL stays valid
-	// (DefaultDownloadTTL).
+	// (DefaultDownloadTTL when 0).
 	DownloadTTL time.Duration
 	// Lifetimes decides when a job's file and record are gone.
 	Lifetimes userport.Lifetimes

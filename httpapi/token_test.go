@@ -428,10 +428,10 @@ func (e *env) clientToken(id, secret string) string {
 	return tr.AccessToken
 }
 
-// sharedKey is the signing key of every test server (sharedKeyPEM).
+// sharedKey is the signing key of every test server (testutil.SharedKeyPEM).
 func sharedKey(t *testing.T) *rsa.PrivateKey {
 	t.Helper()
-	block, _ := pem.Decode(sharedKeyPEM())
+	block, _ := pem.Decode(testutil.SharedKeyPEM())
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	must(t, err)
 	return k.(*rsa.PrivateKey)

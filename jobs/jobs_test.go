@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -15,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
@@ -110,53 +114,64 @@ func (e *env) enqueue(t *testing.T, job *userport.Job) *userport.Job {
 // waitFor polls the job until cond holds, failing after 20 s.
 func (e *env) waitFor(t *testing.T, id string, what string, cond func(*userport.Job) bool) *userport.Job {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		j, err := e.store.FindJob(context.Background(), "dev", id)
-		if err != nil {
+	var j *userport.Job
+	testutil.WaitFor(t, 20*time.Second, "job "+id+" to become "+what, func() (string, bool) {
+		var err error
+		if j, err = e.store.FindJob(context.Background(), "dev", id); err != nil {
 			t.Fatal(err)
 		}
-		if cond(j) {
-			return j
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s never became %s; last: status=%s details=%q", id, what, j.Status, j.StatusDetails)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return fmt.Sprintf("status=%s details=%q", j.Status, j.StatusDetails), cond(j)
+	})
+	return j
+}
+
+// riverJobs lists River's jobs of kind in states (every state when none),
+// through River's own client.
+func (e *env) riverJobs(t *testing.T, kind string, states ...rivertype.JobState) []*rivertype.JobRow {
+	t.Helper()
+	c, err := river.NewClient(riversqlite.New(e.store.SQL()), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	params := river.NewJobListParams().Kinds(kind).First(10_000)
+	if len(states) > 0 {
+		params = params.States(states...)
+	}
+	res, err := c.JobList(context.Background(), params)
+	if err != nil {
+		t.Fatalf("list River's %s jobs: %v", kind, err)
+	}
+	return res.Jobs
 }
 
 // riverJob returns the state of the River job that works the export id, and
 // how often River snoozed it.
 func (e *env) riverJob(t *testing.T, id string) (state string, snoozes int64) {
 	t.Helper()
-	err := e.store.SQL().QueryRow(`SELECT state, coalesce(json_extract(metadata, '$.snoozes'), 0) FROM river_job
-		WHERE kind = 'userport_export' AND json_extract(args, '$.job_id') = ?`, id).Scan(&state, &snoozes)
-	if err != nil {
-		t.Fatalf("the River job of %s: %v", id, err)
+	for _, row := range e.riverJobs(t, jobs.ExportArgs{}.Kind()) {
+		var args jobs.ExportArgs
+		var meta struct {
+			Snoozes int64 `json:"snoozes"`
+		}
+		if json.Unmarshal(row.EncodedArgs, &args) == nil && args.JobID == id {
+			_ = json.Unmarshal(row.Metadata, &meta) // no metadata: never snoozed
+			return string(row.State), meta.Snoozes
+		}
 	}
-	return state, snoozes
+	t.Fatalf("no River job works %s", id)
+	return "", 0
 }
 
 // cleanupPasses counts the cleanup passes that ended.
 func (e *env) cleanupPasses(t *testing.T) int {
 	t.Helper()
-	var n int
-	err := e.store.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'userport_cleanup' AND state = 'completed'`).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(e.riverJobs(t, jobs.CleanupArgs{}.Kind(), rivertype.JobStateCompleted))
 }
 
 // waitRiver polls cond until it holds, failing after 20 s.
 func (e *env) waitRiver(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	testutil.Eventually(t, 20*time.Second, what, cond)
 }
 
 // status is a waitFor condition.
@@ -391,16 +406,10 @@ func TestExportTakenOverStopsItsOldRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The old runner's export is cancelled at its next progress write.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.ReadDir(filepath.Join(e.blobDir, job.ID, running.Runner)); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the old runner is still writing its file")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, 10*time.Second, "the old runner to stop writing its file", func() bool {
+		_, err := os.ReadDir(filepath.Join(e.blobDir, job.ID, running.Runner))
+		return errors.Is(err, fs.ErrNotExist)
+	})
 	// The old runner's Work has returned: nothing more comes from it.
 	e.waitRiver(t, "the old runner to return", func() bool {
 		state, _ := e.riverJob(t, job.ID)

@@ -1,10 +1,13 @@
 package postgres
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // TestAnalyzeUsers checks when AnalyzeUsers analyzes and vacuums the users:
@@ -60,19 +63,12 @@ func TestAnalyzeUsers(t *testing.T) {
 // since the last analysis.
 func waitModified(t *testing.T, conn *pgx.Conn, n int64) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	testutil.WaitFor(t, 15*time.Second, fmt.Sprintf("n_mod_since_analyze >= %d", n), func() (string, bool) {
 		var got int64
 		if err := conn.QueryRow(t.Context(), `SELECT n_mod_since_analyze FROM pg_stat_user_tables
 			WHERE relid = 'users'::regclass`).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("n_mod_since_analyze = %d after 15 s, want %d", got, n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Sprintf("n_mod_since_analyze = %d", got), got >= n
+	})
 }

@@ -4,22 +4,21 @@ package main
 // the real server on 127.0.0.1:0.
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/report"
+	"github.com/userport/userport/seed"
 )
 
 // cliSummary is the last line of an export: rows, file, bytes, time, job.
@@ -29,7 +28,7 @@ func TestCLIExport(t *testing.T) {
 	t.Parallel()
 	b := exStart(t, nil)
 	b.putUsers(b.connection(upa), 0, 30)
-	other, err := ensureConnection(b.ctx(), b.m.store, "dev", "Other", b.clock)
+	other, err := seed.EnsureConnection(b.ctx(), b.m.store, "dev", "Other", b.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +123,7 @@ func TestCLIImport(t *testing.T) {
 	write(good, []byte(`[{"email":"c@example.com"},{"email":"d@example.com","user_id":"d1"}]`))
 
 	out, _, err := cliRun(b.cliArgs("import", bad, "--connection", upa)...)
-	if !errors.Is(err, errUsersFailed) || err.Error() != "import job "+jobIDIn(out)+": 2 of 3 users failed" {
+	if !errors.Is(err, report.ErrUsersFailed) || err.Error() != "import job "+jobIDIn(out)+": 2 of 3 users failed" {
 		t.Errorf("error = %v", err)
 	}
 	id := jobIDIn(out)
@@ -139,7 +138,7 @@ func TestCLIImport(t *testing.T) {
 
 	// With --json: one JSON object on stdout, progress on stderr.
 	out, errOut, err := cliRun(b.cliArgs("import", "--json", bad, "--connection", upa, "--upsert", "--external-id", "ext-1")...)
-	if !errors.Is(err, errUsersFailed) {
+	if !errors.Is(err, report.ErrUsersFailed) {
 		t.Errorf("error = %v", err)
 	}
 	var doc struct {
@@ -213,122 +212,22 @@ func jobIDIn(s string) string {
 	return regexp.MustCompile(`job_[A-Za-z0-9]{16}`).FindString(s)
 }
 
-// The client package's error paths, each one line naming what went wrong.
-func TestClientErrors(t *testing.T) {
-	t.Parallel()
-	b := exStart(t, nil)
-	ctx := context.Background()
-	var apiErr *client.Error
-
-	t.Run("bad credentials", func(t *testing.T) {
-		c := b.cliClient(client.Options{ClientID: b.id, ClientSecret: "wrong-secret"})
-		_, err := c.Job(ctx, "job_aaaaaaaaaaaaaaaa")
-		if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.ErrorCode != "access_denied" {
-			t.Fatalf("error = %v", err)
-		}
-		cliOneLine(t, err, "get a token: server answered 401 Unauthorized (access_denied): Unauthorized")
-		_, _, err = cliRun("jobs", "list", "--url", b.base, "--client-id", b.id, "--client-secret", "wrong-secret")
-		cliOneLine(t, err, "server answered 401 Unauthorized (access_denied)")
-		c = b.cliClient(client.Options{Token: "not-a-token"})
-		_, err = c.Job(ctx, "job_aaaaaaaaaaaaaaaa")
-		cliOneLine(t, err, "server answered 401 Unauthorized: Invalid token")
-	})
-	t.Run("unknown job", func(t *testing.T) {
-		_, err := b.cliClient(client.Options{}).Job(ctx, "job_aaaaaaaaaaaaaaaa")
-		if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.ErrorCode != "inexistent_job" {
-			t.Fatalf("error = %v", err)
-		}
-		cliOneLine(t, err, "get job job_aaaaaaaaaaaaaaaa: server answered 404 Not Found (inexistent_job): The job does not exist.")
-		_, err = b.cliClient(client.Options{}).JobErrors(ctx, "job_aaaaaaaaaaaaaaaa")
-		cliOneLine(t, err, "(inexistent_job)")
-	})
-	t.Run("server down", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close() // nothing listens there now
-		_, err = b.cliClient(client.Options{URL: "http://" + addr}).Job(ctx, "job_aaaaaaaaaaaaaaaa")
-		var down *client.UnreachableError
-		if !errors.As(err, &down) {
-			t.Fatalf("error = %v, want an UnreachableError", err)
-		}
-		cliOneLine(t, err, "cannot reach "+addr+": ")
-		_, _, err = cliRun("export", "--url", "http://"+addr, "--token", "t")
-		cliOneLine(t, err, "create the export: cannot reach "+addr+": dial tcp "+addr+": connect: connection refused")
-	})
-	t.Run("expired link fetched again", func(t *testing.T) {
-		b.putUsers(b.connection(upa), 0, 3)
-		c := b.cliClient(client.Options{})
-		job, err := c.CreateExport(ctx, client.ExportRequest{Format: "csv"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if job, err = c.Wait(ctx, job.ID, 10*time.Millisecond, nil); err != nil || job.Status != "completed" {
-			t.Fatalf("wait: %+v, %v", job, err)
-		}
-		stale := job.Location
-		b.clock.Advance(b.m.Config.DownloadTTL + time.Second)
-		if r := b.request(http.MethodGet, strings.TrimPrefix(stale, b.base), nil); r.status != http.StatusForbidden {
-			t.Fatalf("the old link answers %d, want 403", r.status)
-		}
-		saved, err := c.DownloadExport(ctx, job, filepath.Join(t.TempDir(), "dev.csv.gz"), false, nil)
-		if err != nil {
-			t.Fatalf("download: %v", err)
-		}
-		if saved.Rows != 3 || len(cliLines(t, saved.Path)) != 4 || job.Location == stale {
-			t.Errorf("saved %+v; location renewed: %v", saved, job.Location != stale)
-		}
-	})
-	t.Run("not gzip", func(t *testing.T) {
-		job := &client.Job{ID: "job_aaaaaaaaaaaaaaaa", Status: "completed", Format: "csv", Location: b.base + "/healthz"}
-		dir := t.TempDir()
-		_, err := b.cliClient(client.Options{}).DownloadExport(ctx, job, filepath.Join(dir, "x.csv.gz"), false, nil)
-		cliOneLine(t, err, "download the export of job job_aaaaaaaaaaaaaaaa: the file is not gzip")
-		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-			t.Errorf("left in the directory: %v", entries)
-		}
-	})
-}
-
-// The token is asked for once, and again only when it nears its expiry.
-func TestClientTokenCache(t *testing.T) {
+// The commands' errors of a refused credential and of a server that is
+// down, one line each (the client package's errors: httpapi/client_test.go).
+func TestCLIClientErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	var tokens atomic.Int32
-	now := time.Now()
-	var clock atomic.Int64
-	c := b.cliClient(client.Options{
-		HTTP: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			if r.URL.Path == "/oauth/token" {
-				tokens.Add(1)
-			}
-			return http.DefaultTransport.RoundTrip(r)
-		})},
-		Now: func() time.Time { return now.Add(time.Duration(clock.Load())) },
-	})
-	for range 3 {
-		if _, err := c.ListJobs(context.Background(), 0, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := tokens.Load(); n != 1 {
-		t.Errorf("%d token requests for 3 calls, want 1", n)
-	}
-	clock.Store(int64(b.m.Config.TokenTTL - 30*time.Second)) // within the renewal margin
-	if _, err := c.Token(context.Background()); err != nil {
+	_, _, err := cliRun("jobs", "list", "--url", b.base, "--client-id", b.id, "--client-secret", "wrong-secret")
+	cliOneLine(t, err, "server answered 401 Unauthorized (access_denied)")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n := tokens.Load(); n != 2 {
-		t.Errorf("%d token requests after nearing expiry, want 2", n)
-	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	_, _, err = cliRun("export", "--url", "http://"+addr, "--token", "t")
+	cliOneLine(t, err, "create the export: cannot reach "+addr+": dial tcp "+addr+": connect: connection refused")
 }
-
-// roundTripFunc is an http.RoundTripper of a function.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // With no credentials, the client commands use the data dir's admin client.
 func TestCLIAdminClientFile(t *testing.T) { // not parallel: it sets USERPORT_URL
@@ -372,29 +271,4 @@ func TestCLIJobsList(t *testing.T) {
 	}
 	_, _, err = cliRun(b.cliArgs("jobs", "list", "--per-page", "101")...)
 	cliOneLine(t, err, "list jobs: server answered 400 Bad Request (invalid_query_string)")
-}
-
-// A 429 with a short Retry-After is waited out; one with a long wait (the
-// tenant's bound of pending exports) is the error.
-func TestClientRateLimited(t *testing.T) {
-	t.Parallel()
-	b := exStart(t, func(c *Config) { // no job worked: an export stays pending
-		c.RateLimit, c.RateBurst, c.MaxPendingExportsPerTenant, c.Jobs = 2, 1, 1, JobsNone
-	})
-	c := b.cliClient(client.Options{})
-	ctx := context.Background()
-	var apiErr *client.Error
-	for i := range 3 { // one a burst: the second and third wait about half a second each
-		if _, err := c.Job(ctx, "job_aaaaaaaaaaaaaaaa"); !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
-			t.Fatalf("call %d: %v, want the 404 after waiting", i, err)
-		}
-	}
-	if _, err := c.CreateExport(ctx, client.ExportRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := c.CreateExport(ctx, client.ExportRequest{})
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != 30*time.Second {
-		t.Fatalf("second export: %v", err)
-	}
-	cliOneLine(t, err, "create the export: server answered 429 Too Many Requests (too_many_requests): ")
 }

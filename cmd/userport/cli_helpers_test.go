@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/testutil"
 )
 
 // cliArgs is a client command's args followed by the flags that point it at
@@ -61,12 +62,4 @@ func cliNoPartFiles(t *testing.T, dir string) {
 }
 
 // cliOneLine fails unless err is one line containing want.
-func cliOneLine(t *testing.T, err error, want string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want one containing %q", want)
-	}
-	if s := err.Error(); !strings.Contains(s, want) || strings.ContainsAny(s, "\r\n") {
-		t.Errorf("error %q: want one line containing %q", s, want)
-	}
-}
+func cliOneLine(t *testing.T, err error, want string) { t.Helper(); testutil.WantOneLine(t, err, want) }

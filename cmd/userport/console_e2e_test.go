@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/s3test"
 )
 
@@ -205,7 +206,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if name := data.name; name != "dev.csv.gz" {
 		t.Errorf("downloaded as %q, want dev.csv.gz", name)
 	}
-	exCheckSeededCSV(t, b, exGunzip(t, data.body), n)
+	testutil.CheckStoreCSV(t, b.m.store, "dev", exGunzip(t, data.body), n)
 
 	consoleImport(t, p, importConn)
 	if ids, _ := b.exDocs(importConn); len(ids) != 2 {
@@ -396,7 +397,7 @@ func TestConsoleDownloadFromS3(t *testing.T) {
 		t.Fatalf("location %s is not on the S3 endpoint %s", loc, endpoint)
 	}
 	data := consoleDownload(t, p, id)
-	exCheckSeededCSV(t, b, exGunzip(t, data.body), n)
+	testutil.CheckStoreCSV(t, b.m.store, "dev", exGunzip(t, data.body), n)
 	if url := value(p, "read the page's address", chromedp.Location()); url != b.base+"/" {
 		t.Errorf("after the download the tab shows %s, want the console", url)
 	}

@@ -12,7 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -66,36 +65,11 @@ func (b *bundle) exPost(body string) *response {
 	return b.send(req)
 }
 
-// exJob is a job as GET /api/v2/jobs/{id} shows it.
-type exJob struct {
-	Type            string           `json:"type"`
-	Status          string           `json:"status"`
-	ConnectionID    string           `json:"connection_id"`
-	Format          string           `json:"format"`
-	Limit           json.Number      `json:"limit"`
-	Fields          []userport.Field `json:"fields"`
-	Connection      string           `json:"connection"`
-	CreatedAt       string           `json:"created_at"`
-	ID              string           `json:"id"`
-	PercentageDone  json.Number      `json:"percentage_done"`
-	TimeLeftSeconds json.Number      `json:"time_left_seconds"`
-	Location        string           `json:"location"`
-	StatusDetails   string           `json:"status_details"`
-
-	raw []byte
-}
+// exJob is a job, an export or an import, as GET /api/v2/jobs/{id} shows it.
+type exJob = testutil.Job
 
 // exDecodeJob decodes a job body, keeping numbers as written.
-func exDecodeJob(t *testing.T, body []byte) *exJob {
-	t.Helper()
-	j := &exJob{raw: body}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(j); err != nil {
-		t.Fatalf("decode job %s: %v", body, err)
-	}
-	return j
-}
+func exDecodeJob(t *testing.T, body []byte) *exJob { t.Helper(); return testutil.DecodeJob(t, body) }
 
 // exCreate posts body and returns the created job, failing unless the answer
 // is 200.
@@ -119,10 +93,14 @@ func (b *bundle) exJob(id string) *exJob {
 }
 
 // exWait polls the job until it is completed, failed or expired.
-func (b *bundle) exWait(id string) *exJob {
+func (b *bundle) exWait(id string) *exJob { b.t.Helper(); return b.waitJob(id, 60*time.Second) }
+
+// waitJob polls the job until it is completed, failed or expired, failing
+// after timeout.
+func (b *bundle) waitJob(id string, timeout time.Duration) *exJob {
 	b.t.Helper()
 	var j *exJob
-	testutil.WaitFor(b.t, 60*time.Second, "job "+id+" to end", func() (string, bool) {
+	testutil.WaitFor(b.t, timeout, "job "+id+" to end", func() (string, bool) {
 		j = b.exJob(id)
 		switch j.Status {
 		case "completed", "failed", "expired":
@@ -179,18 +157,8 @@ func exWantHeader(t *testing.T, r *response, name, want string) {
 	}
 }
 
-// exCheckSeededCSV checks a CSV file of the n users of the tenant "dev"
-// with the default fields against the store.
-func exCheckSeededCSV(t *testing.T, b *bundle, data []byte, n int) {
-	t.Helper()
-	testutil.CheckStoreCSV(t, b.m.store, "dev", data, n)
-}
-
 // exGunzip decompresses a whole gzip file.
 func exGunzip(t *testing.T, data []byte) []byte { return testutil.Gunzip(t, data) }
-
-// exKeys returns the keys of a JSON object in the order they are written.
-func exKeys(t *testing.T, body []byte) []string { return testutil.JSONKeys(t, body) }
 
 // exStoredJob reads a job from the store.
 func (b *bundle) exStoredJob(id string) (*userport.Job, error) {
@@ -271,11 +239,6 @@ func exFromTemplate(t *testing.T, tmpl string) Config {
 func exPoll(t *testing.T, timeout time.Duration, what string, fn func() bool) {
 	t.Helper()
 	testutil.Eventually(t, timeout, what, fn)
-}
-
-// exErrorBody is the Management API error body, for exact comparisons.
-func exErrorBody(status int, code, message string) string {
-	return testutil.ErrorBody(status, code, message)
 }
 
 // exMust fails on err.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -20,6 +21,8 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
 	"github.com/userport/userport/vault"
@@ -37,13 +40,13 @@ func TestExportSurvivesPostgresRestart(t *testing.T) {
 	const users = 20_000
 	srv := pgtest.StartServer(t)
 	cfg := exConfig(t)
-	cfg.DatabaseURL, cfg.Jobs, cfg.MasterKey = srv.URL, JobsInline, vault.NewMasterKey()
+	cfg.DatabaseURL, cfg.Jobs, cfg.MasterKey = srv.URL, config.JobsInline, vault.NewMasterKey()
 	// The export's first write waits until the server is down.
 	writing, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	b := startMain(t, cfg, newTestClock(), func(m *Main) {
 		m.wrapBlobs = func(real userport.BlobStore) userport.BlobStore {
-			return &faultyBlobs{BlobStore: real, write: func([]byte) error {
+			return &testutil.FaultyBlobs{BlobStore: real, Write: func(context.Context, []byte) error {
 				once.Do(func() { close(writing); <-release })
 				return nil
 			}}
@@ -204,14 +207,14 @@ func TestExportS3RefusesWrites(t *testing.T) {
 			bucket := s3test.NewBucket(t, client)
 			proxy := newRefusingS3(t, endpoint)
 			cfg := exConfig(t)
-			cfg.BlobURL, cfg.S3Endpoint, cfg.Jobs = "s3://"+bucket+"/exports/", proxy.url, JobsInline
+			cfg.BlobURL, cfg.S3Endpoint, cfg.Jobs = "s3://"+bucket+"/exports/", proxy.url, config.JobsInline
 			b := start(t, cfg, newTestClock())
 			// 2,200 users of 6 KB: a 13 MB export, two 5 MiB parts and a last one.
 			b.putBulkyUsers(b.connection("Username-Password-Authentication"), 2200, 4500)
 			proxy.refusal.Store(int32(tc.refusal))
 			j := b.exWait(b.exCreate(`{"format":"json"}`).ID)
 			if j.Status != "failed" || j.StatusDetails == "" || j.Location != "" {
-				t.Fatalf("export while S3 refuses writes: %s", j.raw)
+				t.Fatalf("export while S3 refuses writes: %s", j.Raw)
 			}
 			if tc.refusal == refuseAfterPart && proxy.parts.Load() == 0 {
 				t.Fatal("no part was uploaded before the refusal")

@@ -3,11 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -45,43 +39,8 @@ func newTestClock() *testClock {
 	return testutil.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 }
 
-// Generating a 2048-bit RSA key takes a noticeable part of a second, so the
-// servers of most tests share one, written into their data dir before Open.
-var (
-	sharedKeyOnce sync.Once
-	sharedKey     *rsa.PrivateKey
-	sharedKeyPEM  []byte
-)
-
-// testKey returns the signing key the servers of setup share, and its PEM.
-func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
-	t.Helper()
-	sharedKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			panic(err)
-		}
-		sharedKey, sharedKeyPEM = k, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	})
-	return sharedKey, sharedKeyPEM
-}
-
-// installTestKey writes the shared signing key into dataDir.
-func installTestKey(t *testing.T, dataDir string) {
-	t.Helper()
-	_, p := testKey(t)
-	dir := filepath.Join(dataDir, "signing-keys")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key-000001.pem"), p, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
+// installTestKey writes the signing key the servers of setup share into dataDir.
+func installTestKey(t *testing.T, dataDir string) { t.Helper(); testutil.InstallKey(t, dataDir) }
 
 // testConfig returns the configuration of a test server on 127.0.0.1:0 over dataDir.
 func testConfig(dataDir string) Config {

@@ -113,7 +113,7 @@ func imSeedFile(t *testing.T, n int) ([]byte, map[string]bool) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	conn := &userport.Connection{ID: "con_SSSSSSSSSSSSSSSS", Name: upa}
-	g := seed.New(7, "dev", conn, seedStart)
+	g := seed.New(7, "dev", conn, seed.Start)
 	ids := make(map[string]bool, n)
 	for range n {
 		u := g.Next()
@@ -146,21 +146,22 @@ func TestImportSurvivesKill(t *testing.T) {
 	var list []struct{ ID, Name string }
 	c.admin(http.MethodGet, "/connections", nil).decode(t, &list)
 	job := c.imImport(file, list[0].ID)
-	var seen *imJob
+	var seen *exJob
 	testutil.WaitFor(t, time.Minute, "the import to pass 25%", func() (string, bool) {
-		seen = c.imGet(job.ID)
+		seen = c.exJob(job.ID)
 		if seen.Status == "completed" {
 			t.Fatalf("the import is %s before it could be killed", seen.Status)
 		}
 		// well into the file: the restart skips many records
-		return seen.Status, seen.Status == "processing" && seen.PercentageDone != nil && *seen.PercentageDone >= 25
+		pct, err := seen.PercentageDone.Int64()
+		return seen.Status, seen.Status == "processing" && err == nil && pct >= 25
 	})
 	p.kill()
-	t.Logf("killed at %d%%", *seen.PercentageDone)
+	t.Logf("killed at %s%%", seen.PercentageDone)
 
 	start := time.Now()
 	p = imStartServe(t, bin, dir, addr)
-	done := c.imWait(job.ID, 3*time.Minute)
+	done := c.waitJob(job.ID, 3*time.Minute)
 	t.Logf("completed %v after the restart", time.Since(start))
 	want := userport.ImportSummary{Inserted: imCrashUsers, Total: imCrashUsers}
 	if done.Status != "completed" || done.Summary == nil || *done.Summary != want {

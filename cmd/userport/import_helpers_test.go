@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,22 +10,6 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/testutil"
 )
-
-// imJob is an import (or export) job as the API shows it.
-type imJob struct {
-	Type            string                  `json:"type"`
-	Status          string                  `json:"status"`
-	ConnectionID    string                  `json:"connection_id"`
-	Connection      string                  `json:"connection"`
-	CreatedAt       string                  `json:"created_at"`
-	ID              string                  `json:"id"`
-	ExternalID      string                  `json:"external_id"`
-	PercentageDone  *int                    `json:"percentage_done"`
-	TimeLeftSeconds *int                    `json:"time_left_seconds"`
-	Summary         *userport.ImportSummary `json:"summary"`
-	StatusDetails   string                  `json:"status_details"`
-	Location        string                  `json:"location"`
-}
 
 // imPart is one part of a multipart body: a field, or a file when File is set.
 type imPart = testutil.Part
@@ -37,57 +20,26 @@ func imField(name, value string) imPart { return imPart{Name: name, Value: value
 // imFile is the users file.
 func imFile(data []byte) imPart { return imPart{Name: "users", File: data} }
 
-// imUpload posts a multipart import request with a token of scopes (every
-// scope when none).
-func (b *bundle) imUpload(parts []imPart, scopes ...string) *response {
+// imUpload posts a multipart import request with a token of every scope.
+func (b *bundle) imUpload(parts []imPart) *response {
 	b.t.Helper()
 	body, contentType := testutil.Multipart(b.t, parts...)
-	tok := b.all
-	if len(scopes) > 0 {
-		tok = b.token(scopes...)
-	} else if tok == "" {
-		b.all = b.token()
-		tok = b.all
-	}
 	return b.request(http.MethodPost, "/api/v2/jobs/users-imports", body,
-		"Content-Type", contentType, "Authorization", "Bearer "+tok)
+		"Content-Type", contentType, "Authorization", "Bearer "+b.token())
 }
 
 // imImport uploads file into the connection conn and returns the pending job.
-func (b *bundle) imImport(file []byte, conn string, fields ...imPart) *imJob {
+func (b *bundle) imImport(file []byte, conn string) *exJob {
 	b.t.Helper()
-	r := b.imUpload(append([]imPart{imFile(file), imField("connection_id", conn)}, fields...))
+	r := b.imUpload([]imPart{imFile(file), imField("connection_id", conn)})
 	r.wantStatus(b.t, http.StatusAccepted)
-	var j imJob
-	r.decode(b.t, &j)
-	return &j
-}
-
-// imGet reads a job through the API.
-func (b *bundle) imGet(id string) *imJob {
-	b.t.Helper()
-	r := b.admin(http.MethodGet, "/jobs/"+id, nil)
-	r.wantStatus(b.t, http.StatusOK)
-	var j imJob
-	r.decode(b.t, &j)
-	return &j
-}
-
-// imWait polls a job until it is completed or failed.
-func (b *bundle) imWait(id string, timeout time.Duration) *imJob {
-	b.t.Helper()
-	var j *imJob
-	testutil.WaitFor(b.t, timeout, "job "+id+" to end", func() (string, bool) {
-		j = b.imGet(id)
-		return j.Status, j.Status == "completed" || j.Status == "failed"
-	})
-	return j
+	return exDecodeJob(b.t, r.body)
 }
 
 // imRun imports file into conn and waits for the job to complete.
-func (b *bundle) imRun(file []byte, conn string, fields ...imPart) *imJob {
+func (b *bundle) imRun(file []byte, conn string) *exJob {
 	b.t.Helper()
-	j := b.imWait(b.imImport(file, conn, fields...).ID, 2*time.Minute)
+	j := b.waitJob(b.imImport(file, conn).ID, 2*time.Minute)
 	if j.Status != "completed" {
 		b.t.Fatalf("import %s: %s (%s)", j.ID, j.Status, j.StatusDetails)
 	}
@@ -136,24 +88,13 @@ func (b *bundle) imErrors(id string) []imError {
 // downloaded (gzip'd) file.
 func (b *bundle) imExport() []byte {
 	b.t.Helper()
-	r := b.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
-	r.wantStatus(b.t, http.StatusOK)
-	var created imJob
-	r.decode(b.t, &created)
-	j := b.imWait(created.ID, 2*time.Minute)
+	j := b.waitJob(b.exCreate(`{"format":"json"}`).ID, 2*time.Minute)
 	if j.Status != "completed" || j.Location == "" {
 		b.t.Fatalf("export %s: %s (%s)", j.ID, j.Status, j.StatusDetails)
 	}
-	resp, err := b.client.Get(j.Location)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("download: %d %v", resp.StatusCode, err)
-	}
-	return data
+	r := b.exFetch(j.Location)
+	r.wantStatus(b.t, http.StatusOK)
+	return r.body
 }
 
 // imLines iterates over the users of an export file (gzip'd NDJSON, in
@@ -165,9 +106,6 @@ func imRead(t *testing.T, file []byte) *imLines { return &imLines{testutil.NewUs
 
 // next returns the next user without the attributes in drop, or nil at the end.
 func (l *imLines) next(drop ...string) map[string]any { return l.Next(drop...) }
-
-// imGunzip decompresses a gzip'd file.
-func imGunzip(t *testing.T, data []byte) []byte { return testutil.Gunzip(t, data) }
 
 // imNDJSON joins records into an NDJSON file.
 func imNDJSON(records ...string) []byte {

@@ -144,9 +144,9 @@ func TestServeWithoutJobs(t *testing.T) {
 	c := imClient(t, addr)
 	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var created imJob
+	var created exJob
 	r.decode(t, &created)
-	if j := c.imGet(created.ID); j.Status != "pending" {
+	if j := c.exJob(created.ID); j.Status != "pending" {
 		t.Fatalf("with no worker the export is %s, want pending", j.Status)
 	}
 
@@ -156,7 +156,7 @@ func TestServeWithoutJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
-	if j := c.imWait(created.ID, time.Minute); j.Status != "completed" {
+	if j := c.waitJob(created.ID, time.Minute); j.Status != "completed" {
 		t.Fatalf("after a worker started the export is %s (%s), want completed", j.Status, j.StatusDetails)
 	}
 }
@@ -172,10 +172,10 @@ func TestExportSurvivesWorkerKill(t *testing.T) {
 	c := imClient(t, addr)
 	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var created imJob
+	var created exJob
 	r.decode(t, &created)
 	testutil.WaitFor(t, time.Minute, "the export to be processing", func() (string, bool) {
-		j := c.imGet(created.ID)
+		j := c.exJob(created.ID)
 		if j.Status != "pending" && j.Status != "processing" {
 			t.Fatalf("the export is %s before its worker could be killed", j.Status)
 		}
@@ -184,11 +184,11 @@ func TestExportSurvivesWorkerKill(t *testing.T) {
 	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if j := c.imGet(created.ID); j.Status != "processing" {
+	if j := c.exJob(created.ID); j.Status != "processing" {
 		t.Fatalf("the export is %s right after its worker was killed; want processing", j.Status)
 	}
 	start := time.Now()
-	done := c.imWait(created.ID, 2*time.Minute)
+	done := c.waitJob(created.ID, 2*time.Minute)
 	if done.Status != "completed" || done.Location == "" {
 		t.Fatalf("after the kill the export is %s (%s)\n%s", done.Status, done.StatusDetails, p.logs.String())
 	}

@@ -66,7 +66,7 @@ func TestRestart(t *testing.T) {
 }
 
 // adminFile reads <dir>/admin-client.json, checking its mode.
-func adminFile(t *testing.T, dir string) adminClientFile {
+func adminFile(t *testing.T, dir string) auth.AdminFile {
 	t.Helper()
 	path := filepath.Join(dir, "admin-client.json")
 	st, err := os.Stat(path)
@@ -80,7 +80,7 @@ func adminFile(t *testing.T, dir string) adminClientFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f adminClientFile
+	var f auth.AdminFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

@@ -44,7 +44,7 @@ func TestLoadCommand(t *testing.T) {
 	if u := b.storedUser("auth0|a1"); u.ConnectionID != b.connection("Migrated").ID {
 		t.Errorf("user in %s, want the Migrated connection", u.ConnectionID)
 	}
-	j := b.imGet(m[1])
+	j := b.exJob(m[1])
 	if j.Status != "completed" || *j.Summary != (userport.ImportSummary{Inserted: 2, Failed: 1, Total: 3}) {
 		t.Errorf("job = %+v, summary %s", j, imSummary(j.Summary))
 	}

@@ -15,6 +15,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/testutil"
 )
 
@@ -87,7 +88,7 @@ func TestMetricsAfterExportAndImport(t *testing.T) {
 // writes is a JSON object, and a request's line carries its id.
 func TestJSONLogs(t *testing.T) {
 	cfg := exConfig(t)
-	cfg.LogFormat, cfg.LogLevel = LogJSON, "debug"
+	cfg.LogFormat, cfg.LogLevel = config.LogJSON, "debug"
 	logs := &syncBuffer{}
 	b := startMain(t, cfg, newTestClock(), func(m *Main) { m.Logger = newLogger(logs, &m.Config) })
 	b.request(http.MethodGet, "/no/such/path", nil, "X-Request-Id", "json-1").wantStatus(t, http.StatusNotFound)
@@ -114,10 +115,10 @@ func TestLogFormatSetting(t *testing.T) {
 		env, flag string
 		want      string // "" for an error
 	}{
-		{"", "", LogText},
-		{"json", "", LogJSON},
-		{"", "json", LogJSON},
-		{"json", "text", LogText},
+		{"", "", config.LogText},
+		{"json", "", config.LogJSON},
+		{"", "json", config.LogJSON},
+		{"json", "text", config.LogText},
 		{"JSON", "", ""},
 		{"", "yaml", ""},
 	} {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport/seed"
 )
 
 // TestCLIImportNewIDs: an export imports into another connection of its
@@ -15,7 +17,7 @@ func TestCLIImportNewIDs(t *testing.T) {
 	b := exStart(t, nil)
 	conn := b.connection(upa)
 	b.putUsers(conn, 0, 4)
-	if _, err := ensureConnection(b.ctx(), b.m.store, "dev", "Copy", b.clock); err != nil {
+	if _, err := seed.EnsureConnection(b.ctx(), b.m.store, "dev", "Copy", b.clock); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "export.ndjson.gz")

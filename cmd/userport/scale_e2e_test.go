@@ -31,6 +31,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/internal/testutil/s3test"
@@ -79,7 +80,7 @@ func scaleDatabase(t *testing.T) string {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes it to the server as a run-time parameter
 	u.RawQuery = q.Encode()
-	t.Setenv(envMasterKey, vault.NewMasterKey())
+	t.Setenv(config.EnvMasterKey, vault.NewMasterKey())
 	return u.String()
 }
 
@@ -180,7 +181,7 @@ func TestScaleMode(t *testing.T) {
 
 	start = time.Now()
 	csvFields := []map[string]string{{"name": "user_id"}, {"name": "email"}, {"name": "created_at"}}
-	var created []imJob
+	var created []exJob
 	for i := range 20 {
 		body := map[string]any{"format": "json"}
 		if i%2 == 1 {
@@ -188,7 +189,7 @@ func TestScaleMode(t *testing.T) {
 		}
 		r := c.admin(http.MethodPost, "/jobs/users-exports", body)
 		r.wantStatus(t, http.StatusOK)
-		var j imJob
+		var j exJob
 		r.decode(t, &j)
 		created = append(created, j)
 	}
@@ -210,7 +211,7 @@ func TestScaleMode(t *testing.T) {
 	// the River client of its last attempt, which each worker logs.
 	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var big imJob
+	var big exJob
 	r.decode(t, &big)
 	client := scaleRunner(t, c, e, big.ID)
 	victim := slices.IndexFunc(workers, func(w *imProcess) bool {
@@ -223,11 +224,11 @@ func TestScaleMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = workers[victim].cmd.Wait()
-	if j := c.imGet(big.ID); j.Status != "processing" {
+	if j := c.exJob(big.ID); j.Status != "processing" {
 		t.Fatalf("the export is %s right after its worker was killed; want processing", j.Status)
 	}
 	start = time.Now()
-	j := scaleWaitAll(t, c, []imJob{big}, time.Minute)[0]
+	j := scaleWaitAll(t, c, []exJob{big}, time.Minute)[0]
 	t.Logf("completed %v after its worker was killed", time.Since(start))
 	survivor := workers[1-victim]
 	if !strings.Contains(survivor.logs.String(), "export lost its worker") {
@@ -254,7 +255,7 @@ func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 		}
 		return "", false
 	})
-	if j := c.imGet(id); j.Status != "processing" {
+	if j := c.exJob(id); j.Status != "processing" {
 		t.Fatalf("the export is %s before its worker could be killed", j.Status)
 	}
 	return client
@@ -262,16 +263,16 @@ func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 
 // scaleWaitAll polls jobs until each is completed, failing t on a failed
 // one or after timeout; it returns them in order.
-func scaleWaitAll(t *testing.T, c *bundle, jobs []imJob, timeout time.Duration) []*imJob {
+func scaleWaitAll(t *testing.T, c *bundle, jobs []exJob, timeout time.Duration) []*exJob {
 	t.Helper()
-	done := make([]*imJob, len(jobs))
+	done := make([]*exJob, len(jobs))
 	testutil.WaitFor(t, timeout, "every export to complete", func() (string, bool) {
 		left := 0
 		for i, j := range jobs {
 			if done[i] != nil {
 				continue
 			}
-			switch g := c.imGet(j.ID); g.Status {
+			switch g := c.exJob(j.ID); g.Status {
 			case "completed":
 				done[i] = g
 			case "failed":
@@ -288,7 +289,7 @@ func scaleWaitAll(t *testing.T, c *bundle, jobs []imJob, timeout time.Duration) 
 // scaleDownload downloads a completed export from its location, which must
 // be a presigned link of the S3 service, not of the API, with plain
 // net/http: no token, no client of the test's.
-func scaleDownload(t *testing.T, c *bundle, j *imJob, s3Endpoint string) []byte {
+func scaleDownload(t *testing.T, c *bundle, j *exJob, s3Endpoint string) []byte {
 	t.Helper()
 	loc, err := url.Parse(j.Location)
 	if err != nil {
@@ -307,7 +308,7 @@ func scaleDownload(t *testing.T, c *bundle, j *imJob, s3Endpoint string) []byte 
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("download export %s: %d %v: %.200s", j.ID, resp.StatusCode, err, data)
 	}
-	return imGunzip(t, data)
+	return exGunzip(t, data)
 }
 
 // scaleSame returns got, failing t unless it equals want (nil: the first

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/vault"
 )
 
@@ -143,11 +144,11 @@ func TestScaleSecrets(t *testing.T) {
 	cb.api(http.MethodGet, "/connections", tokA, nil).wantStatus(t, http.StatusOK)
 	r := cb.api(http.MethodPost, "/jobs/users-exports", tokA, map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var job imJob
+	var job exJob
 	r.decode(t, &job)
-	var done *imJob
+	var done *exJob
 	exPoll(t, 60*time.Second, "the export to complete", func() bool {
-		done = ca.imGet(job.ID)
+		done = ca.exJob(job.ID)
 		return done.Status == "completed"
 	})
 	secretsDownloadOnB(t, done.Location, addrB)
@@ -231,9 +232,9 @@ func secretsDownloadOnB(t *testing.T, location, addrB string) {
 // which the new key alone opens them and the old one is refused.
 func secretsRotateMasterKey(t *testing.T, bin, databaseURL string) {
 	t.Helper()
-	old, fresh := os.Getenv(envMasterKey), vault.NewMasterKey()
+	old, fresh := os.Getenv(config.EnvMasterKey), vault.NewMasterKey()
 	list := func(key string) (string, error) {
-		env := append(withoutMasterKey(), envMasterKey+"="+key)
+		env := append(withoutMasterKey(), config.EnvMasterKey+"="+key)
 		out, err := secretsCommand(bin, env, "keys", "list", "--data-dir", t.TempDir(), "--database-url", databaseURL).CombinedOutput()
 		return string(out), err
 	}
@@ -255,7 +256,7 @@ func secretsRotateMasterKey(t *testing.T, bin, databaseURL string) {
 // withoutMasterKey is the test's environment without the master key settings.
 func withoutMasterKey() []string {
 	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, envMasterKey+"=") || strings.HasPrefix(kv, envMasterKeyFile+"=")
+		return strings.HasPrefix(kv, config.EnvMasterKey+"=") || strings.HasPrefix(kv, config.EnvMasterKeyFile+"=")
 	})
 }
 
@@ -274,18 +275,18 @@ func TestScaleSecretsStartFailures(t *testing.T) {
 	if err := os.WriteFile(other, []byte(vault.NewMasterKey()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	right := os.Getenv(envMasterKey)
+	right := os.Getenv(config.EnvMasterKey)
 	tests := []struct {
 		name string
 		env  []string
 		want string
 	}{
 		{"missing", nil, "scale mode (a postgres:// --database-url) needs USERPORT_MASTER_KEY or USERPORT_MASTER_KEY_FILE"},
-		{"malformed", []string{envMasterKey + "=correct-horse-battery-staple"}, "invalid USERPORT_MASTER_KEY: key 1 of 1: not 32 bytes in base64"},
-		{"wrong", []string{envMasterKey + "=" + vault.NewMasterKey()}, "wrong USERPORT_MASTER_KEY: it does not open the secrets in the database"},
-		{"wrong file", []string{envMasterKeyFile + "=" + other}, "wrong USERPORT_MASTER_KEY_FILE: it does not open the secrets in the database"},
-		{"missing file", []string{envMasterKeyFile + "=" + other + ".gone"}, "USERPORT_MASTER_KEY_FILE: open " + other + ".gone: no such file"},
-		{"both", []string{envMasterKey + "=" + right, envMasterKeyFile + "=" + other}, "set USERPORT_MASTER_KEY or USERPORT_MASTER_KEY_FILE, not both"},
+		{"malformed", []string{config.EnvMasterKey + "=correct-horse-battery-staple"}, "invalid USERPORT_MASTER_KEY: key 1 of 1: not 32 bytes in base64"},
+		{"wrong", []string{config.EnvMasterKey + "=" + vault.NewMasterKey()}, "wrong USERPORT_MASTER_KEY: it does not open the secrets in the database"},
+		{"wrong file", []string{config.EnvMasterKeyFile + "=" + other}, "wrong USERPORT_MASTER_KEY_FILE: it does not open the secrets in the database"},
+		{"missing file", []string{config.EnvMasterKeyFile + "=" + other + ".gone"}, "USERPORT_MASTER_KEY_FILE: open " + other + ".gone: no such file"},
+		{"both", []string{config.EnvMasterKey + "=" + right, config.EnvMasterKeyFile + "=" + other}, "set USERPORT_MASTER_KEY or USERPORT_MASTER_KEY_FILE, not both"},
 	}
 	commands := [][]string{
 		{"serve", "--jobs", "none", "--addr", imFreeAddr(t)},

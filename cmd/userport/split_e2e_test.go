@@ -111,12 +111,12 @@ func TestScaleModeSplitExport(t *testing.T) {
 	t.Setenv("USERPORT_MAX_EXPORTS_PER_TENANT", "6")
 	e, c, _ := splitScaleStart(t, users)
 
-	var created []imJob
+	var created []exJob
 	for _, body := range splitBodies {
 		for _, b := range []map[string]any{body, cloneWith(body, "limit", users+1)} {
 			r := c.admin(http.MethodPost, "/jobs/users-exports", b)
 			r.wantStatus(t, http.StatusOK)
-			var j imJob
+			var j exJob
 			r.decode(t, &j)
 			created = append(created, j)
 		}
@@ -159,7 +159,7 @@ func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
 	e, c, workers := splitScaleStart(t, users)
 	r := c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json"})
 	r.wantStatus(t, http.StatusOK)
-	var split imJob
+	var split exJob
 	r.decode(t, &split)
 
 	// The range being written, its runner, and the worker that logged
@@ -195,9 +195,9 @@ func TestScaleModeSplitExportWorkerKilled(t *testing.T) {
 
 	r = c.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json", "limit": users + 1})
 	r.wantStatus(t, http.StatusOK)
-	var whole imJob
+	var whole exJob
 	r.decode(t, &whole)
-	done := scaleWaitAll(t, c, []imJob{split, whole}, 2*time.Minute)
+	done := scaleWaitAll(t, c, []exJob{split, whole}, 2*time.Minute)
 	survivor := workers[1-victim]
 	if !strings.Contains(survivor.logs.String(), "export part lost its worker; taken over") {
 		t.Errorf("the export completed, but range %d was not taken over", index)

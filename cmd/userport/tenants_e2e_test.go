@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/config"
 )
 
 // TestTenantsShareDataDir: a second tenant served from the same data dir
@@ -22,7 +25,7 @@ func TestTenantsShareDataDir(t *testing.T) {
 	files := map[string][]byte{}
 	for _, tenant := range []string{"dev", "other"} {
 		cfg := testConfig(dir)
-		cfg.Tenant, cfg.Jobs, cfg.AdminClientID, cfg.AdminClientSecret = tenant, JobsNone, "", ""
+		cfg.Tenant, cfg.Jobs, cfg.AdminClientID, cfg.AdminClientSecret = tenant, config.JobsNone, "", ""
 		servers[tenant] = start(t, cfg, newTestClock())
 		if tenant == "dev" {
 			files[tenant] = readFile(t, filepath.Join(dir, "admin-client.json"))
@@ -45,7 +48,7 @@ func TestTenantsShareDataDir(t *testing.T) {
 			t.Fatalf("token --tenant %s: %v", tenant, err)
 		}
 		b.api("GET", "/users", strings.TrimSpace(tok), nil).wantStatus(t, 200)
-		var f adminClientFile
+		var f auth.AdminFile
 		if err := json.Unmarshal(files[tenant], &f); err != nil {
 			t.Fatal(err)
 		}

@@ -86,3 +86,25 @@ func (l *UserLines) Next(drop ...string) map[string]any {
 	l.N++
 	return u
 }
+
+// NDJSONIDs returns the user_id of every line of an NDJSON export
+// (gunzipped), failing the test at a line without one.
+func NDJSONIDs(t testing.TB, data []byte) []string {
+	t.Helper()
+	var ids []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var u struct {
+			UserID string `json:"user_id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &u); err != nil || u.UserID == "" {
+			t.Fatalf("export line without a user_id (%v): %s", err, sc.Bytes())
+		}
+		ids = append(ids, u.UserID)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}

@@ -28,4 +28,7 @@ func TestFiles(t *testing.T) {
 	if u := l.Next(); u != nil || l.N != 2 {
 		t.Errorf("after the end: %v, N %d", u, l.N)
 	}
+	if got := NDJSONIDs(t, []byte("{\"user_id\":\"a\",\"x\":1}\n{\"user_id\":\"b\"}\n")); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("NDJSONIDs = %q", got)
+	}
 }

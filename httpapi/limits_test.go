@@ -1,4 +1,7 @@
-package main
+package httpapi_test
+
+// The request limits: a client's bucket, the failure buckets, and the
+// Cache-Control of the answers.
 
 import (
 	"net/http"
@@ -6,27 +9,19 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/userport/userport/httpapi"
 )
 
 // tooManyRequests is the body of a 429 for a spent rate limit, Auth0's.
 const tooManyRequests = `{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached","errorCode":"too_many_requests"}`
-
-// wantHeaders fails unless r has each header of want (name, value pairs).
-func wantHeaders(t *testing.T, r *response, want ...string) {
-	t.Helper()
-	for i := 0; i+1 < len(want); i += 2 {
-		if got := r.header.Get(want[i]); got != want[i+1] {
-			t.Errorf("%s = %q, want %q", want[i], got, want[i+1])
-		}
-	}
-}
 
 // TestNoStore checks that the Management API and /oauth/token answers, good
 // or bad, are Cache-Control: no-store, and that the JWKS and health keep theirs.
 func TestNoStore(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {b.secret}, "audience": {b.audience()}}
+	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID}, "client_secret": {adminSecret}, "audience": {b.audience()}}
 	tests := []struct {
 		name string
 		send func() *response
@@ -37,30 +32,29 @@ func TestNoStore(t *testing.T) {
 		{"unknown user", func() *response { return b.admin(http.MethodGet, "/users/auth0|nobody", nil) }, "no-store"},
 		{"no token", func() *response { return b.api(http.MethodGet, "/users", "", nil) }, "no-store"},
 		{"token", func() *response { return b.tokenForm(good) }, "no-store"},
-		{"bad secret", func() *response { return b.tokenForm(url.Values{"client_id": {b.id}, "client_secret": {"x"}}) }, "no-store"},
+		{"bad secret", func() *response { return b.tokenForm(url.Values{"client_id": {adminID}, "client_secret": {"x"}}) }, "no-store"},
 		{"jwks", func() *response { return b.request(http.MethodGet, "/.well-known/jwks.json", nil) }, "public, max-age=300"},
 		{"healthz", func() *response { return b.request(http.MethodGet, "/healthz", nil) }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.send().header.Get("Cache-Control"); got != tt.want {
-				t.Errorf("Cache-Control = %q, want %q", got, tt.want)
-			}
+			tt.send().wantHeader(t, "Cache-Control", tt.want)
 		})
 	}
 }
 
-// limitsStart starts a server whose buckets, of burst requests for clients
+// limitsSetup starts a server whose buckets, of burst requests for clients
 // and failures alike, do not refill during a test (one request in 1000 s).
-func limitsStart(t *testing.T, burst int) *bundle {
+func limitsSetup(t *testing.T, burst int) *env {
 	t.Helper()
-	return exStart(t, func(c *Config) {
-		c.RateLimit, c.RateBurst, c.FailureRateLimit, c.FailureBurst = 0.001, burst, 0.001, burst
+	return setup(t, func(s *httpapi.Server) {
+		s.RateLimits = httpapi.RateLimits{Rate: 0.001, Burst: burst, FailureRate: 0.001, FailureBurst: burst}
 	})
 }
 
 // wantReset fails unless r's x-ratelimit-reset is spent requests' refill
-// (1000 s each) from now, within a second or two of test time.
+// (1000 s each) from now, within a second or two of test time: the buckets
+// count real time, not the service's clock.
 func wantReset(t *testing.T, r *response, spent int) {
 	t.Helper()
 	got, err := strconv.ParseInt(r.header.Get("X-Ratelimit-Reset"), 10, 64)
@@ -74,16 +68,17 @@ func wantReset(t *testing.T, r *response, spent int) {
 // Auth0's 429, and that every answer tells what is left.
 func TestClientRateLimit(t *testing.T) {
 	t.Parallel()
-	b := limitsStart(t, 3)
+	b := limitsSetup(t, 3)
+	tok := b.token() // the token request is not counted: it is no API request
 	for i := range 3 {
-		r := b.admin(http.MethodGet, "/users", nil)
+		r := b.api(http.MethodGet, "/users", tok, nil)
 		r.wantStatus(t, http.StatusOK)
-		wantHeaders(t, r, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
+		r.wantHeaders(t, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
 		wantReset(t, r, i+1)
 	}
-	r := b.admin(http.MethodGet, "/users", nil)
+	r := b.api(http.MethodGet, "/users", tok, nil)
 	r.want(t, http.StatusTooManyRequests, tooManyRequests)
-	wantHeaders(t, r, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
+	r.wantHeaders(t, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
 	wantReset(t, r, 3)
 	// Another token of the same client shares its bucket.
 	other := b.token("read:users")
@@ -97,22 +92,22 @@ func TestFailureRateLimit(t *testing.T) {
 	t.Parallel()
 	t.Run("bad secrets", func(t *testing.T) {
 		t.Parallel()
-		b := limitsStart(t, 3)
-		bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {"wrong"}, "audience": {b.audience()}}
+		b := limitsSetup(t, 3)
+		bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID}, "client_secret": {"wrong"}, "audience": {b.audience()}}
 		for i := range 3 {
 			r := b.tokenForm(bad)
 			r.wantOAuthError(t, http.StatusUnauthorized, "access_denied", "Unauthorized")
-			wantHeaders(t, r, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
+			r.wantHeaders(t, "X-Ratelimit-Limit", "3", "X-Ratelimit-Remaining", strconv.Itoa(2-i))
 		}
-		good := url.Values{"grant_type": {"client_credentials"}, "client_id": {b.id}, "client_secret": {b.secret}, "audience": {b.audience()}}
+		good := url.Values{"grant_type": {"client_credentials"}, "client_id": {adminID}, "client_secret": {adminSecret}, "audience": {b.audience()}}
 		r := b.tokenForm(good)
 		r.wantOAuthError(t, http.StatusTooManyRequests, "access_denied",
 			"Too many failed authentications for this client or address: retry in 1000 seconds")
-		wantHeaders(t, r, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
+		r.wantHeaders(t, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
 	})
 	t.Run("bad tokens", func(t *testing.T) {
 		t.Parallel()
-		b := limitsStart(t, 3)
+		b := limitsSetup(t, 3)
 		good := b.token()
 		for range 3 {
 			b.api(http.MethodGet, "/users", "not.a.token", nil).wantStatus(t, http.StatusUnauthorized)
@@ -120,6 +115,6 @@ func TestFailureRateLimit(t *testing.T) {
 		r := b.api(http.MethodGet, "/users", good, nil)
 		r.want(t, http.StatusTooManyRequests, `{"statusCode":429,"error":"Too Many Requests",`+
 			`"message":"Too many failed authentications from this address: retry in 1000 seconds","errorCode":"too_many_requests"}`)
-		wantHeaders(t, r, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
+		r.wantHeaders(t, "X-Ratelimit-Remaining", "0", "Retry-After", "1000")
 	})
 }
