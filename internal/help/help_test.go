@@ -81,3 +81,17 @@ func TestCompletion(t *testing.T) {
 		t.Error("tcsh: no error")
 	}
 }
+
+func TestUsageGroupsCommands(t *testing.T) {
+	cmds := []help.Command{
+		{Name: "help", Args: "[COMMAND]", Summary: "this help"},
+		{Name: "export", Args: "[flags]", Summary: "export users", Client: true},
+		{Name: "serve", Args: "[flags]", Summary: "run the API"},
+	}
+	got := help.Usage(cmds)
+	serve, export, helpAt := strings.Index(got, "userport serve [flags]"), strings.Index(got, "userport export [flags]"), strings.Index(got, "userport help [COMMAND]")
+	clients := strings.Index(got, "Client commands")
+	if serve < 0 || !(serve < clients && clients < export && export < helpAt) {
+		t.Errorf("Usage: want serve, then the client commands (export), then help; got\n%s", got)
+	}
+}
