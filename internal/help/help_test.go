@@ -102,8 +102,11 @@ func TestUsageGroupsCommands(t *testing.T) {
 func TestRunGroup(t *testing.T) {
 	ran := ""
 	subs := map[string]help.Sub{
-		"list": func(_ context.Context, args []string, _, _ io.Writer) error { ran = "list " + strings.Join(args, " "); return nil },
-		"get":  func(context.Context, []string, io.Writer, io.Writer) error { return nil },
+		"list": func(_ context.Context, args []string, _, _ io.Writer) error {
+			ran = "list " + strings.Join(args, " ")
+			return nil
+		},
+		"get": func(context.Context, []string, io.Writer, io.Writer) error { return nil },
 	}
 	for _, tt := range []struct {
 		args              []string
