@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/help"
 	"github.com/userport/userport/internal/report"
 )
 
@@ -18,7 +19,7 @@ strategies. Export and import take either as --connection. Run
 
 // runConnections implements `userport connections list`.
 func runConnections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return runSubcommand(ctx, "connections", helpText(connectionsHelp), map[string]subcommand{"list": runConnectionsList}, args, stdout, stderr)
+	return help.RunGroup(ctx, "connections", help.Text(connectionsHelp), map[string]help.Sub{"list": runConnectionsList}, args, stdout, stderr)
 }
 
 // runConnectionsList implements `userport connections list`: every

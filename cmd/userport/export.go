@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/progress"
+	"github.com/userport/userport/internal/report"
 )
 
 // runExport implements `userport export`: an export job created over HTTP,
@@ -37,10 +37,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *limit < 0 {
 		return errors.New("--limit must not be negative")
 	}
-	if err := checkOutput(*out, *force, *gunzip, stdout); err != nil {
+	if err := progress.CheckOutput(*out, *force, *gunzip, stdout); err != nil {
 		return err
 	}
-	warnFields(stderr, fields)
+	report.UnknownFields(stderr, fields)
 	c, err := rc.Client()
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out == client.Stdout {
 		info = stderr // stdout carries the file
 	}
-	job, err := exportJob(ctx, c, req, rc.PollInterval, info)
+	job, err := progress.Export(ctx, c, req, rc.PollInterval, info)
 	if err != nil {
 		return err
 	}
@@ -64,75 +64,5 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := client.CheckOutput(path, *force); err != nil { // the server's name, or a file created meanwhile
 		return err
 	}
-	return downloadExport(ctx, c, job, exportOutput{path, stdout, *gunzip}, start, info)
-}
-
-// checkOutput checks, before the job is created, that the export can be
-// written to out (client.CheckOutput), and that -o - would not send gzip to
-// a terminal.
-func checkOutput(out string, force, gunzip bool, stdout io.Writer) error {
-	if out == client.Stdout && !gunzip && progress.IsTerminal(stdout) {
-		return errors.New("-o - would write gzip to the terminal: pipe it, or add --gunzip")
-	}
-	return client.CheckOutput(out, force)
-}
-
-// warnFields warns on w of each field whose root is not a profile
-// attribute: its column would stay empty (the server takes it, as Auth0
-// does).
-func warnFields(w io.Writer, fields client.Fields) {
-	for _, name := range fields.Unknown() {
-		fmt.Fprintf(w, "warning: --field %s does not start with a user profile attribute (email, user_metadata, app_metadata, ...): its column will be empty\n", name)
-	}
-}
-
-// exportJob creates the export and follows it to its end, showing its
-// progress on w; it returns the completed job.
-func exportJob(ctx context.Context, c *client.Client, req client.ExportRequest, poll time.Duration, w io.Writer) (*client.Job, error) {
-	job, err := c.CreateExport(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	p := progress.NewJob(w, job)
-	if job, err = c.Wait(ctx, job.ID, poll, p.Show); err != nil {
-		return nil, err
-	}
-	if job.Status != "completed" {
-		return nil, fmt.Errorf("export job %s is %s: %s", job.ID, job.Status, job.StatusDetails)
-	}
-	return job, nil
-}
-
-// exportOutput is where an export's file goes: a path, or stdout when the
-// path is client.Stdout; gunzip'd or not.
-type exportOutput struct {
-	path   string
-	stdout io.Writer
-	gunzip bool
-}
-
-// downloadExport writes the completed job's file to out and prints what
-// was written on w.
-func downloadExport(ctx context.Context, c *client.Client, job *client.Job, out exportOutput, start time.Time, w io.Writer) error {
-	name := out.path
-	if name == client.Stdout {
-		name = "standard output"
-	}
-	onBytes, finish := progress.Bytes(w, "downloading "+name)
-	saved, err := out.save(ctx, c, job, onBytes)
-	finish()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "exported %d users to %s: %d bytes in %.2fs (job %s)\n",
-		saved.Rows, name, saved.Bytes, time.Since(start).Seconds(), job.ID)
-	return err
-}
-
-// save writes job's file to out, reporting the bytes received to onBytes.
-func (out exportOutput) save(ctx context.Context, c *client.Client, job *client.Job, onBytes func(done, total int64)) (*client.Saved, error) {
-	if out.path == client.Stdout {
-		return c.WriteExport(ctx, job, out.stdout, out.gunzip, onBytes)
-	}
-	return c.DownloadExport(ctx, job, out.path, out.gunzip, onBytes)
+	return progress.Download(ctx, c, job, progress.Output{Path: path, Stdout: stdout, Gunzip: *gunzip}, start, info)
 }

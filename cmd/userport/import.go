@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/userport/userport"
@@ -56,7 +53,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	job, err := importJob(ctx, c, rest[0], req, rc.PollInterval, out)
+	job, err := progress.Import(ctx, c, rest[0], req, rc.PollInterval, out)
 	if err != nil {
 		return err
 	}
@@ -67,52 +64,4 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	return report.Import(stdout, job, errs, time.Since(start), *asJSON)
-}
-
-// importJob uploads the file and follows the job to its end.
-func importJob(ctx context.Context, c *client.Client, path string, req client.ImportRequest, poll time.Duration, w io.Writer) (*client.Job, error) {
-	f, err := openImport(path, &req)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	onSent, finish := progress.Bytes(w, "uploading "+req.FileName)
-	switch {
-	case req.Size < 0:
-		fmt.Fprintf(w, "uploading %s\n", req.FileName)
-	case onSent != nil:
-		req.Progress = func(sent int64) { onSent(sent, req.Size) }
-	default:
-		fmt.Fprintf(w, "uploading %s: %d bytes\n", req.FileName, req.Size)
-	}
-	job, err := c.CreateImport(ctx, req)
-	finish()
-	if err != nil {
-		return nil, err
-	}
-	p := progress.NewJob(w, job)
-	return c.Wait(ctx, job.ID, poll, p.Show)
-}
-
-// openImport opens the file to import, path or standard input for "-", and
-// sets req's file, its name and size (-1 for standard input: unknown).
-func openImport(path string, req *client.ImportRequest) (io.Closer, error) {
-	if path == "-" {
-		if progress.IsTerminal(os.Stdin) {
-			return nil, errors.New("import -: standard input is a terminal; pipe a file in (userport export -o - ... | userport import - ...)")
-		}
-		req.File, req.FileName, req.Size = os.Stdin, "stdin", -1
-		return io.NopCloser(nil), nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	req.File, req.FileName, req.Size = f, filepath.Base(path), st.Size()
-	return f, nil
 }

@@ -36,7 +36,7 @@ func writeJobsHelp(w io.Writer) {
 
 // runJobs implements `userport jobs get|list|errors`.
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return runSubcommand(ctx, "jobs", writeJobsHelp, map[string]subcommand{
+	return help.RunGroup(ctx, "jobs", writeJobsHelp, map[string]help.Sub{
 		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors,
 	}, args, stdout, stderr)
 }

@@ -26,8 +26,7 @@ type commandFunc = func(context.Context, []string, io.Writer, io.Writer) error
 // command is one entry of the command table: its help and how it runs.
 type command struct {
 	help.Command
-	run    commandFunc
-	client bool // speaks HTTP to a server (listed under the client commands)
+	run commandFunc
 }
 
 // commands is the command table: the top-level help, each command's help
@@ -37,58 +36,41 @@ var commands []command
 
 func init() { // in init: the table's entries refer to commands that use it
 	commands = []command{
-		{help.Command{Name: "serve", Args: "[flags]", Summary: "run the Management API and job workers on the embedded default"}, runServe, false},
-		{help.Command{Name: "worker", Args: "[flags]", Summary: "run job workers only, sharing the queue with serve"}, runWorker, false},
-		{help.Command{Name: "token", Args: "[flags]", Summary: "print an access token signed with the data dir's key, for the server its admin client file names"}, runToken, false},
+		{help.Command{Name: "serve", Args: "[flags]", Summary: "run the Management API and job workers on the embedded default"}, runServe},
+		{help.Command{Name: "worker", Args: "[flags]", Summary: "run job workers only, sharing the queue with serve"}, runWorker},
+		{help.Command{Name: "token", Args: "[flags]", Summary: "print an access token signed with the data dir's key, for the server its admin client file names"}, runToken},
 		{help.Command{Name: "keys", Args: "COMMAND", Summary: "list, rotate or retire the token signing keys; make a master key",
-			Subs: []string{"list", "rotate", "retire", "new-master-key"}}, runKeys, false},
-		{help.Command{Name: "seed", Args: "[flags]", Summary: "write N generated users into the store"}, runSeed, false},
-		{help.Command{Name: "bench", Args: "[flags]", Summary: "measure exports against the limit of scan + gzip"}, runBench, false},
-		{help.Command{Name: "load", Args: "FILE [flags]", Summary: "import a JSON-array or NDJSON file (gzip'd or not) straight into the store"}, runLoad, false},
-		{help.Command{Name: "loadtest", Args: "[flags]", Summary: "put a server (its own, seeded, or one on loopback) under load and report"}, runLoadtest, false},
-		{help.Command{Name: "export", Args: "[flags]", Summary: "export users to a file, with a progress bar"}, runExport, true},
-		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors"}, runImport, true},
+			Subs: []string{"list", "rotate", "retire", "new-master-key"}}, runKeys},
+		{help.Command{Name: "seed", Args: "[flags]", Summary: "write N generated users into the store"}, runSeed},
+		{help.Command{Name: "bench", Args: "[flags]", Summary: "measure exports against the limit of scan + gzip"}, runBench},
+		{help.Command{Name: "load", Args: "FILE [flags]", Summary: "import a JSON-array or NDJSON file (gzip'd or not) straight into the store"}, runLoad},
+		{help.Command{Name: "loadtest", Args: "[flags]", Summary: "put a server (its own, seeded, or one on loopback) under load and report"}, runLoadtest},
+		{help.Command{Name: "export", Args: "[flags]", Summary: "export users to a file, with a progress bar", Client: true}, runExport},
+		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors", Client: true}, runImport},
 		{help.Command{Name: "jobs", Args: "get ID | list | errors ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors",
-			Subs: []string{"get", "list", "errors"}}, runJobs, true},
+			Subs: []string{"get", "list", "errors"}, Client: true}, runJobs},
 		{help.Command{Name: "users", Args: "list | get ID | search QUERY", Summary: "list, show or search users (Auth0's q)",
-			Subs: []string{"list", "get", "search"}}, runUsers, true},
+			Subs: []string{"list", "get", "search"}, Client: true}, runUsers},
 		{help.Command{Name: "connections", Args: "list", Summary: "list the connections: ids, names, strategies",
-			Subs: []string{"list"}}, runConnections, true},
-		{help.Command{Name: "login", Args: "[flags]", Summary: "check a server's client credentials and save them, with its URL, as the default"}, runLogin, true},
-		{help.Command{Name: "logout", Summary: "remove the saved credentials"}, runLogout, true},
-		{help.Command{Name: "help", Args: "[COMMAND]", Summary: "this help, or a command's"}, nil, false},
-		{help.Command{Name: "version", Summary: "the version of this binary (also --version, -v)"}, runVersion, false},
-		{help.Command{Name: "completion", Args: "bash|zsh|fish", Summary: "print the shell completion script (bash: source <(userport completion bash))"}, runCompletion, false},
+			Subs: []string{"list"}, Client: true}, runConnections},
+		{help.Command{Name: "login", Args: "[flags]", Summary: "check a server's client credentials and save them, with its URL, as the default", Client: true}, runLogin},
+		{help.Command{Name: "logout", Summary: "remove the saved credentials", Client: true}, runLogout},
+		{help.Command{Name: "help", Args: "[COMMAND]", Summary: "this help, or a command's"}, nil},
+		{help.Command{Name: "version", Summary: "the version of this binary (also --version, -v)"}, runVersion},
+		{help.Command{Name: "completion", Args: "bash|zsh|fish", Summary: "print the shell completion script (bash: source <(userport completion bash))"}, runCompletion},
 	}
 }
 
 // usage is the top-level help, from the command table.
-func usage() string {
-	var b strings.Builder
-	b.WriteString("userport moves users out of (and into) an identity system in bulk.\n\nUsage:\n")
-	line := func(c command) {
-		fmt.Fprintf(&b, "  userport %-35s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Summary)
+func usage() string { return help.Usage(helpTable()) }
+
+// helpTable is the command table's help.
+func helpTable() []help.Command {
+	table := make([]help.Command, len(commands))
+	for i, c := range commands {
+		table[i] = c.Command
 	}
-	for _, c := range commands {
-		if !c.client && c.Name != "help" && c.Name != "version" && c.Name != "completion" {
-			line(c)
-		}
-	}
-	b.WriteString("\nClient commands (over HTTP, to a userport server or an Auth0 tenant; the server is --url, else\n" +
-		"USERPORT_URL, else the profile `userport login` saved, else the local server's admin client file):\n")
-	for _, c := range commands {
-		if c.client {
-			line(c)
-		}
-	}
-	b.WriteString("\n")
-	for _, c := range commands {
-		if c.Name == "help" || c.Name == "version" || c.Name == "completion" {
-			line(c)
-		}
-	}
-	b.WriteString("\nRun 'userport help COMMAND' or 'userport COMMAND -h' for a command's flags.\n")
-	return b.String()
+	return table
 }
 
 func main() {
@@ -204,17 +186,15 @@ func runCompletion(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if len(rest) != 1 || !slices.Contains(help.Shells, rest[0]) {
 		return fmt.Errorf("name a shell: userport completion %s", strings.Join(help.Shells, "|"))
 	}
-	var table []help.Command
 	flags := map[string][]string{}
 	for _, c := range commands {
-		table = append(table, c.Command)
 		for _, key := range completionKeys(c) {
 			var out bytes.Buffer
 			_ = run(ctx, append(strings.Fields(key), "-h"), &out, io.Discard)
 			flags[key] = help.FlagNames(out.String())
 		}
 	}
-	return help.Completion(stdout, rest[0], table, flags)
+	return help.Completion(stdout, rest[0], helpTable(), flags)
 }
 
 // completionKeys are the names whose flags c's completion offers: none

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/config"
+	"github.com/userport/userport/internal/help"
 	"github.com/userport/userport/internal/report"
 )
 
@@ -22,37 +21,9 @@ JSON), or the users an Auth0 search query (v3 syntax, as GET /api/v2/users?q=)
 matches. Run 'userport users list -h' (get, search) for the flags.
 `
 
-// subcommand is a command under another (jobs get, users list).
-type subcommand = func(context.Context, []string, io.Writer, io.Writer) error
-
-// runSubcommand runs the subcommand of group (jobs, users) that args[0]
-// names, or prints the group's help.
-func runSubcommand(ctx context.Context, group string, writeHelp func(io.Writer), subs map[string]subcommand, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		if sub, ok := subs[args[0]]; ok {
-			return sub(ctx, args[1:], stdout, stderr)
-		}
-	}
-	writeHelp(stderr)
-	names := slices.Sorted(func(yield func(string) bool) {
-		for name := range subs {
-			if !yield(name) {
-				return
-			}
-		}
-	})
-	switch {
-	case len(args) == 0:
-		return fmt.Errorf("name a %s command: %s", group, strings.Join(names, ", "))
-	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
-		return flag.ErrHelp
-	}
-	return fmt.Errorf("unknown %s command %q", group, args[0])
-}
-
 // runUsers implements `userport users list|get|search`.
 func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return runSubcommand(ctx, "users", helpText(usersHelp), map[string]subcommand{
+	return help.RunGroup(ctx, "users", help.Text(usersHelp), map[string]help.Sub{
 		"list": runUsersList, "get": runUsersGet, "search": runUsersSearch,
 	}, args, stdout, stderr)
 }
@@ -112,9 +83,4 @@ func runUsersGet(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	return report.JSON(stdout, u)
-}
-
-// helpText is a writer of a fixed help text, for runSubcommand.
-func helpText(text string) func(io.Writer) {
-	return func(w io.Writer) { fmt.Fprint(w, text) }
 }

@@ -35,6 +35,7 @@ type Command struct {
 	Args    string   // what follows the name: "FILE [flags]"
 	Summary string   // what it does, one line
 	Subs    []string // subcommands ("jobs": get, list, errors)
+	Client  bool     // speaks HTTP to a server (listed under the client commands)
 }
 
 // Render writes c's help: its usage, its summary and fs's flags in their

@@ -1,7 +1,10 @@
 package help_test
 
 import (
+	"bytes"
+	"context"
 	"flag"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -79,5 +82,51 @@ func TestCompletion(t *testing.T) {
 	}
 	if err := help.Completion(io.Discard, "tcsh", cmds, flags); err == nil {
 		t.Error("tcsh: no error")
+	}
+}
+
+func TestUsageGroupsCommands(t *testing.T) {
+	cmds := []help.Command{
+		{Name: "help", Args: "[COMMAND]", Summary: "this help"},
+		{Name: "export", Args: "[flags]", Summary: "export users", Client: true},
+		{Name: "serve", Args: "[flags]", Summary: "run the API"},
+	}
+	got := help.Usage(cmds)
+	serve, export, helpAt := strings.Index(got, "userport serve [flags]"), strings.Index(got, "userport export [flags]"), strings.Index(got, "userport help [COMMAND]")
+	clients := strings.Index(got, "Client commands")
+	if serve < 0 || !(serve < clients && clients < export && export < helpAt) {
+		t.Errorf("Usage: want serve, then the client commands (export), then help; got\n%s", got)
+	}
+}
+
+func TestRunGroup(t *testing.T) {
+	ran := ""
+	subs := map[string]help.Sub{
+		"list": func(_ context.Context, args []string, _, _ io.Writer) error {
+			ran = "list " + strings.Join(args, " ")
+			return nil
+		},
+		"get": func(context.Context, []string, io.Writer, io.Writer) error { return nil },
+	}
+	for _, tt := range []struct {
+		args              []string
+		wantErr, wantHelp string
+	}{
+		{[]string{"list", "-x"}, "", ""},
+		{nil, "name a jobs command: get, list", "JOBS HELP"},
+		{[]string{"-h"}, flag.ErrHelp.Error(), "JOBS HELP"},
+		{[]string{"nope"}, `unknown jobs command "nope"`, "JOBS HELP"},
+	} {
+		var stderr bytes.Buffer
+		err := help.RunGroup(context.Background(), "jobs", help.Text("JOBS HELP"), subs, tt.args, io.Discard, &stderr)
+		if got := fmt.Sprint(err); (err != nil || tt.wantErr != "") && got != tt.wantErr {
+			t.Errorf("RunGroup(%q) = %v, want %q", tt.args, err, tt.wantErr)
+		}
+		if stderr.String() != tt.wantHelp {
+			t.Errorf("RunGroup(%q) wrote %q, want %q", tt.args, stderr.String(), tt.wantHelp)
+		}
+	}
+	if ran != "list -x" {
+		t.Errorf("RunGroup ran %q, want list -x", ran)
 	}
 }

@@ -57,3 +57,12 @@ func pageLine(w io.Writer, what string, start, n, total int) error {
 	_, err := fmt.Fprintf(w, "%s %d-%d of %d\n", what, start+1, start+n, total)
 	return err
 }
+
+// UnknownFields warns on w of each field whose root is not a profile
+// attribute: its column would stay empty (the server takes it, as Auth0
+// does).
+func UnknownFields(w io.Writer, fields client.Fields) {
+	for _, name := range fields.Unknown() {
+		fmt.Fprintf(w, "warning: --field %s does not start with a user profile attribute (email, user_metadata, app_metadata, ...): its column will be empty\n", name)
+	}
+}

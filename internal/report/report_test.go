@@ -97,3 +97,18 @@ func TestJobs(t *testing.T) {
 		t.Errorf("an empty page: %v\n%s", err, out.String())
 	}
 }
+
+func TestUnknownFields(t *testing.T) {
+	var fields client.Fields
+	for _, f := range []string{"email", "emial", "user_metadata.plan=plan"} {
+		if err := fields.Set(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	report.UnknownFields(&b, fields)
+	want := "warning: --field emial does not start with a user profile attribute (email, user_metadata, app_metadata, ...): its column will be empty\n"
+	if b.String() != want {
+		t.Errorf("UnknownFields = %q, want %q", b.String(), want)
+	}
+}
