@@ -147,7 +147,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	c.admin(http.MethodGet, "/connections", nil).decode(t, &list)
 	job := c.imImport(file, list[0].ID)
 	var seen *exJob
-	testutil.WaitFor(t, time.Minute, "the import to pass 25%", func() (string, bool) {
+	testutil.WaitFor(t, 3*time.Minute, "the import to pass 25%", func() (string, bool) {
 		seen = c.exJob(job.ID)
 		if seen.Status == "completed" {
 			t.Fatalf("the import is %s before it could be killed", seen.Status)

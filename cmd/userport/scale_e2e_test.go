@@ -391,7 +391,7 @@ func TestScaleModeStartFailures(t *testing.T) {
 		{"bad S3 credentials", e.flags(), []string{"AWS_SECRET_ACCESS_KEY=not-the-secret"},
 			`access to bucket "` + bucket + `" at ` + e.s3Endpoint + ` denied: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`},
 		{"unreachable PostgreSQL", []string{"--database-url", "postgres://root@127.0.0.1:1/test?sslmode=disable&connect_timeout=5", "--blob-url", e.blobURL}, nil,
-			"open database: open postgres: migrate: userport error: code=unavailable message=The database is not available.: failed to connect to `user=root database=test`: 127.0.0.1:1"},
+			"open database: open postgres: migrate: The database is not available.: failed to connect to `user=root database=test`: 127.0.0.1:1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,8 @@ const (
 	// user and one import run.
 	Mixed Scenario = "mixed"
 	// Writes: a few clients only create users while the large export and
-	// the import run; the run ends when both are done or at its duration.
+	// the import run; the run ends when both are done and every client has
+	// had one answer, or at its duration.
 	Writes Scenario = "writes"
 )
 
@@ -223,12 +224,15 @@ func Run(ctx context.Context, cfg Config, t Target) (*Report, error) {
 		rep.LargeExport.Status = "not created"
 	}
 	background.Go(func() { rep.Import = r.importFile(file) })
-	var clients sync.WaitGroup
+	var clients, firsts sync.WaitGroup
+	firsts.Add(cfg.Clients)
 	for i := range cfg.Clients {
-		clients.Go(func() { r.simulate(i, t.ClientTokens[i%len(t.ClientTokens)]) })
+		clients.Go(func() { r.simulate(i, t.ClientTokens[i%len(t.ClientTokens)], firsts.Done) })
 	}
 	if cfg.Scenario == Writes {
-		go func() { background.Wait(); r.stop() }()
+		// Done when both background jobs are and every client has had
+		// one answer: jobs that finish fast must not cut every write.
+		go func() { background.Wait(); firsts.Wait(); r.stop() }()
 	}
 	clients.Wait()
 	r.stop()
@@ -307,11 +311,15 @@ func (r *run) findConnection(ctx context.Context) (*userport.Connection, error) 
 	return nil, fmt.Errorf("the server has no connection %q", r.cfg.Connection)
 }
 
-// simulate is client i: it loops until the run ends.
-func (r *run) simulate(i int, token string) {
-	var job string // the client's export, while it runs
+// simulate is client i: it loops until the run ends, calling answered once
+// its first request has its answer (or when it ends without one).
+func (r *run) simulate(i int, token string, answered func()) {
+	var once sync.Once
+	defer once.Do(answered) // a client that never sent still counts as done
+	var job string          // the client's export, while it runs
 	for n := 0; r.ctx.Err() == nil; n++ {
 		r.createUser(token, i, n)
+		once.Do(answered)
 		switch {
 		case r.cfg.Scenario == Writes:
 		case job == "":
