@@ -324,3 +324,39 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestLogFormatSetting checks --log-format and USERPORT_LOG_FORMAT: json and
+// text are taken, anything else stops the command naming the setting.
+func TestLogFormatSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env, flag string
+		want      string // "" for an error
+	}{
+		{"", "", config.LogText},
+		{"json", "", config.LogJSON},
+		{"", "json", config.LogJSON},
+		{"json", "text", config.LogText},
+		{"JSON", "", ""},
+		{"", "yaml", ""},
+	} {
+		t.Run(tc.env+"/"+tc.flag, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("USERPORT_LOG_FORMAT", tc.env)
+			}
+			var cfg config.Config
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			cfg.ServerFlags(fs)
+			args := []string{"--data-dir", t.TempDir()}
+			if tc.flag != "" {
+				args = append(args, "--log-format", tc.flag)
+			}
+			err := parse(fs, &cfg, args...)
+			switch {
+			case tc.want == "" && (err == nil || !strings.Contains(err.Error(), "USERPORT_LOG_FORMAT")):
+				t.Errorf("err = %v, want one naming USERPORT_LOG_FORMAT", err)
+			case tc.want != "" && (err != nil || cfg.LogFormat != tc.want):
+				t.Errorf("LogFormat = %q, err %v; want %q", cfg.LogFormat, err, tc.want)
+			}
+		})
+	}
+}
