@@ -112,3 +112,32 @@ func TestEnsureConnectionRefusesBadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteIsDeterministic: two empty stores seeded with the same seed
+// hold the same users, identifiers and documents (what seed --seed relies
+// on; moved from cmd/userport).
+func TestWriteIsDeterministic(t *testing.T) {
+	t.Parallel()
+	first := func() []string {
+		e := testutil.NewEmbedded(t)
+		g, _, err := seed.Continue(t.Context(), e.Store, 42, "dev", e.Conn, seed.Start)
+		if err == nil {
+			err = seed.Write(t.Context(), e.Store, g, 20, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		users, err := e.Store.ListUsers(t.Context(), userport.UserFilter{Tenant: "dev", Limit: 20})
+		if err != nil || len(users) != 20 {
+			t.Fatalf("ListUsers: %d users, %v", len(users), err)
+		}
+		docs := make([]string, len(users))
+		for i, u := range users {
+			docs[i] = u.UserID + " " + string(u.Doc)
+		}
+		return docs
+	}
+	if a, b := first(), first(); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("users differ between two runs with the same seed:\n%s\n%s", a[0], b[0])
+	}
+}

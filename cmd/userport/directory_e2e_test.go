@@ -59,31 +59,3 @@ func TestCLIDirectory(t *testing.T) {
 		t.Errorf("export --connection ID: %v\n%s", err, out)
 	}
 }
-
-// TestDirectoryHelp: the help of users and connections, and of each of
-// their commands, exits 0 and lists the flags (on stdout or stderr).
-func TestDirectoryHelp(t *testing.T) {
-	t.Parallel()
-	commands := map[string][]string{
-		"users":            {"Usage: userport users list | get ID | search QUERY"},
-		"users list":       {"-per-page", "-json", "USERPORT_URL"},
-		"users search":     {"Usage: userport users search QUERY", "-page", "USERPORT_TOKEN"},
-		"users get":        {"Usage: userport users get ID", "USERPORT_CLIENT_ID"},
-		"connections":      {"Usage: userport connections list"},
-		"connections list": {"-json", "USERPORT_URL"},
-		"import":           {"-new-ids"},
-	}
-	for cmd, want := range commands {
-		for _, args := range [][]string{append(strings.Fields(cmd), "-h"), append([]string{"help"}, strings.Fields(cmd)...)} {
-			out, errOut, err := cliRun(args...)
-			if err != nil {
-				t.Errorf("%v: %v", args, err)
-			}
-			for _, w := range want {
-				if !strings.Contains(out+errOut, w) {
-					t.Errorf("%v: help lacks %q:\n%s%s", args, w, out, errOut)
-				}
-			}
-		}
-	}
-}

@@ -19,13 +19,19 @@ func TestHelp(t *testing.T) {
 	commands := map[string][]string{
 		"serve": {"--addr", "USERPORT_ADDR"}, "worker": {"--data-dir"}, "token": {"--scopes"},
 		"seed": {"--users"}, "bench": {"--users"}, "loadtest": {"--duration"}, "load": {"--connection", "USERPORT_DATA_DIR"},
-		"export":      {"--connection-id", "--field", "--gunzip", "USERPORT_URL", "USERPORT_CLIENT_ID", "USERPORT_CLIENT_SECRET", "USERPORT_TOKEN"},
-		"import":      {"--upsert", "--external-id", "--json", "USERPORT_URL"},
-		"jobs get":    {"Usage: userport jobs get ID", "USERPORT_TOKEN"},
-		"jobs list":   {"--per-page", "USERPORT_URL"},
-		"jobs errors": {"--json", "USERPORT_CLIENT_ID"},
-		"jobs":        {"Usage: userport jobs get ID | list | errors ID", "userport jobs list [flags]", "userport jobs errors ID [flags]"},
-		"version":     {"Usage: userport version"},
+		"export":           {"--connection-id", "--field", "--gunzip", "USERPORT_URL", "USERPORT_CLIENT_ID", "USERPORT_CLIENT_SECRET", "USERPORT_TOKEN"},
+		"import":           {"--upsert", "--external-id", "--json", "--new-ids", "USERPORT_URL"},
+		"jobs get":         {"Usage: userport jobs get ID", "USERPORT_TOKEN"},
+		"jobs list":        {"--per-page", "USERPORT_URL"},
+		"jobs errors":      {"--json", "USERPORT_CLIENT_ID"},
+		"jobs":             {"Usage: userport jobs get ID | list | errors ID", "userport jobs list [flags]", "userport jobs errors ID [flags]"},
+		"version":          {"Usage: userport version"},
+		"users":            {"Usage: userport users list | get ID | search QUERY"},
+		"users list":       {"-per-page", "-json", "USERPORT_URL"},
+		"users search":     {"Usage: userport users search QUERY", "-page", "USERPORT_TOKEN"},
+		"users get":        {"Usage: userport users get ID", "USERPORT_CLIENT_ID"},
+		"connections":      {"Usage: userport connections list"},
+		"connections list": {"-json", "USERPORT_URL"},
 	}
 	for cmd, want := range commands {
 		for _, args := range [][]string{append(strings.Fields(cmd), "-h"), append(strings.Fields(cmd), "--help"), append([]string{"help"}, strings.Fields(cmd)...)} {

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,94 +100,5 @@ func TestJSONLogs(t *testing.T) {
 	}
 	if !sawRequest {
 		t.Errorf("no JSON line of the request json-1 with its route and status:\n%s", logs)
-	}
-}
-
-// TestLogFormatSetting checks --log-format and USERPORT_LOG_FORMAT: json and
-// text are taken, anything else stops the command naming the setting.
-func TestLogFormatSetting(t *testing.T) {
-	for _, tc := range []struct {
-		env, flag string
-		want      string // "" for an error
-	}{
-		{"", "", config.LogText},
-		{"json", "", config.LogJSON},
-		{"", "json", config.LogJSON},
-		{"json", "text", config.LogText},
-		{"JSON", "", ""},
-		{"", "yaml", ""},
-	} {
-		t.Run(tc.env+"/"+tc.flag, func(t *testing.T) {
-			if tc.env != "" {
-				t.Setenv("USERPORT_LOG_FORMAT", tc.env)
-			}
-			var cfg Config
-			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-			cfg.ServerFlags(fs)
-			args := []string{"--data-dir", t.TempDir()}
-			if tc.flag != "" {
-				args = append(args, "--log-format", tc.flag)
-			}
-			err := parseFlags(fs, args, &bytes.Buffer{}, &cfg)
-			switch {
-			case tc.want == "" && (err == nil || !strings.Contains(err.Error(), "USERPORT_LOG_FORMAT")):
-				t.Errorf("err = %v, want one naming USERPORT_LOG_FORMAT", err)
-			case tc.want != "" && (err != nil || cfg.LogFormat != tc.want):
-				t.Errorf("LogFormat = %q, err %v; want %q", cfg.LogFormat, err, tc.want)
-			}
-		})
-	}
-}
-
-// TestDashboardMetricsExist checks docs/grafana-dashboard.json: valid JSON,
-// and every metric its panels query is one the server exposes.
-func TestDashboardMetricsExist(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "grafana-dashboard.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-	}
-	if err := json.Unmarshal(data, &dash); err != nil {
-		t.Fatalf("the dashboard is not valid JSON: %v", err)
-	}
-	b := setup(t)
-	b.scrape()
-	fams := b.scrape() // the first scrape's request is in the HTTP histograms now
-	name := regexp.MustCompile(`\b(?:userport|go|process)_[a-z0-9_]+`)
-	exposed := func(n string) bool {
-		if fams[n] != nil {
-			return true
-		}
-		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			if f := fams[strings.TrimSuffix(n, suffix)]; strings.HasSuffix(n, suffix) && f != nil &&
-				(f.GetType() == dto.MetricType_HISTOGRAM || f.GetType() == dto.MetricType_SUMMARY) {
-				return true
-			}
-		}
-		return false
-	}
-	queried := 0
-	for _, p := range dash.Panels {
-		if len(p.Targets) == 0 {
-			t.Errorf("panel %q queries nothing", p.Title)
-		}
-		for _, tg := range p.Targets {
-			for _, n := range name.FindAllString(tg.Expr, -1) {
-				queried++
-				if !exposed(n) {
-					t.Errorf("panel %q queries %s, which /metrics does not expose", p.Title, n)
-				}
-			}
-		}
-	}
-	if queried < 10 {
-		t.Errorf("the dashboard queries %d metrics: the expressions were not read", queried)
 	}
 }

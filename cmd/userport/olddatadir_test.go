@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/userport/userport/internal/testutil"
@@ -84,16 +81,7 @@ func TestOldDataDir(t *testing.T) {
 // kidOf returns the kid in a token's header.
 func kidOf(t *testing.T, tok string) string {
 	t.Helper()
-	h, _, _ := strings.Cut(tok, ".")
-	var header struct {
-		Kid string `json:"kid"`
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(h)
-	if err == nil {
-		err = json.Unmarshal(raw, &header)
-	}
-	if err != nil {
-		t.Fatalf("token header: %v", err)
-	}
-	return header.Kid
+	header, _ := testutil.TokenParts(t, tok)
+	kid, _ := header["kid"].(string)
+	return kid
 }

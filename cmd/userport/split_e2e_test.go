@@ -3,13 +3,12 @@
 package main
 
 // A split export, cut into user_id ranges that several workers write at once
-// and joined, equals the unsplit export of the same users: in embedded mode
-// (SQLite, joined on local disk) and in scale mode through the built binary
-// (PostgreSQL, S3, serve --jobs none and two workers, joined in S3).
+// and joined, equals the unsplit export of the same users: in scale mode
+// through the built binary (PostgreSQL, S3, serve --jobs none and two
+// workers, joined in S3); httpapi tests it in embedded mode.
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -30,38 +29,6 @@ var splitBodies = []map[string]any{
 	{"format": "json"},
 	{"format": "csv"},
 	{"format": "csv", "fields": []map[string]string{{"name": "user_id"}, {"name": "email", "export_as": "Email"}, {"name": "created_at"}}},
-}
-
-// TestSplitExportEmbedded splits exports in embedded mode: three workers of
-// one process write three ranges, joined on local disk; each file,
-// decompressed, equals the unsplit export's, byte for byte.
-func TestSplitExportEmbedded(t *testing.T) {
-	t.Parallel()
-	const users = 3000
-	b := exStart(t, func(c *Config) {
-		c.ExportSplitParts, c.ExportSplitMinUsers, c.Workers, c.MaxExportsPerTenant = 3, 500, 3, 6
-	})
-	b.putUsers(b.connection("Username-Password-Authentication"), 0, users)
-	for _, body := range splitBodies {
-		t.Run(fmt.Sprint(body), func(t *testing.T) {
-			split := b.admin(http.MethodPost, "/jobs/users-exports", body)
-			split.wantStatus(t, http.StatusOK)
-			whole := cloneWith(body, "limit", users+1)
-			ref := b.admin(http.MethodPost, "/jobs/users-exports", whole)
-			ref.wantStatus(t, http.StatusOK)
-			s, w := b.exCompleted(exDecodeJob(t, split.body).ID), b.exCompleted(exDecodeJob(t, ref.body).ID)
-			got, want := b.exDownload(s), b.exDownload(w)
-			if !bytes.Equal(got, want) {
-				t.Errorf("the split export's file (%d bytes) differs from the unsplit one's (%d bytes)", len(got), len(want))
-			}
-			if parts, err := b.m.store.ListExportParts(b.ctx(), b.m.Config.Tenant, s.ID); err != nil || len(parts) != 3 {
-				t.Errorf("the split export has %d parts (%v), want 3", len(parts), err)
-			}
-			if parts, err := b.m.store.ListExportParts(b.ctx(), b.m.Config.Tenant, w.ID); err != nil || len(parts) != 0 {
-				t.Errorf("the limited export has %d parts (%v), want none", len(parts), err)
-			}
-		})
-	}
 }
 
 // splitScaleStart seeds users into a scale environment of t's own and

@@ -241,3 +241,122 @@ func TestParseCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesBadFlags checks that serve's flags refuse a bad setting
+// with a message that names it (cmd/userport checks the commands call this).
+func TestServeRefusesBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+		env  string // NAME=value of one environment variable
+	}{
+		{[]string{"--jobs", "sometimes"}, `invalid --jobs (USERPORT_JOBS) "sometimes"`, ""},
+		{[]string{"--jobs", ""}, "" /* empty is inline, as for a Config built in code */, ""},
+		{[]string{"--workers", "-1"}, "must not be negative", ""},
+		{[]string{"--tenant", "Not A Tenant"}, `invalid --tenant (USERPORT_TENANT) "Not A Tenant"`, ""},
+		{nil, `invalid --tenant (USERPORT_TENANT) "ACME"`, "USERPORT_TENANT=ACME"},
+		{nil, `invalid --log-level (USERPORT_LOG_LEVEL) "loud"`, "USERPORT_LOG_LEVEL=loud"},
+		{nil, `invalid --public-url (USERPORT_PUBLIC_URL) "up.example.com"`, "USERPORT_PUBLIC_URL=up.example.com"},
+		{nil, `invalid --jobs (USERPORT_JOBS) "child"`, "USERPORT_JOBS=child"},
+		{nil, `invalid --database-url (USERPORT_DATABASE_URL): want sqlite://PATH or postgres://..., not "mysql://db"`, "USERPORT_DATABASE_URL=mysql://db"},
+		{nil, `invalid --blob-url (USERPORT_BLOB_URL)`, "USERPORT_BLOB_URL=gs://bucket"},
+		{nil, `invalid USERPORT_S3_ENDPOINT: invalid endpoint "127.0.0.1:7070"`, "USERPORT_S3_ENDPOINT=127.0.0.1:7070"},
+		{nil, `invalid USERPORT_S3_PUBLIC_ENDPOINT: invalid endpoint "s3.example.com"`, "USERPORT_S3_PUBLIC_ENDPOINT=s3.example.com"},
+		{nil, "EXPORT_STALE_AFTER", "USERPORT_EXPORT_STALE_AFTER=-1s"},
+		{nil, "CLEANUP_INTERVAL", "USERPORT_CLEANUP_INTERVAL=-5m"},
+		{nil, `invalid USERPORT_MIN_TRANSFER_RATE "fast"`, "USERPORT_MIN_TRANSFER_RATE=fast"},
+		{nil, `invalid USERPORT_IDLE_TIMEOUT "60"`, "USERPORT_IDLE_TIMEOUT=60"},
+		{[]string{"--transfer-grace", "-1s"}, "must not be negative", ""},
+		{[]string{"--token-ttl", "721h"}, "invalid --token-ttl (USERPORT_TOKEN_TTL): token lifetime 721h0m0s is not between 1s and 720h0m0s", ""},
+		{[]string{"--token-ttl", "-1h"}, "invalid --token-ttl", ""},
+		{nil, "invalid --token-ttl", "USERPORT_TOKEN_TTL=8760h"},
+		// Every USERPORT_ twin that does not parse is an error naming it,
+		// never a silent default.
+		{nil, `invalid USERPORT_WORKERS "eight"`, "USERPORT_WORKERS=eight"},
+		{nil, `invalid USERPORT_DOWNLOAD_TTL "5 minutes"`, "USERPORT_DOWNLOAD_TTL=5 minutes"},
+		{nil, `invalid USERPORT_TOKEN_TTL "banana"`, "USERPORT_TOKEN_TTL=banana"},
+		{nil, `invalid USERPORT_MAX_IMPORT_BYTES "1GB"`, "USERPORT_MAX_IMPORT_BYTES=1GB"},
+		{nil, `invalid USERPORT_MAX_EXPORTS_PER_TENANT "2.5"`, "USERPORT_MAX_EXPORTS_PER_TENANT=2.5"},
+		{nil, `invalid USERPORT_MAX_IMPORTS_PER_TENANT ""`, "USERPORT_MAX_IMPORTS_PER_TENANT="},
+		{nil, `invalid USERPORT_IMPORT_CHUNK "30"`, "USERPORT_IMPORT_CHUNK=30"},
+		{nil, `invalid USERPORT_CLEANUP_INTERVAL "often"`, "USERPORT_CLEANUP_INTERVAL=often"},
+		{nil, `invalid USERPORT_KEY_REFRESH "soon"`, "USERPORT_KEY_REFRESH=soon"},
+		{nil, "USERPORT_KEY_REFRESH must not be negative", "USERPORT_KEY_REFRESH=-1s"},
+		// The master key seals secrets in the database only: set for the
+		// embedded default, it would suggest a protection that is not there.
+		{nil, "USERPORT_MASTER_KEY is set, but the embedded store keeps its keys in the data dir", "USERPORT_MASTER_KEY=oaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaE="},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_PARTS "four"`, "USERPORT_EXPORT_SPLIT_PARTS=four"},
+		{nil, `invalid USERPORT_EXPORT_SPLIT_MIN_USERS "250k"`, "USERPORT_EXPORT_SPLIT_MIN_USERS=250k"},
+		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
+		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
+		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
+		// A listen address that cannot be listened on stops the command
+		// before anything opens, naming the setting.
+		{[]string{"--metrics-addr", "nonsense"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "nonsense": want host:port`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:99999"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:99999": invalid port "99999"`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:": no port`, ""},
+		{[]string{"--metrics-addr", "127.0.0.1:-1"}, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "127.0.0.1:-1": invalid port`, ""},
+		{nil, `invalid --metrics-addr (USERPORT_METRICS_ADDR) "9090": want host:port`, "USERPORT_METRICS_ADDR=9090"},
+		{[]string{"--addr", "localhost"}, `invalid --addr (USERPORT_ADDR) "localhost": want host:port`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " ")+tt.env, func(t *testing.T) {
+			if name, value, ok := strings.Cut(tt.env, "="); ok {
+				t.Setenv(name, value)
+			}
+			if tt.want == "" {
+				var cfg config.Config
+				cfg.Jobs, cfg.Tenant, cfg.DataDir = "", "dev", t.TempDir()
+				if err := cfg.Validate(); err != nil {
+					t.Fatalf("Validate with empty Jobs: %v", err)
+				}
+				return
+			}
+			var cfg config.Config
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			cfg.ServerFlags(fs)
+			cfg.JobsFlag(fs)
+			cfg.MetricsFlag(fs)
+			err := parse(fs, &cfg, append([]string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, tt.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("serve %v = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestLogFormatSetting checks --log-format and USERPORT_LOG_FORMAT: json and
+// text are taken, anything else stops the command naming the setting.
+func TestLogFormatSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env, flag string
+		want      string // "" for an error
+	}{
+		{"", "", config.LogText},
+		{"json", "", config.LogJSON},
+		{"", "json", config.LogJSON},
+		{"json", "text", config.LogText},
+		{"JSON", "", ""},
+		{"", "yaml", ""},
+	} {
+		t.Run(tc.env+"/"+tc.flag, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("USERPORT_LOG_FORMAT", tc.env)
+			}
+			var cfg config.Config
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			cfg.ServerFlags(fs)
+			args := []string{"--data-dir", t.TempDir()}
+			if tc.flag != "" {
+				args = append(args, "--log-format", tc.flag)
+			}
+			err := parse(fs, &cfg, args...)
+			switch {
+			case tc.want == "" && (err == nil || !strings.Contains(err.Error(), "USERPORT_LOG_FORMAT")):
+				t.Errorf("err = %v, want one naming USERPORT_LOG_FORMAT", err)
+			case tc.want != "" && (err != nil || cfg.LogFormat != tc.want):
+				t.Errorf("LogFormat = %q, err %v; want %q", cfg.LogFormat, err, tc.want)
+			}
+		})
+	}
+}
