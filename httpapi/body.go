@@ -47,7 +47,7 @@ func readObject(w http.ResponseWriter, r *http.Request, allowed ...string) (obje
 
 // parseObject decodes data as a JSON object and checks its keys.
 func parseObject(data []byte, allowed []string) (object, error) {
-	data = bytes.TrimSpace(data)
+	data = bytes.Trim(data, jsonSpace)
 	if len(data) == 0 {
 		return nil, invalidBody("'Expected type object but found type null'.")
 	}
@@ -73,6 +73,10 @@ func parseObject(data []byte, allowed []string) (object, error) {
 	}
 	return o, nil
 }
+
+// jsonSpace is JSON's white space (RFC 8259): what may stand around a
+// body's value. Other white space (\v, \f, U+0085, ...) makes it invalid.
+const jsonSpace = " \t\r\n"
 
 // invalidJSON is jsonProblem's answer for a body that is not JSON at all.
 const invalidJSON = "Invalid JSON"
