@@ -79,3 +79,34 @@ func TestJobListPlan(t *testing.T) {
 func hasNode(n planNode, typ string) bool {
 	return n.NodeType == typ || slices.ContainsFunc(n.Plans, func(c planNode) bool { return hasNode(c, typ) })
 }
+
+// TestActiveJobCountsUseIndex checks that the counts every job creation
+// and start makes (the tenant's active jobs of one type, and those ahead of
+// a job) read the jobs_type_status index, not the table, with the active
+// statuses as a parameter (userport.ActiveJobStatuses).
+func TestActiveJobCountsUseIndex(t *testing.T) {
+	ctx := t.Context()
+	conn, _, _ := explainDB(t)
+	execAll(t, conn, `ANALYZE jobs`, `SET enable_seqscan = off`)
+	j := &userport.Job{Tenant: "t0", ID: "job_0000000000000001", Type: userport.JobUsersExport, CreatedAt: time.Now()}
+	for _, q := range []struct {
+		name, sql string
+		args      []any
+	}{
+		{"active", sqlCountActive, activeArgs(j.Tenant, j.Type)},
+		{"ahead", sqlCountAhead, aheadArgs(j)},
+	} {
+		var plan []byte
+		if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+q.sql, q.args...).Scan(&plan); err != nil {
+			t.Fatalf("%s: explain: %v", q.name, err)
+		}
+		var plans []struct{ Plan planNode }
+		if err := json.Unmarshal(plan, &plans); err != nil || len(plans) != 1 {
+			t.Fatalf("%s: plan %s: %v", q.name, plan, err)
+		}
+		seq, indexes := scans(plans[0].Plan, "jobs")
+		if seq > 0 || !slices.Contains(indexes, "jobs_type_status") {
+			t.Errorf("%s: %d sequential scans of jobs and indexes %q, want none and jobs_type_status; plan: %s", q.name, seq, indexes, plan)
+		}
+	}
+}

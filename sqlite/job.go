@@ -68,8 +68,11 @@ func checkActiveJobs(ctx context.Context, tx *sql.Tx, tenant string, typ userpor
 	return userport.CheckNewJob(typ, n, limit)
 }
 
-// sqlCountActive counts the active jobs of a tenant and type (activeArgs).
-var sqlCountActive = `SELECT count(*) FROM jobs WHERE tenant = ? AND type = ? AND status IN (` +
+// sqlCountActive counts the active jobs of a tenant and type (activeArgs),
+// through jobs_type_status: named, because for the jobs ahead of a job
+// (sqlCountAhead), which reads created_at from the rows, SQLite would
+// otherwise walk every job of the tenant by the primary key.
+var sqlCountActive = `SELECT count(*) FROM jobs INDEXED BY jobs_type_status WHERE tenant = ? AND type = ? AND status IN (` +
 	marks(len(userport.ActiveJobStatuses)) + `)`
 
 // activeArgs are the arguments of sqlCountActive: the tenant, the type and

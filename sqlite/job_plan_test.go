@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -17,5 +18,11 @@ func TestActiveJobCountPlan(t *testing.T) {
 	want := "SEARCH jobs USING COVERING INDEX jobs_type_status (type=? AND status=? AND tenant=?)"
 	if plan := queryPlan(t, db, sqlCountActive); plan != want {
 		t.Errorf("plan of %q is\n%s\nwant %s", sqlCountActive, plan, want)
+	}
+	// The jobs ahead of a job (StartJob, on every start) go through the
+	// same index; their creation time and id are read from the rows.
+	if plan := queryPlan(t, db, sqlCountAhead); !strings.HasPrefix(plan, "SEARCH jobs USING INDEX jobs_type_status (type=? AND status=? AND tenant=?)") &&
+		!strings.HasPrefix(plan, "SEARCH jobs USING COVERING INDEX jobs_type_status") {
+		t.Errorf("plan of %q is\n%s\nwant a search of jobs_type_status", sqlCountAhead, plan)
 	}
 }
