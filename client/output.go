@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/userport/userport/internal/countio"
 )
 
 // Stdout is the output path that names standard output.
@@ -87,23 +89,10 @@ func (c *Client) WriteExport(ctx context.Context, job *Job, w io.Writer, gunzip 
 		return nil, err
 	}
 	defer body.Close()
-	cw := &countWriter{w: w}
+	cw := &countio.Writer{W: w}
 	rows, err := copyExport(cw, body, job.Format, gunzip)
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return &Saved{Path: Stdout, Rows: rows, Bytes: cw.n}, nil
-}
-
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-// Write writes p to w and counts it.
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return &Saved{Path: Stdout, Rows: rows, Bytes: cw.N}, nil
 }

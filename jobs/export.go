@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/countio"
 )
 
 // ExportArgs is the River job that runs one users_export job.
@@ -155,7 +155,7 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 	if err != nil {
 		return 0, 0, err
 	}
-	cw := &countingWriter{w: bw}
+	cw := &countio.Writer{W: bw}
 	rows, err = w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
 	if err != nil {
 		return 0, 0, errors.Join(err, bw.Abort())
@@ -163,7 +163,7 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 	if err := bw.Commit(); err != nil {
 		return 0, 0, err
 	}
-	return rows, cw.n, nil
+	return rows, cw.N, nil
 }
 
 // reportProgress writes percentage_done and time_left_seconds, and the
@@ -306,17 +306,4 @@ func (w *exportWorker) untilAvailable(ctx context.Context, fn func(ctx context.C
 		case <-time.After(w.cfg.LimitRetry):
 		}
 	}
-}
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-// Write implements io.Writer.
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/countio"
 )
 
 // DefaultSplitMinUsers is the fewest users of one part of a split export.
@@ -264,12 +265,12 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 		if err != nil {
 			return 0, 0, err
 		}
-		cw := &countingWriter{w: bw}
+		cw := &countio.Writer{W: bw}
 		rows, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
 		if err != nil {
 			return 0, 0, errors.Join(err, bw.Abort())
 		}
-		return rows, cw.n, bw.Commit()
+		return rows, cw.N, bw.Commit()
 	}()
 	stop()
 	if errors.Is(context.Cause(ctx), userport.ErrPartLost) {
