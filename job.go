@@ -83,6 +83,14 @@ type Job struct {
 	Format Format
 	Limit  int     // 0: no limit
 	Fields []Field // the effective list
+	// Query is the export's "q" (a userport extension): an Auth0
+	// user-search query that selects the users; "" for every user.
+	Query string
+	// ChangesSince is the export's "changes_since" (a userport extension),
+	// the cursor as the client gave it: "" for a full export. Since is the
+	// Low of its watermark, read from it when the job was created.
+	ChangesSince string
+	Since        uint64
 
 	// Import parameters.
 	Upsert     bool
@@ -111,6 +119,16 @@ type Job struct {
 	FileName  string // "{tenant}.csv.gz"
 	Rows      int64
 	FileBytes int64
+	// The manifest of a completed export (GET /api/v2/jobs/{id}/manifest).
+	Tombstones  int64   // tombstones written (incremental exports)
+	SHA256      string  // hex sha256 of the stored file
+	FieldCounts []int64 // per field of Fields: the users that had a value
+	// Mark is the watermark taken before the export read any user, and
+	// MarkAt when: the manifest's cursor. HasMark is false for an export
+	// its limit cut short (its file is not the tenant at any point).
+	Mark    Watermark
+	MarkAt  time.Time
+	HasMark bool
 }
 
 // NewJob returns a new pending job of tenant and type typ, with a new id,
@@ -203,6 +221,10 @@ type ExportFile struct {
 	Name  string // "{tenant}.csv.gz"
 	Rows  int64
 	Bytes int64
+	// The manifest's facts (see Job).
+	Tombstones  int64
+	SHA256      string
+	FieldCounts []int64
 }
 
 // CompleteExport ends a running export as completed at now with its file.
