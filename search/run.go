@@ -46,44 +46,34 @@ type Result struct {
 // returns the page. It stops reading early when the candidates come in the
 // result's order and no total is asked for.
 func Run(ctx context.Context, st Store, r Request) (*Result, error) {
-	plan, err := resolvePlan(ctx, st, r)
+	plan, err := resolvePlan(ctx, st, r.Tenant, r.Query)
 	if err != nil {
 		return nil, err
 	}
 	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.ranges[0], r.Sort))
-	seen := map[string]bool{}
-	for _, rg := range plan.ranges {
-		first := pageSize
-		if c.ordered && !r.Totals {
-			first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+	first := pageSize
+	if c.ordered && !r.Totals {
+		first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+	}
+	err = eachCandidate(ctx, st, r.Tenant, plan.ranges, first, func(_ int, uid string, doc []byte, dup bool) bool {
+		if dup || (r.Query != nil && !r.Query.Match(doc)) {
+			return true
 		}
-		if err := scanRange(ctx, st, r, rg, first, func(uid string, doc []byte) bool {
-			if len(plan.ranges) > 1 {
-				if seen[uid] {
-					return true
-				}
-				seen[uid] = true
-			}
-			if r.Query != nil && !r.Query.Match(doc) {
-				return true
-			}
-			return c.add(uid, doc)
-		}); err != nil {
-			return nil, err
-		}
-		if c.done {
-			break
-		}
+		return c.add(uid, doc)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return c.result(), nil
 }
 
-// resolvePlan returns the query's plan, the whole tenant without one, with
-// connection names replaced by ids (a name no connection has: no range).
-func resolvePlan(ctx context.Context, st Store, r Request) (*keyPlan, error) {
+// resolvePlan returns the plan of q (nil: every user), the whole tenant
+// without one, with connection names replaced by ids (a name no connection
+// has: no range).
+func resolvePlan(ctx context.Context, st Store, tenant string, q *Query) (*keyPlan, error) {
 	var plan *keyPlan
-	if r.Query != nil {
-		plan = r.Query.plan()
+	if q != nil {
+		plan = q.plan()
 	}
 	if plan == nil {
 		return &keyPlan{ranges: []keyRange{{key: userport.KeyUserID}}}, nil
@@ -94,13 +84,13 @@ func resolvePlan(ctx context.Context, st Store, r Request) (*keyPlan, error) {
 			ranges = append(ranges, rg)
 			continue
 		}
-		c, err := st.FindConnectionByName(ctx, r.Tenant, rg.from)
+		c, err := st.FindConnectionByName(ctx, tenant, rg.from)
 		if userport.ErrorCode(err) == userport.ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		ranges = append(ranges, keyRange{key: rg.key, from: c.ID, to: c.ID, hasTo: true})
+		ranges = append(ranges, keyRange{key: rg.key, from: c.ID, to: c.ID, hasTo: true, node: rg.node})
 	}
 	return &keyPlan{ranges: ranges, cost: plan.cost}, nil
 }
@@ -115,11 +105,45 @@ func inOrder(rg keyRange, s Sort) bool {
 		(rg.key == userport.KeyLastLogin && s.field.name == "last_login"))
 }
 
+// eachCandidate calls fn with every user in ranges, range after range (the
+// first page of each first users long), until fn returns false. A user that
+// lies in several ranges comes once from each; all but one of them (or all,
+// when it does not match the query) are dups: it is not a dup in the first
+// range whose node it matches (see keyRange).
+func eachCandidate(ctx context.Context, st Store, tenant string, ranges []keyRange, first int,
+	fn func(rangeIndex int, uid string, doc []byte, dup bool) bool) error {
+	for i, rg := range ranges {
+		more := true
+		err := scanRange(ctx, st, tenant, rg, first, func(uid string, doc []byte) bool {
+			more = fn(i, uid, doc, len(ranges) > 1 && !firstRange(ranges, i, doc))
+			return more
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstRange reports whether ranges[i] is the first range whose node doc
+// matches.
+func firstRange(ranges []keyRange, i int, doc []byte) bool {
+	if n := ranges[i].node; n != nil && !n.match(doc) {
+		return false
+	}
+	for _, rg := range ranges[:i] {
+		if rg.node == nil || rg.node.match(doc) {
+			return false
+		}
+	}
+	return true
+}
+
 // scanRange calls fn with every user in one range, page by page (the first
 // of first users), until fn returns false.
-func scanRange(ctx context.Context, st Store, r Request, rg keyRange, first int, fn func(uid string, doc []byte) bool) error {
+func scanRange(ctx context.Context, st Store, tenant string, rg keyRange, first int, fn func(uid string, doc []byte) bool) error {
 	var page userport.UserPage
-	s := userport.UserKeyScan{Tenant: r.Tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: first}
+	s := userport.UserKeyScan{Tenant: tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: first}
 	for {
 		if err := st.ScanUserKeys(ctx, s, &page); err != nil {
 			return fmt.Errorf("search: %w", err)
