@@ -162,11 +162,8 @@ func (c *CSV) Encode(doc []byte) error {
 // user_id column(s), its deleted_at in the last column, every other cell
 // empty. Only an incremental export's encoder writes them.
 func (c *CSV) EncodeTombstone(t userport.Tombstone) error {
-	if err := c.out.ready(); err != nil {
+	if err := c.out.readyTombstone(c.deleted); err != nil {
 		return err
-	}
-	if !c.deleted {
-		return ErrNotIncremental
 	}
 	id := 0
 	for i := range c.vals {

@@ -182,6 +182,18 @@ func (o *output) ready() error {
 	return o.err
 }
 
+// readyTombstone returns the error that stops EncodeTombstone before it
+// starts: ready's, or ErrNotIncremental for a full export's encoder.
+func (o *output) readyTombstone(incremental bool) error {
+	if err := o.ready(); err != nil {
+		return err
+	}
+	if !incremental {
+		return ErrNotIncremental
+	}
+	return nil
+}
+
 // endRecord writes the buffer out once it is full enough.
 func (o *output) endRecord() error {
 	if len(o.buf) >= flushSize {

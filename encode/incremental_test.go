@@ -24,25 +24,7 @@ var testTombstones = []userport.Tombstone{
 // encoder for format and fields.
 func encodeIncremental(t testing.TB, format userport.Format, fields []userport.Field, docs [][]byte, tombs []userport.Tombstone) []byte {
 	t.Helper()
-	var out bytes.Buffer
-	enc, err := encode.NewIncremental(&out, format, fields)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range docs {
-		if err := enc.Encode(d); err != nil {
-			t.Fatalf("Encode(%s): %v", d, err)
-		}
-	}
-	for _, ts := range tombs {
-		if err := enc.EncodeTombstone(ts); err != nil {
-			t.Fatalf("EncodeTombstone(%v): %v", ts, err)
-		}
-	}
-	if err := enc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return encodeFile(t, encode.NewIncremental, format, fields, docs, tombs)
 }
 
 func TestGoldenIncremental(t *testing.T) {

@@ -102,11 +102,8 @@ func (n *NDJSON) Encode(doc []byte) error {
 // EncodeTombstone writes the line of a deleted user. Only an incremental
 // export's encoder writes them.
 func (n *NDJSON) EncodeTombstone(t userport.Tombstone) error {
-	if err := n.out.ready(); err != nil {
+	if err := n.out.readyTombstone(n.tombstones); err != nil {
 		return err
-	}
-	if !n.tombstones {
-		return ErrNotIncremental
 	}
 	n.out.buf = append(append(n.out.buf, `{"user_id":`...), quoteJSON(t.UserID)...)
 	n.out.buf = appendTime(append(n.out.buf, `,"deleted_at":"`...), t.DeletedAt)

@@ -2,10 +2,8 @@ package exporttest_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
 	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
@@ -87,15 +86,7 @@ func exportLines(t testing.TB, st export.Store, job *userport.Job) ([]string, ex
 	if err != nil {
 		t.Fatalf("export %+v: %v", job, err)
 	}
-	zr, err := gzip.NewReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(string(testutil.Gunzip(t, buf.Bytes())), "\n"), "\n")
 	if job.Format == userport.FormatCSV {
 		lines = lines[1:]
 	}
@@ -245,7 +236,9 @@ func testFilteredExports(t *testing.T, st export.Store) {
 
 // sortByUserID sorts NDJSON lines by their user_id.
 func sortByUserID(lines []string) {
-	slices.SortFunc(lines, func(a, b string) int { return strings.Compare(gjson.Get(a, "user_id").Str, gjson.Get(b, "user_id").Str) })
+	slices.SortFunc(lines, func(a, b string) int {
+		return strings.Compare(gjson.Get(a, "user_id").Str, gjson.Get(b, "user_id").Str)
+	})
 }
 
 // subset reports whether every line of got is in want, once.

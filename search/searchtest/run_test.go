@@ -225,24 +225,39 @@ func queries(f *fixture) []query {
 	}
 }
 
-func TestSearchSQLite(t *testing.T) {
-	t.Parallel()
+// openSQLite opens a new SQLite store, closed when the test ends.
+func openSQLite(t *testing.T) *sqlite.DB {
+	t.Helper()
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	testSearch(t, newFixture(t, db))
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
-func TestSearchPostgres(t *testing.T) {
-	t.Parallel()
+// openPostgres opens a PostgreSQL store in a new schema (the test skips
+// without USERPORT_TEST_DATABASE_URL), closed when the test ends.
+func openPostgres(t *testing.T) *postgres.DB {
+	t.Helper()
 	url, schema := pgtest.NewSchema(t)
 	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestSearchSQLite(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t)
+	testSearch(t, newFixture(t, db))
+}
+
+func TestSearchPostgres(t *testing.T) {
+	t.Parallel()
+	db := openPostgres(t)
 	testSearch(t, newFixture(t, db))
 }
 
@@ -329,11 +344,7 @@ func (c *countingStore) ScanUserKeys(ctx context.Context, s userport.UserKeyScan
 // metadata alone reads them all.
 func TestSearchReads(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t)
 	f := newFixture(t, db)
 	a := f.users[17]
 	tests := []struct {

@@ -1,15 +1,11 @@
 package searchtest_test
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
-	"github.com/userport/userport/sqlite"
 )
 
 // connections are the fixture's connections, by id.
@@ -20,22 +16,13 @@ var connections = map[string]string{
 
 func TestScanSQLite(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t)
 	testScan(t, newFixture(t, db), db)
 }
 
 func TestScanPostgres(t *testing.T) {
 	t.Parallel()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPostgres(t)
 	testScan(t, newFixture(t, db), db)
 }
 
@@ -104,11 +91,7 @@ func testScan(t *testing.T, f *fixture, st search.Scanner) {
 // reads nothing.
 func TestScanReadsOnePageOfOverlappingRanges(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t)
 	f := newFixture(t, db)
 	a := f.users[17]
 	for _, tt := range []struct {
