@@ -36,7 +36,7 @@ const (
 
 // Store is what an Exporter reads users from; userport.Store is one. A full
 // export reads keyset pages in user_id order (ReadUsers); a filtered one
-// (Job.Query) the search's index ranges (search.Scan); an incremental one
+// (Job.Query) the search's index ranges (search.Matches); an incremental one
 // (Job.ChangesSince) the changes and tombstones of a store that is a
 // ChangeReader too.
 type Store interface {
@@ -244,7 +244,7 @@ func (e *Exporter) level() int {
 
 // reader reads pages ahead of the encoder, straight into the batches the
 // encoder reads: the store writes each document once (a filtered export
-// copies its matches once more).
+// moves its matches forward in the page).
 type reader struct {
 	users    Store
 	job      *userport.Job
@@ -354,41 +354,33 @@ func (r *reader) readRange(ctx context.Context) error {
 }
 
 // readMatches reads the users that match the job's query, up to its limit,
-// in batches of a page of candidates.
+// a page of candidates at a time, straight into the batches.
 func (r *reader) readMatches(ctx context.Context) error {
-	limit := r.limit()
-	b, err := r.take(ctx)
-	if err != nil {
-		return err
-	}
-	var rows int64
-	var takeErr error
-	err = search.Scan(ctx, r.users, search.ScanRequest{Tenant: r.job.Tenant, Query: r.query,
-		ConnectionID: r.job.ConnectionID, PageSize: r.pageSize}, func(doc []byte, match bool) bool {
-		b.read++
-		if match {
-			b.page.Append(doc)
-			rows++
-		}
-		done := limit > 0 && rows == limit
-		if b.read < int64(r.pageSize) && !done {
-			return true
-		}
-		r.full <- b
-		b = nil
-		if done {
-			return false
-		}
-		b, takeErr = r.take(ctx)
-		return takeErr == nil
-	})
-	if b != nil && b.read > 0 {
-		r.full <- b
-	}
+	m, err := search.NewMatches(ctx, r.users, search.ScanRequest{Tenant: r.job.Tenant, Query: r.query,
+		ConnectionID: r.job.ConnectionID, PageSize: r.pageSize})
 	if err != nil {
 		return fmt.Errorf("read users: %w", err)
 	}
-	return takeErr
+	limit := r.limit()
+	for rows := int64(0); limit == 0 || rows < limit; {
+		b, err := r.take(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := m.Next(ctx, &b.page)
+		if err != nil {
+			return fmt.Errorf("read users: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if limit > 0 && rows+int64(b.page.Len()) > limit {
+			b.page.Ends = b.page.Ends[:limit-rows]
+		}
+		rows, b.read = rows+int64(b.page.Len()), int64(n)
+		r.full <- b
+	}
+	return nil
 }
 
 // readChanges reads the users changed since job.Since up to the job's
@@ -418,7 +410,7 @@ func (r *reader) readChanges(ctx context.Context) error {
 			s.AfterMark, s.AfterID = mark, b.page.Last
 		}
 		if r.query != nil {
-			keepMatches(&b.page, r.query)
+			r.query.Filter(&b.page)
 		}
 		rows, b.read = rows+int64(b.page.Len()), int64(n)
 		r.full <- b
@@ -442,21 +434,6 @@ func (r *reader) readChanges(ctx context.Context) error {
 			return nil
 		}
 	}
-}
-
-// keepMatches drops the documents of p that do not match q.
-func keepMatches(p *userport.UserPage, q *search.Query) {
-	w, kept, start := 0, 0, 0
-	for _, end := range p.Ends {
-		doc := p.Docs[start:end]
-		start = end
-		if q.Match(doc) {
-			w += copy(p.Docs[w:], doc) // never over a document not read yet
-			p.Ends[kept] = w
-			kept++
-		}
-	}
-	p.Docs, p.Ends = p.Docs[:w], p.Ends[:kept]
 }
 
 // drain lets the reader finish after the encoder stopped early.

@@ -46,25 +46,31 @@ type Result struct {
 // returns the page. It stops reading early when the candidates come in the
 // result's order and no total is asked for.
 func Run(ctx context.Context, st Store, r Request) (*Result, error) {
-	plan, err := resolvePlan(ctx, st, r.Tenant, r.Query)
+	m, err := newRunMatches(ctx, st, r)
 	if err != nil {
 		return nil, err
 	}
-	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.ranges[0], r.Sort))
-	first := pageSize
+	c := newCollector(r, len(m.ranges) == 1 && inOrder(m.ranges[0], r.Sort))
 	if c.ordered && !r.Totals {
-		first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+		m.first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+		m.startRange()
 	}
-	err = eachCandidate(ctx, st, r.Tenant, plan.ranges, first, func(_ int, uid string, doc []byte, dup bool) bool {
-		if dup || (r.Query != nil && !r.Query.Match(doc)) {
-			return true
+	var page userport.UserPage
+	for {
+		n, err := m.Next(ctx, &page)
+		if err != nil {
+			return nil, err
 		}
-		return c.add(uid, doc)
-	})
-	if err != nil {
-		return nil, err
+		if n == 0 {
+			return c.result(), nil
+		}
+		for i := range page.Len() {
+			doc := page.Doc(i)
+			if !c.add(gjson.GetBytes(doc, "user_id").Str, doc) {
+				return c.result(), nil
+			}
+		}
 	}
-	return c.result(), nil
 }
 
 // resolvePlan returns the plan of q (nil: every user), the whole tenant
@@ -103,65 +109,6 @@ func inOrder(rg keyRange, s Sort) bool {
 	}
 	return !s.desc && ((rg.key == userport.KeyCreatedAt && s.field.name == "created_at") ||
 		(rg.key == userport.KeyLastLogin && s.field.name == "last_login"))
-}
-
-// eachCandidate calls fn with every user in ranges, range after range (the
-// first page of each first users long), until fn returns false. A user that
-// lies in several ranges comes once from each; all but one of them (or all,
-// when it does not match the query) are dups: it is not a dup in the first
-// range whose node it matches (see keyRange).
-func eachCandidate(ctx context.Context, st Store, tenant string, ranges []keyRange, first int,
-	fn func(rangeIndex int, uid string, doc []byte, dup bool) bool) error {
-	for i, rg := range ranges {
-		more := true
-		err := scanRange(ctx, st, tenant, rg, first, func(uid string, doc []byte) bool {
-			more = fn(i, uid, doc, len(ranges) > 1 && !firstRange(ranges, i, doc))
-			return more
-		})
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
-}
-
-// firstRange reports whether ranges[i] is the first range whose node doc
-// matches.
-func firstRange(ranges []keyRange, i int, doc []byte) bool {
-	if n := ranges[i].node; n != nil && !n.match(doc) {
-		return false
-	}
-	for _, rg := range ranges[:i] {
-		if rg.node == nil || rg.node.match(doc) {
-			return false
-		}
-	}
-	return true
-}
-
-// scanRange calls fn with every user in one range, page by page (the first
-// of first users), until fn returns false.
-func scanRange(ctx context.Context, st Store, tenant string, rg keyRange, first int, fn func(uid string, doc []byte) bool) error {
-	var page userport.UserPage
-	s := userport.UserKeyScan{Tenant: tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: first}
-	for {
-		if err := st.ScanUserKeys(ctx, s, &page); err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-		for i := range page.Len() {
-			doc := page.Doc(i)
-			if !fn(gjson.GetBytes(doc, "user_id").Str, doc) {
-				return nil
-			}
-		}
-		if page.Len() < s.Limit {
-			return nil
-		}
-		s.AfterKey, s.AfterID, s.Limit = page.LastKey, page.Last, pageSize
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-	}
 }
 
 // hit is one matching document and its sort value.

@@ -17,8 +17,8 @@ const benchDBEnv = "USERPORT_BENCH_SQLITE"
 // BenchmarkFilteredExportSQLite runs whole exports (NDJSON, every root
 // attribute; and CSV of five fields) of the users of the file
 // $USERPORT_BENCH_SQLITE: the full export, filtered exports without an index
-// plan (every user read and matched; one filter keeps most users, one about
-// a fifth), and filtered exports an index serves (an hour of created_at; one
+// plan (every user read and matched; one filter keeps 98 % of the users, one
+// 63 %), and filtered exports an index serves (an hour of created_at; one
 // email). users/s counts the tenant's users, read or not, per second: the
 // A/B figure of a filter against the full export; reads/op the users read.
 func BenchmarkFilteredExportSQLite(b *testing.B) {
@@ -45,7 +45,7 @@ func BenchmarkFilteredExportSQLite(b *testing.B) {
 	for _, bc := range []struct{ name, q string }{
 		{"full", ""},
 		{"unindexed_most", `NOT blocked:true`},
-		{"unindexed_fifth", `app_metadata.plan:free`},
+		{"unindexed_plan", `app_metadata.plan:free`},
 		{"indexed_created_at_hour", `created_at:[2020-01-02T10:00 TO 2020-01-02T10:59]`},
 		{"indexed_email", `email:"` + page.LastKey + `"`},
 	} {

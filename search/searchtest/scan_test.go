@@ -2,8 +2,11 @@ package searchtest_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/userport/userport"
 
 	"github.com/userport/userport/search"
 )
@@ -44,19 +47,7 @@ func testScan(t *testing.T, f *fixture, st search.Scanner) {
 					want = append(want, u.id)
 				}
 			}
-			var got []string
-			read := 0
-			err := search.Scan(t.Context(), st, search.ScanRequest{Tenant: tenant, Query: parsed, ConnectionID: conn, PageSize: 300},
-				func(doc []byte, match bool) bool {
-					read++
-					if match {
-						got = append(got, ids([][]byte{doc})...)
-					}
-					return true
-				})
-			if err != nil {
-				t.Fatalf("Scan(%q, %q): %v", q.q, conn, err)
-			}
+			got, read := scan(t, st, search.ScanRequest{Tenant: tenant, Query: parsed, ConnectionID: conn, PageSize: 300})
 			slices.Sort(got)
 			if !slices.Equal(got, want) {
 				t.Errorf("%s (connection %q): %d matches, want %d; first differences: %v", q.q, conn, len(got), len(want), diff(got, want))
@@ -69,20 +60,40 @@ func testScan(t *testing.T, f *fixture, st search.Scanner) {
 	if indexed < 20 {
 		t.Errorf("%d queries read fewer users than the tenant's through an index, want at least 20", indexed)
 	}
-	// Without a query, every user (of the connection), in user_id order;
-	// and Scan stops when fn says so.
-	var all []string
-	if err := search.Scan(t.Context(), st, search.ScanRequest{Tenant: tenant, ConnectionID: "con_0000000000000001"}, func(doc []byte, match bool) bool {
-		if !match {
-			t.Fatal("a user is not a match of no query")
-		}
-		all = append(all, ids([][]byte{doc})...)
-		return len(all) < 700
-	}); err != nil {
-		t.Fatal(err)
+	// Without a query, every user (of the connection), in user_id order.
+	all, read := scan(t, st, search.ScanRequest{Tenant: tenant, ConnectionID: "con_0000000000000001"})
+	if len(all) != 1000 || read != 1000 || !slices.IsSorted(all) {
+		t.Errorf("no query: %d users of %d read (sorted %v), want the connection's 1000 in user_id order", len(all), read, slices.IsSorted(all))
 	}
-	if len(all) != 700 || !slices.IsSorted(all) || !strings.HasPrefix(all[0], "auth0|") {
-		t.Errorf("no query: %d users (sorted %v), want the first 700 in user_id order", len(all), slices.IsSorted(all))
+}
+
+// scan reads every match of r and returns their user_ids, and how many
+// candidates it read.
+func scan(t *testing.T, st search.Scanner, r search.ScanRequest) (ids []string, read int) {
+	t.Helper()
+	m, err := search.NewMatches(t.Context(), st, r)
+	if err != nil {
+		t.Fatalf("NewMatches(%+v): %v", r, err)
+	}
+	var page userport.UserPage
+	for {
+		n, err := m.Next(t.Context(), &page)
+		if err != nil {
+			t.Fatalf("Next(%+v): %v", r, err)
+		}
+		if n == 0 {
+			if page.Len() != 0 {
+				t.Fatalf("the last page has %d users", page.Len())
+			}
+			return ids, read
+		}
+		if page.Len() > n {
+			t.Fatalf("%d matches of %d candidates", page.Len(), n)
+		}
+		read += n
+		for i := range page.Len() {
+			ids = append(ids, gjson.GetBytes(page.Doc(i), "user_id").Str)
+		}
 	}
 }
 
@@ -108,16 +119,8 @@ func TestScanReadsOnePageOfOverlappingRanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		matches, reads := 0, 0
-		if err := search.Scan(t.Context(), db, search.ScanRequest{Tenant: tenant, Query: q, ConnectionID: tt.connection}, func(doc []byte, match bool) bool {
-			reads++
-			if match {
-				matches++
-			}
-			return true
-		}); err != nil {
-			t.Fatal(err)
-		}
+		got, reads := scan(t, db, search.ScanRequest{Tenant: tenant, Query: q, ConnectionID: tt.connection})
+		matches := len(got)
 		if matches != tt.matches || reads > tt.maxReads {
 			t.Errorf("%s: %d matches in %d reads, want %d in at most %d", tt.q, matches, reads, tt.matches, tt.maxReads)
 		}
