@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,10 +15,8 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 const tenant = "dev"
@@ -145,23 +142,14 @@ func queries(all []string) []string {
 
 func TestFilteredExportsSQLite(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQLite(t)
 	seedStore(t, db, 3000, 1000)
 	testFilteredExports(t, db)
 }
 
 func TestFilteredExportsPostgres(t *testing.T) {
 	t.Parallel()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t)
 	seedStore(t, db, 3000, 1000)
 	testFilteredExports(t, db)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +14,8 @@ import (
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 // changeStore is a store with change tracking.
@@ -39,22 +36,13 @@ func asChangeStore(t *testing.T, st userport.Store) changeStore {
 
 func TestIncrementalExportsSQLite(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQLite(t)
 	testIncrementalExports(t, asChangeStore(t, db), true)
 }
 
 func TestIncrementalExportsPostgres(t *testing.T) {
 	t.Parallel()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t)
 	// On PostgreSQL a watermark's Low is the xmin of a snapshot, which any
 	// transaction of the server holds back: an incremental file may hold
 	// users changed before its cursor too (never fewer).

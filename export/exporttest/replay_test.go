@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,30 +13,20 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 func TestReplayWithConcurrentWritersSQLite(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQLite(t)
 	testReplay(t, asChangeStore(t, db))
 }
 
 func TestReplayWithConcurrentWritersPostgres(t *testing.T) {
 	t.Parallel()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t)
 	testReplay(t, asChangeStore(t, db))
 }
 

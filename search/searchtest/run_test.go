@@ -4,18 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 // user is a seeded user decoded with encoding/json, for the plain filters
@@ -225,39 +223,15 @@ func queries(f *fixture) []query {
 	}
 }
 
-// openSQLite opens a new SQLite store, closed when the test ends.
-func openSQLite(t *testing.T) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// openPostgres opens a PostgreSQL store in a new schema (the test skips
-// without USERPORT_TEST_DATABASE_URL), closed when the test ends.
-func openPostgres(t *testing.T) *postgres.DB {
-	t.Helper()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestSearchSQLite(t *testing.T) {
 	t.Parallel()
-	db := openSQLite(t)
+	db := testutil.OpenSQLite(t)
 	testSearch(t, newFixture(t, db))
 }
 
 func TestSearchPostgres(t *testing.T) {
 	t.Parallel()
-	db := openPostgres(t)
+	db := pgtest.Open(t)
 	testSearch(t, newFixture(t, db))
 }
 
@@ -344,7 +318,7 @@ func (c *countingStore) ScanUserKeys(ctx context.Context, s userport.UserKeyScan
 // metadata alone reads them all.
 func TestSearchReads(t *testing.T) {
 	t.Parallel()
-	db := openSQLite(t)
+	db := testutil.OpenSQLite(t)
 	f := newFixture(t, db)
 	a := f.users[17]
 	tests := []struct {

@@ -7,6 +7,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
+	"github.com/userport/userport/internal/testutil/pgtest"
 
 	"github.com/userport/userport/search"
 )
@@ -19,13 +21,13 @@ var connections = map[string]string{
 
 func TestScanSQLite(t *testing.T) {
 	t.Parallel()
-	db := openSQLite(t)
+	db := testutil.OpenSQLite(t)
 	testScan(t, newFixture(t, db), db)
 }
 
 func TestScanPostgres(t *testing.T) {
 	t.Parallel()
-	db := openPostgres(t)
+	db := pgtest.Open(t)
 	testScan(t, newFixture(t, db), db)
 }
 
@@ -102,7 +104,7 @@ func scan(t *testing.T, st search.Scanner, r search.ScanRequest) (ids []string, 
 // reads nothing.
 func TestScanReadsOnePageOfOverlappingRanges(t *testing.T) {
 	t.Parallel()
-	db := openSQLite(t)
+	db := testutil.OpenSQLite(t)
 	f := newFixture(t, db)
 	a := f.users[17]
 	for _, tt := range []struct {
