@@ -24,6 +24,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	newIDs := fs.Bool("new-ids", false, "drop the file's user_id (and its own identity's): every user gets a new id, so that an export "+
+		"loads into another connection of its tenant (a userport extension)")
 	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock; "+
 		"longer than a server's imports (50ms), so the API's writes to the same store may wait about this long during a load")
 	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
@@ -54,7 +56,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer store.Close()
 	job := userport.NewJob(cfg.Tenant, userport.JobUsersImport, clock.Now())
-	job.ConnectionID, job.Connection, job.Upsert = conn.ID, conn.Name, *upsert // no UploadKey: the file is the caller's
+	job.ConnectionID, job.Connection, job.Upsert, job.NewIDs = conn.ID, conn.Name, *upsert, *newIDs // no UploadKey: the file is the caller's
 	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
 		return err
 	}

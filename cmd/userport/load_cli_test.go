@@ -163,3 +163,38 @@ func TestLoadEndsTheJobOnTheClock(t *testing.T) {
 			emb.Clock.Now(), imSummary(&want))
 	}
 }
+
+// TestLoadNewIDs: an export loads into another connection of its tenant
+// with --new-ids, where without it every user is DUPLICATED_USER (issue 25,
+// case 11, for `userport load` as for `userport import`).
+func TestLoadNewIDs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "users.ndjson")
+	data := imNDJSON(`{"email":"a@example.com","user_id":"a1","identities":[{"connection":"First","provider":"auth0","user_id":"a1","isSocial":false}]}`,
+		`{"email":"b@example.com","user_id":"auth0|b2"}`)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--connection", "First"}, "(2 inserted, 0 updated, 0 failed) into First"},
+		{[]string{"--connection", "Copy"}, "(0 inserted, 0 updated, 2 failed) into Copy"},
+		{[]string{"--connection", "Copy", "--new-ids"}, "(2 inserted, 0 updated, 0 failed) into Copy"},
+	} {
+		out, _, err := cliRun(append([]string{"load", file, "--data-dir", dir}, tt.args...)...)
+		if err != nil || !strings.Contains(out, tt.want) {
+			t.Fatalf("load %v: %v, output %q, want %q", tt.args, err, out, tt.want)
+		}
+	}
+	installTestKey(t, dir)
+	b := start(t, testConfig(dir), newTestClock())
+	if n := b.userCount(); n != 4 {
+		t.Errorf("%d users stored, want the 2 and their 2 copies", n)
+	}
+	if u := b.storedUser("auth0|a1"); u.ConnectionID != b.connection("First").ID {
+		t.Errorf("auth0|a1 in %s, want the First connection (the copy has a new id)", u.ConnectionID)
+	}
+}
