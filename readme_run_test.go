@@ -1,14 +1,12 @@
 package userport_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,31 +74,13 @@ func readmeEnv(bin, home string) []string {
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
-// serverLog is a server's log, written and read concurrently.
-type serverLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *serverLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *serverLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // startReadmeServer starts `userport serve` on 127.0.0.1:0 in dir, as the
 // README's serve commands would (its data in ./userport-data, its URL in
 // admin-client.json), waits until it serves and stops it when the test ends.
-func startReadmeServer(t *testing.T, exe, dir string, env []string) *serverLog {
+func startReadmeServer(t *testing.T, exe, dir string, env []string) *testutil.SyncBuffer {
 	t.Helper()
 	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0")
-	logs := &serverLog{}
+	logs := &testutil.SyncBuffer{}
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, logs, logs
 	cmd.WaitDelay = time.Minute
 	if err := cmd.Start(); err != nil {
