@@ -92,21 +92,7 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, p
 	}
 	t := &bench.Target{URL: m.URL(), Token: token, Tenant: m.Config.Tenant, Store: m.store, Blobs: m.blobs,
 		PID: m.jobsPID, TempDir: m.Config.DataDir}
-	for _, f := range formats {
-		r, err := bench.Export(ctx, t, f)
-		if err != nil {
-			return fmt.Errorf("%s export: %w", f, err)
-		}
-		r.Write(stdout, asJSON)
-	}
-	if paging > 0 {
-		n, secs, err := bench.Paging(ctx, t, paging)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "paging users=%d seconds=%.2f users/s=%.0f (GET /api/v2/users?per_page=100)\n", n, secs, float64(n)/secs)
-	}
-	return nil
+	return bench.Run(ctx, t, formats, paging, asJSON, stdout)
 }
 
 // openBenchServer starts the service of cfg, for bench and loadtest, with an
