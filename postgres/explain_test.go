@@ -42,6 +42,9 @@ var userLookups = []struct {
 	{"import: update all", "users_pkey", sqlImportUpdateAll, []any{"t0", "{auth0|00005,auth0|00007}", "{con_1,con_1}", "{a@x,b@x}",
 		`{"",""}`, `{"",""}`, nil, nil, `{"{}","{}"}`, `{"",""}`, "job_1"}},
 	{"import: rows by username", "users_username", sqlImportRowsByUsername, []any{"t0", "con_1", "{user5,user7}"}},
+	{"ReadChanges", "users_changes", sqlReadChanges, []any{"t0", "3", "900000", "3", "", 1000}},
+	{"ReadChanges, next page", "users_changes", sqlReadChanges, []any{"t0", "3", "900000", "500", "auth0|00005", 1000}},
+	{"ReadChanges of a connection", "users_changes", sqlReadConnChanges, []any{"t0", "3", "900000", "500", "auth0|00005", 1000, "con_1"}},
 }
 
 // TestUserLookupsUseIndexes explains every user lookup as a generic plan of
@@ -59,6 +62,49 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			seq, indexes := scans(root, "users")
 			if seq > 0 || !slices.ContainsFunc(strings.Split(l.index, "|"), func(ix string) bool { return slices.Contains(indexes, ix) }) {
 				t.Errorf("%d sequential scans of users and indexes %q, want none and %s:\n%s\nplan: %s", seq, indexes, l.index, l.sql, plan)
+			}
+		})
+	}
+}
+
+// TestChangeQueriesUseIndexes explains the tombstone statements as
+// TestUserLookupsUseIndexes does the user lookups: an incremental export's
+// page of tombstones reads tombstones_changes and looks each user up by its
+// key (no scan of users or tombstones); the cleanup's purge reads
+// tombstones_deleted; a delete writes its tombstone by key.
+func TestChangeQueriesUseIndexes(t *testing.T) {
+	conn, db, _ := explainDB(t)
+	createUsers(t, db, 2000)
+	for i := 0; i < 2000; i += 3 {
+		if err := db.DeleteUser(t.Context(), fmt.Sprint("t", i%2), fmt.Sprintf("auth0|%05d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	purgeBefore := time.Now()
+	execAll(t, conn, `ANALYZE users`, `ANALYZE tombstones`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
+	for _, l := range []struct {
+		name    string
+		indexes []string // every index the plan must read
+		sql     string
+		args    []any
+	}{
+		{"ReadTombstones", []string{"tombstones_changes", "users_pkey"}, sqlReadTombstones, []any{"t0", "3", "900000", "3", "", 1000, ""}},
+		{"ReadTombstones of a connection, next page", []string{"tombstones_changes", "users_pkey"}, sqlReadTombstones,
+			[]any{"t0", "3", "900000", "500", "auth0|00005", 1000, "con_1"}},
+		{"DeleteUser", []string{"users_pkey"}, sqlDeleteUser, []any{"t0", "auth0|00005"}},
+		{"PurgeTombstones", []string{"tombstones_deleted", "tombstones_pkey"}, sqlPurgeTombstones, []any{&purgeBefore, 5000}},
+	} {
+		t.Run(l.name, func(t *testing.T) {
+			root, plan := preparedPlan(t, conn, l.sql, l.args...)
+			seqUsers, indexes := scans(root, "users")
+			seqTombstones, _ := scans(root, "tombstones")
+			for _, ix := range l.indexes {
+				if !slices.Contains(indexes, ix) {
+					t.Errorf("plan does not read %s", ix)
+				}
+			}
+			if seqUsers+seqTombstones > 0 || t.Failed() {
+				t.Errorf("%d sequential scans of users, %d of tombstones, indexes %q:\n%s\nplan: %s", seqUsers, seqTombstones, indexes, l.sql, plan)
 			}
 		})
 	}
