@@ -21,9 +21,9 @@ var _ userport.ChangeStore = (*DB)(nil)
 // marks of committed transactions are exactly those up to the counter a
 // reader sees, and a later transaction's are above it.
 const (
-	qNextMark    = `UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`
-	qWatermark   = `SELECT seq FROM change_counter WHERE id = 1`
-	qTombstone   = `INSERT INTO tombstones (tenant, user_id, connection_id, deleted_at, change_seq) VALUES (?, ?, ?, ?, ?)
+	qNextMark  = `UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`
+	qWatermark = `SELECT seq FROM change_counter WHERE id = 1`
+	qTombstone = `INSERT INTO tombstones (tenant, user_id, connection_id, deleted_at, change_seq) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, user_id) DO UPDATE SET connection_id = excluded.connection_id,
 			deleted_at = excluded.deleted_at, change_seq = excluded.change_seq`
 	qHorizon = `SELECT mark FROM change_horizons WHERE tenant = ?`
