@@ -19,7 +19,8 @@ var _ userport.ChangeStore = (*DB)(nil)
 // watermark is a snapshot's xmin and xmax: every transaction below xmin has
 // ended (its changes are visible to any later read, or were rolled back),
 // so whatever a reader at the watermark could not see has an id of at least
-// xmin; transactions from xmax on had not started.
+// xmin; no transaction from xmax on had ended, and an export reads up to
+// it only (a later one's changes go to the next export).
 const (
 	sqlWatermark = `SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() AS s`
 	sqlHorizon   = `SELECT mark::text FROM change_horizons WHERE tenant = $1`
