@@ -71,8 +71,7 @@ func changeArgs(s userport.ChangeScan) []any {
 }
 
 // ReadChanges reads one keyset page of changed users into p, with one query
-// of its own, copying the documents from the driver's row buffer (as
-// ReadUsers).
+// of its own (readPage, as ReadUsers).
 func (db *DB) ReadChanges(ctx context.Context, s userport.ChangeScan, p *userport.UserPage) error {
 	p.Reset()
 	if s.Limit <= 0 {
@@ -84,25 +83,9 @@ func (db *DB) ReadChanges(ctx context.Context, s userport.ChangeScan, p *userpor
 	} else {
 		query = sqlReadConnChanges
 	}
-	var last, mark []byte
-	err := db.query(ctx, func(ctx context.Context, c querier) error {
-		rows, err := c.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v := rows.RawValues()
-			p.Append(v[0])
-			last, mark = append(last[:0], v[1]...), append(mark[:0], v[2]...)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		p.Reset()
+	if err := db.readPage(ctx, query, args, p); err != nil {
 		return fmt.Errorf("read changes: %w", err)
 	}
-	p.Last, p.LastKey = string(last), string(mark)
 	return nil
 }
 

@@ -156,6 +156,20 @@ func preparedPlan(t *testing.T, conn *pgx.Conn, query string, args ...any) (plan
 // its search_path set to that schema; both close, and the schema goes,
 // when the test ends.
 func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
+	conn, url, schema := schemaConn(t)
+	db, err := Open(t.Context(), url, Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return conn, db, schema
+}
+
+// schemaConn creates a new schema of USERPORT_TEST_DATABASE_URL (skipping
+// without it) and returns a connection whose search_path is that schema,
+// the URL and the schema's name; the connection closes, and the schema
+// goes, when the test ends.
+func schemaConn(t *testing.T) (*pgx.Conn, string, string) {
 	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
 	if url == "" {
 		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
@@ -172,12 +186,7 @@ func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
 	}
 	t.Cleanup(func() { conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`) })
 	execAll(t, conn, `SET search_path = `+schema)
-	db, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return conn, db, schema
+	return conn, url, schema
 }
 
 // execAll runs each statement on conn, in order; the test stops at the

@@ -1,14 +1,9 @@
 package postgres
 
 import (
-	"context"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/migrations"
@@ -19,21 +14,9 @@ import (
 // migration's transaction id), and their later updates and deletes are
 // tracked.
 func TestMigrateChangesKeepsUsers(t *testing.T) {
-	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
-	}
 	ctx := t.Context()
-	schema := "test_" + strings.ToLower(userport.RandomString(12))
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.WithoutCancel(ctx)) })
-	execAll(t, conn, `CREATE SCHEMA `+schema)
-	t.Cleanup(func() { conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`) })
-	execAll(t, conn, `SET search_path = `+schema,
-		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+	conn, url, schema := schemaConn(t)
+	execAll(t, conn, `CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
 	all, err := migrations.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)

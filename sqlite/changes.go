@@ -121,39 +121,11 @@ func (db *DB) ReadChanges(ctx context.Context, s userport.ChangeScan, p *userpor
 	if err != nil {
 		return fmt.Errorf("read changes: %w", err)
 	}
-	err = sc.readChanges(ctx, query, args, p)
+	err = sc.readKeys(ctx, query, args, p, func(n int64) string { return strconv.FormatInt(n, 10) })
 	db.scan.put(sc)
 	if err != nil {
 		p.Reset()
 		return fmt.Errorf("read changes: %w", err)
-	}
-	return nil
-}
-
-// readChanges runs one qReadChanges query on sc, appends each document to p
-// and sets p's cursor from the last row.
-func (sc *scanConn) readChanges(ctx context.Context, query string, args []any, p *userport.UserPage) error {
-	defer sc.c.SetInterrupt(sc.c.SetInterrupt(ctx))
-	st, err := sc.prepared(query)
-	if err != nil {
-		return err
-	}
-	if err := bindScan(st, args); err != nil {
-		return err
-	}
-	var lastID []byte
-	var lastMark int64
-	for st.Step() {
-		p.Docs = append(p.Docs, st.ColumnRawText(0)...)
-		p.Ends = append(p.Ends, len(p.Docs))
-		lastID = append(lastID[:0], st.ColumnRawText(1)...)
-		lastMark = st.ColumnInt64(2)
-	}
-	if err := st.Reset(); err != nil {
-		return err
-	}
-	if p.Len() > 0 {
-		p.Last, p.LastKey = string(lastID), strconv.FormatInt(lastMark, 10)
 	}
 	return nil
 }

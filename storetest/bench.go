@@ -102,13 +102,7 @@ func BenchWrites(b *testing.B, open func(b *testing.B) userport.Store) {
 			var batch []userport.ImportUser
 			for _, u := range append(prev, fresh...) {
 				doc := json.RawMessage(fmt.Sprintf(`{"user_id":%q,"email":%q,"user_metadata":{"v":%d}}`, u.UserID, u.Email, i))
-				batch = append(batch, userport.ImportUser{Record: record, User: u,
-					Echo: func() json.RawMessage { return json.RawMessage(`{}`) },
-					Update: func(old *userport.User) (*userport.User, error) {
-						x := *u
-						x.CreatedAt, x.Doc = old.CreatedAt, doc
-						return &x, nil
-					}})
+				batch = append(batch, upsertUser(u, record, doc))
 				record++
 			}
 			prev = fresh

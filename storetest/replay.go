@@ -330,14 +330,7 @@ func replayImporter(ctx context.Context, s userport.Store, stop <-chan struct{})
 			n := 5_000_000 + k*5 + i // half new, half imported by the batch before
 			u := newUser(replayTenant, connID(1), n)
 			u.Doc = replayDoc(u, k)
-			doc := u.Doc
-			batch = append(batch, userport.ImportUser{Record: record, User: u,
-				Echo: func() json.RawMessage { return json.RawMessage(`{}`) },
-				Update: func(old *userport.User) (*userport.User, error) {
-					x := *u
-					x.CreatedAt, x.Doc = old.CreatedAt, doc
-					return &x, nil
-				}})
+			batch = append(batch, upsertUser(u, record, u.Doc))
 			record++
 		}
 		b := &userport.ImportBatch{Tenant: j.Tenant, JobID: j.ID, ConnectionID: j.ConnectionID, Upsert: true,
@@ -346,6 +339,18 @@ func replayImporter(ctx context.Context, s userport.Store, stop <-chan struct{})
 			return err
 		}
 	}
+}
+
+// upsertUser is u as record of an upsert import: an existing user becomes
+// u with doc, keeping its creation time.
+func upsertUser(u *userport.User, record int64, doc json.RawMessage) userport.ImportUser {
+	return userport.ImportUser{Record: record, User: u,
+		Echo: func() json.RawMessage { return json.RawMessage(`{}`) },
+		Update: func(old *userport.User) (*userport.User, error) {
+			x := *u
+			x.CreatedAt, x.Doc = old.CreatedAt, doc
+			return &x, nil
+		}}
 }
 
 // testChangesReplayCatchesLateWatermark shows that the replay check above
