@@ -58,7 +58,9 @@ func (db *DB) writeUsers(ctx context.Context, fn func(tx *markedTx) error) error
 	}
 	defer rollback(tx)
 	m := &markedTx{Tx: tx, at: time.Now()}
-	if err := tx.QueryRowContext(ctx, qNextMark).Scan(&m.mark); err != nil {
+	// Without cancellation, as insertUsers' rows: the driver watches a
+	// cancellable context with a goroutine per statement.
+	if err := tx.QueryRowContext(context.WithoutCancel(ctx), qNextMark).Scan(&m.mark); err != nil {
 		return fmt.Errorf("advance the change counter: %w", err)
 	}
 	if err := fn(m); err != nil {
@@ -71,8 +73,10 @@ func (db *DB) writeUsers(ctx context.Context, fn func(tx *markedTx) error) error
 }
 
 // deleteUser deletes a user and leaves its tombstone: false if there was
-// no such user.
+// no such user. Its statements run without cancellation (a purge runs
+// thousands): the caller checks ctx between users.
 func (tx *markedTx) deleteUser(ctx context.Context, tenant, userID string) (bool, error) {
+	ctx = context.WithoutCancel(ctx)
 	var connectionID string
 	err := tx.QueryRowContext(ctx, qDeleteUser, tenant, userID).Scan(&connectionID)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -163,6 +163,9 @@ func (db *DB) PurgeConnection(ctx context.Context, tenant, id string, limit int)
 			return err
 		}
 		for _, userID := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if _, err := tx.deleteUser(ctx, tenant, userID); err != nil {
 				return err
 			}
