@@ -49,9 +49,19 @@ type markedTx struct {
 }
 
 // writeUsers runs fn in a transaction that advances the change counter
-// first, and commits it: the one place a change mark is taken. fn's error
-// is returned as is.
-func (db *DB) writeUsers(ctx context.Context, fn func(tx *markedTx) error) error {
+// first, and commits it: the one place a change mark is taken. An error of
+// the domain (a conflict, a user not found) is returned as is, any other
+// prefixed with what.
+func (db *DB) writeUsers(ctx context.Context, what string, fn func(tx *markedTx) error) error {
+	err := db.inMarkedTx(ctx, fn)
+	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return err
+}
+
+// inMarkedTx is writeUsers, fn's error returned as is.
+func (db *DB) inMarkedTx(ctx context.Context, fn func(tx *markedTx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

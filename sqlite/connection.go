@@ -157,7 +157,7 @@ func (db *DB) ListDeletedConnections(ctx context.Context) (_ []*userport.Connect
 func (db *DB) PurgeConnection(ctx context.Context, tenant, id string, limit int) (_ int, err error) {
 	defer mapBusy(&err)
 	var n int
-	err = db.writeUsers(ctx, func(tx *markedTx) error {
+	err = db.writeUsers(ctx, "purge connection", func(tx *markedTx) error {
 		ids, err := connUserIDs(ctx, tx.Tx, tenant, id, limit)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func (db *DB) PurgeConnection(ctx context.Context, tenant, id string, limit int)
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("purge connection: %w", err)
+		return 0, err
 	}
 	return n, nil
 }

@@ -70,7 +70,7 @@ func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*use
 func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
 	defer mapBusy(&err)
 	var s *userport.ImportState
-	err = db.writeUsers(ctx, func(tx *markedTx) error {
+	err = db.inMarkedTx(ctx, func(tx *markedTx) error {
 		var err error
 		s, err = userport.WriteImportBatch(ctx, &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}, b)
 		return err

@@ -35,7 +35,7 @@ func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*u
 		}
 		return nil
 	}
-	err = db.writeUsers(ctx, func(tx *markedTx) error {
+	return db.writeUsers(ctx, "load users", func(tx *markedTx) error {
 		indexes, err := dropUserIndexes(ctx, tx.Tx)
 		if err != nil {
 			return err
@@ -54,10 +54,6 @@ func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*u
 		}
 		return nil
 	})
-	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
-		return fmt.Errorf("load users: %w", err)
-	}
-	return err
 }
 
 // dropUserIndexes drops the secondary indexes of the users table and

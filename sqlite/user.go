@@ -20,11 +20,7 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) (err err
 	if len(users) == 0 {
 		return nil
 	}
-	err = db.writeUsers(ctx, func(tx *markedTx) error { return insertUsers(ctx, tx, users) })
-	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
-		return fmt.Errorf("create users: %w", err)
-	}
-	return err
+	return db.writeUsers(ctx, "create users", func(tx *markedTx) error { return insertUsers(ctx, tx, users) })
 }
 
 // insertUsers inserts users in primary key order (so that the clustered
@@ -38,20 +34,20 @@ func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) (err err
 func insertUsers(ctx context.Context, tx *markedTx, users []*userport.User) error {
 	stmt, err := tx.PrepareContext(ctx, qInsertUser)
 	if err != nil {
-		return fmt.Errorf("create users: prepare: %w", err)
+		return fmt.Errorf("prepare: %w", err)
 	}
 	defer stmt.Close()
 	rowCtx := context.WithoutCancel(ctx)
 	for _, u := range sortedByKey(users) {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("create users: %w", err)
+			return err
 		}
 		_, err := stmt.ExecContext(rowCtx, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
 			u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc), tx.mark)
 		if isConflict(err) {
 			return userport.ErrUserConflict()
 		} else if err != nil {
-			return fmt.Errorf("create user %s: %w", u.UserID, err)
+			return fmt.Errorf("user %s: %w", u.UserID, err)
 		}
 	}
 	return nil
@@ -156,7 +152,7 @@ func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (_ in
 // UpdateUser replaces the stored user matched by tenant and user_id.
 func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
 	defer mapBusy(&err)
-	err = db.writeUsers(ctx, func(tx *markedTx) error {
+	return db.writeUsers(ctx, "update user", func(tx *markedTx) error {
 		res, err := tx.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash,
 			toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc), tx.mark, u.Tenant, u.UserID)
 		if isConflict(err) {
@@ -166,26 +162,18 @@ func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
 		}
 		return mustAffect(res, userport.ErrUserNotFound)
 	})
-	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
-		return fmt.Errorf("update user: %w", err)
-	}
-	return err
 }
 
 // DeleteUser removes a user and leaves its tombstone: ENOTFOUND if absent.
 func (db *DB) DeleteUser(ctx context.Context, tenant, userID string) (err error) {
 	defer mapBusy(&err)
-	err = db.writeUsers(ctx, func(tx *markedTx) error {
+	return db.writeUsers(ctx, "delete user", func(tx *markedTx) error {
 		ok, err := tx.deleteUser(ctx, tenant, userID)
 		if err == nil && !ok {
 			return userport.ErrUserNotFound()
 		}
 		return err
 	})
-	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	return err
 }
 
 // mustAffect returns notFound() when res changed no row.
