@@ -61,13 +61,9 @@ func (db *DB) Watermark(ctx context.Context) (userport.Watermark, error) {
 // changeArgs are the arguments $1 to $7 of sqlReadChanges and
 // sqlReadTombstones: the marks as text.
 func changeArgs(s userport.ChangeScan) []any {
-	after := s.AfterMark
-	if s.AfterID == "" {
-		// (Since, "") is below every row of the range: user_ids are not empty.
-		after = s.Since
-	}
+	after, id := s.Start()
 	mark := func(m uint64) string { return strconv.FormatUint(m, 10) }
-	return []any{s.Tenant, mark(s.Since), mark(s.Until), mark(after), s.AfterID, s.Limit, s.ConnectionID}
+	return []any{s.Tenant, mark(s.Since), mark(s.Until), mark(after), id, s.Limit, s.ConnectionID}
 }
 
 // ReadChanges reads one keyset page of changed users into p, with one query

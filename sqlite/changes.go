@@ -110,11 +110,8 @@ func (db *DB) Watermark(ctx context.Context) (_ userport.Watermark, err error) {
 
 // changeArgs are the arguments ?1 to ?7 of qReadChanges and qReadTombstones.
 func changeArgs(s userport.ChangeScan) []any {
-	after := s.AfterMark
-	if s.AfterID == "" {
-		after = s.Since
-	}
-	return []any{s.Tenant, int64(s.Since), int64(s.Until), int64(after), s.AfterID, s.Limit, s.ConnectionID}
+	mark, id := s.Start()
+	return []any{s.Tenant, int64(s.Since), int64(s.Until), int64(mark), id, s.Limit, s.ConnectionID}
 }
 
 // ReadChanges reads one keyset page of changed users into p, on a scan
