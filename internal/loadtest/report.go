@@ -179,10 +179,13 @@ type Report struct {
 	Requests int64   `json:"requests"`
 	// Errors counts everything other than 2xx and 429: error statuses, bad
 	// bodies, transport errors and failed jobs. A run with errors fails.
-	Errors      int64           `json:"errors"`
-	FailedJobs  int64           `json:"failed_jobs"` // exports of the clients that failed
-	CapReached  bool            `json:"cap_reached"` // the run stopped at --max-requests
-	Routes      []RouteReport   `json:"routes"`
+	Errors     int64         `json:"errors"`
+	FailedJobs int64         `json:"failed_jobs"` // exports of the clients that failed
+	CapReached bool          `json:"cap_reached"` // the run stopped at --max-requests
+	Routes     []RouteReport `json:"routes"`
+	// FirstExport is the mixed scenario's export made and downloaded
+	// before the clients start; its requests count in Routes.
+	FirstExport JobReport       `json:"first_export,omitzero"`
 	LargeExport JobReport       `json:"large_export"`
 	Import      JobReport       `json:"import"`
 	Processes   []ProcessReport `json:"processes"`
@@ -233,7 +236,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, j := range []struct {
 		name string
 		r    JobReport
-	}{{"large export", r.LargeExport}, {"import", r.Import}} {
+	}{{"first export", r.FirstExport}, {"large export", r.LargeExport}, {"import", r.Import}} {
+		if j.r == (JobReport{}) {
+			continue // no first export in the writes scenario
+		}
 		fmt.Fprintf(&b, "%-13s %s %s", j.name, j.r.ID, j.r.Status)
 		if j.r.Seconds > 0 {
 			fmt.Fprintf(&b, " in %.1f s", j.r.Seconds)
