@@ -17,9 +17,10 @@ import (
 // scenario drives has requests, and none had an error other than 429.
 //
 // It asserts only what the tool guarantees however loaded the machine:
-// mixed downloads its first export before the clock starts, but its large
-// export and import may still run when its 3 s end; writes ends when both
-// are done, so its long --duration is a bound, not its length.
+// mixed downloads its first export before the clock starts and every
+// request sent before its 3 s end gets its answer, but its large export
+// and import may still run then; writes ends when both are done, so its
+// long --duration is a bound, not its length.
 func TestLoadtestCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a server under load for seconds")

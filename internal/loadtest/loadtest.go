@@ -169,11 +169,13 @@ type run struct {
 	conn   *userport.Connection
 	tag    string // makes this run's e-mail addresses unique
 
-	ctx        context.Context // done when the run ends
-	stop       context.CancelFunc
-	requests   atomic.Int64
-	capReached atomic.Bool
-	failedJobs atomic.Int64
+	// ctx is done when the run ends: no request is sent after; those in
+	// flight go on within the request timeout unless parent (Run's) is done.
+	ctx, parent context.Context
+	stop        context.CancelFunc
+	requests    atomic.Int64
+	capReached  atomic.Bool
+	failedJobs  atomic.Int64
 }
 
 // Run runs the scenario of cfg against t until its duration is over, its
@@ -194,7 +196,7 @@ func Run(ctx context.Context, cfg Config, t Target) (*Report, error) {
 		DisableCompression: true, IdleConnTimeout: 30 * time.Second}
 	defer transport.CloseIdleConnections()
 	r := &run{cfg: cfg, t: t, base: strings.TrimRight(t.URL, "/"), client: &http.Client{Transport: transport},
-		rec: newRecorder(), tag: userport.RandomString(8)}
+		rec: newRecorder(), tag: userport.RandomString(8), parent: ctx}
 	var err error
 	if r.conn, err = r.findConnection(ctx); err != nil {
 		return nil, err
@@ -525,7 +527,10 @@ type answer struct {
 const maxBody = 1 << 20
 
 // send sends c within the request cap and the request timeout, reads the
-// answer whole and records it.
+// answer whole and records it. Once the run has ended it sends nothing, but
+// a request sent before goes on to its answer (within the request timeout):
+// a short run on a slow machine still has its requests answered, only an
+// interrupt (Run's ctx) cuts them.
 func (r *run) send(c call) answer {
 	if r.ctx.Err() != nil {
 		return answer{}
@@ -535,7 +540,7 @@ func (r *run) send(c call) answer {
 		r.stop()
 		return answer{}
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(r.parent, r.cfg.RequestTimeout)
 	defer cancel()
 	target := cmpOr(c.url, r.base+c.path)
 	req, err := http.NewRequestWithContext(ctx, c.method, target, c.body)
@@ -567,7 +572,7 @@ func (r *run) send(c call) answer {
 	switch {
 	case err == nil:
 		r.rec.record(c.route, Answered, a.status, d, a.body, nil)
-	case r.ctx.Err() != nil:
+	case r.parent.Err() != nil:
 		r.rec.record(c.route, Cut, a.status, d, nil, err)
 	case errors.Is(err, errNotGzip):
 		r.rec.record(c.route, BadBody, a.status, d, nil, err)

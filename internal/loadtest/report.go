@@ -32,7 +32,7 @@ const (
 	Answered  Outcome = iota // an HTTP status came back (and a body that checks, if it is read)
 	Transport                // no answer: connection refused, reset, timed out
 	BadBody                  // a 2xx whose body is not what it should be (a download that is no gzip)
-	Cut                      // the run ended while it was in flight: not counted as an error
+	Cut                      // an interrupt (Run's context) ended it in flight: not counted as an error
 )
 
 // recorder counts the requests of a run by route; safe for concurrent use.
@@ -108,7 +108,7 @@ type RouteReport struct {
 	Errors    int64            `json:"errors"`
 	Transport int64            `json:"transport_errors"`
 	BadBody   int64            `json:"bad_bodies"`
-	Cut       int64            `json:"cut_at_end"` // in flight when the run ended; not in Requests
+	Cut       int64            `json:"cut_at_end"` // in flight when an interrupt ended the run; not in Requests
 	Statuses  map[string]int64 `json:"statuses"`
 	P50Ms     float64          `json:"p50_ms"`
 	P99Ms     float64          `json:"p99_ms"`
