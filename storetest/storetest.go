@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store, opts Options) {
 		{"CreateJobLimit", testCreateJobLimit},
 		{"JobNotFound", testJobNotFound},
 		{"UpdateJob", testUpdateJob},
+		{"UpdateJobManifest", testUpdateJobManifest},
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
 		{"JobCounts", testJobCounts},
