@@ -227,13 +227,30 @@ type ExportFile struct {
 	FieldCounts []int64
 }
 
+// RecordMark records the watermark m, taken at at before runner's export read any
+// user: the export's file holds every change up to it (see Watermark). A
+// runner that takes over an export whose parts were planned already keeps
+// the mark recorded before them.
+func (j *Job) RecordMark(runner string, m Watermark, at time.Time) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.Mark, j.MarkAt = m, at
+	return nil
+}
+
 // CompleteExport ends a running export as completed at now with its file.
+// Its manifest has a cursor (HasMark) when a watermark was recorded before
+// it read (RecordMark) and its limit did not cut it short: a file cut short is
+// not the tenant at any point.
 func (j *Job) CompleteExport(runner string, now time.Time, f ExportFile) error {
 	if err := j.running(runner); err != nil {
 		return err
 	}
 	j.complete(now)
 	j.FileKey, j.FileName, j.Rows, j.FileBytes = f.Key, f.Name, f.Rows, f.Bytes
+	j.Tombstones, j.SHA256, j.FieldCounts = f.Tombstones, f.SHA256, f.FieldCounts
+	j.HasMark = !j.MarkAt.IsZero() && (j.Limit <= 0 || f.Rows+f.Tombstones < int64(j.Limit))
 	return nil
 }
 

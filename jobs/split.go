@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -38,11 +41,18 @@ type ExportPartArgs struct {
 // Kind names the River job kind.
 func (ExportPartArgs) Kind() string { return "userport_export_part" }
 
+// splits reports whether job may be split: splitting is on and the export
+// reads the whole tenant, in user_id order (no limit, no q, no
+// changes_since; a filtered or incremental export runs in one piece).
+func (c Config) splits(job *userport.Job) bool {
+	return c.SplitParts >= 2 && job.Limit <= 0 && job.Query == "" && job.ChangesSince == ""
+}
+
 // splitCount is how many parts an export of total users is cut into: 1 (not
 // split) unless splitting is on, the export has no limit, and every part
 // gets SplitMinUsers users or more.
 func (c Config) splitCount(job *userport.Job, total int64) int {
-	if c.SplitParts < 2 || job.Limit > 0 {
+	if !c.splits(job) {
 		return 1
 	}
 	return int(min(int64(c.SplitParts), total/c.SplitMinUsers))
@@ -57,9 +67,12 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 	if err != nil {
 		return nil, err
 	} else if len(parts) > 0 {
-		return parts, nil
+		return parts, nil // and the mark recorded before them
 	}
-	if w.cfg.SplitParts < 2 || job.Limit > 0 {
+	if err := w.mark(ctx, job); err != nil {
+		return nil, err
+	}
+	if !w.cfg.splits(job) {
 		return nil, nil
 	}
 	// A sample, not a count and a walk of the keys: on 1,000,000 users the
@@ -123,11 +136,15 @@ func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.
 		keys[i], rows = p.FileKey, rows+p.Rows
 	}
 	size, err := w.deps.Blobs.Join(ctx, job.FileKey, keys)
+	var sum string
+	if err == nil {
+		sum, err = hashBlob(ctx, w.deps.Blobs, job.FileKey)
+	}
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
-	completed, err := w.complete(ctx, job, rows, size)
+	completed, err := w.complete(ctx, job, userport.ExportFile{Rows: rows, Bytes: size, SHA256: sum})
 	if completed {
 		// The parts are no longer needed; the cleanup deletes the job's
 		// directory anyway at the file's lifetime.
@@ -363,4 +380,20 @@ func (w *exportPartWorker) Work(ctx context.Context, rj *river.Job[ExportPartArg
 		return uerr
 	}
 	return river.JobCancel(err)
+}
+
+// hashBlob is the hex sha256 of a committed blob, read back once: the
+// joined file of a split export, whose parts' hashes do not make its own
+// (S3 joins them without the bytes passing through here).
+func hashBlob(ctx context.Context, blobs userport.BlobStore, key string) (string, error) {
+	r, err := blobs.Open(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("hash the joined file: %w", err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", fmt.Errorf("hash the joined file: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
