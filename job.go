@@ -492,9 +492,10 @@ type ExportPart struct {
 	Done        int64 // users written so far, for the job's progress
 
 	// Result of a completed part.
-	FileKey   string
-	Rows      int64
-	FileBytes int64
+	FileKey     string
+	Rows        int64
+	FileBytes   int64
+	FieldCounts []int64 // per field of the job's Fields: the part's users that had a value
 }
 
 // Errors of the part state changes.
@@ -527,13 +528,15 @@ func (p *ExportPart) Beat(runner string, now time.Time, done int64) error {
 	return nil
 }
 
-// Complete records runner's committed file of p: ErrPartLost if p is no
-// longer runner's (the caller then deletes its file).
-func (p *ExportPart) Complete(runner, fileKey string, rows, bytes int64) error {
+// Complete records runner's committed file of p (its Key, Rows, Bytes and
+// FieldCounts): ErrPartLost if p is no longer runner's (the caller then
+// deletes its file).
+func (p *ExportPart) Complete(runner string, f ExportFile) error {
 	if err := p.owned(runner); err != nil {
 		return err
 	}
-	p.Status, p.FileKey, p.Rows, p.FileBytes, p.Done = JobCompleted, fileKey, rows, bytes, rows
+	p.Status, p.FileKey, p.Rows, p.FileBytes, p.Done = JobCompleted, f.Key, f.Rows, f.Bytes, f.Rows
+	p.FieldCounts = f.FieldCounts
 	return nil
 }
 

@@ -105,3 +105,41 @@ func nilIfEmpty[T any](s []T) []T {
 	}
 	return s
 }
+
+// PartColumns are the columns of a stored export part, in the order of
+// PartArgs and ScanPart.
+const PartColumns = `tenant, job_id, idx, after_id, until_id, status, runner, heartbeat_at, done,
+	file_key, row_count, file_bytes, field_counts`
+
+// PartColumnCount is how many PartColumns there are.
+var PartColumnCount = strings.Count(PartColumns, ",") + 1
+
+// PartArgs are p's values in PartColumns order, the heartbeat as timeArg
+// makes it, the field counts a JSON array.
+func PartArgs(p *ExportPart, timeArg func(time.Time) any) ([]any, error) {
+	counts, err := encodeJSON("field counts", p.FieldCounts, "[]")
+	if err != nil {
+		return nil, err
+	}
+	return []any{p.Tenant, p.JobID, p.Index, p.After, p.Until, string(p.Status), p.Runner,
+		timeArg(p.HeartbeatAt), p.Done, p.FileKey, p.Rows, p.FileBytes, counts}, nil
+}
+
+// ScanPart reads an export part from row, whose columns are PartColumns:
+// ENOTFOUND when there is none.
+func ScanPart(row Row) (*ExportPart, error) {
+	var p ExportPart
+	var counts string
+	err := row.Scan(&p.Tenant, &p.JobID, &p.Index, &p.After, &p.Until, &p.Status, &p.Runner, &p.HeartbeatAt,
+		&p.Done, &p.FileKey, &p.Rows, &p.FileBytes, &counts)
+	if errors.Is(err, ErrNoRow) {
+		return nil, ErrPartNotFound()
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(counts), &p.FieldCounts); err != nil {
+		return nil, fmt.Errorf("export part %d: field counts: %w", p.Index, err)
+	}
+	p.FieldCounts = nilIfEmpty(p.FieldCounts)
+	return &p, nil
+}

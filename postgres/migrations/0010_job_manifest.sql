@@ -14,3 +14,5 @@ ALTER TABLE jobs
     ADD COLUMN mark_high bigint NOT NULL DEFAULT 0,
     ADD COLUMN mark_at timestamptz,
     ADD COLUMN has_mark boolean NOT NULL DEFAULT false;
+-- A split export's part keeps its field counts too: the manifest sums them.
+ALTER TABLE export_parts ADD COLUMN field_counts text NOT NULL DEFAULT '[]';

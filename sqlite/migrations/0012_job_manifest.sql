@@ -12,3 +12,5 @@ ALTER TABLE jobs ADD COLUMN mark_low INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN mark_high INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN mark_at INTEGER;
 ALTER TABLE jobs ADD COLUMN has_mark INTEGER NOT NULL DEFAULT 0;
+-- A split export's part keeps its field counts too: the manifest sums them.
+ALTER TABLE export_parts ADD COLUMN field_counts TEXT NOT NULL DEFAULT '[]';
