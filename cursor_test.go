@@ -83,8 +83,9 @@ func TestCursorCheck(t *testing.T) {
 		{"another tenant", func(c *userport.Cursor, k *userport.CursorCheck) { c.Tenant = "other" }, "another tenant's"},
 		{"past retention", func(c *userport.Cursor, k *userport.CursorCheck) { c.At = now.Add(-720*time.Hour - time.Millisecond) },
 			"older than the tombstone retention (720h0m0s)"},
-		{"at the horizon", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 10 }, "deletions since it were purged"},
-		{"below the horizon", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 3 }, "deletions since it were purged"},
+		{"at the horizon", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 10 }, ""},
+		{"below the horizon", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 9 }, "deletions since it were purged"},
+		{"far below the horizon", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 0 }, "deletions since it were purged"},
 		{"ahead of the store", func(c *userport.Cursor, k *userport.CursorCheck) { c.Low = 101 }, "ahead of the database"},
 	}
 	for _, tt := range tests {

@@ -16,21 +16,24 @@ import (
 
 // manifest is a manifest body.
 type manifest struct {
-	Rows        int64            `json:"rows"`
-	Tombstones  int64            `json:"tombstones"`
-	Bytes       int64            `json:"bytes"`
-	SHA256      string           `json:"sha256"`
-	Format      string           `json:"format"`
-	Fields      []userport.Field `json:"fields"`
-	FieldCounts []struct {
-		Name  string `json:"name"`
-		Count int64  `json:"count"`
-	} `json:"field_counts"`
-	Q            *string `json:"q"`
-	ChangesSince *string `json:"changes_since"`
-	Cursor       *string `json:"cursor"`
-	CreatedAt    string  `json:"created_at"`
-	CompletedAt  string  `json:"completed_at"`
+	Rows         int64            `json:"rows"`
+	Tombstones   int64            `json:"tombstones"`
+	Bytes        int64            `json:"bytes"`
+	SHA256       string           `json:"sha256"`
+	Format       string           `json:"format"`
+	Fields       []userport.Field `json:"fields"`
+	FieldCounts  []fieldCount     `json:"field_counts"`
+	Q            *string          `json:"q"`
+	ChangesSince *string          `json:"changes_since"`
+	Cursor       *string          `json:"cursor"`
+	CreatedAt    string           `json:"created_at"`
+	CompletedAt  string           `json:"completed_at"`
+}
+
+// fieldCount is one of a manifest's field_counts.
+type fieldCount struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
 }
 
 // manifestKeys are a manifest's keys, in order.
