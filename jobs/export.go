@@ -185,14 +185,15 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 	}
 	h := sha256.New()
 	cw := &countio.Writer{W: io.MultiWriter(bw, h)}
-	rows, err := w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
+	res, err := w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
 	if err != nil {
 		return userport.ExportFile{}, errors.Join(err, bw.Abort())
 	}
 	if err := bw.Commit(); err != nil {
 		return userport.ExportFile{}, err
 	}
-	return userport.ExportFile{Rows: rows, Bytes: cw.N, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return userport.ExportFile{Rows: res.Rows, Bytes: cw.N, SHA256: hex.EncodeToString(h.Sum(nil)),
+		Tombstones: res.Tombstones, FieldCounts: res.FieldCounts}, nil
 }
 
 // reportProgress writes percentage_done and time_left_seconds, and the

@@ -300,11 +300,11 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 			return userport.ExportFile{}, err
 		}
 		cw := &countio.Writer{W: bw}
-		rows, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
+		res, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
 		if err != nil {
 			return userport.ExportFile{}, errors.Join(err, bw.Abort())
 		}
-		return userport.ExportFile{Key: key, Rows: rows, Bytes: cw.N}, bw.Commit()
+		return userport.ExportFile{Key: key, Rows: res.Rows, Bytes: cw.N, FieldCounts: res.FieldCounts}, bw.Commit()
 	}()
 	stop()
 	if errors.Is(context.Cause(ctx), userport.ErrPartLost) {
