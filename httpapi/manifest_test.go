@@ -97,13 +97,6 @@ func TestManifest(t *testing.T) {
 		t.Errorf("cursor %+v, %v; want the tenant, Low %d and the time the watermark was taken (%v)", c, err, mark.Low, stored.MarkAt)
 	}
 
-	// The cursor starts an incremental export, whose manifest names it.
-	inc := b.exCreate(`{"format":"json","changes_since":"` + *m.Cursor + `"}`)
-	b.completed(inc.ID)
-	if mi := b.manifestOf(inc.ID); mi.ChangesSince == nil || *mi.ChangesSince != *m.Cursor || mi.Cursor == nil {
-		t.Errorf("incremental manifest: changes_since %v, cursor %v; want %s and a cursor", mi.ChangesSince, mi.Cursor, *m.Cursor)
-	}
-
 	// A file its limit cut short is not the tenant at any point: no cursor.
 	limited := b.exCreate(`{"format":"json","limit":25,"q":"email:*"}`)
 	b.completed(limited.ID)
