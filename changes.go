@@ -58,6 +58,16 @@ type ChangeScan struct {
 	Limit     int // page size, > 0
 }
 
+// Start returns the (mark, user_id) the page starts after: AfterMark and
+// AfterID, or (Since, "") for the first page, which every change of the
+// range follows on both stores (marks from Since on, user_ids not empty).
+func (s ChangeScan) Start() (uint64, string) {
+	if s.AfterID == "" {
+		return s.Since, ""
+	}
+	return s.AfterMark, s.AfterID
+}
+
 // TombstonePage is one keyset page of tombstones, in (mark, user_id) order.
 type TombstonePage struct {
 	Tombstones []Tombstone

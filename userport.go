@@ -36,6 +36,7 @@ type Store interface {
 	ExportPartStore
 	ImportStore
 	SecretStore
+	ChangeStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

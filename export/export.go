@@ -37,10 +37,10 @@ const (
 // Store is what an Exporter reads users from; userport.Store is one. A full
 // export reads keyset pages in user_id order (ReadUsers); a filtered one
 // (Job.Query) the search's index ranges (search.Matches); an incremental one
-// (Job.ChangesSince) the changes and tombstones of a store that is a
-// ChangeReader too.
+// (Job.ChangesSince) its changes and tombstones (ChangeReader).
 type Store interface {
 	search.Scanner
+	ChangeReader
 }
 
 // ChangeReader reads a store's changed users and tombstones: the part of
@@ -274,11 +274,6 @@ func newReader(users Store, job *userport.Job, sp span, pageSize int) (*reader, 
 		}
 		r.query = q
 	}
-	if job.ChangesSince != "" {
-		if _, ok := users.(ChangeReader); !ok {
-			return nil, errors.New("export: the store does not track changes")
-		}
-	}
 	for range pagesInFlight {
 		r.free <- &batch{page: userport.UserPage{Ends: make([]int, 0, pageSize)}}
 	}
@@ -386,7 +381,7 @@ func (r *reader) readMatches(ctx context.Context) error {
 // readChanges reads the users changed since job.Since up to the job's
 // watermark (that match its query), up to its limit, then the tombstones.
 func (r *reader) readChanges(ctx context.Context) error {
-	changes := r.users.(ChangeReader)
+	changes := r.users
 	limit := r.limit()
 	s := userport.ChangeScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, Since: r.job.Since, Until: r.job.Mark.High}
 	for rows := int64(0); limit == 0 || rows < limit; {

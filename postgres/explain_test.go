@@ -42,6 +42,9 @@ var userLookups = []struct {
 	{"import: update all", "users_pkey", sqlImportUpdateAll, []any{"t0", "{auth0|00005,auth0|00007}", "{con_1,con_1}", "{a@x,b@x}",
 		`{"",""}`, `{"",""}`, nil, nil, `{"{}","{}"}`, `{"",""}`, "job_1"}},
 	{"import: rows by username", "users_username", sqlImportRowsByUsername, []any{"t0", "con_1", "{user5,user7}"}},
+	{"ReadChanges", "users_changes", sqlReadChanges, []any{"t0", "3", "900000", "3", "", 1000}},
+	{"ReadChanges, next page", "users_changes", sqlReadChanges, []any{"t0", "3", "900000", "500", "auth0|00005", 1000}},
+	{"ReadChanges of a connection", "users_changes", sqlReadConnChanges, []any{"t0", "3", "900000", "500", "auth0|00005", 1000, "con_1"}},
 }
 
 // TestUserLookupsUseIndexes explains every user lookup as a generic plan of
@@ -59,6 +62,49 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 			seq, indexes := scans(root, "users")
 			if seq > 0 || !slices.ContainsFunc(strings.Split(l.index, "|"), func(ix string) bool { return slices.Contains(indexes, ix) }) {
 				t.Errorf("%d sequential scans of users and indexes %q, want none and %s:\n%s\nplan: %s", seq, indexes, l.index, l.sql, plan)
+			}
+		})
+	}
+}
+
+// TestChangeQueriesUseIndexes explains the tombstone statements as
+// TestUserLookupsUseIndexes does the user lookups: an incremental export's
+// page of tombstones reads tombstones_changes and looks each user up by its
+// key (no scan of users or tombstones); the cleanup's purge reads
+// tombstones_deleted; a delete writes its tombstone by key.
+func TestChangeQueriesUseIndexes(t *testing.T) {
+	conn, db, _ := explainDB(t)
+	createUsers(t, db, 2000)
+	for i := 0; i < 2000; i += 3 {
+		if err := db.DeleteUser(t.Context(), fmt.Sprint("t", i%2), fmt.Sprintf("auth0|%05d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	purgeBefore := time.Now()
+	execAll(t, conn, `ANALYZE users`, `ANALYZE tombstones`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
+	for _, l := range []struct {
+		name    string
+		indexes []string // every index the plan must read
+		sql     string
+		args    []any
+	}{
+		{"ReadTombstones", []string{"tombstones_changes", "users_pkey"}, sqlReadTombstones, []any{"t0", "3", "900000", "3", "", 1000, ""}},
+		{"ReadTombstones of a connection, next page", []string{"tombstones_changes", "users_pkey"}, sqlReadTombstones,
+			[]any{"t0", "3", "900000", "500", "auth0|00005", 1000, "con_1"}},
+		{"DeleteUser", []string{"users_pkey"}, sqlDeleteUser, []any{"t0", "auth0|00005"}},
+		{"PurgeTombstones", []string{"tombstones_deleted", "tombstones_pkey"}, sqlPurgeTombstones, []any{&purgeBefore, 5000}},
+	} {
+		t.Run(l.name, func(t *testing.T) {
+			root, plan := preparedPlan(t, conn, l.sql, l.args...)
+			seqUsers, indexes := scans(root, "users")
+			seqTombstones, _ := scans(root, "tombstones")
+			for _, ix := range l.indexes {
+				if !slices.Contains(indexes, ix) {
+					t.Errorf("plan does not read %s", ix)
+				}
+			}
+			if seqUsers+seqTombstones > 0 || t.Failed() {
+				t.Errorf("%d sequential scans of users, %d of tombstones, indexes %q:\n%s\nplan: %s", seqUsers, seqTombstones, indexes, l.sql, plan)
 			}
 		})
 	}
@@ -110,6 +156,20 @@ func preparedPlan(t *testing.T, conn *pgx.Conn, query string, args ...any) (plan
 // its search_path set to that schema; both close, and the schema goes,
 // when the test ends.
 func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
+	conn, url, schema := schemaConn(t)
+	db, err := Open(t.Context(), url, Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return conn, db, schema
+}
+
+// schemaConn creates a new schema of USERPORT_TEST_DATABASE_URL (skipping
+// without it) and returns a connection whose search_path is that schema,
+// the URL and the schema's name; the connection closes, and the schema
+// goes, when the test ends.
+func schemaConn(t *testing.T) (*pgx.Conn, string, string) {
 	url := os.Getenv("USERPORT_TEST_DATABASE_URL")
 	if url == "" {
 		t.Skip("USERPORT_TEST_DATABASE_URL is unset: set it to a PostgreSQL URL to run the postgres store tests")
@@ -126,12 +186,7 @@ func explainDB(t *testing.T) (*pgx.Conn, *DB, string) {
 	}
 	t.Cleanup(func() { conn.Exec(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`) })
 	execAll(t, conn, `SET search_path = `+schema)
-	db, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return conn, db, schema
+	return conn, url, schema
 }
 
 // execAll runs each statement on conn, in order; the test stops at the

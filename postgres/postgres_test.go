@@ -41,7 +41,7 @@ func TestStore(t *testing.T) {
 			t.Fatalf("Open: %v", err)
 		}
 		return db
-	}, storetest.Options{UserIndexes: userIndexes})
+	}, storetest.Options{UserIndexes: userIndexes, HoldWrites: postgres.HoldWrites})
 }
 
 // TestConcurrentOpen opens a fresh schema from several processes' worth of

@@ -127,6 +127,17 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return db.UpdateSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("y")})
 		}},
 		{"DeleteSecret", func(ctx context.Context) error { return db.DeleteSecret(ctx, "restart-test") }},
+		{"Watermark", func(ctx context.Context) error { _, err := db.Watermark(ctx); return err }},
+		{"ReadChanges", func(ctx context.Context) error {
+			var p userport.UserPage
+			return db.ReadChanges(ctx, userport.ChangeScan{Tenant: "a", Until: 1 << 40, Limit: 10}, &p)
+		}},
+		{"ReadTombstones", func(ctx context.Context) error {
+			var p userport.TombstonePage
+			return db.ReadTombstones(ctx, userport.ChangeScan{Tenant: "a", Until: 1 << 40, Limit: 10}, &p)
+		}},
+		{"PurgeTombstones", func(ctx context.Context) error { _, err := db.PurgeTombstones(ctx, now); return err }},
+		{"TombstoneHorizon", func(ctx context.Context) error { _, err := db.TombstoneHorizon(ctx, "a"); return err }},
 	}
 }
 

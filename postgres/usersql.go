@@ -23,10 +23,15 @@ const (
 	sqlCountUsers     = `SELECT count(*) FROM users WHERE tenant = $1`
 	sqlCountConnUsers = `SELECT count(*) FROM users WHERE tenant = $1 AND connection_id = $2`
 
+	// Every statement that writes a user stamps it with the writing
+	// transaction's id (inserts by the column's default), and every delete
+	// leaves a tombstone, in the same statement (docs/design.md, "Change
+	// tracking").
 	sqlUpdateUser = `UPDATE users SET connection_id = $3, email = $4, username = $5, password_hash = $6,
-		created_at = $7, updated_at = $8, doc = $9 WHERE tenant = $1 AND user_id = $2`
+		created_at = $7, updated_at = $8, doc = $9, change_xid = pg_current_xact_id() WHERE tenant = $1 AND user_id = $2`
 
-	sqlDeleteUser = `DELETE FROM users WHERE tenant = $1 AND user_id = $2`
+	sqlDeleteUser = `WITH d AS (DELETE FROM users WHERE tenant = $1 AND user_id = $2 RETURNING tenant, user_id, connection_id)
+		` + sqlTombstones
 
 	// The export's keyset pages: the document and its user_id, the cursor.
 	sqlReadUsers     = `SELECT doc, user_id FROM users WHERE tenant = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`
@@ -47,9 +52,17 @@ const (
 	// GET /users-by-email: every connection's users with one email.
 	sqlUsersByEmail = `SELECT ` + userColumns + ` FROM users WHERE tenant = $1 AND email = $2 AND email <> '' ORDER BY user_id`
 
-	// The purge of a deleted connection: one batch of its users.
-	sqlPurgeConnUsers = `DELETE FROM users WHERE tenant = $1 AND user_id IN
-		(SELECT user_id FROM users WHERE tenant = $1 AND connection_id = $2 LIMIT $3)`
+	// The purge of a deleted connection: one batch of its users, a
+	// tombstone each.
+	sqlPurgeConnUsers = `WITH d AS (DELETE FROM users WHERE tenant = $1 AND user_id IN
+		(SELECT user_id FROM users WHERE tenant = $1 AND connection_id = $2 LIMIT $3)
+		RETURNING tenant, user_id, connection_id)
+		` + sqlTombstones
+	// sqlTombstones writes the tombstones of the deleted users d: the
+	// deletion's time and transaction by the columns' defaults.
+	sqlTombstones = `INSERT INTO tombstones (tenant, user_id, connection_id) SELECT tenant, user_id, connection_id FROM d
+		ON CONFLICT (tenant, user_id) DO UPDATE SET connection_id = excluded.connection_id,
+			deleted_at = excluded.deleted_at, change_xid = excluded.change_xid`
 
 	sqlFindCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = $1 AND user_id = $2`
 
@@ -73,7 +86,8 @@ const (
 		ON CONFLICT DO NOTHING RETURNING user_id, email, username`
 	sqlImportUpdate = `UPDATE users SET connection_id = $3, email = $4, username = $5, password_hash = $6,
 		created_at = $7, updated_at = $8, doc = $9,
-		custom_password_hash = CASE WHEN $10 = '' THEN custom_password_hash ELSE $10 END, import_job = $11
+		custom_password_hash = CASE WHEN $10 = '' THEN custom_password_hash ELSE $10 END, import_job = $11,
+		change_xid = pg_current_xact_id()
 		WHERE tenant = $1 AND user_id = $2`
 	// The bulk update of an import's matched users, in one statement: a key
 	// taken (or two updates that trade keys: unique indexes are checked row
@@ -81,10 +95,30 @@ const (
 	sqlImportUpdateAll = `UPDATE users AS u SET connection_id = v.connection_id, email = v.email,
 		username = v.username, password_hash = v.password_hash, created_at = v.created_at,
 		updated_at = v.updated_at, doc = v.doc,
-		custom_password_hash = CASE WHEN v.custom = '' THEN u.custom_password_hash ELSE v.custom END, import_job = $11
+		custom_password_hash = CASE WHEN v.custom = '' THEN u.custom_password_hash ELSE v.custom END, import_job = $11,
+		change_xid = pg_current_xact_id()
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
 			$9::text[], $10::text[]) AS v(user_id, connection_id, email, username, password_hash, created_at, updated_at, doc, custom)
 		WHERE u.tenant = $1 AND u.user_id = v.user_id`
+)
+
+// An incremental export's pages: the tenant's users and tombstones whose
+// transaction id is from the earlier watermark's Low ($2) and below this
+// one's High ($3), after the previous page's last (mark, user_id) ($4, $5),
+// in that order; the marks are xid8, passed and read as text (named mark:
+// ORDER BY change_xid would sort the text column). Tombstones
+// are of users that do not exist (a user created again is exported live).
+const (
+	sqlChangeRange = ` tenant = $1 AND change_xid >= $2::text::xid8 AND change_xid < $3::text::xid8
+		AND (change_xid, user_id) > ($4::text::xid8, $5)`
+	sqlReadChanges = `SELECT doc, user_id, change_xid::text AS mark FROM users WHERE` + sqlChangeRange + `
+		ORDER BY change_xid, user_id LIMIT $6`
+	sqlReadConnChanges = `SELECT doc, user_id, change_xid::text AS mark FROM users WHERE` + sqlChangeRange + `
+		AND connection_id = $7 ORDER BY change_xid, user_id LIMIT $6`
+	sqlReadTombstones = `SELECT user_id, connection_id, deleted_at, change_xid::text AS mark FROM tombstones AS t WHERE` + sqlChangeRange + `
+		AND ($7 = '' OR connection_id = $7)
+		AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.tenant = t.tenant AND u.user_id = t.user_id)
+		ORDER BY change_xid, user_id LIMIT $6`
 )
 
 // searchKeys are, for each key a user search narrows its candidates by,

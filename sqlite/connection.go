@@ -152,33 +152,33 @@ func (db *DB) ListDeletedConnections(ctx context.Context) (_ []*userport.Connect
 }
 
 // PurgeConnection deletes up to limit users of a deleted connection in one
-// transaction, or the connection itself when it has none left.
+// transaction, leaving a tombstone each, or the connection itself when it
+// has none left.
 func (db *DB) PurgeConnection(ctx context.Context, tenant, id string, limit int) (_ int, err error) {
 	defer mapBusy(&err)
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("purge connection: %w", err)
-	}
-	defer rollback(tx)
-	ids, err := connUserIDs(ctx, tx, tenant, id, limit)
-	if err != nil {
-		return 0, fmt.Errorf("purge connection: %w", err)
-	}
-	for _, userID := range ids {
-		if _, err := tx.ExecContext(ctx, qDeleteUser, tenant, userID); err != nil {
-			return 0, fmt.Errorf("purge connection: %w", err)
-		}
-	}
-	if len(ids) == 0 {
-		_, err = tx.ExecContext(ctx, `DELETE FROM connections WHERE tenant = ? AND id = ? AND deleted_at IS NOT NULL`, tenant, id)
+	var n int
+	err = db.writeUsers(ctx, "purge connection", func(tx *markedTx) error {
+		ids, err := connUserIDs(ctx, tx.Tx, tenant, id, limit)
 		if err != nil {
-			return 0, fmt.Errorf("purge connection: %w", err)
+			return err
 		}
+		for _, userID := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.deleteUser(ctx, tenant, userID); err != nil {
+				return err
+			}
+		}
+		if n = len(ids); n == 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM connections WHERE tenant = ? AND id = ? AND deleted_at IS NOT NULL`, tenant, id)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("purge connection: commit: %w", err)
-	}
-	return len(ids), nil
+	return n, nil
 }
 
 // connUserIDs returns up to limit ids of a connection's users.

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -66,26 +65,22 @@ func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*use
 }
 
 // WriteImportBatch writes one batch of an import job in one transaction, by
-// userport.WriteImportBatch's rules over the statements of importTx.
+// userport.WriteImportBatch's rules over the statements of importTx: the
+// users it writes share the transaction's change mark.
 func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
 	defer mapBusy(&err)
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("write import batch: %w", err)
-	}
-	defer rollback(tx)
-	s, err := userport.WriteImportBatch(ctx, &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}, b)
+	var s *userport.ImportState
+	err = db.inMarkedTx(ctx, func(tx *markedTx) error {
+		var err error
+		s, err = userport.WriteImportBatch(ctx, &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}, b)
+		return err
+	})
 	if err != nil && ctx.Err() != nil {
 		// database/sql rolls the transaction back (and closes its statements)
 		// when ctx ends: the cause is ctx's, whatever the statement said.
 		return nil, fmt.Errorf("write import batch: %w", ctx.Err())
 	} else if err != nil {
 		return nil, fmt.Errorf("write import batch: %w", err)
-	}
-	if err := tx.Commit(); err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("write import batch: commit: %w", ctx.Err())
-	} else if err != nil {
-		return nil, fmt.Errorf("write import batch: commit: %w", err)
 	}
 	return s, nil
 }
@@ -127,7 +122,7 @@ func (db *DB) FindCustomPasswordHash(ctx context.Context, tenant, userID string)
 // on users run without cancellation (rowCtx) and the loops check ctx
 // between rows: the transaction is rolled back as a whole when ctx ends.
 type importTx struct {
-	tx     *sql.Tx
+	tx     *markedTx
 	rowCtx context.Context
 }
 
@@ -144,7 +139,7 @@ func (t *importTx) AdvanceImportCursor(ctx context.Context, b *userport.ImportBa
 
 // FindImportState reads the job's state in the transaction.
 func (t *importTx) FindImportState(ctx context.Context, tenant, jobID string) (*userport.ImportState, error) {
-	return findImportState(ctx, t.tx, tenant, jobID)
+	return findImportState(ctx, t.tx.Tx, tenant, jobID)
 }
 
 // importRowQueries are the lookups of FindImportRows by key.
@@ -185,7 +180,7 @@ func (t *importTx) InsertImportUsers(ctx context.Context, b *userport.ImportBatc
 	return t.each(ctx, qImportInsert, users, func(w userport.ImportWrite) []any {
 		x := w.User
 		return []any{b.Tenant, x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash,
-			toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID}
+			toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID, t.tx.mark}
 	})
 }
 
@@ -194,7 +189,7 @@ func (t *importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatc
 	return t.each(ctx, qImportUpdate, users, func(w userport.ImportWrite) []any {
 		x, custom := w.User, string(w.CustomPasswordHash)
 		return []any{x.ConnectionID, x.Email, x.Username, x.PasswordHash, toMillis(x.CreatedAt), toMillis(x.UpdatedAt),
-			string(x.Doc), custom, custom, b.JobID, b.Tenant, x.UserID}
+			string(x.Doc), custom, custom, b.JobID, t.tx.mark, b.Tenant, x.UserID}
 	})
 }
 

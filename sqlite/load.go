@@ -17,7 +17,8 @@ import (
 // them rewrote most of their pages at every batch (1,000,000 seeded users:
 // 31,000 users/s in batches, 66,000 in one transaction; docs/benchmarks.md).
 // The rebuilt unique indexes check the whole load, so a taken email or
-// username fails it, with ECONFLICT, as CreateUsers would. Other writers
+// username fails it, with ECONFLICT, as CreateUsers would. The load's users
+// share one change mark. Other writers
 // wait for the transaction, and nothing is written if it fails. A smaller
 // load is written batch by batch with CreateUsers.
 func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*userport.User]) (err error) {
@@ -34,31 +35,25 @@ func (db *DB) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*u
 		}
 		return nil
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("load users: %w", err)
-	}
-	defer rollback(tx)
-	indexes, err := dropUserIndexes(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for b := range batches {
-		if err := insertUsers(ctx, tx, b); err != nil {
+	return db.writeUsers(ctx, "load users", func(tx *markedTx) error {
+		indexes, err := dropUserIndexes(ctx, tx.Tx)
+		if err != nil {
 			return err
 		}
-	}
-	for _, ddl := range indexes {
-		if _, err := tx.ExecContext(ctx, ddl); isConflict(err) {
-			return userport.ErrUserConflict()
-		} else if err != nil {
-			return fmt.Errorf("load users: build index: %w", err)
+		for b := range batches {
+			if err := insertUsers(ctx, tx, b); err != nil {
+				return err
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("load users: commit: %w", err)
-	}
-	return nil
+		for _, ddl := range indexes {
+			if _, err := tx.ExecContext(ctx, ddl); isConflict(err) {
+				return userport.ErrUserConflict()
+			} else if err != nil {
+				return fmt.Errorf("build index: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // dropUserIndexes drops the secondary indexes of the users table and
@@ -67,23 +62,23 @@ func dropUserIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
 		WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("load users: list indexes: %w", err)
+		return nil, fmt.Errorf("list indexes: %w", err)
 	}
 	defer rows.Close()
 	var names, ddls []string
 	for rows.Next() {
 		var name, ddl string
 		if err := rows.Scan(&name, &ddl); err != nil {
-			return nil, fmt.Errorf("load users: list indexes: %w", err)
+			return nil, fmt.Errorf("list indexes: %w", err)
 		}
 		names, ddls = append(names, name), append(ddls, ddl)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load users: list indexes: %w", err)
+		return nil, fmt.Errorf("list indexes: %w", err)
 	}
 	for _, name := range names {
 		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
-			return nil, fmt.Errorf("load users: drop index %s: %w", name, err)
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
 		}
 	}
 	return ddls, nil

@@ -93,6 +93,31 @@ func TestOldFile(t *testing.T) {
 	if err != nil || n != 4 {
 		t.Errorf("CountUsers = %d, %v: want 4", n, err)
 	}
+
+	// Change tracking: the old users have mark 0 (a full export reads
+	// them), the new one a mark after it, and deleting an old user leaves
+	// a tombstone.
+	if err := db.DeleteUser(ctx, "dev", want[0]); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	w, err := db.Watermark(ctx)
+	if err != nil || w.Low != 2 {
+		t.Fatalf("Watermark = %+v, %v: want 2 (two writes since the migration)", w, err)
+	}
+	var p userport.UserPage
+	if err := db.ReadChanges(ctx, userport.ChangeScan{Tenant: "dev", Until: w.High, Limit: 10}, &p); err != nil {
+		t.Fatalf("ReadChanges: %v", err)
+	}
+	if p.Len() != 1 || p.Last != u.UserID || p.LastKey != "1" {
+		t.Errorf("changes since 0: %d users, last %s at %s; want %s at 1", p.Len(), p.Last, p.LastKey, u.UserID)
+	}
+	var tp userport.TombstonePage
+	if err := db.ReadTombstones(ctx, userport.ChangeScan{Tenant: "dev", Until: w.High, Limit: 10}, &tp); err != nil {
+		t.Fatalf("ReadTombstones: %v", err)
+	}
+	if len(tp.Tombstones) != 1 || tp.Last != want[0] || tp.Tombstones[0].ConnectionID != connectionID || tp.LastMark != 2 {
+		t.Errorf("tombstones since 0 = %+v, want %s of %s at 2", tp, want[0], connectionID)
+	}
 }
 
 // migrationNames lists the embedded migration files.

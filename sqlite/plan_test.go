@@ -7,6 +7,7 @@ import (
 	"github.com/userport/userport"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -36,10 +37,18 @@ func TestUserQueryPlans(t *testing.T) {
 }
 
 // queryPlan returns the details of EXPLAIN QUERY PLAN for query, one a line;
-// its parameters are bound to NULL.
+// its parameters (? or ?N) are bound to NULL.
 func queryPlan(t *testing.T, db *DB, query string) string {
 	t.Helper()
-	args := make([]any, strings.Count(query, "?"))
+	n := strings.Count(query, "?")
+	if numbered := regexp.MustCompile(`\?(\d+)`).FindAllStringSubmatch(query, -1); len(numbered) > 0 {
+		n = 0
+		for _, m := range numbered {
+			k, _ := strconv.Atoi(m[1])
+			n = max(n, k)
+		}
+	}
+	args := make([]any, n)
 	rows, err := db.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
@@ -159,6 +168,29 @@ func TestSearchQueryPlans(t *testing.T) {
 					t.Errorf("key %d next=%v to=%v: plan of %q is\n%s\nwant one line starting %s", key, next, hasTo, query, plan, want)
 				}
 			}
+		}
+	}
+}
+
+// TestChangeQueryPlans: an incremental export's page of tombstones reads
+// tombstones_changes in order and looks each user up by its key; the
+// cleanup's purge reads tombstones_deleted; horizons and tombstones are
+// written by their keys.
+func TestChangeQueryPlans(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	for query, want := range map[string]string{
+		qReadTombstones: "SEARCH t USING INDEX tombstones_changes (tenant=? AND change_seq>? AND change_seq<?)\n" +
+			"CORRELATED SCALAR SUBQUERY 1\nSEARCH u USING PRIMARY KEY (tenant=? AND user_id=?)",
+		qOldTombstones:   "SEARCH tombstones USING INDEX tombstones_deleted (deleted_at<?)",
+		qDeleteTombstone: "SEARCH tombstones USING PRIMARY KEY (tenant=? AND user_id=?)",
+		qHorizon:         "SEARCH change_horizons USING PRIMARY KEY (tenant=?)",
+	} {
+		if plan := queryPlan(t, db, query); plan != want {
+			t.Errorf("plan of %q is\n%s\nwant %s", query, plan, want)
 		}
 	}
 }

@@ -27,8 +27,9 @@ const scanners = 2
 type scanConn struct {
 	c         *sqlite3.Conn
 	all, conn *sqlite3.Stmt
-	// keys are the user search's page statements (qSearchPage), prepared
-	// on first use: at most 20.
+	// keys are the user search's page statements (qSearchPage) and the
+	// incremental export's (qReadChanges, qReadConnChanges), prepared on
+	// first use: at most 22.
 	keys map[string]*sqlite3.Stmt
 }
 

@@ -30,7 +30,8 @@ func (db *DB) ScanUserKeys(ctx context.Context, s userport.UserKeyScan, p *userp
 	if err != nil {
 		return fmt.Errorf("scan users: %w", err)
 	}
-	err = sc.readKeys(ctx, s.Key, qSearchPage(s.Key, s.AfterID != "", s.HasTo), args, p)
+	err = sc.readKeys(ctx, qSearchPage(s.Key, s.AfterID != "", s.HasTo), args, p,
+		func(n int64) string { return keyText(s.Key, n) })
 	db.scan.put(sc)
 	if err != nil {
 		p.Reset()
@@ -39,9 +40,11 @@ func (db *DB) ScanUserKeys(ctx context.Context, s userport.UserKeyScan, p *userp
 	return nil
 }
 
-// readKeys runs one qSearchPage query on sc, appends each document to p and
-// sets p's cursor from the last row.
-func (sc *scanConn) readKeys(ctx context.Context, key userport.UserKey, query string, args []any, p *userport.UserPage) error {
+// readKeys runs one page query on sc, whose columns are the document, the
+// user_id and the key (qSearchPage, or qReadChanges with the mark), appends
+// each document to p and sets p's cursor from the last row: an integer key
+// written by numText.
+func (sc *scanConn) readKeys(ctx context.Context, query string, args []any, p *userport.UserPage, numText func(int64) string) error {
 	defer sc.c.SetInterrupt(sc.c.SetInterrupt(ctx))
 	st, err := sc.prepared(query)
 	if err != nil {
@@ -69,7 +72,7 @@ func (sc *scanConn) readKeys(ctx context.Context, key userport.UserKey, query st
 	if p.Len() > 0 {
 		p.Last, p.LastKey = string(lastID), string(lastKey)
 		if numeric {
-			p.LastKey = keyText(key, lastNum)
+			p.LastKey = numText(lastNum)
 		}
 	}
 	return nil

@@ -19,11 +19,13 @@ const (
 	importRowColumns = `users.tenant, users.user_id, users.connection_id, users.email, users.username,
 		users.password_hash, users.created_at, users.updated_at, users.doc, users.import_job`
 
-	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// Every statement that writes a user stamps it with the change mark of
+	// its transaction (changes.go); a deleted user's row gives its tombstone.
+	qInsertUser = `INSERT INTO users (` + userColumns + `, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qFindUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
 	qUpdateUser = `UPDATE users SET connection_id = ?, email = ?, username = ?,
-		password_hash = ?, created_at = ?, updated_at = ?, doc = ? WHERE tenant = ? AND user_id = ?`
-	qDeleteUser = `DELETE FROM users WHERE tenant = ? AND user_id = ?`
+		password_hash = ?, created_at = ?, updated_at = ?, doc = ?, change_seq = ? WHERE tenant = ? AND user_id = ?`
+	qDeleteUser = `DELETE FROM users WHERE tenant = ? AND user_id = ? RETURNING connection_id`
 
 	qListUsers = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? ORDER BY user_id LIMIT ? OFFSET ?`
 	// Without statistics SQLite reads a connection's page from the tenant's
@@ -53,17 +55,17 @@ const (
 		WHERE tenant = ? AND email = ? AND email <> '' ORDER BY user_id`
 
 	// The purge of a deleted connection: a batch of its users' ids, each
-	// then deleted by qDeleteUser.
+	// then deleted by qDeleteUser (and given a tombstone).
 	qConnUserIDs = `SELECT user_id FROM users WHERE tenant = ? AND connection_id = ? LIMIT ?`
 
 	qCustomPasswordHash = `SELECT custom_password_hash FROM users WHERE tenant = ? AND user_id = ?`
 
 	// An import's writes and lookups.
-	qImportInsert = `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qImportInsert = `INSERT INTO users (` + userColumns + `, custom_password_hash, import_job, change_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qImportUpdate = `UPDATE users SET connection_id = ?, email = ?, username = ?, password_hash = ?,
 		created_at = ?, updated_at = ?, doc = ?,
-		custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?
+		custom_password_hash = CASE WHEN ? = '' THEN custom_password_hash ELSE ? END, import_job = ?, change_seq = ?
 		WHERE tenant = ? AND user_id = ?`
 	// The batched lookups of an import: the users holding any key of a JSON
 	// array (?2, or ?3 after the connection), one index search per key (the
@@ -74,6 +76,25 @@ const (
 		WHERE users.tenant = ?1 AND users.connection_id = ?2 AND users.email = k.value AND users.email <> ''`
 	qImportRowsByUsername = `SELECT ` + importRowColumns + ` FROM json_each(?3) AS k CROSS JOIN users
 		WHERE users.tenant = ?1 AND users.connection_id = ?2 AND users.username = k.value AND users.username <> ''`
+
+	// An incremental export's pages: the tenant's users whose mark is above
+	// the earlier watermark (?2) and up to this one (?3), after the previous
+	// page's last (mark, user_id) (?4, ?5), in that order; of one connection
+	// (?7), its users filtered out of the tenant's changes.
+	qReadChanges = `SELECT doc, user_id, change_seq FROM users INDEXED BY users_changes
+		WHERE tenant = ?1 AND change_seq > ?2 AND change_seq <= ?3 AND (change_seq, user_id) > (?4, ?5)
+		ORDER BY change_seq, user_id LIMIT ?6`
+	qReadConnChanges = `SELECT doc, user_id, change_seq FROM users INDEXED BY users_changes
+		WHERE tenant = ?1 AND change_seq > ?2 AND change_seq <= ?3 AND (change_seq, user_id) > (?4, ?5)
+		AND connection_id = ?7 ORDER BY change_seq, user_id LIMIT ?6`
+	// The tombstones of the same range whose user does not exist (a user
+	// created again is exported live instead); ?7 the connection or ''.
+	qReadTombstones = `SELECT t.user_id, t.connection_id, t.deleted_at, t.change_seq
+		FROM tombstones AS t INDEXED BY tombstones_changes
+		WHERE t.tenant = ?1 AND t.change_seq > ?2 AND t.change_seq <= ?3 AND (t.change_seq, t.user_id) > (?4, ?5)
+		AND (?7 = '' OR t.connection_id = ?7)
+		AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.tenant = t.tenant AND u.user_id = t.user_id)
+		ORDER BY t.change_seq, t.user_id LIMIT ?6`
 
 	// qCountAllUsers is the one full scan: `userport seed`'s bulk load (a
 	// command line tool, never the service) compares its size to the table's.
@@ -92,8 +113,8 @@ var userQueries = []struct {
 	{"delete user", qDeleteUser, byID},
 	{"list users", qListUsers, "PRIMARY KEY (tenant=?)"},
 	{"list users of a connection", qListConnUsers, "INDEX users_connection (tenant=? AND connection_id=?)"},
-	// The smallest index that has every user: the last logins (NULL for most).
-	{"count users", qCountUsers, "COVERING INDEX users_search_last_login (tenant=?)"},
+	// The smallest index that has every user: the change marks (integers).
+	{"count users", qCountUsers, "COVERING INDEX users_changes (tenant=?)"},
 	{"count users of a connection", qCountConnUsers, "COVERING INDEX users_connection (tenant=? AND connection_id=?)"},
 	{"export scan", qScanUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
 	{"export scan of a connection", qScanConnUsers, "PRIMARY KEY (tenant=? AND user_id>?)"},
@@ -108,7 +129,9 @@ var userQueries = []struct {
 	{"import rows by user_id", qImportRowsByID, byKeyList + byID},
 	{"import rows by email", qImportRowsByEmail, byKeyList + byEmail},
 	{"import rows by username", qImportRowsByUsername, byKeyList + "INDEX users_username (tenant=? AND connection_id=? AND username=?)"},
-	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_search_last_login"},
+	{"changes", qReadChanges, "INDEX users_changes (tenant=? AND change_seq>? AND change_seq<?)"},
+	{"changes of a connection", qReadConnChanges, "INDEX users_changes (tenant=? AND change_seq>? AND change_seq<?)"},
+	{"seed's count", qCountAllUsers, "SCAN users USING COVERING INDEX users_changes"},
 }
 
 // The searches of the lookups of one user.

@@ -24,6 +24,10 @@ type Options struct {
 	// definition) in a fixed order, from the store's catalog: a bulk load
 	// must leave them as they were. Required of a userport.UserLoader.
 	UserIndexes func(t *testing.T, s userport.Store) []string
+	// HoldWrites, when set, opens a transaction that writes users and stays
+	// open until its Commit (the replay property test holds it across an
+	// export). Nil for a store whose writers wait for each other (SQLite).
+	HoldWrites func(t *testing.T, s userport.Store) HeldWriter
 }
 
 // Run runs the suite. Each subtest calls open for a new, empty store and
@@ -76,10 +80,12 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store, opts Options) {
 	tests = append(tests, concurrencyTests...)
 	tests = append(tests, secretTests...)
 	tests = append(tests, depthTests...)
+	tests = append(tests, changeTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, openStore(t, open)) })
 	}
 	t.Run("LoadUsers", func(t *testing.T) { testLoadUsers(t, open, opts) })
+	t.Run("ChangesReplay", func(t *testing.T) { testChangesReplay(t, openStore(t, open), opts.HoldWrites) })
 }
 
 // openStore calls open for a new, empty store, closed when t ends.

@@ -18,26 +18,10 @@ import (
 	"github.com/userport/userport/seed"
 )
 
-// changeStore is a store with change tracking.
-type changeStore interface {
-	userport.Store
-	userport.ChangeStore
-}
-
-// asChangeStore returns st as a changeStore, or skips the test.
-func asChangeStore(t *testing.T, st userport.Store) changeStore {
-	t.Helper()
-	cs, ok := st.(changeStore)
-	if !ok {
-		t.Skipf("%T does not track changes", st)
-	}
-	return cs
-}
-
 func TestIncrementalExportsSQLite(t *testing.T) {
 	t.Parallel()
 	db := testutil.OpenSQLite(t)
-	testIncrementalExports(t, asChangeStore(t, db), true)
+	testIncrementalExports(t, db, true)
 }
 
 func TestIncrementalExportsPostgres(t *testing.T) {
@@ -46,7 +30,7 @@ func TestIncrementalExportsPostgres(t *testing.T) {
 	// On PostgreSQL a watermark's Low is the xmin of a snapshot, which any
 	// transaction of the server holds back: an incremental file may hold
 	// users changed before its cursor too (never fewer).
-	testIncrementalExports(t, asChangeStore(t, db), false)
+	testIncrementalExports(t, db, false)
 }
 
 // fileLines is an export file by line kind: the users' lines by user_id,
@@ -78,7 +62,7 @@ func readFile(t testing.TB, lines []string) fileLines {
 
 // incremental runs the incremental export of the changes since since up to
 // the store's current watermark, and returns its file and the watermark.
-func incremental(t testing.TB, st changeStore, job userport.Job, since userport.Watermark) (fileLines, []string, export.Result, userport.Watermark) {
+func incremental(t testing.TB, st userport.Store, job userport.Job, since userport.Watermark) (fileLines, []string, export.Result, userport.Watermark) {
 	t.Helper()
 	w, err := st.Watermark(context.Background())
 	if err != nil {
@@ -104,7 +88,7 @@ type writes struct {
 
 // write creates, updates, deletes and re-creates some users of both
 // connections.
-func write(t testing.TB, st changeStore, round int, users []*userport.User) ([]*userport.User, writes) {
+func write(t testing.TB, st userport.Store, round int, users []*userport.User) ([]*userport.User, writes) {
 	t.Helper()
 	ctx := context.Background()
 	w := writes{changed: map[string]bool{}, deleted: map[string]bool{}, conn: map[string]string{}}
@@ -163,7 +147,7 @@ func write(t testing.TB, st changeStore, round int, users []*userport.User) ([]*
 // (exactly them when exact), its tombstones after its users. It checks the
 // CSV file, a connection's and a filtered incremental file of the same
 // changes too.
-func testIncrementalExports(t *testing.T, st changeStore, exact bool) {
+func testIncrementalExports(t *testing.T, st userport.Store, exact bool) {
 	seedStore(t, st, 300, 100)
 	ctx := context.Background()
 	var users []*userport.User
@@ -231,7 +215,7 @@ func testIncrementalExports(t *testing.T, st changeStore, exact bool) {
 
 // checkVariants exports the same changes as f as CSV, of one connection,
 // and filtered, and checks them against f.
-func checkVariants(t *testing.T, st changeStore, round int, f fileLines, since userport.Watermark, w writes) {
+func checkVariants(t *testing.T, st userport.Store, round int, f fileLines, since userport.Watermark, w writes) {
 	t.Helper()
 	// CSV: the same users, then a row per tombstone: user_id, empty cells,
 	// deleted_at.

@@ -21,13 +21,13 @@ import (
 func TestReplayWithConcurrentWritersSQLite(t *testing.T) {
 	t.Parallel()
 	db := testutil.OpenSQLite(t)
-	testReplay(t, asChangeStore(t, db))
+	testReplay(t, db)
 }
 
 func TestReplayWithConcurrentWritersPostgres(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Open(t)
-	testReplay(t, asChangeStore(t, db))
+	testReplay(t, db)
 }
 
 // testReplay runs the Exporter's full export, then incremental ones, while
@@ -36,7 +36,7 @@ func TestReplayWithConcurrentWritersPostgres(t *testing.T) {
 // incremental export brings the replica to the store's users, line by
 // line. A second client that replays one incremental export from the full
 // export's cursor gets the same.
-func testReplay(t *testing.T, st changeStore) {
+func testReplay(t *testing.T, st userport.Store) {
 	seedStore(t, st, 1500, 500)
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -45,7 +45,7 @@ func testReplay(t *testing.T, st changeStore) {
 	for i := range 3 {
 		wg.Go(func() { writeUntil(ctx, t, writers, i, &ops) })
 	}
-	st = &pacedStore{changeStore: writers, ops: &ops, writing: ctx}
+	st = &pacedStore{Store: writers, ops: &ops, writing: ctx}
 	// The full export, and three incremental ones, while the writers write.
 	first, err := st.Watermark(context.Background())
 	if err != nil {
@@ -95,7 +95,7 @@ func testReplay(t *testing.T, st changeStore) {
 // pacedStore lets the writers write between two pages an export reads,
 // while they write: every page of every export has writes before it.
 type pacedStore struct {
-	changeStore
+	userport.Store
 	ops     *atomic.Int64
 	writing context.Context
 	last    int64
@@ -111,22 +111,22 @@ func (p *pacedStore) pace() {
 
 func (p *pacedStore) ReadUsers(ctx context.Context, s userport.UserScan, page *userport.UserPage) error {
 	p.pace()
-	return p.changeStore.ReadUsers(ctx, s, page)
+	return p.Store.ReadUsers(ctx, s, page)
 }
 
 func (p *pacedStore) ReadChanges(ctx context.Context, s userport.ChangeScan, page *userport.UserPage) error {
 	p.pace()
-	return p.changeStore.ReadChanges(ctx, s, page)
+	return p.Store.ReadChanges(ctx, s, page)
 }
 
 func (p *pacedStore) ReadTombstones(ctx context.Context, s userport.ChangeScan, page *userport.TombstonePage) error {
 	p.pace()
-	return p.changeStore.ReadTombstones(ctx, s, page)
+	return p.Store.ReadTombstones(ctx, s, page)
 }
 
 // writeUntil creates, updates and deletes users of the fixture until ctx
 // is done, counting its writes.
-func writeUntil(ctx context.Context, t *testing.T, st changeStore, writer int, ops *atomic.Int64) {
+func writeUntil(ctx context.Context, t *testing.T, st userport.Store, writer int, ops *atomic.Int64) {
 	conn := &userport.Connection{Tenant: tenant, ID: connUPA, Name: "Username-Password-Authentication"}
 	g := seed.New(int64(1000+writer), tenant, conn, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	rng := rand.New(rand.NewPCG(uint64(writer), 7))
