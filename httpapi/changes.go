@@ -56,15 +56,11 @@ func (s *Server) cursorCheck(ctx context.Context, cursor string) (userport.Curso
 	if err != nil {
 		return c, userport.InvalidCursor(err)
 	}
-	changes, ok := s.Store.(userport.ChangeStore)
-	if !ok {
-		return c, userport.Errorf(userport.EINVALID, "operation_not_supported", "This store does not track changes: incremental exports are not available.")
-	}
-	horizon, err := changes.TombstoneHorizon(ctx, s.Tenant)
+	horizon, err := s.Store.TombstoneHorizon(ctx, s.Tenant)
 	if err != nil {
 		return c, err
 	}
-	current, err := changes.Watermark(ctx)
+	current, err := s.Store.Watermark(ctx)
 	if err != nil {
 		return c, err
 	}

@@ -5,7 +5,6 @@ package httpapi_test
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,18 +28,6 @@ func (f changeFake) Watermark(context.Context) (userport.Watermark, error) { ret
 func (f changeFake) TombstoneHorizon(context.Context, string) (uint64, error) {
 	return f.horizon, nil
 }
-
-// Until the stores track changes (branch changes-store), the rest of
-// userport.ChangeStore.
-var errNoChanges = errors.New("changeFake reads no changes")
-
-func (changeFake) ReadChanges(context.Context, userport.ChangeScan, *userport.UserPage) error {
-	return errNoChanges
-}
-func (changeFake) ReadTombstones(context.Context, userport.ChangeScan, *userport.TombstonePage) error {
-	return errNoChanges
-}
-func (changeFake) PurgeTombstones(context.Context, time.Time) (int64, error) { return 0, errNoChanges }
 
 // withChanges makes the server's store a changeFake at mark with horizon.
 func withChanges(mark userport.Watermark, horizon uint64) func(s *httpapi.Server) {

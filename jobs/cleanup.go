@@ -79,11 +79,7 @@ func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 // raising their tenants' horizons: a cursor from before them is refused
 // from then on (userport.CursorCheck).
 func purgeTombstones(ctx context.Context, deps Deps, before time.Time) error {
-	changes, ok := deps.Store.(userport.ChangeStore)
-	if !ok {
-		return nil
-	}
-	n, err := changes.PurgeTombstones(ctx, before)
+	n, err := deps.Store.PurgeTombstones(ctx, before)
 	if err != nil {
 		return fmt.Errorf("purge tombstones: %w", err)
 	}

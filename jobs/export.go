@@ -117,15 +117,10 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 
 // mark records the store's current watermark in job before the export reads
 // any user: the file then holds every change up to it, and the manifest's
-// cursor names it. A store without change tracking leaves the job without
-// a mark (and its manifest without a cursor).
+// cursor names it.
 func (w *exportWorker) mark(ctx context.Context, job *userport.Job) error {
-	changes, ok := w.deps.Store.(userport.ChangeStore)
-	if !ok {
-		return nil
-	}
 	now := w.deps.Clock.Now()
-	m, err := changes.Watermark(ctx)
+	m, err := w.deps.Store.Watermark(ctx)
 	if err != nil {
 		return fmt.Errorf("watermark: %w", err)
 	}
