@@ -15,22 +15,30 @@ import (
 // scenario, against its own server (--jobs inline: the test binary is no
 // `userport worker`), so that the tool keeps working: every route the
 // scenario drives has requests, and none had an error other than 429.
+//
+// It asserts only what the tool guarantees however loaded the machine:
+// mixed downloads its first export before the clock starts and every
+// request sent before its 3 s end gets its answer, but its large export
+// and import may still run then; writes ends when both are done, so its
+// long --duration is a bound, not its length.
 func TestLoadtestCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a server under load for seconds")
 	}
 	tests := []struct {
 		scenario string
-		routes   []string
+		duration string
+		routes   []string // with successful requests
+		jobsEnd  bool     // the large export and the import complete within the run
 	}{
-		{"mixed", []string{loadtest.RouteCreateUser, loadtest.RouteCreateExport, loadtest.RouteGetJob,
-			loadtest.RouteDownload, loadtest.RouteImport, loadtest.RouteLargeExport}},
-		{"writes", []string{loadtest.RouteCreateUser, loadtest.RouteGetJob, loadtest.RouteImport, loadtest.RouteLargeExport}},
+		{"mixed", "3s", []string{loadtest.RouteCreateUser, loadtest.RouteCreateExport, loadtest.RouteGetJob,
+			loadtest.RouteDownload, loadtest.RouteImport}, false},
+		{"writes", "5m", []string{loadtest.RouteCreateUser, loadtest.RouteGetJob, loadtest.RouteImport, loadtest.RouteLargeExport}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			var out bytes.Buffer
-			args := []string{"loadtest", "--scenario", tt.scenario, "--users", "200", "--duration", "3s", "--clients", "8",
+			args := []string{"loadtest", "--scenario", tt.scenario, "--users", "200", "--duration", tt.duration, "--clients", "8",
 				"--import-users", "100", "--jobs", "inline", "--json"}
 			if err := run(context.Background(), args, &out, io.Discard); err != nil {
 				t.Fatalf("loadtest: %v\n%s", err, out.String())
@@ -47,11 +55,17 @@ func TestLoadtestCommand(t *testing.T) {
 					t.Errorf("route %s: no successful requests (%+v)", route, rr)
 				}
 			}
-			if rep.Import.Status != "completed" || !strings.Contains(rep.Import.Detail, `"inserted":100`) {
+			if tt.scenario == "mixed" && (rep.FirstExport.Status != "completed" || rep.FirstExport.Detail != "200 users downloaded") {
+				t.Errorf("first export = %+v, want completed and its 200 users downloaded", rep.FirstExport)
+			}
+			imported := rep.Import.Status == "completed"
+			if (tt.jobsEnd || imported) && (!imported || !strings.Contains(rep.Import.Detail, `"inserted":100`)) {
 				t.Errorf("import = %+v, want completed with 100 users inserted", rep.Import)
 			}
-			if rep.LargeExport.Status != "completed" {
-				t.Errorf("large export = %+v, want completed", rep.LargeExport)
+			exported := rep.LargeExport.Status == "completed"
+			// (its download may be cut by the end of a mixed run)
+			if rr, _ := rep.Route(loadtest.RouteLargeExport); (tt.jobsEnd || exported) && (!exported || rr.OK+rr.Cut != 1) {
+				t.Errorf("large export = %+v, downloads %+v: want completed and downloaded", rep.LargeExport, rr)
 			}
 			if len(rep.Processes) != 1 || rep.Processes[0].PeakRSSBytes <= 0 || rep.GoroutinesBefore <= 0 {
 				t.Errorf("processes %+v, goroutines %d: want serve's peak RSS and goroutines measured", rep.Processes, rep.GoroutinesBefore)

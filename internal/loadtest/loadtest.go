@@ -38,9 +38,10 @@ type Scenario string
 
 // The scenarios.
 const (
-	// Mixed: each client loops over creating a user, creating an export,
-	// polling it and downloading its file, while one large export of every
-	// user and one import run.
+	// Mixed: a first export is made, polled and downloaded before the
+	// clients start (at most the request timeout); then each client loops
+	// over creating a user, creating an export, polling it and downloading
+	// its file, while one large export of every user and one import run.
 	Mixed Scenario = "mixed"
 	// Writes: a few clients only create users while the large export and
 	// the import run; the run ends when both are done and every client has
@@ -168,11 +169,13 @@ type run struct {
 	conn   *userport.Connection
 	tag    string // makes this run's e-mail addresses unique
 
-	ctx        context.Context // done when the run ends
-	stop       context.CancelFunc
-	requests   atomic.Int64
-	capReached atomic.Bool
-	failedJobs atomic.Int64
+	// ctx is done when the run ends: no request is sent after; those in
+	// flight go on within the request timeout unless parent (Run's) is done.
+	ctx, parent context.Context
+	stop        context.CancelFunc
+	requests    atomic.Int64
+	capReached  atomic.Bool
+	failedJobs  atomic.Int64
 }
 
 // Run runs the scenario of cfg against t until its duration is over, its
@@ -193,7 +196,7 @@ func Run(ctx context.Context, cfg Config, t Target) (*Report, error) {
 		DisableCompression: true, IdleConnTimeout: 30 * time.Second}
 	defer transport.CloseIdleConnections()
 	r := &run{cfg: cfg, t: t, base: strings.TrimRight(t.URL, "/"), client: &http.Client{Transport: transport},
-		rec: newRecorder(), tag: userport.RandomString(8)}
+		rec: newRecorder(), tag: userport.RandomString(8), parent: ctx}
 	var err error
 	if r.conn, err = r.findConnection(ctx); err != nil {
 		return nil, err
@@ -209,6 +212,11 @@ func Run(ctx context.Context, cfg Config, t Target) (*Report, error) {
 	transport.CloseIdleConnections() // the setup's connection is no part of "before"
 	if t.Goroutines != nil {
 		rep.GoroutinesBefore, rep.GoroutinesOf = settle(t.Goroutines), t.GoroutinesOf
+	}
+	if cfg.Scenario == Mixed {
+		// However short the run and slow the machine, the download route
+		// is driven at least once: no timed client may see an export end.
+		rep.FirstExport = r.firstExport(ctx, t.ClientTokens[0])
 	}
 	fmt.Fprintf(cfg.Log, "running %s: %d clients for %v (at most %d requests)\n", cfg.Scenario, cfg.Clients, cfg.Duration, cfg.MaxRequests)
 
@@ -252,7 +260,7 @@ func Run(ctx context.Context, cfg Config, t Target) (*Report, error) {
 		rep.Requests += rr.Requests
 		rep.Errors += rr.Errors + rr.Transport
 	}
-	for _, j := range []JobReport{rep.LargeExport, rep.Import} {
+	for _, j := range []JobReport{rep.FirstExport, rep.LargeExport, rep.Import} {
 		if j.Status == string(userport.JobFailed) {
 			rep.Errors++
 		}
@@ -388,6 +396,22 @@ func (r *run) download(route, location string) answer {
 	return r.send(call{route: route, method: http.MethodGet, url: location, gzipped: true})
 }
 
+// firstExport creates an export of the client of token, as the clients
+// do, follows it until it ends and downloads its file, within the request
+// timeout: the mixed scenario's step before the clock starts. Its requests
+// count in the report's routes.
+func (r *run) firstExport(ctx context.Context, token string) JobReport {
+	r.ctx, r.stop = context.WithTimeout(ctx, r.cfg.RequestTimeout)
+	defer r.stop()
+	fmt.Fprintf(r.cfg.Log, "waiting for a first export of %d users\n", r.cfg.ExportLimit)
+	start := time.Now()
+	id := r.createExport(token, "json", r.cfg.ExportLimit)
+	if id == "" {
+		return JobReport{Status: "not created"}
+	}
+	return r.followExport(token, id, RouteDownload, start)
+}
+
 // createLargeExport creates the export of every user.
 func (r *run) createLargeExport() string {
 	fmt.Fprintf(r.cfg.Log, "creating the large export\n")
@@ -397,9 +421,15 @@ func (r *run) createLargeExport() string {
 // followLargeExport polls the large export until it completes (then
 // downloads it) or fails, or the run ends.
 func (r *run) followLargeExport(id string, start time.Time) JobReport {
-	rep, j := r.follow(id, start)
+	return r.followExport(r.t.AdminToken, id, RouteLargeExport, start)
+}
+
+// followExport polls export id with token until it completes (then
+// downloads it, counted under route) or fails, or the run ends.
+func (r *run) followExport(token, id, route string, start time.Time) JobReport {
+	rep, j := r.follow(token, id, start)
 	if j.Status == string(userport.JobCompleted) {
-		if a := r.download(RouteLargeExport, j.Location); a.ok {
+		if a := r.download(route, j.Location); a.ok {
 			rep.Detail = fmt.Sprintf("%d users downloaded", a.lines)
 		} else {
 			rep.Detail = "the download did not succeed"
@@ -408,14 +438,14 @@ func (r *run) followLargeExport(id string, start time.Time) JobReport {
 	return rep
 }
 
-// follow polls job id with the admin token until it completes or fails, or
-// the run ends.
-func (r *run) follow(id string, start time.Time) (JobReport, job) {
+// follow polls job id with token until it completes or fails, or the run
+// ends.
+func (r *run) follow(token, id string, start time.Time) (JobReport, job) {
 	rep := JobReport{ID: id, Status: "unknown"}
 	tick := time.NewTicker(r.cfg.PollInterval)
 	defer tick.Stop()
 	for {
-		j, ok := r.getJob(r.t.AdminToken, id)
+		j, ok := r.getJob(token, id)
 		if ok {
 			rep.Status = j.Status
 			switch j.Status {
@@ -467,7 +497,7 @@ func (r *run) importFile(path string) JobReport {
 	if !a.ok || json.Unmarshal(a.body, &j) != nil {
 		return JobReport{Status: "not created", Detail: fmt.Sprintf("status %d", a.status)}
 	}
-	rep, j := r.follow(j.ID, start)
+	rep, j := r.follow(r.t.AdminToken, j.ID, start)
 	if len(j.Summary) > 0 {
 		rep.Detail = string(j.Summary)
 	}
@@ -497,7 +527,10 @@ type answer struct {
 const maxBody = 1 << 20
 
 // send sends c within the request cap and the request timeout, reads the
-// answer whole and records it.
+// answer whole and records it. Once the run has ended it sends nothing, but
+// a request sent before goes on to its answer (within the request timeout):
+// a short run on a slow machine still has its requests answered, only an
+// interrupt (Run's ctx) cuts them.
 func (r *run) send(c call) answer {
 	if r.ctx.Err() != nil {
 		return answer{}
@@ -507,7 +540,7 @@ func (r *run) send(c call) answer {
 		r.stop()
 		return answer{}
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(r.parent, r.cfg.RequestTimeout)
 	defer cancel()
 	target := cmpOr(c.url, r.base+c.path)
 	req, err := http.NewRequestWithContext(ctx, c.method, target, c.body)
@@ -539,7 +572,7 @@ func (r *run) send(c call) answer {
 	switch {
 	case err == nil:
 		r.rec.record(c.route, Answered, a.status, d, a.body, nil)
-	case r.ctx.Err() != nil:
+	case r.parent.Err() != nil:
 		r.rec.record(c.route, Cut, a.status, d, nil, err)
 	case errors.Is(err, errNotGzip):
 		r.rec.record(c.route, BadBody, a.status, d, nil, err)

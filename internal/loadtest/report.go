@@ -32,7 +32,7 @@ const (
 	Answered  Outcome = iota // an HTTP status came back (and a body that checks, if it is read)
 	Transport                // no answer: connection refused, reset, timed out
 	BadBody                  // a 2xx whose body is not what it should be (a download that is no gzip)
-	Cut                      // the run ended while it was in flight: not counted as an error
+	Cut                      // an interrupt (Run's context) ended it in flight: not counted as an error
 )
 
 // recorder counts the requests of a run by route; safe for concurrent use.
@@ -108,7 +108,7 @@ type RouteReport struct {
 	Errors    int64            `json:"errors"`
 	Transport int64            `json:"transport_errors"`
 	BadBody   int64            `json:"bad_bodies"`
-	Cut       int64            `json:"cut_at_end"` // in flight when the run ended; not in Requests
+	Cut       int64            `json:"cut_at_end"` // in flight when an interrupt ended the run; not in Requests
 	Statuses  map[string]int64 `json:"statuses"`
 	P50Ms     float64          `json:"p50_ms"`
 	P99Ms     float64          `json:"p99_ms"`
@@ -179,10 +179,13 @@ type Report struct {
 	Requests int64   `json:"requests"`
 	// Errors counts everything other than 2xx and 429: error statuses, bad
 	// bodies, transport errors and failed jobs. A run with errors fails.
-	Errors      int64           `json:"errors"`
-	FailedJobs  int64           `json:"failed_jobs"` // exports of the clients that failed
-	CapReached  bool            `json:"cap_reached"` // the run stopped at --max-requests
-	Routes      []RouteReport   `json:"routes"`
+	Errors     int64         `json:"errors"`
+	FailedJobs int64         `json:"failed_jobs"` // exports of the clients that failed
+	CapReached bool          `json:"cap_reached"` // the run stopped at --max-requests
+	Routes     []RouteReport `json:"routes"`
+	// FirstExport is the mixed scenario's export made and downloaded
+	// before the clients start; its requests count in Routes.
+	FirstExport JobReport       `json:"first_export,omitzero"`
 	LargeExport JobReport       `json:"large_export"`
 	Import      JobReport       `json:"import"`
 	Processes   []ProcessReport `json:"processes"`
@@ -233,7 +236,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, j := range []struct {
 		name string
 		r    JobReport
-	}{{"large export", r.LargeExport}, {"import", r.Import}} {
+	}{{"first export", r.FirstExport}, {"large export", r.LargeExport}, {"import", r.Import}} {
+		if j.r == (JobReport{}) {
+			continue // no first export in the writes scenario
+		}
 		fmt.Fprintf(&b, "%-13s %s %s", j.name, j.r.ID, j.r.Status)
 		if j.r.Seconds > 0 {
 			fmt.Fprintf(&b, " in %.1f s", j.r.Seconds)
