@@ -93,7 +93,7 @@ type ChangeStore interface {
 	// how many it deleted.
 	PurgeTombstones(ctx context.Context, before time.Time) (int64, error)
 	// TombstoneHorizon returns the highest mark of tenant's purged
-	// tombstones (0 when none was purged): a cursor whose Low is not above
-	// it may have lost deletions.
+	// tombstones (0 when none was purged): a cursor whose Low is below it
+	// has lost deletions (CursorCheck).
 	TombstoneHorizon(ctx context.Context, tenant string) (uint64, error)
 }

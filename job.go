@@ -227,13 +227,30 @@ type ExportFile struct {
 	FieldCounts []int64
 }
 
+// RecordMark records the watermark m, taken at at before runner's export read any
+// user: the export's file holds every change up to it (see Watermark). A
+// runner that takes over an export whose parts were planned already keeps
+// the mark recorded before them.
+func (j *Job) RecordMark(runner string, m Watermark, at time.Time) error {
+	if err := j.running(runner); err != nil {
+		return err
+	}
+	j.Mark, j.MarkAt = m, at
+	return nil
+}
+
 // CompleteExport ends a running export as completed at now with its file.
+// Its manifest has a cursor (HasMark) when a watermark was recorded before
+// it read (RecordMark) and its limit did not cut it short: a file cut short is
+// not the tenant at any point.
 func (j *Job) CompleteExport(runner string, now time.Time, f ExportFile) error {
 	if err := j.running(runner); err != nil {
 		return err
 	}
 	j.complete(now)
 	j.FileKey, j.FileName, j.Rows, j.FileBytes = f.Key, f.Name, f.Rows, f.Bytes
+	j.Tombstones, j.SHA256, j.FieldCounts = f.Tombstones, f.SHA256, f.FieldCounts
+	j.HasMark = !j.MarkAt.IsZero() && (j.Limit <= 0 || f.Rows+f.Tombstones < int64(j.Limit))
 	return nil
 }
 
@@ -475,9 +492,10 @@ type ExportPart struct {
 	Done        int64 // users written so far, for the job's progress
 
 	// Result of a completed part.
-	FileKey   string
-	Rows      int64
-	FileBytes int64
+	FileKey     string
+	Rows        int64
+	FileBytes   int64
+	FieldCounts []int64 // per field of the job's Fields: the part's users that had a value
 }
 
 // Errors of the part state changes.
@@ -510,13 +528,15 @@ func (p *ExportPart) Beat(runner string, now time.Time, done int64) error {
 	return nil
 }
 
-// Complete records runner's committed file of p: ErrPartLost if p is no
-// longer runner's (the caller then deletes its file).
-func (p *ExportPart) Complete(runner, fileKey string, rows, bytes int64) error {
+// Complete records runner's committed file of p (its Key, Rows, Bytes and
+// FieldCounts): ErrPartLost if p is no longer runner's (the caller then
+// deletes its file).
+func (p *ExportPart) Complete(runner string, f ExportFile) error {
 	if err := p.owned(runner); err != nil {
 		return err
 	}
-	p.Status, p.FileKey, p.Rows, p.FileBytes, p.Done = JobCompleted, fileKey, rows, bytes, rows
+	p.Status, p.FileKey, p.Rows, p.FileBytes, p.Done = JobCompleted, f.Key, f.Rows, f.Bytes, f.Rows
+	p.FieldCounts = f.FieldCounts
 	return nil
 }
 

@@ -73,6 +73,14 @@ func jobIn(typ userport.JobType, status userport.JobStatus) *userport.Job {
 	return j
 }
 
+// marked is a processing export of limit (0: none) whose runner recorded
+// its watermark.
+func marked(limit int) *userport.Job {
+	j := jobIn(userport.JobUsersExport, userport.JobProcessing)
+	j.Limit, j.Mark, j.MarkAt = limit, mark, t2
+	return j
+}
+
 // transition is one Job transition under test.
 type transition struct {
 	name   string
@@ -82,7 +90,9 @@ type transition struct {
 var (
 	exp, imp = userport.JobUsersExport, userport.JobUsersImport
 	summary  = userport.ImportSummary{Failed: 1, Updated: 2, Inserted: 3, Total: 6}
-	file     = userport.ExportFile{Key: "job_1/r1/a.csv.gz", Name: "a.csv.gz", Rows: 7, Bytes: 700}
+	file     = userport.ExportFile{Key: "job_1/r1/a.csv.gz", Name: "a.csv.gz", Rows: 7, Bytes: 700,
+		Tombstones: 2, SHA256: "ab12", FieldCounts: []int64{7, 3}}
+	mark = userport.Watermark{Low: 40, High: 42}
 
 	start          = transition{"Start", func(j *userport.Job) error { return j.Start(now, 1, 2) }}
 	startAtLimit   = transition{"Start at the limit", func(j *userport.Job) error { return j.Start(now, 2, 2) }}
@@ -92,6 +102,8 @@ var (
 	progressAny    = transition{"Progress of any runner", func(j *userport.Job) error { return j.Progress("", now, 50, 20) }}
 	progressR2     = transition{"Progress of another runner", func(j *userport.Job) error { return j.Progress("r2", now, 50, 20) }}
 	completeExport = transition{"CompleteExport", func(j *userport.Job) error { return j.CompleteExport("r1", now, file) }}
+	recordMark     = transition{"RecordMark", func(j *userport.Job) error { return j.RecordMark("r1", mark, now) }}
+	recordMarkR2   = transition{"RecordMark of another runner", func(j *userport.Job) error { return j.RecordMark("r2", mark, now) }}
 	completeLost   = transition{"CompleteExport of another runner", func(j *userport.Job) error { return j.CompleteExport("r2", now, file) }}
 	completeImport = transition{"CompleteImport", func(j *userport.Job) error { return j.CompleteImport(now, summary) }}
 	failR1         = transition{"Fail", func(j *userport.Job) error { return j.Fail("r1", now, "Disk full.", nil) }}
@@ -119,10 +131,27 @@ func TestJobTransitions(t *testing.T) {
 			func(j *userport.Job) { j.Runner, j.HeartbeatAt = "r2", now }},
 		{progressR1, jobIn(exp, userport.JobProcessing), func(j *userport.Job) { j.PercentageDone, j.TimeLeftSeconds, j.HeartbeatAt = 50, 20, now }},
 		{progressAny, jobIn(imp, userport.JobProcessing), func(j *userport.Job) { j.PercentageDone, j.TimeLeftSeconds, j.HeartbeatAt = 50, 20, now }},
-		{completeExport, jobIn(exp, userport.JobProcessing), func(j *userport.Job) {
+		{completeExport, jobIn(exp, userport.JobProcessing), func(j *userport.Job) { // no mark: no cursor
 			j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, now, 100, 0
 			j.FileKey, j.FileName, j.Rows, j.FileBytes = file.Key, file.Name, file.Rows, file.Bytes
+			j.Tombstones, j.SHA256, j.FieldCounts = file.Tombstones, file.SHA256, file.FieldCounts
 		}},
+		{completeExport, marked(0), func(j *userport.Job) {
+			j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, now, 100, 0
+			j.FileKey, j.FileName, j.Rows, j.FileBytes = file.Key, file.Name, file.Rows, file.Bytes
+			j.Tombstones, j.SHA256, j.FieldCounts, j.HasMark = file.Tombstones, file.SHA256, file.FieldCounts, true
+		}},
+		{completeExport, marked(10), func(j *userport.Job) { // 9 rows and tombstones, under the limit
+			j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, now, 100, 0
+			j.FileKey, j.FileName, j.Rows, j.FileBytes = file.Key, file.Name, file.Rows, file.Bytes
+			j.Tombstones, j.SHA256, j.FieldCounts, j.HasMark = file.Tombstones, file.SHA256, file.FieldCounts, true
+		}},
+		{completeExport, marked(9), func(j *userport.Job) { // cut short by its limit: no cursor
+			j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, now, 100, 0
+			j.FileKey, j.FileName, j.Rows, j.FileBytes = file.Key, file.Name, file.Rows, file.Bytes
+			j.Tombstones, j.SHA256, j.FieldCounts = file.Tombstones, file.SHA256, file.FieldCounts
+		}},
+		{recordMark, jobIn(exp, userport.JobProcessing), func(j *userport.Job) { j.Mark, j.MarkAt = mark, now }},
 		{completeImport, jobIn(imp, userport.JobProcessing), func(j *userport.Job) {
 			j.Status, j.CompletedAt, j.PercentageDone, j.TimeLeftSeconds = userport.JobCompleted, now, 100, 0
 			j.Summary = &summary
@@ -183,6 +212,8 @@ func TestJobTransitionsRefused(t *testing.T) {
 		{progressR2, exp, []userport.JobStatus{userport.JobProcessing}, userport.ErrJobNotProcessing},
 		{completeExport, exp, except(userport.JobProcessing), userport.ErrJobNotProcessing},
 		{completeLost, exp, []userport.JobStatus{userport.JobProcessing}, userport.ErrJobNotProcessing},
+		{recordMark, exp, except(userport.JobProcessing), userport.ErrJobNotProcessing},
+		{recordMarkR2, exp, []userport.JobStatus{userport.JobProcessing}, userport.ErrJobNotProcessing},
 		{completeImport, imp, except(userport.JobProcessing), userport.ErrJobNotProcessing},
 		{failR1, exp, except(userport.JobProcessing), userport.ErrJobNotProcessing},
 		{failAny, imp, except(userport.JobProcessing), userport.ErrJobNotProcessing},

@@ -3,15 +3,20 @@ package userport
 import "time"
 
 // Lifetimes bounds how long export jobs run and how long their files and
-// records are kept.
+// records, and the tombstones of deleted users, are kept.
 type Lifetimes struct {
 	Export time.Duration // an export still running after this fails (8 h)
 	File   time.Duration // a completed export's file is deleted this long after creation (24 h)
 	Record time.Duration // a job record is purged this long after creation (7 days)
+	// Tombstones is the tombstone retention (--tombstone-retention, 30
+	// days): the cleanup purges the tombstones of users deleted longer ago,
+	// and a cursor older than it no longer starts an incremental export.
+	Tombstones time.Duration
 }
 
 // DefaultLifetimes are Auth0's documented limits and userport's decisions.
-var DefaultLifetimes = Lifetimes{Export: 8 * time.Hour, File: 24 * time.Hour, Record: 7 * 24 * time.Hour}
+var DefaultLifetimes = Lifetimes{Export: 8 * time.Hour, File: 24 * time.Hour, Record: 7 * 24 * time.Hour,
+	Tombstones: 30 * 24 * time.Hour}
 
 // WithDefaults returns l with zero durations replaced by DefaultLifetimes'.
 func (l Lifetimes) WithDefaults() Lifetimes {
@@ -23,6 +28,9 @@ func (l Lifetimes) WithDefaults() Lifetimes {
 	}
 	if l.Record <= 0 {
 		l.Record = DefaultLifetimes.Record
+	}
+	if l.Tombstones <= 0 {
+		l.Tombstones = DefaultLifetimes.Tombstones
 	}
 	return l
 }

@@ -53,6 +53,9 @@ const (
 	adminSecret = "test-admin-secret-0123456789"
 )
 
+// testCursorKey signs the cursors of every test server.
+var testCursorKey = []byte("the cursor key of the test server")
+
 // upa is the database connection every tenant starts with.
 const upa = userport.DefaultConnectionName
 
@@ -129,6 +132,7 @@ func (e *env) newServer(t *testing.T) *httpapi.Server {
 	return &httpapi.Server{Tenant: e.tenant, PublicURL: e.base, Store: e.Store, Issuer: issuer, Keys: keys,
 		Clock: e.Clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil)), Queue: queue, Blobs: e.Files,
 		Downloads: e.Files.Handler(), DownloadTTL: httpapi.DefaultDownloadTTL, Lifetimes: userport.Lifetimes{}.WithDefaults(),
+		CursorKey:  testCursorKey,
 		RateLimits: httpapi.RateLimits{Rate: 1000, Burst: 1000}} // tests poll faster than the default lets a client
 }
 

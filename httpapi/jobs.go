@@ -37,6 +37,7 @@ func (s *Server) routeJobs(mux *routeMux) {
 	// read:users, which its location downloads (see getJob).
 	mux.Handle("GET /api/v2/jobs/{id}", s.authorize(s.getJob, auth.ScopeReadUsers, auth.ScopeCreateUsers))
 	mux.Handle("GET /api/v2/jobs", s.authorize(s.listJobs, auth.ScopeReadUsers))
+	mux.Handle("GET /api/v2/jobs/{id}/manifest", s.authorize(s.getManifest, auth.ScopeReadUsers))
 	s.routeImports(mux)
 }
 
@@ -59,7 +60,7 @@ type jobBody struct {
 
 // createExport handles POST /api/v2/jobs/users-exports.
 func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
-	o, err := readObject(w, r, "connection_id", "format", "limit", "fields")
+	o, err := readObject(w, r, "connection_id", "format", "limit", "fields", "q", "changes_since")
 	if err != nil {
 		return err
 	}
@@ -122,6 +123,9 @@ func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) 
 	job.Fields = fields
 	if len(fields) == 0 && job.Format == userport.FormatCSV {
 		job.Fields = encode.DefaultCSVFields()
+	}
+	if err := firstError(readExportQuery(o, job), s.readChangesSince(r.Context(), o, job)); err != nil {
+		return nil, err
 	}
 	return job, nil
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -76,10 +77,16 @@ func searchRequest(q query, f userport.UserFilter, totals bool) (search.Request,
 // badSearch is the 400 of a query or sort that does not parse; the message
 // names the position of the problem.
 func badSearch(param string, err error) error {
+	return invalidQuery("%s", searchIssue(param, err))
+}
+
+// searchIssue is what is wrong with a query or sort that does not parse,
+// and where: the message of GET /users's q and sort, and of an export's q.
+func searchIssue(param string, err error) string {
 	var se *search.SyntaxError
 	if errors.As(err, &se) {
 		what := map[string]string{"q": "query", "sort": "sort"}[param]
-		return invalidQuery("'Invalid %s at position %d: %s' on property %s.", what, se.Pos, se.Msg, param)
+		return fmt.Sprintf("'Invalid %s at position %d: %s' on property %s.", what, se.Pos, se.Msg, param)
 	}
-	return invalidQuery("'%s' on property %s.", err.Error(), param)
+	return fmt.Sprintf("'%s' on property %s.", err.Error(), param)
 }

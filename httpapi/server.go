@@ -34,8 +34,12 @@ type Server struct {
 	// DownloadTTL is how long a signed download URL stays valid
 	// (DefaultDownloadTTL when 0).
 	DownloadTTL time.Duration
-	// Lifetimes decides when a job's file and record are gone.
+	// Lifetimes decides when a job's file and record are gone, and how old
+	// a cursor may be (the tombstone retention).
 	Lifetimes userport.Lifetimes
+	// CursorKey signs the cursors of export manifests and checks those of
+	// incremental exports (the secrets' cursor key, every node's the same).
+	CursorKey []byte
 	// Downloads serves /exports/ (the local blob store's signed URLs); may be nil.
 	Downloads http.Handler
 	// MaxImportBytes caps an uploaded import file (DefaultMaxImportBytes when 0).

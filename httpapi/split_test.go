@@ -45,6 +45,18 @@ func TestSplitExport(t *testing.T) {
 			if parts, err := e.Store.ListExportParts(e.ctx(), tenant, w.ID); err != nil || len(parts) != 0 {
 				t.Errorf("the limited export has %d parts (%v), want none", len(parts), err)
 			}
+			// The joined file's sha256 is read back from it.
+			if m := e.fileManifest(s); m.Rows != users {
+				t.Errorf("the split export's manifest: %d rows, want %d", m.Rows, users)
+			}
 		})
 	}
+	// A filtered export runs in one piece.
+	r := e.admin(http.MethodPost, "/jobs/users-exports", map[string]any{"format": "json", "q": "email:*"})
+	r.wantStatus(t, http.StatusOK)
+	q := e.completed(decodeJob(t, r.body).ID)
+	if parts, err := e.Store.ListExportParts(e.ctx(), tenant, q.ID); err != nil || len(parts) != 0 {
+		t.Errorf("the filtered export has %d parts (%v), want none", len(parts), err)
+	}
+	e.fileManifest(q)
 }

@@ -308,6 +308,7 @@ var routes = []struct {
 	{"GET", "/jobs/job_0000000000000000", []string{auth.ScopeReadUsers, auth.ScopeCreateUsers}, nil, 404},
 	{"POST", "/jobs/users-imports", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
 	{"GET", "/jobs/job_0000000000000000/errors", []string{auth.ScopeCreateUsers, auth.ScopeReadUsers}, nil, 404},
+	{"GET", "/jobs/job_0000000000000000/manifest", []string{auth.ScopeReadUsers}, nil, 404},
 }
 
 // TestScopes sends each route a token with every scope but the route's, then

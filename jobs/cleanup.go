@@ -61,7 +61,8 @@ func rescueStale(ctx context.Context, deps Deps, staleBefore time.Time, enqueue 
 
 // Cleanup fails exports running past their time limit, deletes the files of
 // exports past their file lifetime (the job becomes expired), purges job
-// records past their record lifetime, and the users of deleted connections.
+// records past their record lifetime, the users of deleted connections, and
+// the tombstones of users deleted longer ago than the tombstone retention.
 func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 	l = l.WithDefaults()
 	now := deps.Clock.Now()
@@ -70,7 +71,22 @@ func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 		expireFiles(ctx, deps, now.Add(-l.File)),
 		purgeRecords(ctx, deps, now.Add(-l.Record)),
 		purgeConnections(ctx, deps),
+		purgeTombstones(ctx, deps, now.Add(-l.Tombstones)),
 	)
+}
+
+// purgeTombstones deletes the tombstones of users deleted before before,
+// raising their tenants' horizons: a cursor from before them is refused
+// from then on (userport.CursorCheck).
+func purgeTombstones(ctx context.Context, deps Deps, before time.Time) error {
+	n, err := deps.Store.PurgeTombstones(ctx, before)
+	if err != nil {
+		return fmt.Errorf("purge tombstones: %w", err)
+	}
+	if n > 0 {
+		deps.Logger.Info("purged the tombstones of users deleted before the retention", "tombstones", n, "before", before)
+	}
+	return nil
 }
 
 // purgeBatch is how many users of a deleted connection one transaction

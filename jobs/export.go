@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -103,22 +106,41 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 		split.Store(&splitProgress{w: w, job: job})
 		return w.runSplit(ctx, stop, job)
 	}
-	rows, bytes, err := w.write(ctx, job, &done)
+	file, err := w.write(ctx, job, &done)
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
-	_, err = w.complete(ctx, job, rows, bytes)
+	_, err = w.complete(ctx, job, file)
 	return err
+}
+
+// mark records the store's current watermark in job before the export reads
+// any user: the file then holds every change up to it, and the manifest's
+// cursor names it.
+func (w *exportWorker) mark(ctx context.Context, job *userport.Job) error {
+	now := w.deps.Clock.Now()
+	m, err := w.deps.Store.Watermark(ctx)
+	if err != nil {
+		return fmt.Errorf("watermark: %w", err)
+	}
+	marked, err := w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
+		return j.RecordMark(job.Runner, m, now)
+	})
+	if err != nil {
+		return err
+	}
+	job.Mark, job.MarkAt = marked.Mark, marked.MarkAt
+	return nil
 }
 
 // complete records the committed file of job, unless the job is no longer
 // this runner's: then the file is deleted and completed is false.
-func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, bytes int64) (completed bool, err error) {
+func (w *exportWorker) complete(ctx context.Context, job *userport.Job, file userport.ExportFile) (completed bool, err error) {
+	file.Key, file.Name = job.FileKey, job.FileName
 	// The file is committed: a database that is away for a while delays
 	// the completion, it does not redo the export.
 	err = w.untilAvailable(ctx, func(ctx context.Context) error {
-		file := userport.ExportFile{Key: job.FileKey, Name: job.FileName, Rows: rows, Bytes: bytes}
 		_, err := w.deps.transitions().Change(ctx, job.Tenant, job.ID, func(j *userport.Job) error {
 			return j.CompleteExport(job.Runner, w.deps.Clock.Now(), file)
 		})
@@ -131,7 +153,7 @@ func (w *exportWorker) complete(ctx context.Context, job *userport.Job, rows, by
 	} else if err != nil {
 		return false, err
 	}
-	w.deps.finished(ctx, job, userport.JobCompleted, slog.Int64("rows", rows), slog.Int64("bytes", bytes))
+	w.deps.finished(ctx, job, userport.JobCompleted, slog.Int64("rows", file.Rows), slog.Int64("bytes", file.Bytes))
 	return true, nil
 }
 
@@ -147,23 +169,26 @@ func (w *exportWorker) total(ctx context.Context, job *userport.Job) (int64, err
 	return n, nil
 }
 
-// write streams the file into the blob store and commits it.
-func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (rows, size int64, err error) {
+// write streams the file into the blob store and commits it: its rows, its
+// size and its sha256, hashed as it is written.
+func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomic.Int64) (userport.ExportFile, error) {
 	job.FileName = userport.ExportFileName(job.Tenant, job.Format)
 	job.FileKey = userport.ExportFileKey(job.ID, job.Runner, job.FileName)
 	bw, err := w.deps.Blobs.Create(ctx, job.FileKey)
 	if err != nil {
-		return 0, 0, err
+		return userport.ExportFile{}, err
 	}
-	cw := &countio.Writer{W: bw}
+	h := sha256.New()
+	cw := &countio.Writer{W: io.MultiWriter(bw, h)}
 	res, err := w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
 	if err != nil {
-		return 0, 0, errors.Join(err, bw.Abort())
+		return userport.ExportFile{}, errors.Join(err, bw.Abort())
 	}
 	if err := bw.Commit(); err != nil {
-		return 0, 0, err
+		return userport.ExportFile{}, err
 	}
-	return res.Rows, cw.N, nil
+	return userport.ExportFile{Rows: res.Rows, Bytes: cw.N, SHA256: hex.EncodeToString(h.Sum(nil)),
+		Tombstones: res.Tombstones, FieldCounts: res.FieldCounts}, nil
 }
 
 // reportProgress writes percentage_done and time_left_seconds, and the

@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -38,11 +41,18 @@ type ExportPartArgs struct {
 // Kind names the River job kind.
 func (ExportPartArgs) Kind() string { return "userport_export_part" }
 
+// splits reports whether job may be split: splitting is on and the export
+// reads the whole tenant, in user_id order (no limit, no q, no
+// changes_since; a filtered or incremental export runs in one piece).
+func (c Config) splits(job *userport.Job) bool {
+	return c.SplitParts >= 2 && job.Limit <= 0 && job.Query == "" && job.ChangesSince == ""
+}
+
 // splitCount is how many parts an export of total users is cut into: 1 (not
 // split) unless splitting is on, the export has no limit, and every part
 // gets SplitMinUsers users or more.
 func (c Config) splitCount(job *userport.Job, total int64) int {
-	if c.SplitParts < 2 || job.Limit > 0 {
+	if !c.splits(job) {
 		return 1
 	}
 	return int(min(int64(c.SplitParts), total/c.SplitMinUsers))
@@ -57,9 +67,12 @@ func (w *exportWorker) plan(ctx context.Context, job *userport.Job) ([]*userport
 	if err != nil {
 		return nil, err
 	} else if len(parts) > 0 {
-		return parts, nil
+		return parts, nil // and the mark recorded before them
 	}
-	if w.cfg.SplitParts < 2 || job.Limit > 0 {
+	if err := w.mark(ctx, job); err != nil {
+		return nil, err
+	}
+	if !w.cfg.splits(job) {
 		return nil, nil
 	}
 	// A sample, not a count and a walk of the keys: on 1,000,000 users the
@@ -117,17 +130,13 @@ func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.
 	}
 	job.FileName = userport.ExportFileName(job.Tenant, job.Format)
 	job.FileKey = userport.ExportFileKey(job.ID, job.Runner, job.FileName)
-	keys := make([]string, len(parts))
-	var rows int64
-	for i, p := range parts {
-		keys[i], rows = p.FileKey, rows+p.Rows
-	}
-	size, err := w.deps.Blobs.Join(ctx, job.FileKey, keys)
+	keys, file := joinedFile(job, parts)
+	err = w.join(ctx, job, keys, &file)
 	stop()
 	if err != nil {
 		return w.finish(ctx, job, err)
 	}
-	completed, err := w.complete(ctx, job, rows, size)
+	completed, err := w.complete(ctx, job, file)
 	if completed {
 		// The parts are no longer needed; the cleanup deletes the job's
 		// directory anyway at the file's lifetime.
@@ -138,6 +147,31 @@ func (w *exportWorker) runSplit(ctx context.Context, stop func(), job *userport.
 			}
 		}
 	}
+	return err
+}
+
+// joinedFile is the keys of a split export's parts, in order, and what the
+// file they make holds: their rows, and per field their users with a value.
+func joinedFile(job *userport.Job, parts []*userport.ExportPart) ([]string, userport.ExportFile) {
+	keys := make([]string, len(parts))
+	file := userport.ExportFile{FieldCounts: make([]int64, len(job.Fields))}
+	for i, p := range parts {
+		keys[i], file.Rows = p.FileKey, file.Rows+p.Rows
+		for f, n := range p.FieldCounts[:min(len(p.FieldCounts), len(file.FieldCounts))] {
+			file.FieldCounts[f] += n
+		}
+	}
+	return keys, file
+}
+
+// join joins the parts' files into the export's file and sets file's size
+// and sha256, which it reads back once: the blob store joins the parts
+// without their bytes passing through here (S3 copies them).
+func (w *exportWorker) join(ctx context.Context, job *userport.Job, keys []string, file *userport.ExportFile) (err error) {
+	if file.Bytes, err = w.deps.Blobs.Join(ctx, job.FileKey, keys); err != nil {
+		return err
+	}
+	file.SHA256, err = hashBlob(ctx, w.deps.Blobs, job.FileKey)
 	return err
 }
 
@@ -260,17 +294,17 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 		return nil
 	})
 	key := userport.ExportPartKey(part.JobID, part.Index, runner)
-	rows, size, err := func() (int64, int64, error) {
+	file, err := func() (userport.ExportFile, error) {
 		bw, err := deps.Blobs.Create(ctx, key)
 		if err != nil {
-			return 0, 0, err
+			return userport.ExportFile{}, err
 		}
 		cw := &countio.Writer{W: bw}
 		res, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
 		if err != nil {
-			return 0, 0, errors.Join(err, bw.Abort())
+			return userport.ExportFile{}, errors.Join(err, bw.Abort())
 		}
-		return res.Rows, cw.N, bw.Commit()
+		return userport.ExportFile{Key: key, Rows: res.Rows, Bytes: cw.N, FieldCounts: res.FieldCounts}, bw.Commit()
 	}()
 	stop()
 	if errors.Is(context.Cause(ctx), userport.ErrPartLost) {
@@ -288,7 +322,7 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 		return fmt.Errorf("export part %d: %w", part.Index, err)
 	}
 	_, err = deps.Store.UpdateExportPart(bg, part.Tenant, part.JobID, part.Index, func(p *userport.ExportPart) error {
-		return p.Complete(runner, key, rows, size)
+		return p.Complete(runner, file)
 	})
 	if errors.Is(err, userport.ErrPartLost) || userport.ErrorCode(err) == userport.ENOTFOUND {
 		return deps.Blobs.Delete(bg, key)
@@ -363,4 +397,18 @@ func (w *exportPartWorker) Work(ctx context.Context, rj *river.Job[ExportPartArg
 		return uerr
 	}
 	return river.JobCancel(err)
+}
+
+// hashBlob is the hex sha256 of a committed blob, read back once.
+func hashBlob(ctx context.Context, blobs userport.BlobStore, key string) (string, error) {
+	r, err := blobs.Open(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("hash the joined file: %w", err)
+	}
+	defer r.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", fmt.Errorf("hash the joined file: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

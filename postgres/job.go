@@ -4,24 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/internal/jobjson"
 )
 
-const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
-	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
-	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
-	runner, heartbeat_at, new_ids`
+// jobPlaceholders are $1, $2, ... for every userport.JobColumns.
+var jobPlaceholders = placeholders(userport.JobColumnCount)
 
-const jobPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-	$20, $21, $22, $23, $24, $25, $26, $27`
+// placeholders is $1, ..., $n.
+func placeholders(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = "$" + strconv.Itoa(i+1)
+	}
+	return strings.Join(p, ", ")
+}
 
-const sqlInsertJob = `INSERT INTO jobs (` + jobColumns + `) VALUES (` + jobPlaceholders + `)`
+var sqlInsertJob = `INSERT INTO jobs (` + userport.JobColumns + `) VALUES (` + jobPlaceholders + `)`
 
 // CreateJob inserts j and calls enqueue with the pgx.Tx, in one transaction:
 // River's InsertTx (riverpgxv5) writes the queued work in it. If enqueue
@@ -64,47 +68,10 @@ func callEnqueue(ctx context.Context, tx pgx.Tx, enqueue func(ctx context.Contex
 	return enqueue(ctx, tx)
 }
 
-// jobArgs are j's values in jobColumns order.
+// jobArgs are j's values in userport.JobColumns order, times as nullable
+// timestamptz.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields, err := jobjson.EncodeFields(j.Fields)
-	if err != nil {
-		return nil, err
-	}
-	summary, err := jobjson.EncodeSummary(j.Summary)
-	if err != nil {
-		return nil, err
-	}
-	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
-		j.UploadKey, toTime(j.CreatedAt), toTime(j.StartedAt), toTime(j.CompletedAt),
-		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
-		j.Runner, toTime(j.HeartbeatAt), j.NewIDs}, nil
-}
-
-// scanJob reads the jobColumns of one row.
-func scanJob(row pgx.Row) (*userport.Job, error) {
-	var j userport.Job
-	var fields string
-	var summary *string
-	var created, started, completed, heartbeat *time.Time
-	err := row.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
-		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
-		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
-		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat, &j.NewIDs)
-	if err != nil {
-		return nil, err
-	}
-	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
-		return nil, fmt.Errorf("job %s: %w", j.ID, err)
-	}
-	if summary != nil {
-		if j.Summary, err = jobjson.DecodeSummary(*summary); err != nil {
-			return nil, fmt.Errorf("job %s: %w", j.ID, err)
-		}
-	}
-	j.CreatedAt, j.StartedAt, j.CompletedAt = fromTime(created), fromTime(started), fromTime(completed)
-	j.HeartbeatAt = fromTime(heartbeat)
-	return &j, nil
+	return userport.JobArgs(j, func(t time.Time) any { return toTime(t) })
 }
 
 // FindJob returns the job, or ENOTFOUND "inexistent_job".
@@ -123,10 +90,7 @@ func (db *DB) FindJob(ctx context.Context, tenant, id string) (*userport.Job, er
 
 // findJob reads one job through q; lock is "" or a locking clause.
 func findJob(ctx context.Context, q querier, tenant, id, lock string) (*userport.Job, error) {
-	j, err := scanJob(q.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = $1 AND id = $2 `+lock, tenant, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	}
+	j, err := userport.ScanJob(row{q.QueryRow(ctx, `SELECT `+userport.JobColumns+` FROM jobs WHERE tenant = $1 AND id = $2 `+lock, tenant, id)})
 	return j, dbError(err)
 }
 
@@ -170,13 +134,13 @@ func updateJob(ctx context.Context, tx pgx.Tx, tenant, id string, fn func(j *use
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.Exec(ctx, `UPDATE jobs SET (`+jobColumns+`) = (`+jobPlaceholders+`) WHERE tenant = $1 AND id = $2`, args...)
+	_, err = tx.Exec(ctx, `UPDATE jobs SET (`+userport.JobColumns+`) = (`+jobPlaceholders+`) WHERE tenant = $1 AND id = $2`, args...)
 	return j, err
 }
 
 // normalizeTimes makes j's times what the store keeps: UTC milliseconds.
 func normalizeTimes(j *userport.Job) {
-	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt} {
+	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt, &j.MarkAt} {
 		*t = fromTime(toTime(*t))
 	}
 }
@@ -259,7 +223,7 @@ func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) ([]*userport.J
 		if err != nil {
 			return err
 		}
-		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.Job, error) { return scanJob(row) })
+		jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*userport.Job, error) { return userport.ScanJob(row{r}) })
 		return err
 	})
 	if err != nil {
@@ -277,7 +241,7 @@ func listJobsQuery(f userport.JobFilter) (string, []any) {
 	if f.NewestFirst {
 		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
 	}
-	return `SELECT ` + jobColumns + ` FROM jobs WHERE ` + where + order +
+	return `SELECT ` + userport.JobColumns + ` FROM jobs WHERE ` + where + order +
 		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args
 }
 

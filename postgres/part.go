@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,10 +10,8 @@ import (
 	"github.com/userport/userport"
 )
 
-const partColumns = `tenant, job_id, idx, after_id, until_id, status, runner, heartbeat_at, done,
-	file_key, row_count, file_bytes`
-
-const partPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12`
+// partPlaceholders are $1, $2, ... for every userport.PartColumns.
+var partPlaceholders = placeholders(userport.PartColumnCount)
 
 const (
 	// guessRowsPerPage is the rows per page of users assumed before the
@@ -65,20 +62,9 @@ func (db *DB) SampleUsers(ctx context.Context, tenant, connectionID string, size
 	return sample, nil
 }
 
-// partArgs are p's values in partColumns order.
-func partArgs(p *userport.ExportPart) []any {
-	return []any{p.Tenant, p.JobID, p.Index, p.After, p.Until, string(p.Status), p.Runner,
-		toTime(p.HeartbeatAt), p.Done, p.FileKey, p.Rows, p.FileBytes}
-}
-
-// scanPart reads the partColumns of one row.
-func scanPart(row pgx.Row) (*userport.ExportPart, error) {
-	var p userport.ExportPart
-	var heartbeat *time.Time
-	err := row.Scan(&p.Tenant, &p.JobID, &p.Index, &p.After, &p.Until, &p.Status, &p.Runner, &heartbeat,
-		&p.Done, &p.FileKey, &p.Rows, &p.FileBytes)
-	p.HeartbeatAt = fromTime(heartbeat)
-	return &p, err
+// partArgs are p's values in userport.PartColumns order.
+func partArgs(p *userport.ExportPart) ([]any, error) {
+	return userport.PartArgs(p, func(t time.Time) any { return toTime(t) })
 }
 
 // CreateExportParts inserts a job's parts in one transaction: ECONFLICT if
@@ -86,7 +72,11 @@ func scanPart(row pgx.Row) (*userport.ExportPart, error) {
 func (db *DB) CreateExportParts(ctx context.Context, parts []*userport.ExportPart) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		for _, p := range parts {
-			_, err := tx.Exec(ctx, `INSERT INTO export_parts (`+partColumns+`) VALUES (`+partPlaceholders+`)`, partArgs(p)...)
+			args, err := partArgs(p)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO export_parts (`+userport.PartColumns+`) VALUES (`+partPlaceholders+`)`, args...)
 			if isConflict(err) {
 				return userport.Errorf(userport.ECONFLICT, "", "The export %s has parts already.", p.JobID)
 			} else if err != nil {
@@ -107,11 +97,11 @@ func (db *DB) CreateExportParts(ctx context.Context, parts []*userport.ExportPar
 func (db *DB) ListExportParts(ctx context.Context, tenant, jobID string) ([]*userport.ExportPart, error) {
 	var parts []*userport.ExportPart
 	err := db.query(ctx, func(ctx context.Context, q querier) error {
-		rows, err := q.Query(ctx, `SELECT `+partColumns+` FROM export_parts WHERE tenant = $1 AND job_id = $2 ORDER BY idx`, tenant, jobID)
+		rows, err := q.Query(ctx, `SELECT `+userport.PartColumns+` FROM export_parts WHERE tenant = $1 AND job_id = $2 ORDER BY idx`, tenant, jobID)
 		if err != nil {
 			return err
 		}
-		parts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*userport.ExportPart, error) { return scanPart(row) })
+		parts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*userport.ExportPart, error) { return userport.ScanPart(row{r}) })
 		return err
 	})
 	if err != nil {
@@ -128,11 +118,9 @@ func (db *DB) UpdateExportPart(ctx context.Context, tenant, jobID string, index 
 	var fnErr error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		p, err = scanPart(tx.QueryRow(ctx, `SELECT `+partColumns+` FROM export_parts
-			WHERE tenant = $1 AND job_id = $2 AND idx = $3 FOR UPDATE`, tenant, jobID, index))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return userport.ErrPartNotFound()
-		} else if err != nil {
+		p, err = userport.ScanPart(row{tx.QueryRow(ctx, `SELECT `+userport.PartColumns+` FROM export_parts
+			WHERE tenant = $1 AND job_id = $2 AND idx = $3 FOR UPDATE`, tenant, jobID, index)})
+		if err != nil {
 			return err
 		}
 		if fnErr = fn(p); fnErr != nil {
@@ -140,8 +128,12 @@ func (db *DB) UpdateExportPart(ctx context.Context, tenant, jobID string, index 
 		}
 		p.Tenant, p.JobID, p.Index = tenant, jobID, index
 		p.HeartbeatAt = fromTime(toTime(p.HeartbeatAt))
-		_, err = tx.Exec(ctx, `UPDATE export_parts SET (`+partColumns+`) = (`+partPlaceholders+`)
-			WHERE tenant = $1 AND job_id = $2 AND idx = $3`, partArgs(p)...)
+		args, err := partArgs(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE export_parts SET (`+userport.PartColumns+`) = (`+partPlaceholders+`)
+			WHERE tenant = $1 AND job_id = $2 AND idx = $3`, args...)
 		return err
 	})
 	if fnErr != nil {

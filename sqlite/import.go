@@ -27,7 +27,7 @@ func (db *DB) CreateImportJob(ctx context.Context, j *userport.Job, fileBytes in
 	if err := checkActiveJobs(ctx, tx, j.Tenant, userport.JobUsersImport, limit); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	_, err = tx.ExecContext(ctx, sqlInsertJob, args...)
 	if isConflict(err) {
 		return userport.ErrJobConflict()
 	} else if err != nil {

@@ -3,21 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/internal/jobjson"
 )
 
-const jobColumns = `tenant, id, type, status, connection_id, connection, format, export_limit, fields,
-	upsert, external_id, send_email, summary, upload_key, created_at, started_at, completed_at,
-	percentage_done, time_left_seconds, status_details, file_key, file_name, row_count, file_bytes,
-	runner, heartbeat_at, new_ids`
-
-const jobPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+// sqlInsertJob inserts one job (userport.JobArgs).
+var sqlInsertJob = `INSERT INTO jobs (` + userport.JobColumns + `) VALUES (` + marks(userport.JobColumnCount) + `)`
 
 // CreateJob inserts j and calls enqueue with the *sql.Tx, in one transaction:
 // if enqueue fails, nothing is written and its error is returned. Unless
@@ -37,7 +31,7 @@ func (db *DB) CreateJob(ctx context.Context, j *userport.Job, limit int, enqueue
 	if err := checkActiveJobs(ctx, tx, j.Tenant, j.Type, limit); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	_, err = tx.ExecContext(ctx, sqlInsertJob, args...)
 	if isConflict(err) {
 		return userport.ErrJobConflict()
 	} else if err != nil {
@@ -90,49 +84,10 @@ func marks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// jobArgs are j's values in jobColumns order.
+// jobArgs are j's values in userport.JobColumns order, times in Unix
+// milliseconds.
 func jobArgs(j *userport.Job) ([]any, error) {
-	fields, err := jobjson.EncodeFields(j.Fields)
-	if err != nil {
-		return nil, err
-	}
-	var summary sql.NullString
-	if sum, err := jobjson.EncodeSummary(j.Summary); err != nil {
-		return nil, err
-	} else if sum != nil {
-		summary = sql.NullString{String: *sum, Valid: true}
-	}
-	return []any{j.Tenant, j.ID, string(j.Type), string(j.Status), j.ConnectionID, j.Connection,
-		string(j.Format), j.Limit, fields, j.Upsert, j.ExternalID, j.SendEmail, summary,
-		j.UploadKey, toMillis(j.CreatedAt), toMillis(j.StartedAt), toMillis(j.CompletedAt),
-		j.PercentageDone, j.TimeLeftSeconds, j.StatusDetails, j.FileKey, j.FileName, j.Rows, j.FileBytes,
-		j.Runner, toMillis(j.HeartbeatAt), j.NewIDs}, nil
-}
-
-// scanJob reads the jobColumns of one row.
-func scanJob(s scanner) (*userport.Job, error) {
-	var j userport.Job
-	var fields string
-	var summary sql.NullString
-	var created, started, completed, heartbeat sql.NullInt64
-	err := s.Scan(&j.Tenant, &j.ID, &j.Type, &j.Status, &j.ConnectionID, &j.Connection, &j.Format,
-		&j.Limit, &fields, &j.Upsert, &j.ExternalID, &j.SendEmail, &summary, &j.UploadKey,
-		&created, &started, &completed, &j.PercentageDone, &j.TimeLeftSeconds, &j.StatusDetails,
-		&j.FileKey, &j.FileName, &j.Rows, &j.FileBytes, &j.Runner, &heartbeat, &j.NewIDs)
-	if err != nil {
-		return nil, err
-	}
-	if j.Fields, err = jobjson.DecodeFields(fields); err != nil {
-		return nil, fmt.Errorf("job %s: %w", j.ID, err)
-	}
-	if summary.Valid {
-		if j.Summary, err = jobjson.DecodeSummary(summary.String); err != nil {
-			return nil, fmt.Errorf("job %s: %w", j.ID, err)
-		}
-	}
-	j.CreatedAt, j.StartedAt, j.CompletedAt = fromMillis(created), fromMillis(started), fromMillis(completed)
-	j.HeartbeatAt = fromMillis(heartbeat)
-	return &j, nil
+	return userport.JobArgs(j, func(t time.Time) any { return toMillis(t) })
 }
 
 // FindJob returns the job, or ENOTFOUND "inexistent_job".
@@ -152,12 +107,7 @@ type queryer interface {
 
 // findJob reads one job through q.
 func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
-	j, err := scanJob(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrJobNotFound()
-	}
-	return j, err
+	return userport.ScanJob(row(q.QueryRowContext(ctx, `SELECT `+userport.JobColumns+` FROM jobs WHERE tenant = ? AND id = ?`, tenant, id).Scan))
 }
 
 // UpdateJob reads the job, lets fn change it and writes it back, in one
@@ -196,7 +146,7 @@ func (db *DB) updateJob(ctx context.Context, tenant, id string, fn func(tx *sql.
 
 // normalizeTimes makes j's times what the store keeps: UTC milliseconds.
 func normalizeTimes(j *userport.Job) {
-	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt} {
+	for _, t := range []*time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.HeartbeatAt, &j.MarkAt} {
 		*t = fromMillis(toMillis(*t))
 	}
 }
@@ -207,7 +157,7 @@ func writeJob(ctx context.Context, tx *sql.Tx, j *userport.Job) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `REPLACE INTO jobs (`+jobColumns+`) VALUES (`+jobPlaceholders+`)`, args...)
+	_, err = tx.ExecContext(ctx, `REPLACE INTO jobs (`+userport.JobColumns+`) VALUES (`+marks(userport.JobColumnCount)+`)`, args...)
 	return err
 }
 
@@ -223,7 +173,7 @@ func (db *DB) ListJobs(ctx context.Context, f userport.JobFilter) (_ []*userport
 	defer rows.Close()
 	var jobs []*userport.Job
 	for rows.Next() {
-		j, err := scanJob(rows)
+		j, err := userport.ScanJob(row(rows.Scan))
 		if err != nil {
 			return nil, fmt.Errorf("list jobs: %w", err)
 		}
@@ -242,7 +192,7 @@ func listJobsQuery(f userport.JobFilter) (string, []any) {
 	if f.NewestFirst {
 		order = ` ORDER BY created_at DESC, tenant DESC, id DESC`
 	}
-	return `SELECT ` + jobColumns + ` FROM jobs WHERE ` + where + order + ` LIMIT ? OFFSET ?`,
+	return `SELECT ` + userport.JobColumns + ` FROM jobs WHERE ` + where + order + ` LIMIT ? OFFSET ?`,
 		append(args, limitArg(f.Limit), max(f.Offset, 0))
 }
 

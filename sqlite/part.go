@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/userport/userport"
 )
 
-const partColumns = `tenant, job_id, idx, after_id, until_id, status, runner, heartbeat_at, done,
-	file_key, row_count, file_bytes`
-
-const sqlReplacePart = `REPLACE INTO export_parts (` + partColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// sqlReplacePart writes one part (userport.PartArgs).
+var sqlReplacePart = `REPLACE INTO export_parts (` + userport.PartColumns + `) VALUES (` + marks(userport.PartColumnCount) + `)`
 
 // SampleUsers returns every k-th user_id of the tenant's (or the
 // connection's) users, k = their count / size rounded up (every user_id
@@ -53,20 +52,9 @@ func (db *DB) SampleUsers(ctx context.Context, tenant, connectionID string, size
 	return sample, nil
 }
 
-// partArgs are p's values in partColumns order.
-func partArgs(p *userport.ExportPart) []any {
-	return []any{p.Tenant, p.JobID, p.Index, p.After, p.Until, string(p.Status), p.Runner,
-		toMillis(p.HeartbeatAt), p.Done, p.FileKey, p.Rows, p.FileBytes}
-}
-
-// scanPart reads the partColumns of one row.
-func scanPart(s scanner) (*userport.ExportPart, error) {
-	var p userport.ExportPart
-	var heartbeat sql.NullInt64
-	err := s.Scan(&p.Tenant, &p.JobID, &p.Index, &p.After, &p.Until, &p.Status, &p.Runner, &heartbeat,
-		&p.Done, &p.FileKey, &p.Rows, &p.FileBytes)
-	p.HeartbeatAt = fromMillis(heartbeat)
-	return &p, err
+// partArgs are p's values in userport.PartColumns order.
+func partArgs(p *userport.ExportPart) ([]any, error) {
+	return userport.PartArgs(p, func(t time.Time) any { return toMillis(t) })
 }
 
 // CreateExportParts inserts a job's parts in one transaction: ECONFLICT if
@@ -79,7 +67,11 @@ func (db *DB) CreateExportParts(ctx context.Context, parts []*userport.ExportPar
 	}
 	defer rollback(tx)
 	for _, p := range parts {
-		_, err := tx.ExecContext(ctx, `INSERT INTO export_parts (`+partColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, partArgs(p)...)
+		args, err := partArgs(p)
+		if err != nil {
+			return fmt.Errorf("create export parts: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO export_parts (`+userport.PartColumns+`) VALUES (`+marks(userport.PartColumnCount)+`)`, args...)
 		if isConflict(err) {
 			return userport.Errorf(userport.ECONFLICT, "", "The export %s has parts already.", p.JobID)
 		} else if err != nil {
@@ -95,14 +87,14 @@ func (db *DB) CreateExportParts(ctx context.Context, parts []*userport.ExportPar
 // ListExportParts returns a job's parts in index order.
 func (db *DB) ListExportParts(ctx context.Context, tenant, jobID string) (_ []*userport.ExportPart, err error) {
 	defer mapBusy(&err)
-	rows, err := db.db.QueryContext(ctx, `SELECT `+partColumns+` FROM export_parts WHERE tenant = ? AND job_id = ? ORDER BY idx`, tenant, jobID)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+userport.PartColumns+` FROM export_parts WHERE tenant = ? AND job_id = ? ORDER BY idx`, tenant, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("list export parts: %w", err)
 	}
 	defer rows.Close()
 	var parts []*userport.ExportPart
 	for rows.Next() {
-		p, err := scanPart(rows)
+		p, err := userport.ScanPart(row(rows.Scan))
 		if err != nil {
 			return nil, fmt.Errorf("list export parts: %w", err)
 		}
@@ -123,10 +115,10 @@ func (db *DB) UpdateExportPart(ctx context.Context, tenant, jobID string, index 
 		return nil, fmt.Errorf("update export part: %w", err)
 	}
 	defer rollback(tx)
-	p, err := scanPart(tx.QueryRowContext(ctx, `SELECT `+partColumns+` FROM export_parts
-		WHERE tenant = ? AND job_id = ? AND idx = ?`, tenant, jobID, index))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userport.ErrPartNotFound()
+	p, err := userport.ScanPart(row(tx.QueryRowContext(ctx, `SELECT `+userport.PartColumns+` FROM export_parts
+		WHERE tenant = ? AND job_id = ? AND idx = ?`, tenant, jobID, index).Scan))
+	if userport.ErrorCode(err) == userport.ENOTFOUND {
+		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("update export part: %w", err)
 	}
@@ -135,7 +127,11 @@ func (db *DB) UpdateExportPart(ctx context.Context, tenant, jobID string, index 
 	}
 	p.Tenant, p.JobID, p.Index = tenant, jobID, index
 	p.HeartbeatAt = fromMillis(toMillis(p.HeartbeatAt))
-	if _, err := tx.ExecContext(ctx, sqlReplacePart, partArgs(p)...); err != nil {
+	args, err := partArgs(p)
+	if err != nil {
+		return nil, fmt.Errorf("update export part: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, sqlReplacePart, args...); err != nil {
 		return nil, fmt.Errorf("update export part: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,7 @@ func checkJob(t *testing.T, got, want *userport.Job) {
 	checkTime(t, "StartedAt", got.StartedAt, want.StartedAt)
 	checkTime(t, "CompletedAt", got.CompletedAt, want.CompletedAt)
 	checkTime(t, "HeartbeatAt", got.HeartbeatAt, want.HeartbeatAt)
+	checkTime(t, "MarkAt", got.MarkAt, want.MarkAt)
 	if !slices.Equal(got.Fields, want.Fields) {
 		t.Errorf("Fields = %+v, want %+v", got.Fields, want.Fields)
 	}
@@ -62,6 +64,7 @@ func checkJob(t *testing.T, got, want *userport.Job) {
 	g, w := *got, *want
 	g.CreatedAt, g.StartedAt, g.CompletedAt, g.HeartbeatAt, g.Fields, g.Summary = time.Time{}, time.Time{}, time.Time{}, time.Time{}, nil, nil
 	w.CreatedAt, w.StartedAt, w.CompletedAt, w.HeartbeatAt, w.Fields, w.Summary = time.Time{}, time.Time{}, time.Time{}, time.Time{}, nil, nil
+	g.MarkAt, w.MarkAt = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("job = %+v, want %+v", g, w)
 	}
@@ -77,7 +80,27 @@ func exportJob(tenant string, n int) *userport.Job {
 	j.PercentageDone, j.TimeLeftSeconds = 100, 0
 	j.FileKey, j.FileName, j.Rows, j.FileBytes = "exports/a/"+j.ID+".csv.gz", "a.csv.gz", 123456, 9_876_543_210
 	j.Runner, j.HeartbeatAt = "runner-1", baseTime.Add(89*time.Second)
+	// The filter and the manifest (issue 21); marks as large as PostgreSQL's
+	// xid8 values get.
+	j.Query, j.ChangesSince, j.Since = `app_metadata.plan:"pro" AND email:*@example.com`, "upc1_AAAA", 1<<40+7
+	j.Tombstones, j.SHA256, j.FieldCounts = 12, strings.Repeat("ab", 32), []int64{123456, 0}
+	j.Mark, j.MarkAt, j.HasMark = userport.Watermark{Low: 1<<40 + 100, High: 1<<40 + 105}, baseTime.Add(time.Second+time.Millisecond), true
 	return j
+}
+
+func testUpdateJobManifest(t *testing.T, s userport.Store) {
+	pending := newJob("a", 1, userport.JobUsersExport, userport.JobPending, baseTime)
+	createJobs(t, s, pending)
+	want := exportJob("a", 1)
+	got, err := s.UpdateJob(t.Context(), "a", pending.ID, func(j *userport.Job) error {
+		*j = *want
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateJob: %v", err)
+	}
+	checkJob(t, got, want)
+	checkJob(t, findJob(t, s, "a", pending.ID), want)
 }
 
 // importJob is a failed import with every import attribute set.

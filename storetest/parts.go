@@ -181,17 +181,22 @@ func testExportPartClaims(t *testing.T, s userport.Store) {
 	if err := update(func(p *userport.ExportPart) error { return p.Beat("r1", now.Add(2*stale), 9) }); err != userport.ErrPartLost {
 		t.Errorf("beat of a part taken over: %v, want ErrPartLost", err)
 	}
-	if err := update(func(p *userport.ExportPart) error { return p.Complete("r1", "k1", 10, 100) }); err != userport.ErrPartLost {
+	if err := update(func(p *userport.ExportPart) error {
+		return p.Complete("r1", userport.ExportFile{Key: "k1", Rows: 10, Bytes: 100})
+	}); err != userport.ErrPartLost {
 		t.Errorf("completion of a part taken over: %v, want ErrPartLost", err)
 	}
-	if err := update(func(p *userport.ExportPart) error { return p.Complete("r2", "k2", 10, 100) }); err != nil {
+	if err := update(func(p *userport.ExportPart) error {
+		return p.Complete("r2", userport.ExportFile{Key: "k2", Rows: 10, Bytes: 100, FieldCounts: []int64{10, 3}})
+	}); err != nil {
 		t.Fatalf("completion: %v", err)
 	}
 	if err := update(func(p *userport.ExportPart) error { return p.Claim("r3", now.Add(time.Hour), stale) }); err != userport.ErrPartTaken {
 		t.Errorf("claim of a completed part: %v, want ErrPartTaken", err)
 	}
 	p := listParts(t, s, "a", job.ID)[0]
-	if p.Status != userport.JobCompleted || p.Runner != "r2" || p.FileKey != "k2" || p.Rows != 10 || p.Done != 10 {
+	if p.Status != userport.JobCompleted || p.Runner != "r2" || p.FileKey != "k2" || p.Rows != 10 || p.Done != 10 ||
+		!slices.Equal(p.FieldCounts, []int64{10, 3}) {
 		t.Errorf("completed part = %+v", p)
 	}
 }

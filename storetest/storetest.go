@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store, opts Options) {
 		{"CreateJobLimit", testCreateJobLimit},
 		{"JobNotFound", testJobNotFound},
 		{"UpdateJob", testUpdateJob},
+		{"UpdateJobManifest", testUpdateJobManifest},
 		{"UpdateJobAbort", testUpdateJobAbort},
 		{"ListJobs", testListJobs},
 		{"JobCounts", testJobCounts},

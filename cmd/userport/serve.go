@@ -42,6 +42,7 @@ type Main struct {
 	downloads http.Handler // serves the local blob store's signed links; nil with S3
 	engine    engine
 	keys      *auth.KeySet
+	cursorKey []byte             // signs and checks the cursors of exports
 	stopKeys  context.CancelFunc // ends the periodic reload of keys
 	issuer    *auth.Issuer
 	listener  net.Listener
@@ -184,11 +185,14 @@ func (m *Main) openStorage(ctx context.Context) (err error) {
 	return nil
 }
 
-// openKeys opens the signing keys and the token issuer, and reads the keys
+// openKeys opens the signing keys, the cursor key and the token issuer, and reads the keys
 // again every KeyRefresh until Close, so that a key another node or
 // `userport keys` added or retired reaches this server.
 func (m *Main) openKeys(ctx context.Context) (err error) {
 	if m.keys, err = m.secrets.SigningKeys(ctx); err != nil {
+		return err
+	}
+	if m.cursorKey, err = m.secrets.CursorKey(ctx); err != nil {
 		return err
 	}
 	m.issuer = newIssuer(&m.Config, m.keys, m.Clock)
@@ -254,7 +258,7 @@ func (m *Main) api() *httpapi.Server {
 	return &httpapi.Server{Tenant: m.Config.Tenant, PublicURL: m.Config.PublicURL, Store: m.store,
 		Issuer: m.issuer, Keys: m.keys, Clock: m.Clock, Logger: m.Logger,
 		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
-		Lifetimes: m.Config.Lifetimes.WithDefaults(), Downloads: m.downloads,
+		Lifetimes: m.Config.Lifetimes.WithDefaults(), CursorKey: m.cursorKey, Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
 		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
 		Metrics:                    m.metrics.HTTP, MetricsHandler: m.apiMetricsHandler(),

@@ -77,7 +77,8 @@ type Config struct {
 
 	envErrors []error // bad values of USERPORT_ twins, reported by Validate
 
-	// Not settings: tests shorten them.
+	// Not settings, but Tombstones (--tombstone-retention): tests shorten
+	// them.
 	Lifetimes        userport.Lifetimes
 	PollInterval     time.Duration
 	ProgressInterval time.Duration // how often a running job writes its progress (jobs.Config)
@@ -155,6 +156,8 @@ var serverSettings = []cs{
 	opt("rate-burst", func(c *Config) *int { return &c.RateBurst }, httpapi.DefaultRateBurst, "requests of one client at once"),
 	opt("failure-rate-limit", func(c *Config) *float64 { return &c.FailureRateLimit }, httpapi.DefaultFailureRateLimit, "failed authentications a second of one client id or remote address"),
 	opt("failure-burst", func(c *Config) *int { return &c.FailureBurst }, httpapi.DefaultFailureBurst, "failed authentications of one client id or remote address at once"),
+	opt("tombstone-retention", func(c *Config) *time.Duration { return &c.Lifetimes.Tombstones }, userport.DefaultLifetimes.Tombstones,
+		"how long deleted users' tombstones are kept for incremental exports; an older cursor is refused").filled(),
 	opt("max-pending-exports-per-tenant", func(c *Config) *int { return &c.MaxPendingExportsPerTenant }, httpapi.DefaultMaxPendingExportsPerTenant, "exports of one tenant pending or processing; one more is refused with 429"),
 	opt("import-chunk", func(c *Config) *time.Duration { return &c.ImportChunk }, 0, "how long one River execution of an import runs").env(),
 	opt("import-timeout", func(c *Config) *time.Duration { return &c.ImportTimeout }, 0, "its River timeout").env(),
@@ -305,6 +308,9 @@ func (c *Config) checkLimits() error {
 	}
 	if c.Workers < 0 || c.MaxExportsPerTenant < 0 || c.DownloadTTL < 0 || c.ExportSplitParts < 0 || c.ExportSplitMinUsers < 0 {
 		return errors.New("--workers, --max-exports-per-tenant, --download-ttl, --export-split-parts and --export-split-min-users must not be negative")
+	}
+	if c.Lifetimes.Tombstones < 0 {
+		return errors.New("--tombstone-retention (USERPORT_TOMBSTONE_RETENTION) must not be negative")
 	}
 	if c.ExportSplitParts > maxSplitParts {
 		return fmt.Errorf("invalid --export-split-parts %d (USERPORT_EXPORT_SPLIT_PARTS): at most %d", c.ExportSplitParts, maxSplitParts)

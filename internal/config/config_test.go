@@ -32,7 +32,7 @@ func TestWorkerArgs(t *testing.T) {
 	want := config.Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
 		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
 		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
-		ExportSplitParts: 3, ExportSplitMinUsers: 5000}
+		ExportSplitParts: 3, ExportSplitMinUsers: 5000, Lifetimes: userport.Lifetimes{Tombstones: 48 * time.Hour}}
 	var got config.Config
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	got.ServerFlags(fs)
@@ -116,6 +116,7 @@ func TestDefaultsWrittenOnce(t *testing.T) {
 		{"token-ttl", flags.TokenTTL, code.TokenTTL, auth.DefaultTTL},
 		{"log-level", flags.LogLevel, code.LogLevel, config.DefaultLogLevel},
 		{"tenant", flags.Tenant, code.Tenant, userport.DefaultTenant},
+		{"tombstone-retention", flags.Lifetimes.Tombstones, code.Lifetimes.Tombstones, userport.DefaultLifetimes.Tombstones},
 	} {
 		if c.fromFlags != c.inCode || c.inCode != c.owner {
 			t.Errorf("--%s defaults to %v from the flags, %v in code, %v in its package", c.name, c.fromFlags, c.inCode, c.owner)
@@ -288,6 +289,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{nil, `invalid USERPORT_EXPORT_SPLIT_PARTS "four"`, "USERPORT_EXPORT_SPLIT_PARTS=four"},
 		{nil, `invalid USERPORT_EXPORT_SPLIT_MIN_USERS "250k"`, "USERPORT_EXPORT_SPLIT_MIN_USERS=250k"},
 		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
+		{[]string{"--tombstone-retention", "-1h"}, "--tombstone-retention (USERPORT_TOMBSTONE_RETENTION) must not be negative", ""},
+		{nil, `invalid USERPORT_TOMBSTONE_RETENTION "30 days"`, "USERPORT_TOMBSTONE_RETENTION=30 days"},
 		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
 		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
 		// A listen address that cannot be listened on stops the command

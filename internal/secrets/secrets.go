@@ -73,15 +73,29 @@ func (s *Secrets) SigningKeys(ctx context.Context) (*auth.KeySet, error) {
 
 // DownloadKey returns the key that signs download links, creating it.
 func (s *Secrets) DownloadKey(ctx context.Context) ([]byte, error) {
-	var key []byte
-	var err error
-	if s.vault != nil {
-		key, err = s.vault.LoadOrCreate(ctx, "download-key", func() ([]byte, error) { return localblob.NewKey(), nil })
-	} else {
-		key, err = localblob.LoadOrCreateKey(filepath.Join(s.dataDir, "download-key"))
-	}
+	key, err := s.key(ctx, "download-key")
 	if err != nil {
 		return nil, fmt.Errorf("download signing key: %w", err)
 	}
 	return key, nil
+}
+
+// CursorKey returns the key that signs the cursors of exports
+// (userport.Cursor), creating it. Every node must share it: a cursor one
+// node wrote is checked by whichever node the next export reaches.
+func (s *Secrets) CursorKey(ctx context.Context) ([]byte, error) {
+	key, err := s.key(ctx, "cursor-key")
+	if err != nil {
+		return nil, fmt.Errorf("cursor signing key: %w", err)
+	}
+	return key, nil
+}
+
+// key returns the random key of that name (a file of the data dir, or a
+// secret of the vault), creating it.
+func (s *Secrets) key(ctx context.Context, name string) ([]byte, error) {
+	if s.vault != nil {
+		return s.vault.LoadOrCreate(ctx, name, func() ([]byte, error) { return localblob.NewKey(), nil })
+	}
+	return localblob.LoadOrCreateKey(filepath.Join(s.dataDir, name))
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // read opens secrets and returns the kids of their signing keys and their
-// download key, created when absent.
-func read(t *testing.T, open func() (*secrets.Secrets, error)) (kids []string, downloadKey []byte) {
+// download key and cursor key (which differ), end to end, created when
+// absent.
+func read(t *testing.T, open func() (*secrets.Secrets, error)) (kids []string, keys []byte) {
 	t.Helper()
 	s, err := open()
 	if err != nil {
@@ -30,7 +31,11 @@ func read(t *testing.T, open func() (*secrets.Secrets, error)) (kids []string, d
 	if err != nil || len(key) == 0 {
 		t.Fatalf("download key %x: %v", key, err)
 	}
-	return ks.KeyIDs(), key
+	cursor, err := s.CursorKey(t.Context())
+	if err != nil || len(cursor) == 0 || bytes.Equal(cursor, key) {
+		t.Fatalf("cursor key %x (download key %x): %v", cursor, key, err)
+	}
+	return ks.KeyIDs(), append(key, cursor...)
 }
 
 // TestDataDir: the embedded default keeps its keys as files in the data
@@ -44,7 +49,7 @@ func TestDataDir(t *testing.T) {
 	if len(kids) != 1 || !slices.Equal(kids, kids2) || !bytes.Equal(key, key2) {
 		t.Errorf("kids %q then %q, the same download key %v: want one key of each, read back", kids, kids2, bytes.Equal(key, key2))
 	}
-	for _, name := range []string{"download-key", "signing-keys"} {
+	for _, name := range []string{"download-key", "cursor-key", "signing-keys"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Error(err)
 		}
