@@ -17,6 +17,8 @@ var jobsCommands = map[string]help.Command{
 	"get":    {Name: "jobs get", Args: "ID [flags]", Summary: "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)"},
 	"list":   {Name: "jobs list", Args: "[flags]", Summary: "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)"},
 	"errors": {Name: "jobs errors", Args: "ID [flags]", Summary: "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)"},
+	"manifest": {Name: "jobs manifest", Args: "ID [flags]", Summary: "print a completed export's manifest: rows, tombstones, sha256, " +
+		"field counts, the cursor of the next incremental export (GET /api/v2/jobs/{id}/manifest)"},
 }
 
 // jobsFlagSet returns the flag set of the jobs subcommand sub.
@@ -34,10 +36,10 @@ func writeJobsHelp(w io.Writer) {
 	help.RenderGroup(w, lookup("jobs").Command, subs)
 }
 
-// runJobs implements `userport jobs get|list|errors`.
+// runJobs implements `userport jobs get|list|errors|manifest`.
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return help.RunGroup(ctx, "jobs", writeJobsHelp, map[string]help.Sub{
-		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors,
+		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors, "manifest": runJobsManifest,
 	}, args, stdout, stderr)
 }
 
@@ -70,6 +72,23 @@ func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	return report.JSON(stdout, job)
+}
+
+// runJobsManifest implements `userport jobs manifest ID`: a completed
+// export's manifest as the API shows it.
+func runJobsManifest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var rc config.Remote
+	fs := jobsFlagSet("manifest")
+	rc.Flags(fs)
+	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := c.Manifest(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	return report.JSON(stdout, m)
 }
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
