@@ -88,6 +88,9 @@ func CursorRefused(err error) bool {
 	if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest {
 		return false
 	}
+	// The server's message names the cursor and says to take a full export
+	// (another 400 of an incremental export, user_id missing among its
+	// fields say, does not).
 	msg := strings.ToLower(e.Message)
-	return strings.Contains(msg, "cursor") || strings.Contains(msg, "changes_since") || strings.Contains(msg, "full export")
+	return strings.Contains(msg, "cursor") && strings.Contains(msg, "full export")
 }

@@ -149,9 +149,10 @@ func TestCursorRefused(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{&client.Error{StatusCode: 400, ErrorCode: "invalid_body", Message: "The cursor is older than the tombstone retention (720h0m0s): take a full export."}, true},
-		{fmt.Errorf("create the export: %w", &client.Error{StatusCode: 400, Message: "changes_since: not a cursor"}), true},
-		{&client.Error{StatusCode: 400, Message: "Payload validation error: take a full export"}, true},
+		{&client.Error{StatusCode: 400, ErrorCode: "invalid_body", Message: "Payload validation error: 'Invalid cursor: older than the " +
+			"tombstone retention. Take a full export (without changes_since) and continue from its cursor' on property changes_since."}, true},
+		{fmt.Errorf("create the export: %w", &client.Error{StatusCode: 400, Message: "The Cursor is not one of this tenant: take a FULL export"}), true},
+		{&client.Error{StatusCode: 400, Message: "Payload validation error: an incremental export (changes_since) needs user_id among its fields"}, false},
 		{&client.Error{StatusCode: 400, Message: "q: unexpected ')' at position 12"}, false},
 		{&client.Error{StatusCode: 409, Message: "cursor"}, false},
 		{errors.New("cursor refused"), false},
