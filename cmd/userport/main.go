@@ -47,7 +47,7 @@ func init() { // in init: the table's entries refer to commands that use it
 		{help.Command{Name: "loadtest", Args: "[flags]", Summary: "put a server (its own, seeded, or one on loopback) under load and report"}, runLoadtest},
 		{help.Command{Name: "export", Args: "[flags]", Summary: "export users to a file, with a progress bar", Client: true}, runExport},
 		{help.Command{Name: "import", Args: "FILE [flags]", Summary: "upload an import file, follow the job, show its errors", Client: true}, runImport},
-		{help.Command{Name: "jobs", Args: "get ID | list | errors ID | manifest ID", Summary: "show a job, list the tenant's jobs, show an import job's per-user errors or an export's manifest",
+		{help.Command{Name: "jobs", Args: "get|errors|manifest ID | list", Summary: "show a job, an import's per-user errors or an export's manifest; list the tenant's jobs",
 			Subs: []string{"get", "list", "errors", "manifest"}, Client: true}, runJobs},
 		{help.Command{Name: "users", Args: "list | get ID | search QUERY", Summary: "list, show or search users (Auth0's q)",
 			Subs: []string{"list", "get", "search"}, Client: true}, runUsers},
