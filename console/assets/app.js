@@ -414,8 +414,9 @@
       el('h3', {}, `${kind} `, el('code', {text: job.id}), ' ', c.status),
       c.meta,
       el('div', {class: 'progress-row'}, c.progress, c.progressText),
-      c.details, c.summary, c.manifest,
+      c.details, c.summary,
       el('div', {class: 'buttons'}, c.download, c.errorsButton),
+      c.manifest,
       c.alert, c.errors);
     return c;
   }

@@ -92,12 +92,12 @@ func Refused(err error, path string) error {
 	if !client.CursorRefused(err) {
 		return err
 	}
+	const why = "(a cursor is refused past the server's tombstone retention, from another tenant or server, " +
+		"or once the server was restored from an older backup)"
 	if path == "" {
-		return fmt.Errorf("%w; the cursor of --changes-since cannot be used (past the tombstone retention, "+
-			"of another tenant or server, or the server was restored from a backup): take a full export, "+
-			"without --changes-since, and continue from its cursor", err)
+		return fmt.Errorf("the server refused the cursor of --changes-since: take a full export, without --changes-since, "+
+			"and continue from its cursor %s: %w", why, err)
 	}
-	return fmt.Errorf("%w; the cursor kept in %s cannot be used (past the tombstone retention, of another "+
-		"tenant or server, or the server was restored from a backup): delete %s (or move it away) and run "+
-		"again to take a full export, which starts a new chain of incremental ones; %s was not changed", err, path, path, path)
+	return fmt.Errorf("the server refused the cursor kept in %s, which was not changed: delete %s (or move it away) and run "+
+		"again to take a full export, which starts a new chain of incremental ones %s: %w", path, path, why, err)
 }

@@ -103,12 +103,12 @@ func TestRefused(t *testing.T) {
 	t.Parallel()
 	refusal := &client.Error{StatusCode: 400, ErrorCode: "invalid_body", Message: "The cursor is past the tombstone retention: take a full export."}
 	err := syncstate.Refused(refusal, "sync.json")
-	if !errors.Is(err, refusal) || !strings.Contains(err.Error(), "delete sync.json (or move it away) and run again to take a full export") ||
-		!strings.HasSuffix(err.Error(), "sync.json was not changed") {
+	if !errors.Is(err, refusal) || !strings.HasPrefix(err.Error(), "the server refused the cursor kept in sync.json, which was not changed: "+
+		"delete sync.json (or move it away) and run again to take a full export") || !strings.HasSuffix(err.Error(), refusal.Error()) {
 		t.Errorf("Refused of the state file's cursor: %v", err)
 	}
 	err = syncstate.Refused(refusal, "")
-	if !strings.HasSuffix(errString(err), "take a full export, without --changes-since, and continue from its cursor") {
+	if !errors.Is(err, refusal) || !strings.HasPrefix(errString(err), "the server refused the cursor of --changes-since: take a full export, without --changes-since, and continue from its cursor") {
 		t.Errorf("Refused of --changes-since: %v", err)
 	}
 	other := &client.Error{StatusCode: 400, Message: "q: unexpected end at position 3"}
