@@ -60,35 +60,30 @@ func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, 
 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
 func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var rc config.Remote
-	fs := jobsFlagSet("get")
-	rc.Flags(fs)
-	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
-	if err != nil {
-		return err
-	}
-	job, err := c.Job(ctx, rest[0])
-	if err != nil {
-		return err
-	}
-	return report.JSON(stdout, job)
+	return printJobJSON(ctx, "get", args, stdout, stderr, func(c *client.Client, id string) (any, error) { return c.Job(ctx, id) })
 }
 
 // runJobsManifest implements `userport jobs manifest ID`: a completed
 // export's manifest as the API shows it.
 func runJobsManifest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return printJobJSON(ctx, "manifest", args, stdout, stderr, func(c *client.Client, id string) (any, error) { return c.Manifest(ctx, id) })
+}
+
+// printJobJSON runs the jobs subcommand sub, which takes a job's id: it
+// prints what read answers for it, as JSON.
+func printJobJSON(ctx context.Context, sub string, args []string, stdout, stderr io.Writer, read func(*client.Client, string) (any, error)) error {
 	var rc config.Remote
-	fs := jobsFlagSet("manifest")
+	fs := jobsFlagSet(sub)
 	rc.Flags(fs)
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
 		return err
 	}
-	m, err := c.Manifest(ctx, rest[0])
+	v, err := read(c, rest[0])
 	if err != nil {
 		return err
 	}
-	return report.JSON(stdout, m)
+	return report.JSON(stdout, v)
 }
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.
