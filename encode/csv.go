@@ -34,11 +34,19 @@ import (
 // character: tab, carriage return, NUL) is guarded as a string cell is, and a
 // cell with a comma, quote or line break is quoted per RFC 4180 so that the
 // file stays valid CSV.
+//
+// The file of an incremental export (NewIncremental) has a last column,
+// deleted_at: empty for the users, and for a tombstone (a deleted user) its
+// time, bare as the system's dates are, beside the user_id in the user_id
+// column(s), every other cell empty.
 type CSV struct {
 	out     output
 	res     *fieldpath.Resolver
 	bare    []bool // per column: a system date, written bare
+	idCols  []int  // the columns of the field user_id
+	deleted bool   // the last column is deleted_at (an incremental export)
 	vals    []fieldpath.Value
+	counts  counts
 	unesc   []byte       // scratch for JSON-unescaping strings
 	compact bytes.Buffer // scratch for compacting objects and arrays
 }
@@ -69,15 +77,28 @@ func NewCSVBody(w io.Writer, fields []userport.Field) (*CSV, error) {
 		return nil, err
 	}
 	c := &CSV{
-		out:  newOutput(w),
-		res:  fieldpath.NewResolver(paths...),
-		bare: make([]bool, len(paths)),
-		vals: make([]fieldpath.Value, len(paths)),
+		out:    newOutput(w),
+		res:    fieldpath.NewResolver(paths...),
+		bare:   make([]bool, len(paths)),
+		vals:   make([]fieldpath.Value, len(paths)),
+		counts: make(counts, len(paths)),
 	}
 	for i, p := range paths {
 		c.bare[i] = isSystemDate(p.String())
+		if p.String() == "user_id" {
+			c.idCols = append(c.idCols, i)
+		}
 	}
 	return c, nil
+}
+
+// incremental adds the deleted_at column, last: to the header row, which
+// NewCSV has just buffered, and to every row from now on.
+func (c *CSV) incremental() {
+	c.deleted = true
+	if n := len(c.out.buf); n > 0 && c.out.buf[n-1] == '\n' {
+		c.out.buf = append(c.out.buf[:n-1], ",deleted_at\n"...)
+	}
 }
 
 func isSystemDate(path string) bool {
@@ -129,9 +150,38 @@ func (c *CSV) Encode(doc []byte) error {
 			return invalid(err)
 		}
 	}
+	if c.deleted {
+		c.out.buf = append(c.out.buf, ',') // deleted_at: a live user
+	}
+	c.out.buf = append(c.out.buf, '\n')
+	c.counts.add(c.vals)
+	return c.out.endRecord()
+}
+
+// EncodeTombstone writes the row of a deleted user: its user_id in the
+// user_id column(s), its deleted_at in the last column, every other cell
+// empty. Only an incremental export's encoder writes them.
+func (c *CSV) EncodeTombstone(t userport.Tombstone) error {
+	if err := c.out.readyTombstone(c.deleted); err != nil {
+		return err
+	}
+	id := 0
+	for i := range c.vals {
+		if i > 0 {
+			c.out.buf = append(c.out.buf, ',')
+		}
+		if id < len(c.idCols) && c.idCols[id] == i {
+			c.out.buf = appendGuarded(c.out.buf, []byte(t.UserID))
+			id++
+		}
+	}
+	c.out.buf = appendTime(append(c.out.buf, ','), t.DeletedAt)
 	c.out.buf = append(c.out.buf, '\n')
 	return c.out.endRecord()
 }
+
+// FieldCounts returns, per column, how many users had a value there.
+func (c *CSV) FieldCounts() []int64 { return c.counts }
 
 // Close flushes the buffered rows (and the header) and returns the sticky
 // error. It does not close the underlying writer.

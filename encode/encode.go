@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/fieldpath"
@@ -28,10 +29,24 @@ import (
 type Encoder interface {
 	// Encode writes the user whose profile is doc (raw JSON).
 	Encode(doc []byte) error
+	// EncodeTombstone writes a deleted user. Only the encoders of
+	// incremental exports (NewIncremental) write tombstones; the others
+	// return ErrNotIncremental.
+	EncodeTombstone(t userport.Tombstone) error
+	// FieldCounts returns, per field (of the effective list: DefaultCSVFields
+	// for a CSV encoder given none), how many of the users written so far
+	// had a value there: present and not null. An NDJSON encoder of every
+	// root attribute has no fields, and returns nil. The slice is the
+	// encoder's own, updated by later calls.
+	FieldCounts() []int64
 	// Close flushes buffered output and returns the sticky error, if any. It
 	// does not close the underlying writer.
 	Close() error
 }
+
+// ErrNotIncremental is returned by EncodeTombstone of an encoder made by
+// New: only an incremental export's file has tombstones.
+var ErrNotIncremental = errors.New("encode: tombstones belong to incremental exports")
 
 // ErrInvalidDocument is returned (wrapped) by Encode when a user's document is
 // noticed to be malformed. It is not sticky: nothing was written for that user
@@ -60,6 +75,52 @@ func New(w io.Writer, format userport.Format, fields []userport.Field) (Encoder,
 		return n, nil
 	}
 	return nil, fmt.Errorf("unknown export format %q", format)
+}
+
+// NewIncremental returns the encoder of an incremental export's file, which
+// has tombstones after the users: an NDJSON line {"user_id":...,"deleted_at":...}
+// each, and in CSV a last column deleted_at, empty for the users, which a
+// tombstone's row fills with the user_id (in every column of the field
+// user_id) and deleted_at, the other cells empty. A CSV file needs the field
+// user_id among its columns, and so does an NDJSON file with fields
+// (ValidateIncremental).
+func NewIncremental(w io.Writer, format userport.Format, fields []userport.Field) (Encoder, error) {
+	if err := checkIncremental(format, fields); err != nil {
+		return nil, err
+	}
+	enc, err := New(w, format, fields)
+	if err != nil {
+		return nil, err
+	}
+	switch e := enc.(type) {
+	case *CSV:
+		e.incremental()
+	case *NDJSON:
+		e.tombstones = true
+	}
+	return enc, nil
+}
+
+// ValidateIncremental reports whether NewIncremental would accept format
+// and fields: Validate's rules, and user_id among the fields (a tombstone
+// names its user by user_id, and a live user must be named likewise).
+func ValidateIncremental(format userport.Format, fields []userport.Field) error {
+	if err := checkIncremental(format, fields); err != nil {
+		return err
+	}
+	return Validate(format, fields)
+}
+
+func checkIncremental(format userport.Format, fields []userport.Field) error {
+	if len(fields) == 0 {
+		return nil // every root attribute (JSON), or DefaultCSVFields, which start with user_id
+	}
+	for _, f := range fields {
+		if f.Name == "user_id" {
+			return nil
+		}
+	}
+	return errors.New("an incremental export needs the field user_id among its fields")
 }
 
 // Validate reports whether New would accept format and fields: every path
@@ -121,6 +182,18 @@ func (o *output) ready() error {
 	return o.err
 }
 
+// readyTombstone returns the error that stops EncodeTombstone before it
+// starts: ready's, or ErrNotIncremental for a full export's encoder.
+func (o *output) readyTombstone(incremental bool) error {
+	if err := o.ready(); err != nil {
+		return err
+	}
+	if !incremental {
+		return ErrNotIncremental
+	}
+	return nil
+}
+
 // endRecord writes the buffer out once it is full enough.
 func (o *output) endRecord() error {
 	if len(o.buf) >= flushSize {
@@ -151,6 +224,23 @@ func (o *output) close() error {
 	}
 	o.closed = true
 	return o.flush()
+}
+
+// counts is the per-field tally of values behind FieldCounts.
+type counts []int64
+
+// add counts the values of one written user.
+func (c counts) add(vals []fieldpath.Value) {
+	for i, v := range vals {
+		if v.Type != fieldpath.Absent && v.Type != fieldpath.Null {
+			c[i]++
+		}
+	}
+}
+
+// appendTime appends t as the system writes dates (userport.TimeFormat).
+func appendTime(buf []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(buf, userport.TimeFormat)
 }
 
 func invalid(err error) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,14 +89,27 @@ func testUsers(t testing.TB) [][]byte {
 // encodeAll runs docs through the encoder for format and fields.
 func encodeAll(t testing.TB, format userport.Format, fields []userport.Field, docs [][]byte) []byte {
 	t.Helper()
+	return encodeFile(t, encode.New, format, fields, docs, nil)
+}
+
+// encodeFile runs docs, then tombstones, through the encoder that newEnc
+// makes for format and fields.
+func encodeFile(t testing.TB, newEnc func(io.Writer, userport.Format, []userport.Field) (encode.Encoder, error),
+	format userport.Format, fields []userport.Field, docs [][]byte, tombs []userport.Tombstone) []byte {
+	t.Helper()
 	var out bytes.Buffer
-	enc, err := encode.New(&out, format, fields)
+	enc, err := newEnc(&out, format, fields)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range docs {
 		if err := enc.Encode(d); err != nil {
 			t.Fatalf("Encode(%s): %v", d, err)
+		}
+	}
+	for _, ts := range tombs {
+		if err := enc.EncodeTombstone(ts); err != nil {
+			t.Fatalf("EncodeTombstone(%v): %v", ts, err)
 		}
 	}
 	if err := enc.Close(); err != nil {

@@ -32,12 +32,18 @@ import (
 //
 // Two fields that would write the same key, or a value and something inside
 // it ("user_metadata" and "user_metadata.consent"), are refused by NewNDJSON.
+//
+// The file of an incremental export (NewIncremental) has a line for each
+// tombstone (a deleted user): {"user_id":"...","deleted_at":"..."}, the time
+// as the system writes dates.
 type NDJSON struct {
-	out     output
-	res     *fieldpath.Resolver // nil: every root attribute
-	root    *member
-	vals    []fieldpath.Value
-	compact bytes.Buffer // scratch for documents with line breaks
+	out        output
+	res        *fieldpath.Resolver // nil: every root attribute
+	root       *member
+	vals       []fieldpath.Value
+	counts     counts
+	tombstones bool         // an incremental export's encoder
+	compact    bytes.Buffer // scratch for documents with line breaks
 }
 
 // NewNDJSON returns an NDJSON encoder of fields that writes to w; no fields
@@ -56,10 +62,11 @@ func NewNDJSON(w io.Writer, fields []userport.Field) (*NDJSON, error) {
 		return nil, err
 	}
 	return &NDJSON{
-		out:  newOutput(w),
-		res:  fieldpath.NewResolver(paths...),
-		root: root,
-		vals: make([]fieldpath.Value, len(paths)),
+		out:    newOutput(w),
+		res:    fieldpath.NewResolver(paths...),
+		root:   root,
+		vals:   make([]fieldpath.Value, len(paths)),
+		counts: make(counts, len(paths)),
 	}, nil
 }
 
@@ -86,10 +93,27 @@ func (n *NDJSON) Encode(doc []byte) error {
 	} else {
 		n.out.buf, _ = n.appendMembers(append(n.out.buf, '{'), n.root)
 		n.out.buf = append(n.out.buf, '}')
+		n.counts.add(n.vals)
 	}
 	n.out.buf = append(n.out.buf, '\n')
 	return n.out.endRecord()
 }
+
+// EncodeTombstone writes the line of a deleted user. Only an incremental
+// export's encoder writes them.
+func (n *NDJSON) EncodeTombstone(t userport.Tombstone) error {
+	if err := n.out.readyTombstone(n.tombstones); err != nil {
+		return err
+	}
+	n.out.buf = append(append(n.out.buf, `{"user_id":`...), quoteJSON(t.UserID)...)
+	n.out.buf = appendTime(append(n.out.buf, `,"deleted_at":"`...), t.DeletedAt)
+	n.out.buf = append(n.out.buf, "\"}\n"...)
+	return n.out.endRecord()
+}
+
+// FieldCounts returns, per field, how many users had a value there; nil for
+// an encoder of every root attribute.
+func (n *NDJSON) FieldCounts() []int64 { return n.counts }
 
 // Close flushes the buffered lines and returns the sticky error. It does not
 // close the underlying writer.

@@ -86,12 +86,15 @@ func (m *member) add(s fieldpath.Segment, slot int, field string) (*member, erro
 }
 
 // memberKey returns `"name":` with name JSON-quoted.
-func memberKey(name string) []byte {
+func memberKey(name string) []byte { return append(quoteJSON(name), ':') }
+
+// quoteJSON returns s as a JSON string, without escaping HTML's characters.
+func quoteJSON(s string) []byte {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(name) // a string always encodes
-	return []byte(strings.TrimSuffix(b.String(), "\n") + ":")
+	_ = enc.Encode(s) // a string always encodes
+	return []byte(strings.TrimSuffix(b.String(), "\n"))
 }
 
 // sort puts the elements of every array in index order.

@@ -8,10 +8,13 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/pgzip"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/encode"
+	"github.com/userport/userport/search"
 )
 
 // Defaults of the pipeline.
@@ -30,14 +34,25 @@ const (
 	writeBufferSize  = 256 << 10
 )
 
-// Scanner reads keyset pages of users; userport.UserStore is one.
-type Scanner interface {
-	ReadUsers(ctx context.Context, s userport.UserScan, p *userport.UserPage) error
+// Store is what an Exporter reads users from; userport.Store is one. A full
+// export reads keyset pages in user_id order (ReadUsers); a filtered one
+// (Job.Query) the search's index ranges (search.Matches); an incremental one
+// (Job.ChangesSince) the changes and tombstones of a store that is a
+// ChangeReader too.
+type Store interface {
+	search.Scanner
+}
+
+// ChangeReader reads a store's changed users and tombstones: the part of
+// userport.ChangeStore an incremental export reads.
+type ChangeReader interface {
+	ReadChanges(ctx context.Context, s userport.ChangeScan, p *userport.UserPage) error
+	ReadTombstones(ctx context.Context, s userport.ChangeScan, p *userport.TombstonePage) error
 }
 
 // Exporter writes export files from a user store.
 type Exporter struct {
-	Users     Scanner
+	Users     Store
 	PageSize  int // users per keyset page (DefaultPageSize when 0)
 	GzipLevel int // compression level (DefaultGzipLevel when 0)
 	// GzipThreads is how many goroutines compress: 1 uses klauspost's gzip
@@ -51,12 +66,51 @@ type Exporter struct {
 	BlockSize int
 }
 
-// Export writes job's users to w as a gzip'd CSV or NDJSON file, calling
-// progress with the number of users of each page it has encoded, and returns
-// how many users it wrote. When it returns, nothing writes to w any more,
-// even after an error: pgzip writes from goroutines of its own, and a failed
-// export's writer is discarded by the caller.
-func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (int64, error) {
+// Result is what an export wrote: the manifest's figures.
+type Result struct {
+	Rows       int64 // users
+	Tombstones int64 // deleted users (incremental exports)
+	// FieldCounts holds, per field of the job (of encode's default CSV
+	// fields for a CSV job without fields; none for a JSON job without
+	// fields: every root attribute), how many of the users written had a
+	// value there: present and not null.
+	FieldCounts []int64
+}
+
+// Add adds the figures of another part of the same file (a split export's).
+func (r *Result) Add(o Result) {
+	r.Rows += o.Rows
+	r.Tombstones += o.Tombstones
+	if r.FieldCounts == nil {
+		r.FieldCounts = make([]int64, len(o.FieldCounts))
+	}
+	for i := range min(len(r.FieldCounts), len(o.FieldCounts)) {
+		r.FieldCounts[i] += o.FieldCounts[i]
+	}
+}
+
+// Export writes job's users to w as a gzip'd CSV or NDJSON file and returns
+// what it wrote. It reads, by the job:
+//
+//   - every user (of the job's connection) in user_id order, up to the
+//     job's limit;
+//   - with a Query, the users that match it (and the connection), up to
+//     the limit, through the index ranges of the query's search plan (so in
+//     the order of the index it reads; user_id order without one). progress
+//     counts the candidates read (every user of the connection without an
+//     index), not only the matches, so that it moves steadily;
+//   - with ChangesSince, the users changed after the watermark whose Low is
+//     job.Since up to job.Mark.High (that match the Query, when there is
+//     one; up to the limit), then the tombstones of the users deleted
+//     meanwhile (all of them, whatever the query and the limit: a
+//     tombstone of a user the reader never had is a no-op), in change order.
+//     progress counts the changes and tombstones read.
+//
+// It calls progress with the users of each page it has encoded (read, for
+// filtered and incremental exports). When it returns, nothing writes to w
+// any more, even after an error: pgzip writes from goroutines of its own,
+// and a failed export's writer is discarded by the caller.
+func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (Result, error) {
 	return e.export(ctx, job, span{header: true}, w, progress)
 }
 
@@ -64,8 +118,12 @@ func (e *Exporter) Export(ctx context.Context, job *userport.Job, w io.Writer, p
 // range) to w as one gzip member, as Export does: only part 0 has the CSV
 // header, so that the parts' members, end to end, decompress to the bytes
 // of the whole file that Export writes. The job's limit is not applied (a
-// limited export is never split).
-func (e *Exporter) ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (int64, error) {
+// limited export is never split), and neither a filtered nor an incremental
+// export is split.
+func (e *Exporter) ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (Result, error) {
+	if job.Query != "" || job.ChangesSince != "" {
+		return Result{}, errors.New("export: a filtered or incremental export is not split")
+	}
 	return e.export(ctx, job, span{after: part.After, until: part.Until, header: part.Index == 0, whole: true}, w, progress)
 }
 
@@ -77,11 +135,15 @@ type span struct {
 	header, whole bool
 }
 
-func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.Writer, progress func(n int64)) (int64, error) {
+func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.Writer, progress func(n int64)) (Result, error) {
+	r, err := newReader(e.Users, job, sp, e.pageSize())
+	if err != nil {
+		return Result{}, err
+	}
 	bw := bufio.NewWriterSize(w, writeBufferSize)
 	zw, err := e.newGzip(bw)
 	if err != nil {
-		return 0, fmt.Errorf("gzip: %w", err)
+		return Result{}, fmt.Errorf("gzip: %w", err)
 	}
 	zwOpen := true
 	defer func() {
@@ -90,57 +152,67 @@ func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.
 		}
 	}()
 	var enc encode.Encoder
-	if job.Format == userport.FormatCSV && !sp.header {
+	switch {
+	case job.ChangesSince != "":
+		enc, err = encode.NewIncremental(zw, job.Format, job.Fields)
+	case job.Format == userport.FormatCSV && !sp.header:
 		enc, err = encode.NewCSVBody(zw, job.Fields)
-	} else {
+	default:
 		enc, err = encode.New(zw, job.Format, job.Fields)
 	}
 	if err != nil {
-		return 0, err
+		return Result{}, err
 	}
-	rows, err := e.encodeAll(ctx, job, sp, enc, progress)
+	res, err := encodeAll(ctx, r, enc, progress)
 	if err != nil {
-		return rows, err
+		return res, err
 	}
 	if err := enc.Close(); err != nil {
-		return rows, fmt.Errorf("encode: %w", err)
+		return res, fmt.Errorf("encode: %w", err)
 	}
 	zwOpen = false
 	if err := zw.Close(); err != nil {
-		return rows, fmt.Errorf("gzip: %w", err)
+		return res, fmt.Errorf("gzip: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return rows, fmt.Errorf("write: %w", err)
+		return res, fmt.Errorf("write: %w", err)
 	}
-	return rows, nil
+	return res, nil
 }
 
-// encodeAll encodes the pages the reader sends until the users or the limit
-// run out.
-func (e *Exporter) encodeAll(ctx context.Context, job *userport.Job, sp span, enc encode.Encoder, progress func(int64)) (int64, error) {
+// encodeAll encodes the batches the reader sends until it has read
+// everything.
+func encodeAll(ctx context.Context, r *reader, enc encode.Encoder, progress func(int64)) (res Result, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := newReader(e.Users, job, sp, e.pageSize())
+	defer func() { res.FieldCounts = slices.Clone(enc.FieldCounts()) }()
 	go r.run(ctx)
-	var rows int64
-	for p := range r.full {
-		for i := range p.Len() {
-			if err := enc.Encode(p.Doc(i)); err != nil {
+	for b := range r.full {
+		for i := range b.page.Len() {
+			if err := enc.Encode(b.page.Doc(i)); err != nil {
 				cancel()
 				r.drain()
-				return rows, fmt.Errorf("encode: %w", err)
+				return res, fmt.Errorf("encode: %w", err)
 			}
+			res.Rows++
 		}
-		rows += int64(p.Len())
+		for _, t := range b.tombs.Tombstones {
+			if err := enc.EncodeTombstone(t); err != nil {
+				cancel()
+				r.drain()
+				return res, fmt.Errorf("encode: %w", err)
+			}
+			res.Tombstones++
+		}
 		if progress != nil {
-			progress(int64(p.Len()))
+			progress(b.read)
 		}
-		r.free <- p
+		r.free <- b
 	}
 	if err := r.err; err != nil {
-		return rows, err
+		return res, err
 	}
-	return rows, ctx.Err()
+	return res, ctx.Err()
 }
 
 // newGzip returns the compressor for GzipThreads.
@@ -170,74 +242,205 @@ func (e *Exporter) level() int {
 	return DefaultGzipLevel
 }
 
-// reader reads pages ahead of the encoder, straight into the pages the
-// encoder reads: the store writes each document once.
+// reader reads pages ahead of the encoder, straight into the batches the
+// encoder reads: the store writes each document once (a filtered export
+// moves its matches forward in the page).
 type reader struct {
-	users    Scanner
+	users    Store
 	job      *userport.Job
+	query    *search.Query // nil: every user
 	span     span
 	pageSize int
-	full     chan *userport.UserPage // pages to encode, closed at the end
-	free     chan *userport.UserPage // pages to reuse
-	err      error                   // set before full is closed
+	full     chan *batch // batches to encode, closed at the end
+	free     chan *batch // batches to reuse
+	err      error       // set before full is closed
 }
 
-func newReader(users Scanner, job *userport.Job, sp span, pageSize int) *reader {
+// batch is what the reader hands the encoder at a time: users, then
+// tombstones, and how many users it read for them (the progress they make).
+type batch struct {
+	page  userport.UserPage
+	tombs userport.TombstonePage
+	read  int64
+}
+
+func newReader(users Store, job *userport.Job, sp span, pageSize int) (*reader, error) {
 	r := &reader{users: users, job: job, span: sp, pageSize: pageSize,
-		full: make(chan *userport.UserPage, pagesInFlight), free: make(chan *userport.UserPage, pagesInFlight)}
-	for range pagesInFlight {
-		r.free <- &userport.UserPage{Ends: make([]int, 0, pageSize)}
+		full: make(chan *batch, pagesInFlight), free: make(chan *batch, pagesInFlight)}
+	if job.Query != "" {
+		q, err := search.Parse(job.Query)
+		if err != nil {
+			return nil, fmt.Errorf("export: q: %w", err)
+		}
+		r.query = q
 	}
-	return r
+	if job.ChangesSince != "" {
+		if _, ok := users.(ChangeReader); !ok {
+			return nil, errors.New("export: the store does not track changes")
+		}
+	}
+	for range pagesInFlight {
+		r.free <- &batch{page: userport.UserPage{Ends: make([]int, 0, pageSize)}}
+	}
+	return r, nil
 }
 
-// run reads every page of the span in user_id order, honouring the job's
-// limit.
+// run reads every batch of the export.
 func (r *reader) run(ctx context.Context) {
 	defer close(r.full)
-	limit := int64(r.job.Limit)
-	if r.span.whole {
-		limit = 0
+	switch {
+	case r.job.ChangesSince != "":
+		r.err = r.readChanges(ctx)
+	case r.query != nil:
+		r.err = r.readMatches(ctx)
+	default:
+		r.err = r.readRange(ctx)
 	}
+}
+
+// take returns an empty batch once the encoder has freed one.
+func (r *reader) take(ctx context.Context) (*batch, error) {
+	select {
+	case b := <-r.free:
+		b.page.Reset()
+		b.tombs.Tombstones, b.read = b.tombs.Tombstones[:0], 0
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// limit returns the job's limit of users (0: none).
+func (r *reader) limit() int64 {
+	if r.span.whole {
+		return 0
+	}
+	return int64(r.job.Limit)
+}
+
+// readRange reads every page of the span in user_id order, honouring the
+// job's limit.
+func (r *reader) readRange(ctx context.Context) error {
+	limit := r.limit()
 	after, remaining := r.span.after, limit
 	for remaining > 0 || limit == 0 {
-		var p *userport.UserPage
-		select {
-		case p = <-r.free:
-		case <-ctx.Done():
-			r.err = ctx.Err()
-			return
+		b, err := r.take(ctx)
+		if err != nil {
+			return err
 		}
 		size := r.pageSize
 		if limit > 0 {
 			size = int(min(int64(size), remaining))
 		}
 		scan := userport.UserScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, After: after, Limit: size}
-		if err := r.users.ReadUsers(ctx, scan, p); err != nil {
-			r.err = fmt.Errorf("read users: %w", err)
-			return
+		if err := r.users.ReadUsers(ctx, scan, &b.page); err != nil {
+			return fmt.Errorf("read users: %w", err)
 		}
-		n := p.Len()
-		end := r.span.until != "" && p.Last > r.span.until
+		n := b.page.Len()
+		end := r.span.until != "" && b.page.Last > r.span.until
 		if end {
-			n = cutAfter(p, r.span.until)
+			n = cutAfter(&b.page, r.span.until)
 		}
 		if n == 0 {
-			return
+			return nil
 		}
-		after, remaining = p.Last, remaining-int64(n)
-		r.full <- p // the encoder's from now on
+		after, remaining, b.read = b.page.Last, remaining-int64(n), int64(n)
+		r.full <- b // the encoder's from now on
 		if n < size || end {
-			return
+			return nil
+		}
+	}
+	return nil
+}
+
+// readMatches reads the users that match the job's query, up to its limit,
+// a page of candidates at a time, straight into the batches.
+func (r *reader) readMatches(ctx context.Context) error {
+	m, err := search.NewMatches(ctx, r.users, search.ScanRequest{Tenant: r.job.Tenant, Query: r.query,
+		ConnectionID: r.job.ConnectionID, PageSize: r.pageSize})
+	if err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	limit := r.limit()
+	for rows := int64(0); limit == 0 || rows < limit; {
+		b, err := r.take(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := m.Next(ctx, &b.page)
+		if err != nil {
+			return fmt.Errorf("read users: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if limit > 0 && rows+int64(b.page.Len()) > limit {
+			b.page.Ends = b.page.Ends[:limit-rows]
+		}
+		rows, b.read = rows+int64(b.page.Len()), int64(n)
+		r.full <- b
+	}
+	return nil
+}
+
+// readChanges reads the users changed since job.Since up to the job's
+// watermark (that match its query), up to its limit, then the tombstones.
+func (r *reader) readChanges(ctx context.Context) error {
+	changes := r.users.(ChangeReader)
+	limit := r.limit()
+	s := userport.ChangeScan{Tenant: r.job.Tenant, ConnectionID: r.job.ConnectionID, Since: r.job.Since, Until: r.job.Mark.High}
+	for rows := int64(0); limit == 0 || rows < limit; {
+		b, err := r.take(ctx)
+		if err != nil {
+			return err
+		}
+		s.Limit = r.pageSize
+		if limit > 0 {
+			s.Limit = int(min(int64(s.Limit), limit-rows))
+		}
+		if err := changes.ReadChanges(ctx, s, &b.page); err != nil {
+			return fmt.Errorf("read changes: %w", err)
+		}
+		n := b.page.Len()
+		if n > 0 {
+			mark, err := strconv.ParseUint(b.page.LastKey, 10, 64)
+			if err != nil {
+				return fmt.Errorf("read changes: the mark of %q: %w", b.page.Last, err)
+			}
+			s.AfterMark, s.AfterID = mark, b.page.Last
+		}
+		if r.query != nil {
+			r.query.Filter(&b.page)
+		}
+		rows, b.read = rows+int64(b.page.Len()), int64(n)
+		r.full <- b
+		if n < s.Limit {
+			break
+		}
+	}
+	s.AfterMark, s.AfterID, s.Limit = 0, "", r.pageSize
+	for {
+		b, err := r.take(ctx)
+		if err != nil {
+			return err
+		}
+		if err := changes.ReadTombstones(ctx, s, &b.tombs); err != nil {
+			return fmt.Errorf("read tombstones: %w", err)
+		}
+		n := len(b.tombs.Tombstones)
+		s.AfterMark, s.AfterID, b.read = b.tombs.LastMark, b.tombs.Last, int64(n)
+		r.full <- b
+		if n < s.Limit {
+			return nil
 		}
 	}
 }
 
 // drain lets the reader finish after the encoder stopped early.
 func (r *reader) drain() {
-	for p := range r.full {
+	for b := range r.full {
 		select {
-		case r.free <- p:
+		case r.free <- b:
 		default:
 		}
 	}

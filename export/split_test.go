@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 
@@ -62,23 +63,23 @@ func TestExportPartsJoinToTheWhole(t *testing.T) {
 		for _, n := range []int{1, 2, 3, 7} {
 			for _, pageSize := range []int{1, 33, 1000} {
 				t.Run(fmt.Sprintf("%s/%s/parts=%d/page=%d", job.Format, job.ConnectionID, n, pageSize), func(t *testing.T) {
-					whole, wantRows := run(t, m, &job, pageSize)
+					whole, want, _ := runResult(t, m, &job, pageSize)
 					e := &export.Exporter{Users: m, PageSize: pageSize}
 					var joined bytes.Buffer
-					var rows int64
+					var sum export.Result
 					for _, p := range splitParts(m, &job, n) {
 						var progress int64
-						k, err := e.ExportPart(context.Background(), &job, p, &joined, func(n int64) { progress += n })
+						res, err := e.ExportPart(context.Background(), &job, p, &joined, func(n int64) { progress += n })
 						if err != nil {
 							t.Fatalf("part %d: %v", p.Index, err)
 						}
-						if progress != k {
-							t.Errorf("part %d reported %d users, wrote %d", p.Index, progress, k)
+						if progress != res.Rows {
+							t.Errorf("part %d reported %d users, wrote %d", p.Index, progress, res.Rows)
 						}
-						rows += k
+						sum.Add(res)
 					}
-					if rows != wantRows {
-						t.Errorf("parts wrote %d users, the whole export %d", rows, wantRows)
+					if sum.Rows != want.Rows || !slices.Equal(sum.FieldCounts, want.FieldCounts) {
+						t.Errorf("parts wrote %d users, counts %v; the whole export %d, %v", sum.Rows, sum.FieldCounts, want.Rows, want.FieldCounts)
 					}
 					if got := gunzip(t, joined.Bytes()); got != whole {
 						t.Errorf("joined parts decompress to %d bytes that differ from the whole export's %d", len(got), len(whole))
@@ -95,9 +96,15 @@ func TestExportPartIgnoresTheLimit(t *testing.T) {
 	m := newMemStore(300)
 	job := &userport.Job{Format: userport.FormatJSON, Limit: 10}
 	e := &export.Exporter{Users: m, PageSize: 50}
-	n, err := e.ExportPart(context.Background(), job, &userport.ExportPart{Until: m.ids[99]}, io.Discard, nil)
-	if err != nil || n != 100 {
-		t.Errorf("ExportPart of users 1-100 with a limit of 10 = %d, %v; want 100", n, err)
+	res, err := e.ExportPart(context.Background(), job, &userport.ExportPart{Until: m.ids[99]}, io.Discard, nil)
+	if err != nil || res.Rows != 100 {
+		t.Errorf("ExportPart of users 1-100 with a limit of 10 = %d, %v; want 100", res.Rows, err)
+	}
+	// Neither a filtered nor an incremental export is split.
+	for _, job := range []*userport.Job{{Format: userport.FormatJSON, Query: "blocked:true"}, {Format: userport.FormatJSON, ChangesSince: "c"}} {
+		if _, err := e.ExportPart(context.Background(), job, &userport.ExportPart{}, io.Discard, nil); err == nil {
+			t.Errorf("ExportPart of %+v: no error", job)
+		}
 	}
 }
 
@@ -124,12 +131,12 @@ func BenchmarkSplit(b *testing.B) {
 					var wg sync.WaitGroup
 					for _, p := range parts {
 						wg.Go(func() {
-							k, err := e.ExportPart(context.Background(), &bc.job, p, io.Discard, nil)
+							res, err := e.ExportPart(context.Background(), &bc.job, p, io.Discard, nil)
 							if err != nil {
 								b.Error(err)
 							}
 							mu.Lock()
-							rows += k
+							rows += res.Rows
 							mu.Unlock()
 						})
 					}

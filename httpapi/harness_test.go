@@ -377,25 +377,8 @@ func testKeys(t *testing.T) *auth.KeySet {
 	return keys
 }
 
-// syncBuffer is a bytes.Buffer safe for the loggers' concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-// String returns what was written.
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+// syncBuffer is a buffer safe for the loggers' concurrent writes.
+type syncBuffer = testutil.SyncBuffer
 
 // job is a job as GET /api/v2/jobs/{id} shows it.
 type job = testutil.Job

@@ -156,14 +156,14 @@ func (w *exportWorker) write(ctx context.Context, job *userport.Job, done *atomi
 		return 0, 0, err
 	}
 	cw := &countio.Writer{W: bw}
-	rows, err = w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
+	res, err := w.deps.Exporter.Export(ctx, job, cw, func(n int64) { done.Add(n) })
 	if err != nil {
 		return 0, 0, errors.Join(err, bw.Abort())
 	}
 	if err := bw.Commit(); err != nil {
 		return 0, 0, err
 	}
-	return rows, cw.N, nil
+	return res.Rows, cw.N, nil
 }
 
 // reportProgress writes percentage_done and time_left_seconds, and the

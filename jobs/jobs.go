@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/export"
 )
 
 // Config tunes the job engine. Zero values take the defaults.
@@ -95,13 +96,13 @@ func (c Config) withDefaults() Config {
 
 // Exporter writes one export job's file; export.Exporter implements it.
 type Exporter interface {
-	// Export writes the job's file (gzip'd) to w, reporting written users to
-	// progress as it goes, and returns how many it wrote.
-	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (rows int64, err error)
+	// Export writes the job's file (gzip'd) to w, reporting the users it
+	// reads to progress as it goes, and returns what it wrote.
+	Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(n int64)) (export.Result, error)
 	// ExportPart writes the users of one part of a split export as one gzip
 	// member, the CSV header in part 0 only, so that the parts end to end
 	// decompress to what Export writes.
-	ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (rows int64, err error)
+	ExportPart(ctx context.Context, job *userport.Job, part *userport.ExportPart, w io.Writer, progress func(n int64)) (export.Result, error)
 }
 
 // Engine is the River client with userport's workers, for one driver.

@@ -247,18 +247,18 @@ func newBlockingExporter() *blockingExporter {
 	return &blockingExporter{started: make(chan string, 10), release: make(chan struct{})}
 }
 
-func (b *blockingExporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(int64)) (int64, error) {
+func (b *blockingExporter) Export(ctx context.Context, job *userport.Job, w io.Writer, progress func(int64)) (export.Result, error) {
 	b.started <- job.ID
 	select {
 	case <-b.release:
 		_, err := io.WriteString(w, "x")
-		return 1, err
+		return export.Result{Rows: 1}, err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return export.Result{}, ctx.Err()
 	}
 }
 
-func (b *blockingExporter) ExportPart(ctx context.Context, job *userport.Job, _ *userport.ExportPart, w io.Writer, progress func(int64)) (int64, error) {
+func (b *blockingExporter) ExportPart(ctx context.Context, job *userport.Job, _ *userport.ExportPart, w io.Writer, progress func(int64)) (export.Result, error) {
 	return b.Export(ctx, job, w, progress)
 }
 

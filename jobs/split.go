@@ -266,11 +266,11 @@ func writePart(ctx context.Context, deps Deps, cfg Config, job *userport.Job, pa
 			return 0, 0, err
 		}
 		cw := &countio.Writer{W: bw}
-		rows, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
+		res, err := deps.Exporter.ExportPart(ctx, job, part, cw, func(n int64) { done.Add(n) })
 		if err != nil {
 			return 0, 0, errors.Join(err, bw.Abort())
 		}
-		return rows, cw.N, bw.Commit()
+		return res.Rows, cw.N, bw.Commit()
 	}()
 	stop()
 	if errors.Is(context.Cause(ctx), userport.ErrPartLost) {

@@ -134,7 +134,7 @@ type stuckPart struct {
 	written map[int]int // writes begun, by part
 }
 
-func (s *stuckPart) ExportPart(ctx context.Context, job *userport.Job, p *userport.ExportPart, w io.Writer, progress func(int64)) (int64, error) {
+func (s *stuckPart) ExportPart(ctx context.Context, job *userport.Job, p *userport.ExportPart, w io.Writer, progress func(int64)) (export.Result, error) {
 	s.mu.Lock()
 	s.written[p.Index]++
 	first := s.written[p.Index] == 1
@@ -142,7 +142,7 @@ func (s *stuckPart) ExportPart(ctx context.Context, job *userport.Job, p *userpo
 	if p.Index == s.index && first {
 		close(s.stuck)
 		<-ctx.Done()
-		return 0, ctx.Err()
+		return export.Result{}, ctx.Err()
 	}
 	return s.Exporter.ExportPart(ctx, job, p, w, progress)
 }

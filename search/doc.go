@@ -2,8 +2,8 @@
 // v3, Lucene-like): Parse turns a query into a Query once, whose Match is a
 // predicate over a user's stored profile document (raw JSON) and whose plan
 // names, where it can, an index range the store reads instead of the whole
-// tenant. GET /api/v2/users?q= runs it through Run; filtered exports will
-// call Match on the documents they read.
+// tenant. GET /api/v2/users?q= runs it through Run, and filtered exports
+// read every match through Matches, which Run reads too.
 //
 // The syntax, as Auth0 documents it for user search:
 //

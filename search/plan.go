@@ -16,10 +16,18 @@ type keyPlan struct {
 
 // keyRange is an inclusive range of one key's values ("" is the lowest; of
 // KeyConnection: connection names, resolved by Run).
+//
+// node is the clause of the query the range was planned for: every document
+// that matches node lies in the range, and every document that matches the
+// query matches the node of one of its plan's ranges. So a user that lies
+// in several ranges is taken from the first range whose node it matches, and
+// only from there (firstRange): a plan of many ranges needs no memory of the
+// users it has seen.
 type keyRange struct {
 	key      userport.UserKey
 	from, to string
 	hasTo    bool
+	node     node // nil: the whole tenant
 }
 
 // Costs of plans: a user_id, an email, a prefix or range of them, a time
@@ -102,18 +110,18 @@ func planTerm(n *termNode) *keyPlan {
 			return nil
 		}
 		return &keyPlan{cost: costTime, ranges: []keyRange{
-			{key: key, from: userport.FormatTime(n.period.start), to: userport.FormatTime(n.period.end), hasTo: true}}}
+			{key: key, from: userport.FormatTime(n.period.start), to: userport.FormatTime(n.period.end), hasTo: true, node: n}}}
 	case n.glob != nil:
 		prefix, ok := n.glob.prefix()
 		if !ok || prefix == "" || key == userport.KeyConnection {
 			return nil
 		}
 		to, hasTo := after(prefix)
-		return &keyPlan{cost: costPrefix, ranges: []keyRange{{key: key, from: prefix, to: to, hasTo: hasTo}}}
+		return &keyPlan{cost: costPrefix, ranges: []keyRange{{key: key, from: prefix, to: to, hasTo: hasTo, node: n}}}
 	}
 	cost := map[userport.UserKey]int{userport.KeyUserID: costID, userport.KeyEmail: costEmail,
 		userport.KeyConnection: costConnection}[key]
-	return &keyPlan{cost: cost, ranges: []keyRange{{key: key, from: n.text, to: n.text, hasTo: true}}}
+	return &keyPlan{cost: cost, ranges: []keyRange{{key: key, from: n.text, to: n.text, hasTo: true, node: n}}}
 }
 
 // planRange plans a date range of created_at or last_login, or a string
@@ -123,7 +131,7 @@ func planRange(n *rangeNode) *keyPlan {
 	if !ok || key == userport.KeyConnection {
 		return nil
 	}
-	r := keyRange{key: key}
+	r := keyRange{key: key, node: n}
 	switch {
 	case n.kind == kDate:
 		if !n.lo.open {

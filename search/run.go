@@ -46,44 +46,40 @@ type Result struct {
 // returns the page. It stops reading early when the candidates come in the
 // result's order and no total is asked for.
 func Run(ctx context.Context, st Store, r Request) (*Result, error) {
-	plan, err := resolvePlan(ctx, st, r)
+	m, err := newRunMatches(ctx, st, r)
 	if err != nil {
 		return nil, err
 	}
-	c := newCollector(r, len(plan.ranges) == 1 && inOrder(plan.ranges[0], r.Sort))
-	seen := map[string]bool{}
-	for _, rg := range plan.ranges {
-		first := pageSize
-		if c.ordered && !r.Totals {
-			first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
-		}
-		if err := scanRange(ctx, st, r, rg, first, func(uid string, doc []byte) bool {
-			if len(plan.ranges) > 1 {
-				if seen[uid] {
-					return true
-				}
-				seen[uid] = true
-			}
-			if r.Query != nil && !r.Query.Match(doc) {
-				return true
-			}
-			return c.add(uid, doc)
-		}); err != nil {
+	c := newCollector(r, len(m.ranges) == 1 && inOrder(m.ranges[0], r.Sort))
+	if c.ordered && !r.Totals {
+		m.first = min(pageSize, max(r.Offset+r.Limit, 50)) // most pages need no more
+		m.startRange()
+	}
+	var page userport.UserPage
+	for {
+		n, err := m.Next(ctx, &page)
+		if err != nil {
 			return nil, err
 		}
-		if c.done {
-			break
+		if n == 0 {
+			return c.result(), nil
+		}
+		for i := range page.Len() {
+			doc := page.Doc(i)
+			if !c.add(gjson.GetBytes(doc, "user_id").Str, doc) {
+				return c.result(), nil
+			}
 		}
 	}
-	return c.result(), nil
 }
 
-// resolvePlan returns the query's plan, the whole tenant without one, with
-// connection names replaced by ids (a name no connection has: no range).
-func resolvePlan(ctx context.Context, st Store, r Request) (*keyPlan, error) {
+// resolvePlan returns the plan of q (nil: every user), the whole tenant
+// without one, with connection names replaced by ids (a name no connection
+// has: no range).
+func resolvePlan(ctx context.Context, st Store, tenant string, q *Query) (*keyPlan, error) {
 	var plan *keyPlan
-	if r.Query != nil {
-		plan = r.Query.plan()
+	if q != nil {
+		plan = q.plan()
 	}
 	if plan == nil {
 		return &keyPlan{ranges: []keyRange{{key: userport.KeyUserID}}}, nil
@@ -94,13 +90,13 @@ func resolvePlan(ctx context.Context, st Store, r Request) (*keyPlan, error) {
 			ranges = append(ranges, rg)
 			continue
 		}
-		c, err := st.FindConnectionByName(ctx, r.Tenant, rg.from)
+		c, err := st.FindConnectionByName(ctx, tenant, rg.from)
 		if userport.ErrorCode(err) == userport.ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		ranges = append(ranges, keyRange{key: rg.key, from: c.ID, to: c.ID, hasTo: true})
+		ranges = append(ranges, keyRange{key: rg.key, from: c.ID, to: c.ID, hasTo: true, node: rg.node})
 	}
 	return &keyPlan{ranges: ranges, cost: plan.cost}, nil
 }
@@ -113,31 +109,6 @@ func inOrder(rg keyRange, s Sort) bool {
 	}
 	return !s.desc && ((rg.key == userport.KeyCreatedAt && s.field.name == "created_at") ||
 		(rg.key == userport.KeyLastLogin && s.field.name == "last_login"))
-}
-
-// scanRange calls fn with every user in one range, page by page (the first
-// of first users), until fn returns false.
-func scanRange(ctx context.Context, st Store, r Request, rg keyRange, first int, fn func(uid string, doc []byte) bool) error {
-	var page userport.UserPage
-	s := userport.UserKeyScan{Tenant: r.Tenant, Key: rg.key, From: rg.from, To: rg.to, HasTo: rg.hasTo, Limit: first}
-	for {
-		if err := st.ScanUserKeys(ctx, s, &page); err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-		for i := range page.Len() {
-			doc := page.Doc(i)
-			if !fn(gjson.GetBytes(doc, "user_id").Str, doc) {
-				return nil
-			}
-		}
-		if page.Len() < s.Limit {
-			return nil
-		}
-		s.AfterKey, s.AfterID, s.Limit = page.LastKey, page.Last, pageSize
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-	}
 }
 
 // hit is one matching document and its sort value.

@@ -36,7 +36,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cleanup, err := tempDataDir(fs, &cfg, "userport-bench-", *keep)
+	cleanup, err := cfg.TempDataDir(fs, "userport-bench-", *keep)
 	if err != nil {
 		return err
 	}
@@ -58,30 +58,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	return benchExports(ctx, &cfg, formats, *paging, *asJSON, stdout, stderr)
-}
-
-// tempDataDir points cfg at a new temporary data dir unless --data-dir was
-// given; cleanup removes it, unless keep.
-func tempDataDir(fs *flag.FlagSet, cfg *Config, prefix string, keep bool) (cleanup func(), err error) {
-	if flagSet(fs, "data-dir") {
-		return func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", prefix)
-	if err != nil {
-		return nil, err
-	}
-	cfg.DataDir = dir
-	if keep {
-		return func() {}, nil
-	}
-	return func() { os.RemoveAll(dir) }, nil
-}
-
-// flagSet reports whether flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
 
 // benchSeed writes n users with the seed command's generator.
@@ -116,21 +92,7 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, p
 	}
 	t := &bench.Target{URL: m.URL(), Token: token, Tenant: m.Config.Tenant, Store: m.store, Blobs: m.blobs,
 		PID: m.jobsPID, TempDir: m.Config.DataDir}
-	for _, f := range formats {
-		r, err := bench.Export(ctx, t, f)
-		if err != nil {
-			return fmt.Errorf("%s export: %w", f, err)
-		}
-		r.Write(stdout, asJSON)
-	}
-	if paging > 0 {
-		n, secs, err := bench.Paging(ctx, t, paging)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "paging users=%d seconds=%.2f users/s=%.0f (GET /api/v2/users?per_page=100)\n", n, secs, float64(n)/secs)
-	}
-	return nil
+	return bench.Run(ctx, t, formats, paging, asJSON, stdout)
 }
 
 // openBenchServer starts the service of cfg, for bench and loadtest, with an

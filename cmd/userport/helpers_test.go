@@ -335,23 +335,8 @@ func (b *bundle) createUser(body map[string]any) map[string]any {
 	return r.object(b.t)
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+// syncBuffer is a buffer safe for the loggers' concurrent writes.
+type syncBuffer = testutil.SyncBuffer
 
 // connStates records the state of each of the server's connections.
 type connStates struct {

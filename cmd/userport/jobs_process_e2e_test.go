@@ -20,6 +20,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/internal/testutil"
 )
 
@@ -97,8 +98,8 @@ func TestServeWorksJobsInAChildProcess(t *testing.T) {
 	// lower priority than serve's, which answers requests.
 	if runtime.GOOS == "linux" {
 		for tid, nice := range threadNices(t, worker) {
-			if nice != childNice {
-				t.Errorf("worker thread %d has nice %d, want %d", tid, nice, childNice)
+			if nice != supervisor.WorkerNice {
+				t.Errorf("worker thread %d has nice %d, want %d", tid, nice, supervisor.WorkerNice)
 			}
 		}
 		for tid, nice := range threadNices(t, p.cmd.Process.Pid) {

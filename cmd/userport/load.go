@@ -24,6 +24,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
+	newIDs := fs.Bool("new-ids", false, "drop the file's user_id (and its own identity's): every user gets a new id, so that an export "+
+		"loads into another connection of its tenant (a userport extension)")
 	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock; "+
 		"longer than a server's imports (50ms), so the API's writes to the same store may wait about this long during a load")
 	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
@@ -54,7 +56,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer store.Close()
 	job := userport.NewJob(cfg.Tenant, userport.JobUsersImport, clock.Now())
-	job.ConnectionID, job.Connection, job.Upsert = conn.ID, conn.Name, *upsert // no UploadKey: the file is the caller's
+	job.ConnectionID, job.Connection, job.Upsert, job.NewIDs = conn.ID, conn.Name, *upsert, *newIDs // no UploadKey: the file is the caller's
 	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
 		return err
 	}
@@ -62,7 +64,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if job, err = (userport.JobTransitions{Store: store}).Start(ctx, cfg.Tenant, job.ID, math.MaxInt, clock.Now()); err != nil {
 		return err
 	}
-	if err := importFile(ctx, store, clock, job, localFile(path), *batchTime, stdout); err != nil {
+	sum, took, err := importer.Load(ctx, store, clock, job, importer.LocalFile(path), *batchTime)
+	if sum != nil {
+		secs := took.Seconds()
+		fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
+			job.ID, sum.Total, sum.Inserted, sum.Updated, sum.Failed, job.Connection, secs, float64(sum.Total)/secs)
+	}
+	if err != nil {
 		return err
 	}
 	// As after a seed: statistics and visibility for the users just written.
@@ -76,50 +84,3 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // A transaction can take twice its target, still well within the 5 s busy
 // timeout of a server's writes to the same file.
 const loadBatchTime = time.Second
-
-// importFile runs the importer over the whole file, in transactions of about
-// batchTime, and ends the job through the Job's transitions, at the clock's
-// time: a job that is no longer processing (ended by another process) keeps
-// its end.
-func importFile(ctx context.Context, store importStore, clock userport.Clock, job *userport.Job, file importer.Source,
-	batchTime time.Duration, stdout io.Writer) error {
-	im := &importer.Importer{Store: store, Files: file, Clock: clock, BatchTime: batchTime}
-	start := clock.Now()
-	st, _, runErr := im.Run(ctx, job, 0)
-	took := clock.Now().Sub(start)
-	_, err := userport.JobTransitions{Store: store}.Change(context.WithoutCancel(ctx), job.Tenant, job.ID, func(j *userport.Job) error {
-		if runErr != nil {
-			return j.Fail("", clock.Now(), userport.ErrorMessage(runErr), summaryOf(st))
-		}
-		return j.CompleteImport(clock.Now(), st.Summary)
-	})
-	if runErr != nil {
-		return errors.Join(fmt.Errorf("import %s: %w", job.ID, runErr), err)
-	}
-	s, secs := st.Summary, took.Seconds()
-	fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
-		job.ID, s.Total, s.Inserted, s.Updated, s.Failed, job.Connection, secs, float64(s.Total)/secs)
-	return err
-}
-
-// summaryOf is the summary of st, nil without one.
-func summaryOf(st *userport.ImportState) *userport.ImportSummary {
-	if st == nil {
-		return nil
-	}
-	return &st.Summary
-}
-
-// importStore is what importFile needs of the store.
-type importStore interface {
-	importer.Store
-	userport.JobStore
-}
-
-// localFile is the one file a command line import reads, at that path.
-type localFile string
-
-// Open opens the file, whatever the job's (empty) upload key.
-func (f localFile) Open(context.Context, string) (io.ReadCloser, error) {
-	return os.Open(string(f))
-}

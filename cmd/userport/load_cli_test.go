@@ -3,17 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/userport/userport"
-	"github.com/userport/userport/internal/testutil"
 )
 
 func TestLoadCommand(t *testing.T) {
@@ -97,69 +93,37 @@ func TestLoadArgs(t *testing.T) {
 	}
 }
 
-// loadJob writes an import job of the records into emb's store, started
-// at the clock's time, and returns it with the file to load.
-func loadJob(t *testing.T, emb *testutil.Embedded, records ...string) (*userport.Job, localFile) {
-	t.Helper()
+// TestLoadNewIDs: an export loads into another connection of its tenant
+// with --new-ids, where without it every user is DUPLICATED_USER (issue 25,
+// case 11, for `userport load` as for `userport import`).
+func TestLoadNewIDs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
 	file := filepath.Join(t.TempDir(), "users.ndjson")
-	data := imNDJSON(records...)
+	data := imNDJSON(`{"email":"a@example.com","user_id":"a1","identities":[{"connection":"First","provider":"auth0","user_id":"a1","isSocial":false}]}`,
+		`{"email":"b@example.com","user_id":"auth0|b2"}`)
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	job := userport.NewJob("dev", userport.JobUsersImport, emb.Clock.Now())
-	job.ConnectionID, job.Connection = emb.Conn.ID, emb.Conn.Name
-	if err := emb.Store.CreateImportJob(t.Context(), job, int64(len(data)), 0, nil); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--connection", "First"}, "(2 inserted, 0 updated, 0 failed) into First"},
+		{[]string{"--connection", "Copy"}, "(0 inserted, 0 updated, 2 failed) into Copy"},
+		{[]string{"--connection", "Copy", "--new-ids"}, "(2 inserted, 0 updated, 0 failed) into Copy"},
+	} {
+		out, _, err := cliRun(append([]string{"load", file, "--data-dir", dir}, tt.args...)...)
+		if err != nil || !strings.Contains(out, tt.want) {
+			t.Fatalf("load %v: %v, output %q, want %q", tt.args, err, out, tt.want)
+		}
 	}
-	job, err := emb.Store.StartJob(t.Context(), "dev", job.ID, 1, emb.Clock.Now())
-	if err != nil {
-		t.Fatal(err)
+	installTestKey(t, dir)
+	b := start(t, testConfig(dir), newTestClock())
+	if n := b.userCount(); n != 4 {
+		t.Errorf("%d users stored, want the 2 and their 2 copies", n)
 	}
-	return job, localFile(file)
-}
-
-// TestLoadLeavesAJobEndedElsewhere: a load whose job another process ended
-// meanwhile (the cleanup, an operator) does not overwrite its end.
-func TestLoadLeavesAJobEndedElsewhere(t *testing.T) {
-	t.Parallel()
-	emb := testutil.NewEmbedded(t)
-	job, file := loadJob(t, emb, `{"email":"a@example.com"}`)
-	_, err := emb.Store.UpdateJob(t.Context(), "dev", job.ID, func(j *userport.Job) error {
-		return j.Fail("", emb.Clock.Now(), "Stopped.", nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, 0, io.Discard); !errors.Is(err, userport.ErrJobNotProcessing) {
-		t.Errorf("load of a failed job: %v, want %v", err, userport.ErrJobNotProcessing)
-	}
-	stored, err := emb.Store.FindJob(t.Context(), "dev", job.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stored.Status != userport.JobFailed || stored.StatusDetails != "The import failed: Stopped." {
-		t.Errorf("job %s %q after the load, want it failed as before", stored.Status, stored.StatusDetails)
-	}
-}
-
-// TestLoadEndsTheJobOnTheClock: the load's job ends at the injected clock's
-// time, with its summary.
-func TestLoadEndsTheJobOnTheClock(t *testing.T) {
-	t.Parallel()
-	emb := testutil.NewEmbedded(t)
-	job, file := loadJob(t, emb, `{"email":"a@example.com"}`, `{"email":"bad"}`)
-	emb.Clock.Advance(time.Hour)
-	var out bytes.Buffer
-	if err := importFile(t.Context(), emb.Store, emb.Clock, job, file, 0, &out); err != nil {
-		t.Fatal(err)
-	}
-	stored, err := emb.Store.FindJob(t.Context(), "dev", job.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := userport.ImportSummary{Inserted: 1, Failed: 1, Total: 2}
-	if stored.Status != userport.JobCompleted || !stored.CompletedAt.Equal(emb.Clock.Now()) || stored.Summary == nil || *stored.Summary != want {
-		t.Errorf("job %s at %v with %s, want completed at %v with %s", stored.Status, stored.CompletedAt, imSummary(stored.Summary),
-			emb.Clock.Now(), imSummary(&want))
+	if u := b.storedUser("auth0|a1"); u.ConnectionID != b.connection("First").ID {
+		t.Errorf("auth0|a1 in %s, want the First connection (the copy has a new id)", u.ConnectionID)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/loadtest"
 	"github.com/userport/userport/internal/secrets"
 )
@@ -71,7 +72,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // loadtestOwnServer seeds a fresh data dir, starts the server on it (jobs
 // as --jobs says) and runs the load test against it.
 func loadtestOwnServer(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest.Config, users int, keep bool, stderr io.Writer) (*loadtest.Report, error) {
-	cleanup, err := tempDataDir(fs, cfg, "userport-loadtest-", keep)
+	cleanup, err := cfg.TempDataDir(fs, "userport-loadtest-", keep)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func loadtestURL(ctx context.Context, fs *flag.FlagSet, cfg *Config, lc loadtest
 	if err := loadtest.CheckLoopback(url); err != nil {
 		return nil, err
 	}
-	if !flagSet(fs, "data-dir") && os.Getenv("USERPORT_DATA_DIR") == "" {
+	if !config.Given(fs, "data-dir") && os.Getenv("USERPORT_DATA_DIR") == "" {
 		return nil, errors.New("--url needs the server's --data-dir: tokens are signed with its key")
 	}
 	if _, err := os.Stat(cfg.DataDir); err != nil {

@@ -161,7 +161,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		close(served)
 	}()
 	if m.Config.Jobs == config.JobsProcess {
-		if m.worker, err = startChildWorker(&m.Config, cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger, childArgs...); err != nil {
+		if m.worker, err = supervisor.StartWorker(append(m.Config.WorkerArgs(), childArgs...), cmp.Or[io.Writer](m.Stderr, os.Stderr), m.Logger); err != nil {
 			return fmt.Errorf("start the job worker process: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/config"
 )
 
 // runToken implements `userport token`: it prints an access token signed with
@@ -69,12 +70,10 @@ func adminClientID(cfg *Config) string {
 // else the URL the server last served on, which it records in the tenant's
 // admin client file, else http://ADDR.
 func tokenServerURL(fs *flag.FlagSet, cfg *Config) string {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "public-url" || f.Name == "addr" })
 	if cfg.PublicURL != "" {
 		return cfg.PublicURL
 	}
-	if !given {
+	if !config.Given(fs, "public-url", "addr") {
 		if f, err := auth.ReadAdminFile(cfg.DataDir, cfg.Tenant); err == nil && f.ServerURL() != "" {
 			return f.ServerURL()
 		}

@@ -75,18 +75,3 @@ func queueExport(t *testing.T, cfg *Config) *userport.Job {
 	}
 	return job
 }
-
-func TestWorkerMemoryLimit(t *testing.T) {
-	for _, tc := range []struct {
-		env  string
-		want int64
-	}{
-		{"", defaultWorkerMemoryLimit},
-		{"200MiB", 0}, // the runtime applied GOMEMLIMIT already
-		{"off", 0},
-	} {
-		if got := workerMemoryLimit(tc.env); got != tc.want {
-			t.Errorf("GOMEMLIMIT=%q: limit %d, want %d", tc.env, got, tc.want)
-		}
-	}
-}

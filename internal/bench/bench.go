@@ -8,6 +8,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -128,4 +129,26 @@ func StartCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// Run measures one export per format (Export) and then, when paging > 0,
+// paging that many users (Paging), writing each result to w as it comes:
+// a line of text, or a JSON object when asJSON.
+func Run(ctx context.Context, t *Target, formats []userport.Format, paging int, asJSON bool, w io.Writer) error {
+	for _, f := range formats {
+		r, err := Export(ctx, t, f)
+		if err != nil {
+			return fmt.Errorf("%s export: %w", f, err)
+		}
+		r.Write(w, asJSON)
+	}
+	if paging <= 0 {
+		return nil
+	}
+	n, secs, err := Paging(ctx, t, paging)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "paging users=%d seconds=%.2f users/s=%.0f (GET /api/v2/users?per_page=100)\n", n, secs, float64(n)/secs)
+	return err
 }

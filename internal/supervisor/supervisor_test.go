@@ -127,3 +127,18 @@ func TestStopTwice(t *testing.T) {
 		t.Errorf("child %d still runs after Stop", pid)
 	}
 }
+
+func TestWorkerMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want int64
+	}{
+		{"", supervisor.DefaultWorkerMemoryLimit},
+		{"200MiB", 0}, // the runtime applied GOMEMLIMIT already
+		{"off", 0},
+	} {
+		if got := supervisor.WorkerMemoryLimit(tc.env); got != tc.want {
+			t.Errorf("GOMEMLIMIT=%q: limit %d, want %d", tc.env, got, tc.want)
+		}
+	}
+}

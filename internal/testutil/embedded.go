@@ -48,3 +48,15 @@ func NewEmbedded(t testing.TB) *Embedded {
 	}
 	return &Embedded{Store: store, DBPath: path, Blobs: blobs, BlobDir: blobDir, Conn: conn, Clock: clock}
 }
+
+// OpenSQLite opens a new SQLite store in t.TempDir(), closed when the test
+// ends: an empty one, without the tenant NewEmbedded makes.
+func OpenSQLite(t testing.TB) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

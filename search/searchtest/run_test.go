@@ -4,18 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/pgtest"
-	"github.com/userport/userport/postgres"
 	"github.com/userport/userport/search"
 	"github.com/userport/userport/seed"
-	"github.com/userport/userport/sqlite"
 )
 
 // user is a seeded user decoded with encoding/json, for the plain filters
@@ -227,22 +225,13 @@ func queries(f *fixture) []query {
 
 func TestSearchSQLite(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQLite(t)
 	testSearch(t, newFixture(t, db))
 }
 
 func TestSearchPostgres(t *testing.T) {
 	t.Parallel()
-	url, schema := pgtest.NewSchema(t)
-	db, err := postgres.Open(t.Context(), url, postgres.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t)
 	testSearch(t, newFixture(t, db))
 }
 
@@ -329,11 +318,7 @@ func (c *countingStore) ScanUserKeys(ctx context.Context, s userport.UserKeyScan
 // metadata alone reads them all.
 func TestSearchReads(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQLite(t)
 	f := newFixture(t, db)
 	a := f.users[17]
 	tests := []struct {

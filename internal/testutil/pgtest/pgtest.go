@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/postgres"
 )
 
 // DatabaseURLEnv names the PostgreSQL database the tests use.
@@ -51,4 +52,17 @@ func Exec(t testing.TB, url, sql string) {
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
+}
+
+// Open opens the PostgreSQL store in a new schema of its own (NewSchema),
+// closed when t ends; it skips t without a test database.
+func Open(t testing.TB) *postgres.DB {
+	t.Helper()
+	url, schema := NewSchema(t)
+	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
