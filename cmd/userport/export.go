@@ -104,7 +104,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if m == nil {
 		return nil
 	}
-	report.EmptyFields(stderr, m)
+	if len(fields) > 0 { // the fields asked for: the server's default set has columns many users leave empty
+		report.EmptyFields(stderr, m)
+	}
 	if err := report.Manifest(info, m); err != nil || !*incremental {
 		return err
 	}

@@ -3,17 +3,17 @@ package report
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/userport/userport/client"
 )
 
 // Manifest prints what an export's summary adds from its manifest, once
-// the file downloaded was checked against it: its users and tombstones,
-// its filter, the cursor the next incremental export continues from, and
-// how many users had a value for each field.
+// the file downloaded was checked against it: its size and sha256, its
+// users and tombstones, its filter, the cursor the next incremental export
+// continues from, and how many users had a value for each field.
 func Manifest(w io.Writer, m *client.Manifest) error {
-	fmt.Fprintf(w, "the file matches its manifest (%d bytes, sha256 %s): rows %d, tombstones %d\n", m.Bytes, m.SHA256, m.Rows, m.Tombstones)
+	fmt.Fprintf(w, "checked against the manifest: %d bytes, sha256 %s; rows %d, tombstones %d\n", m.Bytes, m.SHA256, m.Rows, m.Tombstones)
 	if m.Q != nil {
 		fmt.Fprintf(w, "q: %s\n", *m.Q)
 	}
@@ -25,12 +25,12 @@ func Manifest(w io.Writer, m *client.Manifest) error {
 	if len(m.FieldCounts) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FIELD\tUSERS WITH A VALUE")
-	for _, fc := range m.FieldCounts {
-		fmt.Fprintf(tw, "%s\t%d\n", fc.Name, fc.Count)
+	counts := make([]string, len(m.FieldCounts))
+	for i, fc := range m.FieldCounts {
+		counts[i] = fmt.Sprintf("%s %d", fc.Name, fc.Count)
 	}
-	return tw.Flush()
+	_, err := fmt.Fprintf(w, "users with a value, per field: %s\n", strings.Join(counts, ", "))
+	return err
 }
 
 // EmptyFields warns on w of each field of the export no user had a value

@@ -121,8 +121,8 @@ func TestManifest(t *testing.T) {
 	if err := report.Manifest(&out, m); err != nil {
 		t.Fatal(err)
 	}
-	want := "the file matches its manifest (99 bytes, sha256 ab12): rows 3, tombstones 1\n" +
-		"q: app_metadata.plan:pro\ncursor: c2\nFIELD    USERS WITH A VALUE\nuser_id  3\nplan     0\n"
+	want := "checked against the manifest: 99 bytes, sha256 ab12; rows 3, tombstones 1\n" +
+		"q: app_metadata.plan:pro\ncursor: c2\nusers with a value, per field: user_id 3, plan 0\n"
 	if out.String() != want {
 		t.Errorf("Manifest printed\n%s\nwant\n%s", out.String(), want)
 	}
