@@ -4,21 +4,27 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/userport/userport/internal/atomicfile"
+	"github.com/userport/userport/internal/countio"
 )
 
 // Saved is what DownloadExport wrote.
 type Saved struct {
 	Path  string // the file written
-	Rows  int64  // users in it (a CSV's header row not counted)
+	Rows  int64  // lines in it: users and tombstones (a CSV's header row not counted)
 	Bytes int64  // its size
+	// Received is the size of the gzip stream received, and SHA256 its hex
+	// sha256: what an export's manifest says of the stored file.
+	Received int64
+	SHA256   string
 }
 
 // maxLinkRenewals is how many fresh links a download asks for when the one
@@ -32,16 +38,30 @@ const maxLinkRenewals = 3
 // fresh one from GET /jobs/{id}. progress, when not nil, is called with the
 // bytes received so far and the file's size (-1 when unknown).
 func (c *Client) DownloadExport(ctx context.Context, job *Job, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+	return c.DownloadChecked(ctx, job, nil, path, gunzip, progress)
+}
+
+// DownloadChecked is DownloadExport that also checks the bytes received
+// against the export's manifest m (their number and sha256; nil: no check)
+// before the file takes its name: a file that does not match is not
+// written.
+func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *Manifest, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
 	body, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	saved, err := writeAtomic(path, func(w io.Writer) (int64, error) { return copyExport(w, body, job.Format, gunzip) })
+	var got copied
+	size, err := atomicfile.Write(path, func(w io.Writer) (err error) {
+		if got, err = copyExport(w, body, job.Format, gunzip); err != nil {
+			return err
+		}
+		return m.check(got)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return saved, nil
+	return &Saved{Path: path, Rows: got.rows, Bytes: size, Received: got.received, SHA256: got.sha256}, nil
 }
 
 // openExport opens the body of the job's file, reporting the bytes read
@@ -91,15 +111,25 @@ func (c *Client) openLink(ctx context.Context, job *Job) (*http.Response, error)
 	}
 }
 
+// copied is what copyExport read.
+type copied struct {
+	rows     int64  // lines: users and tombstones (a CSV's header not counted)
+	received int64  // bytes of the gzip stream
+	sha256   string // hex sha256 of the gzip stream
+}
+
 // copyExport copies the gzip stream r into w (as is, or gunzip'd) while
-// checking it whole, and counts the users in it.
-func copyExport(w io.Writer, r io.Reader, format string, gunzip bool) (rows int64, err error) {
+// checking it whole, and counts the users in it and hashes it.
+func copyExport(w io.Writer, r io.Reader, format string, gunzip bool) (copied, error) {
+	h := sha256.New()
+	raw := &countio.Writer{W: h}
+	r = io.TeeReader(r, raw)
 	if !gunzip {
 		r = io.TeeReader(r, w)
 	}
 	zr, err := gzip.NewReader(bufio.NewReaderSize(r, 1<<16))
 	if err != nil {
-		return 0, fmt.Errorf("the file is not gzip: %w", err)
+		return copied{}, fmt.Errorf("the file is not gzip: %w", err)
 	}
 	defer zr.Close()
 	counter := &rowCounter{csv: format == "csv"}
@@ -108,55 +138,14 @@ func copyExport(w io.Writer, r io.Reader, format string, gunzip bool) (rows int6
 		out = io.MultiWriter(w, counter)
 	}
 	if _, err := io.Copy(out, zr); err != nil {
-		return 0, fmt.Errorf("the gzip stream is broken: %w", err)
+		return copied{}, fmt.Errorf("the gzip stream is broken: %w", err)
 	}
-	return counter.rows(), nil
-}
-
-// writeAtomic writes path through fill into a temporary file of the same
-// directory, synced, then renamed over path; nothing is left of a failure.
-func writeAtomic(path string, fill func(io.Writer) (int64, error)) (*Saved, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.part")
-	if err != nil {
-		return nil, err
+	// Whatever follows the gzip stream (nothing, from a sound server) is
+	// part of what was received.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return copied{}, err
 	}
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	rows, err := fill(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return nil, err
-	}
-	done = true
-	syncDir(dir)
-	return &Saved{Path: path, Rows: rows, Bytes: st.Size()}, nil
-}
-
-// syncDir makes a rename in dir durable, where the system allows it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
+	return copied{rows: counter.rows(), received: raw.N, sha256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // rowCounter counts the lines written to it; in CSV, a line end inside a

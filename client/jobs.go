@@ -47,6 +47,13 @@ type ExportRequest struct {
 	Format       string           `json:"format,omitempty"`
 	Limit        int              `json:"limit,omitempty"`
 	Fields       []userport.Field `json:"fields,omitempty"`
+	// Q is an Auth0 user-search query that selects the users (a userport
+	// extension): app_metadata.plan:"pro" AND last_login:[2025-01-01 TO *].
+	Q string `json:"q,omitempty"`
+	// ChangesSince is the cursor of an earlier export's manifest (a
+	// userport extension): the export holds the users created or updated
+	// since, and a tombstone for each user deleted since.
+	ChangesSince string `json:"changes_since,omitempty"`
 }
 
 // CreateExport creates an export job.

@@ -82,17 +82,21 @@ func checkDir(dir string) error {
 // output, say): gzip'd as served, or gunzip'd when gunzip is set, the whole
 // gzip stream checked. Unlike DownloadExport it cannot take back what it
 // wrote: a broken stream is an error after part of the file went out. The
-// Saved's Path is Stdout.
-func (c *Client) WriteExport(ctx context.Context, job *Job, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+// Saved's Path is Stdout. With a manifest m, the bytes received are
+// checked against it (a mismatch is an error, after the file went out).
+func (c *Client) WriteExport(ctx context.Context, job *Job, m *Manifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
 	body, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
 	cw := &countio.Writer{W: w}
-	rows, err := copyExport(cw, body, job.Format, gunzip)
+	got, err := copyExport(cw, body, job.Format, gunzip)
+	if err == nil {
+		err = m.check(got)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return &Saved{Path: Stdout, Rows: rows, Bytes: cw.N}, nil
+	return &Saved{Path: Stdout, Rows: got.rows, Bytes: cw.N, Received: got.received, SHA256: got.sha256}, nil
 }

@@ -89,7 +89,7 @@ func TestWriteExport(t *testing.T) {
 	for _, gunzip := range []bool{false, true} {
 		job := &client.Job{ID: "job_1", Status: "completed", Format: "csv", Location: srv.URL + "/dev.csv.gz"}
 		var out bytes.Buffer
-		saved, err := c.WriteExport(context.Background(), job, &out, gunzip, nil)
+		saved, err := c.WriteExport(context.Background(), job, nil, &out, gunzip, nil)
 		want := gz.String()
 		if gunzip {
 			want = csv

@@ -49,7 +49,7 @@ func TestCLIPipes(t *testing.T) {
 	b := exStart(t, nil)
 	b.putUsers(b.connection(upa), 0, 30)
 	dir := t.TempDir()
-	summary := regexp.MustCompile(`exported 30 users to standard output: (\d+) bytes in [0-9.]+s \(job job_\w{16}\)\r\n$`)
+	summary := regexp.MustCompile(`exported 30 users to standard output: (\d+) bytes in [0-9.]+s \(job job_\w{16}\)\r\n`)
 
 	t.Run("export -o -: the file on stdout, progress and summary on the terminal", func(t *testing.T) {
 		var stdout bytes.Buffer

@@ -67,8 +67,9 @@ func TestCLIExportTerminal(t *testing.T) {
 		if len(between) < 2 || !slices.IsSorted(seen) || seen[len(seen)-1] != 100 {
 			t.Errorf("the bar showed %v, want it moving", seen)
 		}
-		// The summary on a line of its own (a terminal's line end is \r\n).
-		if !regexp.MustCompile(`[\r\n]` + summary + `\r\n$`).MatchString(screen) {
+		// The summary on a line of its own (a terminal's line end is \r\n),
+		// then the manifest's lines (from a server with manifests).
+		if !regexp.MustCompile(`[\r\n]` + summary + `\r\n(?:\z|checked against the manifest: )`).MatchString(screen) {
 			t.Errorf("no summary line on the terminal:\n%q", screen)
 		}
 		t.Logf("the bar showed %v; the end of the screen: %q", seen, screen[max(0, len(screen)-400):])
@@ -80,6 +81,13 @@ func TestCLIExportTerminal(t *testing.T) {
 			t.Fatalf("export: %v", err)
 		}
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		// The summary line, then the manifest's lines (from a server with
+		// manifests: cmd/userport/incremental_e2e_test.go).
+		end := slices.IndexFunc(lines, regexp.MustCompile(`^`+summary+`$`).MatchString)
+		if end < 2 || end+1 < len(lines) && !strings.HasPrefix(lines[end+1], "checked against the manifest: ") {
+			t.Fatalf("no summary line followed by the manifest's:\n%s", out)
+		}
+		lines = lines[:end+1]
 		processing := regexp.MustCompile(`^job_\w{16} processing \d+%, \S+ left$`)
 		moving := 0
 		for _, l := range lines[1 : len(lines)-2] {

@@ -24,7 +24,7 @@ func TestHelp(t *testing.T) {
 		"jobs get":         {"Usage: userport jobs get ID", "USERPORT_TOKEN"},
 		"jobs list":        {"--per-page", "USERPORT_URL"},
 		"jobs errors":      {"--json", "USERPORT_CLIENT_ID"},
-		"jobs":             {"Usage: userport jobs get ID | list | errors ID", "userport jobs list [flags]", "userport jobs errors ID [flags]"},
+		"jobs":             {"Usage: userport jobs get|errors|manifest ID | list", "userport jobs list [flags]", "userport jobs errors ID [flags]", "userport jobs manifest ID [flags]"},
 		"version":          {"Usage: userport version"},
 		"users":            {"Usage: userport users list | get ID | search QUERY"},
 		"users list":       {"-per-page", "-json", "USERPORT_URL"},

@@ -17,6 +17,8 @@ var jobsCommands = map[string]help.Command{
 	"get":    {Name: "jobs get", Args: "ID [flags]", Summary: "print a job as GET /api/v2/jobs/{id} shows it (a completed export's location is a fresh link)"},
 	"list":   {Name: "jobs list", Args: "[flags]", Summary: "list the tenant's jobs, newest first (GET /api/v2/jobs, a userport extension)"},
 	"errors": {Name: "jobs errors", Args: "ID [flags]", Summary: "print the per-user errors of an import job (GET /api/v2/jobs/{id}/errors)"},
+	"manifest": {Name: "jobs manifest", Args: "ID [flags]", Summary: "print a completed export's manifest: rows, tombstones, sha256, " +
+		"field counts, the cursor of the next incremental export (GET /api/v2/jobs/{id}/manifest)"},
 }
 
 // jobsFlagSet returns the flag set of the jobs subcommand sub.
@@ -34,10 +36,10 @@ func writeJobsHelp(w io.Writer) {
 	help.RenderGroup(w, lookup("jobs").Command, subs)
 }
 
-// runJobs implements `userport jobs get|list|errors`.
+// runJobs implements `userport jobs get|list|errors|manifest`.
 func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return help.RunGroup(ctx, "jobs", writeJobsHelp, map[string]help.Sub{
-		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors,
+		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors, "manifest": runJobsManifest,
 	}, args, stdout, stderr)
 }
 
@@ -58,18 +60,30 @@ func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, 
 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
 func runJobsGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return printJobJSON(ctx, "get", args, stdout, stderr, func(c *client.Client, id string) (any, error) { return c.Job(ctx, id) })
+}
+
+// runJobsManifest implements `userport jobs manifest ID`: a completed
+// export's manifest as the API shows it.
+func runJobsManifest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return printJobJSON(ctx, "manifest", args, stdout, stderr, func(c *client.Client, id string) (any, error) { return c.Manifest(ctx, id) })
+}
+
+// printJobJSON runs the jobs subcommand sub, which takes a job's id: it
+// prints what read answers for it, as JSON.
+func printJobJSON(ctx context.Context, sub string, args []string, stdout, stderr io.Writer, read func(*client.Client, string) (any, error)) error {
 	var rc config.Remote
-	fs := jobsFlagSet("get")
+	fs := jobsFlagSet(sub)
 	rc.Flags(fs)
 	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
 	if err != nil {
 		return err
 	}
-	job, err := c.Job(ctx, rest[0])
+	v, err := read(c, rest[0])
 	if err != nil {
 		return err
 	}
-	return report.JSON(stdout, job)
+	return report.JSON(stdout, v)
 }
 
 // runJobsList implements `userport jobs list`: a page of the tenant's jobs.

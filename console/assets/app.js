@@ -300,6 +300,8 @@
       }
       body.limit = Number(limit);
     }
+    const q = $('export-q').value.trim();
+    if (q) body.q = q; // a userport extension: the server checks the query, a bad one is a 400 with its position
     const fields = checkedFields();
     if (fields.length) body.fields = fields;
     $('export-submit').disabled = true;
@@ -407,12 +409,14 @@
     c.errors = el('div', {class: 'job-errors'});
     c.alert = el('div', {class: 'error', role: 'alert', hidden: true});
     c.meta = el('p', {class: 'meta'});
+    c.manifest = el('div', {class: 'manifest', hidden: true});
     c.card = el('li', {class: 'job', 'data-id': job.id, 'data-type': job.type, 'data-created': job.created_at || ''},
       el('h3', {}, `${kind} `, el('code', {text: job.id}), ' ', c.status),
       c.meta,
       el('div', {class: 'progress-row'}, c.progress, c.progressText),
       c.details, c.summary,
       el('div', {class: 'buttons'}, c.download, c.errorsButton),
+      c.manifest,
       c.alert, c.errors);
     return c;
   }
@@ -446,6 +450,10 @@
         [el('dt', {text: k}), el('dd', {'data-key': k, text: fmt(s[k])})]));
     }
     c.download.hidden = !(job.type === 'users_export' && job.status === 'completed');
+    if (job.type === 'users_export' && job.status === 'completed' && !c.manifestAsked) {
+      c.manifestAsked = true; // once: a completed export's manifest does not change
+      loadManifest(job.id, c);
+    }
     c.errorsButton.hidden = !(s && s.failed > 0);
     if (c.showErrors && !c.errorsAsked && s && s.failed > 0 && !ACTIVE.has(job.status)) {
       c.errorsAsked = true; // once; the Show errors button asks again
@@ -494,6 +502,69 @@
     } finally {
       c.download.disabled = false;
     }
+  }
+
+  // loadManifest shows what a completed export's manifest (a userport
+  // extension) tells: its users and tombstones, its filter, the cursor of
+  // the next incremental export and how many users had a value for each
+  // field. A server without manifests (404), or a client that may not read
+  // them, leaves the card as it was.
+  async function loadManifest(id, c) {
+    let m;
+    try {
+      m = await request('GET', `/api/v2/jobs/${encodeURIComponent(id)}/manifest`);
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 403) show(c.alert, 'Manifest: ' + e.message);
+      return;
+    }
+    if (!m || typeof m !== 'object') return;
+    const parts = [el('dl', {class: 'summary'}, ...[['rows', m.rows], ['tombstones', m.tombstones]].flatMap(([k, v]) =>
+      [el('dt', {text: k}), el('dd', {'data-key': k, text: fmt(v)})]))];
+    if (m.q) parts.push(el('p', {class: 'meta'}, 'Filter ', el('code', {'data-key': 'q', text: m.q})));
+    if (m.changes_since) parts.push(el('p', {class: 'meta', text: 'Changes since an earlier export (incremental).'}));
+    parts.push(cursorRow(id, m.cursor));
+    parts.push(fieldCounts(m));
+    c.manifest.replaceChildren(...parts);
+    c.manifest.hidden = false;
+  }
+
+  // cursorRow shows an export's cursor, read-only (select it to copy), with
+  // a Copy button.
+  function cursorRow(id, cursor) {
+    if (!cursor) return el('p', {class: 'hint', text: 'No cursor: the limit cut this export short.'});
+    const n = ++fieldSeq;
+    const input = el('input', {id: `cursor${n}`, class: 'cursor', readonly: true, value: cursor, spellcheck: 'false',
+      'data-key': 'cursor', onfocus: (ev) => ev.currentTarget.select()});
+    const status = el('span', {class: 'hint', role: 'status'});
+    const copy = el('button', {type: 'button', class: 'small', text: 'Copy', 'aria-label': `Copy the cursor of ${id}`,
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(cursor);
+          say(status, 'Copied.');
+        } catch (_) { // no clipboard (permission, an insecure origin): the text is selected instead
+          input.focus();
+          say(status, 'Selected: press Ctrl+C (⌘C) to copy.');
+        }
+      }});
+    return el('div', {class: 'cursor-row'},
+      el('label', {for: `cursor${n}`, text: 'Cursor'}),
+      el('span', {class: 'hint', text: ' (changes_since of the next incremental export)'}),
+      el('div', {class: 'copy'}, input, copy), status);
+  }
+
+  // fieldCounts lists how many users had a value for each field; a field
+  // no user had is marked, since its column is empty.
+  function fieldCounts(m) {
+    const counts = Array.isArray(m.field_counts) ? m.field_counts : [];
+    if (counts.length === 0) return null;
+    const empty = m.rows > 0 ? counts.filter((f) => f.count === 0).map((f) => f.name) : [];
+    const rows = counts.map((f) => el('tr', {'data-field': f.name, class: empty.includes(f.name) ? 'empty' : null},
+      el('td', {}, el('code', {text: f.name})), el('td', {class: 'num', text: fmt(f.count)})));
+    return el('details', {class: 'field-counts', open: empty.length > 0},
+      el('summary', {text: empty.length ? `Field counts: no user had ${empty.join(', ')}` : 'Field counts'}),
+      el('div', {class: 'scroll'}, el('table', {},
+        el('thead', {}, el('tr', {}, el('th', {scope: 'col', text: 'Field'}), el('th', {scope: 'col', class: 'num', text: 'Users with a value'}))),
+        el('tbody', {}, ...rows))));
   }
 
   async function loadErrors(id, c) {

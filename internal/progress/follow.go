@@ -40,11 +40,13 @@ func Export(ctx context.Context, c *client.Client, req client.ExportRequest, pol
 }
 
 // Output is where an export's file goes: a path, or Stdout when the path
-// is client.Stdout; gunzip'd or not.
+// is client.Stdout; gunzip'd or not. With the export's Manifest, the bytes
+// received are checked against it.
 type Output struct {
-	Path   string
-	Stdout io.Writer
-	Gunzip bool
+	Path     string
+	Stdout   io.Writer
+	Gunzip   bool
+	Manifest *client.Manifest // nil: no check (a server without manifests)
 }
 
 // Download writes the completed job's file to out, with a bar on w, and
@@ -60,17 +62,21 @@ func Download(ctx context.Context, c *client.Client, job *client.Job, out Output
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "exported %d users to %s: %d bytes in %.2fs (job %s)\n",
-		saved.Rows, name, saved.Bytes, time.Since(start).Seconds(), job.ID)
+	what := fmt.Sprintf("%d users", saved.Rows)
+	if m := out.Manifest; m != nil && m.Tombstones > 0 { // the file's lines: the users, then the tombstones
+		what = fmt.Sprintf("%d users and %d tombstones", m.Rows, m.Tombstones)
+	}
+	_, err = fmt.Fprintf(w, "exported %s to %s: %d bytes in %.2fs (job %s)\n",
+		what, name, saved.Bytes, time.Since(start).Seconds(), job.ID)
 	return err
 }
 
 // save writes job's file to out, reporting the bytes received to onBytes.
 func (out Output) save(ctx context.Context, c *client.Client, job *client.Job, onBytes func(done, total int64)) (*client.Saved, error) {
 	if out.Path == client.Stdout {
-		return c.WriteExport(ctx, job, out.Stdout, out.Gunzip, onBytes)
+		return c.WriteExport(ctx, job, out.Manifest, out.Stdout, out.Gunzip, onBytes)
 	}
-	return c.DownloadExport(ctx, job, out.Path, out.Gunzip, onBytes)
+	return c.DownloadChecked(ctx, job, out.Manifest, out.Path, out.Gunzip, onBytes)
 }
 
 // Import uploads the file at path (- for standard input), with a bar on

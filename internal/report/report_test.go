@@ -112,3 +112,27 @@ func TestUnknownFields(t *testing.T) {
 		t.Errorf("UnknownFields = %q, want %q", b.String(), want)
 	}
 }
+
+func TestManifest(t *testing.T) {
+	q, cursor := "app_metadata.plan:pro", "c2"
+	m := &client.Manifest{Rows: 3, Tombstones: 1, Bytes: 99, SHA256: "ab12", Q: &q, Cursor: &cursor,
+		FieldCounts: []client.FieldCount{{Name: "user_id", Count: 3}, {Name: "plan", Count: 0}}}
+	var out, warn bytes.Buffer
+	if err := report.Manifest(&out, m); err != nil {
+		t.Fatal(err)
+	}
+	want := "checked against the manifest: 99 bytes, sha256 ab12; rows 3, tombstones 1\n" +
+		"q: app_metadata.plan:pro\ncursor: c2\nusers with a value, per field: user_id 3, plan 0\n"
+	if out.String() != want {
+		t.Errorf("Manifest printed\n%s\nwant\n%s", out.String(), want)
+	}
+	report.EmptyFields(&warn, m)
+	if warn.String() != "warning: no user of the export had a value for the field plan: its column is empty (a misspelt path, or one the users keep elsewhere?)\n" {
+		t.Errorf("EmptyFields warned %q", warn.String())
+	}
+	out.Reset()
+	_ = report.Manifest(&out, &client.Manifest{SHA256: "ab"})
+	if !strings.HasSuffix(out.String(), "cursor: none (the limit cut the export short)\n") {
+		t.Errorf("Manifest without a cursor printed %q", out.String())
+	}
+}
