@@ -59,6 +59,11 @@ func ParseCursor(s string, key []byte) (Cursor, error) {
 	if !ok || len(s) > maxCursor {
 		return Cursor{}, ErrCursorMalformed
 	}
+	// The decoder skips \r and \n, even in Strict mode: a cursor has
+	// one spelling, so they are refused first.
+	if strings.ContainsAny(rest, "\r\n") {
+		return Cursor{}, ErrCursorMalformed
+	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(rest)
 	if err != nil || len(b) < cursorPayload+sha256.Size {
 		return Cursor{}, ErrCursorMalformed
