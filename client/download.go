@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/atomicfile"
 	"github.com/userport/userport/internal/countio"
 )
@@ -45,7 +46,7 @@ func (c *Client) DownloadExport(ctx context.Context, job *Job, path string, gunz
 // against the export's manifest m (their number and sha256; nil: no check)
 // before the file takes its name: a file that does not match is not
 // written.
-func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *Manifest, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *userport.ExportManifest, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
 	body, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *Manifest, pat
 		if got, err = copyExport(w, body, job.Format, gunzip); err != nil {
 			return err
 		}
-		return m.check(got)
+		return checkManifest(m, got)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/countio"
 )
 
@@ -84,7 +85,7 @@ func checkDir(dir string) error {
 // wrote: a broken stream is an error after part of the file went out. The
 // Saved's Path is Stdout. With a manifest m, the bytes received are
 // checked against it (a mismatch is an error, after the file went out).
-func (c *Client) WriteExport(ctx context.Context, job *Job, m *Manifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+func (c *Client) WriteExport(ctx context.Context, job *Job, m *userport.ExportManifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
 	body, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func (c *Client) WriteExport(ctx context.Context, job *Job, m *Manifest, w io.Wr
 	cw := &countio.Writer{W: w}
 	got, err := copyExport(cw, body, job.Format, gunzip)
 	if err == nil {
-		err = m.check(got)
+		err = checkManifest(m, got)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)

@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport"
 )
 
 // TestConsoleFilterAndManifest: the export form's filter box sends q (a bad
@@ -36,7 +36,7 @@ func TestConsoleFilterAndManifest(t *testing.T) {
 	card := jobSelector("#jobs-list", id, "completed")
 	p.run("wait for the manifest", chromedp.WaitVisible(chromedp.CSS(card+` .manifest input.cursor`)))
 
-	var m client.Manifest
+	var m userport.ExportManifest
 	b.admin(http.MethodGet, "/jobs/"+id+"/manifest", nil).decode(t, &m)
 	if m.Cursor == nil || m.Q == nil || *m.Q != q {
 		t.Fatalf("the API's manifest: %+v", m)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/client"
 )
 
@@ -46,7 +47,7 @@ type Output struct {
 	Path     string
 	Stdout   io.Writer
 	Gunzip   bool
-	Manifest *client.Manifest // nil: no check (a server without manifests)
+	Manifest *userport.ExportManifest // nil: no check (a server without manifests)
 }
 
 // Download writes the completed job's file to out, with a bar on w, and
