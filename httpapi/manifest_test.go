@@ -30,7 +30,8 @@ func (e *env) manifestOf(id string) *userport.ExportManifest {
 }
 
 // fileManifest reads the manifest of the completed export j, failing
-// unless its bytes and sha256 are those of the file downloaded.
+// unless its bytes and sha256 are those of the file downloaded, and its
+// sha256 the download's ETag.
 func (e *env) fileManifest(j *job) *userport.ExportManifest {
 	e.t.Helper()
 	m := e.manifestOf(j.ID)
@@ -39,6 +40,9 @@ func (e *env) fileManifest(j *job) *userport.ExportManifest {
 	sum := sha256.Sum256(raw.body)
 	if m.SHA256 != hex.EncodeToString(sum[:]) || m.Bytes != int64(len(raw.body)) {
 		e.t.Errorf("manifest: %d bytes, sha256 %s; the file downloaded: %d bytes, sha256 %x", m.Bytes, m.SHA256, len(raw.body), sum)
+	}
+	if etag := raw.header.Get("ETag"); etag != `"`+m.SHA256+`"` {
+		e.t.Errorf("the download's ETag %s, want the manifest's sha256 %s", etag, m.SHA256)
 	}
 	return m
 }
