@@ -86,18 +86,18 @@ func checkDir(dir string) error {
 // Saved's Path is Stdout. With a manifest m, the bytes received are
 // checked against it (a mismatch is an error, after the file went out).
 func (c *Client) WriteExport(ctx context.Context, job *Job, m *userport.ExportManifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
-	body, err := c.openExport(ctx, job, progress)
+	body, r, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
 	cw := &countio.Writer{W: w}
-	got, err := copyExport(cw, body, job.Format, gunzip)
+	got, err := copyExport(cw, r, job.Format, gunzip)
 	if err == nil {
 		err = checkManifest(m, got)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return &Saved{Path: Stdout, Rows: got.rows, Bytes: cw.N, Received: got.received, SHA256: got.sha256}, nil
+	return &Saved{Path: Stdout, Rows: got.rows, Bytes: cw.N, Received: got.received, SHA256: got.sha256, Resumed: body.resumed}, nil
 }

@@ -121,6 +121,9 @@ func TestExpiry(t *testing.T) {
 		}
 		if tt.want == http.StatusForbidden {
 			checkForbidden(t, res, "Request has expired")
+			// A download resuming under an expired link is refused too,
+			// never served a part of the file.
+			checkForbidden(t, request(t, http.MethodGet, u, "Range", "bytes=4-"), "Request has expired")
 		}
 	}
 }
