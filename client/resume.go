@@ -92,7 +92,8 @@ func (r *resumer) Close() error {
 }
 
 // resume asks for the rest of the file until an answer sends it, waiting
-// longer after each try, at most maxResumeTries in a row.
+// longer after each try, at most maxResumeTries in a row; an error that
+// will not pass (a 404, a file that changed) ends it at once.
 func (r *resumer) resume() error {
 	for {
 		if r.tries == maxResumeTries {
@@ -105,12 +106,20 @@ func (r *resumer) resume() error {
 			}
 		}
 		err := r.reopen()
-		var unreachable *UnreachableError
-		if err == nil || !errors.As(err, &unreachable) && !errors.Is(err, errBrokenAgain) {
+		if err == nil || !transient(err) {
 			return err
 		}
 		r.broken = err
 	}
+}
+
+// transient reports whether err, met while resuming, may pass: no answer
+// (the server or the network is down), an answer that broke again, or a
+// server error (5xx: S3's 503 Slow Down, a proxy's 502).
+func transient(err error) bool {
+	var unreachable *UnreachableError
+	var e *Error
+	return errors.As(err, &unreachable) || errors.Is(err, errBrokenAgain) || errors.As(err, &e) && e.StatusCode >= 500
 }
 
 // errBrokenAgain is an answer that broke before it reached where the file

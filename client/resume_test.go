@@ -335,3 +335,43 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// TestResumeAfterServerErrors: while a download resumes, answers that
+// break again or are server errors (503, 502) are tried again, after a
+// wait; a 404 ends the download at once.
+func TestResumeAfterServerErrors(t *testing.T) {
+	t.Parallel()
+	gz, _ := exportFile(t, 5_000)
+	var requests atomic.Int32
+	// The first download: cut, 503, 502, a 206 cut again, a 206. The
+	// second: cut, 404.
+	statuses := map[int32]int{1: http.StatusServiceUnavailable, 2: http.StatusBadGateway, 6: http.StatusNotFound}
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1) - 1
+		if status, ok := statuses[n]; ok {
+			http.Error(w, "busy", status)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(gz))
+	}))
+	t.Cleanup(origin.Close)
+	proxy := testutil.NewCutProxy(t, origin.URL)
+	quarter := len(gz) / 4
+	proxy.Cut[0], proxy.Cut[3], proxy.Cut[5] = int64(quarter), int64(quarter), int64(quarter)
+	c, err := client.New(client.Options{URL: origin.URL, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &client.Job{ID: "job_1", Status: "completed", Format: "csv", Location: proxy.URL + "/dev.csv.gz"}
+	var out bytes.Buffer
+	saved, err := c.WriteExport(context.Background(), job, nil, &out, false, nil)
+	if err != nil || !bytes.Equal(out.Bytes(), gz) || fmt.Sprint(saved.Resumed) != fmt.Sprint([]int{quarter, 2 * quarter}) {
+		t.Fatalf("download: %v; %d bytes of %d; resumed at %v", err, out.Len(), len(gz), saved)
+	}
+
+	_, err = c.WriteExport(context.Background(), job, nil, &out, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "404") || requests.Load() != 7 {
+		t.Errorf("a 404 while resuming: %v after %d requests, want the 404 at once (7 requests)", err, requests.Load())
+	}
+}
