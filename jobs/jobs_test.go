@@ -46,6 +46,13 @@ type env struct {
 // exporter is exp (the real pipeline when nil).
 func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	t.Helper()
+	return setupWith(t, n, cfg, exp, nil)
+}
+
+// setupWith is setup whose deps change changes (nil: none) before the
+// engine starts.
+func setupWith(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter, change func(d *jobs.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	emb := testutil.NewEmbedded(t)
 	store, blobs, clock, conn := emb.Store, emb.Blobs, emb.Clock, emb.Conn
@@ -62,6 +69,9 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	cfg.PollInterval, cfg.LimitRetry, cfg.ProgressInterval = 20*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
 	e := &env{store: store, blobs: blobs, blobDir: emb.BlobDir, clock: clock, conn: conn, cfg: cfg,
 		deps: jobs.Deps{Store: store, Blobs: blobs, Exporter: exp, Clock: clock, Logger: slog.New(slog.DiscardHandler)}}
+	if change != nil {
+		change(&e.deps)
+	}
 	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
 		t.Fatal(err)
 	}
