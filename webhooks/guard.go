@@ -129,10 +129,11 @@ func (g *Guard) CheckURL(ctx context.Context, raw string) error {
 // resolve returns the addresses of host (an address itself, or a name),
 // each checked: one refused address refuses the host.
 func (g *Guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
-	var addrs []netip.Addr
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		addrs = []netip.Addr{a}
-	} else if addrs, err = g.lookup(ctx, host); err != nil {
+		return []netip.Addr{a}, g.CheckAddr(a)
+	}
+	addrs, err := g.lookup(ctx, host)
+	if err != nil {
 		return nil, refused("%s does not resolve: %v", host, err)
 	}
 	if len(addrs) == 0 {
