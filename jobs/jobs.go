@@ -164,12 +164,13 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 		river.AddWorker(workers, &exportPartWorker{deps: deps, cfg: cfg})
 		river.AddWorker(workers, &importWorker{deps: deps, cfg: cfg})
 		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: enqueue})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		if deps.Webhooks != nil {
 			river.AddWorker(workers, &webhookEventWorker{deps: deps, insert: deps.insertTx})
 			river.AddWorker(workers, &webhookDeliveryWorker{deps: deps, hook: deps.Webhooks})
+			rc.Queues[WebhookQueue] = river.QueueConfig{MaxWorkers: WebhookWorkers}
 		}
-		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"})}

@@ -36,6 +36,17 @@ type WebhookEventArgs struct {
 // Kind names the River job kind.
 func (WebhookEventArgs) Kind() string { return "userport_webhook_event" }
 
+// InsertOpts puts events on the webhooks' queue.
+func (WebhookEventArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: WebhookQueue} }
+
+// WebhookQueue is the River queue of webhook jobs, with workers of its own
+// (WebhookWorkers): an endpoint that takes its 15 s holds up neither
+// exports nor imports, and they hold up no event.
+const WebhookQueue = "webhooks"
+
+// WebhookWorkers is how many webhook jobs a process works at once.
+const WebhookWorkers = 10
+
 // WebhookDeliveryArgs is the River job of one delivery (an event to one
 // webhook): each execution makes one attempt and snoozes until the next.
 type WebhookDeliveryArgs struct {
@@ -46,6 +57,9 @@ type WebhookDeliveryArgs struct {
 
 // Kind names the River job kind.
 func (WebhookDeliveryArgs) Kind() string { return "userport_webhook_delivery" }
+
+// InsertOpts puts deliveries on the webhooks' queue.
+func (WebhookDeliveryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: WebhookQueue} }
 
 // eventArgs returns the event job of a job change, false when the change
 // makes no event.

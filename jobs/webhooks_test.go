@@ -69,7 +69,7 @@ func webhookSetupWith(t *testing.T, timeout time.Duration, exp jobs.Exporter) (*
 	delays := []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
 	hooks := &jobs.Webhooks{Client: webhooks.NewClient(guard, webhooks.ClientOptions{Timeout: timeout}), Sealer: sealer,
 		Schedule: webhooks.Schedule{Delays: delays, Jitter: func(d time.Duration) time.Duration { return d }}}
-	return setupWith(t, 10, jobs.Config{}, exp, func(d *jobs.Deps) { d.Webhooks = hooks }), sealer
+	return setupWith(t, 10, jobs.Config{CleanupInterval: 50 * time.Millisecond}, exp, func(d *jobs.Deps) { d.Webhooks = hooks }), sealer
 }
 
 // register stores a webhook of the env's tenant for url and returns it with
@@ -263,4 +263,22 @@ func (failingExporter) Export(context.Context, *userport.Job, io.Writer, func(in
 
 func (f failingExporter) ExportPart(ctx context.Context, job *userport.Job, _ *userport.ExportPart, w io.Writer, p func(int64)) (export.Result, error) {
 	return f.Export(ctx, job, w, p)
+}
+
+// TestWebhookExpiredEvent: the cleanup's expiry of an export's file sends
+// job.expired through the same seam, with the export's manifest.
+func TestWebhookExpiredEvent(t *testing.T) {
+	e, sealer := webhookSetup(t, 5*time.Second)
+	rcv := newReceiver(t, func(int) int { return http.StatusOK })
+	w, _ := register(t, e, sealer, rcv.URL)
+	j := e.enqueue(t, &userport.Job{})
+	e.waitFor(t, j.ID, "completed", func(j *userport.Job) bool { return j.Status == userport.JobCompleted })
+	waitDelivery(t, e, w, userport.EventID("dev", j.ID, userport.EventJobCompleted))
+	e.clock.Advance(25 * time.Hour) // past the file's lifetime: the next cleanup expires it
+	d := waitDelivery(t, e, w, userport.EventID("dev", j.ID, userport.EventJobExpired))
+	body := string(d.Payload)
+	if d.Status != userport.DeliverySucceeded || !contains(body, `"type":"job.expired"`) || !contains(body, `"status":"expired"`) ||
+		!contains(body, `"manifest":{"rows":10`) {
+		t.Errorf("delivery %s: %s", d.Status, body)
+	}
 }
