@@ -59,7 +59,9 @@ type WebhookDeliveryArgs struct {
 func (WebhookDeliveryArgs) Kind() string { return "userport_webhook_delivery" }
 
 // InsertOpts puts deliveries on the webhooks' queue.
-func (WebhookDeliveryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: WebhookQueue} }
+func (WebhookDeliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: WebhookQueue}
+}
 
 // eventArgs returns the event job of a job change, false when the change
 // makes no event.
