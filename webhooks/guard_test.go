@@ -191,3 +191,13 @@ func TestSendThroughProxy(t *testing.T) {
 func noProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// newServer is an httptest server that answers 204 and passes each
+// request's Standard Webhooks headers to got.
+func newServer(got func(h map[string]string)) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got(map[string]string{"webhook-id": r.Header.Get("webhook-id"), "webhook-timestamp": r.Header.Get("webhook-timestamp"),
+			"webhook-signature": r.Header.Get("webhook-signature")})
+		w.WriteHeader(http.StatusNoContent)
+	}))
+}
