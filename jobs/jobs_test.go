@@ -51,7 +51,7 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 
 // setupWith is setup whose deps change changes (nil: none) before the
 // engine starts.
-func setupWith(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter, change func(d *jobs.Deps)) *env {
+func setupWith(t testing.TB, n int, cfg jobs.Config, exp jobs.Exporter, change func(d *jobs.Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	emb := testutil.NewEmbedded(t)
@@ -80,7 +80,7 @@ func setupWith(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter, change f
 }
 
 // start starts a new engine over the env's store.
-func (e *env) start(t *testing.T) {
+func (e *env) start(t testing.TB) {
 	t.Helper()
 	engine, err := jobs.New(riversqlite.New(e.store.SQL()), e.deps, e.cfg, true)
 	if err != nil {
@@ -94,7 +94,7 @@ func (e *env) start(t *testing.T) {
 }
 
 // stop stops the engine, waiting at most d for running jobs.
-func (e *env) stop(t *testing.T, d time.Duration) {
+func (e *env) stop(t testing.TB, d time.Duration) {
 	if e.engine == nil {
 		return
 	}
@@ -105,7 +105,7 @@ func (e *env) stop(t *testing.T, d time.Duration) {
 }
 
 // enqueue creates an export job the way the API does.
-func (e *env) enqueue(t *testing.T, job *userport.Job) *userport.Job {
+func (e *env) enqueue(t testing.TB, job *userport.Job) *userport.Job {
 	t.Helper()
 	job.Tenant, job.ID, job.Type, job.Status = "dev", userport.NewJobID(), userport.JobUsersExport, userport.JobPending
 	job.CreatedAt = e.clock.Now()

@@ -74,7 +74,7 @@ func webhookSetupWith(t *testing.T, timeout time.Duration, exp jobs.Exporter) (*
 
 // register stores a webhook of the env's tenant for url and returns it with
 // its secret as shown.
-func register(t *testing.T, e *env, sealer *webhooks.Sealer, url string) (*userport.Webhook, string) {
+func register(t testing.TB, e *env, sealer *webhooks.Sealer, url string) (*userport.Webhook, string) {
 	t.Helper()
 	secret := webhooks.NewSecret()
 	w := &userport.Webhook{Tenant: "dev", ID: userport.NewWebhookID(), URL: url, CreatedAt: e.clock.Now()}
