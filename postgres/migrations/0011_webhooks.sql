@@ -31,4 +31,4 @@ CREATE TABLE webhook_deliveries (
 );
 
 -- A webhook's deliveries, newest first (ListDeliveries).
-CREATE INDEX webhook_deliveries_created ON webhook_deliveries (tenant, webhook_id, created_at);
+CREATE INDEX webhook_deliveries_created ON webhook_deliveries (tenant, webhook_id, created_at, event_id);
