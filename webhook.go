@@ -201,6 +201,10 @@ type WebhookStore interface {
 	// ListDeliveries returns a webhook's deliveries, newest first, at most
 	// limit of them (limit > 0).
 	ListDeliveries(ctx context.Context, tenant, webhookID string, limit int) ([]*WebhookDelivery, error)
+	// PurgeDeliveries deletes at most limit deliveries (of any tenant)
+	// created before createdBefore and returns how many it deleted: one short
+	// statement, which the cleanup repeats until it deletes fewer.
+	PurgeDeliveries(ctx context.Context, createdBefore time.Time, limit int) (int64, error)
 }
 
 // ErrWebhookNotFound is the error of a webhook that does not exist:

@@ -281,4 +281,12 @@ func TestWebhookExpiredEvent(t *testing.T) {
 		!contains(body, `"manifest":{"rows":10`) {
 		t.Errorf("delivery %s: %s", d.Status, body)
 	}
+	e.clock.Advance(7*24*time.Hour + time.Minute) // past the records' lifetime: the cleanup purges the deliveries
+	testutil.WaitFor(t, 10*time.Second, "the deliveries to be purged", func() (string, bool) {
+		list, err := e.store.ListDeliveries(context.Background(), "dev", w.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d deliveries", len(list)), len(list) == 0
+	})
 }

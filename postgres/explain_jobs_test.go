@@ -136,6 +136,7 @@ func TestWebhookLookupsUseIndexes(t *testing.T) {
 		// webhook_deliveries_created, its event_id in the index condition.
 		{"find delivery", sqlFindDelivery, "webhook_deliveries", "", []any{"t1", "whk_0000000000000001", "msg_1"}},
 		{"list deliveries", sqlListDeliveries, "webhook_deliveries", "webhook_deliveries_created", []any{"t1", "whk_0000000000000001", 50}},
+		{"purge deliveries", sqlPurgeDeliveries, "webhook_deliveries", "webhook_deliveries_purge", []any{time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC3339), 2000}},
 	} {
 		root, plan := preparedPlan(t, conn, q.sql, q.args...)
 		seq, indexes := scans(root, q.table)

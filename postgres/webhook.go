@@ -27,6 +27,8 @@ var (
 		placeholders(userport.DeliveryColumnCount) + `) WHERE tenant = $1 AND webhook_id = $2 AND event_id = $3`
 	sqlListDeliveries = `SELECT ` + userport.DeliveryColumns + ` FROM webhook_deliveries
 		WHERE tenant = $1 AND webhook_id = $2 ORDER BY created_at DESC, event_id DESC LIMIT $3`
+	sqlPurgeDeliveries = `DELETE FROM webhook_deliveries WHERE ctid IN
+		(SELECT ctid FROM webhook_deliveries WHERE created_at < $1 LIMIT $2)`
 )
 
 // timeArg is toTime as an any, the time argument of the shared rows.
@@ -204,4 +206,14 @@ func (db *DB) ListDeliveries(ctx context.Context, tenant, webhookID string, limi
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// PurgeDeliveries deletes at most limit deliveries created before
+// createdBefore.
+func (db *DB) PurgeDeliveries(ctx context.Context, createdBefore time.Time, limit int) (int64, error) {
+	tag, err := db.exec(ctx, sqlPurgeDeliveries, toTime(createdBefore), limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge deliveries: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }

@@ -211,6 +211,8 @@ func TestWebhookQueryPlans(t *testing.T) {
 		sqlDeleteDeliveries: "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=?)",
 		sqlFindDelivery:     "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=? AND event_id=?)",
 		sqlListDeliveries:   "SEARCH webhook_deliveries USING INDEX webhook_deliveries_created (tenant=? AND webhook_id=?)",
+		sqlPurgeDeliveries: "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=? AND event_id=?)\n" +
+			"LIST SUBQUERY 2\nSEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_purge (created_at<?)",
 	} {
 		if plan := queryPlan(t, db, query); plan != want {
 			t.Errorf("plan of %q is\n%s\nwant %s", query, plan, want)

@@ -27,6 +27,8 @@ var (
 		marks(userport.DeliveryColumnCount) + `)`
 	sqlListDeliveries = `SELECT ` + userport.DeliveryColumns + ` FROM webhook_deliveries
 		WHERE tenant = ? AND webhook_id = ? ORDER BY created_at DESC, event_id DESC LIMIT ?`
+	sqlPurgeDeliveries = `DELETE FROM webhook_deliveries WHERE (tenant, webhook_id, event_id) IN
+		(SELECT tenant, webhook_id, event_id FROM webhook_deliveries WHERE created_at < ? LIMIT ?)`
 )
 
 // millisArg is toMillis as an any, the time argument of the shared rows.
@@ -245,4 +247,19 @@ func (db *DB) ListDeliveries(ctx context.Context, tenant, webhookID string, limi
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// PurgeDeliveries deletes at most limit deliveries created before
+// createdBefore.
+func (db *DB) PurgeDeliveries(ctx context.Context, createdBefore time.Time, limit int) (_ int64, err error) {
+	defer mapBusy(&err)
+	res, err := db.db.ExecContext(ctx, sqlPurgeDeliveries, toMillis(createdBefore), limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("purge deliveries: %w", err)
+	}
+	return n, nil
 }

@@ -21,6 +21,40 @@ var webhookTests = []struct {
 	{"WebhookNotFound", testWebhookNotFound},
 	{"DeliveriesCreateOnce", testDeliveriesCreateOnce},
 	{"DeliveryUpdateAndList", testDeliveryUpdateAndList},
+	{"PurgeDeliveries", testPurgeDeliveries},
+}
+
+// testPurgeDeliveries checks that the purge deletes the deliveries created
+// before the cutoff, of every tenant, at most limit a call.
+func testPurgeDeliveries(t *testing.T, s userport.Store) {
+	ctx := t.Context()
+	a, b := newWebhook("a", 1), newWebhook("b", 2)
+	for _, w := range []*userport.Webhook{a, b} {
+		if err := s.CreateWebhook(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ds []*userport.WebhookDelivery
+	for n := 1; n <= 3; n++ { // created at baseTime + n seconds
+		ds = append(ds, newDelivery(a, n), newDelivery(b, n))
+	}
+	if err := s.CreateDeliveries(ctx, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := baseTime.Add(3 * time.Second) // before the third of each
+	n, err := s.PurgeDeliveries(ctx, cutoff, 3)
+	if err != nil || n != 3 {
+		t.Fatalf("PurgeDeliveries(limit 3) = %d, %v; want 3", n, err)
+	}
+	if n, err = s.PurgeDeliveries(ctx, cutoff, 3); err != nil || n != 1 {
+		t.Fatalf("PurgeDeliveries again = %d, %v; want the 1 left", n, err)
+	}
+	for _, w := range []*userport.Webhook{a, b} {
+		list, err := s.ListDeliveries(ctx, w.Tenant, w.ID, 10)
+		if err != nil || len(list) != 1 || list[0].EventID != "msg_0003" {
+			t.Errorf("deliveries of %s after the purge: %d, %v; want msg_0003 only", w.Tenant, len(list), err)
+		}
+	}
 }
 
 // testUpdateJobThen checks that then runs in the job's transaction: its

@@ -31,3 +31,6 @@ CREATE TABLE webhook_deliveries (
 
 -- A webhook's deliveries, newest first (ListDeliveries).
 CREATE INDEX webhook_deliveries_created ON webhook_deliveries (tenant, webhook_id, created_at, event_id);
+
+-- The cleanup's purge of old deliveries (PurgeDeliveries).
+CREATE INDEX webhook_deliveries_purge ON webhook_deliveries (created_at);
