@@ -121,9 +121,11 @@ type webhookDeliveryWorker struct {
 	hook *Webhooks
 }
 
-// Timeout bounds one execution: one attempt and its bookkeeping.
+// Timeout bounds one execution: one attempt and its bookkeeping. River
+// rescues the job of a worker that died once it ran this long (or
+// RescueStuckJobsAfter, if longer), and another worker makes the attempt.
 func (w *webhookDeliveryWorker) Timeout(*river.Job[WebhookDeliveryArgs]) time.Duration {
-	return webhooks.DefaultTimeout + 30*time.Second
+	return w.hook.Client.Timeout() + 5*time.Second
 }
 
 // Work makes the next attempt of a pending delivery, records it (a

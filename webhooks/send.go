@@ -92,6 +92,9 @@ func canonicalAddr(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
+// Timeout is how long one attempt may take.
+func (c *Client) Timeout() time.Duration { return c.http.Timeout }
+
 // Message is one attempt's request.
 type Message struct {
 	URL     string
