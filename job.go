@@ -356,11 +356,17 @@ type JobObserver func(ctx context.Context, before JobStatus, after *Job)
 // JobTransitions is the one seam every change of a stored job passes
 // through: the workers, the cleanup and the command line's load change
 // jobs only by its Start and Change, which run the Job's transition methods
-// in the store's transaction and, once that committed, tell Observe (nil:
-// nobody). Webhooks, audit events and metrics hook in there.
+// in the store's transaction, call Enqueue (nil: nobody) in that
+// transaction and, once it committed, tell Observe (nil: nobody). Webhook
+// events are enqueued there, so that a job's end and its events are
+// written both or neither; audit events and metrics hook in there too.
 type JobTransitions struct {
 	Store   JobStore
 	Observe JobObserver
+	// Enqueue, if set, is called by Change inside the store's transaction,
+	// after the job was written, with the status it left and the job as
+	// written: its error aborts the change.
+	Enqueue func(ctx context.Context, tx Tx, before JobStatus, after *Job) error
 }
 
 // Start moves a pending job to processing at now, within limit (see
@@ -387,10 +393,14 @@ func (t JobTransitions) Start(ctx context.Context, tenant, id string, limit int,
 // stored; change's error aborts the update and is returned as is.
 func (t JobTransitions) Change(ctx context.Context, tenant, id string, change func(j *Job) error) (*Job, error) {
 	var before JobStatus
-	after, err := t.Store.UpdateJob(ctx, tenant, id, func(j *Job) error {
+	var then func(ctx context.Context, tx Tx, j *Job) error
+	if t.Enqueue != nil {
+		then = func(ctx context.Context, tx Tx, j *Job) error { return t.Enqueue(ctx, tx, before, j) }
+	}
+	after, err := t.Store.UpdateJobThen(ctx, tenant, id, func(j *Job) error {
 		before = j.Status
 		return change(j)
-	})
+	}, then)
 	if err != nil {
 		return nil, err
 	}
@@ -451,6 +461,11 @@ type JobStore interface {
 	// UpdateJob reads the job, lets fn change it and writes it back, in one
 	// transaction. An error from fn aborts the update and is returned.
 	UpdateJob(ctx context.Context, tenant, id string, fn func(j *Job) error) (*Job, error)
+	// UpdateJobThen is UpdateJob that, after writing the job and before
+	// committing, calls then (nil: nothing) with the transaction and the job
+	// as written: an error from then aborts the update and is returned as
+	// is. The job seam enqueues a job's webhook events there.
+	UpdateJobThen(ctx context.Context, tenant, id string, fn func(j *Job) error, then func(ctx context.Context, tx Tx, j *Job) error) (*Job, error)
 	// ListJobs returns the jobs that match f, oldest first (by creation
 	// time, then tenant and id) or, with f.NewestFirst, in the reverse order.
 	ListJobs(ctx context.Context, f JobFilter) ([]*Job, error)

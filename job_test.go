@@ -261,7 +261,7 @@ func TestNewJob(t *testing.T) {
 }
 
 // memJobs is a userport.JobStore of one job in memory: FindJob, StartJob
-// (with ahead jobs before it) and UpdateJob only.
+// (with ahead jobs before it) and UpdateJobThen only (then's tx is "tx").
 type memJobs struct {
 	userport.JobStore
 	job    userport.Job
@@ -283,13 +283,76 @@ func (m *memJobs) StartJob(_ context.Context, _, _ string, limit int, now time.T
 	return m.FindJob(context.Background(), "", "")
 }
 
-func (m *memJobs) UpdateJob(_ context.Context, _, _ string, fn func(j *userport.Job) error) (*userport.Job, error) {
+func (m *memJobs) UpdateJobThen(ctx context.Context, _, _ string, fn func(j *userport.Job) error,
+	then func(ctx context.Context, tx userport.Tx, j *userport.Job) error) (*userport.Job, error) {
 	j := m.job
 	if err := fn(&j); err != nil {
 		return nil, err
 	}
+	if then != nil {
+		if err := then(ctx, "tx", &j); err != nil {
+			return nil, err // nothing written
+		}
+	}
 	m.job = j
 	return m.FindJob(context.Background(), "", "")
+}
+
+// TestJobTransitionsEnqueue checks that Change calls Enqueue inside the
+// change's transaction with the status the job left and the job as changed,
+// and that an Enqueue that fails leaves the job as it was, unobserved: a
+// job never ends without its events queued.
+func TestJobTransitionsEnqueue(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &memJobs{job: *jobIn(exp, userport.JobProcessing)}
+	var seen []string
+	observed := 0
+	fail := errors.New("queue is down")
+	tr := userport.JobTransitions{Store: m,
+		Observe: func(context.Context, userport.JobStatus, *userport.Job) { observed++ },
+		Enqueue: func(_ context.Context, tx userport.Tx, before userport.JobStatus, after *userport.Job) error {
+			seen = append(seen, fmt.Sprintf("%v: %s -> %s", tx, before, after.Status))
+			if len(seen) == 1 {
+				return fail
+			}
+			return nil
+		}}
+	_, err := tr.Change(t.Context(), "a", "job_1", func(j *userport.Job) error { return j.Fail("", now, "x", nil) })
+	if !errors.Is(err, fail) || m.job.Status != userport.JobProcessing || observed != 0 {
+		t.Fatalf("a failed enqueue: %v, job %s, observed %d; want its error, the job processing, unobserved", err, m.job.Status, observed)
+	}
+	if _, err := tr.Change(t.Context(), "a", "job_1", func(j *userport.Job) error { return j.Fail("", now, "x", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"tx: processing -> failed", "tx: processing -> failed"}; !slices.Equal(seen, want) || m.job.Status != userport.JobFailed || observed != 1 {
+		t.Errorf("enqueued %q, job %s, observed %d; want %q, failed, 1", seen, m.job.Status, observed, want)
+	}
+}
+
+// TestJobEvent checks which changes make which event.
+func TestJobEvent(t *testing.T) {
+	for _, tt := range []struct {
+		before, after userport.JobStatus
+		want          userport.EventType
+	}{
+		{userport.JobProcessing, userport.JobCompleted, userport.EventJobCompleted},
+		{userport.JobProcessing, userport.JobFailed, userport.EventJobFailed},
+		{userport.JobPending, userport.JobFailed, userport.EventJobFailed},
+		{userport.JobCompleted, userport.JobExpired, userport.EventJobExpired},
+		{userport.JobPending, userport.JobProcessing, ""},
+		{userport.JobProcessing, userport.JobPending, ""},
+		{userport.JobProcessing, userport.JobProcessing, ""},
+		{userport.JobCompleted, userport.JobCompleted, ""},
+	} {
+		got, ok := userport.JobEvent(tt.before, &userport.Job{Status: tt.after})
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("JobEvent(%s -> %s) = %q, %v; want %q", tt.before, tt.after, got, ok, tt.want)
+		}
+	}
+	if a, b := userport.EventID("t", "job_1", userport.EventJobCompleted), userport.EventID("t", "job_1", userport.EventJobExpired); a == b ||
+		a != userport.EventID("t", "job_1", userport.EventJobCompleted) || len(a) != len("msg_")+26 {
+		t.Errorf("EventID: %q, %q: want one id per event, msg_ + 26", a, b)
+	}
 }
 
 // TestJobTransitionsSeam checks that the seam tells the observer of each

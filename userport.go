@@ -37,6 +37,7 @@ type Store interface {
 	ImportStore
 	SecretStore
 	ChangeStore
+	WebhookStore
 	// Ping checks that the database answers (GET /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -23,6 +23,12 @@ const (
 	ScopeUpdateConnections = "update:connections"
 	ScopeDeleteConnections = "delete:connections"
 	ScopeReadClients       = "read:clients"
+
+	// Completion webhooks (a userport extension).
+	ScopeCreateJobWebhooks = "create:job_webhooks"
+	ScopeReadJobWebhooks   = "read:job_webhooks"
+	ScopeUpdateJobWebhooks = "update:job_webhooks"
+	ScopeDeleteJobWebhooks = "delete:job_webhooks"
 )
 
 // AllScopes returns every scope userport knows, in a fixed order. The slice is
@@ -31,6 +37,7 @@ func AllScopes() []string {
 	return []string{
 		ScopeReadUsers, ScopeCreateUsers, ScopeUpdateUsers, ScopeDeleteUsers,
 		ScopeReadConnections, ScopeCreateConnections, ScopeUpdateConnections, ScopeDeleteConnections, ScopeReadClients,
+		ScopeCreateJobWebhooks, ScopeReadJobWebhooks, ScopeUpdateJobWebhooks, ScopeDeleteJobWebhooks,
 	}
 }
 

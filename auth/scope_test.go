@@ -9,7 +9,8 @@ import (
 
 func TestAllScopes(t *testing.T) {
 	want := []string{"read:users", "create:users", "update:users", "delete:users",
-		"read:connections", "create:connections", "update:connections", "delete:connections", "read:clients"}
+		"read:connections", "create:connections", "update:connections", "delete:connections", "read:clients",
+		"create:job_webhooks", "read:job_webhooks", "update:job_webhooks", "delete:job_webhooks"}
 	if got := auth.AllScopes(); !slices.Equal(got, want) {
 		t.Errorf("AllScopes() = %q, want %q", got, want)
 	}

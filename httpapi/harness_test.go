@@ -44,6 +44,7 @@ import (
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/localblob"
+	"github.com/userport/userport/webhooks"
 )
 
 // The tenant and admin client of every test server.
@@ -133,8 +134,16 @@ func (e *env) newServer(t *testing.T) *httpapi.Server {
 		Clock: e.Clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil)), Queue: queue, Blobs: e.Files,
 		Downloads: e.Files.Handler(), DownloadTTL: httpapi.DefaultDownloadTTL, Lifetimes: userport.Lifetimes{}.WithDefaults(),
 		CursorKey:  testCursorKey,
+		Webhooks:   &httpapi.Webhooks{Guard: testWebhookGuard, Sealer: testWebhookSealer},
 		RateLimits: httpapi.RateLimits{Rate: 1000, Burst: 1000}} // tests poll faster than the default lets a client
 }
+
+// The webhooks of every test server: endpoints on loopback over http
+// allowed (the receivers are httptest servers); retries after 10 ms.
+var (
+	testWebhookSealer = webhooks.NewSealer([]byte("the webhook key of the test server"))
+	testWebhookGuard  = &webhooks.Guard{AllowHTTP: true, AllowPrivate: true}
+)
 
 // work starts the job workers in this process, polling every 20 ms, with
 // edit (nil: none) applied to their configuration and dependencies first (a
@@ -165,7 +174,9 @@ func (e *env) work(edit func(cfg *jobs.Config, deps *jobs.Deps)) (stop func()) {
 func (e *env) deps() jobs.Deps {
 	return jobs.Deps{Store: e.Store, Blobs: e.Files, Exporter: &export.Exporter{Users: e.Store}, Clock: e.Clock,
 		Logger:   slog.New(slog.NewTextHandler(e.logs, nil)),
-		Importer: &importer.Importer{Store: e.Store, Files: e.Files, Clock: e.Clock}}
+		Importer: &importer.Importer{Store: e.Store, Files: e.Files, Clock: e.Clock},
+		Webhooks: &jobs.Webhooks{Client: webhooks.NewClient(testWebhookGuard, webhooks.ClientOptions{Timeout: 5 * time.Second}),
+			Sealer: testWebhookSealer, Schedule: webhooks.Schedule{Delays: []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond}}}}
 }
 
 // engine builds a job engine on the store's database, River's tables migrated.

@@ -41,7 +41,7 @@ func (queue) EnqueueTx(context.Context, userport.Tx, *userport.Job) error { retu
 // local download links and /metrics.
 func fullServer() (*httpapi.Server, http.Handler) {
 	s := &httpapi.Server{Tenant: "dev", Queue: queue{}, Downloads: http.NotFoundHandler(), Console: http.NotFoundHandler(),
-		MetricsHandler: http.NotFoundHandler()}
+		MetricsHandler: http.NotFoundHandler(), Webhooks: &httpapi.Webhooks{}}
 	return s, s.Handler()
 }
 

@@ -61,6 +61,8 @@ type Server struct {
 	// MetricsHandler serves GET /metrics; nil: no such route (the metrics
 	// are served on an address of their own, or not at all).
 	MetricsHandler http.Handler
+	// Webhooks serves /api/v2/job-webhooks; nil: no such routes.
+	Webhooks *Webhooks
 
 	limits  limiters
 	uploads uploadSlots
@@ -94,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 
 	if s.Queue != nil {
 		s.routeJobs(mux)
+	}
+	if s.Webhooks != nil {
+		s.routeWebhooks(mux)
 	}
 	if s.Downloads != nil {
 		mux.Handle("GET /exports/", s.Downloads)

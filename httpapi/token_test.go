@@ -309,6 +309,11 @@ var routes = []struct {
 	{"POST", "/jobs/users-imports", []string{auth.ScopeCreateUsers}, map[string]any{}, 400},
 	{"GET", "/jobs/job_0000000000000000/errors", []string{auth.ScopeCreateUsers, auth.ScopeReadUsers}, nil, 404},
 	{"GET", "/jobs/job_0000000000000000/manifest", []string{auth.ScopeReadUsers}, nil, 404},
+	{"POST", "/job-webhooks", []string{auth.ScopeCreateJobWebhooks}, map[string]any{}, 400},
+	{"GET", "/job-webhooks", []string{auth.ScopeReadJobWebhooks}, nil, 200},
+	{"DELETE", "/job-webhooks/whk_0000000000000000", []string{auth.ScopeDeleteJobWebhooks}, nil, 404},
+	{"POST", "/job-webhooks/whk_0000000000000000/rotate", []string{auth.ScopeUpdateJobWebhooks}, nil, 404},
+	{"GET", "/job-webhooks/whk_0000000000000000/deliveries", []string{auth.ScopeReadJobWebhooks}, nil, 404},
 }
 
 // TestScopes sends each route a token with every scope but the route's, then

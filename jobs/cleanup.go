@@ -61,7 +61,8 @@ func rescueStale(ctx context.Context, deps Deps, staleBefore time.Time, enqueue 
 
 // Cleanup fails exports running past their time limit, deletes the files of
 // exports past their file lifetime (the job becomes expired), purges job
-// records past their record lifetime, the users of deleted connections, and
+// records past their record lifetime (and webhook deliveries as old), the
+// users of deleted connections, and
 // the tombstones of users deleted longer ago than the tombstone retention.
 func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 	l = l.WithDefaults()
@@ -70,9 +71,29 @@ func Cleanup(ctx context.Context, deps Deps, l userport.Lifetimes) error {
 		failOverdue(ctx, deps, now, l.Export),
 		expireFiles(ctx, deps, now.Add(-l.File)),
 		purgeRecords(ctx, deps, now.Add(-l.Record)),
+		purgeDeliveries(ctx, deps, now.Add(-l.Record)),
 		purgeConnections(ctx, deps),
 		purgeTombstones(ctx, deps, now.Add(-l.Tombstones)),
 	)
+}
+
+// deliveryPurgeBatch is how many webhook deliveries one statement of the
+// purge deletes: short transactions, whatever the backlog.
+const deliveryPurgeBatch = 2000
+
+// purgeDeliveries deletes the webhook deliveries created before
+// createdBefore (the job records' lifetime: a delivery's ten attempts end
+// within about three days), a batch at a time.
+func purgeDeliveries(ctx context.Context, deps Deps, createdBefore time.Time) error {
+	for {
+		n, err := deps.Store.PurgeDeliveries(ctx, createdBefore, deliveryPurgeBatch)
+		if err != nil {
+			return fmt.Errorf("purge webhook deliveries: %w", err)
+		}
+		if n < deliveryPurgeBatch || ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
 }
 
 // purgeTombstones deletes the tombstones of users deleted before before,

@@ -125,6 +125,12 @@ type Deps struct {
 	// Observe, if set, sees every job change the workers and the cleanup
 	// make, once it is committed (see userport.JobTransitions).
 	Observe userport.JobObserver
+	// Webhooks, if set, delivers completion webhooks: every job end queues
+	// its event in the job's transaction. Nil: no webhooks.
+	Webhooks *Webhooks
+
+	// insertTx queues River jobs in a store's transaction (New sets it).
+	insertTx func(ctx context.Context, tx userport.Tx, params []river.InsertManyParams) error
 }
 
 // New builds the engine. workers=false makes an insert-only client (the API of
@@ -140,6 +146,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 		MaxAttempts:          25,
 	}
 	var client *river.Client[TTx]
+	deps.insertTx = func(ctx context.Context, tx userport.Tx, params []river.InsertManyParams) error {
+		t, ok := tx.(TTx)
+		if !ok {
+			return fmt.Errorf("enqueue: transaction is %T, not the driver's", tx)
+		}
+		_, err := client.InsertManyTx(ctx, t, params)
+		return err
+	}
 	if work {
 		workers := river.NewWorkers()
 		enqueue := func(ctx context.Context, args river.JobArgs) error {
@@ -152,6 +166,11 @@ func New[TTx any](driver riverdriver.Driver[TTx], deps Deps, cfg Config, work bo
 		river.AddWorker(workers, &cleanupWorker{deps: deps, cfg: cfg, enqueue: enqueue})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		if deps.Webhooks != nil {
+			river.AddWorker(workers, &webhookEventWorker{deps: deps, insert: deps.insertTx})
+			river.AddWorker(workers, &webhookDeliveryWorker{deps: deps, hook: deps.Webhooks})
+			rc.Queues[WebhookQueue] = river.QueueConfig{MaxWorkers: WebhookWorkers}
+		}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.CleanupInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"})}

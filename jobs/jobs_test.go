@@ -46,6 +46,13 @@ type env struct {
 // exporter is exp (the real pipeline when nil).
 func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	t.Helper()
+	return setupWith(t, n, cfg, exp, nil)
+}
+
+// setupWith is setup whose deps change changes (nil: none) before the
+// engine starts.
+func setupWith(t testing.TB, n int, cfg jobs.Config, exp jobs.Exporter, change func(d *jobs.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	emb := testutil.NewEmbedded(t)
 	store, blobs, clock, conn := emb.Store, emb.Blobs, emb.Clock, emb.Conn
@@ -62,6 +69,9 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	cfg.PollInterval, cfg.LimitRetry, cfg.ProgressInterval = 20*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
 	e := &env{store: store, blobs: blobs, blobDir: emb.BlobDir, clock: clock, conn: conn, cfg: cfg,
 		deps: jobs.Deps{Store: store, Blobs: blobs, Exporter: exp, Clock: clock, Logger: slog.New(slog.DiscardHandler)}}
+	if change != nil {
+		change(&e.deps)
+	}
 	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +80,7 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 }
 
 // start starts a new engine over the env's store.
-func (e *env) start(t *testing.T) {
+func (e *env) start(t testing.TB) {
 	t.Helper()
 	engine, err := jobs.New(riversqlite.New(e.store.SQL()), e.deps, e.cfg, true)
 	if err != nil {
@@ -84,7 +94,7 @@ func (e *env) start(t *testing.T) {
 }
 
 // stop stops the engine, waiting at most d for running jobs.
-func (e *env) stop(t *testing.T, d time.Duration) {
+func (e *env) stop(t testing.TB, d time.Duration) {
 	if e.engine == nil {
 		return
 	}
@@ -95,7 +105,7 @@ func (e *env) stop(t *testing.T, d time.Duration) {
 }
 
 // enqueue creates an export job the way the API does.
-func (e *env) enqueue(t *testing.T, job *userport.Job) *userport.Job {
+func (e *env) enqueue(t testing.TB, job *userport.Job) *userport.Job {
 	t.Helper()
 	job.Tenant, job.ID, job.Type, job.Status = "dev", userport.NewJobID(), userport.JobUsersExport, userport.JobPending
 	job.CreatedAt = e.clock.Now()

@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/logctx"
@@ -51,7 +54,24 @@ func (d Deps) logger(ctx context.Context) *slog.Logger {
 // transitions is the seam every job change of the workers and the cleanup
 // passes through (userport.JobTransitions), observed by observe.
 func (d Deps) transitions() userport.JobTransitions {
-	return userport.JobTransitions{Store: d.Store, Observe: d.observe}
+	t := userport.JobTransitions{Store: d.Store, Observe: d.observe}
+	if d.Webhooks != nil && d.insertTx != nil {
+		t.Enqueue = d.enqueueEvent
+	}
+	return t
+}
+
+// enqueueEvent queues the webhook event of a job change, if it makes one,
+// in the transaction tx that writes the change.
+func (d Deps) enqueueEvent(ctx context.Context, tx userport.Tx, before userport.JobStatus, after *userport.Job) error {
+	args, ok, err := d.eventArgs(before, after)
+	if err != nil || !ok {
+		return err
+	}
+	if err := d.insertTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
+		return fmt.Errorf("enqueue the %s event of %s: %w", args.Type, after.ID, err)
+	}
+	return nil
 }
 
 // observe sees every job change that took effect: it counts each job end

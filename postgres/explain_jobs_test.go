@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +108,41 @@ func TestActiveJobCountsUseIndex(t *testing.T) {
 		seq, indexes := scans(plans[0].Plan, "jobs")
 		if seq > 0 || !slices.Contains(indexes, "jobs_type_status") {
 			t.Errorf("%s: %d sequential scans of jobs and indexes %q, want none and jobs_type_status; plan: %s", q.name, seq, indexes, plan)
+		}
+	}
+}
+
+// TestWebhookLookupsUseIndexes checks the webhook statements as generic
+// plans: a webhook, a delivery and a tenant's webhooks by the primary keys,
+// a webhook's deliveries newest first by webhook_deliveries_created without
+// a sort; none scans a table.
+func TestWebhookLookupsUseIndexes(t *testing.T) {
+	conn, _, _ := explainDB(t)
+	execAll(t, conn, `INSERT INTO webhooks (tenant, id, url, sealed, created_at)
+			SELECT 't' || i % 50, 'whk_' || lpad(i::text, 16, '0'), 'https://example.com', '\x00', now()
+			FROM generate_series(1, 500) i`,
+		`INSERT INTO webhook_deliveries (tenant, webhook_id, event_id, event_type, job_id, payload, status, created_at)
+			SELECT 't' || (i % 500 + 1) % 50, 'whk_' || lpad((i % 500 + 1)::text, 16, '0'), 'msg_' || i, 'job.completed', 'job_1', '\x00', 'pending',
+				now() - i * interval '1 second'
+			FROM generate_series(1, 5000) i`,
+		`ANALYZE webhooks`, `ANALYZE webhook_deliveries`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
+	for _, q := range []struct {
+		name, sql, table, index string
+		args                    []any
+	}{
+		{"find webhook", sqlFindWebhook, "webhooks", "webhooks_pkey", []any{"t1", "whk_0000000000000001"}},
+		{"list webhooks", sqlListWebhooks, "webhooks", "webhooks_pkey", []any{"t1"}},
+		// Either index: PostgreSQL 18 also finds one delivery through
+		// webhook_deliveries_created, its event_id in the index condition.
+		{"find delivery", sqlFindDelivery, "webhook_deliveries", "", []any{"t1", "whk_0000000000000001", "msg_1"}},
+		{"list deliveries", sqlListDeliveries, "webhook_deliveries", "webhook_deliveries_created", []any{"t1", "whk_0000000000000001", 50}},
+		{"purge deliveries", sqlPurgeDeliveries, "webhook_deliveries", "webhook_deliveries_purge", []any{time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC3339), 2000}},
+	} {
+		root, plan := preparedPlan(t, conn, q.sql, q.args...)
+		seq, indexes := scans(root, q.table)
+		if seq > 0 || len(indexes) == 0 || q.index != "" && !slices.Contains(indexes, q.index) || q.name == "list deliveries" && hasNode(root, "Sort") ||
+			q.name == "find delivery" && !strings.Contains(string(plan), `event_id = $3`) {
+			t.Errorf("%s: %s, indexes %q; want %s; plan: %s", q.name, nodeTypes(root), indexes, q.index, plan)
 		}
 	}
 }

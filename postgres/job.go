@@ -100,6 +100,14 @@ func findJob(ctx context.Context, q querier, tenant, id, lock string) (*userport
 // and is returned as is. The job keeps its tenant and id whatever fn does;
 // the job returned is the job stored (times in UTC milliseconds).
 func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	return db.UpdateJobThen(ctx, tenant, id, fn, nil)
+}
+
+// UpdateJobThen is UpdateJob that calls then (if not nil) with the pgx.Tx
+// and the job once it is written, before the commit: an error from then
+// aborts the update and is returned as is.
+func (db *DB) UpdateJobThen(ctx context.Context, tenant, id string, fn func(j *userport.Job) error,
+	then func(ctx context.Context, tx userport.Tx, j *userport.Job) error) (*userport.Job, error) {
 	var j *userport.Job
 	var fnErr error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -108,7 +116,11 @@ func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userp
 			fnErr = fn(j)
 			return fnErr
 		})
-		return err
+		if err != nil || then == nil {
+			return err
+		}
+		fnErr = then(ctx, tx, j)
+		return fnErr
 	})
 	if fnErr != nil {
 		return nil, fnErr

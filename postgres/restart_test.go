@@ -27,7 +27,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 	now, conn, u, job := f.now, f.conn, f.user, f.job
 	other := *job
 	other.ID = "job_BBBBBBBBBBBBBBBB"
-	return []storeCall{
+	return append([]storeCall{
 		{"Ping", ctx0(db.Ping)},
 		{"CreateUsers", func(ctx context.Context) error {
 			return db.CreateUsers(ctx, &userport.User{Tenant: "a", UserID: "auth0|2", ConnectionID: conn.ID, Doc: []byte(`{}`)})
@@ -138,6 +138,36 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 		}},
 		{"PurgeTombstones", func(ctx context.Context) error { _, err := db.PurgeTombstones(ctx, now); return err }},
 		{"TombstoneHorizon", func(ctx context.Context) error { _, err := db.TombstoneHorizon(ctx, "a"); return err }},
+		{"UpdateJobThen", func(ctx context.Context) error {
+			_, err := db.UpdateJobThen(ctx, "a", job.ID, func(*userport.Job) error { return nil }, nil)
+			return err
+		}},
+	}, webhookCalls(db, now)...)
+}
+
+// webhookCalls are the calls of the WebhookStore methods.
+func webhookCalls(db *postgres.DB, now time.Time) []storeCall {
+	w := &userport.Webhook{Tenant: "a", ID: "whk_AAAAAAAAAAAAAAAA", URL: "https://example.com", Sealed: []byte("x"), CreatedAt: now}
+	d := &userport.WebhookDelivery{Tenant: "a", WebhookID: w.ID, EventID: "msg_1", EventType: userport.EventJobCompleted,
+		JobID: "job_1", Payload: []byte("{}"), Status: userport.DeliveryPending, CreatedAt: now}
+	same := func(*userport.WebhookDelivery) error { return nil }
+	return []storeCall{
+		{"CreateWebhook", func(ctx context.Context) error { return db.CreateWebhook(ctx, w) }},
+		{"FindWebhook", func(ctx context.Context) error { _, err := db.FindWebhook(ctx, "a", w.ID); return err }},
+		{"ListWebhooks", func(ctx context.Context) error { _, err := db.ListWebhooks(ctx, "a"); return err }},
+		{"UpdateWebhook", func(ctx context.Context) error {
+			_, err := db.UpdateWebhook(ctx, "a", w.ID, func(*userport.Webhook) error { return nil })
+			return err
+		}},
+		{"CreateDeliveries", func(ctx context.Context) error { return db.CreateDeliveries(ctx, []*userport.WebhookDelivery{d}, nil) }},
+		{"FindDelivery", func(ctx context.Context) error { _, err := db.FindDelivery(ctx, "a", w.ID, d.EventID); return err }},
+		{"UpdateDelivery", func(ctx context.Context) error {
+			_, err := db.UpdateDelivery(ctx, "a", w.ID, d.EventID, same)
+			return err
+		}},
+		{"ListDeliveries", func(ctx context.Context) error { _, err := db.ListDeliveries(ctx, "a", w.ID, 10); return err }},
+		{"PurgeDeliveries", func(ctx context.Context) error { _, err := db.PurgeDeliveries(ctx, now, 10); return err }},
+		{"DeleteWebhook", func(ctx context.Context) error { return db.DeleteWebhook(ctx, "a", w.ID) }},
 	}
 }
 

@@ -114,13 +114,22 @@ func findJob(ctx context.Context, q queryer, tenant, id string) (*userport.Job, 
 // transaction. An error from fn aborts the update and is returned as is. The
 // job keeps its tenant and id whatever fn does; the job returned is the job
 // stored (times in UTC milliseconds).
-func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (_ *userport.Job, err error) {
-	defer mapBusy(&err)
-	return db.updateJob(ctx, tenant, id, func(_ *sql.Tx, j *userport.Job) error { return fn(j) })
+func (db *DB) UpdateJob(ctx context.Context, tenant, id string, fn func(j *userport.Job) error) (*userport.Job, error) {
+	return db.UpdateJobThen(ctx, tenant, id, fn, nil)
 }
 
-// updateJob is UpdateJob whose fn also reads through the transaction.
-func (db *DB) updateJob(ctx context.Context, tenant, id string, fn func(tx *sql.Tx, j *userport.Job) error) (*userport.Job, error) {
+// UpdateJobThen is UpdateJob that calls then (if not nil) with the *sql.Tx
+// and the job once it is written, before the commit: an error from then
+// aborts the update and is returned as is.
+func (db *DB) UpdateJobThen(ctx context.Context, tenant, id string, fn func(j *userport.Job) error,
+	then func(ctx context.Context, tx userport.Tx, j *userport.Job) error) (_ *userport.Job, err error) {
+	defer mapBusy(&err)
+	return db.updateJob(ctx, tenant, id, func(_ *sql.Tx, j *userport.Job) error { return fn(j) }, then)
+}
+
+// updateJob is UpdateJobThen whose fn also reads through the transaction.
+func (db *DB) updateJob(ctx context.Context, tenant, id string, fn func(tx *sql.Tx, j *userport.Job) error,
+	then func(ctx context.Context, tx userport.Tx, j *userport.Job) error) (*userport.Job, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update job: %w", err)
@@ -137,6 +146,11 @@ func (db *DB) updateJob(ctx context.Context, tenant, id string, fn func(tx *sql.
 	normalizeTimes(j)
 	if err := writeJob(ctx, tx, j); err != nil {
 		return nil, fmt.Errorf("update job: %w", err)
+	}
+	if then != nil {
+		if err := then(ctx, tx, j); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("update job: commit: %w", err)

@@ -194,3 +194,28 @@ func TestChangeQueryPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookQueryPlans checks that every lookup of the webhook tables
+// searches a key: a tenant's webhooks by the primary key, a webhook's
+// deliveries newest first by webhook_deliveries_created, without a sort.
+func TestWebhookQueryPlans(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "userport.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	for query, want := range map[string]string{
+		sqlFindWebhook:      "SEARCH webhooks USING PRIMARY KEY (tenant=? AND id=?)",
+		sqlListWebhooks:     "SEARCH webhooks USING PRIMARY KEY (tenant=?)\nUSE TEMP B-TREE FOR ORDER BY",
+		sqlDeleteWebhook:    "SEARCH webhooks USING PRIMARY KEY (tenant=? AND id=?)",
+		sqlDeleteDeliveries: "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=?)",
+		sqlFindDelivery:     "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=? AND event_id=?)",
+		sqlListDeliveries:   "SEARCH webhook_deliveries USING INDEX webhook_deliveries_created (tenant=? AND webhook_id=?)",
+		sqlPurgeDeliveries: "SEARCH webhook_deliveries USING PRIMARY KEY (tenant=? AND webhook_id=? AND event_id=?)\n" +
+			"LIST SUBQUERY 2\nSEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_purge (created_at<?)",
+	} {
+		if plan := queryPlan(t, db, query); plan != want {
+			t.Errorf("plan of %q is\n%s\nwant %s", query, plan, want)
+		}
+	}
+}

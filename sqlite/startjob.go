@@ -25,7 +25,7 @@ func (db *DB) StartJob(ctx context.Context, tenant, id string, limit int, now ti
 			return fmt.Errorf("count jobs ahead: %w", err)
 		}
 		return j.Start(now, ahead, limit)
-	})
+	}, nil)
 	if userport.StartRefused(err) {
 		return read, nil
 	} else if err != nil {

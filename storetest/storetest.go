@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) userport.Store, opts Options) {
 	tests = append(tests, secretTests...)
 	tests = append(tests, depthTests...)
 	tests = append(tests, changeTests...)
+	tests = append(tests, webhookTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, openStore(t, open)) })
 	}

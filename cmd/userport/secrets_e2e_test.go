@@ -131,13 +131,13 @@ func TestScaleSecrets(t *testing.T) {
 		t.Fatalf("nodes started at once publish %q and %q, want one and the same key", first, got)
 	}
 	for _, dir := range []string{dirA, dirB, dirW} {
-		for _, name := range []string{"signing-keys", "download-key", "cursor-key"} {
+		for _, name := range []string{"signing-keys", "download-key", "cursor-key", "webhook-key"} {
 			if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("%s in a data dir in scale mode: %v", name, err)
 			}
 		}
 	}
-	secretsCheckSealed(t, databaseURL, []string{"cursor-key", "download-key", "signing-key/000001"})
+	secretsCheckSealed(t, databaseURL, []string{"cursor-key", "download-key", "signing-key/000001", "webhook-key"})
 
 	// A token of A on B; an export through B, whose link A signs, served by B.
 	tokA := ca.token()

@@ -24,6 +24,7 @@ import (
 	"github.com/userport/userport/internal/supervisor"
 	"github.com/userport/userport/jobs"
 	"github.com/userport/userport/metrics"
+	"github.com/userport/userport/webhooks"
 )
 
 // shutdownTimeout bounds how long in-flight requests may take to finish.
@@ -43,6 +44,7 @@ type Main struct {
 	engine    engine
 	keys      *auth.KeySet
 	cursorKey []byte             // signs and checks the cursors of exports
+	webhooks  *httpapi.Webhooks  // the webhooks' SSRF rules and the sealer of their secrets
 	stopKeys  context.CancelFunc // ends the periodic reload of keys
 	issuer    *auth.Issuer
 	listener  net.Listener
@@ -227,8 +229,12 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 	if m.wrapBlobs != nil {
 		blobs = m.wrapBlobs(blobs)
 	}
+	if m.webhooks, err = m.openWebhooks(ctx); err != nil {
+		return err
+	}
 	deps := jobs.Deps{Store: m.store, Blobs: blobs, Exporter: &export.Exporter{Users: m.store}, Clock: m.Clock, Logger: m.Logger,
-		Importer: &importer.Importer{Store: m.store, Files: m.blobs, Clock: m.Clock}}
+		Importer: &importer.Importer{Store: m.store, Files: m.blobs, Clock: m.Clock},
+		Webhooks: &jobs.Webhooks{Client: webhooks.NewClient(m.webhooks.Guard, webhooks.ClientOptions{}), Sealer: m.webhooks.Sealer}}
 	cfg := jobs.Config{Workers: m.Config.Workers, MaxExportsPerTenant: m.Config.MaxExportsPerTenant,
 		Lifetimes: m.Config.Lifetimes, CleanupInterval: m.Config.CleanupInterval, PollInterval: m.Config.PollInterval,
 		MaxImportsPerTenant: m.Config.MaxImportsPerTenant, ImportChunk: m.Config.ImportChunk,
@@ -246,6 +252,17 @@ func (m *Main) openJobs(ctx context.Context) (err error) {
 	return m.engine.Start(ctx)
 }
 
+// openWebhooks returns the webhooks' SSRF rules (--webhook-allow-http,
+// --webhook-allow-private) and the sealer of their secrets.
+func (m *Main) openWebhooks(ctx context.Context) (*httpapi.Webhooks, error) {
+	key, err := m.secrets.WebhookKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	guard := &webhooks.Guard{AllowHTTP: m.Config.WebhookAllowHTTP, AllowPrivate: m.Config.WebhookAllowPrivate}
+	return &httpapi.Webhooks{Guard: guard, Sealer: webhooks.NewSealer(key)}, nil
+}
+
 // newIssuer returns the token issuer for the configured public URL and
 // tenant. It verifies only once its Clients is set.
 func newIssuer(cfg *Config, keys *auth.KeySet, clock userport.Clock) *auth.Issuer {
@@ -260,8 +277,8 @@ func (m *Main) api() *httpapi.Server {
 		Queue: m.engine, Blobs: m.blobs, DownloadTTL: m.Config.DownloadTTL,
 		Lifetimes: m.Config.Lifetimes.WithDefaults(), CursorKey: m.cursorKey, Downloads: m.downloads,
 		MaxImportBytes: m.Config.MaxImportBytes, MaxImportsPerTenant: m.Config.MaxImportsPerTenant,
-		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant,
-		Metrics:                    m.metrics.HTTP, MetricsHandler: m.apiMetricsHandler(),
+		MaxPendingExportsPerTenant: m.Config.MaxPendingExportsPerTenant, Webhooks: m.webhooks,
+		Metrics: m.metrics.HTTP, MetricsHandler: m.apiMetricsHandler(),
 		RateLimits: httpapi.RateLimits{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst,
 			FailureRate: m.Config.FailureRateLimit, FailureBurst: m.Config.FailureBurst}}
 }

@@ -147,6 +147,7 @@
     $('signout').hidden = false;
     $('main').focus();
     loadConnections();
+    loadWebhooks();
     pollSoon(0);
   }
 
@@ -659,6 +660,58 @@
     track(await request('GET', `/api/v2/jobs/${encodeURIComponent(id)}`));
   }
 
+  // --- webhooks ---
+
+  async function loadWebhooks() {
+    const errBox = $('webhooks-error');
+    show(errBox, '');
+    try {
+      const hooks = await request('GET', '/api/v2/job-webhooks');
+      $('webhooks-table').tBodies[0].replaceChildren(...hooks.map(webhookRow));
+      $('webhooks-empty').hidden = hooks.length > 0;
+    } catch (e) {
+      show(errBox, 'Webhooks: ' + e.message);
+    }
+  }
+
+  function webhookRow(h) {
+    const state = h.enabled ? 'enabled' : 'disabled: ' + (h.disabled_reason || '');
+    const id = encodeURIComponent(h.id);
+    return el('tr', {'data-webhook': h.id},
+      el('td', {}, el('code', {text: h.url})),
+      el('td', {text: state + (h.old_secret_expires_at ? ' (old secret until ' + h.old_secret_expires_at + ')' : '')}),
+      el('td', {class: 'buttons'},
+        el('button', {type: 'button', class: 'small', text: 'Deliveries', onclick: () => showDeliveries(id)}),
+        el('button', {type: 'button', class: 'small', text: 'Rotate secret', onclick: () => webhookAction('POST', `/api/v2/job-webhooks/${id}/rotate`)}),
+        el('button', {type: 'button', class: 'small', text: 'Delete', onclick: () => webhookAction('DELETE', `/api/v2/job-webhooks/${id}`)})));
+  }
+
+  // webhookAction creates, rotates or deletes, shows a new secret once,
+  // and lists the webhooks again.
+  async function webhookAction(method, path, json) {
+    show($('webhooks-error'), '');
+    say($('webhook-secret'), '');
+    try {
+      const h = await request(method, path, json === undefined ? {} : {json});
+      if (h && h.secret) say($('webhook-secret'), `Secret of ${h.url} (shown once): ${h.secret}`);
+    } catch (e) {
+      show($('webhooks-error'), 'Webhooks: ' + e.message);
+    }
+    await loadWebhooks();
+  }
+
+  async function showDeliveries(id) {
+    try {
+      const ds = await request('GET', `/api/v2/job-webhooks/${id}/deliveries?per_page=10`);
+      $('webhook-deliveries').replaceChildren(...ds.map((d) => el('li', {},
+        el('code', {text: d.id}), ` ${d.type} of ${d.job_id}: ${d.status}; attempts: ` +
+          (d.attempts.map((a) => `${a.status_code || a.error || 'no answer'} in ${a.latency_ms} ms`).join(', ') || 'none yet'))));
+      if (ds.length === 0) $('webhook-deliveries').replaceChildren(el('li', {class: 'hint', text: 'No deliveries yet.'}));
+    } catch (e) {
+      show($('webhooks-error'), 'Deliveries: ' + e.message);
+    }
+  }
+
   // --- wiring ---
 
   function init() {
@@ -666,6 +719,11 @@
     $('signin-form').addEventListener('submit', signIn);
     $('signout').addEventListener('click', () => signOut(''));
     $('connections-refresh').addEventListener('click', loadConnections);
+    $('webhooks-refresh').addEventListener('click', loadWebhooks);
+    $('webhook-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      webhookAction('POST', '/api/v2/job-webhooks', {url: $('webhook-url').value.trim()});
+    });
     $('export-form').addEventListener('submit', startExport);
     $('import-form').addEventListener('submit', startImport);
     $('field-add').addEventListener('click', addCustomField);

@@ -71,6 +71,11 @@ type Config struct {
 	FailureBurst               int
 	MaxPendingExportsPerTenant int
 
+	// The SSRF rules of webhook URLs (webhooks.Guard): http, and loopback
+	// and private addresses, are refused unless allowed.
+	WebhookAllowHTTP    bool
+	WebhookAllowPrivate bool
+
 	// Test and operations knobs, from the environment only; zero takes the
 	// job engine's defaults.
 	ImportChunk, ImportTimeout, RescueAfter, StaleAfter, CleanupInterval time.Duration
@@ -159,6 +164,9 @@ var serverSettings = []cs{
 	opt("tombstone-retention", func(c *Config) *time.Duration { return &c.Lifetimes.Tombstones }, userport.DefaultLifetimes.Tombstones,
 		"how long deleted users' tombstones are kept for incremental exports; an older cursor is refused").filled(),
 	opt("max-pending-exports-per-tenant", func(c *Config) *int { return &c.MaxPendingExportsPerTenant }, httpapi.DefaultMaxPendingExportsPerTenant, "exports of one tenant pending or processing; one more is refused with 429"),
+	opt("webhook-allow-http", func(c *Config) *bool { return &c.WebhookAllowHTTP }, false, "let webhook URLs use http"),
+	opt("webhook-allow-private", func(c *Config) *bool { return &c.WebhookAllowPrivate }, false,
+		"let webhook URLs reach loopback and private addresses (link-local and cloud metadata addresses never)"),
 	opt("import-chunk", func(c *Config) *time.Duration { return &c.ImportChunk }, 0, "how long one River execution of an import runs").env(),
 	opt("import-timeout", func(c *Config) *time.Duration { return &c.ImportTimeout }, 0, "its River timeout").env(),
 	opt("rescue-after", func(c *Config) *time.Duration { return &c.RescueAfter }, 0, "River's rescue of stuck jobs").env(),

@@ -32,7 +32,8 @@ func TestWorkerArgs(t *testing.T) {
 	want := config.Config{Addr: "127.0.0.1:9", DataDir: "/srv/up", Tenant: "acme", PublicURL: "https://up.example.com",
 		LogLevel: "warn", TokenTTL: 90 * time.Minute, Workers: 5, MaxExportsPerTenant: 3,
 		DownloadTTL: 2 * time.Minute, MaxImportBytes: 12345, MaxImportsPerTenant: 4,
-		ExportSplitParts: 3, ExportSplitMinUsers: 5000, Lifetimes: userport.Lifetimes{Tombstones: 48 * time.Hour}}
+		ExportSplitParts: 3, ExportSplitMinUsers: 5000, Lifetimes: userport.Lifetimes{Tombstones: 48 * time.Hour},
+		WebhookAllowPrivate: true}
 	var got config.Config
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	got.ServerFlags(fs)
@@ -52,11 +53,16 @@ func TestEnvTwins(t *testing.T) {
 	t.Setenv("USERPORT_WORKERS", "3")
 	t.Setenv("USERPORT_DOWNLOAD_TTL", "5m")
 	t.Setenv("USERPORT_IMPORT_CHUNK", "10s")
+	t.Setenv("USERPORT_WEBHOOK_ALLOW_HTTP", "true")
+	t.Setenv("USERPORT_WEBHOOK_ALLOW_PRIVATE", "true")
 	var cfg config.Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.ServerFlags(fs)
-	if err := parse(fs, &cfg, "--data-dir", t.TempDir(), "--workers", "4"); err != nil {
+	if err := parse(fs, &cfg, "--data-dir", t.TempDir(), "--workers", "4", "--webhook-allow-private=false"); err != nil {
 		t.Fatal(err)
+	}
+	if !cfg.WebhookAllowHTTP || cfg.WebhookAllowPrivate {
+		t.Errorf("webhook allow http %v, private %v; want true (the environment), false (the flag)", cfg.WebhookAllowHTTP, cfg.WebhookAllowPrivate)
 	}
 	if cfg.Workers != 4 || cfg.DownloadTTL != 5*time.Minute || cfg.ImportChunk != 10*time.Second {
 		t.Errorf("workers %d, download TTL %v, import chunk %v; want 4 (the flag), 5m and 10s (the environment)",
@@ -291,6 +297,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
 		{[]string{"--tombstone-retention", "-1h"}, "--tombstone-retention (USERPORT_TOMBSTONE_RETENTION) must not be negative", ""},
 		{nil, `invalid USERPORT_TOMBSTONE_RETENTION "30 days"`, "USERPORT_TOMBSTONE_RETENTION=30 days"},
+		{nil, `invalid USERPORT_WEBHOOK_ALLOW_HTTP "maybe": want true or false`, "USERPORT_WEBHOOK_ALLOW_HTTP=maybe"},
 		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},
 		{[]string{"--export-split-parts", "65"}, "invalid --export-split-parts 65 (USERPORT_EXPORT_SPLIT_PARTS): at most 64", ""},
 		// A listen address that cannot be listened on stops the command

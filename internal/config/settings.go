@@ -16,7 +16,7 @@ func EnvName(name string) string {
 
 // value is the type of a setting.
 type value interface {
-	string | int | int64 | float64 | time.Duration
+	string | int | int64 | float64 | time.Duration | bool
 }
 
 // setting is one setting of a configuration C, declared once: its name,
@@ -52,6 +52,8 @@ func opt[C any, T value](name string, field func(*C) *T, def T, help string) set
 			fs.Float64Var(p, name, any(def).(float64), usage)
 		case *time.Duration:
 			fs.DurationVar(p, name, any(def).(time.Duration), usage)
+		case *bool:
+			fs.BoolVar(p, name, any(def).(bool), usage)
 		}
 	}
 	switch any(def).(type) {
@@ -61,6 +63,8 @@ func opt[C any, T value](name string, field func(*C) *T, def T, help string) set
 		s.want = "a number"
 	case time.Duration:
 		s.want = "a duration such as 30s or 5m"
+	case bool:
+		s.want = "true or false"
 	}
 	return s
 }

@@ -91,6 +91,16 @@ func (s *Secrets) CursorKey(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// WebhookKey returns the key that seals the webhooks' secrets in the
+// database (webhooks.Sealer), creating it. Every node must share it.
+func (s *Secrets) WebhookKey(ctx context.Context) ([]byte, error) {
+	key, err := s.key(ctx, "webhook-key")
+	if err != nil {
+		return nil, fmt.Errorf("webhook sealing key: %w", err)
+	}
+	return key, nil
+}
+
 // key returns the random key of that name (a file of the data dir, or a
 // secret of the vault), creating it.
 func (s *Secrets) key(ctx context.Context, name string) ([]byte, error) {

@@ -35,7 +35,11 @@ func read(t *testing.T, open func() (*secrets.Secrets, error)) (kids []string, k
 	if err != nil || len(cursor) == 0 || bytes.Equal(cursor, key) {
 		t.Fatalf("cursor key %x (download key %x): %v", cursor, key, err)
 	}
-	return ks.KeyIDs(), append(key, cursor...)
+	hook, err := s.WebhookKey(t.Context())
+	if err != nil || len(hook) == 0 || bytes.Equal(hook, key) || bytes.Equal(hook, cursor) {
+		t.Fatalf("webhook key %x: %v", hook, err)
+	}
+	return ks.KeyIDs(), append(append(key, cursor...), hook...)
 }
 
 // TestDataDir: the embedded default keeps its keys as files in the data
@@ -49,7 +53,7 @@ func TestDataDir(t *testing.T) {
 	if len(kids) != 1 || !slices.Equal(kids, kids2) || !bytes.Equal(key, key2) {
 		t.Errorf("kids %q then %q, the same download key %v: want one key of each, read back", kids, kids2, bytes.Equal(key, key2))
 	}
-	for _, name := range []string{"download-key", "cursor-key", "signing-keys"} {
+	for _, name := range []string{"download-key", "cursor-key", "signing-keys", "webhook-key"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Error(err)
 		}
