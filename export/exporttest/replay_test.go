@@ -47,7 +47,7 @@ func testReplay(t *testing.T, st userport.Store) {
 	}
 	st = &pacedStore{Store: writers, ops: &ops, writing: ctx}
 	// The full export, and three incremental ones, while the writers write.
-	first, err := st.Watermark(context.Background())
+	first, err := st.Watermark(context.Background(), tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
