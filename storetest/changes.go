@@ -259,6 +259,16 @@ func testChangesDeleteUser(t *testing.T, s userport.Store) {
 			t.Fatalf("DeleteUser: %v", err)
 		}
 	}, nil, connID(2), []string{userID(2)})
+	// The user written last, alone with the tenant's highest mark: its
+	// tombstone is marked after it (on SQLite a mark read after the delete
+	// would be the user's own, which a watermark taken before the delete
+	// already holds).
+	createUsers(t, s, newUser("a", connID(1), 4))
+	checkWrite(t, s, "a", func() {
+		if err := s.DeleteUser(t.Context(), "a", userID(4)); err != nil {
+			t.Fatalf("DeleteUser: %v", err)
+		}
+	}, nil, connID(1), []string{userID(4)})
 	// Deleting a missing user leaves no tombstone.
 	checkWrite(t, s, "a", func() {
 		err := s.DeleteUser(t.Context(), "a", userID(9))
