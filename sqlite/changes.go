@@ -57,7 +57,6 @@ const purgeBatch = 5000
 // markedTx is a transaction that writes users, and its change marks.
 type markedTx struct {
 	*sql.Tx
-
 	marks map[string]int64 // by tenant, once read (mark)
 	// at is when its deletes happened, for their tombstones.
 	at time.Time
