@@ -17,8 +17,8 @@ import (
 // likewise (and may read some it could: replay is idempotent).
 //
 // What a mark is belongs to the store (docs/design.md, "Change tracking"):
-// on SQLite, whose writers run one at a time, a counter advanced in every
-// writing transaction; on PostgreSQL, where transactions commit in another
+// on SQLite, whose writers run one at a time, the tenant's highest mark
+// plus one, read under the write lock; on PostgreSQL, where transactions commit in another
 // order than they start, the writing transaction's id (xid8), and a
 // watermark's Low is the xmin of a snapshot (every transaction below it has
 // ended), its High the snapshot's xmax.
@@ -77,8 +77,10 @@ type TombstonePage struct {
 
 // ChangeStore is a store's change tracking.
 type ChangeStore interface {
-	// Watermark returns the current point of the change history.
-	Watermark(ctx context.Context) (Watermark, error)
+	// Watermark returns the current point of tenant's change history (on
+	// SQLite a tenant has a history of its own; PostgreSQL's is the
+	// server's, whatever the tenant).
+	Watermark(ctx context.Context, tenant string) (Watermark, error)
 	// ReadChanges replaces p's documents with one keyset page of the users
 	// s selects, sets p.Last to the last user_id and p.LastKey to its mark
 	// (decimal). A page shorter than s.Limit is the last one. It reads an

@@ -60,7 +60,7 @@ func (s *Server) cursorCheck(ctx context.Context, cursor string) (userport.Curso
 	if err != nil {
 		return c, err
 	}
-	current, err := s.Store.Watermark(ctx)
+	current, err := s.Store.Watermark(ctx, s.Tenant)
 	if err != nil {
 		return c, err
 	}

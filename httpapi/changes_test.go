@@ -24,7 +24,9 @@ type changeFake struct {
 	horizon uint64
 }
 
-func (f changeFake) Watermark(context.Context) (userport.Watermark, error) { return f.mark, nil }
+func (f changeFake) Watermark(context.Context, string) (userport.Watermark, error) {
+	return f.mark, nil
+}
 func (f changeFake) TombstoneHorizon(context.Context, string) (uint64, error) {
 	return f.horizon, nil
 }

@@ -120,7 +120,7 @@ func (w *exportWorker) run(ctx context.Context, job *userport.Job) error {
 // cursor names it.
 func (w *exportWorker) mark(ctx context.Context, job *userport.Job) error {
 	now := w.deps.Clock.Now()
-	m, err := w.deps.Store.Watermark(ctx)
+	m, err := w.deps.Store.Watermark(ctx, job.Tenant)
 	if err != nil {
 		return fmt.Errorf("watermark: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
 	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/seed"
 )
 
 // wholeExport is job's file as one unsplit export writes it, decompressed.
@@ -181,5 +182,58 @@ func TestSplitPartOfADeadWorkerIsTakenOver(t *testing.T) {
 	defer exp.mu.Unlock()
 	if exp.written[0] != 1 || exp.written[1] != 2 || exp.written[2] != 1 {
 		t.Errorf("parts written %v times, want 0 and 2 once, 1 twice", exp.written)
+	}
+}
+
+// TestSplitExportTakenOverKeepsItsMark checks that a split export whose
+// runner died after planning its parts, taken over by another runner, keeps
+// the watermark the first runner recorded before the parts (Job.RecordMark
+// once, in plan): the parts are the export of the tenant at that mark, and
+// the manifest's cursor names it, not a later watermark taken by the new
+// runner after users changed.
+func TestSplitExportTakenOverKeepsItsMark(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := setup(t, 300, jobs.Config{SplitParts: 3, SplitMinUsers: 100, StaleAfter: time.Minute, CleanupInterval: 20 * time.Millisecond}, nil)
+	dead := e.processing(t, "dead-runner", e.clock.Now(), false)
+	marked, err := e.store.Watermark(ctx, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.UpdateJob(ctx, "dev", dead.ID, func(j *userport.Job) error {
+		return j.RecordMark("dead-runner", marked, e.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	parts := []*userport.ExportPart{
+		{Tenant: "dev", JobID: dead.ID, Index: 0, Status: userport.JobPending, Until: "auth0|8"},
+		{Tenant: "dev", JobID: dead.ID, Index: 1, Status: userport.JobPending, After: "auth0|8"},
+	}
+	if err := e.store.CreateExportParts(ctx, parts); err != nil {
+		t.Fatal(err)
+	}
+	// Users change after the mark: the store's watermark moves on.
+	more := make([]*userport.User, 5)
+	seed.New(2, "dev", e.conn, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Fill(more)
+	if err := e.store.CreateUsers(ctx, more...); err != nil {
+		t.Fatal(err)
+	}
+	now, err := e.store.Watermark(ctx, "dev")
+	if err != nil || now.Low <= marked.Low {
+		t.Fatalf("watermark after the writes = %+v, %v; want above %+v", now, err, marked)
+	}
+	// A minute without a heartbeat: the cleanup hands the export to this
+	// engine's worker, which finds the parts and writes them.
+	e.clock.Advance(time.Minute + time.Second)
+	done := e.waitFor(t, dead.ID, "completed", status(userport.JobCompleted))
+	if done.Runner == "dead-runner" || !done.HasMark || done.Mark != marked || !done.MarkAt.Equal(dead.StartedAt) {
+		t.Errorf("taken over: runner %q, mark %+v at %v (has %v); want the dead runner's %+v at %v",
+			done.Runner, done.Mark, done.MarkAt, done.HasMark, marked, dead.StartedAt)
+	}
+	if got := e.parts(t, dead.ID); len(got) != 2 || got[0].Status != userport.JobCompleted || got[1].Status != userport.JobCompleted {
+		t.Errorf("parts after the takeover: %+v, want the 2 planned, completed", got)
+	}
+	if done.Rows != 305 {
+		t.Errorf("rows %d, want 305", done.Rows)
 	}
 }

@@ -38,8 +38,9 @@ const (
 // purgeBatch is how many tombstones PurgeTombstones deletes in one statement.
 const purgeBatch = 5000
 
-// Watermark returns the xmin and xmax of a snapshot taken now.
-func (db *DB) Watermark(ctx context.Context) (userport.Watermark, error) {
+// Watermark returns the xmin and xmax of a snapshot taken now: the
+// server's history, of every tenant.
+func (db *DB) Watermark(ctx context.Context, _ string) (userport.Watermark, error) {
 	var low, high string
 	err := db.query(ctx, func(ctx context.Context, c querier) error {
 		return c.QueryRow(ctx, sqlWatermark).Scan(&low, &high)

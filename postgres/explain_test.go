@@ -71,7 +71,9 @@ func TestUserLookupsUseIndexes(t *testing.T) {
 // TestUserLookupsUseIndexes does the user lookups: an incremental export's
 // page of tombstones reads tombstones_changes and looks each user up by its
 // key (no scan of users or tombstones); the cleanup's purge reads
-// tombstones_deleted; a delete writes its tombstone by key.
+// tombstones_deleted and deletes by key; a delete writes its tombstone by
+// key; the cursor check reads a tenant's horizon by its key (no scan of
+// change_horizons, which the purge fills in with a row a tenant).
 func TestChangeQueriesUseIndexes(t *testing.T) {
 	conn, db, _ := explainDB(t)
 	createUsers(t, db, 2000)
@@ -81,7 +83,9 @@ func TestChangeQueriesUseIndexes(t *testing.T) {
 		}
 	}
 	purgeBefore := time.Now()
-	execAll(t, conn, `ANALYZE users`, `ANALYZE tombstones`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
+	// Horizons of many tenants, as a purge leaves them.
+	execAll(t, conn, `INSERT INTO change_horizons (tenant, mark) SELECT 'h' || i, i::text::xid8 FROM generate_series(1, 2000) AS i`)
+	execAll(t, conn, `ANALYZE users`, `ANALYZE tombstones`, `ANALYZE change_horizons`, `SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`)
 	for _, l := range []struct {
 		name    string
 		indexes []string // every index the plan must read
@@ -93,18 +97,21 @@ func TestChangeQueriesUseIndexes(t *testing.T) {
 			[]any{"t0", "3", "900000", "500", "auth0|00005", 1000, "con_1"}},
 		{"DeleteUser", []string{"users_pkey"}, sqlDeleteUser, []any{"t0", "auth0|00005"}},
 		{"PurgeTombstones", []string{"tombstones_deleted", "tombstones_pkey"}, sqlPurgeTombstones, []any{&purgeBefore, 5000}},
+		{"TombstoneHorizon", []string{"change_horizons_pkey"}, sqlHorizon, []any{"h7"}},
 	} {
 		t.Run(l.name, func(t *testing.T) {
 			root, plan := preparedPlan(t, conn, l.sql, l.args...)
 			seqUsers, indexes := scans(root, "users")
 			seqTombstones, _ := scans(root, "tombstones")
+			seqHorizons, _ := scans(root, "change_horizons")
 			for _, ix := range l.indexes {
 				if !slices.Contains(indexes, ix) {
 					t.Errorf("plan does not read %s", ix)
 				}
 			}
-			if seqUsers+seqTombstones > 0 || t.Failed() {
-				t.Errorf("%d sequential scans of users, %d of tombstones, indexes %q:\n%s\nplan: %s", seqUsers, seqTombstones, indexes, l.sql, plan)
+			if seqUsers+seqTombstones+seqHorizons > 0 || t.Failed() {
+				t.Errorf("%d sequential scans of users, %d of tombstones, %d of change_horizons, indexes %q:\n%s\nplan: %s",
+					seqUsers, seqTombstones, seqHorizons, indexes, l.sql, plan)
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func TestWatermarkHeldTransaction(t *testing.T) {
 	}
 	// The export: its watermark, and the highest mark it sees; the held
 	// user is not there.
-	w, err := db.Watermark(ctx)
+	w, err := db.Watermark(ctx, "t0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestWatermarkHeldTransaction(t *testing.T) {
 	if err := h.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now, err := db.Watermark(ctx)
+	now, err := db.Watermark(ctx, "t0")
 	if err != nil {
 		t.Fatal(err)
 	}

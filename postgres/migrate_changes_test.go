@@ -37,7 +37,7 @@ func TestMigrateChangesKeepsUsers(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer db.Close()
-	w, err := db.Watermark(ctx)
+	w, err := db.Watermark(ctx, "t0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestMigrateChangesKeepsUsers(t *testing.T) {
 	migrated, _ := strconv.ParseUint(p.LastKey, 10, 64)
 	for deadline := time.Now().Add(30 * time.Second); w.Low <= migrated && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
-		if w, err = db.Watermark(ctx); err != nil {
+		if w, err = db.Watermark(ctx, "t0"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,7 +67,7 @@ func TestMigrateChangesKeepsUsers(t *testing.T) {
 	if err := db.DeleteUser(ctx, "t0", "auth0|2"); err != nil {
 		t.Fatal(err)
 	}
-	now, err := db.Watermark(ctx)
+	now, err := db.Watermark(ctx, "t0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func storeCalls(db *postgres.DB, f *restartFixture) []storeCall {
 			return db.UpdateSecret(ctx, &userport.Secret{Name: "restart-test", Sealed: []byte("y")})
 		}},
 		{"DeleteSecret", func(ctx context.Context) error { return db.DeleteSecret(ctx, "restart-test") }},
-		{"Watermark", func(ctx context.Context) error { _, err := db.Watermark(ctx); return err }},
+		{"Watermark", func(ctx context.Context) error { _, err := db.Watermark(ctx, "t0"); return err }},
 		{"ReadChanges", func(ctx context.Context) error {
 			var p userport.UserPage
 			return db.ReadChanges(ctx, userport.ChangeScan{Tenant: "a", Until: 1 << 40, Limit: 10}, &p)

@@ -24,6 +24,11 @@ type ScanRequest struct {
 	Query        *Query // nil: every user
 	ConnectionID string // "" for every connection
 	PageSize     int    // candidates per store call (pageSize when 0)
+	// Unfiltered: when no index serves the query (every user is read and
+	// matched), Next leaves the pages unfiltered, and the caller filters
+	// them (Matches.Filter), e.g. on a goroutine of its own beside the
+	// reads (Matches.Unfiltered says whether it must).
+	Unfiltered bool
 }
 
 // Matches reads every user of a tenant (of a connection) that matches a
@@ -111,6 +116,18 @@ func (m *Matches) startRange() {
 	}
 }
 
+// Unfiltered reports whether Next returns every candidate, for the caller
+// to filter with Filter (ScanRequest.Unfiltered, and no index plan).
+func (m *Matches) Unfiltered() bool { return m.all && m.q != nil && m.r.Unfiltered }
+
+// Filter keeps the matches among the candidates of a page Next returned
+// unfiltered. It may run on another goroutine than Next, on another page.
+func (m *Matches) Filter(p *userport.UserPage) {
+	if m.Unfiltered() {
+		m.q.Filter(p)
+	}
+}
+
 // Next replaces p's documents with the matches among the next page of
 // candidates and returns how many candidates it read: 0 when there are no
 // more (the progress of a reader is in candidates, as it reads them, not
@@ -126,7 +143,7 @@ func (m *Matches) Next(ctx context.Context, p *userport.UserPage) (read int, err
 				return 0, fmt.Errorf("search: %w", err)
 			}
 			read, m.after, m.done = p.Len(), p.Last, p.Len() < s.Limit
-			if m.q != nil {
+			if m.q != nil && !m.r.Unfiltered {
 				m.q.Filter(p)
 			}
 			if read > 0 {

@@ -177,19 +177,27 @@ func (t *importTx) FindImportRows(ctx context.Context, b *userport.ImportBatch, 
 
 // InsertImportUsers inserts the users one prepared statement at a time.
 func (t *importTx) InsertImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	mark, err := t.tx.mark(ctx, b.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	return t.each(ctx, qImportInsert, users, func(w userport.ImportWrite) []any {
 		x := w.User
 		return []any{b.Tenant, x.UserID, x.ConnectionID, x.Email, x.Username, x.PasswordHash,
-			toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID, t.tx.mark}
+			toMillis(x.CreatedAt), toMillis(x.UpdatedAt), string(x.Doc), string(w.CustomPasswordHash), b.JobID, mark}
 	})
 }
 
 // UpdateImportUsers updates the users in order, one prepared statement at a time.
 func (t *importTx) UpdateImportUsers(ctx context.Context, b *userport.ImportBatch, users []userport.ImportWrite) ([]int, error) {
+	mark, err := t.tx.mark(ctx, b.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	return t.each(ctx, qImportUpdate, users, func(w userport.ImportWrite) []any {
 		x, custom := w.User, string(w.CustomPasswordHash)
 		return []any{x.ConnectionID, x.Email, x.Username, x.PasswordHash, toMillis(x.CreatedAt), toMillis(x.UpdatedAt),
-			string(x.Doc), custom, custom, b.JobID, t.tx.mark, b.Tenant, x.UserID}
+			string(x.Doc), custom, custom, b.JobID, mark, b.Tenant, x.UserID}
 	})
 }
 

@@ -100,7 +100,7 @@ func TestOldFile(t *testing.T) {
 	if err := db.DeleteUser(ctx, "dev", want[0]); err != nil {
 		t.Fatalf("DeleteUser: %v", err)
 	}
-	w, err := db.Watermark(ctx)
+	w, err := db.Watermark(ctx, "dev")
 	if err != nil || w.Low != 2 {
 		t.Fatalf("Watermark = %+v, %v: want 2 (two writes since the migration)", w, err)
 	}

@@ -48,6 +48,9 @@ type DB struct {
 	// behind River's polls, progress writes and each other.
 	read *sql.DB
 	scan *scanPool
+	// stmts are the single-user writes' statements (preparedWrites),
+	// prepared on the writing pool when the store opens, by their text.
+	stmts map[string]*sql.Stmt
 }
 
 var _ userport.Store = (*DB)(nil)
@@ -84,6 +87,10 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := restrictFiles(path); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.prepareWrites(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -243,6 +250,26 @@ func (db *DB) Close() error {
 	}
 	if err := errors.Join(serr, rerr, db.db.Close()); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
+	}
+	return nil
+}
+
+// preparedWrites are the statements of a single user's create and update,
+// each a whole write on its own (writeOne): prepared once instead of parsed
+// at every call.
+var preparedWrites = []string{qInsertOneUser, qUpdateUser}
+
+// prepareWrites prepares preparedWrites on the writing pool, once, as the
+// store opens (the pool's one connection is a transaction's while it
+// lasts: preparing on first use could wait for itself).
+func (db *DB) prepareWrites(ctx context.Context) error {
+	db.stmts = map[string]*sql.Stmt{}
+	for _, q := range preparedWrites {
+		s, err := db.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		db.stmts[q] = s
 	}
 	return nil
 }

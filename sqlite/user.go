@@ -14,11 +14,17 @@ import (
 
 // CreateUsers inserts users in one transaction with one prepared statement:
 // all or none. A taken user_id, or email or username within a connection,
-// fails the batch with ECONFLICT.
+// fails the batch with ECONFLICT. One user is one statement.
 func (db *DB) CreateUsers(ctx context.Context, users ...*userport.User) (err error) {
 	defer mapBusy(&err)
 	if len(users) == 0 {
 		return nil
+	}
+	if len(users) == 1 {
+		u := users[0]
+		_, err := db.writeOne(ctx, "create user", qInsertOneUser, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
+			u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc))
+		return err
 	}
 	return db.writeUsers(ctx, "create users", func(tx *markedTx) error { return insertUsers(ctx, tx, users) })
 }
@@ -42,8 +48,12 @@ func insertUsers(ctx context.Context, tx *markedTx, users []*userport.User) erro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		_, err := stmt.ExecContext(rowCtx, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
-			u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc), tx.mark)
+		mark, err := tx.mark(ctx, u.Tenant)
+		if err != nil {
+			return err
+		}
+		_, err = stmt.ExecContext(rowCtx, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
+			u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc), mark)
 		if isConflict(err) {
 			return userport.ErrUserConflict()
 		} else if err != nil {
@@ -152,16 +162,29 @@ func (db *DB) CountUsers(ctx context.Context, tenant, connectionID string) (_ in
 // UpdateUser replaces the stored user matched by tenant and user_id.
 func (db *DB) UpdateUser(ctx context.Context, u *userport.User) (err error) {
 	defer mapBusy(&err)
-	return db.writeUsers(ctx, "update user", func(tx *markedTx) error {
-		res, err := tx.ExecContext(ctx, qUpdateUser, u.ConnectionID, u.Email, u.Username, u.PasswordHash,
-			toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc), tx.mark, u.Tenant, u.UserID)
-		if isConflict(err) {
-			return userport.ErrUserConflict()
-		} else if err != nil {
-			return err
-		}
-		return mustAffect(res, userport.ErrUserNotFound)
-	})
+	res, err := db.writeOne(ctx, "update user", qUpdateUser, u.Tenant, u.UserID, u.ConnectionID, u.Email, u.Username,
+		u.PasswordHash, toMillis(u.CreatedAt), toMillis(u.UpdatedAt), string(u.Doc))
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, userport.ErrUserNotFound)
+}
+
+// writeOne runs one statement that writes one user and marks it itself,
+// outside a transaction, without cancellation once ctx is checked (as
+// insertUsers' rows): ECONFLICT for a taken key, any other error prefixed
+// with what.
+func (db *DB) writeOne(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	res, err := db.stmts[query].ExecContext(context.WithoutCancel(ctx), args...)
+	if isConflict(err) {
+		return nil, userport.ErrUserConflict()
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return res, nil
 }
 
 // DeleteUser removes a user and leaves its tombstone: ENOTFOUND if absent.

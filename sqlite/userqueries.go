@@ -19,12 +19,25 @@ const (
 	importRowColumns = `users.tenant, users.user_id, users.connection_id, users.email, users.username,
 		users.password_hash, users.created_at, users.updated_at, users.doc, users.import_job`
 
+	// markOf is the highest mark of the tenant ?1, each part read through
+	// an index, one entry each (TestChangeQueryPlans): the one owner of the
+	// rule, which qMark (changes.go) reads and the single-user writes embed.
+	markOf = `max((SELECT seq FROM change_counter WHERE id = 1),
+		coalesce((SELECT max(change_seq) FROM users WHERE tenant = ?1), 0),
+		coalesce((SELECT max(change_seq) FROM tombstones WHERE tenant = ?1), 0),
+		coalesce((SELECT mark FROM change_horizons WHERE tenant = ?1), 0))`
+
 	// Every statement that writes a user stamps it with the change mark of
 	// its transaction (changes.go); a deleted user's row gives its tombstone.
-	qInsertUser = `INSERT INTO users (` + userColumns + `, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A single user's create or update is one statement on its own (no
+	// BEGIN and COMMIT: SQLite takes the write lock as the statement starts),
+	// which reads the tenant's mark itself (markOf, the tenant ?1).
+	qInsertUser    = `INSERT INTO users (` + userColumns + `, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertOneUser = `INSERT INTO users (` + userColumns + `, change_seq)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ` + markOf + ` + 1)`
 	qFindUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? AND user_id = ?`
-	qUpdateUser = `UPDATE users SET connection_id = ?, email = ?, username = ?,
-		password_hash = ?, created_at = ?, updated_at = ?, doc = ?, change_seq = ? WHERE tenant = ? AND user_id = ?`
+	qUpdateUser = `UPDATE users SET connection_id = ?3, email = ?4, username = ?5, password_hash = ?6,
+		created_at = ?7, updated_at = ?8, doc = ?9, change_seq = ` + markOf + ` + 1 WHERE tenant = ?1 AND user_id = ?2`
 	qDeleteUser = `DELETE FROM users WHERE tenant = ? AND user_id = ? RETURNING connection_id`
 
 	qListUsers = `SELECT ` + userColumns + ` FROM users WHERE tenant = ? ORDER BY user_id LIMIT ? OFFSET ?`
@@ -109,7 +122,7 @@ var userQueries = []struct {
 	name, query, search string
 }{
 	{"find user", qFindUser, byID},
-	{"update user", qUpdateUser, byID},
+	{"update user", qUpdateUser, byID + "\n" + markPlan},
 	{"delete user", qDeleteUser, byID},
 	{"list users", qListUsers, "PRIMARY KEY (tenant=?)"},
 	{"list users of a connection", qListConnUsers, "INDEX users_connection (tenant=? AND connection_id=?)"},
@@ -136,6 +149,11 @@ var userQueries = []struct {
 
 // The searches of the lookups of one user.
 const (
+	// markPlan is the plan of markOf, each max one entry of an index.
+	markPlan = "SCALAR SUBQUERY 1\nSEARCH change_counter USING INTEGER PRIMARY KEY (rowid=?)\n" +
+		"SCALAR SUBQUERY 2\nSEARCH users USING COVERING INDEX users_changes (tenant=?)\n" +
+		"SCALAR SUBQUERY 3\nSEARCH tombstones USING COVERING INDEX tombstones_changes (tenant=?)\n" +
+		"SCALAR SUBQUERY 4\nSEARCH change_horizons USING PRIMARY KEY (tenant=?)"
 	byID    = "PRIMARY KEY (tenant=? AND user_id=?)"
 	byEmail = "INDEX users_email (tenant=? AND connection_id=? AND email=?)"
 	// byKeyList is the plan's first step of a lookup joined with a key list.

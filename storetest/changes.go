@@ -32,14 +32,15 @@ var changeTests = []struct {
 	{"ChangesUntil", testChangesUntil},
 	{"ChangesRecreatedUser", testChangesRecreatedUser},
 	{"ChangesPurgeTombstones", testChangesPurgeTombstones},
+	{"ChangesMarkNeverGoesBack", testChangesMarkNeverGoesBack},
 	{"ChangesBadLimit", testChangesBadLimit},
 	{"ChangesReplayCatchesLateWatermark", testChangesReplayCatchesLateWatermark},
 }
 
-// watermark takes a watermark, failing t on error.
-func watermark(t testing.TB, s userport.Store) userport.Watermark {
+// watermark takes a watermark of tenant, failing t on error.
+func watermark(t testing.TB, s userport.Store, tenant string) userport.Watermark {
 	t.Helper()
-	w, err := s.Watermark(t.Context())
+	w, err := s.Watermark(t.Context(), tenant)
 	if err != nil {
 		t.Fatalf("Watermark: %v", err)
 	}
@@ -147,7 +148,7 @@ func readChangePages(t testing.TB, st userport.Store, s userport.ChangeScan, lim
 // taken now.
 func changesSince(t testing.TB, s userport.Store, tenant string, w userport.Watermark) changeSet {
 	t.Helper()
-	return readChanges(t, s, userport.ChangeScan{Tenant: tenant, Since: w.Low, Until: watermark(t, s).High}, 3)
+	return readChanges(t, s, userport.ChangeScan{Tenant: tenant, Since: w.Low, Until: watermark(t, s, tenant).High}, 3)
 }
 
 // docUserID is the user_id of a document.
@@ -193,7 +194,7 @@ func checkWrite(t *testing.T, s userport.Store, tenant string, write func(), liv
 			t.Errorf("tombstone %s deleted at %v, want between %v and %v, in UTC", ts.UserID, ts.DeletedAt, before, after)
 		}
 	}
-	w1 := settledWatermark(t, s, cs.maxMark)
+	w1 := settledWatermark(t, s, tenant, cs.maxMark)
 	if later := changesSince(t, s, tenant, w1); len(later.live)+len(later.tombstones) > 0 {
 		t.Errorf("changes since a watermark taken after the write: %d users, %d tombstones, want none",
 			len(later.live), len(later.tombstones))
@@ -203,11 +204,11 @@ func checkWrite(t *testing.T, s userport.Store, tenant string, write func(), liv
 // settledWatermark takes watermarks until one's Low is at least mark: on
 // PostgreSQL a transaction of another test (any database of the server)
 // may hold the snapshots' xmin back for a while.
-func settledWatermark(t testing.TB, s userport.Store, mark uint64) userport.Watermark {
+func settledWatermark(t testing.TB, s userport.Store, tenant string, mark uint64) userport.Watermark {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		w := watermark(t, s)
+		w := watermark(t, s, tenant)
 		if w.Low >= mark {
 			return w
 		}
@@ -258,6 +259,16 @@ func testChangesDeleteUser(t *testing.T, s userport.Store) {
 			t.Fatalf("DeleteUser: %v", err)
 		}
 	}, nil, connID(2), []string{userID(2)})
+	// The user written last, alone with the tenant's highest mark: its
+	// tombstone is marked after it (on SQLite a mark read after the delete
+	// would be the user's own, which a watermark taken before the delete
+	// already holds).
+	createUsers(t, s, newUser("a", connID(1), 4))
+	checkWrite(t, s, "a", func() {
+		if err := s.DeleteUser(t.Context(), "a", userID(4)); err != nil {
+			t.Fatalf("DeleteUser: %v", err)
+		}
+	}, nil, connID(1), []string{userID(4)})
 	// Deleting a missing user leaves no tombstone.
 	checkWrite(t, s, "a", func() {
 		err := s.DeleteUser(t.Context(), "a", userID(9))
@@ -337,7 +348,7 @@ func testChangesPurgeConnection(t *testing.T, s userport.Store) {
 			}
 		}
 	}
-	w := watermark(t, s)
+	w := watermark(t, s, "a")
 	checkWrite(t, s, "a", purge(3), nil, connID(1), userIDs(users[:3]))
 	checkWrite(t, s, "a", purge(2), nil, connID(1), userIDs(users[3:]))
 	checkWrite(t, s, "a", purge(0), nil, "", nil)
@@ -346,7 +357,7 @@ func testChangesPurgeConnection(t *testing.T, s userport.Store) {
 }
 
 func testChangesPaging(t *testing.T, s userport.Store) {
-	w := watermark(t, s)
+	w := watermark(t, s, "a")
 	var ids []string
 	// Several transactions of several users, in and out of key order.
 	for b := range 5 {
@@ -362,7 +373,7 @@ func testChangesPaging(t *testing.T, s userport.Store) {
 			t.Fatalf("DeleteUser: %v", err)
 		}
 	}
-	until := watermark(t, s).High
+	until := watermark(t, s, "a").High
 	var live, gone []string
 	for _, id := range ids {
 		if !slices.ContainsFunc([]int{2, 4, 6, 8, 10, 12, 14, 16, 18, 20}, func(n int) bool { return id == userID(100-n) }) {
@@ -379,7 +390,11 @@ func testChangesPaging(t *testing.T, s userport.Store) {
 }
 
 func testChangesConnectionAndTenant(t *testing.T, s userport.Store) {
-	w := watermark(t, s)
+	tenants := []string{"a", "b", "c"}
+	w := map[string]userport.Watermark{}
+	for _, tenant := range tenants {
+		w[tenant] = watermark(t, s, tenant)
+	}
 	createUsers(t, s, newUser("a", connID(1), 1), newUser("a", connID(2), 2), newUser("a", connID(1), 3),
 		newUser("a", connID(2), 4), newUser("b", connID(1), 5), newUser("b", connID(1), 6))
 	for _, k := range []struct {
@@ -390,7 +405,10 @@ func testChangesConnectionAndTenant(t *testing.T, s userport.Store) {
 			t.Fatalf("DeleteUser: %v", err)
 		}
 	}
-	until := watermark(t, s).High
+	until := map[string]uint64{}
+	for _, tenant := range tenants {
+		until[tenant] = watermark(t, s, tenant).High
+	}
 	for _, tt := range []struct {
 		tenant, conn string
 		live, gone   []string
@@ -402,7 +420,7 @@ func testChangesConnectionAndTenant(t *testing.T, s userport.Store) {
 		{"b", "", []string{userID(5)}, []string{userID(6)}},
 		{"c", "", nil, nil},
 	} {
-		cs := readChanges(t, s, userport.ChangeScan{Tenant: tt.tenant, ConnectionID: tt.conn, Since: w.Low, Until: until}, 2)
+		cs := readChanges(t, s, userport.ChangeScan{Tenant: tt.tenant, ConnectionID: tt.conn, Since: w[tt.tenant].Low, Until: until[tt.tenant]}, 2)
 		what := fmt.Sprintf("tenant %s connection %q", tt.tenant, tt.conn)
 		wantIDs(t, what+": users", slices.Sorted(maps.Keys(cs.live)), tt.live)
 		wantIDs(t, what+": tombstones", slices.Sorted(maps.Keys(cs.tombstones)), tt.gone)
@@ -412,13 +430,13 @@ func testChangesConnectionAndTenant(t *testing.T, s userport.Store) {
 // testChangesUntil: an export reads the changes up to its own watermark,
 // not those that came after it.
 func testChangesUntil(t *testing.T, s userport.Store) {
-	w0 := watermark(t, s)
+	w0 := watermark(t, s, "a")
 	createUsers(t, s, newUser("a", connID(1), 1))
 	if err := s.DeleteUser(t.Context(), "a", userID(1)); err != nil {
 		t.Fatal(err)
 	}
 	createUsers(t, s, newUser("a", connID(1), 2))
-	w1 := watermark(t, s)
+	w1 := watermark(t, s, "a")
 	createUsers(t, s, newUser("a", connID(1), 3), newUser("a", connID(1), 4))
 	if err := s.DeleteUser(t.Context(), "a", userID(2)); err != nil {
 		t.Fatal(err)
@@ -438,7 +456,7 @@ func testChangesUntil(t *testing.T, s userport.Store) {
 // change, without its tombstone; deleted again, a tombstone again.
 func testChangesRecreatedUser(t *testing.T, s userport.Store) {
 	createUsers(t, s, newUser("a", connID(1), 1))
-	w := watermark(t, s)
+	w := watermark(t, s, "a")
 	if err := s.DeleteUser(t.Context(), "a", userID(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +494,7 @@ func testChangesPurgeTombstones(t *testing.T, s userport.Store) {
 		}
 	}
 	field(t, "horizon of a new store", horizon("a"), 0)
-	w := watermark(t, s)
+	w := watermark(t, s, "a")
 	createUsers(t, s, newUser("a", connID(1), 1), newUser("a", connID(1), 2), newUser("b", connID(1), 3))
 	for _, k := range []struct {
 		tenant string
@@ -508,6 +526,33 @@ func testChangesPurgeTombstones(t *testing.T, s userport.Store) {
 	if h := horizon("a"); h <= marks {
 		t.Errorf("horizon after a later purge = %d, want above %d", h, marks)
 	}
+}
+
+// testChangesMarkNeverGoesBack: a tenant's watermark does not go back when
+// the user with the highest mark is deleted and its tombstone purged, nor
+// when another tenant writes, and a write after it is read since it (on
+// SQLite a tenant's marks follow the highest of its users, tombstones and
+// horizon: without the horizon, the write after the purge would reuse a
+// mark at or below the watermark and be skipped).
+func testChangesMarkNeverGoesBack(t *testing.T, s userport.Store) {
+	ctx := t.Context()
+	createUsers(t, s, newUser("a", connID(1), 1), newUser("a", connID(1), 2))
+	if err := s.DeleteUser(ctx, "a", userID(2)); err != nil {
+		t.Fatal(err)
+	}
+	before := watermark(t, s, "a")
+	if n, err := s.PurgeTombstones(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v; want 1", n, err)
+	}
+	createUsers(t, s, newUser("b", connID(1), 3))
+	if w := watermark(t, s, "a"); w.Low < before.Low || w.High < before.High {
+		t.Errorf("watermark after the purge = %+v, before it %+v: went back", w, before)
+	}
+	w := settledWatermark(t, s, "a", before.Low)
+	createUsers(t, s, newUser("a", connID(1), 4))
+	cs := changesSince(t, s, "a", w)
+	wantIDs(t, "users changed after the purge", slices.Sorted(maps.Keys(cs.live)), []string{userID(4)})
+	wantIDs(t, "tombstones after the purge", slices.Sorted(maps.Keys(cs.tombstones)), nil)
 }
 
 func testChangesBadLimit(t *testing.T, s userport.Store) {

@@ -40,7 +40,7 @@ type replica map[string]string
 // The replica becomes what it read; the watermark is the export's cursor.
 func (r replica) fullExport(t testing.TB, s userport.Store) userport.Watermark {
 	t.Helper()
-	w := watermark(t, s)
+	w := watermark(t, s, replayTenant)
 	clear(r)
 	maps.Copy(r, readAll(t, s))
 	return w
@@ -72,7 +72,7 @@ func readAll(t testing.TB, s userport.Store) map[string]string {
 // live users, delete the tombstones' users. It returns the new cursor.
 func (r replica) incremental(t testing.TB, s userport.Store, since uint64) (userport.Watermark, changeSet) {
 	t.Helper()
-	w := watermark(t, s)
+	w := watermark(t, s, replayTenant)
 	cs := readChangesLoose(t, s, userport.ChangeScan{Tenant: replayTenant, Since: since, Until: w.High}, 53)
 	maps.Copy(r, cs.live)
 	for id := range cs.tombstones {
@@ -247,8 +247,8 @@ func quietWatermark(t testing.TB, s userport.Store, tenant string) userport.Wate
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		w := watermark(t, s)
-		cs := readChangesLoose(t, s, userport.ChangeScan{Tenant: tenant, Since: w.Low, Until: watermark(t, s).High}, 100)
+		w := watermark(t, s, tenant)
+		cs := readChangesLoose(t, s, userport.ChangeScan{Tenant: tenant, Since: w.Low, Until: watermark(t, s, tenant).High}, 100)
 		if len(cs.live)+len(cs.tombstones) == 0 {
 			return w
 		}
@@ -371,7 +371,7 @@ func testChangesReplayCatchesLateWatermark(t *testing.T, s userport.Store) {
 		r := replica{}
 		var w userport.Watermark
 		if watermarkFirst {
-			w = watermark(t, s)
+			w = watermark(t, s, replayTenant)
 		}
 		scan := userport.UserScan{Tenant: replayTenant, Limit: 5}
 		var p userport.UserPage

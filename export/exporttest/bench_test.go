@@ -3,12 +3,11 @@ package exporttest_test
 import (
 	"io"
 	"os"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/export"
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/sqlite"
 )
 
@@ -63,7 +62,7 @@ func BenchmarkFilteredExportSQLite(b *testing.B) {
 				cs := &countingStore{Store: db}
 				e := &export.Exporter{Users: cs}
 				var rows int64
-				cpu := cpuTime(b)
+				cpu := testutil.CPUTime(b)
 				for b.Loop() {
 					res, err := e.Export(b.Context(), job, io.Discard, nil)
 					if err != nil {
@@ -72,19 +71,10 @@ func BenchmarkFilteredExportSQLite(b *testing.B) {
 					rows += res.Rows
 				}
 				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
-				b.ReportMetric(float64(total)*float64(b.N)/(cpuTime(b)-cpu).Seconds(), "users/cpu-s")
+				b.ReportMetric(float64(total)*float64(b.N)/(testutil.CPUTime(b)-cpu).Seconds(), "users/cpu-s")
 				b.ReportMetric(float64(rows)/float64(b.N), "rows/op")
 				b.ReportMetric(float64(cs.read)/float64(b.N), "reads/op")
 			})
 		}
 	}
-}
-
-// cpuTime returns the CPU time the process has used so far.
-func cpuTime(b *testing.B) time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

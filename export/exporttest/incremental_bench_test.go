@@ -102,12 +102,12 @@ func benchIncremental(b *testing.B, st userport.Store) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		since, err := st.Watermark(ctx)
+		since, err := st.Watermark(ctx, userport.DefaultTenant)
 		if err != nil {
 			b.Fatal(err)
 		}
 		after = changeUsers(b, st, g, after, now)
-		mark, err := st.Watermark(ctx)
+		mark, err := st.Watermark(ctx, userport.DefaultTenant)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -64,7 +64,7 @@ func readFile(t testing.TB, lines []string) fileLines {
 // the store's current watermark, and returns its file and the watermark.
 func incremental(t testing.TB, st userport.Store, job userport.Job, since userport.Watermark) (fileLines, []string, export.Result, userport.Watermark) {
 	t.Helper()
-	w, err := st.Watermark(context.Background())
+	w, err := st.Watermark(context.Background(), tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func testIncrementalExports(t *testing.T, st userport.Store, exact bool) {
 			users = append(users, u)
 		}
 	}
-	mark, err := st.Watermark(ctx)
+	mark, err := st.Watermark(ctx, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}

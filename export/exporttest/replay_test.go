@@ -42,12 +42,13 @@ func testReplay(t *testing.T, st userport.Store) {
 	var wg sync.WaitGroup
 	var ops atomic.Int64
 	writers := st
+	owned := ownedUsers(t, st, 3)
 	for i := range 3 {
-		wg.Go(func() { writeUntil(ctx, t, writers, i, &ops) })
+		wg.Go(func() { writeUntil(ctx, t, writers, i, owned[i], &ops) })
 	}
 	st = &pacedStore{Store: writers, ops: &ops, writing: ctx}
 	// The full export, and three incremental ones, while the writers write.
-	first, err := st.Watermark(context.Background())
+	first, err := st.Watermark(context.Background(), tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,23 +125,29 @@ func (p *pacedStore) ReadTombstones(ctx context.Context, s userport.ChangeScan, 
 	return p.Store.ReadTombstones(ctx, s, page)
 }
 
+// ownedUsers splits the fixture's users among n writers, each its own, read
+// once before any writes: a writer that read the users after another had
+// created some would find the thirds shifted, and write (delete) another's.
+func ownedUsers(t *testing.T, st userport.Store, n int) [][]string {
+	t.Helper()
+	var page userport.UserPage
+	if err := st.ReadUsers(context.Background(), userport.UserScan{Tenant: tenant, Limit: 2000}, &page); err != nil {
+		t.Fatal(err)
+	}
+	owned := make([][]string, n)
+	for i := range page.Len() {
+		owned[i%n] = append(owned[i%n], gjson.GetBytes(page.Doc(i), "user_id").Str)
+	}
+	return owned
+}
+
 // writeUntil creates, updates and deletes users of the fixture until ctx
-// is done, counting its writes.
-func writeUntil(ctx context.Context, t *testing.T, st userport.Store, writer int, ops *atomic.Int64) {
+// is done, counting its writes: ids are the writer's own users, and those it
+// creates.
+func writeUntil(ctx context.Context, t *testing.T, st userport.Store, writer int, ids []string, ops *atomic.Int64) {
 	conn := &userport.Connection{Tenant: tenant, ID: connUPA, Name: "Username-Password-Authentication"}
 	g := seed.New(int64(1000+writer), tenant, conn, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	rng := rand.New(rand.NewPCG(uint64(writer), 7))
-	var ids []string
-	var page userport.UserPage
-	if err := st.ReadUsers(context.Background(), userport.UserScan{Tenant: tenant, Limit: 2000}, &page); err != nil {
-		t.Error(err)
-		return
-	}
-	for i := range page.Len() {
-		if i%3 == writer { // each writer its own third of the users, and those it creates
-			ids = append(ids, gjson.GetBytes(page.Doc(i), "user_id").Str)
-		}
-	}
 	bg := context.Background()
 	for n := 0; ctx.Err() == nil; n++ {
 		var err error

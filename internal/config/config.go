@@ -162,7 +162,7 @@ var serverSettings = []cs{
 	opt("failure-rate-limit", func(c *Config) *float64 { return &c.FailureRateLimit }, httpapi.DefaultFailureRateLimit, "failed authentications a second of one client id or remote address"),
 	opt("failure-burst", func(c *Config) *int { return &c.FailureBurst }, httpapi.DefaultFailureBurst, "failed authentications of one client id or remote address at once"),
 	opt("tombstone-retention", func(c *Config) *time.Duration { return &c.Lifetimes.Tombstones }, userport.DefaultLifetimes.Tombstones,
-		"how long deleted users' tombstones are kept for incremental exports; an older cursor is refused").filled(),
+		"how long deleted users' tombstones are kept for incremental exports (positive); an older cursor is refused").filled().positive(),
 	opt("max-pending-exports-per-tenant", func(c *Config) *int { return &c.MaxPendingExportsPerTenant }, httpapi.DefaultMaxPendingExportsPerTenant, "exports of one tenant pending or processing; one more is refused with 429"),
 	opt("webhook-allow-http", func(c *Config) *bool { return &c.WebhookAllowHTTP }, false, "let webhook URLs use http"),
 	opt("webhook-allow-private", func(c *Config) *bool { return &c.WebhookAllowPrivate }, false,

@@ -295,7 +295,11 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{nil, `invalid USERPORT_EXPORT_SPLIT_PARTS "four"`, "USERPORT_EXPORT_SPLIT_PARTS=four"},
 		{nil, `invalid USERPORT_EXPORT_SPLIT_MIN_USERS "250k"`, "USERPORT_EXPORT_SPLIT_MIN_USERS=250k"},
 		{[]string{"--export-split-parts", "-2"}, "must not be negative", ""},
-		{[]string{"--tombstone-retention", "-1h"}, "--tombstone-retention (USERPORT_TOMBSTONE_RETENTION) must not be negative", ""},
+		// A retention of 0 would keep no tombstone and refuse every cursor:
+		// refused, as a negative one (in code, 0 is the default).
+		{[]string{"--tombstone-retention", "-1h"}, `invalid value "-1h" for flag -tombstone-retention: must be positive`, ""},
+		{[]string{"--tombstone-retention", "0"}, `invalid value "0" for flag -tombstone-retention: must be positive`, ""},
+		{nil, `invalid USERPORT_TOMBSTONE_RETENTION "0s": want a positive duration such as 720h`, "USERPORT_TOMBSTONE_RETENTION=0s"},
 		{nil, `invalid USERPORT_TOMBSTONE_RETENTION "30 days"`, "USERPORT_TOMBSTONE_RETENTION=30 days"},
 		{nil, `invalid USERPORT_WEBHOOK_ALLOW_HTTP "maybe": want true or false`, "USERPORT_WEBHOOK_ALLOW_HTTP=maybe"},
 		{[]string{"--export-split-min-users", "-1"}, "must not be negative", ""},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -73,6 +74,31 @@ func opt[C any, T value](name string, field func(*C) *T, def T, help string) set
 func (s setting[C]) env() setting[C] {
 	s.envOnly = true
 	return s
+}
+
+// positive returns s, a duration, refusing zero and negative values where
+// it is set (its flag or its twin): a zero would not mean "none" but
+// silently the default. A configuration built in code keeps its zero for
+// the default (filled).
+func (s setting[C]) positive() setting[C] {
+	bind := s.bind
+	s.bind = func(c *C, fs *flag.FlagSet, name, usage string) {
+		bind(c, fs, name, usage)
+		f := fs.Lookup(name)
+		f.Value = positiveDuration{f.Value}
+	}
+	s.want = "a positive duration such as 720h"
+	return s
+}
+
+// positiveDuration is a duration flag's value that refuses d <= 0.
+type positiveDuration struct{ flag.Value }
+
+func (v positiveDuration) Set(s string) error {
+	if d, err := time.ParseDuration(s); err == nil && d <= 0 {
+		return errors.New("must be positive")
+	}
+	return v.Value.Set(s)
 }
 
 // filled returns s as the default of a configuration built in code too:

@@ -57,6 +57,13 @@ func testScan(t *testing.T, f *fixture, st search.Scanner) {
 			if conn == "" && read < len(f.users) {
 				indexed++
 			}
+			// Unfiltered, the caller filters the pages of a scan of every
+			// user (Matches.Filter): the same matches.
+			got, _ = scan(t, st, search.ScanRequest{Tenant: tenant, Query: parsed, ConnectionID: conn, PageSize: 300, Unfiltered: true})
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s (connection %q), unfiltered: %d matches, want %d; first differences: %v", q.q, conn, len(got), len(want), diff(got, want))
+			}
 		}
 	}
 	if indexed < 20 {
@@ -70,7 +77,8 @@ func testScan(t *testing.T, f *fixture, st search.Scanner) {
 }
 
 // scan reads every match of r and returns their user_ids, and how many
-// candidates it read.
+// candidates it read: a page Next leaves unfiltered (r.Unfiltered and no
+// index plan) is filtered with Matches.Filter.
 func scan(t *testing.T, st search.Scanner, r search.ScanRequest) (ids []string, read int) {
 	t.Helper()
 	m, err := search.NewMatches(t.Context(), st, r)
@@ -93,6 +101,9 @@ func scan(t *testing.T, st search.Scanner, r search.ScanRequest) (ids []string, 
 			t.Fatalf("%d matches of %d candidates", page.Len(), n)
 		}
 		read += n
+		if r.Unfiltered && m.Unfiltered() {
+			m.Filter(&page)
+		}
 		for i := range page.Len() {
 			ids = append(ids, gjson.GetBytes(page.Doc(i), "user_id").Str)
 		}
