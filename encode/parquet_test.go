@@ -186,3 +186,155 @@ func dumpParquet(t testing.TB, data []byte) []byte {
 	}
 	return []byte(b.String())
 }
+
+func TestParquetRefusesColumnsOfOneName(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		fields      []userport.Field
+		incremental bool
+		want        string
+	}{
+		{"a name twice", []userport.Field{{Name: "email"}, {Name: "email"}}, false, `two columns are named "email"`},
+		{"export_as of another field's name", []userport.Field{{Name: "email"}, {Name: "name", ExportAs: "email"}}, false, `two columns are named "email"`},
+		{"deleted_at in an incremental file", []userport.Field{{Name: "user_id"}, {Name: "updated_at", ExportAs: "deleted_at"}}, true, `two columns are named "deleted_at"`},
+		{"a malformed path", []userport.Field{{Name: "a..b"}}, false, "a..b"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := encode.Validate(userport.FormatParquet, tt.fields)
+			if tt.incremental {
+				if err != nil {
+					t.Fatalf("Validate = %v; only the incremental file has deleted_at", err)
+				}
+				err = encode.ValidateIncremental(userport.FormatParquet, tt.fields)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestParquetWrongTypeIsInvalid: a value that does not fit its column's type
+// (a damaged document: every write path keeps the schema) is an
+// ErrInvalidDocument, writes nothing, and the encoder goes on.
+func TestParquetWrongTypeIsInvalid(t *testing.T) {
+	fields := []userport.Field{{Name: "user_id"}, {Name: "logins_count"}, {Name: "last_login"}, {Name: "blocked"}}
+	for _, doc := range []string{
+		`{"user_id":"a","logins_count":"12"}`,
+		`{"user_id":"a","logins_count":1.5}`,
+		`{"user_id":"a","logins_count":12345678901234567890}`,
+		`{"user_id":"a","last_login":"=1+1"}`,
+		`{"user_id":"a","last_login":"2021-02-30T00:00:00.000Z"}`,
+		`{"user_id":"a","blocked":"yes"}`,
+		`{"user_id":42}`,
+		`{"user_id":"a"`,
+	} {
+		var out bytes.Buffer
+		enc, err := encode.New(&out, userport.FormatParquet, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := enc.Encode([]byte(doc)); !errors.Is(err, encode.ErrInvalidDocument) {
+			t.Errorf("Encode(%s) = %v, want ErrInvalidDocument", doc, err)
+		}
+		if err := enc.Encode([]byte(`{"user_id":"b","logins_count":3}`)); err != nil {
+			t.Fatalf("Encode after an invalid document: %v", err)
+		}
+		if err := enc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(dumpParquet(t, out.Bytes())); !strings.HasSuffix(got, "\n\"b\" \"3\" null null \n") || strings.Count(got, "\n\"") != 1 {
+			t.Errorf("after Encode(%s), the file holds:\n%s\nwant only the user b", doc, got)
+		}
+	}
+}
+
+// TestParquetRowGroups: row groups end at the limit of rows or of bytes,
+// whichever comes first, so that memory stays flat.
+func TestParquetRowGroups(t *testing.T) {
+	docs := make([][]byte, 1000)
+	for i := range docs {
+		docs[i] = bigDoc(i)
+	}
+	fields := []userport.Field{{Name: "user_id"}, {Name: "user_metadata.note"}}
+	for _, tt := range []struct {
+		name   string
+		limits encode.ParquetLimits
+		groups int
+	}{
+		{"rows", encode.ParquetLimits{Rows: 128}, 8}, // 1000/128, up to the batch of 64 rows
+		{"bytes", encode.ParquetLimits{Bytes: 100 << 10}, 0},
+		{"default", encode.ParquetLimits{}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			enc, err := encode.NewParquetLimits(&out, fields, tt.limits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs {
+				if err := enc.Encode(d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := enc.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f := readParquet(t, out.Bytes())
+			groups := f.Metadata().RowGroups
+			if f.NumRows() != int64(len(docs)) {
+				t.Fatalf("%d rows, want %d", f.NumRows(), len(docs))
+			}
+			switch {
+			case tt.groups > 0 && len(groups) != tt.groups:
+				t.Errorf("%d row groups, want %d", len(groups), tt.groups)
+			case tt.limits.Bytes > 0 && len(groups) < 5:
+				t.Errorf("%d row groups of about 1 MB of values in all, want one per 100 KiB or so", len(groups))
+			}
+			for _, g := range groups {
+				if tt.limits.Rows > 0 && g.NumRows > tt.limits.Rows {
+					t.Errorf("a row group of %d rows, above the limit %d", g.NumRows, tt.limits.Rows)
+				}
+			}
+		})
+	}
+}
+
+func TestParquetWriteErrorIsSticky(t *testing.T) {
+	boom := errors.New("disk full")
+	writes := 0
+	w := writerFunc(func(p []byte) (int, error) { writes++; return 0, boom })
+	enc, err := encode.NewParquetLimits(w, []userport.Field{{Name: "user_id"}, {Name: "user_metadata.note"}}, encode.ParquetLimits{Rows: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; n < 1000 && err == nil; n++ {
+		err = enc.Encode(bigDoc(n))
+	}
+	if !errors.Is(err, boom) {
+		t.Fatalf("Encode never failed after %d users: %v", n, err)
+	}
+	if err := enc.Encode(bigDoc(0)); !errors.Is(err, boom) {
+		t.Errorf("Encode after a write error = %v, want it again", err)
+	}
+	if err := enc.Close(); !errors.Is(err, boom) {
+		t.Errorf("Close = %v, want the write error", err)
+	}
+	if err := enc.Encode(bigDoc(0)); !errors.Is(err, encode.ErrClosed) {
+		t.Errorf("Encode after Close = %v, want ErrClosed", err)
+	}
+	if writes != 1 {
+		t.Errorf("%d writes after the error, want 1", writes)
+	}
+}
+
+func TestParquetTombstoneOnlyIncremental(t *testing.T) {
+	enc, err := encode.New(io.Discard, userport.FormatParquet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.EncodeTombstone(testTombstones[0]); !errors.Is(err, encode.ErrNotIncremental) {
+		t.Errorf("EncodeTombstone of a full export's encoder = %v, want ErrNotIncremental", err)
+	}
+}
