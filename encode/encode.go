@@ -41,7 +41,9 @@ type Encoder interface {
 	// encoder's own, updated by later calls.
 	FieldCounts() []int64
 	// Close flushes buffered output and returns the sticky error, if any. It
-	// does not close the underlying writer.
+	// does not close the underlying writer. An encoder that wrote users must
+	// be closed, even after an error: a Parquet encoder runs a goroutine
+	// until then.
 	Close() error
 }
 

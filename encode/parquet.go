@@ -1,12 +1,12 @@
 package encode
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/fieldpath"
@@ -31,23 +31,23 @@ import (
 // formulas. A value whose JSON type does not fit its column (every write
 // path keeps the schema, so only a damaged document has one) is an
 // ErrInvalidDocument.
+//
+// Rows go to the Parquet writer in batches, which a goroutine of the
+// encoder's own encodes and compresses while the next batch is filled (the
+// goroutine starts with the first full batch and ends in Close: an encoder
+// that wrote rows must be closed, even after an error).
 type Parquet struct {
-	pw      *parquet.Writer
+	w       *parquetWriter
 	res     *fieldpath.Resolver
 	cols    []parquetColumn
+	names   []string
 	idCols  []int // the columns of the field user_id
 	deleted bool  // the last column is deleted_at (an incremental export)
 	vals    []fieldpath.Value
 	counts  counts
-	limits  ParquetLimits
+	batch   *rowBatch // the rows not yet handed to the writer
 
-	batch   []parquet.Row // rows not yet handed to the writer
-	pending int           // rows in batch
-	arena   []byte        // the batch's byte values
-	group   int64         // rows in the current row group
-	flushed int64         // pw.Size() when the last row group was written
-
-	err    error
+	err    error // sticky: the writer's
 	closed bool
 }
 
@@ -71,9 +71,8 @@ const (
 // write version 1 by default (docs/benchmarks.md, session 10 (parquet)).
 const ParquetDataPageVersion = 1
 
-// batchRows is how many rows Parquet hands its writer at a time (the
-// writer's own chunk).
-const batchRows = 64
+// batchRows is how many rows Parquet hands its writer at a time.
+const batchRows = 256
 
 // NewParquet returns a Parquet encoder of fields that writes to w; no fields
 // means DefaultCSVFields. Nothing is written before the first row group, or
@@ -112,19 +111,16 @@ func newParquet(w io.Writer, fields []userport.Field, incremental bool, limits P
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := parquet.NewWriterConfig(schema, parquet.Compression(&parquet.Zstd),
+	cfg, err := parquet.NewWriterConfig(schema, parquet.Compression(&zstdCodec),
 		parquet.DataPageVersion(ParquetDataPageVersion), parquet.DataPageStatistics(true),
 		parquet.CreatedBy("userport", "", ""))
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	p := &Parquet{pw: parquet.NewWriter(w, cfg), res: fieldpath.NewResolver(paths...), cols: cols, idCols: idCols,
+	pw := newParquetWriter(parquet.NewWriter(w, cfg), limits, len(cols))
+	return &Parquet{w: pw, res: fieldpath.NewResolver(paths...), cols: cols, names: names, idCols: idCols,
 		deleted: incremental, vals: make([]fieldpath.Value, len(paths)), counts: make(counts, len(paths)),
-		limits: limits, batch: make([]parquet.Row, batchRows)}
-	for i := range p.batch {
-		p.batch[i] = make(parquet.Row, 0, len(cols))
-	}
-	return p, nil
+		batch: pw.newBatch()}, nil
 }
 
 // columnNames are the columns' names: each field's export_as, or its name.
@@ -148,12 +144,13 @@ func (p *Parquet) Encode(doc []byte) error {
 	if err := p.res.Resolve(doc, p.vals); err != nil {
 		return invalid(err)
 	}
-	row, mark := p.batch[p.pending][:0], len(p.arena)
+	b := p.batch
+	row, mark := b.rows[b.n][:0], len(b.arena)
 	for i, v := range p.vals {
 		val, err := p.value(i, v)
 		if err != nil {
-			p.arena = p.arena[:mark]
-			return invalid(fmt.Errorf("column %d: %w", i+1, err))
+			b.arena = b.arena[:mark]
+			return invalid(fmt.Errorf("column %q: %w", p.names[i], err))
 		}
 		row = append(row, val)
 	}
@@ -174,12 +171,13 @@ func (p *Parquet) EncodeTombstone(t userport.Tombstone) error {
 	if !p.deleted {
 		return ErrNotIncremental
 	}
-	row, id := p.batch[p.pending][:0], 0
+	b := p.batch
+	row, id := b.rows[b.n][:0], 0
 	for i := range p.vals {
 		if id < len(p.idCols) && p.idCols[id] == i {
-			start := len(p.arena)
-			p.arena = append(p.arena, t.UserID...)
-			row = append(row, parquet.ByteArrayValue(p.arena[start:]).Level(0, 1, i))
+			start := len(b.arena)
+			b.arena = append(b.arena, t.UserID...)
+			row = append(row, parquet.ByteArrayValue(b.arena[start:]).Level(0, 1, i))
 			id++
 			continue
 		}
@@ -200,15 +198,21 @@ func (p *Parquet) Close() error {
 		return p.err
 	}
 	p.closed = true
-	if err := p.writeBatch(); err != nil {
-		return err
+	err := p.w.close(p.batch)
+	if p.err == nil && err != nil {
+		p.err = fmt.Errorf("encode: write: %w", err)
 	}
-	return p.fail(p.pw.Close())
+	return p.err
 }
 
 func (p *Parquet) ready() error {
 	if p.closed {
 		return ErrClosed
+	}
+	if p.err == nil {
+		if err := p.w.failure(); err != nil {
+			p.err = fmt.Errorf("encode: write: %w", err)
+		}
 	}
 	return p.err
 }
@@ -216,42 +220,18 @@ func (p *Parquet) ready() error {
 // endRow keeps row in the batch, and hands the batch to the writer once it
 // is full.
 func (p *Parquet) endRow(row parquet.Row) error {
-	p.batch[p.pending] = row
-	if p.pending++; p.pending < len(p.batch) {
-		return nil
-	}
-	return p.writeBatch()
-}
-
-// writeBatch hands the batch's rows to the writer (which copies their
-// values), and ends the row group once it holds its limit of rows or bytes.
-func (p *Parquet) writeBatch() error {
-	if p.pending == 0 {
-		return p.err
-	}
-	_, err := p.pw.WriteRows(p.batch[:p.pending])
-	p.group += int64(p.pending)
-	p.pending, p.arena = 0, p.arena[:0]
-	if err != nil {
-		return p.fail(err)
-	}
-	size := p.pw.Size()
-	if p.group >= cmp.Or(p.limits.Rows, DefaultParquetRowGroupRows) || size-p.flushed >= cmp.Or(p.limits.Bytes, DefaultParquetRowGroupBytes) {
-		if err := p.pw.Flush(); err != nil {
-			return p.fail(err)
-		}
-		p.group, p.flushed = 0, p.pw.Size()
+	b := p.batch
+	b.rows[b.n] = row
+	if b.n++; b.n == len(b.rows) {
+		p.batch = p.w.send(b)
 	}
 	return nil
 }
 
-// fail makes err (a write error) sticky.
-func (p *Parquet) fail(err error) error {
-	if err != nil && p.err == nil {
-		p.err = fmt.Errorf("encode: write: %w", err)
-	}
-	return p.err
-}
-
 // errColumnType is a value whose JSON type does not fit its column.
 var errColumnType = errors.New("a value of the wrong type")
+
+// zstdCodec compresses column chunks at zstd's fastest level: the default
+// level took a third of a Parquet export's encoding time, for files a few
+// percent smaller (docs/benchmarks.md, session 10 (parquet)).
+var zstdCodec = zstd.Codec{Level: zstd.SpeedFastest}

@@ -158,32 +158,34 @@ func (p *Parquet) value(i int, v fieldpath.Value) (parquet.Value, error) {
 	return val.Level(0, 1, i), nil
 }
 
-// text appends the text of a JSON string's raw content to the arena and
+// text appends the text of a JSON string's raw content to the batch's arena and
 // returns it.
 func (p *Parquet) text(raw []byte) ([]byte, error) {
-	start := len(p.arena)
+	b := p.batch
+	start := len(b.arena)
 	if slices.Index(raw, '\\') < 0 {
-		p.arena = append(p.arena, raw...)
-		return p.arena[start:], nil
+		b.arena = append(b.arena, raw...)
+		return b.arena[start:], nil
 	}
-	p.arena = slices.Grow(p.arena, len(raw))
-	out, err := jsonparser.Unescape(raw, p.arena[start:start+len(raw)])
+	b.arena = slices.Grow(b.arena, len(raw))
+	out, err := jsonparser.Unescape(raw, b.arena[start:start+len(raw)])
 	if err != nil {
 		return nil, err
 	}
-	p.arena = p.arena[:start+len(out)] // out is the arena's, as it has room
+	b.arena = b.arena[:start+len(out)] // out is the arena's, as it has room
 	return out, nil
 }
 
-// jsonText appends v's JSON text to the arena and returns it.
+// jsonText appends v's JSON text to the batch's arena and returns it.
 func (p *Parquet) jsonText(v fieldpath.Value) []byte {
-	start := len(p.arena)
+	b := p.batch
+	start := len(b.arena)
 	if v.Type == fieldpath.String {
-		p.arena = append(append(append(p.arena, '"'), v.Raw...), '"')
+		b.arena = append(append(append(b.arena, '"'), v.Raw...), '"')
 	} else {
-		p.arena = append(p.arena, v.Raw...)
+		b.arena = append(b.arena, v.Raw...)
 	}
-	return p.arena[start:]
+	return b.arena[start:]
 }
 
 // parseMillis reads a date as milliseconds since the Unix epoch: the

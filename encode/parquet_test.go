@@ -252,9 +252,9 @@ func TestParquetWrongTypeIsInvalid(t *testing.T) {
 // TestParquetRowGroups: row groups end at the limit of rows or of bytes,
 // whichever comes first, so that memory stays flat.
 func TestParquetRowGroups(t *testing.T) {
-	docs := make([][]byte, 1000)
+	docs := make([][]byte, 4000)
 	for i := range docs {
-		docs[i] = bigDoc(i)
+		docs[i] = fmt.Appendf(nil, `{"user_id":"auth0|%024d","user_metadata":{"note":"%0100d"}}`, i, i)
 	}
 	fields := []userport.Field{{Name: "user_id"}, {Name: "user_metadata.note"}}
 	for _, tt := range []struct {
@@ -262,8 +262,8 @@ func TestParquetRowGroups(t *testing.T) {
 		limits encode.ParquetLimits
 		groups int
 	}{
-		{"rows", encode.ParquetLimits{Rows: 128}, 8}, // 1000/128, up to the batch of 64 rows
-		{"bytes", encode.ParquetLimits{Bytes: 100 << 10}, 0},
+		{"rows", encode.ParquetLimits{Rows: 128}, 32}, // 31 of 128, one of 32
+		{"bytes", encode.ParquetLimits{Bytes: 16 << 10}, 0},
 		{"default", encode.ParquetLimits{}, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,8 +288,10 @@ func TestParquetRowGroups(t *testing.T) {
 			switch {
 			case tt.groups > 0 && len(groups) != tt.groups:
 				t.Errorf("%d row groups, want %d", len(groups), tt.groups)
-			case tt.limits.Bytes > 0 && len(groups) < 5:
-				t.Errorf("%d row groups of about 1 MB of values in all, want one per 100 KiB or so", len(groups))
+			case tt.limits.Bytes > 0 && len(groups) < 10:
+				// The encoder hands its writer 256 rows at a time (about 33 KB
+				// here), and the size is checked after each.
+				t.Errorf("%d row groups of about 540 KB of values in all, want one per 16 KiB or so", len(groups))
 			}
 			for _, g := range groups {
 				if tt.limits.Rows > 0 && g.NumRows > tt.limits.Rows {
@@ -309,7 +311,7 @@ func TestParquetWriteErrorIsSticky(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for ; n < 1000 && err == nil; n++ {
+	for ; n < 10000 && err == nil; n++ {
 		err = enc.Encode(bigDoc(n))
 	}
 	if !errors.Is(err, boom) {

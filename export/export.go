@@ -169,6 +169,7 @@ func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.
 	}
 	res, err := encodeAll(ctx, r, enc, progress)
 	if err != nil {
+		_ = enc.Close() // ends a Parquet encoder's goroutine; the output is discarded
 		return res, err
 	}
 	if err := enc.Close(); err != nil {
