@@ -63,7 +63,10 @@ func Download(ctx context.Context, c *client.Client, job *client.Job, out Output
 		return err
 	}
 	what := fmt.Sprintf("%d users", saved.Rows)
-	if m := out.Manifest; m != nil && (m.Tombstones > 0 || saved.Rows < 0) { // the file's lines (or a Parquet file's rows): the users, then the tombstones
+	if m := out.Manifest; m != nil && saved.Rows < 0 { // a Parquet file: its rows are the manifest's
+		what = fmt.Sprintf("%d users", m.Rows)
+	}
+	if m := out.Manifest; m != nil && m.Tombstones > 0 { // the file's lines: the users, then the tombstones
 		what = fmt.Sprintf("%d users and %d tombstones", m.Rows, m.Tombstones)
 	}
 	_, err = fmt.Fprintf(w, "exported %s to %s: %d bytes in %.2fs (job %s)\n",
