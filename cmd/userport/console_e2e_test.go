@@ -282,9 +282,12 @@ func consoleExport(t *testing.T, p *browserPage) string {
 // consoleExportAs is consoleExport in format.
 func consoleExportAs(t *testing.T, p *browserPage, format string) string {
 	t.Helper()
+	// The status line may still name an earlier export: wait for another.
+	before := value(p, "read the status line", chromedp.Evaluate[string](`document.getElementById('export-status').textContent`))
 	p.run("start the export", chromedp.Click(chromedp.CSS(`input[name=format][value=`+format+`]`)), chromedp.Click(chromedp.CSS("#export-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#export-status`)))
-	p.waitJS("the export's job id", `/job_/.test(document.getElementById('export-status').textContent)`)
+	p.waitJS("the export's job id", fmt.Sprintf(`(() => { const s = document.getElementById('export-status').textContent;
+		return /job_/.test(s) && s !== %q })()`, before))
 	id := jobIDIn(p.text("#export-status"))
 	p.run("wait for the export to complete", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", id, "completed")+` button`)))
 	return id
