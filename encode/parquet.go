@@ -119,10 +119,10 @@ func newParquet(w io.Writer, fields []userport.Field, incremental bool, limits P
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	pw := newParquetWriter(parquet.NewWriter(w, cfg), limits, len(cols))
+	pw := newParquetWriter(w, cfg, limits)
 	return &Parquet{w: pw, res: fieldpath.NewResolver(paths...), cols: cols, names: names, idCols: idCols,
 		deleted: incremental, vals: make([]fieldpath.Value, len(paths)), counts: make(counts, len(paths)),
-		batch: pw.newBatch()}, nil
+		batch: newBatch()}, nil
 }
 
 // columnNames are the columns' names: each field's export_as, or its name.

@@ -2,6 +2,7 @@ package encode
 
 import (
 	"cmp"
+	"io"
 	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
@@ -17,11 +18,14 @@ type rowBatch struct {
 
 // parquetWriter writes batches of rows to a Parquet writer from a goroutine
 // of its own, started by the first batch sent: the encoder projects the next
-// users meanwhile, on another core. It ends row groups at its limits.
+// users meanwhile, on another core. It ends row groups at its limits. The
+// Parquet writer is made by the first write (an encoder made only to
+// validate fields allocates none of its buffers).
 type parquetWriter struct {
-	pw         *parquet.Writer
+	out        io.Writer
+	cfg        *parquet.WriterConfig
+	pw         *parquet.Writer // nil until the first write
 	limits     ParquetLimits
-	columns    int
 	group      int64 // rows in the current row group
 	flushed    int64 // pw.Size() when the last row group was written
 	full, free chan *rowBatch
@@ -35,27 +39,22 @@ type parquetWriter struct {
 // filled, one written, one spare.
 const batchesInFlight = 3
 
-func newParquetWriter(pw *parquet.Writer, limits ParquetLimits, columns int) *parquetWriter {
-	w := &parquetWriter{pw: pw, limits: limits, columns: columns,
+func newParquetWriter(out io.Writer, cfg *parquet.WriterConfig, limits ParquetLimits) *parquetWriter {
+	return &parquetWriter{out: out, cfg: cfg, limits: limits,
 		full: make(chan *rowBatch, batchesInFlight), free: make(chan *rowBatch, batchesInFlight), done: make(chan struct{})}
-	for range batchesInFlight - 1 {
-		w.free <- w.newBatch()
-	}
-	return w
 }
 
-func (w *parquetWriter) newBatch() *rowBatch {
-	b := &rowBatch{rows: make([]parquet.Row, batchRows)}
-	for i := range b.rows {
-		b.rows[i] = make(parquet.Row, 0, w.columns)
-	}
-	return b
-}
+// newBatch returns an empty batch; its rows' slices are made as they are
+// first filled, and kept.
+func newBatch() *rowBatch { return &rowBatch{rows: make([]parquet.Row, batchRows)} }
 
 // send hands the full batch b to the writer and returns an empty one.
 func (w *parquetWriter) send(b *rowBatch) *rowBatch {
 	if !w.started {
 		w.started = true
+		for range batchesInFlight - 1 {
+			w.free <- newBatch()
+		}
 		go w.run()
 	}
 	w.full <- b
@@ -89,6 +88,7 @@ func (w *parquetWriter) run() {
 // ending the row group where it reaches its limit of rows, or once it holds
 // its limit of bytes.
 func (w *parquetWriter) write(b *rowBatch) error {
+	w.open()
 	maxRows, maxBytes := cmp.Or(w.limits.Rows, DefaultParquetRowGroupRows), cmp.Or(w.limits.Bytes, DefaultParquetRowGroupBytes)
 	for rows := b.rows[:b.n]; len(rows) > 0; {
 		n := int(min(int64(len(rows)), maxRows-w.group))
@@ -121,4 +121,11 @@ func (w *parquetWriter) close(last *rowBatch) error {
 		return err
 	}
 	return w.pw.Close()
+}
+
+// open makes the Parquet writer, once.
+func (w *parquetWriter) open() {
+	if w.pw == nil {
+		w.pw = parquet.NewWriter(w.out, w.cfg)
+	}
 }
