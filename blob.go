@@ -24,7 +24,12 @@ type BlobStore interface {
 	// Deleting a missing directory is not an error.
 	DeleteDir(ctx context.Context, dir string) error
 	// SignedURL returns a download URL for the blob that is valid for ttl.
-	SignedURL(ctx context.Context, key string, ttl time.Duration) (string, error)
+	// The link answers HEAD, Range and If-Range requests. sha256 is the
+	// blob's hex sha256 (an export's manifest), or "": a store that serves
+	// its links itself sends it as the strong ETag; S3 sends its own ETag,
+	// which is not the sha256 (a client compares the file's sha256 with the
+	// manifest's once downloaded).
+	SignedURL(ctx context.Context, key string, ttl time.Duration, sha256 string) (string, error)
 	// Join writes the committed blobs parts, end to end in that order, as
 	// the blob key, and returns its size. The parts' bytes are not read
 	// back through the caller (S3 copies them server-side, a local disk

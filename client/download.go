@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/atomicfile"
 	"github.com/userport/userport/internal/countio"
 )
@@ -25,6 +26,9 @@ type Saved struct {
 	// sha256: what an export's manifest says of the stored file.
 	Received int64
 	SHA256   string
+	// Resumed are the bytes of the file received when the connection
+	// broke and the download resumed, in order; none when it never broke.
+	Resumed []int64
 }
 
 // maxLinkRenewals is how many fresh links a download asks for when the one
@@ -35,7 +39,9 @@ const maxLinkRenewals = 3
 // atomically (a temporary file in the same directory, renamed once whole):
 // gzip'd as served, or gunzip'd when gunzip is set. The whole gzip stream is
 // checked either way. A link that has expired (403 or 410) is replaced by a
-// fresh one from GET /jobs/{id}. progress, when not nil, is called with the
+// fresh one from GET /jobs/{id}, and a connection that breaks before the
+// file's end is resumed where it stopped (Range), the rest checked to be of
+// the same file (its ETag). progress, when not nil, is called with the
 // bytes received so far and the file's size (-1 when unknown).
 func (c *Client) DownloadExport(ctx context.Context, job *Job, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
 	return c.DownloadChecked(ctx, job, nil, path, gunzip, progress)
@@ -45,43 +51,44 @@ func (c *Client) DownloadExport(ctx context.Context, job *Job, path string, gunz
 // against the export's manifest m (their number and sha256; nil: no check)
 // before the file takes its name: a file that does not match is not
 // written.
-func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *Manifest, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
-	body, err := c.openExport(ctx, job, progress)
+func (c *Client) DownloadChecked(ctx context.Context, job *Job, m *userport.ExportManifest, path string, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+	body, r, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
 	var got copied
 	size, err := atomicfile.Write(path, func(w io.Writer) (err error) {
-		if got, err = copyExport(w, body, job.Format, gunzip); err != nil {
+		if got, err = copyExport(w, r, job.Format, gunzip); err != nil {
 			return err
 		}
-		return m.check(got)
+		return checkManifest(m, got)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return &Saved{Path: path, Rows: got.rows, Bytes: size, Received: got.received, SHA256: got.sha256}, nil
+	return &Saved{Path: path, Rows: got.rows, Bytes: size, Received: got.received, SHA256: got.sha256, Resumed: body.resumed}, nil
 }
 
-// openExport opens the body of the job's file, reporting the bytes read
-// through it to progress when not nil.
-func (c *Client) openExport(ctx context.Context, job *Job, progress func(done, total int64)) (io.ReadCloser, error) {
-	resp, err := c.openLink(ctx, job)
+// openExport opens the job's file, a download that resumes where its
+// connection broke (resumer), reporting the bytes read through it to
+// progress when not nil.
+func (c *Client) openExport(ctx context.Context, job *Job, progress func(done, total int64)) (*resumer, io.Reader, error) {
+	r, err := c.openResumer(ctx, job)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if progress == nil {
-		return resp.Body, nil
+		return r, r, nil
 	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{&progressReader{r: resp.Body, total: resp.ContentLength, fn: progress}, resp.Body}, nil
+	return r, &progressReader{r: r, total: r.size, fn: progress}, nil
 }
 
-// openLink GETs the job's location, renewing it while it answers 403 or 410.
-func (c *Client) openLink(ctx context.Context, job *Job) (*http.Response, error) {
+// openLink GETs the job's location with the headers h (nil: none),
+// renewing the link while it answers 403 or 410 (an expired link: a fresh
+// one comes from GET /jobs/{id}). An answer other than 200, or 206 to a
+// request with a Range, is an error.
+func (c *Client) openLink(ctx context.Context, job *Job, h http.Header) (*http.Response, error) {
 	loc := job.Location
 	for renewals := 0; ; renewals++ {
 		if loc == "" {
@@ -91,11 +98,17 @@ func (c *Client) openLink(ctx context.Context, job *Job) (*http.Response, error)
 		if err != nil {
 			return nil, fmt.Errorf("download link of job %s: %w", job.ID, err)
 		}
+		if h != nil {
+			req.Header = h.Clone()
+		}
+		// The bytes as stored: no transparent gzip that would make them
+		// other bytes, or ranges of them other ranges.
+		req.Header.Set("Accept-Encoding", "identity")
 		resp, err := c.send(req) // no Authorization: the link is signed (and S3 would refuse it)
 		if err != nil {
 			return nil, err
 		}
-		if resp.StatusCode == http.StatusOK {
+		if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent && req.Header.Get("Range") != "" {
 			return resp, nil
 		}
 		err = readError(resp)

@@ -11,63 +11,19 @@ import (
 	"github.com/userport/userport"
 )
 
-// Manifest is what GET /api/v2/jobs/{id}/manifest (a userport extension)
-// tells of a completed export: what its file holds, the file's size and
-// sha256, and the cursor an incremental export continues from.
-type Manifest struct {
-	Rows        int64            `json:"rows"`       // users in the file
-	Tombstones  int64            `json:"tombstones"` // deleted users in the file (incremental exports)
-	Bytes       int64            `json:"bytes"`      // the stored (gzip'd) file's size
-	SHA256      string           `json:"sha256"`     // hex sha256 of the stored file
-	Format      string           `json:"format"`
-	Fields      []userport.Field `json:"fields"`
-	FieldCounts []FieldCount     `json:"field_counts"`
-	// Q and ChangesSince are the export's filter and the cursor it started
-	// from, null when not given.
-	Q            *string `json:"q"`
-	ChangesSince *string `json:"changes_since"`
-	// Cursor names the point of the tenant's history the file is
-	// consistent with; null when the export's limit cut it short.
-	Cursor      *string `json:"cursor"`
-	CreatedAt   string  `json:"created_at"`
-	CompletedAt string  `json:"completed_at"`
-}
-
-// FieldCount is how many users of an export had a value for one of its
-// fields (named by its column: export_as, else the path).
-type FieldCount struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-}
-
 // Manifest reads the manifest of the completed export job id.
-func (c *Client) Manifest(ctx context.Context, id string) (*Manifest, error) {
-	var m Manifest
+func (c *Client) Manifest(ctx context.Context, id string) (*userport.ExportManifest, error) {
+	var m userport.ExportManifest
 	if err := c.api(ctx, http.MethodGet, "/jobs/"+url.PathEscape(id)+"/manifest", nil, nil, http.StatusOK, &m); err != nil {
 		return nil, fmt.Errorf("get the manifest of job %s: %w", id, err)
 	}
 	return &m, nil
 }
 
-// EmptyFields are the columns of m that no user had a value for: most
-// likely a misspelt path, or one the users keep elsewhere. None when the
-// file holds no user (an incremental export without changes).
-func (m *Manifest) EmptyFields() []string {
-	var empty []string
-	if m.Rows == 0 {
-		return nil
-	}
-	for _, fc := range m.FieldCounts {
-		if fc.Count == 0 {
-			empty = append(empty, fc.Name)
-		}
-	}
-	return empty
-}
-
-// check compares what a download received with the manifest: the same
-// number of bytes and the same sha256. A nil manifest checks nothing.
-func (m *Manifest) check(got copied) error {
+// checkManifest compares what a download received with the manifest m:
+// the same number of bytes and the same sha256. A nil manifest checks
+// nothing.
+func checkManifest(m *userport.ExportManifest, got copied) error {
 	switch {
 	case m == nil:
 		return nil

@@ -62,9 +62,9 @@ func TestManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	since, cursor := "c1", "c2"
-	want := &client.Manifest{Rows: 2, Tombstones: 1, Bytes: 60, SHA256: "ab", Format: "csv",
+	want := &userport.ExportManifest{Rows: 2, Tombstones: 1, Bytes: 60, SHA256: "ab", Format: "csv",
 		Fields:       []userport.Field{{Name: "user_id"}, {Name: "app_metadata.plan", ExportAs: "plan"}},
-		FieldCounts:  []client.FieldCount{{Name: "user_id", Count: 2}, {Name: "plan", Count: 0}},
+		FieldCounts:  []userport.FieldCount{{Name: "user_id", Count: 2}, {Name: "plan", Count: 0}},
 		ChangesSince: &since, Cursor: &cursor, CreatedAt: "2026-12-07T10:00:00.000Z", CompletedAt: "2026-12-07T10:00:01.000Z"}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("Manifest = %+v, want %+v", m, want)
@@ -72,7 +72,7 @@ func TestManifest(t *testing.T) {
 	if got := m.EmptyFields(); !reflect.DeepEqual(got, []string{"plan"}) {
 		t.Errorf("EmptyFields = %q, want [plan]", got)
 	}
-	if got := (&client.Manifest{FieldCounts: want.FieldCounts}).EmptyFields(); got != nil {
+	if got := (&userport.ExportManifest{FieldCounts: want.FieldCounts}).EmptyFields(); got != nil {
 		t.Errorf("EmptyFields of an export without users = %q, want none", got)
 	}
 	_, err = c.Manifest(context.Background(), "job_2")
@@ -90,15 +90,15 @@ func TestDownloadChecked(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		m       *client.Manifest
+		m       *userport.ExportManifest
 		wantErr string
 	}{
 		{"no manifest", nil, ""},
-		{"matches", &client.Manifest{Bytes: int64(len(gz)), SHA256: sum}, ""},
-		{"matches, upper case", &client.Manifest{Bytes: int64(len(gz)), SHA256: strings.ToUpper(sum)}, ""},
-		{"another sha256", &client.Manifest{Bytes: int64(len(gz)), SHA256: strings.Repeat("0", 64)},
+		{"matches", &userport.ExportManifest{Bytes: int64(len(gz)), SHA256: sum}, ""},
+		{"matches, upper case", &userport.ExportManifest{Bytes: int64(len(gz)), SHA256: strings.ToUpper(sum)}, ""},
+		{"another sha256", &userport.ExportManifest{Bytes: int64(len(gz)), SHA256: strings.Repeat("0", 64)},
 			"download the export of job job_1: the file received does not match the export's manifest: sha256 " + sum + ", the manifest says " + strings.Repeat("0", 64)},
-		{"another size", &client.Manifest{Bytes: int64(len(gz)) + 1, SHA256: sum},
+		{"another size", &userport.ExportManifest{Bytes: int64(len(gz)) + 1, SHA256: sum},
 			fmt.Sprintf("download the export of job job_1: the file received does not match the export's manifest: %d bytes, the manifest says %d", len(gz), len(gz)+1)},
 	}
 	for _, tt := range tests {
@@ -133,11 +133,11 @@ func TestDownloadChecked(t *testing.T) {
 	}
 	// Streamed (standard output), the mismatch is found after the bytes went out.
 	var out bytes.Buffer
-	_, err := c.WriteExport(ctx, job, &client.Manifest{Bytes: int64(len(gz)), SHA256: "00"}, &out, false, nil)
+	_, err := c.WriteExport(ctx, job, &userport.ExportManifest{Bytes: int64(len(gz)), SHA256: "00"}, &out, false, nil)
 	if err == nil || !strings.Contains(err.Error(), "does not match the export's manifest: sha256 ") {
 		t.Errorf("WriteExport of a file that does not match: %v", err)
 	}
-	saved, err := c.WriteExport(ctx, job, &client.Manifest{Bytes: int64(len(gz)), SHA256: sum}, &out, false, nil)
+	saved, err := c.WriteExport(ctx, job, &userport.ExportManifest{Bytes: int64(len(gz)), SHA256: sum}, &out, false, nil)
 	if err != nil || saved.SHA256 != sum {
 		t.Errorf("WriteExport of a file that matches: %+v, %v", saved, err)
 	}

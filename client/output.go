@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/countio"
 )
 
@@ -91,19 +92,19 @@ func checkDir(dir string) error {
 // wrote: a broken stream is an error after part of the file went out. The
 // Saved's Path is Stdout. With a manifest m, the bytes received are
 // checked against it (a mismatch is an error, after the file went out).
-func (c *Client) WriteExport(ctx context.Context, job *Job, m *Manifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
-	body, err := c.openExport(ctx, job, progress)
+func (c *Client) WriteExport(ctx context.Context, job *Job, m *userport.ExportManifest, w io.Writer, gunzip bool, progress func(done, total int64)) (*Saved, error) {
+	body, r, err := c.openExport(ctx, job, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
 	cw := &countio.Writer{W: w}
-	got, err := copyExport(cw, body, job.Format, gunzip)
+	got, err := copyExport(cw, r, job.Format, gunzip)
 	if err == nil {
-		err = m.check(got)
+		err = checkManifest(m, got)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("download the export of job %s: %w", job.ID, err)
 	}
-	return &Saved{Path: Stdout, Rows: got.rows, Bytes: cw.N, Received: got.received, SHA256: got.sha256}, nil
+	return &Saved{Path: Stdout, Rows: got.rows, Bytes: cw.N, Received: got.received, SHA256: got.sha256, Resumed: body.resumed}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/client"
 )
 
@@ -29,7 +30,7 @@ func TestDownloadParquet(t *testing.T) {
 	}
 	job := &client.Job{ID: "job_1", Type: "users_export", Status: "completed", Format: "parquet", Location: srv.URL + "/dev.parquet"}
 	dir := t.TempDir()
-	m := &client.Manifest{Rows: 2, Bytes: int64(len(file)), SHA256: hex.EncodeToString(sum[:]), Format: "parquet"}
+	m := &userport.ExportManifest{Rows: 2, Bytes: int64(len(file)), SHA256: hex.EncodeToString(sum[:]), Format: userport.FormatParquet}
 	saved, err := c.DownloadChecked(context.Background(), job, m, filepath.Join(dir, "dev.parquet"), false, nil)
 	if err != nil {
 		t.Fatal(err)

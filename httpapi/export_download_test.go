@@ -44,19 +44,24 @@ func exWantForbidden(t *testing.T, what string, r *response) {
 
 // exLocation is a parsed download location.
 type exLocation struct {
-	url, base, dir, file, expires, signature string // dir: {job}/{runner}
+	url, base, dir, file, expires, sha256, signature string // dir: {job}/{runner}
 }
 
 // exParseLocation checks the location's shape for the job and parses it.
 func exParseLocation(t *testing.T, b *env, j *job) exLocation {
 	t.Helper()
 	re := regexp.MustCompile(`^(` + regexp.QuoteMeta(b.base) + `)/exports/(` + j.ID + `/[A-Za-z0-9]{16})/(dev\.` + j.Format +
-		`\.gz)\?Expires=([1-9][0-9]*)&Signature=([A-Za-z0-9_-]{43})$`)
+		`\.gz)\?Expires=([1-9][0-9]*)&SHA256=([0-9a-f]{64})&Signature=([A-Za-z0-9_-]{43})$`)
 	m := re.FindStringSubmatch(j.Location)
 	if m == nil {
 		t.Fatalf("location %q does not match %s", j.Location, re)
 	}
-	return exLocation{url: m[0], base: m[1], dir: m[2], file: m[3], expires: m[4], signature: m[5]}
+	return exLocation{url: m[0], base: m[1], dir: m[2], file: m[3], expires: m[4], sha256: m[5], signature: m[6]}
+}
+
+// query is the link's query with the expiry and signature given.
+func (l exLocation) query(expires, signature string) string {
+	return "Expires=" + expires + "&SHA256=" + l.sha256 + "&Signature=" + signature
 }
 
 // build rebuilds the URL with parts replaced.
@@ -127,7 +132,7 @@ func TestExportDownload(t *testing.T) {
 	})
 
 	t.Run("tampered", func(t *testing.T) {
-		q := "Expires=" + loc.expires + "&Signature=" + loc.signature
+		q := loc.query(loc.expires, loc.signature)
 		otherLoc := exParseLocation(t, b, b.job(other.ID))
 		exp, _ := strconv.ParseInt(loc.expires, 10, 64)
 		flipped := []byte(loc.signature)
@@ -141,21 +146,23 @@ func TestExportDownload(t *testing.T) {
 			"upper-case file name":       loc.build(loc.dir, "DEV.csv.gz", q),
 			"extra path segment":         loc.build(loc.dir, "dev.csv.gz/x", q),
 			"job id only":                loc.base + "/exports/" + j.ID + "?" + q,
-			"later expiry":               loc.build(loc.dir, "dev.csv.gz", "Expires="+strconv.FormatInt(exp+1, 10)+"&Signature="+loc.signature),
-			"earlier expiry":             loc.build(loc.dir, "dev.csv.gz", "Expires="+strconv.FormatInt(exp-1, 10)+"&Signature="+loc.signature),
-			"far expiry":                 loc.build(loc.dir, "dev.csv.gz", "Expires=99999999999&Signature="+loc.signature),
-			"expiry with a leading zero": loc.build(loc.dir, "dev.csv.gz", "Expires=0"+loc.expires+"&Signature="+loc.signature),
-			"changed signature":          loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+string(flipped)),
-			"short signature":            loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature[:42]),
+			"later expiry":               loc.build(loc.dir, "dev.csv.gz", loc.query(strconv.FormatInt(exp+1, 10), loc.signature)),
+			"earlier expiry":             loc.build(loc.dir, "dev.csv.gz", loc.query(strconv.FormatInt(exp-1, 10), loc.signature)),
+			"far expiry":                 loc.build(loc.dir, "dev.csv.gz", loc.query("99999999999", loc.signature)),
+			"expiry with a leading zero": loc.build(loc.dir, "dev.csv.gz", loc.query("0"+loc.expires, loc.signature)),
+			"changed signature":          loc.build(loc.dir, "dev.csv.gz", loc.query(loc.expires, string(flipped))),
+			"short signature":            loc.build(loc.dir, "dev.csv.gz", loc.query(loc.expires, loc.signature[:42])),
 			"long signature":             loc.build(loc.dir, "dev.csv.gz", q+"A"),
 			"padded signature":           loc.build(loc.dir, "dev.csv.gz", q+"="),
-			"empty signature":            loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="),
-			"no signature":               loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires),
-			"no expiry":                  loc.build(loc.dir, "dev.csv.gz", "Signature="+loc.signature),
+			"empty signature":            loc.build(loc.dir, "dev.csv.gz", loc.query(loc.expires, "")),
+			"no signature":               loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&SHA256="+loc.sha256),
+			"no expiry":                  loc.build(loc.dir, "dev.csv.gz", "SHA256="+loc.sha256+"&Signature="+loc.signature),
 			"no query":                   loc.base + "/exports/" + j.ID + "/dev.csv.gz",
 			"repeated signature":         loc.build(loc.dir, "dev.csv.gz", q+"&Signature="+loc.signature),
-			"another job's signature":    loc.build(loc.dir, "dev.csv.gz", "Expires="+otherLoc.expires+"&Signature="+otherLoc.signature),
-			"signature of another path":  loc.build(other.ID, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature),
+			"another job's signature":    loc.build(loc.dir, "dev.csv.gz", loc.query(otherLoc.expires, otherLoc.signature)),
+			"another sha256":             loc.build(loc.dir, "dev.csv.gz", strings.Replace(q, loc.sha256, strings.Repeat("0", 64), 1)),
+			"no sha256":                  loc.build(loc.dir, "dev.csv.gz", "Expires="+loc.expires+"&Signature="+loc.signature),
+			"signature of another path":  loc.build(other.ID, "dev.csv.gz", loc.query(loc.expires, loc.signature)),
 		}
 		for name, u := range tampered {
 			exWantForbidden(t, name, b.fetch(u))
@@ -182,7 +189,7 @@ func TestExportDownload(t *testing.T) {
 
 	t.Run("guessed links", func(t *testing.T) {
 		for _, key := range []string{"job_AAAAAAAAAAAAAAAA/dev.csv.gz", j.ID + "/dev.json.gz", j.ID + "/userport.db", "download-key"} {
-			u, err := b.Files.SignedURL(b.ctx(), key, time.Minute)
+			u, err := b.Files.SignedURL(b.ctx(), key, time.Minute, "")
 			must(t, err)
 			exWantForbidden(t, "signed link to "+key, b.fetch(u))
 		}
@@ -224,7 +231,7 @@ func TestExportNotServedUnlessCompleted(t *testing.T) {
 	if string(failed.Raw) != want {
 		t.Fatalf("failed job =\n%s\nwant\n%s", failed.Raw, want)
 	}
-	u, err := b.Files.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute)
+	u, err := b.Files.SignedURL(b.ctx(), j.ID+"/dev.csv.gz", time.Minute, "")
 	must(t, err)
 	exWantForbidden(t, "link to a failed job's file", b.fetch(u))
 	if entries, _ := exDirNames(filepath.Join(b.filesDir, j.ID)); len(entries) != 0 {

@@ -165,7 +165,7 @@ func exTenantLimit(t *testing.T, n int) {
 			}
 			if (j.Status == "pending" || j.Status == "processing") && !guessed[j.Status] {
 				guessed[j.Status] = true
-				u, err := b.Files.SignedURL(b.ctx(), id+"/dev.csv.gz", time.Minute)
+				u, err := b.Files.SignedURL(b.ctx(), id+"/dev.csv.gz", time.Minute, "")
 				must(t, err)
 				exWantForbidden(t, "link to a "+j.Status+" job's file", b.fetch(u))
 			}

@@ -142,7 +142,7 @@ func TestSlowDownloadCutOff(t *testing.T) {
 	if err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	signed, err := store.SignedURL(ctx, "exports/dev/big.json.gz", time.Minute)
+	signed, err := store.SignedURL(ctx, "exports/dev/big.json.gz", time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}

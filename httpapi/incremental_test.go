@@ -85,7 +85,7 @@ func TestIncrementalExport(t *testing.T) {
 			named++
 		}
 	}
-	if len(mi.FieldCounts) != 2 || mi.FieldCounts[0] != (fieldCount{"user_id", 2}) || mi.FieldCounts[1] != (fieldCount{"name", int64(named)}) || named == 0 {
+	if len(mi.FieldCounts) != 2 || mi.FieldCounts[0] != (userport.FieldCount{Name: "user_id", Count: 2}) || mi.FieldCounts[1] != (userport.FieldCount{Name: "name", Count: int64(named)}) || named == 0 {
 		t.Errorf("incremental field_counts %+v, want user_id 2 and name %d (the live users)", mi.FieldCounts, named)
 	}
 

@@ -269,7 +269,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	body := s.jobJSON(job, status)
 	if status == userport.JobCompleted && job.Type == userport.JobUsersExport {
-		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, min(s.downloadTTL(), left)); err != nil {
+		if body.Location, err = s.Blobs.SignedURL(r.Context(), job.FileKey, min(s.downloadTTL(), left), job.SHA256); err != nil {
 			return err
 		}
 	}

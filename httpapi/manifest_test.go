@@ -14,46 +14,25 @@ import (
 	"github.com/userport/userport/jobs"
 )
 
-// manifest is a manifest body.
-type manifest struct {
-	Rows         int64            `json:"rows"`
-	Tombstones   int64            `json:"tombstones"`
-	Bytes        int64            `json:"bytes"`
-	SHA256       string           `json:"sha256"`
-	Format       string           `json:"format"`
-	Fields       []userport.Field `json:"fields"`
-	FieldCounts  []fieldCount     `json:"field_counts"`
-	Q            *string          `json:"q"`
-	ChangesSince *string          `json:"changes_since"`
-	Cursor       *string          `json:"cursor"`
-	CreatedAt    string           `json:"created_at"`
-	CompletedAt  string           `json:"completed_at"`
-}
-
-// fieldCount is one of a manifest's field_counts.
-type fieldCount struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-}
-
 // manifestKeys are a manifest's keys, in order.
 var manifestKeys = []string{"rows", "tombstones", "bytes", "sha256", "format", "fields", "field_counts",
 	"q", "changes_since", "cursor", "created_at", "completed_at"}
 
 // manifestOf reads the manifest of job id, failing unless it is 200.
-func (e *env) manifestOf(id string) *manifest {
+func (e *env) manifestOf(id string) *userport.ExportManifest {
 	e.t.Helper()
 	r := e.admin(http.MethodGet, "/jobs/"+id+"/manifest", nil)
 	r.wantStatus(e.t, http.StatusOK)
 	exWantKeys(e.t, r.body, manifestKeys...)
-	var m manifest
+	var m userport.ExportManifest
 	r.decode(e.t, &m)
 	return &m
 }
 
 // fileManifest reads the manifest of the completed export j, failing
-// unless its bytes and sha256 are those of the file downloaded.
-func (e *env) fileManifest(j *job) *manifest {
+// unless its bytes and sha256 are those of the file downloaded, and its
+// sha256 the download's ETag.
+func (e *env) fileManifest(j *job) *userport.ExportManifest {
 	e.t.Helper()
 	m := e.manifestOf(j.ID)
 	raw := e.fetch(j.Location)
@@ -61,6 +40,9 @@ func (e *env) fileManifest(j *job) *manifest {
 	sum := sha256.Sum256(raw.body)
 	if m.SHA256 != hex.EncodeToString(sum[:]) || m.Bytes != int64(len(raw.body)) {
 		e.t.Errorf("manifest: %d bytes, sha256 %s; the file downloaded: %d bytes, sha256 %x", m.Bytes, m.SHA256, len(raw.body), sum)
+	}
+	if etag := raw.header.Get("ETag"); etag != `"`+m.SHA256+`"` {
+		e.t.Errorf("the download's ETag %s, want the manifest's sha256 %s", etag, m.SHA256)
 	}
 	return m
 }

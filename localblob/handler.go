@@ -12,8 +12,13 @@ import (
 // Handler serves GET and HEAD /exports/{key...}: the blob, if the URL's
 // Expires and Signature are those SignedURL made for the key and the link has
 // not expired. Otherwise, or if the blob is missing, it answers 403 with an
-// Auth0-style JSON error body and no file bytes. Mount it at "/exports/" (the
-// path is matched in full; a proxy may strip a base URL's own path first).
+// Auth0-style JSON error body and no file bytes. The file's bytes are sent as
+// they are stored (no Content-Encoding), with net/http's ServeContent: HEAD
+// with the size, Range and If-Range (206), several ranges (206
+// multipart/byteranges, or 200 when they overlap too much), 416 for a range
+// past the end; a link that names the blob's sha256 makes it the strong
+// ETag. Mount it at "/exports/" (the path is matched in full; a proxy may
+// strip a base URL's own path first).
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /exports/{key...}", s.serveExport)
@@ -26,7 +31,8 @@ func (s *Store) serveExport(w http.ResponseWriter, r *http.Request) {
 		forbid(w, "Invalid file name")
 		return
 	}
-	if err := s.verify(key, r.URL.RawQuery); err != nil {
+	sum, err := s.verify(key, r.URL.RawQuery)
+	if err != nil {
 		forbid(w, err.Error())
 		return
 	}
@@ -41,6 +47,9 @@ func (s *Store) serveExport(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", attachment.Header(path.Base(key)))
 	h.Set("Cache-Control", attachment.CacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if sum != "" {
+		h.Set("ETag", `"`+sum+`"`) // strong: ServeContent answers If-Range, If-Match and If-None-Match by it
+	}
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 

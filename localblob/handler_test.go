@@ -2,6 +2,8 @@ package localblob_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/localblob"
 )
 
@@ -33,7 +36,7 @@ func newServer(t *testing.T) *server {
 
 func (s *server) sign(t *testing.T, key string, ttl time.Duration) string {
 	t.Helper()
-	u, err := s.store.SignedURL(context.Background(), key, ttl)
+	u, err := s.store.SignedURL(context.Background(), key, ttl, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,20 +51,7 @@ type response struct {
 
 func fetch(t *testing.T, method, u string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{res.StatusCode, res.Header, string(body)}
+	return request(t, method, u)
 }
 
 // gzipBytes is a small gzip member; the server must send it as it is.
@@ -131,6 +121,9 @@ func TestExpiry(t *testing.T) {
 		}
 		if tt.want == http.StatusForbidden {
 			checkForbidden(t, res, "Request has expired")
+			// A download resuming under an expired link is refused too,
+			// never served a part of the file.
+			checkForbidden(t, request(t, http.MethodGet, u, "Range", "bytes=4-"), "Request has expired")
 		}
 	}
 }
@@ -259,7 +252,7 @@ func TestKeysSignedByAnotherStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := other.SignedURL(context.Background(), key, time.Minute)
+	u, err := other.SignedURL(context.Background(), key, time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +271,7 @@ func TestLinksBoundToTenant(t *testing.T) {
 		return st
 	}
 	dev, prod := forTenant("dev"), forTenant("prod")
-	link, err := dev.SignedURL(context.Background(), key, time.Minute)
+	link, err := dev.SignedURL(context.Background(), key, time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,4 +291,81 @@ func newRecorder(t *testing.T, store *localblob.Store, u string) response {
 	rec := httptest.NewRecorder()
 	store.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
 	return response{rec.Code, rec.Header(), rec.Body.String()}
+}
+
+// TestETag: a link that names the file's sha256 sends it as the strong
+// ETag, by which ServeContent answers If-Range (another ETag: the whole
+// file), If-None-Match and If-Match; the sha256 is signed with the rest of
+// the link, and has one spelling. A link without it sends no ETag.
+func TestETag(t *testing.T) {
+	s := newServer(t)
+	const key = "job_9/dev.csv.gz"
+	s.put(t, key, []byte(gzipBytes))
+	sum := sha256.Sum256([]byte(gzipBytes))
+	hexSum := hex.EncodeToString(sum[:])
+	u, err := s.store.SignedURL(context.Background(), key, time.Minute, hexSum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag := `"` + hexSum + `"`
+	tests := []struct {
+		name   string
+		header []string
+		status int
+		body   string
+	}{
+		{"plain", nil, http.StatusOK, gzipBytes},
+		{"If-Range the ETag", []string{"Range", "bytes=4-", "If-Range", etag}, http.StatusPartialContent, gzipBytes[4:]},
+		{"If-Range another ETag", []string{"Range", "bytes=4-", "If-Range", `"` + strings.Repeat("0", 64) + `"`}, http.StatusOK, gzipBytes},
+		{"If-Range a weak ETag", []string{"Range", "bytes=4-", "If-Range", "W/" + etag}, http.StatusOK, gzipBytes},
+		{"If-None-Match", []string{"If-None-Match", etag}, http.StatusNotModified, ""},
+		{"If-Match another", []string{"If-Match", `"x"`}, http.StatusPreconditionFailed, ""},
+	}
+	for _, tt := range tests {
+		res := request(t, http.MethodGet, u, tt.header...)
+		if res.status != tt.status || res.body != tt.body && tt.body != "" || res.header.Get("ETag") != etag && tt.status != http.StatusPreconditionFailed {
+			t.Errorf("%s: %d, ETag %q, %d bytes; want %d, %s, %d bytes", tt.name, res.status, res.header.Get("ETag"), len(res.body), tt.status, etag, len(tt.body))
+		}
+	}
+	if res := fetch(t, http.MethodGet, s.sign(t, key, time.Minute)); res.status != http.StatusOK || res.header.Get("ETag") != "" {
+		t.Errorf("a link without the sha256: %d, ETag %q; want 200 and none", res.status, res.header.Get("ETag"))
+	}
+	good, _ := url.Parse(u)
+	q := good.Query()
+	for name, query := range map[string]string{
+		"another sha256": strings.Replace(good.RawQuery, hexSum, strings.Repeat("0", 64), 1),
+		"upper case":     strings.Replace(good.RawQuery, hexSum, strings.ToUpper(hexSum), 1),
+		"short":          strings.Replace(good.RawQuery, hexSum, hexSum[:62], 1),
+		"twice":          good.RawQuery + "&SHA256=" + hexSum,
+		"dropped":        "Expires=" + q.Get("Expires") + "&Signature=" + q.Get("Signature"),
+	} {
+		t.Run(name, func(t *testing.T) { checkForbidden(t, fetch(t, http.MethodGet, s.url+"/exports/"+key+"?"+query), "") })
+	}
+	for _, bad := range []string{"00", strings.ToUpper(hexSum), hexSum + "0", strings.Repeat("g", 64)} {
+		if _, err := s.store.SignedURL(context.Background(), key, time.Minute, bad); userport.ErrorCode(err) != userport.EINVALID {
+			t.Errorf("SignedURL with sha256 %q: %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+// request sends method to u with the headers given (name, value, ...).
+func request(t *testing.T, method, u string, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res.StatusCode, res.Header, string(body)}
 }

@@ -85,7 +85,7 @@ func TestLinksSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := before.SignedURL(context.Background(), key, time.Minute)
+	u, err := before.SignedURL(context.Background(), key, time.Minute, "")
 	if err != nil {
 		t.Fatal(err)
 	}

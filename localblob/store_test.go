@@ -282,7 +282,7 @@ func TestBadKeys(t *testing.T) {
 		_, calls["Create"] = s.store.Create(ctx, key)
 		_, calls["Open"] = s.store.Open(ctx, key)
 		_, calls["Size"] = s.store.Size(ctx, key)
-		_, calls["SignedURL"] = s.store.SignedURL(ctx, key, time.Minute)
+		_, calls["SignedURL"] = s.store.SignedURL(ctx, key, time.Minute, "")
 		calls["Delete"] = s.store.Delete(ctx, key)
 		calls["DeleteDir"] = s.store.DeleteDir(ctx, key)
 		for call, err := range calls {

@@ -24,7 +24,7 @@ func TestSuite(t *testing.T) {
 			t.Fatal(err)
 		}
 		mux.Handle("GET /exports/", store.Handler())
-		return blobtest.Store{BlobStore: store, Leftovers: func(t *testing.T) []string { return regularFiles(t, dir) }}
+		return blobtest.Store{BlobStore: store, Leftovers: func(t *testing.T) []string { return regularFiles(t, dir) }, ETagIsSHA256: true}
 	})
 }
 

@@ -320,9 +320,11 @@ func (s *Store) DeleteDir(ctx context.Context, dir string) error {
 
 // SignedURL returns a presigned GET of the blob's object, valid for ttl
 // rounded up to a whole second (at most 7 days, SigV4's limit), whose
-// response saves the file under the key's last segment. An invalid key or
+// response saves the file under the key's last segment. S3 answers HEAD and
+// Range itself (one range: several get the whole object, 200) with its own
+// ETag, not the sha256, which the link does not carry. An invalid key or
 // ttl is an EINVALID error.
-func (s *Store) SignedURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
+func (s *Store) SignedURL(ctx context.Context, key string, ttl time.Duration, _ string) (string, error) {
 	obj, err := s.object(key)
 	if err != nil {
 		return "", err

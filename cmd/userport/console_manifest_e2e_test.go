@@ -3,19 +3,20 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport"
 )
 
 // TestConsoleFilterAndManifest: the export form's filter box sends q (a bad
 // query shows the server's 400); a finished export's card shows its
-// manifest: rows, tombstones, filter, the cursor (copied by its button)
-// and the field counts, a field no user had marked.
+// manifest: rows, tombstones, bytes and sha256, filter, the cursor
+// (copied by its button) and the field counts, a field no user had marked.
 func TestConsoleFilterAndManifest(t *testing.T) {
 	t.Parallel()
 	b := exStart(t, nil)
@@ -36,7 +37,7 @@ func TestConsoleFilterAndManifest(t *testing.T) {
 	card := jobSelector("#jobs-list", id, "completed")
 	p.run("wait for the manifest", chromedp.WaitVisible(chromedp.CSS(card+` .manifest input.cursor`)))
 
-	var m client.Manifest
+	var m userport.ExportManifest
 	b.admin(http.MethodGet, "/jobs/"+id+"/manifest", nil).decode(t, &m)
 	if m.Cursor == nil || m.Q == nil || *m.Q != q {
 		t.Fatalf("the API's manifest: %+v", m)
@@ -44,6 +45,8 @@ func TestConsoleFilterAndManifest(t *testing.T) {
 	for sel, want := range map[string]string{
 		card + ` .manifest dd[data-key=rows]`:           "2",
 		card + ` .manifest dd[data-key=tombstones]`:     "0",
+		card + ` .manifest dd[data-key=bytes]`:          grouped(m.Bytes),
+		card + ` .manifest code[data-key=sha256]`:       m.SHA256,
 		card + ` .manifest code[data-key=q]`:            q,
 		card + ` .manifest tr[data-field=email] td.num`: "2",
 	} {
@@ -76,4 +79,14 @@ func TestConsoleFilterAndManifest(t *testing.T) {
 	if r := p.report(); r != "" {
 		t.Errorf("the page reported problems:%s", r)
 	}
+}
+
+// grouped is n as the console shows numbers: digits in groups of three,
+// separated by commas (toLocaleString('en')).
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/client"
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/progress"
@@ -130,7 +131,7 @@ func incrementalStart(w io.Writer, path string, last *syncstate.State) string {
 
 // keepCursor writes the state file at path: s with the manifest m's
 // cursor, once the file was downloaded and checked.
-func keepCursor(w io.Writer, path string, s syncstate.State, m *client.Manifest) error {
+func keepCursor(w io.Writer, path string, s syncstate.State, m *userport.ExportManifest) error {
 	if m.Cursor == nil {
 		return fmt.Errorf("the export has no cursor (its manifest says none): %s was not changed", path)
 	}

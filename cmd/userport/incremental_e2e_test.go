@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport"
 	"github.com/userport/userport/internal/syncstate"
 )
 
@@ -88,7 +88,7 @@ func TestCLIIncrementalExport(t *testing.T) {
 	}
 	// jobs manifest: the cursor kept, the sha256 of the file downloaded.
 	mout, _, err := cliRun(b.cliArgs("jobs", "manifest", first.JobID)...)
-	var m client.Manifest
+	var m userport.ExportManifest
 	if err != nil || json.Unmarshal([]byte(mout), &m) != nil {
 		t.Fatalf("jobs manifest: %v\n%s", err, mout)
 	}

@@ -60,7 +60,7 @@ func TestOldDataDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := old.SignedURL(t.Context(), key, 60e9)
+	link, err := old.SignedURL(t.Context(), key, 60e9, "")
 	if err != nil {
 		t.Fatal(err)
 	}

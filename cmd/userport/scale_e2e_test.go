@@ -246,18 +246,20 @@ func scaleRunner(t *testing.T, c *bundle, e *scaleEnv, id string) string {
 	t.Helper()
 	jobsOf := riverJobs(t, e.store(t))
 	var client string
+	// River marks its job running before the worker moves the export from
+	// pending to processing: wait for both, or the kill could come between.
 	testutil.WaitFor(t, time.Minute, "the export "+id+" to run", func() (string, bool) {
 		for _, j := range jobsOf("userport_export", id) {
 			if j.State == rivertype.JobStateRunning && len(j.AttemptedBy) > 0 {
 				client = j.AttemptedBy[len(j.AttemptedBy)-1]
-				return "", true
 			}
 		}
-		return "", false
+		status := c.exJob(id).Status
+		if status == "completed" || status == "failed" {
+			t.Fatalf("the export is %s before its worker could be killed", status)
+		}
+		return "River client " + client + ", export " + status, client != "" && status == "processing"
 	})
-	if j := c.exJob(id); j.Status != "processing" {
-		t.Fatalf("the export is %s before its worker could be killed", j.Status)
-	}
 	return client
 }
 

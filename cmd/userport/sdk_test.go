@@ -342,8 +342,8 @@ func sdkCheckUsers(t *testing.T, b *bundle, sum *sdkSummary) {
 	}
 }
 
-// sdkLocation is the shape of a download link: {base}/exports/{job}/dev.{format}.gz?Expires=..&Signature=..
-var sdkLocation = regexp.MustCompile(`^(http://[^/]+)/exports/(job_[A-Za-z0-9]{16})/[A-Za-z0-9]{16}/dev\.(csv|json)\.gz\?Expires=\d+&Signature=[A-Za-z0-9_=-]+$`)
+// sdkLocation is the shape of a download link: {base}/exports/{job}/dev.{format}.gz?Expires=..&SHA256=..&Signature=..
+var sdkLocation = regexp.MustCompile(`^(http://[^/]+)/exports/(job_[A-Za-z0-9]{16})/[A-Za-z0-9]{16}/dev\.(csv|json)\.gz\?Expires=\d+&SHA256=[0-9a-f]{64}&Signature=[A-Za-z0-9_=-]+$`)
 
 // sdkCheckJob checks the job the SDK created and polled: its echo and its
 // stored record, its statuses and its download link.
@@ -355,7 +355,7 @@ func sdkCheckJob(t *testing.T, b *bundle, e sdkExport, format, connectionID stri
 	}
 	m := sdkLocation.FindStringSubmatch(e.Location)
 	if m == nil || m[1] != b.base || m[2] != id || m[3] != format {
-		t.Errorf("%s export location = %q, want %s/exports/%s/{runner}/dev.%s.gz?Expires=..&Signature=..", format, e.Location, b.base, id, format)
+		t.Errorf("%s export location = %q, want %s/exports/%s/{runner}/dev.%s.gz?Expires=..&SHA256=..&Signature=..", format, e.Location, b.base, id, format)
 	}
 	if len(e.Statuses) == 0 || e.Statuses[len(e.Statuses)-1] != "completed" {
 		t.Errorf("%s export statuses = %q, want ... completed", format, e.Statuses)

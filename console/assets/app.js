@@ -518,14 +518,23 @@
       return;
     }
     if (!m || typeof m !== 'object') return;
-    const parts = [el('dl', {class: 'summary'}, ...[['rows', m.rows], ['tombstones', m.tombstones]].flatMap(([k, v]) =>
+    const parts = [el('dl', {class: 'summary'}, ...[['rows', m.rows], ['tombstones', m.tombstones], ['bytes', m.bytes]].flatMap(([k, v]) =>
       [el('dt', {text: k}), el('dd', {'data-key': k, text: fmt(v)})]))];
+    if (m.sha256) parts.push(sha256Row(m.sha256));
     if (m.q) parts.push(el('p', {class: 'meta'}, 'Filter ', el('code', {'data-key': 'q', text: m.q})));
     if (m.changes_since) parts.push(el('p', {class: 'meta', text: 'Changes since an earlier export (incremental).'}));
     parts.push(cursorRow(id, m.cursor));
     parts.push(fieldCounts(m));
     c.manifest.replaceChildren(...parts);
     c.manifest.hidden = false;
+  }
+
+  // sha256Row shows the sha256 of the stored file, which a download is
+  // checked against. The download link answers Range requests, so an
+  // interrupted download resumes (the browser's, curl -C -, userport export).
+  function sha256Row(sum) {
+    return el('p', {class: 'meta'}, 'sha256 ', el('code', {'data-key': 'sha256', text: sum}),
+      el('span', {class: 'hint', text: ' — compare with sha256sum of the file downloaded; an interrupted download resumes where it stopped.'}));
   }
 
   // cursorRow shows an export's cursor, read-only (select it to copy), with

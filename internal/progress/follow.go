@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/userport/userport"
 	"github.com/userport/userport/client"
 )
 
@@ -46,11 +47,12 @@ type Output struct {
 	Path     string
 	Stdout   io.Writer
 	Gunzip   bool
-	Manifest *client.Manifest // nil: no check (a server without manifests)
+	Manifest *userport.ExportManifest // nil: no check (a server without manifests)
 }
 
 // Download writes the completed job's file to out, with a bar on w, and
-// prints on w what was written since start.
+// prints on w where the download resumed, if its connection broke, and what
+// was written since start.
 func Download(ctx context.Context, c *client.Client, job *client.Job, out Output, start time.Time, w io.Writer) error {
 	name := out.Path
 	if name == client.Stdout {
@@ -61,6 +63,9 @@ func Download(ctx context.Context, c *client.Client, job *client.Job, out Output
 	finish()
 	if err != nil {
 		return err
+	}
+	for _, at := range saved.Resumed {
+		fmt.Fprintf(w, "the connection broke at byte %d of %d: the download resumed there\n", at, saved.Received)
 	}
 	what := fmt.Sprintf("%d users", saved.Rows)
 	if m := out.Manifest; m != nil && saved.Rows < 0 { // a Parquet file: its rows are the manifest's

@@ -5,14 +5,14 @@ import (
 	"io"
 	"strings"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport"
 )
 
 // Manifest prints what an export's summary adds from its manifest, once
 // the file downloaded was checked against it: its size and sha256, its
 // users and tombstones, its filter, the cursor the next incremental export
 // continues from, and how many users had a value for each field.
-func Manifest(w io.Writer, m *client.Manifest) error {
+func Manifest(w io.Writer, m *userport.ExportManifest) error {
 	fmt.Fprintf(w, "checked against the manifest: %d bytes, sha256 %s; rows %d, tombstones %d\n", m.Bytes, m.SHA256, m.Rows, m.Tombstones)
 	if m.Q != nil {
 		fmt.Fprintf(w, "q: %s\n", *m.Q)
@@ -35,7 +35,7 @@ func Manifest(w io.Writer, m *client.Manifest) error {
 
 // EmptyFields warns on w of each field of the export no user had a value
 // for: its column is empty.
-func EmptyFields(w io.Writer, m *client.Manifest) {
+func EmptyFields(w io.Writer, m *userport.ExportManifest) {
 	for _, name := range m.EmptyFields() {
 		fmt.Fprintf(w, "warning: no user of the export had a value for the field %s: its column is empty (a misspelt path, or one the users keep elsewhere?)\n", name)
 	}

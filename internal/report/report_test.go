@@ -115,8 +115,8 @@ func TestUnknownFields(t *testing.T) {
 
 func TestManifest(t *testing.T) {
 	q, cursor := "app_metadata.plan:pro", "c2"
-	m := &client.Manifest{Rows: 3, Tombstones: 1, Bytes: 99, SHA256: "ab12", Q: &q, Cursor: &cursor,
-		FieldCounts: []client.FieldCount{{Name: "user_id", Count: 3}, {Name: "plan", Count: 0}}}
+	m := &userport.ExportManifest{Rows: 3, Tombstones: 1, Bytes: 99, SHA256: "ab12", Q: &q, Cursor: &cursor,
+		FieldCounts: []userport.FieldCount{{Name: "user_id", Count: 3}, {Name: "plan", Count: 0}}}
 	var out, warn bytes.Buffer
 	if err := report.Manifest(&out, m); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestManifest(t *testing.T) {
 		t.Errorf("EmptyFields warned %q", warn.String())
 	}
 	out.Reset()
-	_ = report.Manifest(&out, &client.Manifest{SHA256: "ab"})
+	_ = report.Manifest(&out, &userport.ExportManifest{SHA256: "ab"})
 	if !strings.HasSuffix(out.String(), "cursor: none (the limit cut the export short)\n") {
 		t.Errorf("Manifest without a cursor printed %q", out.String())
 	}
