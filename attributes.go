@@ -96,6 +96,26 @@ var profileAttributes = []Attribute{
 	{Key: "logins_count", Type: TypeInteger},
 }
 
+// identityAttributes are the keys of an identity (an element of
+// identities), as the importer checks them: strings of at most 255
+// characters and a boolean.
+var identityAttributes = []Attribute{
+	{Key: "connection", Type: TypeString, MaxLen: 255},
+	{Key: "user_id", Type: TypeString, MaxLen: 255},
+	{Key: "provider", Type: TypeString, MaxLen: 255},
+	{Key: "isSocial", Type: TypeBoolean},
+}
+
+// IdentityAttribute returns the attribute named key of an identity.
+func IdentityAttribute(key string) (Attribute, bool) {
+	for _, a := range identityAttributes {
+		if a.Key == key {
+			return a, true
+		}
+	}
+	return Attribute{}, false
+}
+
 // ProfileAttribute returns the attribute named key.
 func ProfileAttribute(key string) (Attribute, bool) {
 	i := keyRank(key)

@@ -64,8 +64,12 @@ func JobDir(t JobType, jobID string) string {
 // has no upload to delete.
 func ImportUploadKey(jobID string) string { return JobDir(JobUsersImport, jobID) + "/users" }
 
-// ExportFileName is the name of an export's file: "{tenant}.{format}.gz".
+// ExportFileName is the name of an export's file: "{tenant}.{format}.gz",
+// or "{tenant}.parquet" for Parquet, which is not gzip'd.
 func ExportFileName(tenant string, format Format) string {
+	if !format.Gzipped() {
+		return tenant + "." + string(format)
+	}
 	return tenant + "." + string(format) + ".gz"
 }
 

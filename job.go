@@ -49,10 +49,25 @@ const DefaultMaxImportsPerTenant = 2
 type Format string
 
 // Export formats. FormatJSON is NDJSON: one user object per line.
+// FormatParquet (a userport extension) is one Apache Parquet file, a typed
+// column per field.
 const (
-	FormatCSV  Format = "csv"
-	FormatJSON Format = "json"
+	FormatCSV     Format = "csv"
+	FormatJSON    Format = "json"
+	FormatParquet Format = "parquet"
 )
+
+// Formats are the export formats, in the order the API lists them.
+var Formats = []Format{FormatJSON, FormatCSV, FormatParquet}
+
+// Valid reports whether f is one of Formats.
+func (f Format) Valid() bool {
+	return f == FormatJSON || f == FormatCSV || f == FormatParquet
+}
+
+// Gzipped reports whether a file of format f is gzip'd: CSV and NDJSON are;
+// a Parquet file compresses its own columns (zstd) and is not.
+func (f Format) Gzipped() bool { return f != FormatParquet }
 
 // Field is one exported attribute: a path into the user profile
 // ("email", "user_metadata.consent.given", "identities[0].connection") and the

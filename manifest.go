@@ -11,7 +11,7 @@ import "cmp"
 type ExportManifest struct {
 	Rows        int64        `json:"rows"`       // users in the file
 	Tombstones  int64        `json:"tombstones"` // deleted users in the file (incremental exports)
-	Bytes       int64        `json:"bytes"`      // the stored (gzip'd) file's size
+	Bytes       int64        `json:"bytes"`      // the stored file's size (gzip'd, or Parquet)
 	SHA256      string       `json:"sha256"`     // hex sha256 of the stored file
 	Format      Format       `json:"format"`
 	Fields      []Field      `json:"fields"`

@@ -324,10 +324,11 @@ func sign(t *testing.T, s Store, key string, ttl time.Duration) string {
 }
 
 func testDownload(t *testing.T, s Store) {
-	tests := []struct{ key, disposition string }{
-		{"job_6/r1/dev.csv.gz", `attachment; filename="dev.csv.gz"`},
-		{"job_6/r1/my tenant.json.gz", `attachment; filename="my tenant.json.gz"`},
-		{"job_6/r1/zürich.csv.gz", `attachment; filename*=utf-8''z%C3%BCrich.csv.gz`},
+	tests := []struct{ key, disposition, contentType string }{
+		{"job_6/r1/dev.csv.gz", `attachment; filename="dev.csv.gz"`, "application/gzip"},
+		{"job_6/r1/my tenant.json.gz", `attachment; filename="my tenant.json.gz"`, "application/gzip"},
+		{"job_6/r1/zürich.csv.gz", `attachment; filename*=utf-8''z%C3%BCrich.csv.gz`, "application/gzip"},
+		{"job_6/r1/dev.parquet", `attachment; filename="dev.parquet"`, "application/vnd.apache.parquet"},
 	}
 	for _, tt := range tests {
 		put(t, s, tt.key, []byte(gzipBytes))
@@ -336,7 +337,7 @@ func testDownload(t *testing.T, s Store) {
 			t.Fatalf("%q: %d %q, want 200 and the file", tt.key, res.status, res.body)
 		}
 		want := map[string]string{
-			"Content-Type":        "application/gzip",
+			"Content-Type":        tt.contentType,
 			"Content-Disposition": tt.disposition,
 			"Content-Encoding":    "",
 		}

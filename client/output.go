@@ -19,7 +19,8 @@ import (
 const Stdout = "-"
 
 // FormatOf is the export format a file name asks for: "csv" for .csv and
-// .csv.gz, "json" for .json, .ndjson and their .gz; "" for any other name.
+// .csv.gz, "json" for .json, .ndjson and their .gz, "parquet" for .parquet;
+// "" for any other name.
 func FormatOf(path string) string {
 	name := strings.TrimSuffix(strings.ToLower(filepath.Base(path)), ".gz")
 	switch filepath.Ext(name) {
@@ -27,9 +28,15 @@ func FormatOf(path string) string {
 		return "csv"
 	case ".json", ".ndjson":
 		return "json"
+	case ".parquet":
+		return FormatParquet
 	}
 	return ""
 }
+
+// FormatParquet is the format of a Parquet export (a userport extension):
+// one file, not gzip'd, downloaded as it is.
+const FormatParquet = "parquet"
 
 // CheckOutput checks, before any work, that a file can be written at path:
 // its directory exists and is writable, and path is no directory; an

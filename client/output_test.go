@@ -19,6 +19,7 @@ func TestFormatOf(t *testing.T) {
 	for path, want := range map[string]string{
 		"users.csv": "csv", "users.csv.gz": "csv", "dir/Users.CSV": "csv",
 		"users.json": "json", "users.json.gz": "json", "users.ndjson": "json", "users.ndjson.gz": "json",
+		"users.parquet": "parquet", "dir/Dev.PARQUET": "parquet",
 		"users": "", "users.gz": "", "-": "", "users.txt": "", "csv": "",
 	} {
 		if got := client.FormatOf(path); got != want {

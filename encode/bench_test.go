@@ -82,3 +82,32 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	return c.w.Write(p)
 }
+
+// BenchmarkParquetDefault encodes ~1 KB profiles (1,024 distinct ones, so
+// zstd sees some repetition a real tenant would not have) as Parquet.
+func BenchmarkParquetDefault(b *testing.B) { benchParquet(b, nil) }
+
+func BenchmarkParquetCSV5(b *testing.B) { benchParquet(b, csv5) }
+
+func benchParquet(b *testing.B, fields []userport.Field) {
+	docs := make([][]byte, 1<<16)
+	for i := range docs {
+		docs[i] = testutil.Profile(i)
+	}
+	counter := &countWriter{w: io.Discard}
+	enc, err := encode.New(counter, userport.FormatParquet, fields)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := enc.Encode(docs[i%len(docs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(float64(counter.n)/float64(b.N), "B/user")
+}

@@ -1,5 +1,5 @@
-// Package encode writes exported users as CSV, with Auth0's cell rules, or as
-// NDJSON, one JSON object per line. It reads each user's stored profile as raw
+// Package encode writes exported users as CSV, with Auth0's cell rules, as
+// NDJSON, one JSON object per line, or as Parquet, a typed column per field. It reads each user's stored profile as raw
 // JSON bytes and picks the requested fields out of them without decoding the
 // whole document (package fieldpath).
 //
@@ -25,7 +25,8 @@ import (
 	"github.com/userport/userport/fieldpath"
 )
 
-// Encoder writes users, one per Encode call. *CSV and *NDJSON implement it.
+// Encoder writes users, one per Encode call. *CSV, *NDJSON and *Parquet
+// implement it.
 type Encoder interface {
 	// Encode writes the user whose profile is doc (raw JSON).
 	Encode(doc []byte) error
@@ -40,7 +41,9 @@ type Encoder interface {
 	// encoder's own, updated by later calls.
 	FieldCounts() []int64
 	// Close flushes buffered output and returns the sticky error, if any. It
-	// does not close the underlying writer.
+	// does not close the underlying writer. An encoder that wrote users must
+	// be closed, even after an error: a Parquet encoder runs a goroutine
+	// until then.
 	Close() error
 }
 
@@ -57,10 +60,20 @@ var ErrInvalidDocument = errors.New("encode: invalid user document")
 var ErrClosed = errors.New("encode: encoder is closed")
 
 // New returns the encoder for format, writing to w. No fields means the
-// default of the format: DefaultCSVFields for CSV, every root attribute for
-// JSON.
+// default of the format: DefaultCSVFields for CSV and Parquet, every root
+// attribute for JSON.
 func New(w io.Writer, format userport.Format, fields []userport.Field) (Encoder, error) {
+	return newEncoder(w, format, fields, false)
+}
+
+func newEncoder(w io.Writer, format userport.Format, fields []userport.Field, incremental bool) (Encoder, error) {
 	switch format {
+	case userport.FormatParquet:
+		p, err := newParquet(w, fields, incremental, ParquetLimits{})
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
 	case userport.FormatCSV:
 		c, err := NewCSV(w, fields)
 		if err != nil {
@@ -79,16 +92,16 @@ func New(w io.Writer, format userport.Format, fields []userport.Field) (Encoder,
 
 // NewIncremental returns the encoder of an incremental export's file, which
 // has tombstones after the users: an NDJSON line {"user_id":...,"deleted_at":...}
-// each, and in CSV a last column deleted_at, empty for the users, which a
-// tombstone's row fills with the user_id (in every column of the field
-// user_id) and deleted_at, the other cells empty. A CSV file needs the field
-// user_id among its columns, and so does an NDJSON file with fields
-// (ValidateIncremental).
+// each, and in CSV and Parquet a last column deleted_at, empty (null) for
+// the users, which a tombstone's row fills with the user_id (in every column
+// of the field user_id) and deleted_at, the other cells empty (null). A CSV
+// or Parquet file needs the field user_id among its columns, and so does an
+// NDJSON file with fields (ValidateIncremental).
 func NewIncremental(w io.Writer, format userport.Format, fields []userport.Field) (Encoder, error) {
 	if err := checkIncremental(format, fields); err != nil {
 		return nil, err
 	}
-	enc, err := New(w, format, fields)
+	enc, err := newEncoder(w, format, fields, true)
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +116,11 @@ func NewIncremental(w io.Writer, format userport.Format, fields []userport.Field
 
 // ValidateIncremental reports whether NewIncremental would accept format
 // and fields: Validate's rules, and user_id among the fields (a tombstone
-// names its user by user_id, and a live user must be named likewise).
+// names its user by user_id, and a live user must be named likewise), and
+// in Parquet no field named deleted_at.
 func ValidateIncremental(format userport.Format, fields []userport.Field) error {
-	if err := checkIncremental(format, fields); err != nil {
-		return err
-	}
-	return Validate(format, fields)
+	_, err := NewIncremental(io.Discard, format, fields)
+	return err
 }
 
 func checkIncremental(format userport.Format, fields []userport.Field) error {
@@ -124,7 +136,8 @@ func checkIncremental(format userport.Format, fields []userport.Field) error {
 }
 
 // Validate reports whether New would accept format and fields: every path
-// parses and, for JSON, no two fields write the same place. The error message
+// parses and, for JSON, no two fields write the same place; for Parquet, no
+// two columns have the same name. The error message
 // says what is wrong and is meant for API callers. The API's own limits (30
 // fields, 100 characters, no whole objects in CSV) are not checked here.
 func Validate(format userport.Format, fields []userport.Field) error {

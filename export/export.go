@@ -1,6 +1,7 @@
 // Package export is the export pipeline: keyset pages of stored profiles are
 // read ahead by one goroutine while another projects and encodes them (CSV or
-// NDJSON) into a gzip stream. Memory is bounded by a few pages, whatever the
+// NDJSON into a gzip stream; Parquet, which compresses its own columns, as it
+// is). Memory is bounded by a few pages, whatever the
 // number of users.
 package export
 
@@ -89,8 +90,8 @@ func (r *Result) Add(o Result) {
 	}
 }
 
-// Export writes job's users to w as a gzip'd CSV or NDJSON file and returns
-// what it wrote. It reads, by the job:
+// Export writes job's users to w as a gzip'd CSV or NDJSON file, or a
+// Parquet file, and returns what it wrote. It reads, by the job:
 //
 //   - every user (of the job's connection) in user_id order, up to the
 //     job's limit;
@@ -124,6 +125,9 @@ func (e *Exporter) ExportPart(ctx context.Context, job *userport.Job, part *user
 	if job.Query != "" || job.ChangesSince != "" {
 		return Result{}, errors.New("export: a filtered or incremental export is not split")
 	}
+	if !job.Format.Gzipped() {
+		return Result{}, errors.New("export: a Parquet export is not split: its parts could not be joined")
+	}
 	return e.export(ctx, job, span{after: part.After, until: part.Until, header: part.Index == 0, whole: true}, w, progress)
 }
 
@@ -141,37 +145,38 @@ func (e *Exporter) export(ctx context.Context, job *userport.Job, sp span, w io.
 		return Result{}, err
 	}
 	bw := bufio.NewWriterSize(w, writeBufferSize)
-	zw, err := e.newGzip(bw)
+	out, err := e.compressor(job.Format, bw)
 	if err != nil {
 		return Result{}, fmt.Errorf("gzip: %w", err)
 	}
-	zwOpen := true
+	outOpen := true
 	defer func() {
-		if zwOpen {
-			_ = zw.Close() // waits for pgzip's goroutines; the output is discarded
+		if outOpen {
+			_ = out.Close() // waits for pgzip's goroutines; the output is discarded
 		}
 	}()
 	var enc encode.Encoder
 	switch {
 	case job.ChangesSince != "":
-		enc, err = encode.NewIncremental(zw, job.Format, job.Fields)
+		enc, err = encode.NewIncremental(out, job.Format, job.Fields)
 	case job.Format == userport.FormatCSV && !sp.header:
-		enc, err = encode.NewCSVBody(zw, job.Fields)
+		enc, err = encode.NewCSVBody(out, job.Fields)
 	default:
-		enc, err = encode.New(zw, job.Format, job.Fields)
+		enc, err = encode.New(out, job.Format, job.Fields)
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	res, err := encodeAll(ctx, r, enc, progress)
 	if err != nil {
+		_ = enc.Close() // ends a Parquet encoder's goroutine; the output is discarded
 		return res, err
 	}
 	if err := enc.Close(); err != nil {
 		return res, fmt.Errorf("encode: %w", err)
 	}
-	zwOpen = false
-	if err := zw.Close(); err != nil {
+	outOpen = false
+	if err := out.Close(); err != nil {
 		return res, fmt.Errorf("gzip: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -214,6 +219,21 @@ func encodeAll(ctx context.Context, r *reader, enc encode.Encoder, progress func
 	}
 	return res, ctx.Err()
 }
+
+// compressor returns what the encoder of format writes to: gzip over w,
+// or, for a format that is not gzip'd (Parquet compresses its own columns),
+// w itself.
+func (e *Exporter) compressor(format userport.Format, w io.Writer) (io.WriteCloser, error) {
+	if !format.Gzipped() {
+		return nopCloser{w}, nil
+	}
+	return e.newGzip(w)
+}
+
+// nopCloser is a writer whose Close does nothing.
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // newGzip returns the compressor for GzipThreads.
 func (e *Exporter) newGzip(w io.Writer) (io.WriteCloser, error) {

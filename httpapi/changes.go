@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/encode"
 	"github.com/userport/userport/search"
 )
 
@@ -30,6 +31,9 @@ func (s *Server) readChangesSince(ctx context.Context, o object, job *userport.J
 	}
 	if !hasField(job.Fields, "user_id") {
 		return invalidBody("'An incremental export (changes_since) needs user_id among its fields: its tombstones name the deleted users by it' on property fields.")
+	}
+	if err := encode.ValidateIncremental(job.Format, job.Fields); err != nil {
+		return invalidBody("'%v' on property fields.", err) // a Parquet column named deleted_at
 	}
 	c, err := s.cursorCheck(ctx, job.ChangesSince)
 	if err != nil {

@@ -73,6 +73,8 @@ func TestExportChangesSinceRefused(t *testing.T) {
 		cursorRefused("ahead of the store", cursorBody(ahead, testCursorKey), "it is ahead of the database (restored from a backup?)"),
 		exInvalid("without user_id", `{"format":"csv","fields":[{"name":"email"}],"changes_since":"`+good.Encode(testCursorKey)+`"}`,
 			`'An incremental export (changes_since) needs user_id among its fields: its tombstones name the deleted users by it' on property fields.`),
+		exInvalid("parquet with a column named deleted_at", `{"format":"parquet","fields":[{"name":"user_id"},{"name":"updated_at","export_as":"deleted_at"}],"changes_since":"`+good.Encode(testCursorKey)+`"}`,
+			`'two columns are named "deleted_at": give one of them another export_as' on property fields.`),
 	} {
 		t.Run(c.name, func(t *testing.T) { b.exPost(c.body).wantError(t, c.status, c.code, c.msg) })
 	}
@@ -82,11 +84,12 @@ func TestExportChangesSinceRefused(t *testing.T) {
 	// The cursor the refusals started from is good: with user_id renamed,
 	// and with every attribute (NDJSON without fields).
 	for _, body := range []string{cursorBody(good, testCursorKey),
-		`{"format":"csv","fields":[{"name":"user_id","export_as":"id"}],"changes_since":"` + good.Encode(testCursorKey) + `"}`} {
+		`{"format":"csv","fields":[{"name":"user_id","export_as":"id"}],"changes_since":"` + good.Encode(testCursorKey) + `"}`,
+		`{"format":"parquet","changes_since":"` + good.Encode(testCursorKey) + `"}`} {
 		r := b.exPost(body)
 		r.wantStatus(t, 200)
 		// Auth0's job body is unchanged: no new keys.
-		exWantKeys(t, r.body, strings.Split(map[bool]string{true: "type,status,format,fields,created_at,id", false: "type,status,format,created_at,id"}[strings.Contains(body, "csv")], ",")...)
+		exWantKeys(t, r.body, strings.Split(map[bool]string{true: "type,status,format,fields,created_at,id", false: "type,status,format,created_at,id"}[strings.Contains(body, "csv") || strings.Contains(body, "parquet")], ",")...)
 	}
 }
 

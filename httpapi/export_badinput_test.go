@@ -61,6 +61,10 @@ func TestExportBadInput(t *testing.T) {
 		exInvalid("format xml", `{"format":"xml"}`, `'No enum match for: "xml"' on property format.`),
 		exInvalid("format upper case", `{"format":"CSV"}`, `'No enum match for: "CSV"' on property format.`),
 		exInvalid("format ndjson", `{"format":"ndjson"}`, `'No enum match for: "ndjson"' on property format.`),
+		exInvalid("format Parquet", `{"format":"Parquet"}`, `'No enum match for: "Parquet"' on property format.`),
+		exInvalid("31 fields parquet", exFieldsBody("parquet", exManyFields(31)), `'Array is too long (31), maximum 30' on property fields.`),
+		exInvalid("parquet path a..b", exFieldsBody("parquet", `[{"name":"a..b"}]`), `'Invalid field path "a..b": empty key at offset 2' on property fields[0].name.`),
+		exInvalid("parquet duplicate export_as", exFieldsBody("parquet", `[{"name":"email","export_as":"e"},{"name":"username","export_as":"e"}]`), `'Duplicate field: e' on property fields[1].`),
 		exInvalid("format a number", `{"format":1}`, `'Expected type string but found type integer' on property format.`),
 		exInvalid("limit 0", `{"limit":0}`, `'Value 0 is less than minimum 1' on property limit.`),
 		exInvalid("limit negative", `{"limit":-5}`, `'Value -5 is less than minimum 1' on property limit.`),
@@ -124,6 +128,8 @@ func TestExportBadInput(t *testing.T) {
 			exFieldsBody("json", `[{"name":"identities[0]"},{"name":"user_metadata.consent","export_as":"consent"}]`),
 			exFieldsBody("csv", `[{"name":"user_metadata.consent"},{"name":"app_metadata.stripe[0]"},{"name":"identities[0].connection"}]`),
 			exFieldsBody("csv", `[{"name":"my custom-attr $1 ü"}]`),
+			exFieldsBody("parquet", exManyFields(30)),
+			exFieldsBody("parquet", `[{"name":"user_metadata"},{"name":"identities[0]"},{"name":"app_metadata.stripe[0]","export_as":"stripe"}]`),
 			`{"limit":1}`, `{"limit":2147483647}`,
 		} {
 			r := b.exPost(body)

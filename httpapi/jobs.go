@@ -111,7 +111,7 @@ func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) 
 		return nil, err
 	}
 	if o.has("format") {
-		if format != string(userport.FormatCSV) && format != string(userport.FormatJSON) {
+		if !userport.Format(format).Valid() {
 			return nil, invalidBody("'No enum match for: \"%s\"' on property format.", userport.Excerpt(format))
 		}
 		job.Format = userport.Format(format)
@@ -121,8 +121,8 @@ func (s *Server) newExportJob(r *http.Request, o object) (*userport.Job, error) 
 		return nil, err
 	}
 	job.Fields = fields
-	if len(fields) == 0 && job.Format == userport.FormatCSV {
-		job.Fields = encode.DefaultCSVFields()
+	if len(fields) == 0 && job.Format != userport.FormatJSON {
+		job.Fields = encode.DefaultCSVFields() // CSV's and Parquet's default
 	}
 	if err := firstError(readExportQuery(o, job), s.readChangesSince(r.Context(), o, job)); err != nil {
 		return nil, err

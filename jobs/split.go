@@ -43,9 +43,11 @@ func (ExportPartArgs) Kind() string { return "userport_export_part" }
 
 // splits reports whether job may be split: splitting is on and the export
 // reads the whole tenant, in user_id order (no limit, no q, no
-// changes_since; a filtered or incremental export runs in one piece).
+// changes_since; a filtered or incremental export runs in one piece), into
+// a gzip'd file (a Parquet file's parts could not be joined like gzip
+// members: a Parquet export runs in one piece too, docs/operations.md).
 func (c Config) splits(job *userport.Job) bool {
-	return c.SplitParts >= 2 && job.Limit <= 0 && job.Query == "" && job.ChangesSince == ""
+	return c.SplitParts >= 2 && job.Limit <= 0 && job.Query == "" && job.ChangesSince == "" && job.Format.Gzipped()
 }
 
 // splitCount is how many parts an export of total users is cut into: 1 (not

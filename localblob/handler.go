@@ -43,7 +43,7 @@ func (s *Store) serveExport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	h := w.Header()
-	h.Set("Content-Type", attachment.ContentType)
+	h.Set("Content-Type", attachment.ContentType(path.Base(key)))
 	h.Set("Content-Disposition", attachment.Header(path.Base(key)))
 	h.Set("Cache-Control", attachment.CacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -337,7 +337,7 @@ func (s *Store) SignedURL(ctx context.Context, key string, ttl time.Duration, _ 
 		Bucket:                     &s.bucket,
 		Key:                        &obj,
 		ResponseContentDisposition: aws.String(attachment.Header(path.Base(key))),
-		ResponseContentType:        aws.String(attachment.ContentType),
+		ResponseContentType:        aws.String(attachment.ContentType(path.Base(key))),
 		ResponseCacheControl:       aws.String(attachment.CacheControl),
 	}, s3.WithPresignExpires(secs))
 	if err != nil {

@@ -24,7 +24,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.ServerFlags(fs)
 	cfg.JobsFlag(fs)
 	users := fs.Int("users", 100000, "users to seed into a fresh store (0: use the data dir's users as they are)")
-	format := fs.String("format", "both", "csv, json or both")
+	format := fs.String("format", "both", "csv, json, parquet, both (csv and json) or all")
 	asJSON := fs.Bool("json", false, "print one JSON object per format")
 	keep := fs.Bool("keep", false, "keep the temporary data dir")
 	paging := fs.Int("paging-users", 0, "also time paging this many users through GET /api/v2/users?per_page=100")

@@ -4,6 +4,7 @@ package main
 // over the DevTools protocol, against the real server on 127.0.0.1:0.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -207,6 +208,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("downloaded as %q, want dev.csv.gz", name)
 	}
 	testutil.CheckStoreCSV(t, b.m.store, "dev", exGunzip(t, data.body), n)
+	// A Parquet export (a userport extension) is saved as it is served.
+	pq := consoleDownload(t, p, consoleExportAs(t, p, "parquet"))
+	if pq.name != "dev.parquet" || !bytes.HasPrefix(pq.body, []byte("PAR1")) || !bytes.HasSuffix(pq.body, []byte("PAR1")) {
+		t.Errorf("the Parquet export was downloaded as %q, %d bytes; want dev.parquet, a Parquet file", pq.name, len(pq.body))
+	}
 
 	consoleImport(t, p, importConn)
 	if ids, _ := b.exDocs(importConn); len(ids) != 2 {
@@ -270,9 +276,18 @@ func consoleSignIn(t *testing.T, p *browserPage, b *bundle) {
 // and returns its job id once the page shows it completed.
 func consoleExport(t *testing.T, p *browserPage) string {
 	t.Helper()
-	p.run("start the export", chromedp.Click(chromedp.CSS(`input[name=format][value=csv]`)), chromedp.Click(chromedp.CSS("#export-submit")),
+	return consoleExportAs(t, p, "csv")
+}
+
+// consoleExportAs is consoleExport in format.
+func consoleExportAs(t *testing.T, p *browserPage, format string) string {
+	t.Helper()
+	// The status line may still name an earlier export: wait for another.
+	before := value(p, "read the status line", chromedp.Evaluate[string](`document.getElementById('export-status').textContent`))
+	p.run("start the export", chromedp.Click(chromedp.CSS(`input[name=format][value=`+format+`]`)), chromedp.Click(chromedp.CSS("#export-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#export-status`)))
-	p.waitJS("the export's job id", `/job_/.test(document.getElementById('export-status').textContent)`)
+	p.waitJS("the export's job id", fmt.Sprintf(`(() => { const s = document.getElementById('export-status').textContent;
+		return /job_/.test(s) && s !== %q })()`, before))
 	id := jobIDIn(p.text("#export-status"))
 	p.run("wait for the export to complete", chromedp.WaitVisible(chromedp.CSS(jobSelector("#jobs-list", id, "completed")+` button`)))
 	return id

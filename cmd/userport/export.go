@@ -21,11 +21,11 @@ import (
 // followed with a progress bar, its file downloaded, checked and written.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rc config.Remote
-	fs := newFlagSet("export", "[flags]", "export the tenant's users (or one connection's) to a gzip'd CSV or NDJSON file, over the Management API")
+	fs := newFlagSet("export", "[flags]", "export the tenant's users (or one connection's) to a gzip'd CSV or NDJSON file, or a Parquet file, over the Management API")
 	rc.Flags(fs)
 	connName := fs.String("connection", "", "export the users of the connection of this name (or this id)")
 	connID := fs.String("connection-id", "", "export the users of the connection of this id (con_...)")
-	format := fs.String("format", "", "csv or json (NDJSON); default: the one -o's name says (.csv, .json, .ndjson, with or without .gz), else csv")
+	format := fs.String("format", "", "csv, json (NDJSON) or parquet (a userport extension: not gzip'd); default: the one -o's name says (.csv, .json, .ndjson, with or without .gz, .parquet), else csv")
 	var fields client.Fields
 	fs.Var(&fields, "field", "a field to export, PATH or PATH=EXPORT_AS (user_metadata.plan=plan); repeat for each; default: the server's default set")
 	limit := fs.Int("limit", 0, "export at most this many users; 0: all")
@@ -50,6 +50,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := syncstate.CheckFlags(*incremental, *state, *since, *limit); err != nil {
 		return err
+	}
+	if *gunzip && cmp.Or(*format, client.FormatOf(*out)) == client.FormatParquet {
+		return errors.New("--gunzip does not apply to a Parquet export: its file is not gzip'd")
 	}
 	if err := progress.CheckOutput(*out, *force, *gunzip, stdout); err != nil {
 		return err

@@ -1,9 +1,10 @@
-// Package attachment spells the Content-Disposition header of a download,
-// which both blob stores send for an export file.
+// Package attachment spells the Content-Disposition and Content-Type headers
+// of a download, which both blob stores send for an export file.
 package attachment
 
 import (
 	"mime"
+	"path"
 	"strings"
 )
 
@@ -18,9 +19,15 @@ func Header(name string) string {
 	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
 }
 
-// The other headers of an export file's download: a gzip file, kept by no
-// cache on the way.
-const (
-	ContentType  = "application/gzip"
-	CacheControl = "private, no-store"
-)
+// CacheControl is the Cache-Control of an export file's download: kept by
+// no cache on the way.
+const CacheControl = "private, no-store"
+
+// ContentType returns the Content-Type of the export file name: a Parquet
+// file ({tenant}.parquet, IANA's media type for Parquet), or else gzip.
+func ContentType(name string) string {
+	if path.Ext(name) == ".parquet" {
+		return "application/vnd.apache.parquet"
+	}
+	return "application/gzip"
+}

@@ -26,7 +26,9 @@ func TestFormats(t *testing.T) {
 		{"json", []userport.Format{userport.FormatJSON}, false},
 		{"both", []userport.Format{userport.FormatCSV, userport.FormatJSON}, false},
 		{"", nil, true},
-		{"parquet", nil, true},
+		{"parquet", []userport.Format{userport.FormatParquet}, false},
+		{"all", []userport.Format{userport.FormatCSV, userport.FormatJSON, userport.FormatParquet}, false},
+		{"xml", nil, true},
 		{"CSV", nil, true},
 	} {
 		got, err := bench.Formats(tc.in)

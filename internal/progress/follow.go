@@ -68,6 +68,9 @@ func Download(ctx context.Context, c *client.Client, job *client.Job, out Output
 		fmt.Fprintf(w, "the connection broke at byte %d of %d: the download resumed there\n", at, saved.Received)
 	}
 	what := fmt.Sprintf("%d users", saved.Rows)
+	if m := out.Manifest; m != nil && saved.Rows < 0 { // a Parquet file: its rows are the manifest's
+		what = fmt.Sprintf("%d users", m.Rows)
+	}
 	if m := out.Manifest; m != nil && m.Tombstones > 0 { // the file's lines: the users, then the tombstones
 		what = fmt.Sprintf("%d users and %d tombstones", m.Rows, m.Tombstones)
 	}
