@@ -30,10 +30,10 @@ func jobsFlagSet(sub string) *flag.FlagSet {
 // writeJobsHelp writes the help of `userport jobs`.
 func writeJobsHelp(w io.Writer) {
 	var subs []help.Command
-	for _, sub := range lookup("jobs").Subs {
+	for _, sub := range commands.Lookup("jobs").Subs {
 		subs = append(subs, jobsCommands[sub])
 	}
-	help.RenderGroup(w, lookup("jobs").Command, subs)
+	help.RenderGroup(w, commands.Lookup("jobs").Command, subs)
 }
 
 // runJobs implements `userport jobs get|list|errors|manifest`.

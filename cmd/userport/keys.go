@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/help"
 	"github.com/userport/userport/vault"
 )
 
@@ -26,7 +27,7 @@ those sealed in the database, which need USERPORT_MASTER_KEY or USERPORT_MASTER_
 // runKeys implements `userport keys`: the token signing keys where the
 // server started with the same flags keeps them, and new master keys.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || help.AsksHelp(args[:1]) {
 		fmt.Fprint(stderr, keysUsage)
 		return flag.ErrHelp
 	}
