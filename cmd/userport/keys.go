@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
-	"time"
 
-	"github.com/userport/userport/auth"
 	"github.com/userport/userport/internal/help"
+	"github.com/userport/userport/internal/report"
 	"github.com/userport/userport/vault"
 )
 
@@ -69,20 +67,5 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	return printKeys(stdout, keys)
-}
-
-// printKeys writes one line per key: kid, name, creation time, and whether
-// it signs.
-func printKeys(w io.Writer, keys *auth.KeySet) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KID\tNAME\tCREATED\tSIGNS")
-	for _, k := range keys.Keys() {
-		signs := ""
-		if k.Signs {
-			signs = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), signs)
-	}
-	return tw.Flush()
+	return report.Keys(stdout, keys.Keys())
 }

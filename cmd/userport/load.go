@@ -11,6 +11,7 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/report"
 )
 
 // runLoad implements `userport load FILE`: a file imported straight into
@@ -57,9 +58,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	job, sum, took, err := importer.LoadFile(ctx, store, clock, conn, path, st.Size(),
 		importer.LoadOptions{Upsert: *upsert, NewIDs: *newIDs, BatchTime: *batchTime})
 	if sum != nil {
-		secs := took.Seconds()
-		fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
-			job.ID, sum.Total, sum.Inserted, sum.Updated, sum.Failed, job.Connection, secs, float64(sum.Total)/secs)
+		_ = report.Loaded(stdout, job, sum, took)
 	}
 	if err != nil {
 		return err
