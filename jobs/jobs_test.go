@@ -62,9 +62,6 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 	cfg.PollInterval, cfg.LimitRetry, cfg.ProgressInterval = 20*time.Millisecond, 50*time.Millisecond, 20*time.Millisecond
 	e := &env{store: store, blobs: blobs, blobDir: emb.BlobDir, clock: clock, conn: conn, cfg: cfg,
 		deps: jobs.Deps{Store: store, Blobs: blobs, Exporter: exp, Clock: clock, Logger: slog.New(slog.DiscardHandler)}}
-	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
-		t.Fatal(err)
-	}
 	e.start(t)
 	return e
 }
@@ -72,7 +69,7 @@ func setup(t *testing.T, n int, cfg jobs.Config, exp jobs.Exporter) *env {
 // start starts a new engine over the env's store.
 func (e *env) start(t *testing.T) {
 	t.Helper()
-	engine, err := jobs.New(riversqlite.New(e.store.SQL()), e.deps, e.cfg, true)
+	engine, err := jobs.OnSQLite(context.Background(), e.store.SQL(), e.deps, e.cfg, true)
 	if err != nil {
 		t.Fatal(err)
 	}
