@@ -34,8 +34,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
 	"github.com/userport/userport/export"
@@ -182,9 +180,7 @@ func (e *env) deps() jobs.Deps {
 // engine builds a job engine on the store's database, River's tables migrated.
 func (e *env) engine(cfg jobs.Config, deps jobs.Deps, work bool) *jobs.Engine[*sql.Tx] {
 	e.t.Helper()
-	driver := riversqlite.New(e.Store.SQL())
-	must(e.t, jobs.Migrate(context.Background(), driver))
-	eng, err := jobs.New(driver, deps, cfg, work)
+	eng, err := jobs.OnSQLite(context.Background(), e.Store.SQL(), deps, cfg, work)
 	must(e.t, err)
 	return eng
 }

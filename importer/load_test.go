@@ -82,3 +82,37 @@ func TestLoadEndsTheJobOnTheClock(t *testing.T) {
 		t.Errorf("Load's summary %+v, want %+v", sum, want)
 	}
 }
+
+// TestLoadFile: the file is loaded as an import job of the connection,
+// started whatever imports are active, recorded with the options and
+// without an upload key (the file is the caller's: the cleanup deletes no
+// upload of it), and completed with its summary.
+func TestLoadFile(t *testing.T) {
+	t.Parallel()
+	emb := testutil.NewEmbedded(t)
+	file := filepath.Join(t.TempDir(), "users.ndjson")
+	data := []byte(`{"email":"a@example.com","user_id":"a1"}` + "\n" + `{"email":"bad"}` + "\n")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job, sum, _, err := importer.LoadFile(t.Context(), emb.Store, emb.Clock, emb.Conn, file, int64(len(data)),
+		importer.LoadOptions{Upsert: true, NewIDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := userport.ImportSummary{Inserted: 1, Failed: 1, Total: 2}
+	if sum == nil || *sum != want {
+		t.Errorf("summary %+v, want %+v", sum, want)
+	}
+	stored, err := emb.Store.FindJob(t.Context(), "dev", job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Type != userport.JobUsersImport || stored.Status != userport.JobCompleted || stored.ConnectionID != emb.Conn.ID ||
+		!stored.Upsert || !stored.NewIDs || stored.UploadKey != "" {
+		t.Errorf("stored job %+v, want a completed import into %s with upsert and new ids, without an upload key", stored, emb.Conn.ID)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("the loaded file is gone: %v", err)
+	}
+}

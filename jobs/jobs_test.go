@@ -72,9 +72,6 @@ func setupWith(t testing.TB, n int, cfg jobs.Config, exp jobs.Exporter, change f
 	if change != nil {
 		change(&e.deps)
 	}
-	if err := jobs.Migrate(ctx, riversqlite.New(store.SQL())); err != nil {
-		t.Fatal(err)
-	}
 	e.start(t)
 	return e
 }
@@ -82,7 +79,7 @@ func setupWith(t testing.TB, n int, cfg jobs.Config, exp jobs.Exporter, change f
 // start starts a new engine over the env's store.
 func (e *env) start(t testing.TB) {
 	t.Helper()
-	engine, err := jobs.New(riversqlite.New(e.store.SQL()), e.deps, e.cfg, true)
+	engine, err := jobs.OnSQLite(context.Background(), e.store.SQL(), e.deps, e.cfg, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,22 @@ func (p *Process) AddChild(url, process string) {
 	p.gather = append(p.gather, &Remote{URL: url, Process: process})
 }
 
+// AddLocalChild picks a free loopback address for the /metrics of a child
+// process (given as its --metrics-addr) and adds the child at it
+// (AddChild), labelled process.
+func (p *Process) AddLocalChild(process string) (addr string, err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("pick the %s's metrics address: %w", process, err)
+	}
+	addr = l.Addr().String()
+	if err := l.Close(); err != nil {
+		return "", err
+	}
+	p.AddChild("http://"+addr+"/metrics", process)
+	return addr, nil
+}
+
 // Handler serves what the process gathers.
 func (p *Process) Handler() http.Handler { return Handler(p.gather, p.logger) }
 
@@ -57,6 +74,17 @@ func (p *Process) Serve(l net.Listener, newServer func(http.Handler) *http.Serve
 		}
 		close(p.served)
 	}()
+}
+
+// ListenAndServe listens on addr and Serves there; it returns the address
+// it listens on.
+func (p *Process) ListenAndServe(addr string, newServer func(http.Handler) *http.Server) (net.Addr, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	p.Serve(l, newServer)
+	return l.Addr(), nil
 }
 
 // Served receives the error that ended Serve, and is closed when it ends;

@@ -75,3 +75,29 @@ func TestProcessWithoutServe(t *testing.T) {
 	default:
 	}
 }
+
+// TestProcessLocalChild: a child serving on the loopback address
+// AddLocalChild picked (ListenAndServe) is part of the parent's metrics;
+// an address that cannot be listened on is an error naming it.
+func TestProcessLocalChild(t *testing.T) {
+	p := metrics.NewProcess(true, slog.New(slog.DiscardHandler))
+	addr, err := p.AddLocalChild("worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := metrics.NewProcess(false, slog.New(slog.DiscardHandler))
+	child.Jobs().JobFinished(userport.JobUsersImport, userport.JobCompleted, time.Second)
+	got, err := child.ListenAndServe(addr, func(h http.Handler) *http.Server { return &http.Server{Handler: h} })
+	if err != nil || got.String() != addr {
+		t.Fatalf("ListenAndServe(%s) on %v: %v", addr, got, err)
+	}
+	defer child.Close()
+	parent := httptest.NewServer(p.Handler())
+	defer parent.Close()
+	if body := get(t, parent.URL); !strings.Contains(body, `process="worker"`) || !strings.Contains(body, "users_import") {
+		t.Errorf("the parent's metrics lack the child's import job:\n%s", body)
+	}
+	if _, err := child.ListenAndServe(addr, nil); err == nil || !strings.Contains(err.Error(), "listen for metrics on "+addr) {
+		t.Errorf("ListenAndServe on a taken address: %v", err)
+	}
+}

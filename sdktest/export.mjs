@@ -6,7 +6,7 @@
 // API listed. Around the export it makes the calls migration scripts make:
 // users by email (the v7 client and the legacy v4 one, auth0/legacy), a
 // connection created with options, updated and deleted (legacy). It prints one JSON summary on stdout (the Go test
-// cmd/userport TestNodeSDK checks it against the store) or exits 1 with a
+// httpapi TestNodeSDK checks it against the store) or exits 1 with a
 // message on stderr.
 //
 // Configuration (environment):

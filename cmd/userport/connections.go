@@ -29,7 +29,7 @@ func runConnectionsList(ctx context.Context, args []string, stdout, stderr io.Wr
 	fs := newFlagSet("connections list", "[flags]", "list the tenant's connections: id, name, strategy (GET /api/v2/connections)")
 	rc.Flags(fs)
 	asJSON := fs.Bool("json", false, "print the connections as a JSON array of {id, name, strategy}")
-	_, c, err := jobsCommand(fs, &rc, 0, args, stderr)
+	_, c, err := rc.ParseClientCommand(fs, args, stderr, 0)
 	if err != nil {
 		return err
 	}

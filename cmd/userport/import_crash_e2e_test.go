@@ -209,8 +209,8 @@ func TestImportSurvivesKill(t *testing.T) {
 		t.Fatalf("job after the restart: %s %q, summary %s; want %+v\n%s", done.Status, done.StatusDetails,
 			imSummary(done.Summary), want, p.logs.String())
 	}
-	lines, exported := imRead(t, c.imExport()), map[string]bool{}
-	for u := lines.next(); u != nil; u = lines.next() {
+	lines, exported := testutil.NewUserLines(t, c.imExport()), map[string]bool{}
+	for u := lines.Next(); u != nil; u = lines.Next() {
 		id, _ := u["user_id"].(string)
 		if !ids[id] || exported[id] {
 			t.Fatalf("user %s is unknown or exported twice", id)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/userport/userport"
@@ -96,16 +95,6 @@ func (b *bundle) imExport() []byte {
 	r.wantStatus(b.t, http.StatusOK)
 	return r.body
 }
-
-// imLines iterates over the users of an export file (gzip'd NDJSON, in
-// user_id order) one at a time.
-type imLines struct{ *testutil.UserLines }
-
-// imRead starts reading an export file.
-func imRead(t *testing.T, file []byte) *imLines { return &imLines{testutil.NewUserLines(t, file)} }
-
-// next returns the next user without the attributes in drop, or nil at the end.
-func (l *imLines) next(drop ...string) map[string]any { return l.Next(drop...) }
 
 // imNDJSON joins records into an NDJSON file.
 func imNDJSON(records ...string) []byte {

@@ -30,10 +30,10 @@ func jobsFlagSet(sub string) *flag.FlagSet {
 // writeJobsHelp writes the help of `userport jobs`.
 func writeJobsHelp(w io.Writer) {
 	var subs []help.Command
-	for _, sub := range lookup("jobs").Subs {
+	for _, sub := range commands.Lookup("jobs").Subs {
 		subs = append(subs, jobsCommands[sub])
 	}
-	help.RenderGroup(w, lookup("jobs").Command, subs)
+	help.RenderGroup(w, commands.Lookup("jobs").Command, subs)
 }
 
 // runJobs implements `userport jobs get|list|errors|manifest`.
@@ -41,21 +41,6 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return help.RunGroup(ctx, "jobs", writeJobsHelp, map[string]help.Sub{
 		"get": runJobsGet, "list": runJobsList, "errors": runJobsErrors, "manifest": runJobsManifest,
 	}, args, stdout, stderr)
-}
-
-// jobsCommand parses the flags of a client subcommand (jobs get, users
-// list), which takes nArgs arguments, and returns them with a client.
-func jobsCommand(fs *flag.FlagSet, rc *config.Remote, nArgs int, args []string, stderr io.Writer) ([]string, *client.Client, error) {
-	rest, err := parseCommand(fs, args, stderr, rc, nArgs)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(rest) != nArgs {
-		fs.Usage()
-		return nil, nil, fmt.Errorf("userport %s: want %d argument(s), got %d", fs.Name(), nArgs, len(rest))
-	}
-	c, err := rc.Client()
-	return rest, c, err
 }
 
 // runJobsGet implements `userport jobs get ID`: the job as the API shows it.
@@ -75,7 +60,7 @@ func printJobJSON(ctx context.Context, sub string, args []string, stdout, stderr
 	var rc config.Remote
 	fs := jobsFlagSet(sub)
 	rc.Flags(fs)
-	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	rest, c, err := rc.ParseClientCommand(fs, args, stderr, 1)
 	if err != nil {
 		return err
 	}
@@ -94,7 +79,7 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	page := fs.Int("page", 0, "the page to show, from 0")
 	perPage := fs.Int("per-page", 50, "jobs per page (at most 100)")
 	asJSON := fs.Bool("json", false, "print the page as JSON: {jobs, start, limit, total}")
-	_, c, err := jobsCommand(fs, &rc, 0, args, stderr)
+	_, c, err := rc.ParseClientCommand(fs, args, stderr, 0)
 	if err != nil {
 		return err
 	}
@@ -115,7 +100,7 @@ func runJobsErrors(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := jobsFlagSet("errors")
 	rc.Flags(fs)
 	asJSON := fs.Bool("json", false, "print the errors as the API answers them, a JSON array")
-	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	rest, c, err := rc.ParseClientCommand(fs, args, stderr, 1)
 	if err != nil {
 		return err
 	}

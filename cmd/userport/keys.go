@@ -6,10 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
-	"time"
 
-	"github.com/userport/userport/auth"
+	"github.com/userport/userport/internal/help"
+	"github.com/userport/userport/internal/report"
 	"github.com/userport/userport/vault"
 )
 
@@ -26,7 +25,7 @@ those sealed in the database, which need USERPORT_MASTER_KEY or USERPORT_MASTER_
 // runKeys implements `userport keys`: the token signing keys where the
 // server started with the same flags keeps them, and new master keys.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || help.AsksHelp(args[:1]) {
 		fmt.Fprint(stderr, keysUsage)
 		return flag.ErrHelp
 	}
@@ -68,20 +67,5 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	return printKeys(stdout, keys)
-}
-
-// printKeys writes one line per key: kid, name, creation time, and whether
-// it signs.
-func printKeys(w io.Writer, keys *auth.KeySet) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KID\tNAME\tCREATED\tSIGNS")
-	for _, k := range keys.Keys() {
-		signs := ""
-		if k.Signs {
-			signs = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), signs)
-	}
-	return tw.Flush()
+	return report.Keys(stdout, keys.Keys())
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/importer"
+	"github.com/userport/userport/internal/report"
 )
 
 // runLoad implements `userport load FILE`: a file imported straight into
@@ -55,20 +55,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	job := userport.NewJob(cfg.Tenant, userport.JobUsersImport, clock.Now())
-	job.ConnectionID, job.Connection, job.Upsert, job.NewIDs = conn.ID, conn.Name, *upsert, *newIDs // no UploadKey: the file is the caller's
-	if err := store.CreateImportJob(ctx, job, st.Size(), 0, nil); err != nil {
-		return err
-	}
-	// No limit: the command line's load runs whatever imports are active.
-	if job, err = (userport.JobTransitions{Store: store}).Start(ctx, cfg.Tenant, job.ID, math.MaxInt, clock.Now()); err != nil {
-		return err
-	}
-	sum, took, err := importer.Load(ctx, store, clock, job, importer.LocalFile(path), *batchTime)
+	job, sum, took, err := importer.LoadFile(ctx, store, clock, conn, path, st.Size(),
+		importer.LoadOptions{Upsert: *upsert, NewIDs: *newIDs, BatchTime: *batchTime})
 	if sum != nil {
-		secs := took.Seconds()
-		fmt.Fprintf(stdout, "job %s: %d records (%d inserted, %d updated, %d failed) into %s in %.2fs (%.0f users/s)\n",
-			job.ID, sum.Total, sum.Inserted, sum.Updated, sum.Failed, job.Connection, secs, float64(sum.Total)/secs)
+		_ = report.Loaded(stdout, job, sum, took)
 	}
 	if err != nil {
 		return err

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"net/http"
 
 	"github.com/userport/userport/httpapi"
@@ -17,34 +15,18 @@ func (m *Main) jobMetrics() *metrics.Jobs {
 	return m.metrics.Jobs()
 }
 
-// childMetricsAddr picks a free loopback address for the child worker's
-// metrics, whose job counters serve's /metrics then shows too.
-func (m *Main) childMetricsAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("pick the job worker's metrics address: %w", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", err
-	}
-	m.metrics.AddChild("http://"+addr+"/metrics", "worker")
-	return addr, nil
-}
-
 // serveMetrics serves /metrics on --metrics-addr, when it is set.
 func (m *Main) serveMetrics() error {
 	if m.Config.MetricsAddr == "" {
 		return nil
 	}
-	l, err := net.Listen("tcp", m.Config.MetricsAddr)
-	if err != nil {
-		return fmt.Errorf("listen for metrics on %s: %w", m.Config.MetricsAddr, err)
-	}
-	m.metrics.Serve(l, func(h http.Handler) *http.Server {
+	addr, err := m.metrics.ListenAndServe(m.Config.MetricsAddr, func(h http.Handler) *http.Server {
 		return httpapi.NewHTTPServer(h, httpapi.HTTPOptions{Logger: m.Logger})
 	})
-	m.Logger.Info("serving metrics", "addr", l.Addr().String())
+	if err != nil {
+		return err
+	}
+	m.Logger.Info("serving metrics", "addr", addr.String())
 	return nil
 }
 

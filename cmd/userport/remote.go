@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/userport/userport/client"
+	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/profile"
 )
 
-// runLogin implements `userport login`: it checks the credentials by
-// getting a token from the server, then saves them with its URL as the
-// profile the client commands use when given no --url nor credentials.
+// runLogin implements `userport login`: config.Login checks the
+// credentials and saves them, with the server's URL, as the profile.
 func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("login", "--url URL --client-id ID --client-secret SECRET",
 		"check a server's client credentials by getting a token, and save them (with the URL) as the profile "+
@@ -24,18 +22,7 @@ func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseCommand(fs, args, stderr, nil, 0); err != nil {
 		return err
 	}
-	if p.URL == "" || p.ClientID == "" || p.ClientSecret == "" {
-		return errors.New("give --url, --client-id and --client-secret")
-	}
-	c, err := client.New(client.Options{URL: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
-	if err != nil {
-		return err
-	}
-	if _, err := c.Token(ctx); err != nil {
-		return fmt.Errorf("the credentials were not saved: %w", err)
-	}
-	p.URL = c.URL()
-	path, err := profile.Save(p)
+	p, path, err := config.Login(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/progress"
+	"github.com/userport/userport/internal/report"
 	"github.com/userport/userport/seed"
 )
 
@@ -47,26 +47,14 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := seedUsers(ctx, store, g, *n, out); err != nil {
 		return err
 	}
-	secs := time.Since(start).Seconds()
+	took := time.Since(start)
 	// A fresh bulk load has no planner statistics, and its pages are not
 	// marked all-visible: vacuum them now (seconds for millions of users)
 	// rather than let the first exports plan and read blind.
 	if err := store.AnalyzeUsers(ctx, true); err != nil {
 		return err
 	}
-	return seedSummary(stdout, *n, held, conn.Name, cfg.Tenant, secs)
-}
-
-// seedSummary says how many users were written where, how fast, and, when
-// the tenant held users already, how many it holds now.
-func seedSummary(w io.Writer, n int, held int64, conn, tenant string, secs float64) error {
-	if held == 0 {
-		_, err := fmt.Fprintf(w, "seeded %d users into %s in %.2fs (%.0f users/s)\n", n, conn, secs, float64(n)/secs)
-		return err
-	}
-	_, err := fmt.Fprintf(w, "added %d users to %s in %.2fs (%.0f users/s); the store now holds %d users of tenant %s\n",
-		n, conn, secs, float64(n)/secs, held+int64(n), tenant)
-	return err
+	return report.Seeded(stdout, *n, held, conn.Name, cfg.Tenant, took)
 }
 
 // seedUsers writes n users from g into store (seed.Write), counting them

@@ -91,16 +91,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return m.Close()
 }
 
-// newLogger returns a logger at the configured level, in the configured
-// format (text or JSON lines).
-func newLogger(w io.Writer, cfg *Config) *slog.Logger {
-	level, _ := cfg.SlogLevel()
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == config.LogJSON {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
+// newLogger is the configured logger (config.Config.Logger) writing to w.
+func newLogger(w io.Writer, cfg *Config) *slog.Logger { return cfg.Logger(w) }
 
 // Open opens the store and keys, makes sure the tenant and the admin client
 // exist, and starts serving HTTP.
@@ -139,7 +131,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.metrics.Registry.MustRegister(&metrics.Store{Jobs: m.store, Queue: m.engine})
 	var childArgs []string
 	if m.Config.Jobs == config.JobsProcess {
-		addr, err := m.childMetricsAddr()
+		addr, err := m.metrics.AddLocalChild("worker")
 		if err != nil {
 			return err
 		}

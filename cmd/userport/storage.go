@@ -8,9 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/secrets"
@@ -65,31 +62,25 @@ func openStore(ctx context.Context, cfg *Config) (*database, error) {
 	return db, nil
 }
 
-// openSQLite opens the SQLite file; River shares it through riversqlite.
+// openSQLite opens the SQLite file, and the job engine on it.
 func openSQLite(ctx context.Context, path string) (*database, error) {
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
-		driver := riversqlite.New(db.SQL())
-		if err := jobs.Migrate(ctx, driver); err != nil {
-			return nil, err
-		}
-		return jobs.New(driver, deps, cfg, work)
+		return jobs.OnSQLite(ctx, db.SQL(), deps, cfg, work)
 	}}, nil
 }
 
-// openPostgres opens the PostgreSQL database; postgres.Open has migrated
-// River's tables too, under the store's advisory lock.
+// openPostgres opens the PostgreSQL database, and the job engine on it.
 func openPostgres(ctx context.Context, url string) (*database, error) {
 	db, err := postgres.Open(ctx, url, postgres.Options{})
 	if err != nil {
 		return nil, err
 	}
-	return &database{Store: db, newEngine: func(ctx context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
-		cfg.FetchCooldown = jobs.PostgresFetchCooldown
-		return jobs.New(riverpgxv5.New(db.Pool()), deps, cfg, work)
+	return &database{Store: db, newEngine: func(_ context.Context, deps jobs.Deps, cfg jobs.Config, work bool) (engine, error) {
+		return jobs.OnPostgres(db.Pool(), deps, cfg, work)
 	}}, nil
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/auth"
-	"github.com/userport/userport/internal/config"
 )
 
 // runToken implements `userport token`: it prints an access token signed with
@@ -25,7 +24,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args, stderr, &cfg); err != nil {
 		return err
 	}
-	cfg.PublicURL = tokenServerURL(fs, &cfg)
+	cfg.PublicURL = cfg.TokenServerURL(fs)
 	want := auth.ParseScope(*scopes)
 	for _, s := range want {
 		if !auth.KnownScope(s) {
@@ -39,7 +38,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer closeStore()
 	id := *clientID
 	if id == "" {
-		if id = adminClientID(&cfg); id == "" {
+		if id = cfg.AdminClient(); id == "" {
 			return fmt.Errorf("no admin client in %s: start `userport serve` once (it writes %s), "+
 				"set USERPORT_ADMIN_CLIENT_ID, or pass --client-id (tokens of a client that does not exist are refused)",
 				cfg.DataDir, filepath.Base(auth.AdminFilePath(cfg.DataDir, cfg.Tenant)))
@@ -51,32 +50,4 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	_, err = fmt.Fprintln(stdout, tok)
 	return err
-}
-
-// adminClientID names the admin client: the configured one, the one in the
-// tenant's credentials file, or "" when there is none.
-func adminClientID(cfg *Config) string {
-	if cfg.AdminClientID != "" {
-		return cfg.AdminClientID
-	}
-	if f, err := auth.ReadAdminFile(cfg.DataDir, cfg.Tenant); err == nil {
-		return f.ClientID
-	}
-	return ""
-}
-
-// tokenServerURL is the base URL of the server the token is for (its
-// issuer and audience): --public-url or --addr (or their twins) when given,
-// else the URL the server last served on, which it records in the tenant's
-// admin client file, else http://ADDR.
-func tokenServerURL(fs *flag.FlagSet, cfg *Config) string {
-	if cfg.PublicURL != "" {
-		return cfg.PublicURL
-	}
-	if !config.Given(fs, "public-url", "addr") {
-		if f, err := auth.ReadAdminFile(cfg.DataDir, cfg.Tenant); err == nil && f.ServerURL() != "" {
-			return f.ServerURL()
-		}
-	}
-	return "http://" + cfg.Addr
 }

@@ -49,7 +49,7 @@ func usersPage(ctx context.Context, fs *flag.FlagSet, nArgs int, args []string, 
 	page := fs.Int("page", 0, "the page to show, from 0")
 	perPage := fs.Int("per-page", 50, "users per page (at most 100)")
 	asJSON := fs.Bool("json", false, "print the page as JSON: {users, start, limit, length, total}")
-	rest, c, err := jobsCommand(fs, &rc, nArgs, args, stderr)
+	rest, c, err := rc.ParseClientCommand(fs, args, stderr, nArgs)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func runUsersGet(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var rc config.Remote
 	fs := newFlagSet("users get", "ID [flags]", "print a user as GET /api/v2/users/{id} shows it")
 	rc.Flags(fs)
-	rest, c, err := jobsCommand(fs, &rc, 1, args, stderr)
+	rest, c, err := rc.ParseClientCommand(fs, args, stderr, 1)
 	if err != nil {
 		return err
 	}

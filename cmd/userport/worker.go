@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"runtime/debug"
 
 	"github.com/userport/userport"
 	"github.com/userport/userport/internal/supervisor"
@@ -26,15 +24,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
-	if *nice < 0 || *nice > 19 {
-		return fmt.Errorf("invalid --nice %d: want 0 to 19", *nice)
-	}
 	m.Logger = newLogger(stderr, &m.Config)
-	if limit := supervisor.WorkerMemoryLimit(os.Getenv("GOMEMLIMIT")); limit > 0 {
-		debug.SetMemoryLimit(limit)
-	}
-	if err := supervisor.LowerPriority(*nice); err != nil {
-		m.Logger.Warn("could not lower the worker's priority", "err", err)
+	if err := supervisor.BecomeWorker(*nice, m.Logger); err != nil {
+		return err
 	}
 	if err := m.OpenWorker(ctx); err != nil {
 		return err

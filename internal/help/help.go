@@ -1,8 +1,9 @@
 // Package help renders the help of userport's commands, one way for every
 // command: its usage line, what it does, and its flags grouped (the
 // command's own, then the client's, the store's and the server's), each
-// with its environment twin; and the shell completion scripts, from the
-// same command table and flags.
+// with its environment twin; the shell completion scripts, from the same
+// command table and flags; and the table itself (Table), which picks the
+// command the arguments name and routes the help asked for.
 package help
 
 import (

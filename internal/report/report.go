@@ -1,6 +1,7 @@
-// Package report prints what the client commands (export, import, jobs)
-// show a person: an import's summary and its per-user errors, a page of
-// jobs, and the JSON the API answered, for scripts.
+// Package report prints what the commands show a person: for the client
+// commands (export, import, jobs) an import's summary and its per-user
+// errors, a page of jobs, and the JSON the API answered, for scripts; for
+// the store's commands (keys, seed, load) the keys and what was written.
 package report
 
 import (

@@ -3,8 +3,10 @@ package supervisor_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,5 +142,29 @@ func TestWorkerMemoryLimit(t *testing.T) {
 		if got := supervisor.WorkerMemoryLimit(tc.env); got != tc.want {
 			t.Errorf("GOMEMLIMIT=%q: limit %d, want %d", tc.env, got, tc.want)
 		}
+	}
+}
+
+// TestBecomeWorker: a nice value out of 0..19 is refused before anything
+// changes; otherwise the worker's soft memory limit is set (GOMEMLIMIT
+// unset). Not parallel: it sets this process's memory limit, then puts
+// it back.
+func TestBecomeWorker(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	for _, n := range []int{-1, 20} {
+		if err := supervisor.BecomeWorker(n, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "want 0 to 19") {
+			t.Errorf("BecomeWorker(%d): %v, want a refusal", n, err)
+		}
+	}
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Fatalf("a refused BecomeWorker set the memory limit to %d", got)
+	}
+	if err := supervisor.BecomeWorker(0, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != supervisor.DefaultWorkerMemoryLimit {
+		t.Errorf("memory limit %d, want %d", got, supervisor.DefaultWorkerMemoryLimit)
 	}
 }

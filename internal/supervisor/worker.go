@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 )
 
 // WorkerNice is what serve adds to the nice value of its child worker: an
@@ -31,6 +32,23 @@ func WorkerMemoryLimit(gomemlimit string) int64 {
 		return 0
 	}
 	return DefaultWorkerMemoryLimit
+}
+
+// BecomeWorker makes this process a job worker that yields to the API:
+// its soft memory limit (WorkerMemoryLimit of GOMEMLIMIT) set and its nice
+// value raised by nice (0 to 19: serve's child worker is given
+// WorkerNice). A priority that cannot be lowered is logged, not an error.
+func BecomeWorker(nice int, logger *slog.Logger) error {
+	if nice < 0 || nice > 19 {
+		return fmt.Errorf("invalid --nice %d: want 0 to 19", nice)
+	}
+	if limit := WorkerMemoryLimit(os.Getenv("GOMEMLIMIT")); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	if err := LowerPriority(nice); err != nil {
+		logger.Warn("could not lower the worker's priority", "err", err)
+	}
+	return nil
 }
 
 // StartWorker runs this executable's `worker` command with args in a child

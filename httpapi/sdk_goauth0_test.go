@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"errors"
@@ -17,11 +17,11 @@ import (
 // traffic the replay tests follow, and the client this test drives.
 const goAuth0Version = "v1.27.0"
 
-// goAuth0 returns a go-auth0 Management client of b's server.
-func goAuth0(t *testing.T, b *bundle) *management.Management {
+// goAuth0 returns a go-auth0 Management client of e's server.
+func goAuth0(t *testing.T, e *env) *management.Management {
 	t.Helper()
-	m, err := management.New(strings.TrimPrefix(b.base, "http://"), management.WithInsecure(),
-		management.WithStaticToken(b.token()), management.WithNoRetries())
+	m, err := management.New(strings.TrimPrefix(e.base, "http://"), management.WithInsecure(),
+		management.WithStaticToken(e.adminToken()), management.WithNoRetries())
 	if err != nil {
 		t.Fatalf("go-auth0 %s: %v", goAuth0Version, err)
 	}
@@ -42,8 +42,10 @@ func wantSDKStatus(t *testing.T, what string, err error, status int) {
 // external id, changed, deleted twice; a connection created, updated and
 // deleted.
 func TestGoAuth0SDK(t *testing.T) {
-	b := setup(t)
-	m := goAuth0(t, b)
+	t.Parallel()
+	e := setup(t)
+	e.work(nil)
+	m := goAuth0(t, e)
 	ctx := t.Context()
 	u := &management.User{Connection: auth0.String(upa), Email: auth0.String("sdk.go@example.com"),
 		Password: auth0.String("Passwords hide"), UserMetadata: &map[string]interface{}{"plan": "pro"}}
@@ -95,7 +97,7 @@ func TestGoAuth0SDK(t *testing.T) {
 		t.Fatalf("User.Delete: %v", err)
 	}
 
-	conn := b.connection(upa)
+	conn := e.connection(upa)
 	job := &management.Job{ConnectionID: auth0.String(conn.ID), Upsert: auth0.Bool(true),
 		SendCompletionEmail: auth0.Bool(false), Users: []map[string]interface{}{{"email": "imported.go@example.com", "email_verified": true}}}
 	if err := m.Job.ImportUsers(ctx, job); err != nil {
