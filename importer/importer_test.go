@@ -24,6 +24,7 @@ import (
 // env is a store, a blob directory and a target connection.
 type env struct {
 	store *sqlite.DB
+	path  string // the store's file
 	blobs *localblob.Store
 	conn  *userport.Connection
 	clock *testutil.Clock
@@ -33,7 +34,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := testutil.NewEmbedded(t)
-	return &env{store: e.Store, blobs: e.Blobs, conn: e.Conn, clock: e.Clock}
+	return &env{store: e.Store, path: e.DBPath, blobs: e.Blobs, conn: e.Conn, clock: e.Clock}
 }
 
 // upload stores file and creates a processing import job of it.
