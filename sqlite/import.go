@@ -85,8 +85,8 @@ func (db *DB) WriteImportBatches(ctx context.Context, b *userport.ImportBatch,
 	defer mapBusy(&err)
 	var s *userport.ImportState
 	err = db.inMarkedTx(ctx, func(tx *markedTx) error {
-		start, waits := time.Now(), db.db.Stats().WaitCount
-		waiting := func() bool { return db.db.Stats().WaitCount != waits || db.wait.since(start) }
+		start := time.Now()
+		waiting := func() bool { return db.wait.since(start) }
 		itx := &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}
 		for ; b != nil; b = next(ctx, waiting) {
 			var err error

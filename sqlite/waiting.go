@@ -18,11 +18,15 @@ import (
 // holder of the lock, so the waiting side says it: the busy handler of every
 // writing connection writes the time of each retry to the file <db>-wait
 // (8 bytes, Unix nanoseconds), and the holder reads it between two batches.
-// Writers of the same process that wait for the one pooled connection are
-// counted by database/sql (DBStats.WaitCount).
+// In the same process writers wait for the one pooled connection instead:
+// the user writes (writeUsers: the API's POST, PATCH and DELETE of users)
+// say so before they begin. River's polls and the jobs' progress writes of
+// the process do not: they wait for the transaction (at most its hold
+// time), and it is not cut every 50 ms by River's fetches.
 type waitSignal struct {
-	f    *os.File
-	last atomic.Int64 // the last time this process wrote, to write at most once a millisecond
+	f     *os.File
+	last  atomic.Int64 // the last time this process wrote, to write at most once a millisecond
+	local atomic.Int64 // the last time a user write of this process began, Unix nanoseconds
 }
 
 // waitSuffix names the signal's file beside the database.
@@ -51,8 +55,15 @@ func (w *waitSignal) mark(now time.Time) {
 	_, _ = w.f.WriteAt(b[:], 0) // a lost signal only leaves the transaction its time limit
 }
 
-// since reports whether a writer waited at or after t.
+// begin says that a user write of this process begins now.
+func (w *waitSignal) begin(now time.Time) { w.local.Store(now.UnixNano()) }
+
+// since reports whether a writer waited, or a user write of this process
+// began, at or after t.
 func (w *waitSignal) since(t time.Time) bool {
+	if w.local.Load() >= t.UnixNano() {
+		return true
+	}
 	var b [8]byte
 	if n, _ := w.f.ReadAt(b[:], 0); n < len(b) {
 		return false

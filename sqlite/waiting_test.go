@@ -15,9 +15,9 @@ import (
 // TestImportBatchesCommitWhenAWriterWaits checks that WriteImportBatches
 // writes the batches next hands it in one transaction, and commits after
 // the batch under way once another writer waits for the database's writer:
-// a write of the same store (it waits for the one connection) or of another
-// process on the file (another DB here: it waits in SQLite's busy handler),
-// which then succeeds.
+// a user write of the same store (it says so as it begins, and waits for the
+// one connection) or of another process on the file (another DB here: it
+// waits in SQLite's busy handler), which then succeeds.
 func TestImportBatchesCommitWhenAWriterWaits(t *testing.T) {
 	for _, other := range []bool{false, true} {
 		t.Run(fmt.Sprintf("other process %v", other), func(t *testing.T) {
