@@ -34,6 +34,14 @@ const DefaultBatchTime = 50 * time.Millisecond
 // retries lets any waiting write in, after at most a batch and a gap.
 const DefaultBatchGap = 25 * time.Millisecond
 
+// DefaultHoldTime is the longest one transaction of an import writes batch
+// after batch while no other writer waits for the database's writer (a
+// store that can tell, BatchesStore): small transactions rewrite the same
+// random-key index pages again and again (docs/benchmarks.md), so the
+// import commits as soon as another writer waits and otherwise writes its
+// batches in transactions of about this long.
+const DefaultHoldTime = time.Second
+
 // firstBatchSize is the size of a run's first batch (and of the one read
 // ahead while it is written), before any commit has been timed: about 25 ms
 // at the import rate measured on machine A.
@@ -58,6 +66,15 @@ type Store interface {
 	WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error)
 }
 
+// BatchesStore is a Store that writes several batches in one transaction:
+// b, then each batch next returns until nil, committing early (after a
+// batch) when another writer waits for the database's writer; next gets a
+// function that reports that wait. The SQLite store is one.
+type BatchesStore interface {
+	WriteImportBatches(ctx context.Context, b *userport.ImportBatch,
+		next func(ctx context.Context, waiting func() bool) *userport.ImportBatch) (*userport.ImportState, error)
+}
+
 // Importer imports the files of import jobs. It is safe for concurrent use.
 //
 // Between two runs of a job in the same process it keeps the job's file open
@@ -71,6 +88,7 @@ type Importer struct {
 	BatchSize int           // most records per transaction (DefaultBatchSize when 0)
 	BatchTime time.Duration // the time a transaction aims at (DefaultBatchTime when 0)
 	BatchGap  time.Duration // the writer left free between transactions (DefaultBatchGap when 0, none when < 0)
+	HoldTime  time.Duration // the longest transaction of several batches (DefaultHoldTime when 0, one batch each when < 0)
 	Limits    Limits        // the bounds of one file (the defaults when zero)
 
 	mu       sync.Mutex
@@ -230,10 +248,14 @@ func (r *run) write(ctx context.Context, items <-chan item) (*userport.ImportSta
 			if err := r.leaveGap(ctx); err != nil {
 				return r.state, false, err
 			}
-			if err := r.commit(ctx, it.batch); err != nil {
+			var err error
+			if it, err = r.commit(ctx, it, items); err != nil {
 				return r.state, false, err
 			}
 			r.free = time.Now()
+			if it.err != nil { // met after the last batch committed
+				return r.state, false, it.err
+			}
 		}
 		if it.eof {
 			return r.state, true, nil
@@ -266,21 +288,107 @@ func (r *run) leaveGap(ctx context.Context) error {
 	}
 }
 
-// commit writes one batch with the job's progress.
-func (r *run) commit(ctx context.Context, b *userport.ImportBatch) error {
-	if b.From != r.state.Records {
-		return fmt.Errorf("import %s: batch from record %d, cursor at %d", r.job.ID, b.From, r.state.Records)
+// commit writes the batch of it with the job's progress, and with a
+// BatchesStore the batches of items that follow in the same transaction
+// (see DefaultHoldTime). It returns the last item taken from items.
+func (r *run) commit(ctx context.Context, it item, items <-chan item) (item, error) {
+	if err := r.prepare(it.batch, r.state.Records); err != nil {
+		return it, err
 	}
-	b.PercentageDone, b.TimeLeftSeconds = r.progress(b.BytesRead)
+	hold := r.im.HoldTime
+	if hold == 0 {
+		hold = DefaultHoldTime
+	}
+	bs, ok := r.im.Store.(BatchesStore)
 	clock := r.im.clock()
 	start := clock.Now()
-	st, err := r.im.Store.WriteImportBatch(ctx, b)
-	if err != nil {
-		return err
+	if !ok || hold < 0 {
+		st, err := r.im.Store.WriteImportBatch(ctx, it.batch)
+		if err != nil {
+			return it, err
+		}
+		r.size.observe(int(it.batch.To-it.batch.From), clock.Now().Sub(start))
+		r.state = st
+		return it, nil
 	}
-	r.size.observe(int(b.To-b.From), clock.Now().Sub(start))
+	until := time.Now().Add(hold)
+	if r.budget > 0 && r.start.Add(r.budget).Before(until) {
+		until = r.start.Add(r.budget)
+	}
+	t := &txBatches{r: r, items: items, last: it, hold: until, started: start}
+	st, err := bs.WriteImportBatches(ctx, it.batch, t.next)
+	if err != nil {
+		return t.last, err
+	}
+	if !t.observed { // the store committed after this batch without asking for another
+		r.size.observe(int(t.last.batch.To-t.last.batch.From), clock.Now().Sub(t.started))
+	}
 	r.state = st
+	return t.last, nil
+}
+
+// prepare checks that b continues the cursor at from and sets the job's
+// progress on it.
+func (r *run) prepare(b *userport.ImportBatch, from int64) error {
+	if b.From != from {
+		return fmt.Errorf("import %s: batch from record %d, cursor at %d", r.job.ID, b.From, from)
+	}
+	b.PercentageDone, b.TimeLeftSeconds = r.progress(b.BytesRead)
 	return nil
+}
+
+// waitPoll is how often a transaction waiting for the next batch asks
+// whether another writer waits.
+const waitPoll = 2 * time.Millisecond
+
+// txBatches hands the batches read ahead to one transaction of a
+// BatchesStore until its hold time has passed, the file ends, reading
+// fails or another writer waits.
+type txBatches struct {
+	r        *run
+	items    <-chan item
+	last     item      // the last item taken; its batch is written
+	hold     time.Time // wall clock: no batch begins after it
+	started  time.Time // the importer's clock: when the last batch began
+	observed bool      // the last batch's time went to the sizer
+}
+
+// next is the next batch of the transaction, or nil to commit.
+func (t *txBatches) next(ctx context.Context, waiting func() bool) *userport.ImportBatch {
+	clock := t.r.im.clock()
+	b := t.last.batch
+	t.r.size.observe(int(b.To-b.From), clock.Now().Sub(t.started))
+	t.observed = true
+	if t.last.eof || !time.Now().Before(t.hold) {
+		return nil
+	}
+	tick := time.NewTicker(waitPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case it, ok := <-t.items:
+			if !ok { // the reader stopped: ctx is done
+				t.last = item{batch: b, err: fmt.Errorf("import %s: %w", t.r.job.ID, context.Cause(ctx))}
+				return nil
+			}
+			if it.err == nil && it.batch != nil {
+				it.err = t.r.prepare(it.batch, b.To)
+			}
+			if it.err != nil || it.batch == nil {
+				it.batch = b // the last batch written, for the sizer
+				t.last = it
+				return nil
+			}
+			t.last, t.started, t.observed = it, clock.Now(), false
+			return it.batch
+		case <-tick.C:
+			if waiting() || !time.Now().Before(t.hold) {
+				return nil
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // progress computes percentage_done (0-99) from the bytes of the file read,

@@ -24,6 +24,7 @@ import (
 // env is a store, a blob directory and a target connection.
 type env struct {
 	store *sqlite.DB
+	path  string // the store's file
 	blobs *localblob.Store
 	conn  *userport.Connection
 	clock *testutil.Clock
@@ -33,7 +34,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := testutil.NewEmbedded(t)
-	return &env{store: e.Store, blobs: e.Blobs, conn: e.Conn, clock: e.Clock}
+	return &env{store: e.Store, path: e.DBPath, blobs: e.Blobs, conn: e.Conn, clock: e.Clock}
 }
 
 // upload stores file and creates a processing import job of it.
@@ -283,7 +284,7 @@ func TestRunKeepsTheFileOpenBetweenRuns(t *testing.T) {
 	compareStores(t, e, other)
 }
 
-// slowStore is a store whose commits take perRecord of the test clock for
+// slowStore (one batch per transaction: HoldTime -1) is a store whose commits take perRecord of the test clock for
 // each record, and that keeps the size of each batch it writes and when
 // (on the wall clock) each write began and ended.
 type slowStore struct {
@@ -310,7 +311,7 @@ func TestRunLeavesTheWriterFree(t *testing.T) {
 	e := newEnv(t)
 	job := e.upload(t, seedFile(t, 1000), false)
 	store := &slowStore{DB: e.store, clock: e.clock}
-	im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 100, BatchGap: 20 * time.Millisecond}
+	im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 100, BatchGap: 20 * time.Millisecond, HoldTime: -1}
 	runAll(t, im, job, 0)
 	if len(store.begun) != 10 {
 		t.Fatalf("%d transactions, want 10", len(store.begun))
@@ -344,7 +345,7 @@ func TestRunSizesBatchesByTime(t *testing.T) {
 			e := newEnv(t)
 			job := e.upload(t, file, false)
 			store := &slowStore{DB: e.store, clock: e.clock, perRecord: tt.perRecord}
-			im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 2000, BatchTime: 50 * time.Millisecond}
+			im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 2000, BatchTime: 50 * time.Millisecond, HoldTime: -1}
 			st, _ := runAll(t, im, job, 0)
 			if st.Summary.Inserted != 6000 {
 				t.Fatalf("summary = %+v", st.Summary)
@@ -408,5 +409,58 @@ func TestRunTwiceIntoALargeStore(t *testing.T) {
 		if st.Summary != want {
 			t.Fatalf("import %d: summary %+v, want %+v", i+1, st.Summary, want)
 		}
+	}
+}
+
+// txStore is a store that keeps how many batches each of its
+// WriteImportBatches transactions wrote.
+type txStore struct {
+	*sqlite.DB
+	batches []int
+}
+
+func (s *txStore) WriteImportBatches(ctx context.Context, b *userport.ImportBatch,
+	next func(context.Context, func() bool) *userport.ImportBatch) (*userport.ImportState, error) {
+	s.batches = append(s.batches, 1)
+	return s.DB.WriteImportBatches(ctx, b, func(ctx context.Context, waiting func() bool) *userport.ImportBatch {
+		b := next(ctx, waiting)
+		if b != nil {
+			s.batches[len(s.batches)-1]++
+		}
+		return b
+	})
+}
+
+// TestRunHoldsTheWriterWhileNobodyWaits checks that with a BatchesStore the
+// batches go into transactions of up to HoldTime while no other writer
+// waits (issue 20: small transactions rewrite the same index pages), with
+// the same result as one batch per transaction, and one batch each with
+// HoldTime < 0.
+func TestRunHoldsTheWriterWhileNobodyWaits(t *testing.T) {
+	file := seedFile(t, 1000)
+	for _, tt := range []struct {
+		hold time.Duration
+		want []int
+	}{
+		{time.Hour, []int{10}},
+		{-1, nil}, // WriteImportBatch each time
+	} {
+		t.Run(tt.hold.String(), func(t *testing.T) {
+			e := newEnv(t)
+			store := &txStore{DB: e.store}
+			im := &importer.Importer{Store: store, Files: e.blobs, Clock: e.clock, BatchSize: 100, HoldTime: tt.hold}
+			job := e.upload(t, file, false)
+			st, _ := runAll(t, im, job, 0)
+			if st.Summary.Inserted != 1000 || st.Records != 1000 {
+				t.Fatalf("summary %+v, %d records", st.Summary, st.Records)
+			}
+			if !slices.Equal(store.batches, tt.want) {
+				t.Errorf("batches per transaction %v, want %v", store.batches, tt.want)
+			}
+			other := newEnv(t) // one batch per transaction
+			runAll(t, &importer.Importer{Store: other.store, Files: other.blobs, Clock: other.clock, HoldTime: -1},
+				other.upload(t, file, false), 0)
+			compareStores(t, e, other)
+		})
 	}
 }

@@ -59,13 +59,15 @@ func LoadFile(ctx context.Context, store LoadStore, clock userport.Clock, conn *
 }
 
 // Load runs the whole of the processing job's file at once (no chunks, as
-// a server's imports have) in transactions of about batchTime, then ends the
+// a server's imports have) in transactions of about batchTime (HoldTime: the
+// batches are a server's, and a store that can tell commits early for a
+// writer that waits, BatchesStore), then ends the
 // job through the Job's transitions at the clock's time: a job that is no
 // longer processing (ended by another process) keeps its end. It returns
 // the summary (nil when the run failed) and how long the run took.
 func Load(ctx context.Context, store LoadStore, clock userport.Clock, job *userport.Job, file Source,
 	batchTime time.Duration) (*userport.ImportSummary, time.Duration, error) {
-	im := &Importer{Store: store, Files: file, Clock: clock, BatchTime: batchTime}
+	im := &Importer{Store: store, Files: file, Clock: clock, HoldTime: batchTime}
 	start := clock.Now()
 	st, _, runErr := im.Run(ctx, job, 0)
 	took := clock.Now().Sub(start)

@@ -88,6 +88,7 @@ func (tx *markedTx) mark(ctx context.Context, tenant string) (int64, error) {
 // the domain (a conflict, a user not found) is returned as is, any other
 // prefixed with what.
 func (db *DB) writeUsers(ctx context.Context, what string, fn func(tx *markedTx) error) error {
+	db.wait.begin(time.Now()) // an import's transaction commits for it (waitSignal)
 	err := db.inMarkedTx(ctx, fn)
 	if err != nil && userport.ErrorCode(err) == userport.EINTERNAL {
 		return fmt.Errorf("%s: %w", what, err)

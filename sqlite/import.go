@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/userport/userport"
 )
@@ -67,13 +68,36 @@ func findImportState(ctx context.Context, q queryer, tenant, jobID string) (*use
 // WriteImportBatch writes one batch of an import job in one transaction, by
 // userport.WriteImportBatch's rules over the statements of importTx: the
 // users it writes share the transaction's change mark.
-func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (_ *userport.ImportState, err error) {
+func (db *DB) WriteImportBatch(ctx context.Context, b *userport.ImportBatch) (*userport.ImportState, error) {
+	return db.WriteImportBatches(ctx, b, func(context.Context, func() bool) *userport.ImportBatch { return nil })
+}
+
+// WriteImportBatches writes b, and then the batches next returns, in one
+// transaction, each by userport.WriteImportBatch's rules as WriteImportBatch
+// writes one, and commits when next returns nil or, after a batch, when
+// another writer waits for the database's writer (waitSignal): an import
+// holds it longer while nobody else wants it, and writes fewer pages per
+// user. next gets a function that reports such a wait, to stop waiting for
+// a batch. It returns the state after the last batch; on an error nothing
+// is written.
+func (db *DB) WriteImportBatches(ctx context.Context, b *userport.ImportBatch,
+	next func(ctx context.Context, waiting func() bool) *userport.ImportBatch) (_ *userport.ImportState, err error) {
 	defer mapBusy(&err)
 	var s *userport.ImportState
 	err = db.inMarkedTx(ctx, func(tx *markedTx) error {
-		var err error
-		s, err = userport.WriteImportBatch(ctx, &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}, b)
-		return err
+		start := time.Now()
+		waiting := func() bool { return db.wait.since(start) }
+		itx := &importTx{tx: tx, rowCtx: context.WithoutCancel(ctx)}
+		for ; b != nil; b = next(ctx, waiting) {
+			var err error
+			if s, err = userport.WriteImportBatch(ctx, itx, b); err != nil {
+				return err
+			}
+			if waiting() {
+				return nil
+			}
+		}
+		return nil
 	})
 	if err != nil && ctx.Err() != nil {
 		// database/sql rolls the transaction back (and closes its statements)

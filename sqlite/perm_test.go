@@ -12,7 +12,7 @@ import (
 )
 
 // TestFileModes: under the usual umask 0022 and in a directory others may
-// read, the database, -wal and -shm files are the owner's alone, whether
+// read, the database, -wal, -shm and -wait files are the owner's alone, whether
 // Open creates them or finds them readable by others (another process had
 // them open, or an older version made them).
 func TestFileModes(t *testing.T) {
@@ -22,7 +22,7 @@ func TestFileModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "userport.db")
-	files := []string{path, path + "-wal", path + "-shm"}
+	files := []string{path, path + "-wal", path + "-shm", path + "-wait"}
 	wantModes := func(when string) {
 		t.Helper()
 		for _, f := range files {

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
-	_ "github.com/ncruces/go-sqlite3/driver" // registers DriverName
+	"github.com/ncruces/go-sqlite3/driver" // registers DriverName
 
 	"github.com/userport/userport"
 )
@@ -51,6 +51,9 @@ type DB struct {
 	// stmts are the single-user writes' statements (preparedWrites),
 	// prepared on the writing pool when the store opens, by their text.
 	stmts map[string]*sql.Stmt
+	// wait is how writers waiting for the writer say so to a long import
+	// transaction (WriteImportBatches).
+	wait *waitSignal
 }
 
 var _ userport.Store = (*DB)(nil)
@@ -71,8 +74,13 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	if err := restrictFiles(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sqlDB, err := sql.Open(DriverName, dsn(path, busy))
+	wait, err := openWaitSignal(path)
 	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqlDB, err := driver.Open(dsn(path, busy), wait.initWriter(busy))
+	if err != nil {
+		_ = wait.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// One connection: River's SQLite driver is only safe across processes so.
@@ -81,21 +89,25 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
-	db := &DB{db: sqlDB}
+	db := &DB{db: sqlDB, wait: wait}
 	if err := db.init(ctx); err != nil {
 		_ = sqlDB.Close()
+		_ = wait.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := restrictFiles(path); err != nil {
 		_ = sqlDB.Close()
+		_ = wait.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := db.prepareWrites(ctx); err != nil {
 		_ = sqlDB.Close()
+		_ = wait.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if db.read, err = openReader(ctx, path, busy); err != nil {
 		_ = sqlDB.Close()
+		_ = wait.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if db.scan, err = openScanPool(ctx, path, busy); err != nil {
@@ -123,7 +135,7 @@ func restrictFiles(path string) error {
 			return err
 		}
 	}
-	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+	for _, name := range []string{path, path + "-wal", path + "-shm", path + waitSuffix} {
 		fi, err := os.Stat(name)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -155,8 +167,9 @@ const walCheckpointPages = 16384
 
 // dsn is the data source name for path, with the busy timeout busy. The
 // driver runs the _pragma list in order on each new connection: busy_timeout
-// first, then page_size (which must precede the first write) and cache_size
-// (neither writes), wal_autocheckpoint, journal_mode (whose switch to WAL
+// first (for the pragmas; the writer's busy handler, waitSignal, replaces it
+// after), then page_size (which must precede the first write) and
+// cache_size (neither writes), wal_autocheckpoint, journal_mode (whose switch to WAL
 // writes the header), synchronous and foreign_keys. Write transactions begin
 // IMMEDIATE so that a read-then-write transaction never fails on a lock
 // upgrade while another process writes.
@@ -248,7 +261,11 @@ func (db *DB) Close() error {
 	if db.read != nil {
 		rerr = db.read.Close()
 	}
-	if err := errors.Join(serr, rerr, db.db.Close()); err != nil {
+	var werr error
+	if db.wait != nil {
+		werr = db.wait.close()
+	}
+	if err := errors.Join(serr, rerr, db.db.Close(), werr); err != nil {
 		return fmt.Errorf("close sqlite: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/userport/userport"
 )
@@ -178,6 +179,7 @@ func (db *DB) writeOne(ctx context.Context, what, query string, args ...any) (sq
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	db.wait.begin(time.Now()) // an import's transaction commits for it (waitSignal), as in writeUsers
 	res, err := db.stmts[query].ExecContext(context.WithoutCancel(ctx), args...)
 	if isConflict(err) {
 		return nil, userport.ErrUserConflict()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/importer"
 	"github.com/userport/userport/internal/config"
 	"github.com/userport/userport/internal/secrets"
 	"github.com/userport/userport/jobs"
@@ -39,6 +40,18 @@ type database struct {
 // would hide (userport seed lost it once: 40,000 users/s fell to 5,500).
 func (d *database) LoadUsers(ctx context.Context, expected int, batches iter.Seq[[]*userport.User]) error {
 	return userport.LoadUsers(ctx, d.Store, expected, batches)
+}
+
+// WriteImportBatches is the store's own (SQLite's: importer.BatchesStore),
+// which the embedded interface would hide: a server's imports then wrote
+// one batch per transaction (issue 20). A store without it writes b alone,
+// one transaction per batch.
+func (d *database) WriteImportBatches(ctx context.Context, b *userport.ImportBatch,
+	next func(context.Context, func() bool) *userport.ImportBatch) (*userport.ImportState, error) {
+	if bs, ok := d.Store.(importer.BatchesStore); ok {
+		return bs.WriteImportBatches(ctx, b, next)
+	}
+	return d.Store.WriteImportBatch(ctx, b)
 }
 
 // openStore opens the configured database (migrated).
