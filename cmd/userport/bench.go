@@ -99,7 +99,7 @@ func benchExports(ctx context.Context, cfg *Config, formats []userport.Format, p
 // admin client of its own (so that none is written to the data dir).
 func openBenchServer(ctx context.Context, cfg *Config, stderr io.Writer) (*Main, error) {
 	cfg.AdminClientID, cfg.AdminClientSecret = "bench", "bench-secret-"+userport.RandomString(16)
-	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: newLogger(stderr, cfg), Stderr: stderr}
+	m := &Main{Config: *cfg, Clock: userport.SystemClock{}, Logger: cfg.Logger(stderr), Stderr: stderr}
 	if err := m.Open(ctx); err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func TestJSONLogs(t *testing.T) {
 	cfg := exConfig(t)
 	cfg.LogFormat, cfg.LogLevel = config.LogJSON, "debug"
 	logs := &syncBuffer{}
-	b := startMain(t, cfg, newTestClock(), func(m *Main) { m.Logger = newLogger(logs, &m.Config) })
+	b := startMain(t, cfg, newTestClock(), func(m *Main) { m.Logger = m.Config.Logger(logs) })
 	b.request(http.MethodGet, "/no/such/path", nil, "X-Request-Id", "json-1").wantStatus(t, http.StatusNotFound)
 	b.exCompleted(b.exCreate(`{"format":"json"}`).ID)
 	var sawRequest bool

@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
-	m.Logger, m.Stderr = newLogger(stderr, &m.Config), stderr
+	m.Logger, m.Stderr = m.Config.Logger(stderr), stderr
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -90,9 +90,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return m.Close()
 }
-
-// newLogger is the configured logger (config.Config.Logger) writing to w.
-func newLogger(w io.Writer, cfg *Config) *slog.Logger { return cfg.Logger(w) }
 
 // Open opens the store and keys, makes sure the tenant and the admin client
 // exist, and starts serving HTTP.

@@ -24,7 +24,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args, stderr, &m.Config); err != nil {
 		return err
 	}
-	m.Logger = newLogger(stderr, &m.Config)
+	m.Logger = m.Config.Logger(stderr)
 	if err := supervisor.BecomeWorker(*nice, m.Logger); err != nil {
 		return err
 	}
