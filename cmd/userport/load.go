@@ -19,15 +19,15 @@ import (
 // without a server (its errors can be read later with GET /jobs/{id}/errors).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
-	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server; it holds the database's write lock longer than a server's imports (--batch-time)")
+	fs := newFlagSet("load", "FILE [flags]", "import a JSON-array or NDJSON file (gzip'd or not) straight into the local store, without a server")
 	cfg.StorageFlags(fs)
 	file := fs.String("file", "", "the file to load, when not given as FILE: a JSON array or NDJSON, gzip'd or not")
 	connName := fs.String("connection", userport.DefaultConnectionName, "database connection to load into (created if missing)")
 	upsert := fs.Bool("upsert", false, "update the users that exist already")
 	newIDs := fs.Bool("new-ids", false, "drop the file's user_id (and its own identity's): every user gets a new id, so that an export "+
 		"loads into another connection of its tenant (a userport extension)")
-	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock; "+
-		"longer than a server's imports (50ms), so the API's writes to the same store may wait about this long during a load")
+	batchTime := fs.Duration("batch-time", loadBatchTime, "how long each transaction may hold the database's write lock while no other writer waits; "+
+		"a write that waits (a server's, on the same store) ends it after the batch under way (about 50ms)")
 	rest, err := parseCommand(fs, args, stderr, &cfg, 1)
 	if err != nil {
 		return err
