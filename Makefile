@@ -34,4 +34,4 @@ fmt: ## format the code
 	gofmt -w .
 
 screenshots: ## retake the web console's pictures in docs/ (needs chromium; seeds 500,000 users)
-	USERPORT_CONSOLE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 20m -run TestConsoleScreenshots ./cmd/userport
+	USERPORT_CONSOLE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 20m -run TestConsoleScreenshots ./httpapi

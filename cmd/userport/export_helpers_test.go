@@ -165,25 +165,6 @@ func (b *bundle) exStoredJob(id string) (*userport.Job, error) {
 	return b.m.store.FindJob(b.ctx(), b.m.Config.Tenant, id)
 }
 
-// exDocs returns the stored documents of the connection (every connection
-// when connID is ""), in user_id order, read page by page.
-func (b *bundle) exDocs(connID string) (ids []string, docs [][]byte) {
-	b.t.Helper()
-	testutil.EachUser(b.t, b.m.store, userport.UserScan{Tenant: b.m.Config.Tenant, ConnectionID: connID, Limit: 5000},
-		func(id string, doc []byte) {
-			ids, docs = append(ids, id), append(docs, bytes.Clone(doc))
-		})
-	return ids, docs
-}
-
-// exCreateConnection creates a database connection through the API.
-func (b *bundle) exCreateConnection(name string) string {
-	b.t.Helper()
-	r := b.admin(http.MethodPost, "/connections", map[string]any{"name": name, "strategy": "auth0"})
-	r.wantStatus(b.t, http.StatusCreated)
-	return r.object(b.t)["id"].(string)
-}
-
 // exPutProfiles writes profiles straight into the store, in connection conn.
 func (b *bundle) exPutProfiles(conn *userport.Connection, profiles ...*userport.Profile) {
 	b.t.Helper()

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"os"
@@ -13,11 +13,12 @@ import (
 // new ones (issue 25, case 11).
 func TestConsoleImportNewIDs(t *testing.T) {
 	t.Parallel()
-	b := exStart(t, nil)
+	b := consoleSetup(t)
+	b.work(nil)
 	ids := b.putUsers(b.connection(upa), 0, 2)
-	conn := b.exCreateConnection("copies")
+	conn := b.createConnection("copies")
 	file := filepath.Join(t.TempDir(), "users.ndjson")
-	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"user0@example.com","user_id":"`+ids[0]+`"}`,
+	must(t, os.WriteFile(file, imNDJSON(`{"email":"user0@example.com","user_id":"`+ids[0]+`"}`,
 		`{"email":"user1@example.com","user_id":"`+ids[1]+`"}`), 0o600))
 	p := newBrowser(t, 1280, 1000)
 	consoleSignIn(t, p, b)

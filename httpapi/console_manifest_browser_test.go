@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"fmt"
@@ -19,7 +19,8 @@ import (
 // (copied by its button) and the field counts, a field no user had marked.
 func TestConsoleFilterAndManifest(t *testing.T) {
 	t.Parallel()
-	b := exStart(t, nil)
+	b := consoleSetup(t)
+	b.work(nil)
 	b.putUsers(b.connection(upa), 0, 10)
 	p := newBrowser(t, 1280, 1000)
 	consoleSignIn(t, p, b)

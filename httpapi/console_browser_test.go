@@ -1,7 +1,8 @@
-package main
+package httpapi_test
 
 // The web console in a real browser: Chromium, headless, driven by chromedp
-// over the DevTools protocol, against the real server on 127.0.0.1:0.
+// over the DevTools protocol, against the harness's server (setup) with the
+// console (console.New) mounted and the job workers running.
 
 import (
 	"bytes"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,8 +22,12 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/userport/userport"
+	"github.com/userport/userport/console"
+	"github.com/userport/userport/httpapi"
 	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/internal/testutil/s3test"
+	"github.com/userport/userport/jobs"
+	"github.com/userport/userport/s3blob"
 )
 
 // chromiumPath returns the browser the console tests drive: the one named by
@@ -179,6 +185,23 @@ func jobSelector(scope, id, status string) string {
 	return fmt.Sprintf(`%s li.job[data-id=%q][data-status=%q]`, scope, id, status)
 }
 
+// consoleSetup is setup with the console mounted, edit (if any) applied
+// after; the job workers run.
+func consoleSetup(t *testing.T, edit ...func(*httpapi.Server)) *env {
+	t.Helper()
+	chromiumPath(t)
+	c, err := console.New()
+	must(t, err)
+	e := setup(t, append([]func(*httpapi.Server){func(s *httpapi.Server) { s.Console = c }}, edit...)...)
+	return e
+}
+
+// jobIDIn returns the first job id in s (the page's status line).
+func jobIDIn(s string) string { return jobIDInText.FindString(s) }
+
+// jobIDInText is exJobIDPattern anywhere in a text.
+var jobIDInText = regexp.MustCompile(strings.Trim(exJobIDPattern.String(), "^$"))
+
 // TestConsoleInBrowser walks the sign-in form with Tab, signs in (by
 // keyboard, after a refused secret), reads
 // the connections' user counts, sees a job started by another client,
@@ -189,8 +212,10 @@ func jobSelector(scope, id, status string) string {
 func TestConsoleInBrowser(t *testing.T) {
 	t.Parallel()
 	const n = 300
-	b := start(t, exFromTemplate(t, exSeedTemplate(t, n)), newTestClock())
-	importConn := b.exCreateConnection("console-imports")
+	b := consoleSetup(t)
+	b.work(nil)
+	b.seed(n)
+	importConn := b.createConnection("console-imports")
 	p := newBrowser(t, 1280, 1000)
 
 	consoleSignIn(t, p, b)
@@ -207,7 +232,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if name := data.name; name != "dev.csv.gz" {
 		t.Errorf("downloaded as %q, want dev.csv.gz", name)
 	}
-	testutil.CheckStoreCSV(t, b.m.store, "dev", exGunzip(t, data.body), n)
+	testutil.CheckStoreCSV(t, b.Store, tenant, testutil.Gunzip(t, data.body), n)
 	// A Parquet export (a userport extension) is saved as it is served.
 	pq := consoleDownload(t, p, consoleExportAs(t, p, "parquet"))
 	if pq.name != "dev.parquet" || !bytes.HasPrefix(pq.body, []byte("PAR1")) || !bytes.HasSuffix(pq.body, []byte("PAR1")) {
@@ -215,7 +240,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	consoleImport(t, p, importConn)
-	if ids, _ := b.exDocs(importConn); len(ids) != 2 {
+	if ids, _ := b.docs(importConn); len(ids) != 2 {
 		t.Errorf("%d users in the import's connection, want 2", len(ids))
 	}
 
@@ -254,20 +279,20 @@ func consoleTabOrder(t *testing.T, p *browserPage) {
 
 // consoleSignIn tries a wrong secret, sees the token endpoint's error, then
 // signs in with the keyboard only.
-func consoleSignIn(t *testing.T, p *browserPage, b *bundle) {
+func consoleSignIn(t *testing.T, p *browserPage, b *env) {
 	t.Helper()
 	p.run("open the console", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS("#client-id")))
 	consoleTabOrder(t, p)
 	p.run("try a wrong secret",
-		chromedp.SendKeys(chromedp.CSS("#client-id"), b.id), chromedp.SendKeys(chromedp.CSS("#client-secret"), "not-the-secret"),
+		chromedp.SendKeys(chromedp.CSS("#client-id"), adminID), chromedp.SendKeys(chromedp.CSS("#client-secret"), "not-the-secret"),
 		chromedp.Click(chromedp.CSS("#signin-submit")), chromedp.WaitVisible(chromedp.CSS("#signin-error")))
 	if got := p.text("#signin-error"); !strings.HasPrefix(got, "401 access_denied") {
 		t.Errorf("after a wrong secret the page says %q, want the 401 access_denied answer", got)
 	}
 	// Select the wrong secret, type the right one over it, press Enter.
 	p.run("sign in by keyboard", chromedp.Focus(chromedp.CSS("#client-secret")),
-		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(b.secret), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#app")))
-	if got := p.text("#whoami"); !strings.Contains(got, b.id) {
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(adminSecret), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#app")))
+	if got := p.text("#whoami"); !strings.Contains(got, adminID) {
 		t.Errorf("whoami = %q, want the client id", got)
 	}
 }
@@ -331,7 +356,7 @@ func consoleDownload(t *testing.T, p *browserPage, id string) downloaded {
 func consoleImport(t *testing.T, p *browserPage, conn string) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "users.ndjson")
-	exMust(t, os.WriteFile(file, imNDJSON(`{"email":"ann@example.com","name":"Ann"}`, `{"email":"<img src=x onerror=alert(1)>"}`,
+	must(t, os.WriteFile(file, imNDJSON(`{"email":"ann@example.com","name":"Ann"}`, `{"email":"<img src=x onerror=alert(1)>"}`,
 		`{"email":"bob@example.com"}`), 0o600))
 	p.run("upload the import", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
 		chromedp.SetValue(chromedp.CSS("#import-connection"), conn), chromedp.Click(chromedp.CSS("#import-submit")))
@@ -362,11 +387,11 @@ func TestConsoleScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set USERPORT_CONSOLE_SCREENSHOTS to a directory (e.g. $PWD/docs) to write the console's screenshots")
 	}
-	chromiumPath(t)
 	const n = 500_000
 	// The system clock, so that the job's time left is a real estimate.
-	b := startMain(t, exFromTemplate(t, exSeedTemplate(t, n)), newTestClock(),
-		func(m *Main) { m.Clock = userport.SystemClock{} })
+	b := consoleSetup(t, func(s *httpapi.Server) { s.Clock = userport.SystemClock{} })
+	b.work(func(_ *jobs.Config, deps *jobs.Deps) { deps.Clock = userport.SystemClock{} })
+	b.seed(n)
 	p := newBrowser(t, 1280, 900)
 	consoleSignIn(t, p, b)
 	p.waitJS("the user count", fmt.Sprintf(`document.getElementById('users-total').textContent === '%s'`, "500,000"))
@@ -388,7 +413,7 @@ func TestConsoleScreenshots(t *testing.T) {
 func shot(t *testing.T, p *browserPage, file string) {
 	t.Helper()
 	png := value(p, "take a screenshot", chromedp.FullScreenshot(100))
-	exMust(t, os.WriteFile(file, png, 0o644))
+	must(t, os.WriteFile(file, png, 0o644))
 	t.Logf("wrote %s (%d bytes)", file, len(png))
 }
 
@@ -401,18 +426,22 @@ func TestConsoleDownloadFromS3(t *testing.T) {
 	chromiumPath(t)
 	endpoint := s3test.S3Endpoint(t)
 	bucket := s3test.NewBucket(t, s3test.S3Client(t, endpoint))
+	files, err := s3blob.Open(t.Context(), "s3://"+bucket+"/exports/", s3blob.Options{Endpoint: endpoint})
+	must(t, err)
 	const n = 120
-	cfg := exFromTemplate(t, exSeedTemplate(t, n))
-	cfg.BlobURL, cfg.S3Endpoint = "s3://"+bucket+"/exports/", endpoint
-	b := start(t, cfg, newTestClock())
+	// The files on S3, as `serve` with USERPORT_BLOB_URL keeps them: its
+	// presigned links are fetched from S3, not from the server.
+	b := consoleSetup(t, func(s *httpapi.Server) { s.Blobs, s.Downloads = files, nil })
+	b.work(func(_ *jobs.Config, deps *jobs.Deps) { deps.Blobs = files })
+	b.seed(n)
 	p := newBrowser(t, 1280, 1000)
 	consoleSignIn(t, p, b)
 	id := consoleExport(t, p)
-	if loc := b.exCompleted(id).Location; !strings.HasPrefix(loc, endpoint+"/") {
+	if loc := b.completed(id).Location; !strings.HasPrefix(loc, endpoint+"/") {
 		t.Fatalf("location %s is not on the S3 endpoint %s", loc, endpoint)
 	}
 	data := consoleDownload(t, p, id)
-	testutil.CheckStoreCSV(t, b.m.store, "dev", exGunzip(t, data.body), n)
+	testutil.CheckStoreCSV(t, b.Store, tenant, testutil.Gunzip(t, data.body), n)
 	if url := value(p, "read the page's address", chromedp.Location()); url != b.base+"/" {
 		t.Errorf("after the download the tab shows %s, want the console", url)
 	}
