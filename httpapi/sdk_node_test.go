@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -96,7 +94,7 @@ var (
 // domain and the server's audience passed explicitly.
 func TestNodeSDK(t *testing.T) {
 	t.Parallel()
-	dir := sdkRequire(t)
+	dir := testutil.NodePackage(t, "the Node SDK test", "auth0", sdkVersion)
 	e := setup(t)
 	e.sdkSeed(upa, 300, 1)
 	e.sdkSeed(sdkPartners, 25, 2)
@@ -164,47 +162,6 @@ func (e *env) sdkCheckExports(sum *sdkSummary, upaID string) {
 	testutil.CheckCSV(e.t, []byte(sum.CSV.Text), sdkCSVFields, docs)
 	_, docs = e.docs("")
 	testutil.CheckNDJSON(e.t, []byte(sum.JSON.Text), sdkJSONFields, docs)
-}
-
-// sdkRequire returns the sdktest directory, skipping the test when node or the
-// installed SDK is missing, or failing then when USERPORT_TEST_NODE_SDK=1.
-func sdkRequire(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "sdktest"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not on PATH"
-	} else if v, err := sdkInstalledVersion(dir); err != nil {
-		missing = "the Auth0 Node SDK is not installed (run `npm ci` in sdktest/): " + err.Error()
-	} else if v != sdkVersion {
-		missing = fmt.Sprintf("sdktest/node_modules has auth0 %s, want %s (run `npm ci` in sdktest/)", v, sdkVersion)
-	}
-	if missing == "" {
-		return dir
-	}
-	if os.Getenv("USERPORT_TEST_NODE_SDK") == "1" {
-		t.Fatalf("USERPORT_TEST_NODE_SDK=1 but %s", missing)
-	}
-	t.Skipf("skipping the Node SDK test: %s (set USERPORT_TEST_NODE_SDK=1 to make this a failure)", missing)
-	return ""
-}
-
-// sdkInstalledVersion reads the version of sdktest/node_modules/auth0.
-func sdkInstalledVersion(dir string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "node_modules", "auth0", "package.json"))
-	if err != nil {
-		return "", err
-	}
-	var pkg struct {
-		Version string `json:"version"`
-	}
-	if err := json.Unmarshal(data, &pkg); err != nil {
-		return "", fmt.Errorf("node_modules/auth0/package.json: %w", err)
-	}
-	return pkg.Version, nil
 }
 
 // sdkSeed writes n users of the generator seeded with value into the

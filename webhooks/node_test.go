@@ -3,13 +3,12 @@ package webhooks_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/userport/userport/internal/testutil"
 	"github.com/userport/userport/webhooks"
 )
 
@@ -28,7 +27,7 @@ type nodeCase struct {
 // fail. Skipped without node and the package, unless
 // USERPORT_TEST_NODE_SDK=1 (CI), which makes that a failure.
 func TestNodeVerifies(t *testing.T) {
-	dir := nodeRequire(t)
+	dir := testutil.NodePackage(t, "the standardwebhooks (npm) check", "standardwebhooks", "")
 	oldSecret, newSecret := webhooks.NewSecret(), webhooks.NewSecret()
 	body := []byte(`{"type":"job.completed","timestamp":"2026-12-07T00:00:00.000Z","data":{"id":"job_1","type":"users_export","status":"completed"}}`)
 	one := capture(t, webhooks.Message{ID: "msg_1", At: time.Now(), Body: body, Secrets: [][]byte{oldSecret}})
@@ -83,29 +82,4 @@ func capture(t *testing.T, m webhooks.Message) map[string]string {
 		t.Fatalf("headers %v", h)
 	}
 	return h
-}
-
-// nodeRequire returns the sdktest directory, skipping the test when node
-// or the standardwebhooks package is missing (failing when
-// USERPORT_TEST_NODE_SDK=1).
-func nodeRequire(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "sdktest"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not on PATH"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "standardwebhooks", "package.json")); err != nil {
-		missing = "the npm package standardwebhooks is not installed (run `npm ci` in sdktest/)"
-	}
-	if missing == "" {
-		return dir
-	}
-	if os.Getenv("USERPORT_TEST_NODE_SDK") == "1" {
-		t.Fatalf("USERPORT_TEST_NODE_SDK=1 but %s", missing)
-	}
-	t.Skipf("skipping the standardwebhooks (npm) check: %s (set USERPORT_TEST_NODE_SDK=1 to make this a failure)", missing)
-	return ""
 }

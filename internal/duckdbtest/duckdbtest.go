@@ -6,11 +6,11 @@ package duckdbtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/userport/userport/internal/testutil"
 )
 
 // Table is what DuckDB read from a Parquet file.
@@ -48,7 +48,7 @@ type Chunk struct {
 // USERPORT_TEST_NODE_SDK=1 (CI).
 func Read(t testing.TB, path string) *Table {
 	t.Helper()
-	dir := require(t)
+	dir := testutil.NodePackage(t, "the DuckDB check", "@duckdb/node-api", "")
 	cmd := exec.Command("node", filepath.Join(dir, "duckdb-parquet.mjs"), path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -61,54 +61,4 @@ func Read(t testing.TB, path string) *Table {
 		t.Fatalf("duckdb-parquet.mjs printed no table: %v", err)
 	}
 	return &tab
-}
-
-// require returns the sdktest directory, skipping (or failing) the test
-// when node or @duckdb/node-api is missing.
-func require(t testing.TB) string {
-	t.Helper()
-	dir, err := sdktestDir()
-	missing := ""
-	switch {
-	case err != nil:
-		missing = err.Error()
-	case !onPath("node"):
-		missing = "node is not on PATH"
-	default:
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
-			missing = "@duckdb/node-api is not installed (run `npm ci` in sdktest/)"
-		}
-	}
-	if missing == "" {
-		return dir
-	}
-	if os.Getenv("USERPORT_TEST_NODE_SDK") == "1" {
-		t.Fatalf("USERPORT_TEST_NODE_SDK=1 but %s", missing)
-	}
-	t.Skipf("skipping the DuckDB check: %s (set USERPORT_TEST_NODE_SDK=1 to make this a failure)", missing)
-	return ""
-}
-
-func onPath(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
-// sdktestDir finds sdktest/ beside the module's go.mod, above the test's
-// directory.
-func sdktestDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "sdktest"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
