@@ -296,22 +296,23 @@ func testBadKeys(t *testing.T, s Store) {
 // gzipBytes is a small gzip member; a download must send it as it is.
 const gzipBytes = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x4a\x4c\x4a\x06\x04\x00\x00\xff\xff\xc2\x41\x24\x35\x03\x00\x00\x00"
 
-type response struct {
-	status int
-	header http.Header
-	body   string
+// Response is what a blob link answered: its status, headers and body.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
 }
 
 // fetch GETs u with net/http.
-func fetch(t *testing.T, u string) response {
+func fetch(t *testing.T, u string) Response {
 	t.Helper()
-	return request(t, http.MethodGet, u)
+	return Request(t, http.MethodGet, u)
 }
 
 // refused reports whether res denies the download: a 4xx without the file.
-func (res response) refused() bool {
-	return res.status >= 400 && res.status < 500 && !strings.Contains(res.body, gzipBytes[:4]) &&
-		res.header.Get("Content-Disposition") == ""
+func (res Response) refused() bool {
+	return res.Status >= 400 && res.Status < 500 && !strings.Contains(res.Body, gzipBytes[:4]) &&
+		res.Header.Get("Content-Disposition") == ""
 }
 
 func sign(t *testing.T, s Store, key string, ttl time.Duration) string {
@@ -333,8 +334,8 @@ func testDownload(t *testing.T, s Store) {
 	for _, tt := range tests {
 		put(t, s, tt.key, []byte(gzipBytes))
 		res := fetch(t, sign(t, s, tt.key, time.Minute))
-		if res.status != http.StatusOK || res.body != gzipBytes {
-			t.Fatalf("%q: %d %q, want 200 and the file", tt.key, res.status, res.body)
+		if res.Status != http.StatusOK || res.Body != gzipBytes {
+			t.Fatalf("%q: %d %q, want 200 and the file", tt.key, res.Status, res.Body)
 		}
 		want := map[string]string{
 			"Content-Type":        tt.contentType,
@@ -342,14 +343,14 @@ func testDownload(t *testing.T, s Store) {
 			"Content-Encoding":    "",
 		}
 		for name, want := range want {
-			if got := res.header.Get(name); got != want {
+			if got := res.Header.Get(name); got != want {
 				t.Errorf("%q: %s %q, want %q", tt.key, name, got, want)
 			}
 		}
 	}
 	const missing = "job_6/r1/missing.csv.gz"
 	if res := fetch(t, sign(t, s, missing, time.Minute)); !res.refused() {
-		t.Errorf("link to a missing blob: %d %q, want it refused", res.status, res.body)
+		t.Errorf("link to a missing blob: %d %q, want it refused", res.Status, res.Body)
 	}
 }
 
@@ -361,8 +362,8 @@ func testLinksExpire(t *testing.T, s Store) {
 	put(t, s, key, []byte(gzipBytes))
 	signed := time.Now()
 	u := sign(t, s, key, ttl)
-	if res := fetch(t, u); res.status != http.StatusOK {
-		t.Fatalf("fresh link: %d %q, want 200", res.status, res.body)
+	if res := fetch(t, u); res.Status != http.StatusOK {
+		t.Fatalf("fresh link: %d %q, want 200", res.Status, res.Body)
 	}
 	for deadline := signed.Add(ttl + 10*time.Second); ; time.Sleep(100 * time.Millisecond) {
 		res, at := fetch(t, u), time.Now()
@@ -372,15 +373,15 @@ func testLinksExpire(t *testing.T, s Store) {
 			}
 			break
 		}
-		if res.status != http.StatusOK {
-			t.Fatalf("link: %d %q, want 200 or a refusal", res.status, res.body)
+		if res.Status != http.StatusOK {
+			t.Fatalf("link: %d %q, want 200 or a refusal", res.Status, res.Body)
 		}
 		if at.After(deadline) {
 			t.Fatalf("link of %v still served %v after signing", ttl, at.Sub(signed))
 		}
 	}
-	if res := fetch(t, sign(t, s, key, time.Minute)); res.status != http.StatusOK {
-		t.Fatalf("new link after expiry: %d, want 200", res.status)
+	if res := fetch(t, sign(t, s, key, time.Minute)); res.Status != http.StatusOK {
+		t.Fatalf("new link after expiry: %d, want 200", res.Status)
 	}
 }
 
@@ -416,11 +417,11 @@ func testTamperedLinks(t *testing.T, s Store) {
 	}
 	for desc, u := range tampered {
 		if res := fetch(t, u); !res.refused() {
-			t.Errorf("%s (%s): %d %q, want it refused", desc, u, res.status, res.body)
+			t.Errorf("%s (%s): %d %q, want it refused", desc, u, res.Status, res.Body)
 		}
 	}
-	if res := fetch(t, good.String()); res.status != http.StatusOK {
-		t.Fatalf("the untampered link: %d, want 200", res.status)
+	if res := fetch(t, good.String()); res.Status != http.StatusOK {
+		t.Fatalf("the untampered link: %d, want 200", res.Status)
 	}
 }
 

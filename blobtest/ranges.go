@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// request sends method to u with the headers given (name, value, ...).
-func request(t *testing.T, method, u string, header ...string) response {
+// Request sends method to u with the headers given (name, value, ...).
+func Request(t *testing.T, method, u string, header ...string) Response {
 	t.Helper()
 	req, err := http.NewRequest(method, u, nil)
 	if err != nil {
@@ -33,7 +33,7 @@ func request(t *testing.T, method, u string, header ...string) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{res.StatusCode, res.Header, string(body)}
+	return Response{res.StatusCode, res.Header, string(body)}
 }
 
 // testRanges: a link answers a range with 206, its bytes exactly and the
@@ -49,21 +49,21 @@ func testRanges(t *testing.T, s Store) {
 	sum := sha256.Sum256(want)
 	put(t, s, key, want)
 	u := signSum(t, s, key, time.Minute, hex.EncodeToString(sum[:]))
-	first := request(t, http.MethodGet, u, "Range", "bytes=0-0")
-	if first.status != http.StatusPartialContent || first.header.Get("Content-Range") != "bytes 0-0/"+strconv.Itoa(len(want)) {
-		t.Fatalf("the first byte: %d, Content-Range %q; want 206 and the size", first.status, first.header.Get("Content-Range"))
+	first := Request(t, http.MethodGet, u, "Range", "bytes=0-0")
+	if first.Status != http.StatusPartialContent || first.Header.Get("Content-Range") != "bytes 0-0/"+strconv.Itoa(len(want)) {
+		t.Fatalf("the first byte: %d, Content-Range %q; want 206 and the size", first.Status, first.Header.Get("Content-Range"))
 	}
-	etag := first.header.Get("ETag")
+	etag := first.Header.Get("ETag")
 	if etag == "" || strings.HasPrefix(etag, "W/") {
 		t.Fatalf("ETag %q, want a strong one", etag)
 	}
-	head := request(t, http.MethodHead, u)
+	head := Request(t, http.MethodHead, u)
 	switch {
-	case s.GetOnly && (head.status < 400 || head.status > 499):
-		t.Errorf("HEAD of a link signed for GET only: %d, want a 4xx", head.status)
-	case !s.GetOnly && (head.status != http.StatusOK || head.body != "" || head.header.Get("Content-Length") != strconv.Itoa(len(want)) || head.header.Get("ETag") != etag):
-		t.Errorf("HEAD: %d, Content-Length %q, ETag %q, %d bytes of body; want 200, %d, %s, none", head.status,
-			head.header.Get("Content-Length"), head.header.Get("ETag"), len(head.body), len(want), etag)
+	case s.GetOnly && (head.Status < 400 || head.Status > 499):
+		t.Errorf("HEAD of a link signed for GET only: %d, want a 4xx", head.Status)
+	case !s.GetOnly && (head.Status != http.StatusOK || head.Body != "" || head.Header.Get("Content-Length") != strconv.Itoa(len(want)) || head.Header.Get("ETag") != etag):
+		t.Errorf("HEAD: %d, Content-Length %q, ETag %q, %d bytes of body; want 200, %d, %s, none", head.Status,
+			head.Header.Get("Content-Length"), head.Header.Get("ETag"), len(head.Body), len(want), etag)
 	}
 	if wantTag := `"` + hex.EncodeToString(sum[:]) + `"`; s.ETagIsSHA256 && etag != wantTag {
 		t.Errorf("ETag %s, want the sha256 %s", etag, wantTag)
@@ -78,41 +78,41 @@ func testRanges(t *testing.T, s Store) {
 		{[]string{"Range", "bytes=299999-400000"}, len(want) - 1, len(want)},
 		{[]string{"Range", "bytes=150000-", "If-Range", etag}, 150_000, len(want)},
 	} {
-		res := request(t, http.MethodGet, u, tt.header...)
+		res := Request(t, http.MethodGet, u, tt.header...)
 		wantRange := "bytes " + strconv.Itoa(tt.start) + "-" + strconv.Itoa(tt.end-1) + "/" + strconv.Itoa(len(want))
-		if res.status != http.StatusPartialContent || res.header.Get("Content-Range") != wantRange || res.body != string(want[tt.start:tt.end]) {
-			t.Errorf("%q: %d, Content-Range %q, %d bytes; want 206, %q and bytes %d to %d", tt.header, res.status,
-				res.header.Get("Content-Range"), len(res.body), wantRange, tt.start, tt.end)
+		if res.Status != http.StatusPartialContent || res.Header.Get("Content-Range") != wantRange || res.Body != string(want[tt.start:tt.end]) {
+			t.Errorf("%q: %d, Content-Range %q, %d bytes; want 206, %q and bytes %d to %d", tt.header, res.Status,
+				res.Header.Get("Content-Range"), len(res.Body), wantRange, tt.start, tt.end)
 		}
-		if res.header.Get("Content-Encoding") != "" || res.header.Get("ETag") != etag {
-			t.Errorf("%q: Content-Encoding %q, ETag %q; want none and %s", tt.header, res.header.Get("Content-Encoding"), res.header.Get("ETag"), etag)
+		if res.Header.Get("Content-Encoding") != "" || res.Header.Get("ETag") != etag {
+			t.Errorf("%q: Content-Encoding %q, ETag %q; want none and %s", tt.header, res.Header.Get("Content-Encoding"), res.Header.Get("ETag"), etag)
 		}
 	}
-	checkMultiRange(t, request(t, http.MethodGet, u, "Range", "bytes=0-9,20000-20029"), want, [][2]int{{0, 10}, {20000, 20030}})
-	if res := request(t, http.MethodGet, u, "Range", "bytes=300000-"); res.status != http.StatusRequestedRangeNotSatisfiable || strings.Contains(res.body, string(want[:16])) {
-		t.Errorf("a range past the end: %d, %d bytes; want 416 and no file", res.status, len(res.body))
+	checkMultiRange(t, Request(t, http.MethodGet, u, "Range", "bytes=0-9,20000-20029"), want, [][2]int{{0, 10}, {20000, 20030}})
+	if res := Request(t, http.MethodGet, u, "Range", "bytes=300000-"); res.Status != http.StatusRequestedRangeNotSatisfiable || strings.Contains(res.Body, string(want[:16])) {
+		t.Errorf("a range past the end: %d, %d bytes; want 416 and no file", res.Status, len(res.Body))
 	}
-	fresh := request(t, http.MethodGet, signSum(t, s, key, time.Hour, hex.EncodeToString(sum[:])), "Range", "bytes=0-0")
-	if fresh.header.Get("ETag") != etag {
-		t.Errorf("a fresh link's ETag %q, want the first one's %q", fresh.header.Get("ETag"), etag)
+	fresh := Request(t, http.MethodGet, signSum(t, s, key, time.Hour, hex.EncodeToString(sum[:])), "Range", "bytes=0-0")
+	if fresh.Header.Get("ETag") != etag {
+		t.Errorf("a fresh link's ETag %q, want the first one's %q", fresh.Header.Get("ETag"), etag)
 	}
 }
 
 // checkMultiRange checks the answer res to a request of several ranges:
 // the whole file (200), or each range (206 multipart/byteranges).
-func checkMultiRange(t *testing.T, res response, want []byte, ranges [][2]int) {
+func checkMultiRange(t *testing.T, res Response, want []byte, ranges [][2]int) {
 	t.Helper()
-	if res.status == http.StatusOK {
-		if res.body != string(want) {
-			t.Errorf("several ranges: 200 with %d bytes, not the file", len(res.body))
+	if res.Status == http.StatusOK {
+		if res.Body != string(want) {
+			t.Errorf("several ranges: 200 with %d bytes, not the file", len(res.Body))
 		}
 		return
 	}
-	mt, params, err := mime.ParseMediaType(res.header.Get("Content-Type"))
-	if res.status != http.StatusPartialContent || err != nil || mt != "multipart/byteranges" {
-		t.Fatalf("several ranges: %d %q, want 200, or 206 multipart/byteranges", res.status, res.header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
+	if res.Status != http.StatusPartialContent || err != nil || mt != "multipart/byteranges" {
+		t.Fatalf("several ranges: %d %q, want 200, or 206 multipart/byteranges", res.Status, res.Header.Get("Content-Type"))
 	}
-	mr := multipart.NewReader(strings.NewReader(res.body), params["boundary"])
+	mr := multipart.NewReader(strings.NewReader(res.Body), params["boundary"])
 	for _, r := range ranges {
 		p, err := mr.NextPart()
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/userport/userport"
+	"github.com/userport/userport/blobtest"
 	"github.com/userport/userport/localblob"
 )
 
@@ -43,15 +43,12 @@ func (s *server) sign(t *testing.T, key string, ttl time.Duration) string {
 	return u
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
+// response is what a link answered (blobtest's, shared with the suite).
+type response = blobtest.Response
 
 func fetch(t *testing.T, method, u string) response {
 	t.Helper()
-	return request(t, method, u)
+	return blobtest.Request(t, method, u)
 }
 
 // gzipBytes is a small gzip member; the server must send it as it is.
@@ -67,8 +64,8 @@ func TestDownload(t *testing.T) {
 		t.Fatalf("signed URL %q, want it to start with %q", u, wantPrefix)
 	}
 	res := fetch(t, http.MethodGet, u)
-	if res.status != http.StatusOK || res.body != gzipBytes {
-		t.Fatalf("GET: %d %q, want 200 and the file", res.status, res.body)
+	if res.Status != http.StatusOK || res.Body != gzipBytes {
+		t.Fatalf("GET: %d %q, want 200 and the file", res.Status, res.Body)
 	}
 	wantHeaders := map[string]string{
 		"Content-Type":        "application/gzip",
@@ -77,7 +74,7 @@ func TestDownload(t *testing.T) {
 		"Content-Encoding":    "",
 	}
 	for name, want := range wantHeaders {
-		if got := res.header.Get(name); got != want {
+		if got := res.Header.Get(name); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
@@ -88,12 +85,12 @@ func TestHead(t *testing.T) {
 	const key = "job_1/dev.json.gz"
 	s.put(t, key, []byte(gzipBytes))
 	res := fetch(t, http.MethodHead, s.sign(t, key, time.Minute))
-	if res.status != http.StatusOK || res.body != "" || res.header.Get("Content-Length") != strconv.Itoa(len(gzipBytes)) {
-		t.Fatalf("HEAD: %d, Content-Length %q, body %q; want 200, %d, none", res.status, res.header.Get("Content-Length"), res.body, len(gzipBytes))
+	if res.Status != http.StatusOK || res.Body != "" || res.Header.Get("Content-Length") != strconv.Itoa(len(gzipBytes)) {
+		t.Fatalf("HEAD: %d, Content-Length %q, body %q; want 200, %d, none", res.Status, res.Header.Get("Content-Length"), res.Body, len(gzipBytes))
 	}
 	res = fetch(t, http.MethodHead, s.url+"/exports/"+key)
-	if res.status != http.StatusForbidden || res.body != "" {
-		t.Fatalf("unsigned HEAD: %d %q, want 403 and no body", res.status, res.body)
+	if res.Status != http.StatusForbidden || res.Body != "" {
+		t.Fatalf("unsigned HEAD: %d %q, want 403 and no body", res.Status, res.Body)
 	}
 }
 
@@ -116,14 +113,14 @@ func TestExpiry(t *testing.T) {
 	for _, tt := range tests {
 		s.clock.Set(t0.Add(300*time.Millisecond + tt.after))
 		res := fetch(t, http.MethodGet, u)
-		if res.status != tt.want {
-			t.Errorf("%v after signing: %d, want %d", tt.after, res.status, tt.want)
+		if res.Status != tt.want {
+			t.Errorf("%v after signing: %d, want %d", tt.after, res.Status, tt.want)
 		}
 		if tt.want == http.StatusForbidden {
 			checkForbidden(t, res, "Request has expired")
 			// A download resuming under an expired link is refused too,
 			// never served a part of the file.
-			checkForbidden(t, request(t, http.MethodGet, u, "Range", "bytes=4-"), "Request has expired")
+			checkForbidden(t, blobtest.Request(t, http.MethodGet, u, "Range", "bytes=4-"), "Request has expired")
 		}
 	}
 }
@@ -131,13 +128,13 @@ func TestExpiry(t *testing.T) {
 // checkForbidden checks a 403 with the JSON error body and no file bytes.
 func checkForbidden(t *testing.T, res response, message string) {
 	t.Helper()
-	if res.status != http.StatusForbidden {
-		t.Fatalf("status %d, want 403", res.status)
+	if res.Status != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", res.Status)
 	}
-	if strings.Contains(res.body, gzipBytes[:4]) || res.header.Get("Content-Disposition") != "" {
-		t.Fatalf("403 with file bytes or a file name: %q", res.body)
+	if strings.Contains(res.Body, gzipBytes[:4]) || res.Header.Get("Content-Disposition") != "" {
+		t.Fatalf("403 with file bytes or a file name: %q", res.Body)
 	}
-	if got := res.header.Get("Content-Type"); got != "application/json; charset=utf-8" {
+	if got := res.Header.Get("Content-Type"); got != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type %q", got)
 	}
 	var body struct {
@@ -145,11 +142,11 @@ func checkForbidden(t *testing.T, res response, message string) {
 		Error      string `json:"error"`
 		Message    string `json:"message"`
 	}
-	if err := json.Unmarshal([]byte(res.body), &body); err != nil {
-		t.Fatalf("403 body %q: %v", res.body, err)
+	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+		t.Fatalf("403 body %q: %v", res.Body, err)
 	}
 	if body.StatusCode != 403 || body.Error != "Forbidden" || body.Message == "" {
-		t.Errorf("403 body %q", res.body)
+		t.Errorf("403 body %q", res.Body)
 	}
 	if message != "" && body.Message != message {
 		t.Errorf("message %q, want %q", body.Message, message)
@@ -203,8 +200,8 @@ func TestTamperedLinks(t *testing.T) {
 			checkForbidden(t, fetch(t, http.MethodGet, tt.url), tt.message)
 		})
 	}
-	if res := fetch(t, http.MethodGet, good.String()); res.status != http.StatusOK {
-		t.Fatalf("the untampered link: %d, want 200", res.status)
+	if res := fetch(t, http.MethodGet, good.String()); res.Status != http.StatusOK {
+		t.Fatalf("the untampered link: %d, want 200", res.Status)
 	}
 }
 
@@ -214,8 +211,8 @@ func TestMissingFile(t *testing.T) {
 	u := s.sign(t, key, time.Minute)
 	checkForbidden(t, fetch(t, http.MethodGet, u), "")
 	s.put(t, key, []byte(gzipBytes))
-	if res := fetch(t, http.MethodGet, u); res.status != http.StatusOK {
-		t.Fatalf("after writing the file: %d, want 200", res.status)
+	if res := fetch(t, http.MethodGet, u); res.Status != http.StatusOK {
+		t.Fatalf("after writing the file: %d, want 200", res.Status)
 	}
 	if err := s.store.Delete(context.Background(), key); err != nil {
 		t.Fatal(err)
@@ -234,10 +231,10 @@ func TestFileNames(t *testing.T) {
 	for _, tt := range tests {
 		s.put(t, tt.key, []byte(gzipBytes))
 		res := fetch(t, http.MethodGet, s.sign(t, tt.key, time.Minute))
-		if res.status != http.StatusOK || res.body != gzipBytes {
-			t.Errorf("%q: %d, want 200 and the file", tt.key, res.status)
+		if res.Status != http.StatusOK || res.Body != gzipBytes {
+			t.Errorf("%q: %d, want 200 and the file", tt.key, res.Status)
 		}
-		if got := res.header.Get("Content-Disposition"); got != tt.disposition {
+		if got := res.Header.Get("Content-Disposition"); got != tt.disposition {
 			t.Errorf("%q: Content-Disposition %q, want %q", tt.key, got, tt.disposition)
 		}
 	}
@@ -275,8 +272,8 @@ func TestLinksBoundToTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := newRecorder(t, dev, link); r.status != http.StatusOK || r.body != gzipBytes {
-		t.Errorf("the tenant's own link: %d %q", r.status, r.body)
+	if r := newRecorder(t, dev, link); r.Status != http.StatusOK || r.Body != gzipBytes {
+		t.Errorf("the tenant's own link: %d %q", r.Status, r.Body)
 	}
 	checkForbidden(t, newRecorder(t, prod, link), "Signature does not match")
 	checkForbidden(t, newRecorder(t, s.store, link), "Signature does not match") // no tenant
@@ -290,7 +287,7 @@ func newRecorder(t *testing.T, store *localblob.Store, u string) response {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	store.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
-	return response{rec.Code, rec.Header(), rec.Body.String()}
+	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
 }
 
 // TestETag: a link that names the file's sha256 sends it as the strong
@@ -322,13 +319,13 @@ func TestETag(t *testing.T) {
 		{"If-Match another", []string{"If-Match", `"x"`}, http.StatusPreconditionFailed, ""},
 	}
 	for _, tt := range tests {
-		res := request(t, http.MethodGet, u, tt.header...)
-		if res.status != tt.status || res.body != tt.body && tt.body != "" || res.header.Get("ETag") != etag && tt.status != http.StatusPreconditionFailed {
-			t.Errorf("%s: %d, ETag %q, %d bytes; want %d, %s, %d bytes", tt.name, res.status, res.header.Get("ETag"), len(res.body), tt.status, etag, len(tt.body))
+		res := blobtest.Request(t, http.MethodGet, u, tt.header...)
+		if res.Status != tt.status || res.Body != tt.body && tt.body != "" || res.Header.Get("ETag") != etag && tt.status != http.StatusPreconditionFailed {
+			t.Errorf("%s: %d, ETag %q, %d bytes; want %d, %s, %d bytes", tt.name, res.Status, res.Header.Get("ETag"), len(res.Body), tt.status, etag, len(tt.body))
 		}
 	}
-	if res := fetch(t, http.MethodGet, s.sign(t, key, time.Minute)); res.status != http.StatusOK || res.header.Get("ETag") != "" {
-		t.Errorf("a link without the sha256: %d, ETag %q; want 200 and none", res.status, res.header.Get("ETag"))
+	if res := fetch(t, http.MethodGet, s.sign(t, key, time.Minute)); res.Status != http.StatusOK || res.Header.Get("ETag") != "" {
+		t.Errorf("a link without the sha256: %d, ETag %q; want 200 and none", res.Status, res.Header.Get("ETag"))
 	}
 	good, _ := url.Parse(u)
 	q := good.Query()
@@ -346,26 +343,4 @@ func TestETag(t *testing.T) {
 			t.Errorf("SignedURL with sha256 %q: %v, want EINVALID", bad, err)
 		}
 	}
-}
-
-// request sends method to u with the headers given (name, value, ...).
-func request(t *testing.T, method, u string, header ...string) response {
-	t.Helper()
-	req, err := http.NewRequest(method, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{res.StatusCode, res.Header, string(body)}
 }

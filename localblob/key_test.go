@@ -99,7 +99,7 @@ func TestLinksSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := newRecorder(t, after, u)
-	if rec.status != http.StatusOK || rec.body != gzipBytes {
-		t.Fatalf("after restart: %d, want 200 and the file", rec.status)
+	if rec.Status != http.StatusOK || rec.Body != gzipBytes {
+		t.Fatalf("after restart: %d, want 200 and the file", rec.Status)
 	}
 }
